@@ -1,0 +1,46 @@
+"""Error classes: every problem a user can cause is a :class:`DedupeError`.
+
+>>> from dedupe.errors import DedupeError, DuplicateIdError
+>>> issubclass(DuplicateIdError, DedupeError)
+True
+"""
+
+from __future__ import annotations
+
+
+class DedupeError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+
+class InvalidTextError(DedupeError, ValueError):
+    """A text is not a string, is not valid UTF-8, or looks binary."""
+
+
+class EmptyTextError(InvalidTextError):
+    """A text holds no word at all (empty, blank or punctuation only)."""
+
+
+class DuplicateIdError(DedupeError, KeyError):
+    """An id is added twice without ``replace=True``."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownIdError(DedupeError, KeyError):
+    """An id that is not in the index was asked for or removed."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ParameterMismatchError(DedupeError, ValueError):
+    """Two indexes (or an index and a file) were built with different parameters."""
+
+
+class IndexFormatError(DedupeError, ValueError):
+    """An index file is truncated, corrupt, of another version or not an index file."""
+
+
+class InvalidParameterError(DedupeError, ValueError):
+    """An option is out of its range (for example ``ngram=0`` or ``jaccard=1.5``)."""

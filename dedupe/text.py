@@ -1,0 +1,257 @@
+"""Text handling: validation, normalisation, word tokens, paragraphs and shingles.
+
+Everything here is pure and picklable; nothing knows about hashing or indexes.
+
+>>> normalize("“Deep‑Seek” — ﬁne…")
+'"deep-seek" - fine...'
+>>> words("China’s AI push: Deep-Seek, 6G!")
+['china', 's', 'ai', 'push', 'deep', 'seek', '6g']
+>>> [p.text for p in paragraphs("Title\\n\\nFirst para.\\nSecond para.")]
+['Title', 'First para.', 'Second para.']
+>>> shingles("a b c d e f", ngram=5)
+['a b c d e', 'b c d e f']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .errors import EmptyTextError, InvalidTextError
+
+__all__ = [
+    "Paragraph",
+    "ensure_text",
+    "normalize",
+    "words",
+    "word_spans",
+    "paragraphs",
+    "shingles",
+]
+
+# Punctuation folded by :func:`normalize`: typographic quotes, dashes and the ellipsis.
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"', "\u2039": "'", "\u203a": "'",
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-", "\u2026": "...", "\u00a0": " ",
+    }
+)  # fmt: skip
+
+# CJK ideographs, kana and hangul: one token per character.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ebef"
+# A word: a CJK character, or a run of letters/digits that holds no CJK character.
+_WORD = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])[^\W_])+")
+
+# Share of control characters (other than tab, newline, carriage return, form feed)
+# above which a text is taken for binary data.
+BINARY_CONTROL_SHARE = 0.01
+
+
+def ensure_text(text: Any, *, name: str = "text") -> str:
+    """Return ``text`` as ``str``, or raise :class:`InvalidTextError` saying why not.
+
+    ``bytes`` are decoded as UTF-8 (a BOM is dropped). Text containing NUL bytes or
+    more than 1% control characters is refused as binary.
+
+    >>> ensure_text(b"caf\\xc3\\xa9")
+    'café'
+    >>> ensure_text(b"\\xff\\xfe")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.InvalidTextError: text is not valid UTF-8 (bad byte 0xff at offset 0)...
+    """
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        raw = bytes(text)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise InvalidTextError(
+                f"{name} is not valid UTF-8 (bad byte 0x{raw[err.start]:02x} at offset "
+                f"{err.start}); decode it first or pass str"
+            ) from None
+    if not isinstance(text, str):
+        raise InvalidTextError(f"{name} must be str or UTF-8 bytes, not {type(text).__name__}")
+    if "\x00" in text:
+        raise InvalidTextError(f"{name} contains NUL bytes: it looks like binary data, not text")
+    if text:
+        controls = sum(1 for ch in text[:65536] if ch < " " and ch not in "\t\n\r\f")
+        if controls > BINARY_CONTROL_SHARE * min(len(text), 65536):
+            raise InvalidTextError(
+                f"{name} has {controls} control characters: it looks like binary data, not text"
+            )
+    return text
+
+
+def normalize(text: str) -> str:
+    """NFKC-normalise, casefold, and fold typographic quotes, dashes and ellipses.
+
+    >>> normalize("ＡＢＣ ‘x’ – y")
+    "abc 'x' - y"
+    """
+    return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+
+
+def words(text: str) -> list[str]:
+    """The normalised word tokens of ``text`` (CJK text one token per character).
+
+    >>> words("Xi Jinping 习近平 said")
+    ['xi', 'jinping', '习', '近', '平', 'said']
+    """
+    return _WORD.findall(normalize(text))
+
+
+def word_spans(text: str) -> list[tuple[str, int, int]]:
+    """Word tokens with their ``(start, end)`` character offsets into ``text`` itself.
+
+    The tokens are those of :func:`words`, found in the original (not normalised) text.
+
+    >>> word_spans("Ma said")
+    [('ma', 0, 2), ('said', 3, 7)]
+    """
+    out: list[tuple[str, int, int]] = []
+    for m in _WORD.finditer(text):
+        tok = m.group()
+        if tok.isascii():
+            out.append((tok.lower(), m.start(), m.end()))
+        else:
+            for piece in _WORD.findall(normalize(tok)):
+                out.append((piece, m.start(), m.end()))
+    return out
+
+
+def shingles(text: str, *, ngram: int = 5) -> list[str]:
+    """Word n-grams of ``text``, each as its words joined by one space.
+
+    A text with fewer than ``ngram`` words (but at least one) is one shingle of all its
+    words; a text without words has no shingles.
+
+    >>> shingles("one two", ngram=5)
+    ['one two']
+    """
+    toks = words(text)
+    if not toks:
+        return []
+    if len(toks) < ngram:
+        return [" ".join(toks)]
+    return [" ".join(toks[i : i + ngram]) for i in range(len(toks) - ngram + 1)]
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph: its text (stripped, inner line breaks kept) and offsets into the source.
+
+    ``source[start:end] == text`` always holds.
+    """
+
+    index: int
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form. ``Paragraph(0, "x", 0, 1).to_dict()["text"] == "x"``."""
+        return asdict(self)
+
+
+# A text counts as hard-wrapped when 90% of its lines are at most this long...
+WRAP_MAX_WIDTH = 100
+# ...and a wrapped line runs on into the next when it is at least this share of the width.
+WRAP_FULL_SHARE = 0.6
+_SENTENCE_END = ".!?:;\"'\u201d\u2019)]"
+_INDENT = re.compile(r"[ \t\u3000]{2,}|\t")
+_LINE = re.compile(r"[^\n]*(?:\n|$)")
+
+
+def _is_hard_wrapped(lengths: list[int]) -> int:
+    """Wrap width of a hard-wrapped text, or 0 when its lines are whole paragraphs."""
+    if len(lengths) < 3:
+        return 0
+    ordered = sorted(lengths)
+    width = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+    if width > WRAP_MAX_WIDTH or width < 20:
+        return 0
+    full = sum(1 for n in lengths if n >= WRAP_FULL_SHARE * width)
+    return width if full >= 0.5 * len(lengths) else 0
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    """Split ``text`` into paragraphs, keeping character offsets into it.
+
+    Paragraph breaks are blank lines, a line starting with an indent (two spaces or a
+    tab), and every line break in text whose lines are whole paragraphs (one paragraph
+    a line). In hard-wrapped text (90% of lines at most ``WRAP_MAX_WIDTH`` characters)
+    a line runs on into the next unless it ends a sentence well short of the width
+    (under ``WRAP_FULL_SHARE`` of it).
+    Short lines such as headlines, bylines and captions stay paragraphs of their own.
+
+    >>> [p.text for p in paragraphs("Headline\\nBy Ma Si\\n\\nBody text.")]
+    ['Headline', 'By Ma Si', 'Body text.']
+    >>> wire = "A line that was wrapped at a fixed\\nwidth, as wire copy is, goes on\\nhere.\\n"
+    >>> for p in paragraphs(wire + "    New paragraph here.\\n" + wire)[:2]:
+    ...     print(repr(p.text))
+    'A line that was wrapped at a fixed\\nwidth, as wire copy is, goes on\\nhere.'
+    'New paragraph here.'
+    """
+    lines: list[tuple[int, int]] = []  # (start, end) of each line's content, "\n" excluded
+    for m in _LINE.finditer(text):
+        s, e = m.start(), m.end()
+        if s == e:
+            break
+        lines.append((s, e - 1 if text[e - 1 : e] == "\n" else e))
+    lengths = [len(text[s:e].strip()) for s, e in lines if text[s:e].strip()]
+    width = _is_hard_wrapped(lengths)
+
+    out: list[Paragraph] = []
+    cur: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if not cur:
+            return
+        start, end = cur[0][0], cur[-1][1]
+        chunk = text[start:end]
+        lead = len(chunk) - len(chunk.lstrip())
+        trail = len(chunk.rstrip())
+        out.append(Paragraph(len(out), chunk[lead:trail], start + lead, start + trail))
+        cur.clear()
+
+    prev_len = 0
+    prev_ends_sentence = True
+    for s, e in lines:
+        line = text[s:e]
+        stripped = line.strip()
+        if not stripped:
+            flush()
+            prev_len = 0
+            continue
+        indented = bool(_INDENT.match(line))
+        runs_on = (
+            width
+            and not indented
+            and (prev_len >= WRAP_FULL_SHARE * width or not prev_ends_sentence)
+        )
+        if cur and not runs_on:
+            flush()
+        cur.append((s, e))
+        prev_len = len(stripped)
+        prev_ends_sentence = stripped[-1] in _SENTENCE_END
+    flush()
+    return out
+
+
+def require_words(text: Any, *, name: str = "text") -> str:
+    """:func:`ensure_text`, and raise :class:`EmptyTextError` when it holds no word.
+
+    >>> require_words("  ...  ")
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.EmptyTextError: text holds no words (it is empty, blank or punctuation only)
+    """
+    text = ensure_text(text, name=name)
+    if _WORD.search(text) is None:
+        raise EmptyTextError(f"{name} holds no words (it is empty, blank or punctuation only)")
+    return text
