@@ -1,0 +1,466 @@
+"""Views of matches and clusters: JSONL, CSV, an aligned table, and a self-contained HTML page.
+
+Writers take an open text stream; :func:`html_report` returns the page as a string.
+
+>>> import io
+>>> from dedupe.match import Match
+>>> m = Match("a.txt", "b.txt", jaccard=0.25, containment_ab=0.6, containment_ba=0.3,
+...           kind="partial", shared=30, size_a=50, size_b=100)
+>>> out = io.StringIO()
+>>> write_matches([m], out, fmt="table")
+>>> print(out.getvalue(), end="")
+a      b      kind     jaccard  a_in_b  b_in_a
+a.txt  b.txt  partial    0.250   0.600   0.300
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import html
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+from .errors import InvalidParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .align import Alignment
+    from .cluster import Cluster
+    from .match import Match
+
+__all__ = [
+    "TABLE_FORMATS",
+    "MAX_LISTED_PAIRS",
+    "PAGE_CSS",
+    "write_matches",
+    "write_clusters",
+    "matches_table",
+    "clusters_table",
+    "html_report",
+    "diff_page",
+]
+
+#: Formats of :func:`write_matches` and :func:`write_clusters`.
+TABLE_FORMATS = ("jsonl", "csv", "table")
+
+#: The report page lists at most this many pairs in its table of all pairs (the
+#: side-by-side diffs are capped separately by ``max_pairs``).
+MAX_LISTED_PAIRS = 5000
+
+#: Decimal places of scores in the table and HTML views (JSONL and CSV keep full precision).
+SCORE_DECIMALS = 3
+
+# Columns of the match table view: (heading, Match attribute).
+_TABLE_COLUMNS = (
+    ("a", "a"),
+    ("b", "b"),
+    ("kind", "kind"),
+    ("jaccard", "jaccard"),
+    ("a_in_b", "containment_ab"),
+    ("b_in_a", "containment_ba"),
+)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in TABLE_FORMATS:
+        raise InvalidParameterError(
+            f"unknown format {fmt!r}: use one of {', '.join(TABLE_FORMATS)}"
+        )
+
+
+def _score(x: float) -> str:
+    return f"{x:.{SCORE_DECIMALS}f}"
+
+
+def _aligned(rows: list[list[str]], numeric: set[int]) -> str:
+    """Rows as text columns two spaces apart; `numeric` columns right-aligned."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [
+            cell.rjust(w) if i in numeric else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def matches_table(matches: Iterable[Match]) -> str:
+    """Matches as an aligned text table: ids, kind, Jaccard and both containments.
+
+    ``a_in_b`` is ``containment_ab``: the share of a's shingles found in b.
+
+    >>> print(matches_table([]), end="")
+    a  b  kind  jaccard  a_in_b  b_in_a
+    """
+    rows = [[heading for heading, _ in _TABLE_COLUMNS]]
+    for m in matches:
+        rows.append(
+            [
+                m.a,
+                m.b,
+                m.kind,
+                _score(m.jaccard),
+                _score(m.containment_ab),
+                _score(m.containment_ba),
+            ]
+        )
+    return _aligned(rows, numeric={3, 4, 5} if len(rows) > 1 else set())
+
+
+def _weakest_cells(c: Cluster) -> list[str]:
+    w = c.weakest
+    if w is None:
+        return ["", "", ""]
+    return [f"{w.a} ~ {w.b}", w.kind, _score(w.score)]
+
+
+def clusters_table(clusters: Iterable[Cluster]) -> str:
+    """Clusters as an aligned text table, largest first as given.
+
+    ``weakest`` is the cluster's weakest edge and ``score`` its score (the largest of its
+    Jaccard and containments).
+
+    >>> print(clusters_table([]), end="")
+    cluster  size  representative  weakest  kind  score  members
+    """
+    rows = [["cluster", "size", "representative", "weakest", "kind", "score", "members"]]
+    for number, c in enumerate(clusters, start=1):
+        rows.append(
+            [str(number), str(len(c.members)), c.representative]
+            + _weakest_cells(c)
+            + [" ".join(c.members)]
+        )
+    return _aligned(rows, numeric={0, 1, 5} if len(rows) > 1 else set())
+
+
+def _match_fields() -> list[str]:
+    from .match import Match
+
+    return [f.name for f in dataclasses.fields(Match)] + ["score"]
+
+
+def write_matches(matches: Iterable[Match], out: IO[str], *, fmt: str = "jsonl") -> None:
+    """Write matches to `out` as ``jsonl`` (``Match.to_dict()`` a line), ``csv`` or ``table``.
+
+    >>> import io, sys
+    >>> write_matches([], sys.stdout, fmt="csv")
+    a,b,jaccard,containment_ab,containment_ba,kind,shared,size_a,size_b,exact,score
+    """
+    _check_format(fmt)
+    if fmt == "table":
+        out.write(matches_table(matches))
+    elif fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=_match_fields(), lineterminator="\n")
+        writer.writeheader()
+        for m in matches:
+            writer.writerow(m.to_dict())
+    else:
+        for m in matches:
+            out.write(json.dumps(m.to_dict(), ensure_ascii=False) + "\n")
+
+
+# CSV view of clusters: one row per member.
+_CLUSTER_CSV_FIELDS = (
+    "cluster",
+    "size",
+    "id",
+    "representative",
+    "weakest_a",
+    "weakest_b",
+    "weakest_kind",
+    "weakest_jaccard",
+    "weakest_containment_ab",
+    "weakest_containment_ba",
+)
+
+
+def write_clusters(clusters: Iterable[Cluster], out: IO[str], *, fmt: str = "jsonl") -> None:
+    """Write clusters to `out` as ``jsonl`` (``Cluster.to_dict()`` plus ``size``, a line),
+    ``csv`` (one row per member, with the cluster's weakest edge) or ``table``.
+
+    >>> import sys
+    >>> write_clusters([], sys.stdout, fmt="csv")  # doctest: +ELLIPSIS
+    cluster,size,id,representative,weakest_a,...
+    """
+    _check_format(fmt)
+    if fmt == "table":
+        out.write(clusters_table(clusters))
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(_CLUSTER_CSV_FIELDS)
+        for number, c in enumerate(clusters, start=1):
+            w = c.weakest
+            edge = (
+                [w.a, w.b, w.kind, w.jaccard, w.containment_ab, w.containment_ba]
+                if w is not None
+                else [""] * 6
+            )
+            for member in c.members:
+                writer.writerow([number, len(c.members), member, member == c.representative, *edge])
+    else:
+        for number, c in enumerate(clusters, start=1):
+            record = {"cluster": number, "size": len(c.members), **c.to_dict()}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+# ---------------------------------------------------------------------------------------
+# HTML
+
+#: CSS of the report and diff pages (the diff tables add ``dedupe.render.ALIGNMENT_CSS``).
+PAGE_CSS = """\
+body{margin:0;font:15px/1.45 system-ui,sans-serif;color:#1f2328;background:#fff}
+main{max-width:1400px;margin:0 auto;padding:1em 1.5em 3em}
+h1{font-size:1.6em;margin:.3em 0}
+h2{font-size:1.25em;margin:1.6em 0 .5em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+dl.dd-facts{display:grid;grid-template-columns:max-content 1fr;gap:.15em 1em;margin:0}
+dl.dd-facts dt{font-weight:600}
+dl.dd-facts dd{margin:0}
+table.dd-list{border-collapse:collapse;font-size:14px;width:100%}
+table.dd-list th,table.dd-list td{text-align:left;padding:3px 8px;border-bottom:1px solid #eee;
+  vertical-align:top}
+table.dd-list th{border-bottom:2px solid #bbb}
+table.dd-list td.num,table.dd-list th.num{text-align:right;font-variant-numeric:tabular-nums}
+table.dd-list td.ids{word-break:break-all}
+.dd-kind{display:inline-block;padding:0 .4em;border-radius:3px;font-size:12px;
+  background:#eee;white-space:nowrap}
+.dd-kind-exact{background:#ffd7d5}
+.dd-kind-near_duplicate{background:#ffe8b3}
+.dd-kind-partial{background:#d8e7ff}
+.dd-note{background:#fff8c5;border:1px solid #e3d27a;padding:.4em .8em;border-radius:4px}
+details.dd-pair{border:1px solid #ccc;border-radius:4px;margin:.6em 0}
+details.dd-pair>summary{cursor:pointer;padding:.45em .8em;background:#f6f8fa;font-size:14px}
+details.dd-pair[open]>summary{border-bottom:1px solid #ccc}
+details.dd-pair .dd-body{padding:.6em .8em}
+.dd-sides{display:grid;grid-template-columns:8.5em 1fr 1fr;font-size:15px;margin:0 0 .6em}
+.dd-sides div{word-break:break-all;font-size:13px;padding:0 8px}
+code{font:13px ui-monospace,monospace}
+"""
+
+# No script, no external asset: everything the page needs is inline.
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def _page(title: str, body: str, css: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>\n{css}</style>\n</head>\n"
+        f"<body><main>\n{body}\n</main></body></html>\n"
+    )
+
+
+def _esc(x: object) -> str:
+    return html.escape(str(x))
+
+
+def _kind_badge(kind: str) -> str:
+    return f'<span class="dd-kind dd-kind-{_esc(kind)}">{_esc(kind.replace("_", " "))}</span>'
+
+
+def _pair_summary(m: Match) -> str:
+    return (
+        f"<code>{_esc(m.a)}</code> ~ <code>{_esc(m.b)}</code> {_kind_badge(m.kind)} "
+        f"Jaccard {_score(m.jaccard)} · A in B {_score(m.containment_ab)} · "
+        f"B in A {_score(m.containment_ba)}"
+    )
+
+
+def _alignment_summary(al: Alignment) -> str:
+    s = al.summary()
+    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in s["counts"].items() if v)
+    return (
+        f'<p class="dd-summary">A: {s["a_paragraphs"]} paragraphs, {s["a_words"]} words; '
+        f"B: {s['b_paragraphs']} paragraphs, {s['b_words']} words. {_esc(counts)}. "
+        f"{s['a_in_b']:.0%} of A's words stand unchanged in B, {s['b_in_a']:.0%} of B's in A.</p>"
+    )
+
+
+def _sides(name_a: str, name_b: str) -> str:
+    return (
+        f'<div class="dd-sides"><div></div><div><b>A</b> <code>{_esc(name_a)}</code></div>'
+        f"<div><b>B</b> <code>{_esc(name_b)}</code></div></div>"
+    )
+
+
+def _css() -> str:
+    from .render import ALIGNMENT_CSS
+
+    return PAGE_CSS + ALIGNMENT_CSS
+
+
+def diff_page(al: Alignment, name_a: str, name_b: str) -> str:
+    """One self-contained HTML page of the side-by-side diff of two named texts.
+
+    >>> from dedupe.align import align
+    >>> page = diff_page(align("a b c", "a b d"), "old.txt", "new.txt")
+    >>> "<script" in page, "old.txt" in page, "<ins>d</ins>" in page
+    (False, True, True)
+    """
+    from .render import alignment_html_fragment
+
+    body = (
+        f"<h1>Diff of <code>{_esc(name_a)}</code> and <code>{_esc(name_b)}</code></h1>\n"
+        + _sides(name_a, name_b)
+        + _alignment_summary(al)
+        + "\n"
+        + alignment_html_fragment(al)
+    )
+    return _page(f"dedupe diff: {name_a} ~ {name_b}", body, _css())
+
+
+def _facts(items: Sequence[tuple[str, str]]) -> str:
+    rows = "".join(f"<dt>{_esc(k)}</dt><dd>{v}</dd>" for k, v in items)
+    return f'<dl class="dd-facts">{rows}</dl>'
+
+
+def _kind_counts(matches: Sequence[Match]) -> str:
+    counts: dict[str, int] = {}
+    for m in matches:
+        counts[m.kind] = counts.get(m.kind, 0) + 1
+    return ", ".join(f"{n} {_esc(k.replace('_', ' '))}" for k, n in counts.items())
+
+
+def _pair_link(m: Match, anchors: Mapping[tuple[str, str], str]) -> str:
+    text = f"<code>{_esc(m.a)}</code> ~ <code>{_esc(m.b)}</code>"
+    anchor = anchors.get((m.a, m.b))
+    return f'<a href="#{anchor}">{text}</a>' if anchor else text
+
+
+def html_report(
+    report: Any,
+    texts: Mapping[str, str],
+    *,
+    max_pairs: int = 200,
+    inputs: Sequence[str] = (),
+    parameters: Mapping[str, Any] | None = None,
+    scan_seconds: float | None = None,
+    progress: Callable[[int], None] | None = None,
+    title: str = "dedupe report",
+) -> str:
+    """A self-contained HTML page for a :class:`dedupe.Report` of `texts`.
+
+    The page holds a summary, the clusters (largest first, with their weakest edge),
+    a table of the pairs (best first, at most :data:`MAX_LISTED_PAIRS`), and for each of
+    the first `max_pairs` pairs a collapsible side-by-side paragraph diff (``<details>``,
+    no script). It says how many pairs were left out. `progress`, if given, is called
+    with 1 after each pair is diffed.
+
+    >>> from dedupe.match import Match
+    >>> from dedupe.cluster import Cluster
+    >>> m = Match("x", "y", 0.6, 0.75, 0.75, "near_duplicate", 3, 4, 4)
+    >>> rep = type("R", (), {"matches": (m,), "clusters": (Cluster(("x", "y"), "x", m),),
+    ...                      "documents": 2, "skipped": ()})()
+    >>> page = html_report(rep, {"x": "One two three four.", "y": "One two three five."})
+    >>> page.count('<details class="dd-pair"'), "<script" in page
+    (1, False)
+    """
+    from .align import align
+    from .render import alignment_html_fragment
+
+    if max_pairs < 0:
+        raise InvalidParameterError(f"max_pairs must be 0 or more, got {max_pairs}")
+    started = time.perf_counter()
+    matches = list(report.matches)
+    clusters = list(report.clusters)
+    diffed = matches[:max_pairs]
+    anchors = {(m.a, m.b): f"pair-{i}" for i, m in enumerate(diffed, start=1)}
+    left_out = len(matches) - len(diffed)
+
+    parts: list[str] = [f"<h1>{_esc(title)}</h1>"]
+    facts = []
+    if inputs:
+        facts.append(("inputs", ", ".join(f"<code>{_esc(p)}</code>" for p in inputs)))
+    facts.append(("documents", f"{report.documents}"))
+    if report.skipped:
+        facts.append(("skipped (no words)", f"{len(report.skipped)}"))
+    kinds = _kind_counts(matches)
+    facts.append(("pairs", f"{len(matches)}" + (f" ({kinds})" if kinds else "")))
+    in_clusters = sum(len(c.members) for c in clusters)
+    facts.append(("clusters", f"{len(clusters)} ({in_clusters} documents in clusters)"))
+    facts.append(
+        ("diffed", f"{len(diffed)} pairs" + (f", {left_out} left out" if left_out else ""))
+    )
+    if parameters:
+        facts.append(
+            ("parameters", ", ".join(f"{_esc(k)}={_esc(v)}" for k, v in parameters.items()))
+        )
+    if scan_seconds is not None:
+        facts.append(("scan time", f"{scan_seconds:.2f} s"))
+    facts_at = len(parts)
+    parts.append(_facts(facts))
+
+    # Clusters.
+    parts.append(f'<h2 id="clusters">Clusters ({len(clusters)})</h2>')
+    if clusters:
+        rows = [
+            "<tr><th class=num>#</th><th class=num>size</th><th>representative</th>"
+            "<th>weakest edge</th><th class=num>score</th><th>members</th></tr>"
+        ]
+        for number, c in enumerate(clusters, start=1):
+            w = c.weakest
+            edge = f"{_pair_link(w, anchors)} {_kind_badge(w.kind)}" if w else ""
+            score = _score(w.score) if w else ""
+            members = ", ".join(f"<code>{_esc(x)}</code>" for x in c.members)
+            rows.append(
+                f'<tr id="cluster-{number}"><td class=num>{number}</td>'
+                f"<td class=num>{len(c.members)}</td><td><code>{_esc(c.representative)}</code>"
+                f"</td><td class=ids>{edge}</td><td class=num>{score}</td>"
+                f"<td class=ids>{members}</td></tr>"
+            )
+        parts.append('<table class="dd-list">' + "\n".join(rows) + "</table>")
+    else:
+        parts.append("<p>No clusters: no two documents overlap at these thresholds.</p>")
+
+    # Table of pairs.
+    parts.append(f'<h2 id="pairs">Pairs ({len(matches)}, best first)</h2>')
+    if matches:
+        listed = matches[:MAX_LISTED_PAIRS]
+        rows = [
+            "<tr><th class=num>#</th><th>pair</th><th>kind</th><th class=num>Jaccard</th>"
+            "<th class=num>A in B</th><th class=num>B in A</th></tr>"
+        ]
+        for number, m in enumerate(listed, start=1):
+            rows.append(
+                f"<tr><td class=num>{number}</td><td class=ids>{_pair_link(m, anchors)}</td>"
+                f"<td>{_kind_badge(m.kind)}</td><td class=num>{_score(m.jaccard)}</td>"
+                f"<td class=num>{_score(m.containment_ab)}</td>"
+                f"<td class=num>{_score(m.containment_ba)}</td></tr>"
+            )
+        parts.append('<table class="dd-list">' + "\n".join(rows) + "</table>")
+        if len(matches) > len(listed):
+            parts.append(
+                f'<p class="dd-note">{len(matches) - len(listed)} more pairs are not listed '
+                "here; <code>dedupe scan</code> writes them all.</p>"
+            )
+    else:
+        parts.append("<p>No pairs.</p>")
+
+    # Side-by-side diffs.
+    parts.append(f'<h2 id="diffs">Side-by-side diffs ({len(diffed)})</h2>')
+    if left_out:
+        parts.append(
+            f'<p class="dd-note">Diffs are shown for the {len(diffed)} best pairs; '
+            f"{left_out} {'pair was' if left_out == 1 else 'pairs were'} left out "
+            "(raise <code>--max-pairs</code> to see more).</p>"
+        )
+    for number, m in enumerate(diffed, start=1):
+        al = align(texts[m.a], texts[m.b])
+        opened = " open" if number == 1 else ""
+        parts.append(
+            f'<details class="dd-pair" id="pair-{number}"{opened}>'
+            f"<summary>{number}. {_pair_summary(m)}</summary>"
+            f'<div class="dd-body">{_sides(m.a, m.b)}{_alignment_summary(al)}\n'
+            f"{alignment_html_fragment(al)}</div></details>"
+        )
+        if progress is not None:
+            progress(1)
+
+    page_seconds = time.perf_counter() - started
+    parts[facts_at] = parts[facts_at].replace(
+        "</dl>", f"<dt>page time</dt><dd>{page_seconds:.2f} s</dd></dl>"
+    )
+    return _page(title, "\n".join(parts), _css())
