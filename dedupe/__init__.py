@@ -1,5 +1,6 @@
 """dedupe: find near-duplicate and partially re-published articles, and diff them."""
 
+from .cluster import Cluster
 from .errors import (
     DedupeError,
     DuplicateIdError,
@@ -10,10 +11,18 @@ from .errors import (
     ParameterMismatchError,
     UnknownIdError,
 )
+from .index import Index, IndexParams, Report, find_duplicates
+from .match import Match
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Cluster",
+    "Index",
+    "IndexParams",
+    "Match",
+    "Report",
+    "find_duplicates",
     "DedupeError",
     "DuplicateIdError",
     "EmptyTextError",

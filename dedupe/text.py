@@ -24,8 +24,11 @@ from .errors import EmptyTextError, InvalidTextError
 __all__ = [
     "Paragraph",
     "ensure_text",
+    "has_words",
+    "require_words",
     "normalize",
     "words",
+    "word_bytes",
     "word_spans",
     "paragraphs",
     "shingles",
@@ -50,6 +53,7 @@ _WORD = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])[^\W_])+")
 # Share of control characters (other than tab, newline, carriage return, form feed)
 # above which a text is taken for binary data.
 BINARY_CONTROL_SHARE = 0.01
+_CONTROL = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def ensure_text(text: Any, *, name: str = "text") -> str:
@@ -78,9 +82,10 @@ def ensure_text(text: Any, *, name: str = "text") -> str:
         raise InvalidTextError(f"{name} must be str or UTF-8 bytes, not {type(text).__name__}")
     if "\x00" in text:
         raise InvalidTextError(f"{name} contains NUL bytes: it looks like binary data, not text")
-    if text:
-        controls = sum(1 for ch in text[:65536] if ch < " " and ch not in "\t\n\r\f")
-        if controls > BINARY_CONTROL_SHARE * min(len(text), 65536):
+    if _CONTROL.search(text) is not None:
+        head = text[:65536]
+        controls = len(_CONTROL.findall(head))
+        if controls > BINARY_CONTROL_SHARE * len(head):
             raise InvalidTextError(
                 f"{name} has {controls} control characters: it looks like binary data, not text"
             )
@@ -103,6 +108,22 @@ def words(text: str) -> list[str]:
     ['xi', 'jinping', '习', '近', '平', 'said']
     """
     return _WORD.findall(normalize(text))
+
+
+_ASCII_WORD_BYTES = bytes(
+    c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256)
+)  # lowercase ASCII letters and digits kept, everything else a separator
+
+
+def word_bytes(text: str) -> list[bytes]:
+    """The tokens of :func:`words`, UTF-8 encoded; fast for ASCII text (the hashing path).
+
+    >>> word_bytes("Deep-Seek's 6G")
+    [b'deep', b'seek', b's', b'6g']
+    """
+    if text.isascii():
+        return text.lower().encode("ascii").translate(_ASCII_WORD_BYTES).split()
+    return [w.encode("utf-8") for w in words(text)]
 
 
 def word_spans(text: str) -> list[tuple[str, int, int]]:
@@ -243,6 +264,15 @@ def paragraphs(text: str) -> list[Paragraph]:
     return out
 
 
+def has_words(text: str) -> bool:
+    """Whether :func:`words` finds at least one word (without tokenising it all).
+
+    >>> has_words(" -- "), has_words("a")
+    (False, True)
+    """
+    return _WORD.search(text if text.isascii() else normalize(text)) is not None
+
+
 def require_words(text: Any, *, name: str = "text") -> str:
     """:func:`ensure_text`, and raise :class:`EmptyTextError` when it holds no word.
 
@@ -252,6 +282,6 @@ def require_words(text: Any, *, name: str = "text") -> str:
     dedupe.errors.EmptyTextError: text holds no words (it is empty, blank or punctuation only)
     """
     text = ensure_text(text, name=name)
-    if _WORD.search(text) is None:
+    if not has_words(text):
         raise EmptyTextError(f"{name} holds no words (it is empty, blank or punctuation only)")
     return text
