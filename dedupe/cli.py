@@ -39,7 +39,7 @@ from typing import IO, Any
 
 import dedupe
 from dedupe import report as views
-from dedupe.errors import DedupeError, EmptyTextError
+from dedupe.errors import DedupeError
 
 __all__ = ["main", "build_parser", "read_documents", "InputError"]
 
@@ -369,9 +369,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             docs,
             max_pairs=args.max_pairs,
             inputs=args.inputs,
-            parameters=_scan_options(args),
             progress=bar.update,
-            scan_seconds=time.perf_counter() - start,
         )
     finally:
         bar.close()
@@ -415,17 +413,30 @@ def _index_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+# Documents per add_many call when indexing with a progress bar.
+INDEX_BATCH = 5000
+
+
 def _add_all(index: Any, docs: dict[str, str], *, replace: bool, quiet: bool) -> list[str]:
-    """Add `docs` one by one; return the ids skipped for holding no words."""
-    skipped: list[str] = []
-    bar = _Progress(not quiet, len(docs), "indexing", "doc")
+    """Add `docs` (all or nothing); return the ids skipped for holding no words."""
+    from dedupe.text import has_words
+
+    skipped = [doc_id for doc_id, text in docs.items() if not has_words(text)]
+    items = [(doc_id, text) for doc_id, text in docs.items() if has_words(text)]
+    if not replace:  # check every id first, so that a clash leaves the index untouched
+        clash = [doc_id for doc_id, _ in items if doc_id in index]
+        if clash:
+            shown = ", ".join(map(repr, clash[:5])) + (", ..." if len(clash) > 5 else "")
+            raise InputError(
+                f"{len(clash)} id(s) already in the index ({shown}); nothing was added "
+                "(use --replace to replace them)"
+            )
+    bar = _Progress(not quiet, len(items), "indexing", "doc")
     try:
-        for doc_id, text in docs.items():
-            try:
-                index.add(doc_id, text, replace=replace)
-            except EmptyTextError:
-                skipped.append(doc_id)
-            bar.update()
+        for start in range(0, len(items), INDEX_BATCH):
+            batch = items[start : start + INDEX_BATCH]
+            index.add_many(batch, replace=replace)
+            bar.update(len(batch))
     finally:
         bar.close()
     return skipped
@@ -517,17 +528,16 @@ def cmd_index_remove(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# Public Index attributes shown by `dedupe index stats` (those the index has).
-STATS_ATTRIBUTES = ("ngram", "num_perm", "seed", "jaccard", "containment")
+# Threshold attributes of an Index shown by `dedupe index stats` (with `Index.params`).
+STATS_ATTRIBUTES = ("jaccard", "containment", "min_shingles", "max_key_docs")
 
 
 def cmd_index_stats(args: argparse.Namespace) -> int:
     index = _load(args.index)
     stats: dict[str, Any] = {"file": args.index, "bytes": os.path.getsize(args.index)}
     stats["documents"] = len(index)
-    for name in STATS_ATTRIBUTES:
-        if hasattr(index, name):
-            stats[name] = getattr(index, name)
+    stats.update(index.params.to_dict())
+    stats.update({name: getattr(index, name) for name in STATS_ATTRIBUTES})
     if args.pairs:
         pairs = index.pairs()
         clusters = index.clusters()

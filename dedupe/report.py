@@ -21,13 +21,14 @@ import html
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from .errors import InvalidParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .align import Alignment
     from .cluster import Cluster
+    from .index import Report
     from .match import Match
 
 __all__ = [
@@ -223,7 +224,9 @@ table.dd-list th,table.dd-list td{text-align:left;padding:3px 8px;border-bottom:
   vertical-align:top}
 table.dd-list th{border-bottom:2px solid #bbb}
 table.dd-list td.num,table.dd-list th.num{text-align:right;font-variant-numeric:tabular-nums}
-table.dd-list td.ids{word-break:break-all}
+table.dd-list td.ids{overflow-wrap:anywhere}
+nav.dd-toc{margin:.8em 0;font-size:14px}
+nav.dd-toc a{margin-right:1.2em}
 .dd-kind{display:inline-block;padding:0 .4em;border-radius:3px;font-size:12px;
   background:#eee;white-space:nowrap}
 .dd-kind-exact{background:#ffd7d5}
@@ -235,7 +238,7 @@ details.dd-pair>summary{cursor:pointer;padding:.45em .8em;background:#f6f8fa;fon
 details.dd-pair[open]>summary{border-bottom:1px solid #ccc}
 details.dd-pair .dd-body{padding:.6em .8em}
 .dd-sides{display:grid;grid-template-columns:8.5em 1fr 1fr;font-size:15px;margin:0 0 .6em}
-.dd-sides div{word-break:break-all;font-size:13px;padding:0 8px}
+.dd-sides div{overflow-wrap:anywhere;font-size:13px;padding:0 8px}
 code{font:13px ui-monospace,monospace}
 """
 
@@ -331,30 +334,26 @@ def _pair_link(m: Match, anchors: Mapping[tuple[str, str], str]) -> str:
 
 
 def html_report(
-    report: Any,
+    report: Report,
     texts: Mapping[str, str],
     *,
     max_pairs: int = 200,
     inputs: Sequence[str] = (),
-    parameters: Mapping[str, Any] | None = None,
-    scan_seconds: float | None = None,
     progress: Callable[[int], None] | None = None,
     title: str = "dedupe report",
 ) -> str:
     """A self-contained HTML page for a :class:`dedupe.Report` of `texts`.
 
     The page holds a summary, the clusters (largest first, with their weakest edge),
-    a table of the pairs (best first, at most :data:`MAX_LISTED_PAIRS`), and for each of
-    the first `max_pairs` pairs a collapsible side-by-side paragraph diff (``<details>``,
-    no script). It says how many pairs were left out. `progress`, if given, is called
+    a collapsible side-by-side paragraph diff (``<details>``, no script) for each of the
+    first `max_pairs` pairs (best first, but exact duplicates, whose diff shows little,
+    after all others), and a table of the pairs (best first, at most
+    :data:`MAX_LISTED_PAIRS`). It says how many pairs were left out. `progress`, if given, is called
     with 1 after each pair is diffed.
 
-    >>> from dedupe.match import Match
-    >>> from dedupe.cluster import Cluster
-    >>> m = Match("x", "y", 0.6, 0.75, 0.75, "near_duplicate", 3, 4, 4)
-    >>> rep = type("R", (), {"matches": (m,), "clusters": (Cluster(("x", "y"), "x", m),),
-    ...                      "documents": 2, "skipped": ()})()
-    >>> page = html_report(rep, {"x": "One two three four.", "y": "One two three five."})
+    >>> from dedupe.index import find_duplicates
+    >>> texts = {"x": "One two three four five six.", "y": "One two three four five seven."}
+    >>> page = html_report(find_duplicates(texts, ngram=2), texts)
     >>> page.count('<details class="dd-pair"'), "<script" in page
     (1, False)
     """
@@ -366,7 +365,8 @@ def html_report(
     started = time.perf_counter()
     matches = list(report.matches)
     clusters = list(report.clusters)
-    diffed = matches[:max_pairs]
+    # Exact pairs (the same shingle set) come last: their diff shows little.
+    diffed = sorted(matches, key=lambda m: m.kind == "exact")[:max_pairs]
     anchors = {(m.a, m.b): f"pair-{i}" for i, m in enumerate(diffed, start=1)}
     left_out = len(matches) - len(diffed)
 
@@ -384,14 +384,16 @@ def html_report(
     facts.append(
         ("diffed", f"{len(diffed)} pairs" + (f", {left_out} left out" if left_out else ""))
     )
-    if parameters:
-        facts.append(
-            ("parameters", ", ".join(f"{_esc(k)}={_esc(v)}" for k, v in parameters.items()))
-        )
-    if scan_seconds is not None:
-        facts.append(("scan time", f"{scan_seconds:.2f} s"))
+    if report.params:
+        settings = ", ".join(f"{_esc(k)}={_esc(v)}" for k, v in report.params.items())
+        facts.append(("parameters", settings))
+    facts.append(("scan time", f"{report.seconds:.2f} s"))
     facts_at = len(parts)
     parts.append(_facts(facts))
+    parts.append(
+        '<nav class="dd-toc"><a href="#clusters">Clusters</a><a href="#diffs">Side-by-side '
+        'diffs</a><a href="#pairs">All pairs</a></nav>'
+    )
 
     # Clusters.
     parts.append(f'<h2 id="clusters">Clusters ({len(clusters)})</h2>')
@@ -414,6 +416,27 @@ def html_report(
         parts.append('<table class="dd-list">' + "\n".join(rows) + "</table>")
     else:
         parts.append("<p>No clusters: no two documents overlap at these thresholds.</p>")
+
+    # Side-by-side diffs.
+    parts.append(f'<h2 id="diffs">Side-by-side diffs ({len(diffed)})</h2>')
+    if left_out:
+        parts.append(
+            f'<p class="dd-note">Diffs are shown for {len(diffed)} pairs, the best first and '
+            "exact duplicates last; "
+            f"{left_out} {'pair was' if left_out == 1 else 'pairs were'} left out "
+            "(raise <code>--max-pairs</code> to see more).</p>"
+        )
+    for number, m in enumerate(diffed, start=1):
+        al = align(texts[m.a], texts[m.b])
+        opened = " open" if number == 1 else ""
+        parts.append(
+            f'<details class="dd-pair" id="pair-{number}"{opened}>'
+            f"<summary>{number}. {_pair_summary(m)}</summary>"
+            f'<div class="dd-body">{_sides(m.a, m.b)}{_alignment_summary(al)}\n'
+            f"{alignment_html_fragment(al)}</div></details>"
+        )
+        if progress is not None:
+            progress(1)
 
     # Table of pairs.
     parts.append(f'<h2 id="pairs">Pairs ({len(matches)}, best first)</h2>')
@@ -438,26 +461,6 @@ def html_report(
             )
     else:
         parts.append("<p>No pairs.</p>")
-
-    # Side-by-side diffs.
-    parts.append(f'<h2 id="diffs">Side-by-side diffs ({len(diffed)})</h2>')
-    if left_out:
-        parts.append(
-            f'<p class="dd-note">Diffs are shown for the {len(diffed)} best pairs; '
-            f"{left_out} {'pair was' if left_out == 1 else 'pairs were'} left out "
-            "(raise <code>--max-pairs</code> to see more).</p>"
-        )
-    for number, m in enumerate(diffed, start=1):
-        al = align(texts[m.a], texts[m.b])
-        opened = " open" if number == 1 else ""
-        parts.append(
-            f'<details class="dd-pair" id="pair-{number}"{opened}>'
-            f"<summary>{number}. {_pair_summary(m)}</summary>"
-            f'<div class="dd-body">{_sides(m.a, m.b)}{_alignment_summary(al)}\n'
-            f"{alignment_html_fragment(al)}</div></details>"
-        )
-        if progress is not None:
-            progress(1)
 
     page_seconds = time.perf_counter() - started
     parts[facts_at] = parts[facts_at].replace(
