@@ -364,6 +364,16 @@ class Index:
         p = self.params
         return f"Index({len(self)} documents, ngram={p.ngram}, num_perm={p.num_perm})"
 
+    def thresholds(self) -> dict[str, float | int]:
+        """The query-time options (they do not shape what is stored)."""
+        return {
+            "jaccard": self.jaccard,
+            "containment": self.containment,
+            "min_shingles": self.min_shingles,
+            "max_key_docs": self.max_key_docs,
+            "min_key_share": self.min_key_share,
+        }
+
     def ids(self) -> list[str]:
         """Ids in insertion order."""
         return [d for d in self._ids if d is not None]
