@@ -1,0 +1,228 @@
+"""The detectors the benchmark compares, each ``docs -> pairs`` with one calling convention.
+
+Every detector is ``detect(docs, *, jaccard, containment, ngram, num_perm) -> list[Found]``
+and is timed from raw texts to the final list of pairs (tokenising and shingling included).
+
+* ``dedupe``: :func:`dedupe.find_duplicates` (verified; Jaccard or containment either way).
+* ``datasketch``: used as its documentation shows: one ``MinHash`` per document,
+  ``update`` per shingle (default sha1 hashing), ``MinHashLSH(threshold=0.5)`` insert then
+  query; candidates kept when their estimated Jaccard reaches the threshold.
+* ``datasketch_bulk``: the same with ``MinHash.bulk`` and an LSH insertion session.
+* ``rensa``: rensa's own ``RMinHash.from_token_sets`` and ``RMinHashLSH`` (32 bands of 4
+  rows, the layout nearest datasketch's 25 x 5 for threshold 0.5 that divides 128),
+  candidates kept by estimated Jaccard.
+* ``exact``: all pairs through a scipy sparse matrix product (:mod:`benchmarks.exact`).
+
+The MinHash baselines score Jaccard only (that is what they estimate); containment is
+what they cannot see, which the quality tables show per edit kind.
+
+>>> found = DETECTORS["exact"]({"a": "w x y z q r", "b": "w x y z q r s"})
+>>> [(f.a, f.b) for f in found]
+[('a', 'b')]
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from dedupe.text import shingles
+
+from .exact import exact_pairs
+
+# Bands for rensa's LSH at 128 permutations (32 x 4 rows: see the module docstring).
+RENSA_BANDS = 32
+# Seed for the MinHash permutations of every baseline (datasketch's default is 1).
+MINHASH_SEED = 1
+
+
+@dataclass(frozen=True)
+class Found:
+    """One reported pair, ``a < b``, with the Jaccard the tool gives (exact or estimated)."""
+
+    a: str
+    b: str
+    jaccard: float | None = None
+    containment_ab: float | None = None
+    containment_ba: float | None = None
+
+
+Detector = Callable[..., list[Found]]
+
+
+def _pair(a: str, b: str, **scores: float | None) -> Found:
+    if a > b:
+        a, b = b, a
+        scores["containment_ab"], scores["containment_ba"] = (
+            scores.get("containment_ba"),
+            scores.get("containment_ab"),
+        )
+    return Found(a, b, **scores)
+
+
+def available(tool: str) -> str | None:
+    """``None`` when ``tool`` can run here, else the reason it cannot.
+
+    >>> available("exact") is None
+    True
+    """
+    if tool == "dedupe":
+        import dedupe
+
+        if not hasattr(dedupe, "find_duplicates"):
+            return "dedupe.find_duplicates is not in this version of the package"
+        return None
+    if tool == "rensa" and importlib.util.find_spec("rensa") is None:
+        return "rensa is not installed (pip install rensa, or the bench extra)"
+    return None
+
+
+def run_dedupe(
+    docs: Mapping[str, str],
+    *,
+    jaccard: float = 0.5,
+    containment: float = 0.5,
+    ngram: int = 5,
+    num_perm: int = 128,
+) -> list[Found]:
+    """Pairs reported by :func:`dedupe.find_duplicates` (empty texts skipped)."""
+    import dedupe
+
+    report = dedupe.find_duplicates(
+        docs,
+        jaccard=jaccard,
+        containment=containment,
+        ngram=ngram,
+        num_perm=num_perm,
+        skip_empty=True,
+    )
+    return [
+        _pair(m.a, m.b, jaccard=m.jaccard, containment_ab=m.containment_ab,
+              containment_ba=m.containment_ba)
+        for m in report.matches
+    ]  # fmt: skip
+
+
+def _shingle_sets(docs: Mapping[str, str], ngram: int) -> tuple[list[str], list[set[bytes]]]:
+    ids = list(docs)
+    sets = [{s.encode("utf-8") for s in shingles(docs[i], ngram=ngram)} for i in ids]
+    keep = [k for k, s in enumerate(sets) if s]
+    return [ids[k] for k in keep], [sets[k] for k in keep]
+
+
+def _lsh_pairs(ids: list[str], hashes: list, jaccard: float, num_perm: int) -> list[Found]:
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=jaccard, num_perm=num_perm)
+    with lsh.insertion_session() as session:
+        for i, m in zip(ids, hashes):
+            session.insert(i, m)
+    by_id = dict(zip(ids, hashes))
+    out = []
+    for i, m in zip(ids, hashes):
+        for j in lsh.query(m):
+            if i < j:
+                est = m.jaccard(by_id[j])
+                if est >= jaccard:
+                    out.append(_pair(i, j, jaccard=est))
+    return out
+
+
+def run_datasketch(
+    docs: Mapping[str, str],
+    *,
+    jaccard: float = 0.5,
+    containment: float = 0.5,
+    ngram: int = 5,
+    num_perm: int = 128,
+) -> list[Found]:
+    """datasketch as documented: ``MinHash.update`` per shingle, then ``MinHashLSH``."""
+    from datasketch import MinHash
+
+    ids, sets = _shingle_sets(docs, ngram)
+    hashes = []
+    for s in sets:
+        m = MinHash(num_perm=num_perm, seed=MINHASH_SEED)
+        for sh in s:
+            m.update(sh)
+        hashes.append(m)
+    return _lsh_pairs(ids, hashes, jaccard, num_perm)
+
+
+def run_datasketch_bulk(
+    docs: Mapping[str, str],
+    *,
+    jaccard: float = 0.5,
+    containment: float = 0.5,
+    ngram: int = 5,
+    num_perm: int = 128,
+) -> list[Found]:
+    """datasketch with ``MinHash.bulk`` (all signatures in one call), then ``MinHashLSH``."""
+    from datasketch import MinHash
+
+    ids, sets = _shingle_sets(docs, ngram)
+    hashes = MinHash.bulk(sets, num_perm=num_perm, seed=MINHASH_SEED)
+    return _lsh_pairs(ids, hashes, jaccard, num_perm)
+
+
+def run_rensa(
+    docs: Mapping[str, str],
+    *,
+    jaccard: float = 0.5,
+    containment: float = 0.5,
+    ngram: int = 5,
+    num_perm: int = 128,
+) -> list[Found]:
+    """rensa's ``RMinHash`` signatures and ``RMinHashLSH``, kept by estimated Jaccard."""
+    from rensa import RMinHash, RMinHashLSH
+
+    ids = list(docs)
+    token_sets = [shingles(docs[i], ngram=ngram) for i in ids]
+    keep = [k for k, t in enumerate(token_sets) if t]
+    ids = [ids[k] for k in keep]
+    hashes = RMinHash.from_token_sets([token_sets[k] for k in keep], num_perm, MINHASH_SEED)
+    lsh = RMinHashLSH(jaccard, num_perm, RENSA_BANDS)
+    for k, m in enumerate(hashes):
+        lsh.insert(k, m)
+    out = []
+    for k, cands in enumerate(lsh.query_all(hashes)):
+        for c in cands:
+            if k < c:
+                est = hashes[k].jaccard(hashes[c])
+                if est >= jaccard:
+                    out.append(_pair(ids[k], ids[c], jaccard=est))
+    return out
+
+
+def run_exact(
+    docs: Mapping[str, str],
+    *,
+    jaccard: float = 0.5,
+    containment: float = 0.5,
+    ngram: int = 5,
+    num_perm: int = 128,
+) -> list[Found]:
+    """Exact all pairs (scipy sparse product); same rule as dedupe, no sketching."""
+    return [
+        Found(p.a, p.b, p.jaccard, p.containment_ab, p.containment_ba)
+        for p in exact_pairs(docs, jaccard=jaccard, containment=containment, ngram=ngram)
+    ]
+
+
+DETECTORS: dict[str, Detector] = {
+    "dedupe": run_dedupe,
+    "datasketch": run_datasketch,
+    "datasketch_bulk": run_datasketch_bulk,
+    "rensa": run_rensa,
+    "exact": run_exact,
+}
+
+# How each tool is described in the tables.
+LABELS = {
+    "dedupe": "dedupe.find_duplicates",
+    "datasketch": "datasketch MinHash.update + MinHashLSH",
+    "datasketch_bulk": "datasketch MinHash.bulk + MinHashLSH",
+    "rensa": "rensa RMinHash + RMinHashLSH",
+    "exact": "exact all pairs (scipy sparse)",
+}

@@ -1,0 +1,369 @@
+"""The benchmark command: generate (or load) a corpus, measure, print Markdown, save results.
+
+Modes (``python -m benchmarks --help``):
+
+* default: a generated corpus with ground truth (a few hundred base articles and their
+  re-publications); detection quality by edit kind, recall against exact scores, threshold
+  sweep, alignment quality, and speed/memory of every tool (median of 3 alternating runs,
+  each in its own process). Under 3 minutes on 2 cores.
+* ``--full``: a larger generated corpus, 5 runs, plus a scaling curve at 1k, 10k and 100k
+  generated documents.
+* ``--corpus PATH``: any JSONL(.gz) with ``id`` and ``text``: recall against exact scores
+  and speed/memory (there is no generated truth, so no per-kind or alignment scores).
+* ``--tiny``: a few seconds, for the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import report
+from .baselines import DETECTORS, available
+from .difflib_align import align_difflib
+from .exact import exact_pairs
+from .generate import Corpus, generate
+from .loaders import CorpusError, load_jsonl, write_jsonl
+from .quality import alignment_scores, detection_scores, recall_vs_exact, sweep
+from .speed import measure
+
+# Default thresholds (the library's defaults).
+JACCARD = 0.5
+CONTAINMENT = 0.5
+# Threshold values swept (one axis at a time, the other at its default).
+SWEEP_VALUES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+TINY_SWEEP_VALUES = (0.3, 0.7)
+# datasketch with per-shingle update() is timed on at most this many documents.
+DATASKETCH_UPDATE_LIMIT = 5000
+# Base articles generated in each mode (about 1.85 documents per base article).
+BASES = {"tiny": 12, "default": 400, "full": 1500}
+REPEATS = {"tiny": 1, "default": 3, "full": 5}
+# Scaling curve of --full: target document counts, and runs at each (fewer at 100k).
+SCALING_DOCS = (1_000, 10_000, 100_000)
+SCALING_REPEATS = {1_000: 3, 10_000: 3, 100_000: 1}
+# Paragraphs per generated base article in the scaling corpora (news-wire length).
+SCALING_PARAGRAPHS = (3, 8)
+# A speed worker that runs longer than this is stopped and reported as timed out.
+WORKER_TIMEOUT_S = 1800
+SPEED_TOOLS = ("load", "dedupe", "datasketch", "datasketch_bulk", "rensa", "exact")
+QUALITY_TOOLS = ("dedupe", "datasketch_bulk", "rensa", "exact")
+MISSES_SHOWN = 10
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="dedupe benchmark: detection and alignment quality, speed and memory, "
+        "next to datasketch, rensa, exact all-pairs and difflib, in one run.",
+    )
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--tiny", action="store_true", help="a few seconds (used by the tests)")
+    size.add_argument("--full", action="store_true", help="larger runs and a scaling curve")
+    p.add_argument("--corpus", type=Path, help="JSONL(.gz) corpus with 'id' and 'text' fields")
+    p.add_argument("--limit", type=int, help="use only the first N documents of --corpus")
+    p.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
+    p.add_argument("--repeats", type=int, help="timed runs per tool (default 3; --full 5)")
+    p.add_argument("--out", type=Path, default=Path("bench-out"), help="output folder")
+    p.add_argument("--no-speed", action="store_true", help="skip the speed measurements")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument(
+        "--update-readme",
+        action="store_true",
+        help="replace the block between <!-- bench:start --> and <!-- bench:end --> in "
+        "README.md with this run's tables",
+    )
+    p.add_argument("--readme", type=Path, default=Path("README.md"), help=argparse.SUPPRESS)
+    return p
+
+
+class _Progress:
+    """A tqdm bar on stderr (or nothing when tqdm is missing or it is switched off)."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.bar = None
+        if enabled:
+            try:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total, file=sys.stderr, unit="step", leave=False)
+            except ImportError:
+                pass
+
+    def stage(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description(name)
+
+    def step(self, n: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _detector(tool: str) -> Callable[..., list]:
+    return DETECTORS[tool]
+
+
+def _quality(
+    corpus: Corpus | None,
+    docs: dict[str, str],
+    tools: list[str],
+    sweep_values: tuple[float, ...],
+    bar: _Progress,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    floor = min(min(sweep_values), JACCARD, CONTAINMENT) if corpus else min(JACCARD, CONTAINMENT)
+    bar.stage("exact all pairs")
+    exact_floor = exact_pairs(docs, floor=floor)
+    exact = [p for p in exact_floor
+             if p.jaccard >= JACCARD or p.containment_ab >= CONTAINMENT
+             or p.containment_ba >= CONTAINMENT]  # fmt: skip
+    supported = {(p.a, p.b) for p in exact}
+    bar.step()
+    detection: dict[str, Any] = {}
+    recall: dict[str, Any] = {}
+    found_by_tool: dict[str, set[tuple[str, str]]] = {}
+    for tool in tools:
+        bar.stage(f"quality: {tool}")
+        found = {
+            (f.a, f.b) for f in _detector(tool)(docs, jaccard=JACCARD, containment=CONTAINMENT)
+        }
+        found_by_tool[tool] = found
+        if corpus is not None:
+            detection[tool] = detection_scores(found, corpus.truth, supported=supported)
+        recall[tool] = recall_vs_exact(found, exact, max_misses=MISSES_SHOWN)
+        bar.step()
+    out["exact_pairs"] = len(exact)
+    out["recall_vs_exact"] = recall
+    if corpus is not None:
+        out["detection"] = detection
+        out["seeds"] = _seeds_rows(corpus, found_by_tool.get("dedupe"))
+        if "dedupe" in tools:
+            bar.stage("threshold sweep")
+            out["sweep"] = sweep(
+                _detector("dedupe"), corpus, exact_floor, jaccards=sweep_values,
+                containments=sweep_values, default_jaccard=JACCARD,
+                default_containment=CONTAINMENT, progress=bar.step,
+            )  # fmt: skip
+    return out
+
+
+def _seeds_rows(corpus: Corpus, found: set[tuple[str, str]] | None) -> list[dict[str, Any]]:
+    seed_docs = {k: v for k, v in corpus.docs.items() if corpus.sources.get(k) == "seed"}
+    if not seed_docs:
+        return []
+    scores = {(p.a, p.b): p for p in exact_pairs(seed_docs, floor=0.0)}
+    rows = []
+    for p in corpus.pairs:
+        if p.a in seed_docs and p.b in seed_docs:
+            e = scores.get((p.a, p.b))
+            rows.append({
+                "a": p.a, "b": p.b,
+                "jaccard": e.jaccard if e else 0.0,
+                "containment_ab": e.containment_ab if e else 0.0,
+                "containment_ba": e.containment_ba if e else 0.0,
+                "truth": "partial" if p.positive else "different (same topic)",
+                "reported": None if found is None else ("yes" if (p.a, p.b) in found else "no"),
+            })  # fmt: skip
+    return rows
+
+
+def _alignment(corpus: Corpus, bar: _Progress) -> dict[str, Any]:
+    pairs = [p for p in corpus.pairs if p.positive and p.para_map]
+    out: dict[str, Any] = {}
+    import dedupe
+
+    if hasattr(dedupe, "align"):
+        bar.stage("alignment: dedupe.align")
+        out["dedupe.align"] = alignment_scores(
+            lambda a, b: dedupe.align(a, b).ops, corpus, pairs, progress=bar.step
+        )
+    else:
+        out["dedupe.align"] = {"error": "dedupe.align is not in this version of the package"}
+        bar.step(len(pairs))
+    bar.stage("alignment: difflib")
+    out["difflib baseline"] = alignment_scores(align_difflib, corpus, pairs, progress=bar.step)
+    return out
+
+
+def _scaling(seed: int, repeats_cap: int | None, bar: _Progress, tools: list[str]) -> list:
+    rows = []
+    for target in SCALING_DOCS:
+        bar.stage(f"scaling: generating {target:,} docs")
+        corpus = generate(
+            max(1, round(target / 1.85)), seed=seed, include_seeds=False,
+            min_paragraphs=SCALING_PARAGRAPHS[0], max_paragraphs=SCALING_PARAGRAPHS[1],
+        )  # fmt: skip
+        docs = dict(list(corpus.docs.items())[:target])
+        repeats = SCALING_REPEATS[target] if repeats_cap is None else repeats_cap
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "scaling.jsonl"
+            write_jsonl(path, docs)
+            bar.stage(f"scaling: timing {len(docs):,} docs")
+            speed = measure(
+                tools, path, repeats=repeats, jaccard=JACCARD, containment=CONTAINMENT,
+                limits={"datasketch": DATASKETCH_UPDATE_LIMIT}, timeout=WORKER_TIMEOUT_S,
+            )  # fmt: skip
+        rows.append({"docs": len(docs), "speed": speed})
+        bar.step()
+    return rows
+
+
+def _markdown(results: dict[str, Any]) -> dict[str, str]:
+    """The report's sections, each a heading and a table."""
+    s: dict[str, str] = {}
+    q = results.get("quality", {})
+    if "detection" in q:
+        s["detection"] = (
+            "### Detection quality by edit kind (generated corpus; precision / recall / F1 "
+            f"at jaccard {JACCARD}, containment {CONTAINMENT})\n\n"
+            + report.detection_table(q["detection"])
+            + "\n\nMinHash baselines estimate Jaccard only; datasketch `update` and `bulk` give "
+            "the same signatures, so one column stands for both. "
+            '"extra": reported pairs outside the generated truth whose exact scores do reach '
+            "the thresholds (not counted against precision)."
+        )
+    if "recall_vs_exact" in q:
+        s["exact"] = (
+            f"### Recall against exhaustive exact scores ({q['exact_pairs']:,} pairs above "
+            "the thresholds, all pairs compared)\n\n"
+            + report.exact_recall_table(q["recall_vs_exact"])
+        )
+        missed = q["recall_vs_exact"].get("dedupe", {}).get("missed")
+        if missed:
+            s["exact"] += "\n\nPairs dedupe missed (largest exact score first):\n\n"
+            s["exact"] += report.misses_table(missed)
+    if q.get("sweep"):
+        s["sweep"] = (
+            "### Thresholds: how precision and recall move (dedupe.find_duplicates)\n\n"
+            + report.sweep_table(q["sweep"])
+        )
+    if q.get("seeds"):
+        s["seeds"] = "### The seed articles\n\n" + report.seeds_table(q["seeds"])
+    if results.get("alignment"):
+        s["alignment"] = (
+            "### Paragraph alignment on the generated pairs\n\n"
+            + report.alignment_table(results["alignment"])
+        )
+    if results.get("speed"):
+        c = results["corpus"]
+        s["speed"] = (
+            f"### Speed and memory ({c['docs']:,} documents, {c['text_mb']:.1f} MB of text; "
+            f"median of {results['repeats']} alternating runs, each in a fresh process)\n\n"
+            + report.speed_table(results["speed"])
+        )
+    if results.get("scaling"):
+        s["scaling"] = "### Scaling\n\n" + report.scaling_table(results["scaling"])
+    return s
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; print Markdown tables; write results.json (and plots) to --out."""
+    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    mode = "tiny" if args.tiny else "full" if args.full else "default"
+    if args.update_readme and args.tiny:
+        print("--update-readme refuses --tiny: the README shows full-size runs", file=sys.stderr)
+        return 2
+    if args.update_readme:
+        try:  # fail before spending minutes when the README has no block
+            report.update_readme(args.readme, "")
+        except report.ReadmeError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+    started = time.perf_counter()
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    repeats = args.repeats or REPEATS[mode]
+    sweep_values = TINY_SWEEP_VALUES if mode == "tiny" else SWEEP_VALUES
+
+    corpus: Corpus | None = None
+    if args.corpus:
+        try:
+            docs = load_jsonl(args.corpus, limit=args.limit)
+        except CorpusError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        corpus_desc = {"source": str(args.corpus), "generated": False}
+    else:
+        corpus = generate(BASES[mode], seed=args.seed)
+        docs = corpus.docs
+        corpus_desc = {"source": f"generated (seed {args.seed})", "generated": True,
+                       "pairs": len(corpus.pairs)}  # fmt: skip
+    corpus_desc.update(docs=len(docs), text_mb=sum(len(t.encode()) for t in docs.values()) / 1e6)
+
+    unavailable = {t: why for t in (*QUALITY_TOOLS, *SPEED_TOOLS) if t != "load"
+                   if (why := available(t))}  # fmt: skip
+    q_tools = [t for t in QUALITY_TOOLS if t not in unavailable]
+    s_tools = [t for t in SPEED_TOOLS if t not in unavailable]
+    n_align = sum(1 for p in corpus.pairs if p.positive and p.para_map) if corpus else 0
+    total = 1 + len(q_tools) + (2 * len(sweep_values) if corpus and "dedupe" in q_tools else 0)
+    total += 2 * n_align + (0 if args.no_speed else repeats * len(s_tools))
+    total += len(SCALING_DOCS) if mode == "full" and not args.no_speed else 0
+    bar = _Progress(total, enabled=not args.no_progress)
+
+    results: dict[str, Any] = {
+        "command": "python -m benchmarks" + "".join(" " + shlex.quote(a) for a in argv),
+        "mode": mode,
+        "machine": report.machine(),
+        "corpus": corpus_desc,
+        "thresholds": {"jaccard": JACCARD, "containment": CONTAINMENT},
+        "repeats": repeats,
+        "unavailable": unavailable,
+    }
+    try:
+        results["quality"] = _quality(corpus, docs, q_tools, sweep_values, bar)
+        if corpus is not None:
+            results["alignment"] = _alignment(corpus, bar)
+        if not args.no_speed:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "corpus.jsonl"
+                write_jsonl(path, docs)
+                bar.stage("speed")
+                results["speed"] = measure(
+                    s_tools, path, repeats=repeats, jaccard=JACCARD, containment=CONTAINMENT,
+                    limits={"datasketch": DATASKETCH_UPDATE_LIMIT}, timeout=WORKER_TIMEOUT_S,
+                    progress=bar.step,
+                )  # fmt: skip
+            measured = results["speed"]
+            results["speed"] = {
+                t: measured.get(t) or {"error": unavailable.get(t, "not run")} for t in SPEED_TOOLS
+            }
+            if mode == "full":
+                results["scaling"] = _scaling(args.seed, args.repeats, bar, s_tools)
+    finally:
+        bar.close()
+    results["wall_s"] = time.perf_counter() - started
+
+    sections = _markdown(results)
+    head = (
+        f"## dedupe benchmark ({mode}; corpus: {corpus_desc['source']})\n\n"
+        f"Machine: {report.machine_line(results['machine'])}. "
+        f"Command: `{results['command']}`. Wall time {results['wall_s']:.0f} s."
+    )
+    notes = [f"- {t}: not measured ({why})" for t, why in unavailable.items()]
+    text = "\n\n".join([head, *sections.values(), *(["\n".join(notes)] if notes else [])])
+    print(text)
+    results["plots"] = report.plots(results, out)
+    (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    (out / "report.md").write_text(text + "\n", encoding="utf-8")
+    if corpus is not None:
+        (out / "truth.json").write_text(json.dumps([p.to_dict() for p in corpus.pairs]))
+    if args.update_readme:
+        keep = [k for k in ("speed", "detection", "exact", "alignment", "seeds") if k in sections]
+        block = "\n\n".join(
+            [head, *(sections[k] for k in keep), *(["\n".join(notes)] if notes else [])]
+        )
+        report.update_readme(args.readme, block.replace("## dedupe benchmark", "#### Benchmark", 1))
+        print(f"\nREADME block updated in {args.readme}", file=sys.stderr)
+    print(f"\nresults: {out / 'results.json'}", file=sys.stderr)
+    return 0

@@ -1,0 +1,307 @@
+"""Markdown tables, the machine description, PNG plots and the README block.
+
+>>> print(table(["tool", "docs/s"], [["a", 1234.5], ["b", None]]))
+| tool | docs/s |
+|---|---|
+| a | 1,234 |
+| b | - |
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+from pathlib import Path
+from typing import Any
+
+from .baselines import LABELS
+
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+
+
+class ReadmeError(RuntimeError):
+    """README.md has no benchmark block to replace."""
+
+
+def fmt(x: Any, digits: int = 2) -> str:
+    """A cell: ``-`` for missing, thousands separators for large numbers."""
+    if x is None:
+        return "-"
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return str(x)
+    if isinstance(x, int):
+        return f"{x:,}"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}f}"
+
+
+def table(header: list[str], rows: list[list[Any]]) -> str:
+    """A Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(fmt(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    """CPU model (from /proc/cpuinfo), logical cores, memory, OS and Python."""
+    cpu = platform.processor() or platform.machine()
+    mem_gb = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_gb = int(line.split()[1]) / 1024 / 1024
+                break
+    except OSError:
+        pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count()
+    return {
+        "cpu": cpu,
+        "cores": cores,
+        "memory_gb": round(mem_gb, 1) if mem_gb else None,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+    }
+
+
+def machine_line(m: dict[str, Any]) -> str:
+    """One line naming the machine."""
+    mem = f", {m['memory_gb']:.0f} GB RAM" if m.get("memory_gb") else ""
+    return f"{m['cpu']}, {m['cores']} cores{mem}, {m['os']}, Python {m['python']}"
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+def speed_table(speed: dict[str, dict[str, Any]]) -> str:
+    """Throughput and peak memory of each tool, with ratios to dedupe."""
+    rows = []
+    for tool, r in speed.items():
+        label = "Python + corpus loaded (memory floor)" if tool == "load" else LABELS[tool]
+        if "error" in r:
+            rows.append([label, "-", "-", "-", "-", "-", "-", "-", f"not run: {r['error']}"])
+            continue
+        if tool == "load":
+            rows.append([label, r["docs"], "-", "-", "-", r["peak_rss_mb"], "-", "-", ""])
+            continue
+        note = f"subset: first {r['docs']:,} docs" if r.get("subset") else ""
+        rows.append([
+            label, r["docs"], r["median_s"], r["docs_per_s"], r["mb_per_s"], r["peak_rss_mb"],
+            _times(r.get("time_vs_dedupe")), _times(r.get("rss_vs_dedupe")), note,
+        ])  # fmt: skip
+    return table(
+        ["tool", "docs", "median s", "docs/s", "MB/s", "peak RSS MB", "time vs dedupe",
+         "memory vs dedupe", "note"],
+        rows,
+    )  # fmt: skip
+
+
+def _times(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}x"
+
+
+def _prf(s: dict[str, Any] | None) -> str:
+    if not s:
+        return "-"
+    return f"{fmt(s['precision'])} / {fmt(s['recall'])} / {fmt(s['f1'])}"
+
+
+def detection_table(detection: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """Precision / recall / F1 by edit kind, one column per tool."""
+    tools = list(detection)
+    kinds: list[str] = []
+    for res in detection.values():
+        for k in res:
+            if k not in kinds and k != "all":
+                kinds.append(k)
+    rows = []
+    for kind in [*kinds, "all"]:
+        first = next((res[kind] for res in detection.values() if kind in res), None)
+        if first is None:
+            continue
+        if first["positives"]:
+            n = f"{first['positives']} dup"
+            cells = [_prf(res.get(kind)) for res in detection.values()]
+        else:
+            n = f"{first['negatives']} neg"
+            cells = [f"{res[kind]['fp']} FP" if kind in res else "-" for res in detection.values()]
+        if kind == "all":
+            n = f"{first['positives']} dup, {first['negatives']} neg"
+            cells = [
+                _prf(res["all"]) + (f" (+{res['all']['extra_supported']} extra)"
+                                    if res["all"]["extra_supported"] else "")
+                for res in detection.values()
+            ]  # fmt: skip
+        rows.append([f"**{kind}**" if kind == "all" else kind, n, *cells])
+    return table(["edit kind", "pairs", *[f"{LABELS[t]} P / R / F1" for t in tools]], rows)
+
+
+def exact_recall_table(recall: dict[str, dict[str, Any]]) -> str:
+    """Recall of each tool against the exhaustive exact computation."""
+    rows = [
+        [LABELS[t], r["exact_pairs"], r["found_in_exact"], r["recall"], r["misses"],
+         r["found_not_in_exact"]]
+        for t, r in recall.items()
+    ]  # fmt: skip
+    return table(
+        ["tool", "exact pairs above thresholds", "found", "recall vs exact", "missed",
+         "reported below thresholds"],
+        rows,
+    )  # fmt: skip
+
+
+def misses_table(missed: list[dict[str, Any]]) -> str:
+    """The pairs a tool missed, with their exact scores."""
+    rows = [[m["a"], m["b"], m["jaccard"], m["containment_ab"], m["containment_ba"], m["shared"]]
+            for m in missed]  # fmt: skip
+    return table(["a", "b", "jaccard", "containment a in b", "containment b in a", "shared"], rows)
+
+
+def sweep_table(rows: list[dict[str, Any]]) -> str:
+    """Precision / recall as the thresholds move."""
+    return table(
+        ["moved", "jaccard", "containment", "precision", "recall", "F1", "recall vs exact",
+         "pairs reported"],
+        [[r["axis"], r["jaccard"], r["containment"], r["precision"], r["recall"], r["f1"],
+          r["recall_vs_exact"], r["reported"]] for r in rows],
+    )  # fmt: skip
+
+
+def alignment_table(align: dict[str, dict[str, Any]]) -> str:
+    """Paragraph pairing and edit labels of each aligner."""
+    rows = []
+    for name, r in align.items():
+        if "error" in r:
+            rows.append([name, "-", "-", "-", "-", "-", f"not run: {r['error']}"])
+            continue
+        rows.append([name, r["pairs"], r["precision"], r["recall"], r["label_accuracy"],
+                     r["ms_per_pair"], ""])  # fmt: skip
+    return table(
+        ["aligner", "article pairs", "pairing precision", "pairing recall", "label accuracy",
+         "ms per pair", "note"],
+        rows,
+    )  # fmt: skip
+
+
+def seeds_table(rows: list[dict[str, Any]]) -> str:
+    """The seed articles' pairs: exact scores, truth, and whether dedupe reported them."""
+    return table(
+        ["pair", "exact jaccard", "containment a in b", "containment b in a", "truth",
+         "dedupe reports"],
+        [[f"{r['a']} / {r['b']}", r["jaccard"], r["containment_ab"], r["containment_ba"],
+          r["truth"], r["reported"]] for r in rows],
+    )  # fmt: skip
+
+
+def scaling_table(rows: list[dict[str, Any]]) -> str:
+    """Time and memory against corpus size."""
+    out = []
+    for r in rows:
+        for tool, s in r["speed"].items():
+            if tool == "load":
+                continue
+            if "error" in s:
+                out.append([r["docs"], LABELS[tool], "-", "-", "-", f"not run: {s['error']}"])
+            else:
+                note = f"subset: first {s['docs']:,} docs" if s.get("subset") else ""
+                out.append([r["docs"], LABELS[tool], s["median_s"], s["docs_per_s"],
+                            s["peak_rss_mb"], note])  # fmt: skip
+    return table(["docs", "tool", "median s", "docs/s", "peak RSS MB", "note"], out)
+
+
+# --- plots --------------------------------------------------------------------------------
+
+
+def plots(results: dict[str, Any], out: Path) -> list[str]:
+    """PNG plots into ``out`` when matplotlib is installed; the file names written."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    written = []
+    sweep = results.get("sweep") or []
+    if sweep:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        for ax, axis in zip(axes, ("jaccard", "containment")):
+            rows = [r for r in sweep if r["axis"] == axis]
+            xs = [r[axis] for r in rows]
+            for key, label in (("precision", "precision"), ("recall", "recall (truth)"),
+                               ("recall_vs_exact", "recall vs exact")):  # fmt: skip
+                ax.plot(xs, [r[key] if r[key] is not None else float("nan") for r in rows],
+                        marker="o", label=label)  # fmt: skip
+            ax.set_xlabel(f"{axis} threshold (other at default)")
+            ax.set_ylim(0, 1.05)
+            ax.grid(alpha=0.3)
+            ax.legend()
+        fig.suptitle("dedupe.find_duplicates: precision and recall vs thresholds")
+        fig.tight_layout()
+        fig.savefig(out / "thresholds.png", dpi=110)
+        plt.close(fig)
+        written.append("thresholds.png")
+    speed = {t: s for t, s in (results.get("speed") or {}).items()
+             if t != "load" and "error" not in s}  # fmt: skip
+    if speed:
+        fig, ax = plt.subplots(figsize=(8, 3.5))
+        names = [LABELS[t] for t in speed]
+        ax.barh(names, [s["docs_per_s"] for s in speed.values()])
+        ax.set_xlabel("documents per second (median of runs)")
+        ax.invert_yaxis()
+        fig.tight_layout()
+        fig.savefig(out / "speed.png", dpi=110)
+        plt.close(fig)
+        written.append("speed.png")
+    scaling = results.get("scaling") or []
+    if scaling:
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+        tools = [t for t in scaling[0]["speed"] if t != "load"]
+        for tool in tools:
+            pts = [(r["speed"][tool]["docs"], r["speed"][tool]) for r in scaling
+                   if tool in r["speed"] and "error" not in r["speed"][tool]]  # fmt: skip
+            if not pts:
+                continue
+            ax1.plot([d for d, _ in pts], [s["median_s"] for _, s in pts], marker="o",
+                     label=LABELS[tool])  # fmt: skip
+            ax2.plot([d for d, _ in pts], [s["peak_rss_mb"] for _, s in pts], marker="o",
+                     label=LABELS[tool])  # fmt: skip
+        for ax, ylabel in ((ax1, "seconds"), (ax2, "peak RSS MB")):
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("documents")
+            ax.set_ylabel(ylabel)
+            ax.grid(alpha=0.3)
+        ax1.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(out / "scaling.png", dpi=110)
+        plt.close(fig)
+        written.append("scaling.png")
+    return written
+
+
+# --- README -------------------------------------------------------------------------------
+
+
+def update_readme(readme: Path, block: str) -> None:
+    """Replace the text between the bench markers in ``readme`` with ``block``."""
+    if not readme.is_file():
+        raise ReadmeError(f"{readme} not found: run from the repository root")
+    text = readme.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
+    if not pattern.search(text):
+        raise ReadmeError(
+            f"{readme} has no benchmark block: add a line {README_START} and a line "
+            f"{README_END} where the table should go, then run again"
+        )
+    new = pattern.sub(lambda _: f"{README_START}\n{block.strip()}\n{README_END}", text, count=1)
+    readme.write_text(new, encoding="utf-8")

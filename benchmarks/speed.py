@@ -1,0 +1,166 @@
+"""Speed and memory: each tool runs in a fresh subprocess, tools alternate, repeats taken.
+
+A worker process loads the corpus, imports its tool, records its peak resident memory so
+far (``ru_maxrss``), runs the detector on the texts once under a timer, and records the peak
+again. The harness runs ``tool1, tool2, ..., tool1, tool2, ...`` (alternating, so drift on the
+machine hits every tool alike) and keeps the median time and the largest peak.
+
+Run one worker by hand::
+
+    python -m benchmarks.speed dedupe corpus.jsonl.gz result.json
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB.
+
+    On Linux this is ``VmHWM`` from /proc/self/status: ``ru_maxrss`` would carry over the
+    parent's peak across fork and exec, overstating a small child. Elsewhere ``ru_maxrss``.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _worker(argv: list[str]) -> int:
+    """``TOOL CORPUS OUT [jaccard containment limit]``: time one run, write JSON to OUT."""
+    tool, corpus, out = argv[:3]
+    jaccard = float(argv[3]) if len(argv) > 3 else 0.5
+    containment = float(argv[4]) if len(argv) > 4 else 0.5
+    limit = int(argv[5]) if len(argv) > 5 and argv[5] != "0" else None
+    from .loaders import load_jsonl
+
+    docs = load_jsonl(corpus, limit=limit)
+    result: dict[str, Any] = {"tool": tool, "docs": len(docs)}
+    result["text_mb"] = sum(len(t.encode("utf-8")) for t in docs.values()) / 1e6
+    if tool == "load":
+        result.update(seconds=0.0, pairs=0)
+    else:
+        from .baselines import DETECTORS
+
+        if tool == "dedupe":
+            import dedupe  # noqa: F401
+        elif tool == "rensa":
+            import rensa  # noqa: F401
+        elif tool.startswith("datasketch"):
+            import datasketch  # noqa: F401
+        base = peak_rss_mb()
+        t0 = time.perf_counter()
+        found = DETECTORS[tool](docs, jaccard=jaccard, containment=containment)
+        result["seconds"] = time.perf_counter() - t0
+        result["pairs"] = len(found)
+        result["rss_before_mb"] = base
+    result["peak_rss_mb"] = peak_rss_mb()
+    Path(out).write_text(json.dumps(result))
+    return 0
+
+
+def run_once(
+    tool: str,
+    corpus: Path,
+    *,
+    jaccard: float,
+    containment: float,
+    limit: int | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """Run one worker in a fresh interpreter and return its result (or its error)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "r.json"
+        cmd = [sys.executable, "-m", "benchmarks.speed", tool, str(corpus), str(out),
+               str(jaccard), str(containment), str(limit or 0)]  # fmt: skip
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        try:
+            proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True,
+                                  timeout=timeout)  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return {"tool": tool, "error": f"timed out after {timeout:.0f} s"}
+        if proc.returncode != 0 or not out.exists():
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            return {"tool": tool, "error": " / ".join(tail) or f"exit {proc.returncode}"}
+        return json.loads(out.read_text())
+
+
+def measure(
+    tools: list[str],
+    corpus: Path,
+    *,
+    repeats: int,
+    jaccard: float,
+    containment: float,
+    limits: dict[str, int] | None = None,
+    timeout: float | None = None,
+    progress: Callable[[], None] = lambda: None,
+) -> dict[str, dict[str, Any]]:
+    """Alternate the tools ``repeats`` times; median seconds, largest peak RSS, throughput."""
+    limits = limits or {}
+    runs: dict[str, list[dict[str, Any]]] = {t: [] for t in tools}
+    failed: dict[str, str] = {}
+    for _ in range(repeats):
+        for tool in tools:
+            if tool in failed:
+                progress()
+                continue
+            r = run_once(tool, corpus, jaccard=jaccard, containment=containment,
+                         limit=limits.get(tool), timeout=timeout)  # fmt: skip
+            if "error" in r:
+                failed[tool] = r["error"]
+            else:
+                runs[tool].append(r)
+            progress()
+    out: dict[str, dict[str, Any]] = {}
+    for tool in tools:
+        if tool in failed:
+            out[tool] = {"error": failed[tool]}
+            continue
+        rs = runs[tool]
+        secs = [r["seconds"] for r in rs]
+        med = statistics.median(secs)
+        docs, mb = rs[0]["docs"], rs[0]["text_mb"]
+        out[tool] = {
+            "docs": docs,
+            "text_mb": mb,
+            "seconds": secs,
+            "median_s": med,
+            "best_s": min(secs),
+            "docs_per_s": docs / med if med else None,
+            "mb_per_s": mb / med if med else None,
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
+            "pairs": rs[0]["pairs"],
+            "subset": tool in limits and limits[tool] is not None and docs == limits[tool],
+        }
+    base = out.get("dedupe")
+    if base and "error" not in base:
+        for r in out.values():
+            if "error" in r:
+                continue
+            # >1 means the tool is that many times slower / uses that much more memory.
+            r["time_vs_dedupe"] = base["docs_per_s"] / r["docs_per_s"] if r["docs_per_s"] else None
+            r["rss_vs_dedupe"] = r["peak_rss_mb"] / base["peak_rss_mb"]
+    return out
+
+
+if __name__ == "__main__":
+    raise SystemExit(_worker(sys.argv[1:]))
