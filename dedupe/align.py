@@ -1,0 +1,696 @@
+"""Paragraph alignment of two overlapping articles, down to the changed words.
+
+:func:`align` splits both texts with :func:`dedupe.text.paragraphs`, scores every paragraph
+pair, keeps the pairs that follow the documents' order (a monotone dynamic programme),
+recognises split, merged and moved paragraphs, and diffs each pair word by word.
+
+>>> al = align("Title\\n\\nThe cat sat on the mat.\\n\\nBye.", "The cat sat on a mat.\\n\\nBye.")
+>>> [(op.kind, op.a, op.b) for op in al.ops]
+[('only_a', (0, 1), (0, 0)), ('edited', (1, 2), (0, 1)), ('equal', (2, 3), (1, 2))]
+>>> [(w.tag, w.a_text, w.b_text) for w in al.ops[1].word_ops if w.tag != "equal"]
+[('replace', 'the', 'a')]
+
+Similarity of two paragraphs is the normalised Indel similarity over their word tokens
+(``1 - (insertions + deletions) / (len(a) + len(b))``, the share of words kept in order):
+``2 * LCS / (len(a) + len(b))`` of the normalised word sequences. It is computed with
+:func:`rapidfuzz.process.cdist` after mapping each distinct word to one code point, so
+that rapidfuzz's bit-parallel string kernels compare words, not characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel, Levenshtein
+
+from .errors import InvalidParameterError
+from .text import Paragraph, ensure_text, normalize, paragraphs, word_spans
+
+__all__ = [
+    "Alignment",
+    "ParagraphOp",
+    "WordOp",
+    "align",
+    "OP_KINDS",
+    "MIN_SIMILARITY",
+    "MOVE_SIMILARITY",
+    "EQUAL_THRESHOLD",
+    "SPLIT_MERGE_GAIN",
+    "MAX_SPLIT_PARTS",
+    "MAX_CANDIDATES",
+    "MAX_WORD_DIFF_WORDS",
+    "BLOCK_CELLS",
+]
+
+#: Kinds of :class:`ParagraphOp`, in the vocabulary of the JSON view.
+OP_KINDS = ("equal", "edited", "moved", "split", "merged", "only_a", "only_b")
+
+# Defaults of the options of :func:`align` (see its docstring; chosen on generated edit
+# pairs, see the report of issue 3).
+#: Least similarity for two paragraphs to be paired in document order.
+MIN_SIMILARITY = 0.5
+#: Least similarity for a pair that breaks document order (a moved paragraph).
+MOVE_SIMILARITY = 0.6
+#: Similarity from which a 1:1 pair is "equal" rather than "edited" (1.0: same words).
+EQUAL_THRESHOLD = 1.0
+#: How much the concatenation of neighbouring paragraphs must beat the single pair's
+#: similarity before they are taken as one paragraph split (or several merged).
+SPLIT_MERGE_GAIN = 0.05
+#: Most paragraphs one paragraph may be split into (or merged from).
+MAX_SPLIT_PARTS = 8
+#: Candidate pairs kept per paragraph of A (best first, ties nearest the diagonal), which
+#: bounds the dynamic programme when many paragraphs are alike (boilerplate lines).
+MAX_CANDIDATES = 16
+#: Word diffs are computed word by word while both sides hold at most this many words;
+#: beyond, the diff runs over sentences first, then words inside changed sentence runs.
+MAX_WORD_DIFF_WORDS = 50_000
+#: Cells of the similarity matrix computed at once (memory bound: one byte per cell).
+BLOCK_CELLS = 4_000_000
+
+# A sentence ends where the text between two words holds one of these.
+_SENTENCE_BREAK = re.compile(r"[.!?\n\u3002\uff01\uff1f]")
+_SURROGATES = 0xE000 - 0xD800
+_MAX_SYMBOLS = 0x110000 - _SURROGATES - 0x21
+
+
+class _Encoder:
+    """Maps each distinct key (a word, a sentence) to one code point, so a sequence of
+    keys becomes a ``str`` that rapidfuzz compares symbol by symbol."""
+
+    def __init__(self) -> None:
+        self._ids: dict[Any, str] = {}
+
+    def __call__(self, key: Any) -> str:
+        sym = self._ids.get(key)
+        if sym is None:
+            n = len(self._ids) % _MAX_SYMBOLS + 0x21  # beyond ~1.1M keys symbols are shared
+            if n >= 0xD800:
+                n += _SURROGATES
+            sym = self._ids[key] = chr(n)
+        return sym
+
+
+@dataclass(frozen=True)
+class WordOp:
+    """One difflib-style opcode over the word tokens of a paired op, with text offsets.
+
+    ``i1:i2`` index the words of the op's A paragraphs (taken together), ``j1:j2`` those
+    of its B paragraphs; ``a_start:a_end`` and ``b_start:b_end`` are character offsets
+    into the original texts (empty at the insertion point for ``insert``/``delete``), and
+    ``a_text``/``b_text`` the original text of those spans. Iterating yields the difflib
+    5-tuple ``(tag, i1, i2, j1, j2)``.
+
+    >>> op = WordOp("replace", 0, 1, 0, 1, 0, 6, 0, 7, "global", "world's")
+    >>> tuple(op)
+    ('replace', 0, 1, 0, 1)
+    >>> op.to_dict()["b_text"]
+    "world's"
+    """
+
+    tag: str
+    i1: int
+    i2: int
+    j1: int
+    j2: int
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    a_text: str
+    b_text: str
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.tag, self.i1, self.i2, self.j1, self.j2))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form with every field."""
+        return {
+            "tag": self.tag,
+            "i1": self.i1,
+            "i2": self.i2,
+            "j1": self.j1,
+            "j2": self.j2,
+            "a_start": self.a_start,
+            "a_end": self.a_end,
+            "b_start": self.b_start,
+            "b_end": self.b_end,
+            "a_text": self.a_text,
+            "b_text": self.b_text,
+        }
+
+
+@dataclass(frozen=True)
+class ParagraphOp:
+    """One step of an alignment: paragraphs ``a`` of A against paragraphs ``b`` of B.
+
+    ``kind`` is one of ``equal``, ``edited`` (1:1 pairs in document order), ``moved``
+    (a 1:1 pair out of document order), ``split`` (one A paragraph, several consecutive
+    B paragraphs), ``merged`` (several A paragraphs, one B paragraph), ``only_a`` and
+    ``only_b``. ``a`` and ``b`` are ``[start, stop)`` ranges of paragraph indices (empty,
+    at the place it would stand, on the side that lacks the paragraph). ``score`` is the
+    word similarity of the two sides (0.0 for ``only_a``/``only_b``). ``word_ops`` is the
+    word diff; ``word_diff`` says how it was made: ``"words"``, ``"sentences"`` (sides
+    longer than ``max_word_diff_words``: sentence runs first, then words inside them where
+    small enough) or ``"none"`` (unpaired).
+
+    >>> op = ParagraphOp("only_a", (2, 3), (4, 4), 0.0, ())
+    >>> op.to_dict()["kind"], op.to_dict()["a"]
+    ('only_a', [2, 3])
+    """
+
+    kind: str
+    a: tuple[int, int]
+    b: tuple[int, int]
+    score: float = 0.0
+    word_ops: tuple[WordOp, ...] = ()
+    word_diff: str = "none"
+
+    def to_dict(self, *, equal_words: bool = False) -> dict[str, Any]:
+        """JSON-ready form; ``equal_words=False`` leaves out the unchanged word runs."""
+        return {
+            "kind": self.kind,
+            "a": list(self.a),
+            "b": list(self.b),
+            "score": round(self.score, 6),
+            "word_diff": self.word_diff,
+            "word_ops": [w.to_dict() for w in self.word_ops if equal_words or w.tag != "equal"],
+        }
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The paragraph alignment of two texts; see :func:`align`.
+
+    >>> al = align("One two three.\\n\\nFour five.", "One two three.")
+    >>> al.summary()["counts"]["only_a"], al.summary()["a_in_b"]
+    (1, 0.6)
+    """
+
+    a_paragraphs: tuple[Paragraph, ...]
+    b_paragraphs: tuple[Paragraph, ...]
+    ops: tuple[ParagraphOp, ...]
+    a_words: int = 0
+    b_words: int = 0
+    options: tuple[tuple[str, Any], ...] = field(default=(), repr=False)
+    a_text: str = field(default="", repr=False, compare=False)
+    b_text: str = field(default="", repr=False, compare=False)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts of each op kind and the share of each side's words found in the other.
+
+        ``a_in_b`` is the share of A's words that stand unchanged in a paired paragraph
+        (the ``equal`` runs of the word diffs); ``b_in_a`` likewise for B. A side without
+        words has share 0.0.
+        """
+        counts = dict.fromkeys(OP_KINDS, 0)
+        kept_a = kept_b = 0
+        for op in self.ops:
+            counts[op.kind] += 1
+            for w in op.word_ops:
+                if w.tag == "equal":
+                    kept_a += w.i2 - w.i1
+                    kept_b += w.j2 - w.j1
+        return {
+            "counts": counts,
+            "a_paragraphs": len(self.a_paragraphs),
+            "b_paragraphs": len(self.b_paragraphs),
+            "a_words": self.a_words,
+            "b_words": self.b_words,
+            "a_in_b": round(kept_a / self.a_words, 6) if self.a_words else 0.0,
+            "b_in_a": round(kept_b / self.b_words, 6) if self.b_words else 0.0,
+        }
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """Every (A paragraph, B paragraph) index pair joined by a paired op.
+
+        >>> align("x y z", "x y z").pairs()
+        [(0, 0)]
+        """
+        out = []
+        for op in self.ops:
+            if op.kind not in ("only_a", "only_b"):
+                out.extend((i, j) for i in range(*op.a) for j in range(*op.b))
+        return out
+
+    def to_dict(self, *, equal_words: bool = False) -> dict[str, Any]:
+        """JSON-serialisable view (schema in :data:`dedupe.render.ALIGNMENT_SCHEMA`).
+
+        >>> import json
+        >>> d = align("a b c", "a b d").to_dict()
+        >>> d["ops"][0]["word_ops"][0]["a_text"], d["ops"][0]["word_ops"][0]["b_text"]
+        ('c', 'd')
+        >>> _ = json.dumps(d)
+        """
+        return {
+            "version": 1,
+            "options": dict(self.options),
+            "summary": self.summary(),
+            "a_paragraphs": [p.to_dict() for p in self.a_paragraphs],
+            "b_paragraphs": [p.to_dict() for p in self.b_paragraphs],
+            "ops": [op.to_dict(equal_words=equal_words) for op in self.ops],
+        }
+
+    def render(self, fmt: str = "text") -> str:
+        """``"text"``, ``"markdown"`` or ``"html"`` (a whole page); see :mod:`dedupe.render`.
+
+        >>> print(align("a b c", "a b d").render("text"))
+        ~ A1 -> B1 edited 0.67
+          a b [-c-]{+d+}
+        """
+        from .render import render_alignment
+
+        return render_alignment(self, fmt)
+
+
+# --------------------------------------------------------------------------- options
+
+
+def _check_options(opts: dict[str, Any]) -> None:
+    def unit(name: str, low_open: bool = True) -> None:
+        v = opts[name]
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not (0.0 < v <= 1.0):
+            raise InvalidParameterError(f"{name} must be a number in (0, 1], got {v!r}")
+
+    for name in ("min_similarity", "move_similarity", "equal_threshold"):
+        unit(name)
+    if opts["equal_threshold"] < opts["min_similarity"]:
+        raise InvalidParameterError(
+            "equal_threshold must be at least min_similarity "
+            f"({opts['equal_threshold']} < {opts['min_similarity']})"
+        )
+    g = opts["split_merge_gain"]
+    if not isinstance(g, (int, float)) or isinstance(g, bool) or not (0.0 <= g <= 1.0):
+        raise InvalidParameterError(f"split_merge_gain must be a number in [0, 1], got {g!r}")
+    for name, low in (
+        ("max_split_parts", 1),
+        ("max_candidates", 1),
+        ("max_word_diff_words", 1),
+        ("block_cells", 1),
+    ):
+        v = opts[name]
+        if not isinstance(v, int) or isinstance(v, bool) or v < low:
+            raise InvalidParameterError(f"{name} must be an integer >= {low}, got {v!r}")
+    w = opts["workers"]
+    if not isinstance(w, int) or isinstance(w, bool) or w == 0 or w < -1:
+        raise InvalidParameterError(f"workers must be -1 (all cores) or >= 1, got {w!r}")
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+@dataclass
+class _Side:
+    paras: list[Paragraph]
+    spans: list[list[tuple[str, int, int]]]  # per paragraph: (word, start, end) in the source
+    codes: list[str]  # per paragraph: one code point per word
+    text: str
+
+
+def _side(text: str, enc: _Encoder) -> _Side:
+    paras = paragraphs(text)
+    spans: list[list[tuple[str, int, int]]] = []
+    codes: list[str] = []
+    for p in paras:
+        sp = [(w, s + p.start, e + p.start) for w, s, e in word_spans(p.text)]
+        spans.append(sp)
+        if sp:
+            codes.append("".join(enc(w) for w, _, _ in sp))
+        else:  # no words (a rule like "* * *"): pair only with the very same text
+            codes.append(enc(("\0", normalize(p.text))))
+    return _Side(paras, spans, codes, text)
+
+
+def _sentence_codes(side: _Side, enc: _Encoder) -> list[str]:
+    """Per paragraph, one code point per sentence (a coarse form for very long ones)."""
+    out = []
+    for sp, code in zip(side.spans, side.codes):
+        cuts = _sentences(sp, side.text) if sp else [0, len(code)]
+        out.append("".join(enc(code[x:y]) for x, y in zip(cuts, cuts[1:])))
+    return out
+
+
+def _candidates(
+    a: _Side,
+    b: _Side,
+    cutoff: float,
+    max_candidates: int,
+    block_cells: int,
+    workers: int,
+    max_words: int,
+) -> dict[tuple[int, int], float]:
+    """Pairs (i, j) scoring at least ``cutoff``; at most ``max_candidates`` per row.
+
+    A pair where either paragraph has more than ``max_words`` words is scored over
+    sentences (one symbol per sentence) instead of words, so that a 1 MB paragraph costs
+    no more than a few thousand short ones.
+    """
+    n, m = len(a.codes), len(b.codes)
+    out: dict[tuple[int, int], float] = {}
+    if not n or not m:
+        return out
+    long_a = {i for i in range(n) if len(a.codes[i]) > max_words}
+    long_b = {j for j in range(m) if len(b.codes[j]) > max_words}
+    queries, choices = a.codes, b.codes
+    if long_a or long_b:
+        enc = _Encoder()
+        sent_a, sent_b = _sentence_codes(a, enc), _sentence_codes(b, enc)
+        # Word-level cdist leaves long paragraphs out (an empty string scores 0)...
+        queries = ["" if k in long_a else c for k, c in enumerate(a.codes)]
+        choices = ["" if k in long_b else c for k, c in enumerate(b.codes)]
+    rows = max(1, block_cells // m)
+    cut = int(np.floor(cutoff * 100))
+    for r0 in range(0, n, rows):
+        block = process.cdist(
+            queries[r0 : r0 + rows],
+            choices,
+            scorer=fuzz.ratio,
+            score_cutoff=cut,
+            dtype=np.uint8,
+            workers=workers,
+        )
+        if long_a or long_b:  # ...and they are scored over sentences here.
+            for i in range(r0, min(n, r0 + rows)):
+                cols = range(m) if i in long_a else sorted(long_b)
+                for j in cols:
+                    s = Indel.normalized_similarity(sent_a[i], sent_b[j])
+                    block[i - r0, j] = int(s * 100) if s >= cutoff else 0
+        for r in range(block.shape[0]):
+            row = block[r]
+            nz = np.flatnonzero(row >= max(cut, 1))
+            if not len(nz):
+                continue
+            i = r0 + r
+            if len(nz) > max_candidates:
+                diag = i * m / n
+                key = row[nz].astype(np.float64) * (m + 1) - np.abs(nz - diag)
+                nz = nz[np.argpartition(-key, max_candidates - 1)[:max_candidates]]
+            for j in nz.tolist():
+                if i in long_a or j in long_b:
+                    s = Indel.normalized_similarity(sent_a[i], sent_b[j])
+                else:
+                    s = Indel.normalized_similarity(a.codes[i], b.codes[j])
+                if s >= cutoff:
+                    out[(i, j)] = s
+    return out
+
+
+def _monotone_chain(cells: dict[tuple[int, int], float], m: int) -> list[tuple[int, int]]:
+    """The chain of cells increasing in both i and j with the largest total score.
+
+    Rows are taken in order; a Fenwick tree over j keeps the best chain ending left of
+    each column, so the cost is O(K log m) for K candidate cells.
+    """
+    if not cells:
+        return []
+    keys = sorted(cells)
+    tree_val = [0.0] * (m + 1)
+    tree_arg = [-1] * (m + 1)
+    best = [0.0] * len(keys)
+    pred = [-1] * len(keys)
+    k = 0
+    while k < len(keys):
+        i = keys[k][0]
+        row_end = k
+        while row_end < len(keys) and keys[row_end][0] == i:
+            row_end += 1
+        for t in range(k, row_end):
+            j = keys[t][1]
+            v, arg, x = 0.0, -1, j  # prefix max over columns < j (1-based j)
+            while x > 0:
+                if tree_val[x] > v:
+                    v, arg = tree_val[x], tree_arg[x]
+                x -= x & -x
+            best[t] = v + cells[keys[t]]
+            pred[t] = arg
+        for t in range(k, row_end):
+            x = keys[t][1] + 1
+            while x <= m:
+                if best[t] > tree_val[x]:
+                    tree_val[x], tree_arg[x] = best[t], t
+                x += x & -x
+        k = row_end
+    t = max(range(len(keys)), key=best.__getitem__)
+    chain = []
+    while t >= 0:
+        chain.append(keys[t])
+        t = pred[t]
+    return chain[::-1]
+
+
+# --------------------------------------------------------------------------- word diff
+
+
+def _merge_opcodes(codes: Sequence[Any]) -> list[tuple[str, int, int, int, int]]:
+    """Opcodes with each run of non-equal opcodes joined into one."""
+    out: list[tuple[str, int, int, int, int]] = []
+    for tag, i1, i2, j1, j2 in codes:
+        if tag != "equal" and out and out[-1][0] != "equal":
+            _, p1, _, q1, _ = out[-1]
+            out[-1] = ("change", p1, i2, q1, j2)
+        else:
+            out.append((tag if tag == "equal" else "change", i1, i2, j1, j2))
+    return out
+
+
+def _sentences(spans: list[tuple[str, int, int]], text: str) -> list[int]:
+    """Word indices where sentences start (always 0 first) and the word count last."""
+    cuts = [0]
+    for k in range(1, len(spans)):
+        if _SENTENCE_BREAK.search(text, spans[k - 1][2], spans[k][1]):
+            cuts.append(k)
+    cuts.append(len(spans))
+    return cuts
+
+
+def _word_diff(
+    sa: list[tuple[str, int, int]],
+    sb: list[tuple[str, int, int]],
+    ca: str,
+    cb: str,
+    a_text: str,
+    b_text: str,
+    a_pos: int,
+    b_pos: int,
+    max_words: int,
+) -> tuple[tuple[WordOp, ...], str]:
+    if len(sa) <= max_words and len(sb) <= max_words:
+        raw = _merge_opcodes(Levenshtein.opcodes(ca, cb))
+        how = "words"
+    else:
+        how = "sentences"
+        cut_a, cut_b = _sentences(sa, a_text), _sentences(sb, b_text)
+        enc = _Encoder()
+        sym_a = "".join(enc(ca[x:y]) for x, y in zip(cut_a, cut_a[1:]))
+        sym_b = "".join(enc(cb[x:y]) for x, y in zip(cut_b, cut_b[1:]))
+        raw = []
+        for tag, i1, i2, j1, j2 in _merge_opcodes(Levenshtein.opcodes(sym_a, sym_b)):
+            w1, w2, v1, v2 = cut_a[i1], cut_a[i2], cut_b[j1], cut_b[j2]
+            if tag != "equal" and w2 - w1 <= max_words and v2 - v1 <= max_words:
+                for t, x1, x2, y1, y2 in _merge_opcodes(Levenshtein.opcodes(ca[w1:w2], cb[v1:v2])):
+                    raw.append((t, x1 + w1, x2 + w1, y1 + v1, y2 + v1))
+            else:
+                raw.append((tag, w1, w2, v1, v2))
+    ops = []
+    for tag, i1, i2, j1, j2 in raw:
+        if i1 == i2 and j1 == j2:
+            continue
+        a0 = sa[i1][1] if i1 < len(sa) else (sa[-1][2] if sa else a_pos)
+        a1 = sa[i2 - 1][2] if i2 > i1 else a0
+        b0 = sb[j1][1] if j1 < len(sb) else (sb[-1][2] if sb else b_pos)
+        b1 = sb[j2 - 1][2] if j2 > j1 else b0
+        if tag == "change":
+            tag = "replace" if i2 > i1 and j2 > j1 else ("delete" if i2 > i1 else "insert")
+        ops.append(WordOp(tag, i1, i2, j1, j2, a0, a1, b0, b1, a_text[a0:a1], b_text[b0:b1]))
+    return tuple(ops), how
+
+
+# --------------------------------------------------------------------------- align
+
+
+def align(
+    a: str | bytes,
+    b: str | bytes,
+    *,
+    min_similarity: float = MIN_SIMILARITY,
+    move_similarity: float = MOVE_SIMILARITY,
+    equal_threshold: float = EQUAL_THRESHOLD,
+    split_merge_gain: float = SPLIT_MERGE_GAIN,
+    max_split_parts: int = MAX_SPLIT_PARTS,
+    max_candidates: int = MAX_CANDIDATES,
+    max_word_diff_words: int = MAX_WORD_DIFF_WORDS,
+    block_cells: int = BLOCK_CELLS,
+    workers: int = -1,
+) -> Alignment:
+    """Align the paragraphs of ``a`` and ``b`` and diff each pair word by word.
+
+    Steps: split both texts with :func:`dedupe.text.paragraphs`; score every paragraph
+    pair (word-level similarity, see the module docstring) with rapidfuzz ``cdist`` in
+    row blocks of at most ``block_cells`` cells, keeping pairs from ``min_similarity``
+    (at most ``max_candidates`` per A paragraph); take the highest-scoring chain of pairs
+    in document order; grow each pair over unpaired neighbours while the concatenation
+    scores at least ``split_merge_gain`` better (``split``/``merged``, up to
+    ``max_split_parts`` paragraphs); pair leftovers out of order from ``move_similarity``
+    (``moved``); label the rest ``only_a``/``only_b``.
+
+    Options (keyword-only):
+
+    - ``min_similarity``: least similarity of an in-order pair (default 0.5).
+    - ``move_similarity``: least similarity of an out-of-order (moved) pair (default 0.6).
+    - ``equal_threshold``: a 1:1 in-order pair at least this similar is ``equal``, else
+      ``edited`` (default 1.0: the same normalised words; case and punctuation may differ).
+    - ``split_merge_gain``: least gain of a concatenation over the single pair (0.05).
+    - ``max_split_parts``: most paragraphs in a split or merge (default 8).
+    - ``max_candidates``: candidate pairs kept per A paragraph (default 16).
+    - ``max_word_diff_words``: longest side (in words) scored and diffed word by word;
+      a pair with a longer paragraph is scored over sentences (one symbol a sentence),
+      is never grown into a split or merge, and is diffed by sentences first, then word by
+      word inside changed sentence runs (default 50,000).
+    - ``block_cells``: similarity-matrix cells computed at once (default 4,000,000).
+    - ``workers``: threads for ``cdist`` (-1: all cores).
+
+    ``a`` and ``b`` are ``str`` or UTF-8 ``bytes`` (anything else raises
+    :class:`dedupe.InvalidTextError`). An empty or blank side is allowed: every paragraph
+    of the other side is then ``only_a``/``only_b``.
+
+    >>> al = align("Intro.\\nShared paragraph here.", "Shared paragraph here!\\nOutro.")
+    >>> [(op.kind, op.a, op.b) for op in al.ops]
+    [('only_a', (0, 1), (0, 0)), ('equal', (1, 2), (0, 1)), ('only_b', (2, 2), (1, 2))]
+    """
+    opts = {
+        "min_similarity": min_similarity,
+        "move_similarity": move_similarity,
+        "equal_threshold": equal_threshold,
+        "split_merge_gain": split_merge_gain,
+        "max_split_parts": max_split_parts,
+        "max_candidates": max_candidates,
+        "max_word_diff_words": max_word_diff_words,
+        "block_cells": block_cells,
+        "workers": workers,
+    }
+    _check_options(opts)
+    a_text = ensure_text(a, name="a")
+    b_text = ensure_text(b, name="b")
+    enc = _Encoder()
+    A, B = _side(a_text, enc), _side(b_text, enc)
+    n, m = len(A.paras), len(B.paras)
+
+    cells = _candidates(
+        A,
+        B,
+        min(min_similarity, move_similarity),
+        max_candidates,
+        block_cells,
+        workers,
+        max_word_diff_words,
+    )
+    in_order = {c: s for c, s in cells.items() if s >= min_similarity}
+    chain = _monotone_chain(in_order, m)
+
+    a_owner = [-1] * n  # index into `groups` of the pair holding each paragraph
+    b_owner = [-1] * m
+    groups: list[list[int]] = []  # [a0, a1, b0, b1] ranges
+    scores: list[float] = []
+    for i, j in chain:
+        a_owner[i] = b_owner[j] = len(groups)
+        groups.append([i, i + 1, j, j + 1])
+        scores.append(in_order[(i, j)])
+
+    def joined(side: _Side, lo: int, hi: int) -> str:
+        return "".join(side.codes[lo:hi])
+
+    # Split / merge: grow a pair over free neighbours while the concatenation gains.
+    for g, rng in enumerate(groups):
+        for side, owner, lo_k, hi_k, size in ((B, b_owner, 2, 3, m), (A, a_owner, 0, 1, n)):
+            if rng[1] - rng[0] > 1 or rng[3] - rng[2] > 1:
+                break  # grown already on one side
+            for step in (1, -1):
+                while rng[hi_k] - rng[lo_k] < max_split_parts:
+                    k = rng[hi_k] if step == 1 else rng[lo_k] - 1
+                    if not (0 <= k < size) or owner[k] != -1:
+                        break
+                    lo, hi = (rng[lo_k], k + 1) if step == 1 else (k, rng[hi_k])
+                    if (
+                        max(len(joined(side, lo, hi)), len(A.codes[rng[0]]), len(B.codes[rng[2]]))
+                        > max_word_diff_words
+                    ):
+                        break  # too long to score word by word: leave it unpaired
+                    if side is B:
+                        s = Indel.normalized_similarity(A.codes[rng[0]], joined(B, lo, hi))
+                    else:
+                        s = Indel.normalized_similarity(joined(A, lo, hi), B.codes[rng[2]])
+                    if s < scores[g] + split_merge_gain:
+                        break
+                    rng[lo_k], rng[hi_k] = lo, hi
+                    owner[k] = g
+                    scores[g] = s
+
+    # Moved: leftovers on both sides, best first.
+    moved: list[int] = []
+    for (i, j), s in sorted(cells.items(), key=lambda c: (-c[1], c[0])):
+        if s >= move_similarity and a_owner[i] == -1 and b_owner[j] == -1:
+            a_owner[i] = b_owner[j] = len(groups)
+            moved.append(len(groups))
+            groups.append([i, i + 1, j, j + 1])
+            scores.append(s)
+    moved_set = set(moved)
+
+    def paired(g: int) -> ParagraphOp:
+        a0, a1, b0, b1 = groups[g]
+        sa = [w for k in range(a0, a1) for w in A.spans[k]]
+        sb = [w for k in range(b0, b1) for w in B.spans[k]]
+        word_ops, how = _word_diff(
+            sa,
+            sb,
+            joined(A, a0, a1) if sa else "",
+            joined(B, b0, b1) if sb else "",
+            a_text,
+            b_text,
+            A.paras[a0].start,
+            B.paras[b0].start,
+            max_word_diff_words,
+        )
+        if g in moved_set:
+            kind = "moved"
+        elif a1 - a0 > 1:
+            kind = "merged"
+        elif b1 - b0 > 1:
+            kind = "split"
+        else:
+            kind = "equal" if scores[g] >= equal_threshold else "edited"
+        return ParagraphOp(kind, (a0, a1), (b0, b1), float(scores[g]), word_ops, how)
+
+    # Emit in A order; B-only paragraphs in place, after the A side of their gap.
+    ops: list[ParagraphOp] = []
+    i = j = 0
+    anchors = [g for g in range(len(groups)) if g not in moved_set]
+    for g in anchors + [-1]:
+        a_stop, b_stop = (groups[g][0], groups[g][2]) if g >= 0 else (n, m)
+        while i < a_stop:
+            if a_owner[i] == -1:
+                ops.append(ParagraphOp("only_a", (i, i + 1), (j, j)))
+                i += 1
+            else:  # a moved pair, placed at its A position
+                ops.append(paired(a_owner[i]))
+                i = groups[a_owner[i]][1]
+        while j < b_stop:
+            if b_owner[j] == -1:
+                ops.append(ParagraphOp("only_b", (i, i), (j, j + 1)))
+            j += 1
+        if g >= 0:
+            ops.append(paired(g))
+            i, j = groups[g][1], groups[g][3]
+    return Alignment(
+        a_paragraphs=tuple(A.paras),
+        b_paragraphs=tuple(B.paras),
+        ops=tuple(ops),
+        a_words=sum(len(s) for s in A.spans),
+        b_words=sum(len(s) for s in B.spans),
+        options=tuple(opts.items()),
+        a_text=a_text,
+        b_text=b_text,
+    )

@@ -1,0 +1,330 @@
+"""Text, Markdown, HTML and JSON views of an :class:`~dedupe.align.Alignment`.
+
+Nothing here computes similarity: every view reads the ops, word ops and paragraphs of
+the alignment it is given.
+
+>>> from dedupe.align import align
+>>> al = align("Deep-Seek leads the global race.", "DeepSeek leads the world's race.")
+>>> print(render_alignment(al, "text"))
+~ A1 -> B1 edited 0.50
+  [-Deep-Seek-]{+DeepSeek+} leads the [-global-]{+world's+} race.
+>>> "<del>Deep-Seek</del>" in alignment_html_fragment(al)
+True
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .align import Alignment, ParagraphOp
+    from .text import Paragraph
+
+__all__ = [
+    "ALIGNMENT_CSS",
+    "ALIGNMENT_SCHEMA",
+    "FORMATS",
+    "alignment_html",
+    "alignment_html_fragment",
+    "alignment_markdown",
+    "alignment_text",
+    "render_alignment",
+]
+
+#: Formats accepted by :func:`render_alignment`.
+FORMATS = ("text", "markdown", "html")
+
+# One-character marks of the text view, by op kind.
+_MARK = {
+    "equal": "=",
+    "edited": "~",
+    "moved": ">",
+    "split": "<",
+    "merged": "<",
+    "only_a": "-",
+    "only_b": "+",
+}
+
+_LABEL = {
+    "equal": "equal",
+    "edited": "edited",
+    "moved": "moved",
+    "split": "split",
+    "merged": "merged",
+    "only_a": "only in A",
+    "only_b": "only in B",
+}
+
+#: Markdown for the README: the JSON view of an alignment (``Alignment.to_dict()``).
+ALIGNMENT_SCHEMA = """\
+`Alignment.to_dict()` (and `dedupe align --json`) returns one JSON object:
+
+- `version`: 1, the schema version.
+- `options`: the options `align` ran with (`min_similarity`, `move_similarity`,
+  `equal_threshold`, `split_merge_gain`, `max_split_parts`, `max_candidates`,
+  `max_word_diff_words`, `block_cells`, `workers`).
+- `summary`: `counts` (number of ops of each kind: `equal`, `edited`, `moved`, `split`,
+  `merged`, `only_a`, `only_b`), `a_paragraphs`, `b_paragraphs` (paragraph counts),
+  `a_words`, `b_words` (word counts), `a_in_b` (share of A's words that stand unchanged in
+  a paragraph paired with B, 0..1) and `b_in_a` (the same for B).
+- `a_paragraphs`, `b_paragraphs`: lists of `{index, text, start, end}`; `text` is
+  `source[start:end]` (character offsets, Python `str` indices, into the original text).
+- `ops`: list, in reading order of A (B-only paragraphs in place, after the A-only
+  paragraphs of the same gap), of
+  - `kind`: `equal` | `edited` | `moved` | `split` | `merged` | `only_a` | `only_b`;
+  - `a`, `b`: `[start, stop)` ranges of paragraph indices (an empty range on the side that
+    lacks the paragraph marks where it would stand);
+  - `score`: word similarity of the two sides, 0..1 (`0` for `only_a`/`only_b`);
+  - `word_diff`: `"words"`, `"sentences"` (very long sides: diffed by sentences, then by
+    words inside changed sentence runs) or `"none"` (unpaired);
+  - `word_ops`: the changes (unchanged runs too with `to_dict(equal_words=True)`), each
+    `{tag, i1, i2, j1, j2, a_start, a_end, b_start, b_end, a_text, b_text}`: `tag` is
+    `replace` | `delete` | `insert` (| `equal`); `i1:i2` and `j1:j2` index the word tokens
+    of the op's A and B paragraphs taken together, difflib-style; `a_start:a_end` and
+    `b_start:b_end` are character offsets into the original texts (an empty span marks
+    the insertion point), and `a_text`/`b_text` are the changed words as they stand there.
+"""
+
+#: CSS of :func:`alignment_html_fragment` (class prefix ``dd-``), for embedding pages.
+ALIGNMENT_CSS = """\
+.dd-align{border-collapse:collapse;width:100%;table-layout:fixed;font:15px/1.45 Georgia,serif}
+.dd-align th{font:600 13px system-ui,sans-serif;text-align:left;padding:6px 8px;
+  border-bottom:2px solid #888}
+.dd-align td{vertical-align:top;padding:6px 8px;border-bottom:1px solid #ddd}
+.dd-align col.dd-c-tag{width:8.5em}
+.dd-align td.dd-tag{font:12px/1.3 system-ui,sans-serif;color:#444}
+.dd-align td.dd-tag b{display:block;font-size:13px}
+.dd-align p{margin:0 0 .5em}
+.dd-align .dd-num{font:11px system-ui,sans-serif;color:#888;margin-right:.4em}
+.dd-align del{background:#ffd7d5;color:#82071e;text-decoration:line-through}
+.dd-align ins{background:#ccffd8;color:#055d20;text-decoration:none}
+.dd-align tr.dd-equal td.dd-a,.dd-align tr.dd-equal td.dd-b{color:#555}
+.dd-align tr.dd-only_a td.dd-a{background:#fff0ef}
+.dd-align tr.dd-only_b td.dd-b{background:#ebfff0}
+.dd-align tr.dd-moved td{background:#fff8e1}
+.dd-align tr.dd-moved td.dd-tag b::before{content:"\\2195\\00a0"}
+.dd-align tr.dd-split td.dd-tag b,.dd-align tr.dd-merged td.dd-tag b{color:#5b3cc4}
+.dd-align td.dd-empty{background:repeating-linear-gradient(135deg,#fafafa 0 6px,#f0f0f0 6px 12px)}
+.dd-summary{font:14px system-ui,sans-serif;margin:0 0 1em}
+"""
+
+
+def _num(side: str, rng: tuple[int, int]) -> str:
+    """Human paragraph numbers (1-based): ``A3``, ``A3-4``, or ``A(before 3)`` if empty."""
+    lo, hi = rng
+    if hi - lo == 1:
+        return f"{side}{lo + 1}"
+    if hi > lo:
+        return f"{side}{lo + 1}-{hi}"
+    return f"{side}(at {lo + 1})"
+
+
+def _header(op: ParagraphOp) -> str:
+    if op.kind == "only_a":
+        return f"- {_num('A', op.a)} only_a"
+    if op.kind == "only_b":
+        return f"+ {_num('B', op.b)} only_b"
+    return f"{_MARK[op.kind]} {_num('A', op.a)} -> {_num('B', op.b)} {op.kind} {op.score:.2f}"
+
+
+def _inline(al: Alignment, op: ParagraphOp, dele, ins, plain) -> str:
+    """One running text of a paired op: A's text with B's changes marked in place."""
+    src = al.a_text
+    pos = al.a_paragraphs[op.a[0]].start
+    end = al.a_paragraphs[op.a[1] - 1].end
+    parts: list[str] = []
+    for w in op.word_ops:
+        if w.a_start > pos:
+            parts.append(plain(src[pos : w.a_start]))
+            pos = w.a_start
+        if w.tag == "equal":
+            parts.append(plain(w.a_text))
+        else:
+            if w.a_text:
+                parts.append(dele(w.a_text))
+            if w.b_text:
+                parts.append(ins(w.b_text))
+        pos = max(pos, w.a_end)
+    if end > pos:
+        parts.append(plain(src[pos:end]))
+    return "".join(parts)
+
+
+def _side_text(paras: tuple[Paragraph, ...], rng: tuple[int, int]) -> str:
+    return "\n\n".join(p.text for p in paras[rng[0] : rng[1]])
+
+
+def alignment_text(al: Alignment) -> str:
+    """Plain-text view: one header line per op, then its text, indented.
+
+    Changed words are shown wdiff-style, ``[-deleted-]{+inserted+}``.
+
+    >>> from dedupe.align import align
+    >>> print(alignment_text(align("Intro.\\nSame words.", "Same words.")))
+    - A1 only_a
+      Intro.
+    = A2 -> B1 equal 1.00
+      Same words.
+    """
+    out: list[str] = []
+    for op in al.ops:
+        out.append(_header(op))
+        if op.kind == "only_a":
+            body = _side_text(al.a_paragraphs, op.a)
+        elif op.kind == "only_b":
+            body = _side_text(al.b_paragraphs, op.b)
+        else:
+            body = _inline(al, op, lambda t: f"[-{t}-]", lambda t: f"{{+{t}+}}", str)
+        out.extend("  " + line if line else "" for line in body.split("\n"))
+    return "\n".join(out)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_block(text: str, wrap=None) -> str:
+    """Escape ``text`` and turn its line breaks into Markdown hard breaks / paragraphs."""
+    lines = [_md(x) for x in text.split("\n")]
+    return "  \n".join(lines)
+
+
+def alignment_markdown(al: Alignment) -> str:
+    """Markdown view: a bold header per op, deleted words ``~~struck~~``, inserted **bold**.
+
+    >>> from dedupe.align import align
+    >>> print(alignment_markdown(align("a b c", "a b d")))
+    **edited** A1 → B1 (0.67)
+    <BLANKLINE>
+    a b ~~c~~**d**
+    """
+    blocks: list[str] = []
+    for op in al.ops:
+        if op.kind == "only_a":
+            head = f"**only in A** {_num('A', op.a)}"
+            body = _md_block(_side_text(al.a_paragraphs, op.a))
+        elif op.kind == "only_b":
+            head = f"**only in B** {_num('B', op.b)}"
+            body = _md_block(_side_text(al.b_paragraphs, op.b))
+        else:
+            head = f"**{op.kind}** {_num('A', op.a)} → {_num('B', op.b)} ({op.score:.2f})"
+            body = _inline(
+                al,
+                op,
+                lambda t: f"~~{_md_block(t)}~~",
+                lambda t: f"**{_md_block(t)}**",
+                _md_block,
+            )
+        blocks.append(head + "\n\n" + body)
+    return "\n\n".join(blocks)
+
+
+def _marked(text: str, start: int, spans: list[tuple[int, int]], tag: str) -> str:
+    """``text`` (starting at offset ``start`` of its source) escaped, with ``spans``
+    (source offsets, sorted) wrapped in ``<tag>``."""
+    end = start + len(text)
+    out: list[str] = []
+    pos = start
+    for s, e in spans:
+        s, e = max(s, pos), min(e, end)
+        if e <= s:
+            continue
+        out.append(html.escape(text[pos - start : s - start]))
+        out.append(f"<{tag}>{html.escape(text[s - start : e - start])}</{tag}>")
+        pos = e
+    out.append(html.escape(text[pos - start :]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def _cell(paras, rng, side: str, spans, tag: str) -> str:
+    if rng[1] <= rng[0]:
+        return f'<td class="dd-{side.lower()} dd-empty"></td>'
+    ps = []
+    for p in paras[rng[0] : rng[1]]:
+        body = _marked(p.text, p.start, spans, tag)
+        ps.append(f'<p><span class="dd-num">{side}{p.index + 1}</span>{body}</p>')
+    return f'<td class="dd-{side.lower()}">{"".join(ps)}</td>'
+
+
+def alignment_html_fragment(al: Alignment) -> str:
+    """The two-column diff as one ``<table class="dd-align">`` (style: :data:`ALIGNMENT_CSS`).
+
+    Paired paragraphs stand side by side with deleted words in ``<del>`` (left) and
+    inserted words in ``<ins>`` (right); moved, split and merged pairs are labelled, and
+    paragraphs found on one side only stand in place next to an empty cell.
+
+    >>> from dedupe.align import align
+    >>> frag = alignment_html_fragment(align("<b>x</b> y", "<b>x</b> z"))
+    >>> "&lt;b&gt;" in frag and "<del>y</del>" in frag and "<ins>z</ins>" in frag
+    True
+    """
+    rows = [
+        '<table class="dd-align"><colgroup><col class="dd-c-tag"><col><col></colgroup>'
+        "<thead><tr><th></th><th>A</th><th>B</th></tr></thead><tbody>"
+    ]
+    for op in al.ops:
+        dels = sorted((w.a_start, w.a_end) for w in op.word_ops if w.tag in ("delete", "replace"))
+        inss = sorted((w.b_start, w.b_end) for w in op.word_ops if w.tag in ("insert", "replace"))
+        if op.kind in ("only_a", "only_b"):
+            tag_cell = f"<b>{_LABEL[op.kind]}</b>"
+        else:
+            where = f"{_num('A', op.a)} → {_num('B', op.b)}"
+            tag_cell = f"<b>{_LABEL[op.kind]}</b>{where}<br>similarity {op.score:.2f}"
+        rows.append(
+            f'<tr class="dd-op dd-{op.kind}"><td class="dd-tag">{tag_cell}</td>'
+            + _cell(al.a_paragraphs, op.a, "A", dels, "del")
+            + _cell(al.b_paragraphs, op.b, "B", inss, "ins")
+            + "</tr>"
+        )
+    rows.append("</tbody></table>")
+    return "\n".join(rows)
+
+
+def alignment_html(al: Alignment, *, title: str = "Paragraph alignment") -> str:
+    """One self-contained HTML page (inline CSS, no script, no external asset).
+
+    >>> from dedupe.align import align
+    >>> page = alignment_html(align("a b", "a c"))
+    >>> page.startswith("<!DOCTYPE html>") and "<script" not in page
+    True
+    """
+    s = al.summary()
+    counts = ", ".join(f"{v} {_LABEL[k]}" for k, v in s["counts"].items() if v)
+    summary = (
+        f'<p class="dd-summary">A: {s["a_paragraphs"]} paragraphs, {s["a_words"]} words; '
+        f"B: {s['b_paragraphs']} paragraphs, {s['b_words']} words. "
+        f"{html.escape(counts)}. {s['a_in_b']:.0%} of A's words stand unchanged in B, "
+        f"{s['b_in_a']:.0%} of B's in A.</p>"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>body{{margin:1.5em}}\n{ALIGNMENT_CSS}"
+        f"</style></head><body><h1>{html.escape(title)}</h1>\n{summary}\n"
+        f"{alignment_html_fragment(al)}\n</body></html>\n"
+    )
+
+
+def render_alignment(al: Alignment, fmt: str = "text") -> str:
+    """Render ``al`` as ``"text"``, ``"markdown"`` or ``"html"`` (a whole page).
+
+    >>> from dedupe.align import align
+    >>> render_alignment(align("a", "a"), "pdf")
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.InvalidParameterError: unknown format 'pdf': use one of text, markdown, html
+    """
+    if fmt == "text":
+        return alignment_text(al)
+    if fmt == "markdown":
+        return alignment_markdown(al)
+    if fmt == "html":
+        return alignment_html(al)
+    from .errors import InvalidParameterError
+
+    raise InvalidParameterError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
