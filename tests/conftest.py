@@ -1,0 +1,31 @@
+"""Shared fixtures: the embedded seeds and, when present, the Reuters corpus in ../shared."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+REUTERS = REPO.parent / "shared" / "data" / "reuters21578.jsonl.gz"
+
+
+def seed_texts() -> dict[str, str]:
+    """The five seed articles keyed by their three-digit prefix ("000" ... "004")."""
+    return {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def seeds() -> dict[str, str]:
+    return seed_texts()
+
+
+@pytest.fixture(scope="session")
+def reuters() -> list[dict]:
+    if not REUTERS.exists():
+        pytest.skip(f"Reuters corpus not found at {REUTERS}")
+    with gzip.open(REUTERS, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]

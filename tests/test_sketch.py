@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedupe.sketch import (
+    MinHasher,
+    batch_text_hashes,
+    datasketch_hash,
+    shingle_hash,
+    text_hashes,
+)
+from dedupe.text import shingles
+
+VOCAB = ["the", "minister", "said", "rail", "line", "open", "may", "Ma", "Si", "习", "近", "2025"]
+texts = st.lists(st.sampled_from(VOCAB), max_size=80).map(" ".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text=texts,
+    num_perm=st.sampled_from([1, 16, 128]),
+    seed=st.integers(0, 2**31 - 1),
+    ngram=st.integers(1, 6),
+)
+def test_signature_is_bit_identical_to_datasketch(text, num_perm, seed, ngram):
+    ours = MinHasher(num_perm=num_perm, seed=seed).signature(text_hashes(text, ngram=ngram))
+    theirs = MinHash(num_perm=num_perm, seed=seed, hashfunc=datasketch_hash)
+    for sh in shingles(text, ngram=ngram):
+        theirs.update(sh)
+    assert ours.dtype == np.uint32
+    assert np.array_equal(ours, theirs.hashvalues)
+
+
+def test_signature_usable_as_datasketch_lean_minhash():
+    a = MinHasher().signature(text_hashes("one two three four five six seven eight"))
+    b = MinHasher().signature(text_hashes("one two three four five six seven nine"))
+    la = LeanMinHash(seed=1, hashvalues=a, scheme="affine32")
+    lb = LeanMinHash(seed=1, hashvalues=b, scheme="affine32")
+    assert 0.0 < la.jaccard(lb) < 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(docs=st.lists(texts, max_size=12), ngram=st.integers(1, 6))
+def test_batch_paths_equal_single_paths(docs, ngram):
+    hashes, offsets = batch_text_hashes(docs, ngram=ngram)
+    hasher = MinHasher(num_perm=32, seed=5)
+    per_doc = [text_hashes(d, ngram=ngram) for d in docs]
+    for i, single in enumerate(per_doc):
+        assert np.array_equal(hashes[offsets[i] : offsets[i + 1]], single)
+    sigs = hasher.signatures(per_doc)
+    for i, single in enumerate(per_doc):
+        assert np.array_equal(sigs[i], hasher.signature(single))
+
+
+def test_shingle_hash_matches_batch_and_differs_by_order():
+    assert shingle_hash("a b c") == int(text_hashes("a b c", ngram=3)[0])
+    assert shingle_hash("a b c") != shingle_hash("c b a")
+    assert shingle_hash(b"a b") == shingle_hash("a b")
+
+
+def test_hashes_do_not_depend_on_the_process():
+    text = "alpha beta gamma delta epsilon zeta"
+    code = f"from dedupe.sketch import text_hashes; print(text_hashes({text!r}).tolist())"
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "random")
+    }
+    assert len(outs) == 1
+    assert outs.pop().strip() == str(text_hashes(text).tolist())
+
+
+def test_empty_document_has_datasketch_empty_signature():
+    sig = MinHasher(num_perm=8).signature(np.empty(0, dtype=np.uint64))
+    assert np.array_equal(sig, MinHash(num_perm=8).hashvalues)

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import pytest
+
+from dedupe import Index, IndexParams
+from dedupe.errors import DuplicateIdError, IndexFormatError, ParameterMismatchError
+
+WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi".split()
+
+
+def build(n: int = 40, **kwargs) -> tuple[Index, dict[str, str]]:
+    rng = random.Random(1)
+    texts = {f"doc-{i}/é": " ".join(rng.choice(WORDS) for _ in range(80)) for i in range(n)}
+    texts["copy"] = texts["doc-0/é"] + " and a tail"
+    index = Index(**kwargs)
+    index.add_many(texts)
+    return index, texts
+
+
+def test_round_trip_keeps_everything(tmp_path):
+    index, texts = build(jaccard=0.4, containment=0.6)
+    index.remove("doc-3/é")
+    path = tmp_path / "wire.idx"
+    index.save(path)
+    loaded = Index.load(path)
+    assert loaded.ids() == index.ids()
+    assert loaded.params == index.params and loaded.thresholds() == index.thresholds()
+    assert loaded.pairs() == index.pairs()
+    assert loaded.query(texts["doc-5/é"]) == index.query(texts["doc-5/é"])
+    assert np.array_equal(loaded.signature("copy"), index.signature("copy"))
+    loaded.add("new", "fresh text for the loaded index")  # still a live index
+    assert "new" in loaded
+
+
+def test_truncated_file(tmp_path):
+    index, _ = build()
+    path = tmp_path / "x.idx"
+    index.save(path)
+    blob = path.read_bytes()
+    for cut in (4, 30, len(blob) // 2, len(blob) - 1):
+        path.write_bytes(blob[:cut])
+        with pytest.raises(IndexFormatError, match="truncated|corrupt"):
+            Index.load(path)
+
+
+def test_corrupt_payload_and_header(tmp_path):
+    index, _ = build()
+    path = tmp_path / "x.idx"
+    index.save(path)
+    blob = bytearray(path.read_bytes())
+    flipped = bytearray(blob)
+    flipped[-20] ^= 0xFF
+    path.write_bytes(bytes(flipped))
+    with pytest.raises(IndexFormatError, match="checksum"):
+        Index.load(path)
+    flipped = bytearray(blob)
+    flipped[40] ^= 0x01
+    path.write_bytes(bytes(flipped))
+    with pytest.raises(IndexFormatError, match="header"):
+        Index.load(path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"PK\x03\x04 a zip file", b"\x89PNG\r\n\x1a\n" * 10, b'{"format": "dedupe-index"}'],
+)
+def test_foreign_files(tmp_path, content):
+    path = tmp_path / "foreign.idx"
+    path.write_bytes(content)
+    with pytest.raises(IndexFormatError, match="not a dedupe index|truncated"):
+        Index.load(path)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(IndexFormatError, match="no such file"):
+        Index.load(tmp_path / "nope.idx")
+    with pytest.raises(IndexFormatError, match="folder"):
+        Index.load(tmp_path)
+
+
+def test_newer_version_is_refused(tmp_path):
+    index, _ = build(n=3)
+    path = tmp_path / "x.idx"
+    index.save(path)
+    blob = bytearray(path.read_bytes())
+    blob[8] = 99
+    path.write_bytes(bytes(blob))
+    with pytest.raises(IndexFormatError, match="version 99"):
+        Index.load(path)
+
+
+def test_parameter_mismatch_on_load_and_merge(tmp_path):
+    index, _ = build(n=5, ngram=4)
+    path = tmp_path / "x.idx"
+    index.save(path)
+    with pytest.raises(ParameterMismatchError, match="ngram: 5 here, 4"):
+        Index.load(path, expect=IndexParams())
+    other = Index()
+    with pytest.raises(ParameterMismatchError, match="ngram"):
+        other.merge(index)
+
+
+def test_merge_same_parameters():
+    a, texts = build(n=5)
+    b = Index()
+    b.add("extra", texts["doc-1/é"])
+    b.merge(a)
+    assert len(b) == len(a) + 1
+    assert {m.b for m in b.query(texts["doc-1/é"])} >= {"extra", "doc-1/é"}
+    with pytest.raises(DuplicateIdError):
+        b.merge(a)
+
+
+def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
+    index, _ = build(n=5)
+    path = tmp_path / "x.idx"
+    index.save(path)
+    before = path.read_bytes()
+    index.add("more", "another document with words")
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        index.save(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["x.idx"]
