@@ -293,8 +293,9 @@ class Index:
 
     * ``jaccard``: a pair is reported when its Jaccard similarity reaches this, or
     * ``containment``: when the share of either text's shingles found in the other does;
-    * ``min_shingles``: texts with fewer distinct shingles are matched on Jaccard only,
-      since "most of a ten-word text" says little;
+    * ``min_shingles``: texts with fewer distinct shingles (20 shingles are 24 words)
+      are matched on Jaccard only: "most of a ten-word text" says little, and passage
+      keys only guarantee finding shared runs of at least ``window`` shingles;
     * ``max_key_docs``: a passage key shared by more documents than this (boilerplate,
       datelines) proposes no candidates; document bands are never capped;
     * ``min_key_share``: two texts that share only passage keys (no document band) are
@@ -325,7 +326,7 @@ class Index:
         window: int = 8,
         jaccard: float = 0.5,
         containment: float = 0.5,
-        min_shingles: int = 10,
+        min_shingles: int = 20,
         max_key_docs: int = 200,
         min_key_share: float = 0.1,
         workers: int = 0,
@@ -701,7 +702,7 @@ def find_duplicates(
     seed: int = 1,
     bands: int = 0,
     window: int = 8,
-    min_shingles: int = 10,
+    min_shingles: int = 20,
     max_key_docs: int = 200,
     min_key_share: float = 0.1,
     workers: int = 0,

@@ -29,7 +29,7 @@ def make_text(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n))
 
 
-def exact_pairs(docs: dict[str, str], *, jaccard=0.5, containment=0.5, ngram=5, min_shingles=10):
+def exact_pairs(docs: dict[str, str], *, jaccard=0.5, containment=0.5, ngram=5, min_shingles=20):
     """Brute force over shingle *strings* (independent of the hashing code)."""
     sets = {k: set(shingles(v, ngram=ngram)) for k, v in docs.items()}
     ids = list(docs)
