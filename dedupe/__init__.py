@@ -1,5 +1,6 @@
 """dedupe: find near-duplicate and partially re-published articles, and diff them."""
 
+from .align import Alignment, ParagraphOp, WordOp, align
 from .cluster import Cluster
 from .errors import (
     DedupeError,
@@ -17,6 +18,10 @@ from .match import Match
 __version__ = "0.1.0"
 
 __all__ = [
+    "Alignment",
+    "ParagraphOp",
+    "WordOp",
+    "align",
     "Cluster",
     "Index",
     "IndexParams",
