@@ -272,15 +272,20 @@ def _pairs_in_runs(keys: np.ndarray, rows: np.ndarray, max_run: int | None) -> n
     return pairs[pairs[:, 0] != pairs[:, 1]]
 
 
-def _shared_count(a: np.ndarray, b: np.ndarray) -> int:
-    """Number of values in both sorted distinct arrays."""
-    if len(a) > len(b):
-        a, b = b, a
-    if not len(a):
-        return 0
-    idx = np.searchsorted(b, a)
-    idx[idx == len(b)] = 0
-    return int(np.count_nonzero(b[idx] == a))
+def _shared_with(a: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+    """How many values of each sorted distinct array in ``others`` are in sorted ``a``."""
+    lens = np.fromiter(map(len, others), dtype=np.int64, count=len(others))
+    out = np.zeros(len(others), dtype=np.int64)
+    if not len(a) or not lens.sum():
+        return out
+    cat = np.concatenate(others)
+    idx = np.searchsorted(a, cat)
+    idx[idx == len(a)] = 0
+    hit = (a[idx] == cat).astype(np.int64)
+    nonempty = lens > 0
+    starts = np.cumsum(lens) - lens
+    out[nonempty] = np.add.reduceat(hit, starts[nonempty])
+    return out
 
 
 class Index:
@@ -546,20 +551,38 @@ class Index:
         self._posted = total
 
     # ----------------------------------------------------------------- scoring
-    def _score(self, a: str, b: str, set_a: np.ndarray, set_b: np.ndarray) -> Match | None:
-        shared = _shared_count(set_a, set_b)
-        if not shared:
-            return None
-        na, nb = len(set_a), len(set_b)
-        jac = shared / (na + nb - shared)
-        c_ab, c_ba = shared / na, shared / nb
-        contained = (c_ab >= self.containment and na >= self.min_shingles) or (
-            c_ba >= self.containment and nb >= self.min_shingles
+    def _judge(
+        self, a_ids: list[str], b_ids: list[str], shared: np.ndarray, na: np.ndarray, nb: np.ndarray
+    ) -> list[Match]:
+        """Matches for the pairs whose exact scores pass a threshold (vectorised)."""
+        shared = shared.astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            jac = shared / (na + nb - shared)
+            c_ab, c_ba = shared / na, shared / nb
+        ok = (shared > 0) & (
+            (jac >= self.jaccard)
+            | ((c_ab >= self.containment) & (na >= self.min_shingles))
+            | ((c_ba >= self.containment) & (nb >= self.min_shingles))
         )
-        if jac < self.jaccard and not contained:
-            return None
-        kind = match_kind(shared, na, nb, jaccard=jac, threshold=self.jaccard)
-        return Match(a, b, jac, c_ab, c_ba, kind, shared, na, nb, True)
+        out = []
+        for k in np.flatnonzero(ok).tolist():
+            n_sh, n_a, n_b = int(shared[k]), int(na[k]), int(nb[k])
+            kind = match_kind(n_sh, n_a, n_b, jaccard=float(jac[k]), threshold=self.jaccard)
+            out.append(
+                Match(
+                    a_ids[k],
+                    b_ids[k],
+                    float(jac[k]),
+                    float(c_ab[k]),
+                    float(c_ba[k]),
+                    kind,
+                    n_sh,
+                    n_a,
+                    n_b,
+                    True,
+                )
+            )
+        return out
 
     # ----------------------------------------------------------------- queries
     def query(self, text: str | bytes, *, k: int | None = None) -> list[Match]:
@@ -586,14 +609,15 @@ class Index:
             if ok.any()
             else []
         )
-        out = []
-        for r in rows:
-            doc_id = self._ids[r]
-            if doc_id is None:
-                continue
-            m = self._score(QUERY_ID, doc_id, sets[0], self._sets[r])
-            if m is not None:
-                out.append(m)
+        rows = [r for r in rows if self._ids[r] is not None]
+        others = [self._sets[r] for r in rows]
+        out = self._judge(
+            [QUERY_ID] * len(rows),
+            [self._ids[r] for r in rows],
+            _shared_with(sets[0], others),
+            np.full(len(rows), len(sets[0]), dtype=np.int64),
+            np.fromiter(map(len, others), dtype=np.int64, count=len(others)),
+        )
         out.sort(key=Match.sort_key)
         return out[:k] if k is not None else out
 
@@ -624,11 +648,23 @@ class Index:
 
         In each match ``a`` was added before ``b``.
         """
-        out = []
-        for ra, rb in self.candidate_pairs().tolist():
-            m = self._score(self._ids[ra], self._ids[rb], self._sets[ra], self._sets[rb])
-            if m is not None:
-                out.append(m)
+        pairs = self.candidate_pairs()  # sorted by first row
+        shared = np.zeros(len(pairs), dtype=np.int64)
+        if len(pairs):
+            bounds = np.flatnonzero(np.diff(pairs[:, 0])) + 1
+            for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), len(pairs)]):
+                ra = int(pairs[lo, 0])
+                shared[lo:hi] = _shared_with(
+                    self._sets[ra], [self._sets[r] for r in pairs[lo:hi, 1]]
+                )
+        sizes = np.fromiter(map(len, self._sets), dtype=np.int64, count=len(self._sets))
+        out = self._judge(
+            [self._ids[r] for r in pairs[:, 0]],
+            [self._ids[r] for r in pairs[:, 1]],
+            shared,
+            sizes[pairs[:, 0]],
+            sizes[pairs[:, 1]],
+        )
         out.sort(key=Match.sort_key)
         return out
 
