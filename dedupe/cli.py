@@ -800,6 +800,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as done:  # --help, --version, or a usage error already printed
         return done.code if isinstance(done.code, int) else EXIT_USAGE
+    command = " ".join(filter(None, (args.command, getattr(args, "index_command", None))))
     try:
         return args.func(args)
     except BrokenPipeError:
@@ -808,10 +809,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     except (InputError, DedupeError) as err:
-        print(f"dedupe {args.command}: error: {err}", file=sys.stderr)
+        print(f"dedupe {command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as err:
-        print(f"dedupe {args.command}: error: {_describe_os_error(err)}", file=sys.stderr)
+        print(f"dedupe {command}: error: {_describe_os_error(err)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("dedupe: interrupted", file=sys.stderr)

@@ -1,0 +1,588 @@
+"""The ``dedupe`` command line, run as a subprocess the way a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import dedupe
+from dedupe.align import align
+from dedupe.cli import main
+from dedupe.text import paragraphs
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+SEED_000 = "000_e87e7298a988fb3b.txt"
+SEED_001 = "001_37f83820fa790c5f.txt"
+SUMMARY = re.compile(r"dedupe: (\d+) documents?, (\d+) pairs?, (\d+) clusters? in [\d.]+ s")
+
+
+def run(*args: str, cwd: Path = REPO, stdin: str | None = None, env: dict | None = None):
+    """Run ``python -m dedupe ARGS``; return the CompletedProcess (text, UTF-8)."""
+    return subprocess.run(
+        [sys.executable, "-m", "dedupe", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def call(monkeypatch, capsys):
+    """Run ``main(ARGS)`` in this process (fast); returns what :func:`run` returns."""
+
+    def call(*args: str, cwd: Path = REPO, stdin: str | None = None):
+        monkeypatch.chdir(cwd)
+        if stdin is not None:
+            fake = io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8")
+            monkeypatch.setattr(sys, "stdin", fake)
+        capsys.readouterr()
+        status = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), status, out, err)
+
+    return call
+
+
+def jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def seed_texts() -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+def make_corpus() -> dict[str, str]:
+    """A small corpus with known relations, built from the seeds' text.
+
+    - ``orig/<seed>``: every seed as it is;
+    - ``excerpt/<seed>``: the first half of the paragraphs of seeds 001 and 003 (each
+      contained in its original);
+    - ``edited/<seed>``: seeds 002 and 004 without every fifth paragraph and with one word
+      changed in every third (near duplicates of their originals).
+    """
+    seeds = seed_texts()
+    corpus = {f"orig/{name}": text for name, text in seeds.items()}
+    for name in sorted(seeds)[1::2]:
+        paras = [p.text for p in paragraphs(seeds[name])]
+        corpus[f"excerpt/{name}"] = "\n\n".join(paras[: len(paras) // 2])
+    for name in sorted(seeds)[2::2]:
+        kept = []
+        for i, p in enumerate(paragraphs(seeds[name])):
+            if i % 5 == 4:
+                continue
+            kept.append(p.text.replace(" the ", " a ", 1) if i % 3 == 0 else p.text)
+        corpus[f"edited/{name}"] = "\n\n".join(kept)
+    return dict(sorted(corpus.items()))  # the order a folder of them is read in
+
+
+def expected_relations(corpus: dict[str, str]) -> set[frozenset[str]]:
+    """Each excerpt or edit with its original."""
+    return {
+        frozenset((f"orig/{k.split('/', 1)[1]}", k)) for k in corpus if not k.startswith("orig/")
+    }
+
+
+def write_folder(corpus: dict[str, str], root: Path) -> Path:
+    for doc_id, text in corpus.items():
+        path = root / doc_id
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def jsonl_text(corpus: dict[str, str], id_field: str = "id", text_field: str = "text") -> str:
+    return "".join(
+        json.dumps({id_field: k, "date": "2025-03-14", text_field: v}, ensure_ascii=False) + "\n"
+        for k, v in corpus.items()
+    )
+
+
+def csv_text(corpus: dict[str, str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "title", "text"])
+    for k, v in corpus.items():
+        writer.writerow([k, "t", v])
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, str]:
+    return make_corpus()
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory, corpus) -> Path:
+    return write_folder(corpus, tmp_path_factory.mktemp("corpus"))
+
+
+# ------------------------------------------------------------------------------- help
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["scan"],
+        ["diff"],
+        ["report"],
+        ["index"],
+        ["index", "build"],
+        ["index", "add"],
+        ["index", "query"],
+        ["index", "remove"],
+        ["index", "stats"],
+    ],
+)
+def test_every_command_has_help(call, command):
+    done = call(*command, "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: dedupe {' '.join(command)}".rstrip())
+    assert done.stderr == ""
+
+
+def test_version_and_no_command(call):
+    assert call("--version").stdout.strip() == f"dedupe {dedupe.__version__}"
+    done = call()
+    assert done.returncode == 2 and "usage: dedupe" in done.stderr
+
+
+def test_python_m_dedupe_help():
+    done = run("index", "--help")
+    assert done.returncode == 0 and done.stdout.startswith("usage: dedupe index")
+
+
+def test_console_script_is_installed():
+    script = shutil.which(
+        "dedupe", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    )
+    if script is None:
+        pytest.skip("the `dedupe` console script is not on PATH (package not installed)")
+    done = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "scan" in done.stdout
+
+
+# ------------------------------------------------------------------------------- scan
+
+
+def test_scan_seeds_reports_000_001_as_the_library_does():
+    done = run("scan", "seeds")
+    assert done.returncode == 0, done.stderr
+    rows = jsonl(done.stdout)
+    assert (SEED_000, SEED_001) in [(r["a"], r["b"]) for r in rows]
+    report = dedupe.find_duplicates(seed_texts())
+    assert rows == [m.to_dict() for m in report.matches]
+    found = SUMMARY.findall(done.stderr)
+    assert found == [(str(5), str(len(report.matches)), str(len(report.clusters)))]
+    assert done.stderr.rstrip().endswith(" s")  # the summary comes last
+
+
+def test_scan_formats_agree(call, corpus_dir):
+    rows = jsonl(call("scan", str(corpus_dir), "-q").stdout)
+    assert len(rows) >= 4
+
+    done = call("scan", str(corpus_dir), "--format", "csv", "-q")
+    assert done.returncode == 0, done.stderr
+    table = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert [(r["a"], r["b"], r["kind"]) for r in table] == [
+        (r["a"], r["b"], r["kind"]) for r in rows
+    ]
+    assert [float(r["jaccard"]) for r in table] == [r["jaccard"] for r in rows]
+    assert [float(r["containment_ba"]) for r in table] == [r["containment_ba"] for r in rows]
+
+    done = call("scan", str(corpus_dir), "--format", "table", "-q")
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["a", "b", "kind", "jaccard", "a_in_b", "b_in_a"]
+    assert len(lines) == len(rows) + 1
+    for line, row in zip(lines[1:], rows, strict=True):
+        assert line.split()[:3] == [row["a"], row["b"], row["kind"]]
+        assert float(line.split()[3]) == pytest.approx(row["jaccard"], abs=5e-4)
+
+
+def test_every_input_kind_gives_the_same_result(tmp_path, corpus, corpus_dir):
+    (tmp_path / "c.jsonl").write_text(jsonl_text(corpus), encoding="utf-8")
+    with gzip.open(tmp_path / "c.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.write(jsonl_text(corpus))
+    (tmp_path / "c.csv").write_text(csv_text(corpus), encoding="utf-8")
+
+    by_folder = run("scan", str(corpus_dir), "-q")
+    assert by_folder.returncode == 0, by_folder.stderr
+    rows = jsonl(by_folder.stdout)
+    found = {frozenset((r["a"], r["b"])) for r in rows}
+    assert expected_relations(corpus) <= found
+    excerpt = next(
+        r for r in rows if {r["a"], r["b"]} == {f"orig/{SEED_001}", f"excerpt/{SEED_001}"}
+    )
+    share_of_excerpt = (
+        excerpt["containment_ab"]
+        if excerpt["a"].startswith("excerpt")
+        else excerpt["containment_ba"]
+    )
+    assert share_of_excerpt > 0.9
+    assert rows == [m.to_dict() for m in dedupe.find_duplicates(corpus).matches]
+
+    for source in ("c.jsonl", "c.jsonl.gz", "c.csv"):
+        done = run("scan", source, "-q", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == by_folder.stdout, source
+    done = run("scan", "-", "-q", stdin=jsonl_text(corpus))
+    assert done.stdout == by_folder.stdout
+
+
+def test_inputs_combine(tmp_path, corpus):
+    half = dict(list(corpus.items())[: len(corpus) // 2])
+    rest = dict(list(corpus.items())[len(corpus) // 2 :])
+    (tmp_path / "a.jsonl").write_text(jsonl_text(half), encoding="utf-8")
+    write_folder(rest, tmp_path / "b")
+    done = run("scan", "a.jsonl", "b", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert jsonl(done.stdout) == [
+        m.to_dict() for m in dedupe.find_duplicates({**half, **rest}).matches
+    ]
+
+
+def test_output_file_and_quiet(call, tmp_path, corpus_dir):
+    done = run("scan", str(corpus_dir), "-o", "out.jsonl", "-q", cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout == "" and done.stderr == ""
+    assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == call(
+        "scan", str(corpus_dir), "-q"
+    ).stdout
+
+
+def test_progress_and_summary_on_stderr_only(corpus_dir):
+    done = run("scan", str(corpus_dir))
+    assert "indexing" in done.stderr  # find_duplicates' progress bar
+    assert len(SUMMARY.findall(done.stderr)) == 1
+    assert "indexing" not in done.stdout and "dedupe:" not in done.stdout
+
+
+def test_without_tqdm_there_is_no_bar(tmp_path, corpus_dir):
+    hidden = tmp_path / "hide" / "tqdm"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text("raise ImportError('tqdm hidden for this test')\n")
+    env = {"PYTHONPATH": str(tmp_path / "hide")}
+    done = run("report", str(corpus_dir), "-o", str(tmp_path / "r.html"), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "it/s" not in done.stderr and "doc/s" not in done.stderr and "%|" not in done.stderr
+    assert len(SUMMARY.findall(done.stderr)) == 1
+
+
+def test_scan_clusters(call, corpus, corpus_dir):
+    done = call("scan", str(corpus_dir), "--clusters", "-q")
+    assert done.returncode == 0, done.stderr
+    expected = dedupe.find_duplicates(corpus).clusters
+    rows = jsonl(done.stdout)
+    assert [r["members"] for r in rows] == [list(c.members) for c in expected]
+    assert [r["size"] for r in rows] == [len(c.members) for c in expected]
+    assert [r["cluster"] for r in rows] == list(range(1, len(expected) + 1))
+    table = call("scan", str(corpus_dir), "--clusters", "--format", "table", "-q").stdout
+    assert len(table.splitlines()) == len(expected) + 1
+    rows = list(
+        csv.DictReader(
+            io.StringIO(call("scan", str(corpus_dir), "--clusters", "--format", "csv", "-q").stdout)
+        )
+    )
+    assert len(rows) == sum(len(c.members) for c in expected)
+
+
+def test_custom_fields_and_numeric_ids(call, tmp_path, corpus):
+    records = [{"key": i, "body": text} for i, text in enumerate(corpus.values())]
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    done = call("scan", "c.jsonl", "--id-field", "key", "--text-field", "body", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    ids = dict(zip(corpus, map(str, range(len(corpus))), strict=True))
+    expected = dedupe.find_duplicates({ids[k]: v for k, v in corpus.items()}).matches
+    assert jsonl(done.stdout) == [m.to_dict() for m in expected]
+
+
+def test_empty_documents_are_skipped_with_a_warning(call, tmp_path, corpus):
+    docs = {**corpus, "blank": "   \n", "dots": "... --- ..."}
+    (tmp_path / "c.jsonl").write_text(jsonl_text(docs), encoding="utf-8")
+    done = call("scan", "c.jsonl", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "warning: skipped 2 documents with no words (blank, dots)" in done.stderr
+    assert SUMMARY.findall(done.stderr)[0][0] == str(len(corpus))
+    assert jsonl(done.stdout) == [m.to_dict() for m in dedupe.find_duplicates(corpus).matches]
+
+
+# ------------------------------------------------------------------------------- errors
+
+
+def _bad_json(tmp: Path) -> str:
+    (tmp / "bad.jsonl").write_text('{"id": "a", "text": "x y"}\n\n{"id": "b", "text": oops}\n')
+    return "bad.jsonl"
+
+
+def _no_text_field(tmp: Path) -> str:
+    (tmp / "f.jsonl").write_text('{"id": "a", "text": "x"}\n{"id": "b", "body": "y"}\n')
+    return "f.jsonl"
+
+
+def _text_not_string(tmp: Path) -> str:
+    (tmp / "n.jsonl").write_text('{"id": "a", "text": ["x"]}\n')
+    return "n.jsonl"
+
+
+def _not_an_object(tmp: Path) -> str:
+    (tmp / "o.jsonl").write_text('["a", "x"]\n')
+    return "o.jsonl"
+
+
+def _latin1_in_folder(tmp: Path) -> str:
+    (tmp / "docs").mkdir()
+    (tmp / "docs" / "ok.txt").write_text("Fine text here.")
+    (tmp / "docs" / "latin.txt").write_bytes("Caf\xe9 au lait".encode("latin-1"))
+    return "docs"
+
+
+def _latin1_jsonl(tmp: Path) -> str:
+    (tmp / "l.jsonl").write_bytes(b'{"id": "a", "text": "ok"}\n{"id": "b", "text": "caf\xe9"}\n')
+    return "l.jsonl"
+
+
+def _empty_folder(tmp: Path) -> str:
+    (tmp / "nothing").mkdir()
+    (tmp / "nothing" / "image.png").write_bytes(b"\x89PNG")
+    return "nothing"
+
+
+def _unknown_kind(tmp: Path) -> str:
+    (tmp / "paper.pdf").write_bytes(b"%PDF-1.4")
+    return "paper.pdf"
+
+
+def _duplicate_id(tmp: Path) -> str:
+    (tmp / "d.jsonl").write_text('{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n')
+    return "d.jsonl"
+
+
+def _truncated_gzip(tmp: Path) -> str:
+    data = gzip.compress(b'{"id": "a", "text": "some text"}\n' * 200)
+    (tmp / "t.jsonl.gz").write_bytes(data[: len(data) // 2])
+    return "t.jsonl.gz"
+
+
+def _not_gzip(tmp: Path) -> str:
+    (tmp / "p.jsonl.gz").write_text('{"id": "a", "text": "x"}\n')
+    return "p.jsonl.gz"
+
+
+def _csv_no_column(tmp: Path) -> str:
+    (tmp / "c.csv").write_text("id,body\na,x\n")
+    return "c.csv"
+
+
+def _csv_ragged(tmp: Path) -> str:
+    (tmp / "r.csv").write_text("id,text\na,x\nb,y,z\n")
+    return "r.csv"
+
+
+def _binary_text(tmp: Path) -> str:
+    (tmp / "z.jsonl").write_text('{"id": "a", "text": "x\\u0000y"}\n')
+    return "z.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (_bad_json, "bad.jsonl:3: not valid JSON"),
+        (
+            _no_text_field,
+            "f.jsonl:2: no 'text' field (fields: 'id', 'body'); choose one with --text-field",
+        ),
+        (_text_not_string, "n.jsonl:1: the text field 'text' is list, not a string"),
+        (_not_an_object, "o.jsonl:1: expected a JSON object, got list"),
+        (_latin1_in_folder, "latin.txt: not valid UTF-8 (bad byte 0xe9 at offset 3)"),
+        (_latin1_jsonl, "l.jsonl:2: not valid UTF-8"),
+        (_empty_folder, "nothing: no .txt or .md files in this folder"),
+        (_unknown_kind, "paper.pdf: unknown kind of input"),
+        (lambda tmp: "missing.jsonl", "missing.jsonl: no such file or directory"),
+        (lambda tmp: "missing", "missing: no such file or directory"),
+        (_duplicate_id, "d.jsonl:2: duplicate id 'a' (first seen at d.jsonl:1)"),
+        (_truncated_gzip, "t.jsonl.gz: broken gzip data"),
+        (_not_gzip, "p.jsonl.gz: broken gzip data"),
+        (_csv_no_column, "c.csv:1: no 'text' column (columns: 'id', 'body')"),
+        (_csv_ragged, "r.csv:3: 3 fields, the header has 2"),
+        (_binary_text, "text of 'a' contains NUL bytes"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, make, message):
+    # In-process (the same `main` the console script calls) to keep the suite fast; the
+    # subprocess tests below check the exit status through a real process.
+    monkeypatch.chdir(tmp_path)
+    source = make(tmp_path)
+    status = main(["scan", source, "-q"])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("dedupe scan: error: ")
+    assert message in err
+    assert out == ""
+
+
+def test_bad_input_through_a_real_process(tmp_path):
+    done = run("scan", _bad_json(tmp_path), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "dedupe scan: error: bad.jsonl:3: not valid JSON (Expecting value at column 21)\n"
+    )
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["scan", "seeds", "--jaccard", "1.5"], "1.5 is not between 0 and 1"),
+        (["scan", "seeds", "--ngram", "0"], "0 is not a positive whole number"),
+        (["scan", "seeds", "--format", "xml"], "invalid choice: 'xml'"),
+        (["scan"], "the following arguments are required: INPUT"),
+        (["scan", "-", "-"], "standard input can be read only once"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["diff", "seeds/" + SEED_000, "no-such.txt"], "no-such.txt: no such file or directory"),
+        (["diff", "seeds", "seeds/" + SEED_000], "seeds: is a folder"),
+        (["scan", "seeds", "-q", "-o", "no/such/dir/out.jsonl"], "no such file or directory"),
+        (["report", "seeds"], "the following arguments are required: -o/--output"),
+        (["index", "stats", "no-such.idx"], "no-such.idx: no such index file"),
+        (["index", "query", "seeds/" + SEED_000, "seeds/" + SEED_001], "seeds/" + SEED_000),
+    ],
+)
+def test_bad_usage_is_exit_2_without_traceback(monkeypatch, capsys, args, message):
+    monkeypatch.chdir(REPO)
+    status = main(args)
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert message in err
+    assert out == ""
+
+
+def test_bad_usage_through_a_real_process():
+    done = run("scan", "seeds", "--containment", "-0.1")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "is not between 0 and 1" in done.stderr
+
+
+# ------------------------------------------------------------------------------- diff
+
+
+def test_diff_formats(call, tmp_path):
+    a, b = f"seeds/{SEED_000}", f"seeds/{SEED_001}"
+    al = align((REPO / a).read_text(encoding="utf-8"), (REPO / b).read_text(encoding="utf-8"))
+    text = run("diff", a, b)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.rstrip("\n") == al.render("text").rstrip("\n")
+
+    markdown = call("diff", a, b, "--format", "markdown")
+    assert markdown.stdout.rstrip("\n") == al.render("markdown").rstrip("\n")
+
+    record = json.loads(call("diff", a, b, "--format", "json").stdout)
+    assert (record["a"], record["b"]) == (a, b)
+    assert record["ops"] == al.to_dict()["ops"]
+
+    done = call("diff", a, b, "--format", "html", "-o", str(tmp_path / "d.html"))
+    assert done.returncode == 0 and done.stdout == ""
+    page = (tmp_path / "d.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert page.count('<tr class="dd-op') == len(al.ops)
+    assert SEED_000 in page and SEED_001 in page
+
+
+def test_diff_reads_stdin(call):
+    a = f"seeds/{SEED_000}"
+    done = call("diff", "-", a, stdin=(REPO / a).read_text(encoding="utf-8"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("=")  # every paragraph equal
+
+
+# ------------------------------------------------------------------------------- index
+
+
+def test_index_workflow(call, tmp_path, corpus, corpus_dir):
+    idx = tmp_path / "wire.idx"
+    originals = tmp_path / "orig"
+    write_folder({k: v for k, v in corpus.items() if k.startswith("orig/")}, tmp_path)
+
+    done = run("index", "build", str(originals), "-o", str(idx), "--ngram", "4")
+    assert done.returncode == 0, done.stderr
+    assert "indexed 5 documents" in done.stderr
+
+    stats = json.loads(call("index", "stats", str(idx), "--json", "--ids", "--pairs").stdout)
+    assert stats["documents"] == 5 and stats["ngram"] == 4
+    assert stats["ids"] == sorted(seed_texts())
+    library = dedupe.Index.load(idx)
+    assert stats["pairs"] == len(library.pairs())
+    assert re.search(r"^documents +5$", call("index", "stats", str(idx)).stdout, re.M)
+
+    query = corpus_dir / "excerpt" / SEED_001
+    done = run("index", "query", str(idx), str(query), "-k", "1")
+    assert done.returncode == 0, done.stderr
+    rows = jsonl(done.stdout)
+    assert [r["b"] for r in rows] == [SEED_001]
+    assert rows == [m.to_dict() for m in library.query(query.read_text(encoding="utf-8"), k=1)]
+
+    extra = tmp_path / "extra"
+    write_folder({k: v for k, v in corpus.items() if not k.startswith("orig/")}, extra)
+    assert run("index", "add", str(idx), str(extra)).returncode == 0
+    assert json.loads(call("index", "stats", str(idx), "--json").stdout)["documents"] == len(corpus)
+
+    before = idx.read_bytes()
+    again = call("index", "add", str(idx), str(extra))
+    assert again.returncode == 2 and "already in the index" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert idx.read_bytes() == before  # nothing was added
+    assert call("index", "add", str(idx), str(extra), "--replace").returncode == 0
+
+    gone = call("index", "remove", str(idx), "nope", f"excerpt/{SEED_001}")
+    assert gone.returncode == 2 and "'nope'" in gone.stderr and "nothing was removed" in gone.stderr
+    assert run("index", "remove", str(idx), f"excerpt/{SEED_001}").returncode == 0
+    after = dedupe.Index.load(idx)
+    assert len(after) == len(corpus) - 1 and f"excerpt/{SEED_001}" not in after
+
+
+def test_index_file_errors(call, tmp_path):
+    (tmp_path / "junk.idx").write_bytes(b"this is not an index at all")
+    done = call("index", "stats", "junk.idx", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("dedupe index stats: error: ")
+    assert "junk.idx" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+    assert call("index", "build", str(SEEDS), "-o", str(tmp_path / "s.idx"), "-q").returncode == 0
+    (tmp_path / "empty.txt").write_text(" ... ")
+    done = call("index", "query", "s.idx", "empty.txt", cwd=tmp_path)
+    assert done.returncode == 2 and "no words" in done.stderr and "Traceback" not in done.stderr
+
+
+# ------------------------------------------------------------------------------- report
+
+
+def test_report_caps_the_diffs_and_says_so(call, tmp_path, corpus, corpus_dir):
+    pairs = len(dedupe.find_duplicates(corpus).matches)
+    assert pairs >= 3
+    done = run("report", str(corpus_dir), "-o", "r.html", "--max-pairs", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(SUMMARY.findall(done.stderr)) == 1
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert page.count('<details class="dd-pair"') == 2
+    assert f"{pairs - 2} pairs were left out" in page
+
+    done = call("report", str(corpus_dir), "-o", "all.html", "-q", cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == ""
+    page = (tmp_path / "all.html").read_text(encoding="utf-8")
+    assert page.count('<details class="dd-pair"') == pairs
+    assert "left out" not in page
