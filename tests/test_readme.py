@@ -1,0 +1,25 @@
+"""The README's library example runs as written (from the repo root)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from conftest import REPO
+
+
+def test_readme_python_example_runs(tmp_path, capsys):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    assert blocks, "README has no python example"
+    code = blocks[0].replace('index.save("wire.idx")', f"index.save({str(tmp_path / 'w.idx')!r})")
+    code = code.replace('Index.load("wire.idx")', f"Index.load({str(tmp_path / 'w.idx')!r})")
+    cwd = os.getcwd()
+    os.chdir(REPO)
+    try:
+        exec(compile(code, "README.md", "exec"), {})
+    finally:
+        os.chdir(cwd)
+    out = capsys.readouterr().out
+    assert "000 001 partial 0.22 0.6 0.26" in out
+    assert "[('000', '001')]" in out
