@@ -158,6 +158,8 @@ def _sorted_unique_flat(values: np.ndarray, offsets: np.ndarray) -> tuple[np.nda
     return vals, bounds.astype(np.int64)
 
 
+#: With a progress bar, find_duplicates indexes this many texts per step.
+PROGRESS_BATCH = 5000
 #: Batches of at least this many texts are sketched in worker processes.
 PARALLEL_MIN_DOCS = 4000
 
@@ -354,10 +356,7 @@ class Index:
         self._passages: list[np.ndarray] = []
         self._sig = np.empty((0, num_perm), dtype=np.uint32)
         self._sig_len = 0
-        # postings: sorted (key, row) for rows < _posted, rows after that are pending
-        self._post_keys = np.empty(0, dtype=np.uint64)
-        self._post_rows = np.empty(0, dtype=np.int64)
-        self._posted = 0
+        self._reset_postings()
 
     # ----------------------------------------------------------------- basics
     def __len__(self) -> int:
@@ -520,9 +519,7 @@ class Index:
         self._sets = [self._sets[r] for r in alive]
         self._passages = [self._passages[r] for r in alive]
         self._row = {d: i for i, d in enumerate(self._ids) if d is not None}
-        self._post_keys = np.empty(0, dtype=np.uint64)
-        self._post_rows = np.empty(0, dtype=np.int64)
-        self._posted = 0
+        self._reset_postings()
 
     # ----------------------------------------------------------------- keys
     def _keys_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -537,17 +534,37 @@ class Index:
         )
         return bands.ravel(), passage, np.concatenate((band_rows, np.repeat(rows, lens)))
 
+    def _reset_postings(self) -> None:
+        # Query postings: two sorted (keys, rows) runs, a large one and a small recent one
+        # that is folded into the large one when it passes a quarter of its size, so a
+        # stream of add-then-query costs amortised O(log n) per key, not a full re-sort.
+        empty = (np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64))
+        self._postings = [empty, empty]
+        self._posted = 0  # rows below this are in the postings
+
+    @staticmethod
+    def _sorted_run(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(keys, kind="stable")
+        return keys[order], rows[order]
+
     def _refresh_postings(self) -> None:
-        """Fold rows added since the last refresh into the sorted postings."""
+        """Fold rows added since the last refresh into the query postings."""
         total = len(self._ids)
         if self._posted == total:
             return
-        new = np.arange(self._posted, total, dtype=np.int64)
-        bands, passage, rows = self._keys_of(new)
-        keys = np.concatenate((self._post_keys, bands, passage))
-        rows = np.concatenate((self._post_rows, rows))
-        order = np.argsort(keys, kind="stable")
-        self._post_keys, self._post_rows = keys[order], rows[order]
+        bands, passage, rows = self._keys_of(np.arange(self._posted, total, dtype=np.int64))
+        (big_k, big_r), (small_k, small_r) = self._postings
+        small = self._sorted_run(
+            np.concatenate((small_k, bands, passage)), np.concatenate((small_r, rows))
+        )
+        if len(small[0]) > max(65536, len(big_k) // 4):
+            big = self._sorted_run(
+                np.concatenate((big_k, small[0])), np.concatenate((big_r, small[1]))
+            )
+            small = (np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64))
+            self._postings = [big, small]
+        else:
+            self._postings = [(big_k, big_r), small]
         self._posted = total
 
     # ----------------------------------------------------------------- scoring
@@ -600,15 +617,23 @@ class Index:
             )
         self._refresh_postings()
         keys = np.concatenate((_band_keys(sigs, self.params.bands).ravel(), passages[0]))
-        lo = np.searchsorted(self._post_keys, keys, side="left")
-        hi = np.searchsorted(self._post_keys, keys, side="right")
-        passage_key = (keys & _TOP) == 0
-        ok = (hi > lo) & ~(passage_key & (hi - lo > self.max_key_docs))
-        rows = (
-            np.unique(np.concatenate([self._post_rows[s:e] for s, e in zip(lo[ok], hi[ok])]))
-            if ok.any()
-            else []
-        )
+        spans = [
+            (
+                run_rows,
+                np.searchsorted(run_keys, keys, "left"),
+                np.searchsorted(run_keys, keys, "right"),
+            )
+            for run_keys, run_rows in self._postings
+        ]
+        df = sum(hi - lo for _, lo, hi in spans)
+        capped = ((keys & _TOP) == 0) & (df > self.max_key_docs)
+        found = [
+            run_rows[s:e]
+            for run_rows, lo, hi in spans
+            for s, e in zip(lo[~capped].tolist(), hi[~capped].tolist())
+            if e > s
+        ]
+        rows = np.unique(np.concatenate(found)).tolist() if found else []
         rows = [r for r in rows if self._ids[r] is not None]
         others = [self._sets[r] for r in rows]
         out = self._judge(
@@ -783,7 +808,7 @@ def find_duplicates(
             else:
                 skipped.append(_check_id(entry[0]))
         items = kept
-    batch = 20000 if progress else len(items) or 1
+    batch = PROGRESS_BATCH if progress else len(items) or 1
     bar = _progress(len(items), progress)
     for s in range(0, len(items), batch):
         index.add_many(items[s : s + batch])
