@@ -190,7 +190,14 @@ def _sketch_parallel(texts: list[str], p: IndexParams, workers: int) -> tuple:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    method = "fork" if "fork" in mp.get_all_start_methods() else None
+    import threading
+
+    # fork is fast (no re-import) but unsafe once other threads run; then use forkserver
+    methods = mp.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        method = "fork"
+    else:
+        method = "forkserver" if "forkserver" in methods else "spawn"
     chunks = np.array_split(np.arange(len(texts)), workers)
     args = [([texts[i] for i in c], p.ngram, p.window, p.num_perm, p.seed) for c in chunks]
     with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context(method)) as pool:
