@@ -69,8 +69,9 @@ ALIGNMENT_SCHEMA = """\
   `merged`, `only_a`, `only_b`), `a_paragraphs`, `b_paragraphs` (paragraph counts),
   `a_words`, `b_words` (word counts), `a_in_b` (share of A's words that stand unchanged in
   a paragraph paired with B, 0..1) and `b_in_a` (the same for B).
-- `a_paragraphs`, `b_paragraphs`: lists of `{index, text, start, end}`; `text` is
-  `source[start:end]` (character offsets, Python `str` indices, into the original text).
+- `a_paragraphs`, `b_paragraphs`: lists of `{index, text, start, end}` (`index`: position,
+  from 0; `text`: the paragraph, `source[start:end]`; `start`, `end`: character offsets,
+  Python `str` indices, into the original text).
 - `ops`: list, in reading order of A (B-only paragraphs in place, after the A-only
   paragraphs of the same gap), of
   - `kind`: `equal` | `edited` | `moved` | `split` | `merged` | `only_a` | `only_b`;
@@ -81,10 +82,11 @@ ALIGNMENT_SCHEMA = """\
     words inside changed sentence runs) or `"none"` (unpaired);
   - `word_ops`: the changes (unchanged runs too with `to_dict(equal_words=True)`), each
     `{tag, i1, i2, j1, j2, a_start, a_end, b_start, b_end, a_text, b_text}`: `tag` is
-    `replace` | `delete` | `insert` (| `equal`); `i1:i2` and `j1:j2` index the word tokens
-    of the op's A and B paragraphs taken together, difflib-style; `a_start:a_end` and
-    `b_start:b_end` are character offsets into the original texts (an empty span marks
-    the insertion point), and `a_text`/`b_text` are the changed words as they stand there.
+    `replace` | `delete` | `insert` (| `equal`); `i1`:`i2` and `j1`:`j2` index the word
+    tokens of the op's A and B paragraphs taken together, difflib-style; `a_start`:`a_end`
+    and `b_start`:`b_end` are character offsets into the original texts (an empty span
+    marks the insertion point), and `a_text`/`b_text` are the changed words as they stand
+    there (with the punctuation between them).
 """
 
 #: CSS of :func:`alignment_html_fragment` (class prefix ``dd-``), for embedding pages.
@@ -145,7 +147,10 @@ def _inline(al: Alignment, op: ParagraphOp, dele, ins, plain) -> str:
             if w.a_text:
                 parts.append(dele(w.a_text))
             if w.b_text:
-                parts.append(ins(w.b_text))
+                # Keep inserted words apart from the words around them in A's text.
+                before = " " if src[w.a_start - 1 : w.a_start].isalnum() else ""
+                after = " " if not w.a_text and src[w.a_end : w.a_end + 1].isalnum() else ""
+                parts.append(before + ins(w.b_text) + after)
         pos = max(pos, w.a_end)
     if end > pos:
         parts.append(plain(src[pos:end]))

@@ -448,3 +448,19 @@ def test_summary_shares():
     s = al.summary()
     assert s["a_in_b"] == pytest.approx(4 / 6) and s["b_in_a"] == pytest.approx(4 / 5)
     assert s["counts"]["only_a"] == 1 and s["counts"]["only_b"] == 1
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    text=st.one_of(
+        st.text(alphabet=st.characters(max_codepoint=127), max_size=80),
+        st.text(max_size=40),
+    )
+)
+def test_fast_word_path_matches_dedupe_text(text):
+    from dedupe.align import _tokens, _word_offsets
+    from dedupe.text import word_spans
+
+    spans = word_spans(text)
+    assert _tokens(text) == [w for w, _, _ in spans]
+    assert _word_offsets(text, 7) == ([s + 7 for _, s, _ in spans], [e + 7 for _, _, e in spans])
