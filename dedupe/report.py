@@ -426,6 +426,8 @@ def html_report(
             f"{left_out} {'pair was' if left_out == 1 else 'pairs were'} left out "
             "(raise <code>--max-pairs</code> to see more).</p>"
         )
+    if not matches:
+        parts.append("<p>No pairs to diff.</p>")
     for number, m in enumerate(diffed, start=1):
         al = align(texts[m.a], texts[m.b])
         opened = " open" if number == 1 else ""
