@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel, Levenshtein
+from rapidfuzz.distance import Indel, LCSseq, Levenshtein
 
 from .errors import InvalidParameterError
 from .text import Paragraph, ensure_text, normalize, paragraphs, word_spans
@@ -41,7 +41,7 @@ __all__ = [
     "MIN_SIMILARITY",
     "MOVE_SIMILARITY",
     "EQUAL_THRESHOLD",
-    "SPLIT_MERGE_GAIN",
+    "SPLIT_MERGE_COVERAGE",
     "MAX_SPLIT_PARTS",
     "MAX_CANDIDATES",
     "MAX_WORD_DIFF_WORDS",
@@ -60,9 +60,11 @@ MIN_SIMILARITY = 0.5
 MOVE_SIMILARITY = 0.6
 #: Similarity from which a 1:1 pair is "equal" rather than "edited" (1.0: same words).
 EQUAL_THRESHOLD = 1.0
-#: How much the concatenation of neighbouring paragraphs must beat the single pair's
-#: similarity before they are taken as one paragraph split (or several merged).
-SPLIT_MERGE_GAIN = 0.05
+#: Least share of a neighbouring paragraph's words that must be found, in order, in the
+#: paragraph it is paired with (on top of what is found already) before the neighbour joins
+#: the pair as a piece of a split (or merged) paragraph. At 0.5 or more the pair's
+#: similarity never drops by growing it.
+SPLIT_MERGE_COVERAGE = 0.5
 #: Most paragraphs one paragraph may be split into (or merged from).
 MAX_SPLIT_PARTS = 8
 #: Candidate pairs kept per paragraph of A (best first, ties nearest the diagonal), which
@@ -295,9 +297,9 @@ def _check_options(opts: dict[str, Any]) -> None:
             "equal_threshold must be at least min_similarity "
             f"({opts['equal_threshold']} < {opts['min_similarity']})"
         )
-    g = opts["split_merge_gain"]
-    if not isinstance(g, (int, float)) or isinstance(g, bool) or not (0.0 <= g <= 1.0):
-        raise InvalidParameterError(f"split_merge_gain must be a number in [0, 1], got {g!r}")
+    g = opts["split_merge_coverage"]
+    if not isinstance(g, (int, float)) or isinstance(g, bool) or not (0.0 < g <= 1.0):
+        raise InvalidParameterError(f"split_merge_coverage must be a number in (0, 1], got {g!r}")
     for name, low in (
         ("max_split_parts", 1),
         ("max_candidates", 1),
@@ -596,7 +598,7 @@ def align(
     min_similarity: float = MIN_SIMILARITY,
     move_similarity: float = MOVE_SIMILARITY,
     equal_threshold: float = EQUAL_THRESHOLD,
-    split_merge_gain: float = SPLIT_MERGE_GAIN,
+    split_merge_coverage: float = SPLIT_MERGE_COVERAGE,
     max_split_parts: int = MAX_SPLIT_PARTS,
     max_candidates: int = MAX_CANDIDATES,
     max_word_diff_words: int = MAX_WORD_DIFF_WORDS,
@@ -609,9 +611,9 @@ def align(
     pair (word-level similarity, see the module docstring) with rapidfuzz ``cdist`` in
     row blocks of at most ``block_cells`` cells, keeping pairs from ``min_similarity``
     (at most ``max_candidates`` per A paragraph); take the highest-scoring chain of pairs
-    in document order; grow each pair over unpaired neighbours while the concatenation
-    scores at least ``split_merge_gain`` better (``split``/``merged``, up to
-    ``max_split_parts`` paragraphs); pair leftovers out of order from ``move_similarity``
+    in document order; grow each pair over unpaired neighbours whose words are found in
+    the pair's other side (``split``/``merged``, up to ``max_split_parts`` paragraphs);
+    pair leftovers out of order from ``move_similarity``
     (``moved``); label the rest ``only_a``/``only_b``.
 
     Options (keyword-only):
@@ -620,7 +622,9 @@ def align(
     - ``move_similarity``: least similarity of an out-of-order (moved) pair (default 0.6).
     - ``equal_threshold``: a 1:1 in-order pair at least this similar is ``equal``, else
       ``edited`` (default 1.0: the same normalised words; case and punctuation may differ).
-    - ``split_merge_gain``: least gain of a concatenation over the single pair (0.05).
+    - ``split_merge_coverage``: least share of a neighbour's words that must be found, in
+      order, in the other side (the growth of the longest common word subsequence) for it
+      to join a pair as a split or merged piece (default 0.5).
     - ``max_split_parts``: most paragraphs in a split or merge (default 8).
     - ``max_candidates``: candidate pairs kept per A paragraph (default 16).
     - ``max_word_diff_words``: longest side (in words) scored and diffed word by word;
@@ -643,7 +647,7 @@ def align(
         "min_similarity": min_similarity,
         "move_similarity": move_similarity,
         "equal_threshold": equal_threshold,
-        "split_merge_gain": split_merge_gain,
+        "split_merge_coverage": split_merge_coverage,
         "max_split_parts": max_split_parts,
         "max_candidates": max_candidates,
         "max_word_diff_words": max_word_diff_words,
@@ -681,8 +685,10 @@ def align(
     def joined(side: _Side, lo: int, hi: int) -> str:
         return "".join(side.codes[lo:hi])
 
-    # Split / merge: grow a pair over free neighbours while the concatenation gains.
+    # Split / merge: grow a pair over free neighbours whose words are found in order in
+    # the other side (the longest common subsequence grows by a share of their words).
     for g, rng in enumerate(groups):
+        lcs = LCSseq.similarity(A.codes[rng[0]], B.codes[rng[2]])
         for side, owner, lo_k, hi_k, size in ((B, b_owner, 2, 3, m), (A, a_owner, 0, 1, n)):
             if rng[1] - rng[0] > 1 or rng[3] - rng[2] > 1:
                 break  # grown already on one side
@@ -692,20 +698,17 @@ def align(
                     if not (0 <= k < size) or owner[k] != -1:
                         break
                     lo, hi = (rng[lo_k], k + 1) if step == 1 else (k, rng[hi_k])
-                    if (
-                        max(len(joined(side, lo, hi)), len(A.codes[rng[0]]), len(B.codes[rng[2]]))
-                        > max_word_diff_words
-                    ):
+                    fixed = A.codes[rng[0]] if side is B else B.codes[rng[2]]
+                    grown = joined(side, lo, hi)
+                    if max(len(grown), len(fixed)) > max_word_diff_words:
                         break  # too long to score word by word: leave it unpaired
-                    if side is B:
-                        s = Indel.normalized_similarity(A.codes[rng[0]], joined(B, lo, hi))
-                    else:
-                        s = Indel.normalized_similarity(joined(A, lo, hi), B.codes[rng[2]])
-                    if s < scores[g] + split_merge_gain:
+                    new_lcs = LCSseq.similarity(fixed, grown)
+                    if new_lcs - lcs < split_merge_coverage * len(side.codes[k]):
                         break
                     rng[lo_k], rng[hi_k] = lo, hi
                     owner[k] = g
-                    scores[g] = s
+                    lcs = new_lcs
+                    scores[g] = 2 * lcs / (len(fixed) + len(grown))
 
     # Moved: leftovers on both sides, best first.
     moved: list[int] = []

@@ -63,7 +63,7 @@ ALIGNMENT_SCHEMA = """\
 
 - `version`: 1, the schema version.
 - `options`: the options `align` ran with (`min_similarity`, `move_similarity`,
-  `equal_threshold`, `split_merge_gain`, `max_split_parts`, `max_candidates`,
+  `equal_threshold`, `split_merge_coverage`, `max_split_parts`, `max_candidates`,
   `max_word_diff_words`, `block_cells`, `workers`).
 - `summary`: `counts` (number of ops of each kind: `equal`, `edited`, `moved`, `split`,
   `merged`, `only_a`, `only_b`), `a_paragraphs`, `b_paragraphs` (paragraph counts),

@@ -84,6 +84,7 @@ def generate_pair(seed: int, *, max_edit_rate: float = 0.3):
     if rng.random() < 0.5 and len(items) > 3:  # merge two neighbours
         ks = [k for k in range(len(items) - 1) if items[k][1] and items[k + 1][1]]
         ks = [k for k in ks if not items[k][2] and not items[k + 1][2]]
+        ks = [k for k in ks if items[k][1][-1] + 1 == items[k + 1][1][0]]  # consecutive in A
         if ks:
             k = rng.choice(ks)
             (ta, oa, _), (tb, ob, _) = items[k], items[k + 1]
@@ -94,7 +95,14 @@ def generate_pair(seed: int, *, max_edit_rate: float = 0.3):
         if cands:
             k = rng.choice(cands)
             it = items.pop(k)
-            dest = rng.choice([x for x in range(len(items) + 1) if abs(x - k) >= 3] or [0])
+            # Far away, and not between two pieces of a split paragraph.
+            ok = [x for x in range(len(items) + 1) if abs(x - k) >= 3]
+            ok = [
+                x
+                for x in ok
+                if not (0 < x < len(items) and items[x][2] == "split" == items[x - 1][2])
+            ]
+            dest = rng.choice(ok or [0])
             items.insert(dest, it)
             moved_origin = it[1][0]
     edited = []
@@ -369,7 +377,7 @@ def test_bytes_are_decoded_and_non_text_is_refused():
         {"min_similarity": 1.5},
         {"move_similarity": "0.5"},
         {"equal_threshold": 0.3},
-        {"split_merge_gain": -0.1},
+        {"split_merge_coverage": 0},
         {"max_split_parts": 0},
         {"max_candidates": 1.5},
         {"max_word_diff_words": True},
