@@ -24,6 +24,7 @@ what they cannot see, which the quality tables show per edit kind.
 from __future__ import annotations
 
 import importlib.util
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -50,6 +51,22 @@ class Found:
 
 Detector = Callable[..., list[Found]]
 
+# Seconds spent in each stage by the last baseline run (shingling, signatures, LSH).
+STAGES: dict[str, float] = {}
+
+
+class _Clock:
+    """Records the time since the last mark into :data:`STAGES`."""
+
+    def __init__(self) -> None:
+        STAGES.clear()
+        self.t = time.perf_counter()
+
+    def mark(self, stage: str) -> None:
+        now = time.perf_counter()
+        STAGES[stage] = STAGES.get(stage, 0.0) + now - self.t
+        self.t = now
+
 
 def _pair(a: str, b: str, **scores: float | None) -> Found:
     if a > b:
@@ -67,7 +84,7 @@ def available(tool: str) -> str | None:
     >>> available("exact") is None
     True
     """
-    if tool == "dedupe":
+    if tool.startswith("dedupe"):
         import dedupe
 
         if not hasattr(dedupe, "find_duplicates"):
@@ -85,10 +102,15 @@ def run_dedupe(
     containment: float = 0.5,
     ngram: int = 5,
     num_perm: int = 128,
+    **options: object,
 ) -> list[Found]:
-    """Pairs reported by :func:`dedupe.find_duplicates` (empty texts skipped)."""
+    """Pairs reported by :func:`dedupe.find_duplicates` (empty texts skipped).
+
+    ``options`` go to ``find_duplicates`` as they are (e.g. ``workers=1``).
+    """
     import dedupe
 
+    STAGES.clear()
     report = dedupe.find_duplicates(
         docs,
         jaccard=jaccard,
@@ -96,6 +118,7 @@ def run_dedupe(
         ngram=ngram,
         num_perm=num_perm,
         skip_empty=True,
+        **options,
     )
     return [
         _pair(m.a, m.b, jaccard=m.jaccard, containment_ab=m.containment_ab,
@@ -111,13 +134,16 @@ def _shingle_sets(docs: Mapping[str, str], ngram: int) -> tuple[list[str], list[
     return [ids[k] for k in keep], [sets[k] for k in keep]
 
 
-def _lsh_pairs(ids: list[str], hashes: list, jaccard: float, num_perm: int) -> list[Found]:
+def _lsh_pairs(
+    ids: list[str], hashes: list, jaccard: float, num_perm: int, clock: _Clock
+) -> list[Found]:
     from datasketch import MinHashLSH
 
     lsh = MinHashLSH(threshold=jaccard, num_perm=num_perm)
     with lsh.insertion_session() as session:
         for i, m in zip(ids, hashes):
             session.insert(i, m)
+    clock.mark("lsh_insert")
     by_id = dict(zip(ids, hashes))
     out = []
     for i, m in zip(ids, hashes):
@@ -126,6 +152,7 @@ def _lsh_pairs(ids: list[str], hashes: list, jaccard: float, num_perm: int) -> l
                 est = m.jaccard(by_id[j])
                 if est >= jaccard:
                     out.append(_pair(i, j, jaccard=est))
+    clock.mark("lsh_query")
     return out
 
 
@@ -140,14 +167,17 @@ def run_datasketch(
     """datasketch as documented: ``MinHash.update`` per shingle, then ``MinHashLSH``."""
     from datasketch import MinHash
 
+    clock = _Clock()
     ids, sets = _shingle_sets(docs, ngram)
+    clock.mark("shingles")
     hashes = []
     for s in sets:
         m = MinHash(num_perm=num_perm, seed=MINHASH_SEED)
         for sh in s:
             m.update(sh)
         hashes.append(m)
-    return _lsh_pairs(ids, hashes, jaccard, num_perm)
+    clock.mark("minhash")
+    return _lsh_pairs(ids, hashes, jaccard, num_perm, clock)
 
 
 def run_datasketch_bulk(
@@ -161,9 +191,12 @@ def run_datasketch_bulk(
     """datasketch with ``MinHash.bulk`` (all signatures in one call), then ``MinHashLSH``."""
     from datasketch import MinHash
 
+    clock = _Clock()
     ids, sets = _shingle_sets(docs, ngram)
+    clock.mark("shingles")
     hashes = MinHash.bulk(sets, num_perm=num_perm, seed=MINHASH_SEED)
-    return _lsh_pairs(ids, hashes, jaccard, num_perm)
+    clock.mark("minhash")
+    return _lsh_pairs(ids, hashes, jaccard, num_perm, clock)
 
 
 def run_rensa(
@@ -177,14 +210,18 @@ def run_rensa(
     """rensa's ``RMinHash`` signatures and ``RMinHashLSH``, kept by estimated Jaccard."""
     from rensa import RMinHash, RMinHashLSH
 
+    clock = _Clock()
     ids = list(docs)
     token_sets = [shingles(docs[i], ngram=ngram) for i in ids]
     keep = [k for k, t in enumerate(token_sets) if t]
     ids = [ids[k] for k in keep]
+    clock.mark("shingles")
     hashes = RMinHash.from_token_sets([token_sets[k] for k in keep], num_perm, MINHASH_SEED)
+    clock.mark("minhash")
     lsh = RMinHashLSH(jaccard, num_perm, RENSA_BANDS)
     for k, m in enumerate(hashes):
         lsh.insert(k, m)
+    clock.mark("lsh_insert")
     out = []
     for k, cands in enumerate(lsh.query_all(hashes)):
         for c in cands:
@@ -192,6 +229,7 @@ def run_rensa(
                 est = hashes[k].jaccard(hashes[c])
                 if est >= jaccard:
                     out.append(_pair(ids[k], ids[c], jaccard=est))
+    clock.mark("lsh_query")
     return out
 
 
@@ -210,8 +248,14 @@ def run_exact(
     ]
 
 
+def run_dedupe_1worker(docs: Mapping[str, str], **kw: float) -> list[Found]:
+    """:func:`run_dedupe` in one process (``workers=1``), for a single-core comparison."""
+    return run_dedupe(docs, workers=1, **kw)
+
+
 DETECTORS: dict[str, Detector] = {
     "dedupe": run_dedupe,
+    "dedupe_1worker": run_dedupe_1worker,
     "datasketch": run_datasketch,
     "datasketch_bulk": run_datasketch_bulk,
     "rensa": run_rensa,
@@ -221,6 +265,7 @@ DETECTORS: dict[str, Detector] = {
 # How each tool is described in the tables.
 LABELS = {
     "dedupe": "dedupe.find_duplicates",
+    "dedupe_1worker": "dedupe.find_duplicates(workers=1)",
     "datasketch": "datasketch MinHash.update + MinHashLSH",
     "datasketch_bulk": "datasketch MinHash.bulk + MinHashLSH",
     "rensa": "rensa RMinHash + RMinHashLSH",

@@ -40,6 +40,9 @@ CONTAINMENT = 0.5
 # Threshold values swept (one axis at a time, the other at its default).
 SWEEP_VALUES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 TINY_SWEEP_VALUES = (0.3, 0.7)
+# Containment held while the Jaccard threshold moves: 1.0 counts only whole inclusion, so
+# the sweep shows what the Jaccard threshold alone does.
+SWEEP_JACCARD_AXIS_CONTAINMENT = 1.0
 # datasketch with per-shingle update() is timed on at most this many documents.
 DATASKETCH_UPDATE_LIMIT = 5000
 # Base articles generated in each mode (about 1.85 documents per base article).
@@ -109,6 +112,27 @@ class _Progress:
             self.bar.close()
 
 
+def _dedupe_parallel_min() -> int:
+    """Batch size from which dedupe sketches in worker processes (never, when unknown)."""
+    try:
+        from dedupe import index
+
+        return int(index.PARALLEL_MIN_DOCS)
+    except (ImportError, AttributeError):
+        return 1 << 62
+
+
+def _dedupe_default(name: str, fallback: Any) -> Any:
+    """A default of ``dedupe.find_duplicates`` (``fallback`` when it has no such option)."""
+    import inspect
+
+    import dedupe
+
+    fn = getattr(dedupe, "find_duplicates", None)
+    param = inspect.signature(fn).parameters.get(name) if fn else None
+    return fallback if param is None else param.default
+
+
 def _detector(tool: str) -> Callable[..., list]:
     return DETECTORS[tool]
 
@@ -128,6 +152,7 @@ def _quality(
              if p.jaccard >= JACCARD or p.containment_ab >= CONTAINMENT
              or p.containment_ba >= CONTAINMENT]  # fmt: skip
     supported = {(p.a, p.b) for p in exact}
+    min_shingles = _dedupe_default("min_shingles", 0)
     bar.step()
     detection: dict[str, Any] = {}
     recall: dict[str, Any] = {}
@@ -140,7 +165,9 @@ def _quality(
         found_by_tool[tool] = found
         if corpus is not None:
             detection[tool] = detection_scores(found, corpus.truth, supported=supported)
-        recall[tool] = recall_vs_exact(found, exact, max_misses=MISSES_SHOWN)
+        recall[tool] = recall_vs_exact(
+            found, exact, max_misses=MISSES_SHOWN, min_shingles=min_shingles, jaccard=JACCARD
+        )
         bar.step()
     out["exact_pairs"] = len(exact)
     out["recall_vs_exact"] = recall
@@ -152,7 +179,7 @@ def _quality(
             out["sweep"] = sweep(
                 _detector("dedupe"), corpus, exact_floor, jaccards=sweep_values,
                 containments=sweep_values, default_jaccard=JACCARD,
-                default_containment=CONTAINMENT, progress=bar.step,
+                jaccard_axis_containment=SWEEP_JACCARD_AXIS_CONTAINMENT, progress=bar.step,
             )  # fmt: skip
     return out
 
@@ -195,9 +222,12 @@ def _alignment(corpus: Corpus, bar: _Progress) -> dict[str, Any]:
     return out
 
 
-def _scaling(seed: int, repeats_cap: int | None, bar: _Progress, tools: list[str]) -> list:
+def _scaling(seed: int, repeats_cap: int | None, bar: _Progress, all_tools: list[str]) -> list:
     rows = []
     for target in SCALING_DOCS:
+        tools = [t for t in all_tools if t != "dedupe_1worker"]
+        if "dedupe" in tools and target >= _dedupe_parallel_min():
+            tools.insert(tools.index("dedupe") + 1, "dedupe_1worker")
         bar.stage(f"scaling: generating {target:,} docs")
         corpus = generate(
             max(1, round(target / 1.85)), seed=seed, include_seeds=False,
@@ -244,8 +274,9 @@ def _markdown(results: dict[str, Any]) -> dict[str, str]:
             s["exact"] += report.misses_table(missed)
     if q.get("sweep"):
         s["sweep"] = (
-            "### Thresholds: how precision and recall move (dedupe.find_duplicates)\n\n"
-            + report.sweep_table(q["sweep"])
+            "### Thresholds: how precision and recall move (dedupe.find_duplicates; the "
+            f"Jaccard rows hold containment at {SWEEP_JACCARD_AXIS_CONTAINMENT}, the "
+            f"containment rows hold Jaccard at {JACCARD})\n\n" + report.sweep_table(q["sweep"])
         )
     if q.get("seeds"):
         s["seeds"] = "### The seed articles\n\n" + report.seeds_table(q["seeds"])
@@ -305,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
                    if (why := available(t))}  # fmt: skip
     q_tools = [t for t in QUALITY_TOOLS if t not in unavailable]
     s_tools = [t for t in SPEED_TOOLS if t not in unavailable]
+    if "dedupe" in s_tools and len(docs) >= _dedupe_parallel_min():
+        s_tools.insert(s_tools.index("dedupe") + 1, "dedupe_1worker")
     n_align = sum(1 for p in corpus.pairs if p.positive and p.para_map) if corpus else 0
     total = 1 + len(q_tools) + (2 * len(sweep_values) if corpus and "dedupe" in q_tools else 0)
     total += 2 * n_align + (0 if args.no_speed else repeats * len(s_tools))
@@ -336,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
                 )  # fmt: skip
             measured = results["speed"]
             results["speed"] = {
-                t: measured.get(t) or {"error": unavailable.get(t, "not run")} for t in SPEED_TOOLS
+                t: measured.get(t) or {"error": unavailable.get(t, "not run")}
+                for t in dict.fromkeys([*s_tools, *SPEED_TOOLS])
             }
             if mode == "full":
                 results["scaling"] = _scaling(args.seed, args.repeats, bar, s_tools)

@@ -100,13 +100,31 @@ def recall_vs_exact(
     exact: list[ExactPair],
     *,
     max_misses: int = 20,
+    min_shingles: int = 0,
+    jaccard: float = 0.5,
 ) -> dict[str, Any]:
-    """Share of the exact pairs (all pairs above the thresholds) that were found; the misses."""
+    """Share of the exact pairs (all pairs above the thresholds) that were found; the misses.
+
+    With ``min_shingles`` (dedupe matches texts with fewer distinct shingles on Jaccard
+    only), recall is also given apart for pairs whose smaller text is that short, split by
+    whether their Jaccard reaches ``jaccard``. Misses are listed regular pairs first.
+    """
     want = {(p.a, p.b): p for p in exact}
     hit = [k for k in want if k in found]
+
+    def group(p: ExactPair) -> str:
+        if min(p.size_a, p.size_b) >= min_shingles:
+            return "regular"
+        return "short_jaccard" if p.jaccard >= jaccard else "short_containment_only"
+
+    groups: dict[str, list[int]] = {}
+    for k, p in want.items():
+        g = groups.setdefault(group(p), [0, 0])
+        g[0] += k in found
+        g[1] += 1
     misses = sorted(
         (p for k, p in want.items() if k not in found),
-        key=lambda p: -max(p.jaccard, p.containment_ab, p.containment_ba),
+        key=lambda p: (group(p) != "regular", -max(p.jaccard, p.containment_ab, p.containment_ba)),
     )
     return {
         "exact_pairs": len(want),
@@ -114,8 +132,12 @@ def recall_vs_exact(
         "found_in_exact": len(hit),
         "recall": _ratio(len(hit), len(want)),
         "misses": len(misses),
-        "missed": [m.to_dict() for m in misses[:max_misses]],
+        "missed": [m.to_dict() | {"group": group(m)} for m in misses[:max_misses]],
         "found_not_in_exact": len(set(found) - want.keys()),
+        "min_shingles": min_shingles,
+        "groups": {
+            g: {"found": v[0], "pairs": v[1], "recall": _ratio(*v)} for g, v in groups.items()
+        },
     }
 
 
@@ -127,15 +149,18 @@ def sweep(
     jaccards: Iterable[float],
     containments: Iterable[float],
     default_jaccard: float,
-    default_containment: float,
+    jaccard_axis_containment: float,
     progress: Callable[[], None] = lambda: None,
 ) -> list[dict[str, Any]]:
-    """Run ``detect`` at each threshold (one axis moved, the other at its default).
+    """Run ``detect`` at each threshold, one axis moved at a time.
 
-    ``exact_floor`` holds every exact pair at or above the lowest threshold swept.
+    The containment axis keeps Jaccard at ``default_jaccard``; the Jaccard axis holds
+    containment at ``jaccard_axis_containment`` (1.0: only whole inclusion counts, so
+    the Jaccard threshold is what decides). ``exact_floor`` holds every exact pair at or
+    above the lowest threshold swept.
     """
     truth = corpus.truth
-    settings = [(j, default_containment, "jaccard") for j in jaccards] + [
+    settings = [(j, jaccard_axis_containment, "jaccard") for j in jaccards] + [
         (default_jaccard, c, "containment") for c in containments
     ]
     rows = []

@@ -82,25 +82,33 @@ def machine_line(m: dict[str, Any]) -> str:
 # --- tables -------------------------------------------------------------------------------
 
 
+def _stages(r: dict[str, Any]) -> str:
+    st = r.get("stages") or {}
+    return ", ".join(f"{k} {v:.2f} s" for k, v in st.items())
+
+
 def speed_table(speed: dict[str, dict[str, Any]]) -> str:
-    """Throughput and peak memory of each tool, with ratios to dedupe."""
+    """Throughput and peak memory of each tool, with ratios to dedupe (>1: dedupe wins)."""
     rows = []
     for tool, r in speed.items():
         label = "Python + corpus loaded (memory floor)" if tool == "load" else LABELS[tool]
         if "error" in r:
-            rows.append([label, "-", "-", "-", "-", "-", "-", "-", f"not run: {r['error']}"])
+            rows.append([label, *["-"] * 8, f"not run: {r['error']}"])
             continue
         if tool == "load":
-            rows.append([label, r["docs"], "-", "-", "-", r["peak_rss_mb"], "-", "-", ""])
+            rows.append([label, r["docs"], "-", "-", "-", r["peak_rss_mb"], "-", "-", "-", ""])
             continue
-        note = f"subset: first {r['docs']:,} docs" if r.get("subset") else ""
+        notes = [f"subset: first {r['docs']:,} docs"] if r.get("subset") else []
+        notes += [_stages(r)] if r.get("stages") else []
+        child = r.get("child_peak_rss_mb") or None
         rows.append([
             label, r["docs"], r["median_s"], r["docs_per_s"], r["mb_per_s"], r["peak_rss_mb"],
-            _times(r.get("time_vs_dedupe")), _times(r.get("rss_vs_dedupe")), note,
+            child, _times(r.get("time_vs_dedupe")), _times(r.get("rss_vs_dedupe")),
+            "; ".join(notes),
         ])  # fmt: skip
     return table(
-        ["tool", "docs", "median s", "docs/s", "MB/s", "peak RSS MB", "time vs dedupe",
-         "memory vs dedupe", "note"],
+        ["tool", "docs", "median s", "docs/s", "MB/s", "peak RSS MB", "worker process peak MB",
+         "time vs dedupe", "memory vs dedupe", "note"],
         rows,
     )  # fmt: skip
 
@@ -146,24 +154,42 @@ def detection_table(detection: dict[str, dict[str, dict[str, Any]]]) -> str:
 
 
 def exact_recall_table(recall: dict[str, dict[str, Any]]) -> str:
-    """Recall of each tool against the exhaustive exact computation."""
+    """Recall of each tool against the exhaustive exact computation, overall and by group."""
+    n = next(iter(recall.values()), {}).get("min_shingles", 0)
+    names = {
+        "regular": f"both >= {n} shingles",
+        "short_jaccard": f"a text < {n} shingles, Jaccard above",
+        "short_containment_only": f"a text < {n} shingles, containment only",
+    }
+
+    def cell(r: dict[str, Any], g: str) -> str:
+        v = r.get("groups", {}).get(g)
+        return "-" if not v else f"{fmt(v['recall'])} ({v['found']:,}/{v['pairs']:,})"
+
+    groups = [g for g in names if any(g in r.get("groups", {}) for r in recall.values())]
+    if n == 0:
+        groups = []
     rows = [
         [LABELS[t], r["exact_pairs"], r["found_in_exact"], r["recall"], r["misses"],
-         r["found_not_in_exact"]]
+         *[cell(r, g) for g in groups], r["found_not_in_exact"]]
         for t, r in recall.items()
     ]  # fmt: skip
     return table(
         ["tool", "exact pairs above thresholds", "found", "recall vs exact", "missed",
-         "reported below thresholds"],
+         *[f"recall: {names[g]}" for g in groups], "reported below thresholds"],
         rows,
     )  # fmt: skip
 
 
 def misses_table(missed: list[dict[str, Any]]) -> str:
     """The pairs a tool missed, with their exact scores."""
-    rows = [[m["a"], m["b"], m["jaccard"], m["containment_ab"], m["containment_ba"], m["shared"]]
-            for m in missed]  # fmt: skip
-    return table(["a", "b", "jaccard", "containment a in b", "containment b in a", "shared"], rows)
+    rows = [[m["a"], m["b"], m["jaccard"], m["containment_ab"], m["containment_ba"], m["shared"],
+             m["size_a"], m["size_b"]] for m in missed]  # fmt: skip
+    return table(
+        ["a", "b", "jaccard", "containment a in b", "containment b in a", "shared shingles",
+         "shingles a", "shingles b"],
+        rows,
+    )  # fmt: skip
 
 
 def sweep_table(rows: list[dict[str, Any]]) -> str:
@@ -241,7 +267,9 @@ def plots(results: dict[str, Any], out: Path) -> list[str]:
                                ("recall_vs_exact", "recall vs exact")):  # fmt: skip
                 ax.plot(xs, [r[key] if r[key] is not None else float("nan") for r in rows],
                         marker="o", label=label)  # fmt: skip
-            ax.set_xlabel(f"{axis} threshold (other at default)")
+            other = "containment" if axis == "jaccard" else "jaccard"
+            held = rows[0][other] if rows else None
+            ax.set_xlabel(f"{axis} threshold ({other} held at {held})")
             ax.set_ylim(0, 1.05)
             ax.grid(alpha=0.3)
             ax.legend()

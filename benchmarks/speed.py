@@ -57,9 +57,9 @@ def _worker(argv: list[str]) -> int:
     if tool == "load":
         result.update(seconds=0.0, pairs=0)
     else:
-        from .baselines import DETECTORS
+        from .baselines import DETECTORS, STAGES
 
-        if tool == "dedupe":
+        if tool.startswith("dedupe"):
             import dedupe  # noqa: F401
         elif tool == "rensa":
             import rensa  # noqa: F401
@@ -71,7 +71,12 @@ def _worker(argv: list[str]) -> int:
         result["seconds"] = time.perf_counter() - t0
         result["pairs"] = len(found)
         result["rss_before_mb"] = base
+        result["stages"] = dict(STAGES)
     result["peak_rss_mb"] = peak_rss_mb()
+    # Worker processes the tool started (dedupe sketches large batches in a process pool):
+    # the largest one's peak. A forked child's peak includes pages shared with the parent.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result["child_peak_rss_mb"] = children / (1024 * 1024 if sys.platform == "darwin" else 1024)
     Path(out).write_text(json.dumps(result))
     return 0
 
@@ -148,6 +153,11 @@ def measure(
             "docs_per_s": docs / med if med else None,
             "mb_per_s": mb / med if med else None,
             "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
+            "child_peak_rss_mb": max(r.get("child_peak_rss_mb", 0.0) for r in rs),
+            "stages": {
+                k: statistics.median(r["stages"].get(k, 0.0) for r in rs)
+                for k in rs[0].get("stages", {})
+            },
             "pairs": rs[0]["pairs"],
             "subset": tool in limits and limits[tool] is not None and docs == limits[tool],
         }
