@@ -57,7 +57,13 @@ DEFAULT_MAX_PAIRS = 200
 
 
 class InputError(Exception):
-    """An input cannot be read; the message names the file (and line) and the problem."""
+    """An input cannot be read; the message names the file (and line) and the problem.
+
+    >>> read_documents(["no/such/folder"])
+    Traceback (most recent call last):
+    ...
+    dedupe.cli.InputError: no/such/folder: no such file or directory
+    """
 
 
 # ---------------------------------------------------------------------------------------
@@ -262,6 +268,20 @@ def _publish(tmp: str, target: Path) -> None:
     os.replace(tmp, target)
 
 
+def _check_output(path: str | None) -> None:
+    """Fail early (before any long work) when `path` cannot be written."""
+    if path is None or path == "-":
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(f"{path}: is a folder; give a file name to -o")
+    folder = target.parent
+    if not folder.is_dir():
+        raise InputError(f"{path}: cannot write it, folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"{path}: cannot write it, folder {folder} is not writable")
+
+
 @contextmanager
 def _output(path: str | None) -> Iterator[IO[str]]:
     """Standard output, or a file written next to its destination and moved in place."""
@@ -269,9 +289,8 @@ def _output(path: str | None) -> Iterator[IO[str]]:
         yield sys.stdout
         sys.stdout.flush()
         return
+    _check_output(path)
     target = Path(path)
-    if target.is_dir():
-        raise InputError(f"{path}: is a folder; give a file name to -o")
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with open(fd, "w", encoding="utf-8", newline="") as fh:
@@ -321,7 +340,7 @@ def _scan_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _find(args: argparse.Namespace, docs: dict[str, str]) -> Any:
+def _find(args: argparse.Namespace, docs: dict[str, str]) -> dedupe.Report:
     return dedupe.find_duplicates(
         docs, **_scan_options(args), skip_empty=True, progress=not args.quiet
     )
@@ -336,15 +355,16 @@ def _warn_skipped(skipped: Sequence[str]) -> None:
         )
 
 
-def _summary(documents: int, result: Any, seconds: float) -> str:
+def _summary(documents: int, result: dedupe.Report, seconds: float) -> str:
     return (
         f"dedupe: {_plural(documents, 'document')}, {_plural(len(result.matches), 'pair')}, "
         f"{_plural(len(result.clusters), 'cluster')} in {seconds:.2f} s"
     )
 
 
-def cmd_scan(args: argparse.Namespace) -> int:
+def _cmd_scan(args: argparse.Namespace) -> int:
     start = time.perf_counter()
+    _check_output(args.output)
     docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
     result = _find(args, docs)
     with _output(args.output) as out:
@@ -358,8 +378,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def _cmd_report(args: argparse.Namespace) -> int:
     start = time.perf_counter()
+    _check_output(args.output)
     docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
     result = _find(args, docs)
     bar = _Progress(not args.quiet, min(args.max_pairs, len(result.matches)), "diffing", "pair")
@@ -386,7 +407,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_diff(args: argparse.Namespace) -> int:
+def _cmd_diff(args: argparse.Namespace) -> int:
+    _check_output(args.output)
     text_a, text_b = _read_text_file(args.a), _read_text_file(args.b)
     from dedupe.align import align
 
@@ -444,9 +466,8 @@ def _add_all(index: Any, docs: dict[str, str], *, replace: bool, quiet: bool) ->
 
 def _save(index: Any, path: str) -> None:
     """Save next to `path`, then move in place, so a failure never leaves half a file."""
+    _check_output(path)
     target = Path(path)
-    if target.is_dir():
-        raise InputError(f"{path}: is a folder; give an index file name")
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -466,8 +487,9 @@ def _load(path: str) -> Any:
     return dedupe.Index.load(path)
 
 
-def cmd_index_build(args: argparse.Namespace) -> int:
+def _cmd_index_build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
+    _check_output(args.output)
     docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
     index = dedupe.Index(**_index_options(args))
     skipped = _add_all(index, docs, replace=False, quiet=args.quiet)
@@ -482,7 +504,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_index_add(args: argparse.Namespace) -> int:
+def _cmd_index_add(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     index = _load(args.index)
     docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
@@ -499,7 +521,8 @@ def cmd_index_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_index_query(args: argparse.Namespace) -> int:
+def _cmd_index_query(args: argparse.Namespace) -> int:
+    _check_output(args.output)
     index = _load(args.index)
     text = _read_text_file(args.textfile)
     matches = index.query(text, k=args.k)
@@ -508,7 +531,7 @@ def cmd_index_query(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_index_remove(args: argparse.Namespace) -> int:
+def _cmd_index_remove(args: argparse.Namespace) -> int:
     index = _load(args.index)
     missing = [doc_id for doc_id in args.ids if doc_id not in index]
     if missing:
@@ -532,7 +555,7 @@ def cmd_index_remove(args: argparse.Namespace) -> int:
 STATS_ATTRIBUTES = ("jaccard", "containment", "min_shingles", "max_key_docs")
 
 
-def cmd_index_stats(args: argparse.Namespace) -> int:
+def _cmd_index_stats(args: argparse.Namespace) -> int:
     index = _load(args.index)
     stats: dict[str, Any] = {"file": args.index, "bytes": os.path.getsize(args.index)}
     stats["documents"] = len(index)
@@ -677,7 +700,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     _add_quiet(p)
-    p.set_defaults(func=cmd_scan)
+    p.set_defaults(func=_cmd_scan)
 
     p = sub.add_parser(
         "diff",
@@ -694,7 +717,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="text (default), markdown, a self-contained html page, or json",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-    p.set_defaults(func=cmd_diff)
+    p.set_defaults(func=_cmd_diff)
 
     p = sub.add_parser(
         "report",
@@ -715,7 +738,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the page says how many were left out",
     )
     _add_quiet(p)
-    p.set_defaults(func=cmd_report)
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser(
         "index",
@@ -733,7 +756,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_match_args(q)
     q.add_argument("-o", "--output", metavar="FILE", required=True, help="index file to write")
     _add_quiet(q)
-    q.set_defaults(func=cmd_index_build)
+    q.set_defaults(func=_cmd_index_build)
 
     q = isub.add_parser(
         "add",
@@ -744,7 +767,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_args(q)
     q.add_argument("--replace", action="store_true", help="replace documents whose id exists")
     _add_quiet(q)
-    q.set_defaults(func=cmd_index_add)
+    q.set_defaults(func=_cmd_index_add)
 
     q = isub.add_parser(
         "query",
@@ -761,7 +784,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format (default jsonl)",
     )
     q.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-    q.set_defaults(func=cmd_index_query)
+    q.set_defaults(func=_cmd_index_query)
 
     q = isub.add_parser(
         "remove",
@@ -772,7 +795,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("index", metavar="FILE", help="index file")
     q.add_argument("ids", nargs="+", metavar="ID", help="document id")
     _add_quiet(q)
-    q.set_defaults(func=cmd_index_remove)
+    q.set_defaults(func=_cmd_index_remove)
 
     q = isub.add_parser(
         "stats",
@@ -783,7 +806,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--pairs", action="store_true", help="also count pairs and clusters")
     q.add_argument("--ids", action="store_true", help="also list the document ids")
     q.add_argument("--json", action="store_true", help="print JSON")
-    q.set_defaults(func=cmd_index_stats)
+    q.set_defaults(func=_cmd_index_stats)
     return parser
 
 
@@ -794,7 +817,11 @@ def _describe_os_error(err: OSError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 2 bad usage or input, 130 ^C)."""
+    """Run the command line; return the exit status (0 ok, 2 bad usage or input, 130 ^C).
+
+    >>> main(["scan", "no-such-folder"])
+    2
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
