@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "TABLE_FORMATS",
     "MAX_LISTED_PAIRS",
+    "MAX_LISTED_CLUSTERS",
     "PAGE_CSS",
     "write_matches",
     "write_clusters",
@@ -49,6 +50,9 @@ TABLE_FORMATS = ("jsonl", "csv", "table")
 #: The report page lists at most this many pairs in its table of all pairs (the
 #: side-by-side diffs are capped separately by ``max_pairs``).
 MAX_LISTED_PAIRS = 5000
+
+#: ...and at most this many clusters in its table of clusters.
+MAX_LISTED_CLUSTERS = 5000
 
 #: Decimal places of scores in the table and HTML views (JSONL and CSV keep full precision).
 SCORE_DECIMALS = 3
@@ -344,12 +348,12 @@ def html_report(
 ) -> str:
     """A self-contained HTML page for a :class:`dedupe.Report` of `texts`.
 
-    The page holds a summary, the clusters (largest first, with their weakest edge),
-    a collapsible side-by-side paragraph diff (``<details>``, no script) for each of the
-    first `max_pairs` pairs (best first, but exact duplicates, whose diff shows little,
-    after all others), and a table of the pairs (best first, at most
-    :data:`MAX_LISTED_PAIRS`). It says how many pairs were left out. `progress`, if given, is called
-    with 1 after each pair is diffed.
+    The page holds a summary; the clusters, largest first, with their weakest edge (at
+    most :data:`MAX_LISTED_CLUSTERS`); a collapsible side-by-side paragraph diff
+    (``<details>``, no script) for each of the first `max_pairs` pairs (best first, but
+    exact duplicates, whose diff shows little, after all others); and a table of the
+    pairs, best first (at most :data:`MAX_LISTED_PAIRS`). It says what was left out.
+    `progress`, if given, is called with 1 after each pair is diffed.
 
     >>> from dedupe.index import find_duplicates
     >>> texts = {"x": "One two three four five six.", "y": "One two three four five seven."}
@@ -402,7 +406,7 @@ def html_report(
             "<tr><th class=num>#</th><th class=num>size</th><th>representative</th>"
             "<th>weakest edge</th><th class=num>score</th><th>members</th></tr>"
         ]
-        for number, c in enumerate(clusters, start=1):
+        for number, c in enumerate(clusters[:MAX_LISTED_CLUSTERS], start=1):
             w = c.weakest
             edge = f"{_pair_link(w, anchors)} {_kind_badge(w.kind)}" if w else ""
             score = _score(w.score) if w else ""
@@ -414,6 +418,11 @@ def html_report(
                 f"<td class=ids>{members}</td></tr>"
             )
         parts.append('<table class="dd-list">' + "\n".join(rows) + "</table>")
+        if len(clusters) > MAX_LISTED_CLUSTERS:
+            parts.append(
+                f'<p class="dd-note">{len(clusters) - MAX_LISTED_CLUSTERS} more clusters are '
+                "not listed here; <code>dedupe scan --clusters</code> writes them all.</p>"
+            )
     else:
         parts.append("<p>No clusters: no two documents overlap at these thresholds.</p>")
 

@@ -150,12 +150,15 @@ def test_report_without_matches_and_without_diffs(corpus, found):
         html_report(found, corpus, max_pairs=-1)
 
 
-def test_pair_table_is_capped(monkeypatch, corpus, found):
+def test_tables_are_capped(monkeypatch, corpus, found):
     import dedupe.report
 
     monkeypatch.setattr(dedupe.report, "MAX_LISTED_PAIRS", 2)
+    monkeypatch.setattr(dedupe.report, "MAX_LISTED_CLUSTERS", 1)
     page = html_report(found, corpus, max_pairs=0)
     assert f"{len(found.matches) - 2} more pairs are not listed" in page
+    assert f"{len(found.clusters) - 1} more clusters are not listed" in page
+    assert page.count('<tr id="cluster-') == 1
     assert MAX_LISTED_PAIRS > 2
 
 
