@@ -47,6 +47,10 @@ __all__ = [
     "MAX_WORD_DIFF_WORDS",
     "BLOCK_CELLS",
     "PARALLEL_MIN_CELLS",
+    "BLOCKING_MIN_PAIRS",
+    "BLOCKING_MIN_WORDS",
+    "BLOCKING_DF_SHARE",
+    "BLOCKING_MIN_DF",
 ]
 
 #: Kinds of :class:`ParagraphOp`, in the vocabulary of the JSON view.
@@ -75,6 +79,15 @@ MAX_CANDIDATES = 16
 MAX_WORD_DIFF_WORDS = 50_000
 #: Cells of the similarity matrix computed at once (memory bound: one byte per cell).
 BLOCK_CELLS = 4_000_000
+#: Above this many paragraph pairs (n * m), :func:`align` blocks by default: only pairs
+#: sharing a rare word bigram (or involving a short paragraph) are scored.
+BLOCKING_MIN_PAIRS = 250_000
+#: Paragraphs with fewer words than this are scored against every paragraph when blocking.
+BLOCKING_MIN_WORDS = 12
+#: A bigram in more than this share of either side's paragraphs (and more than
+#: ``BLOCKING_MIN_DF`` of them) does not propose pairs when blocking.
+BLOCKING_DF_SHARE = 0.01
+BLOCKING_MIN_DF = 8
 #: Similarity blocks smaller than this many cells are computed on one thread (starting
 #: threads costs more than it saves there: 0.5 ms against 1.3 ms for 50 x 56 paragraphs).
 PARALLEL_MIN_CELLS = 250_000
@@ -82,6 +95,8 @@ PARALLEL_MIN_CELLS = 250_000
 # A sentence ends where the text between two words holds one of these.
 _SENTENCE_BREAK = re.compile(r"[.!?\n\u3002\uff01\uff1f]")
 _SURROGATES = 0xE000 - 0xD800
+# Pair sets up to this many possible pairs are deduplicated with a bitmap (1 byte a pair).
+_BITMAP_PAIRS = 16_000_000
 _MAX_SYMBOLS = 0x110000 - _SURROGATES - 0x21
 
 
@@ -95,8 +110,12 @@ class _Encoder:
     def encode(self, keys: list[str]) -> str:
         """The code string of a sequence of keys."""
         ids = self._ids
-        for key in set(keys).difference(ids):
-            self(key)
+        new = set(keys).difference(ids)
+        if new and len(ids) + len(new) < 0xD800 - 0x21:  # the common case, in bulk
+            ids.update(zip(new, map(chr, range(len(ids) + 0x21, len(ids) + 0x21 + len(new)))))
+        else:
+            for key in new:
+                self(key)
         return "".join(map(ids.__getitem__, keys))
 
     def __call__(self, key: Any) -> str:
@@ -309,6 +328,10 @@ def _check_options(opts: dict[str, Any]) -> None:
         v = opts[name]
         if not isinstance(v, int) or isinstance(v, bool) or v < low:
             raise InvalidParameterError(f"{name} must be an integer >= {low}, got {v!r}")
+    if opts["blocking"] not in (None, True, False):
+        raise InvalidParameterError(
+            f"blocking must be None, True or False, got {opts['blocking']!r}"
+        )
     w = opts["workers"]
     if not isinstance(w, int) or isinstance(w, bool) or w == 0 or w < -1:
         raise InvalidParameterError(f"workers must be -1 (all cores) or >= 1, got {w!r}")
@@ -411,6 +434,49 @@ def _sentence_codes(side: _Side, enc: _Encoder) -> list[str]:
     return out
 
 
+def _bigrams(codes: list[str], which: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (word bigram, paragraph) entries of paragraphs ``which``, as two arrays;
+    a bigram is its two code points packed in one integer."""
+    sel = [codes[k] for k in which]
+    flat = np.frombuffer("".join(sel).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    para = np.repeat(np.array(which, dtype=np.int64), [len(c) for c in sel])
+    same = para[:-1] == para[1:]
+    key = np.unique((para[:-1][same] << 42) | (flat[:-1][same] << 21) | flat[1:][same])
+    return key & ((1 << 42) - 1), key >> 42
+
+
+def _gram_pairs(a_codes: list[str], b_codes: list[str], rows: list[int], max_df: int) -> np.ndarray:
+    """Pairs ``i * len(b_codes) + j`` (``i`` in ``rows``) that share a word bigram found
+    in at most ``max_df`` paragraphs of each side (blocking: pairs sharing no such bigram
+    are not scored)."""
+    m = len(b_codes)
+    ga, pa = _bigrams(a_codes, rows)
+    gb, pb = _bigrams(b_codes, list(range(m)))
+    if not len(ga) or not len(gb):
+        return np.zeros(0, dtype=np.int64)
+    grams, inverse = np.unique(np.concatenate([ga, gb]), return_inverse=True)
+    ga, gb = inverse[: len(ga)], inverse[len(ga) :]
+    df_a = np.bincount(ga, minlength=len(grams))
+    df_b = np.bincount(gb, minlength=len(grams))
+    useful = (df_a <= max_df) & (df_b <= max_df) & (df_b > 0)
+    keep = useful[ga]
+    ga, pa = ga[keep], pa[keep]
+    order = np.argsort(gb, kind="stable")
+    gb, pb = gb[order], pb[order]
+    lo = np.searchsorted(gb, ga, "left")
+    counts = np.searchsorted(gb, ga, "right") - lo
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    first = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    keys = np.repeat(pa, counts) * m + pb[first + np.arange(total)]
+    if len(a_codes) * m <= _BITMAP_PAIRS:  # dedupe with a bitmap when it is small
+        seen = np.zeros(len(a_codes) * m, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen)
+    return np.unique(keys)
+
+
 def _candidates(
     a: _Side,
     b: _Side,
@@ -419,8 +485,14 @@ def _candidates(
     block_cells: int,
     workers: int,
     max_words: int,
+    blocking: bool,
 ) -> dict[tuple[int, int], float]:
     """Pairs (i, j) scoring at least ``cutoff``; at most ``max_candidates`` per row.
+
+    Without ``blocking`` every pair is scored, ``block_cells`` cells at a time. With
+    ``blocking``, a pair of paragraphs of at least ``BLOCKING_MIN_WORDS`` words each is
+    scored only when they share a word bigram that is rare on both sides (see
+    :func:`_gram_pairs`); shorter paragraphs are scored against everything.
 
     A pair where either paragraph has more than ``max_words`` words is scored over
     sentences (one symbol per sentence) instead of words, so that a 1 MB paragraph costs
@@ -432,47 +504,76 @@ def _candidates(
         return out
     long_a = {i for i in range(n) if len(a.codes[i]) > max_words}
     long_b = {j for j in range(m) if len(b.codes[j]) > max_words}
-    queries, choices = a.codes, b.codes
-    if long_a or long_b:
+    # Long paragraphs are left out of the word-level scoring: stand-ins that match nothing
+    # (code points below those of the encoder).
+    queries = ["\x01" if k in long_a else c for k, c in enumerate(a.codes)]
+    choices = ["\x02" if k in long_b else c for k, c in enumerate(b.codes)]
+    cut = int(np.floor(cutoff * 100))
+    floor = max(cut, 1)
+
+    def keep(i: int, cols: np.ndarray, vals: np.ndarray) -> None:
+        if len(cols) > max_candidates:  # best first; ties nearest the diagonal
+            key = vals.astype(np.float64) * (m + 1) - np.abs(cols - i * m / n)
+            cols = cols[np.argpartition(-key, max_candidates - 1)[:max_candidates]]
+        for j in cols.tolist():
+            sim = Indel.normalized_similarity(a.codes[i], b.codes[j])
+            if sim >= cutoff:
+                out[(i, j)] = sim
+
+    def threads(cells: int) -> int:
+        return workers if cells >= PARALLEL_MIN_CELLS else 1
+
+    if not blocking:
+        rows = max(1, block_cells // m)
+        for r0 in range(0, n, rows):
+            block = process.cdist(
+                queries[r0 : r0 + rows],
+                choices,
+                scorer=fuzz.ratio,
+                score_cutoff=cut,
+                dtype=np.uint8,
+                workers=threads(min(rows, n - r0) * m),
+            )
+            for r in range(block.shape[0]):
+                cols = np.flatnonzero(block[r] >= floor)
+                if len(cols):
+                    keep(r0 + r, cols, block[r][cols])
+    else:
+        short_a = [i for i in range(n) if len(queries[i]) < BLOCKING_MIN_WORDS]
+        short_b = [j for j in range(m) if len(choices[j]) < BLOCKING_MIN_WORDS]
+        rest_a = [i for i in range(n) if len(queries[i]) >= BLOCKING_MIN_WORDS]
+        max_df = max(BLOCKING_MIN_DF, int(BLOCKING_DF_SHARE * max(n, m)))
+        keys = [_gram_pairs(queries, choices, rest_a, max_df)]
+        for rows_, cols_ in ((short_a, range(m)), (rest_a, short_b)):
+            if rows_ and len(cols_):
+                rr, cc = np.meshgrid(np.array(rows_), np.array(cols_), indexing="ij")
+                keys.append((rr * m + cc).ravel())
+        pairs = np.unique(np.concatenate(keys)) if len(keys) > 1 else keys[0]
+        for c0 in range(0, len(pairs), block_cells):
+            chunk = pairs[c0 : c0 + block_cells]
+            ii, jj = chunk // m, chunk % m
+            scores = process.cpdist(
+                [queries[i] for i in ii.tolist()],
+                [choices[j] for j in jj.tolist()],
+                scorer=fuzz.ratio,
+                score_cutoff=cut,
+                dtype=np.uint8,
+                workers=threads(len(chunk)),
+            )
+            hit = scores >= floor
+            ii, jj, scores = ii[hit], jj[hit], scores[hit]
+            bounds = np.flatnonzero(np.diff(ii)) + 1  # pairs are sorted by row
+            for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), len(ii)]):
+                if hi > lo:
+                    keep(int(ii[lo]), jj[lo:hi], scores[lo:hi])
+    if long_a or long_b:  # long paragraphs: scored over sentences
         enc = _Encoder()
         sent_a, sent_b = _sentence_codes(a, enc), _sentence_codes(b, enc)
-        # Word-level cdist leaves long paragraphs out (an empty string scores 0)...
-        queries = ["" if k in long_a else c for k, c in enumerate(a.codes)]
-        choices = ["" if k in long_b else c for k, c in enumerate(b.codes)]
-    rows = max(1, block_cells // m)
-    cut = int(np.floor(cutoff * 100))
-    for r0 in range(0, n, rows):
-        block = process.cdist(
-            queries[r0 : r0 + rows],
-            choices,
-            scorer=fuzz.ratio,
-            score_cutoff=cut,
-            dtype=np.uint8,
-            workers=workers if min(rows, n - r0) * m >= PARALLEL_MIN_CELLS else 1,
-        )
-        if long_a or long_b:  # ...and they are scored over sentences here.
-            for i in range(r0, min(n, r0 + rows)):
-                cols = range(m) if i in long_a else sorted(long_b)
-                for j in cols:
-                    s = Indel.normalized_similarity(sent_a[i], sent_b[j])
-                    block[i - r0, j] = int(s * 100) if s >= cutoff else 0
-        for r in range(block.shape[0]):
-            row = block[r]
-            nz = np.flatnonzero(row >= max(cut, 1))
-            if not len(nz):
-                continue
-            i = r0 + r
-            if len(nz) > max_candidates:
-                diag = i * m / n
-                key = row[nz].astype(np.float64) * (m + 1) - np.abs(nz - diag)
-                nz = nz[np.argpartition(-key, max_candidates - 1)[:max_candidates]]
-            for j in nz.tolist():
-                if i in long_a or j in long_b:
-                    s = Indel.normalized_similarity(sent_a[i], sent_b[j])
-                else:
-                    s = Indel.normalized_similarity(a.codes[i], b.codes[j])
-                if s >= cutoff:
-                    out[(i, j)] = s
+        for i in range(n):
+            for j in range(m) if i in long_a else sorted(long_b):
+                sim = Indel.normalized_similarity(sent_a[i], sent_b[j])
+                if sim >= cutoff:
+                    out[(i, j)] = sim
     return out
 
 
@@ -603,6 +704,7 @@ def align(
     max_candidates: int = MAX_CANDIDATES,
     max_word_diff_words: int = MAX_WORD_DIFF_WORDS,
     block_cells: int = BLOCK_CELLS,
+    blocking: bool | None = None,
     workers: int = -1,
 ) -> Alignment:
     """Align the paragraphs of ``a`` and ``b`` and diff each pair word by word.
@@ -632,6 +734,10 @@ def align(
       is never grown into a split or merge, and is diffed by sentences first, then word by
       word inside changed sentence runs (default 50,000).
     - ``block_cells``: similarity-matrix cells computed at once (default 4,000,000).
+    - ``blocking``: score only pairs that share a word bigram rare on both sides (at most
+      ``BLOCKING_DF_SHARE`` of either side's paragraphs), and every pair involving a
+      paragraph under ``BLOCKING_MIN_WORDS`` words. ``None`` (default): block when there
+      are more than ``BLOCKING_MIN_PAIRS`` paragraph pairs; ``False``: score every pair.
     - ``workers``: threads for ``cdist`` (-1: all cores) on blocks of at least
       ``PARALLEL_MIN_CELLS`` cells; smaller ones run on one thread.
 
@@ -652,6 +758,7 @@ def align(
         "max_candidates": max_candidates,
         "max_word_diff_words": max_word_diff_words,
         "block_cells": block_cells,
+        "blocking": blocking,
         "workers": workers,
     }
     _check_options(opts)
@@ -669,6 +776,7 @@ def align(
         block_cells,
         workers,
         max_word_diff_words,
+        blocking if blocking is not None else n * m > BLOCKING_MIN_PAIRS,
     )
     in_order = {c: s for c, s in cells.items() if s >= min_similarity}
     chain = _monotone_chain(in_order, m)

@@ -226,6 +226,17 @@ def test_invariants_on_generated_pairs(seed):
     _check_invariants(al, a, b)
 
 
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 2**31))
+def test_blocking_finds_the_same_alignment(seed):
+    """Blocking by rare shared bigrams scores fewer pairs but pairs the same paragraphs."""
+    a, b, _ = generate_pair(seed)
+    full, blocked = align(a, b, blocking=False), align(a, b, blocking=True)
+    assert [(op.kind, op.a, op.b) for op in blocked.ops] == [
+        (op.kind, op.a, op.b) for op in full.ops
+    ]
+
+
 def _check_invariants(al: Alignment, a: str, b: str) -> None:
     cover_a = [0] * len(al.a_paragraphs)
     cover_b = [0] * len(al.b_paragraphs)
@@ -383,6 +394,7 @@ def test_bytes_are_decoded_and_non_text_is_refused():
         {"max_word_diff_words": True},
         {"block_cells": 0},
         {"workers": 0},
+        {"blocking": "yes"},
     ],
 )
 def test_bad_options_raise(opt):
