@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from dedupe.text import shingles
 
-from .exact import exact_pairs
+from .exact import incidence, pairs_from_incidence
 
 # Bands for rensa's LSH at 128 permutations (32 x 4 rows: see the module docstring).
 RENSA_BANDS = 32
@@ -242,10 +242,12 @@ def run_exact(
     num_perm: int = 128,
 ) -> list[Found]:
     """Exact all pairs (scipy sparse product); same rule as dedupe, no sketching."""
-    return [
-        Found(p.a, p.b, p.jaccard, p.containment_ab, p.containment_ba)
-        for p in exact_pairs(docs, jaccard=jaccard, containment=containment, ngram=ngram)
-    ]
+    clock = _Clock()
+    ids, m = incidence(docs, ngram=ngram)
+    clock.mark("shingles_matrix")
+    pairs = pairs_from_incidence(ids, m, jaccard=jaccard, containment=containment)
+    clock.mark("product")
+    return [Found(p.a, p.b, p.jaccard, p.containment_ab, p.containment_ba) for p in pairs]
 
 
 def run_dedupe_1worker(docs: Mapping[str, str], **kw: float) -> list[Found]:

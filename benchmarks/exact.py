@@ -77,6 +77,18 @@ def exact_pairs(
     (used for threshold sweeps). Pairs are sorted by id.
     """
     ids, m = incidence(docs, ngram=ngram)
+    return pairs_from_incidence(ids, m, jaccard=jaccard, containment=containment, floor=floor)
+
+
+def pairs_from_incidence(
+    ids: list[str],
+    m: sparse.csr_matrix,
+    *,
+    jaccard: float = 0.5,
+    containment: float = 0.5,
+    floor: float | None = None,
+) -> list[ExactPair]:
+    """:func:`exact_pairs` from an incidence matrix made by :func:`incidence`."""
     sizes = np.asarray(m.sum(axis=1)).ravel()
     mt = m.T.tocsr()
     out: list[ExactPair] = []

@@ -209,8 +209,10 @@ def alignment_table(align: dict[str, dict[str, Any]]) -> str:
         if "error" in r:
             rows.append([name, "-", "-", "-", "-", "-", f"not run: {r['error']}"])
             continue
+        by = r.get("label_accuracy_by_label") or {}
+        note = "labels: " + ", ".join(f"{k} {fmt(v)}" for k, v in by.items()) if by else ""
         rows.append([name, r["pairs"], r["precision"], r["recall"], r["label_accuracy"],
-                     r["ms_per_pair"], ""])  # fmt: skip
+                     r["ms_per_pair"], note])  # fmt: skip
     return table(
         ["aligner", "article pairs", "pairing precision", "pairing recall", "label accuracy",
          "ms per pair", "note"],

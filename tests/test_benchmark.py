@@ -174,3 +174,25 @@ def test_update_readme_fails_clearly_without_markers(tmp_path: Path, capsys) -> 
     code = bench.main(["--update-readme", "--readme", str(readme), "--out", str(tmp_path)])
     assert code == 2
     assert "no benchmark block" in capsys.readouterr().err
+
+
+def test_corpus_mode_scores_recall_against_exact(tmp_path: Path) -> None:
+    c = generate(6, seed=5)
+    path = tmp_path / "c.jsonl.gz"
+    write_jsonl(path, c.docs)
+    out = tmp_path / "out"
+    assert (
+        bench.main(["--corpus", str(path), "--no-speed", "--no-progress", "--out", str(out)]) == 0
+    )
+    results = json.loads((out / "results.json").read_text())
+    q = results["quality"]
+    assert "detection" not in q  # no generated truth for an outside corpus
+    assert q["recall_vs_exact"]["exact"]["recall"] == 1.0
+    assert results["corpus"]["docs"] == len(c.docs)
+
+
+def test_bad_corpus_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n")
+    assert bench.main(["--corpus", str(bad), "--out", str(tmp_path), "--no-progress"]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
