@@ -56,18 +56,25 @@ __all__ = [
 #: Kinds of :class:`ParagraphOp`, in the vocabulary of the JSON view.
 OP_KINDS = ("equal", "edited", "moved", "split", "merged", "only_a", "only_b")
 
-# Defaults of the options of :func:`align` (see its docstring; chosen on generated edit
-# pairs, see the report of issue 3).
+# Defaults of the options of :func:`align` (see its docstring), chosen by measurement:
+# on 600 generated edit pairs (tests/test_align.py's generator, up to 30% of an edited
+# paragraph's words changed) pairing recall is 0.999 / 0.997 / 0.990 / 0.982 at
+# min_similarity 0.4 / 0.5 / 0.55 / 0.6, with precision 1.0 throughout; while the best
+# match of an unrelated paragraph in another story on the same topic (Reuters-21578)
+# scores 0.15 at the median and 0.36 at the 99th percentile. 0.5 keeps a margin above
+# that tail and most of the recall.
 #: Least similarity for two paragraphs to be paired in document order.
 MIN_SIMILARITY = 0.5
-#: Least similarity for a pair that breaks document order (a moved paragraph).
+#: Least similarity for a pair that breaks document order (a moved paragraph): higher than
+#: ``MIN_SIMILARITY`` as such a pair has no support from its neighbours (recall on the
+#: generated pairs is flat from 0.5 to 0.7).
 MOVE_SIMILARITY = 0.6
 #: Similarity from which a 1:1 pair is "equal" rather than "edited" (1.0: same words).
 EQUAL_THRESHOLD = 1.0
 #: Least share of a neighbouring paragraph's words that must be found, in order, in the
 #: paragraph it is paired with (on top of what is found already) before the neighbour joins
 #: the pair as a piece of a split (or merged) paragraph. At 0.5 or more the pair's
-#: similarity never drops by growing it.
+#: similarity never drops by growing it (recall is flat from 0.3 to 0.6, lower at 0.7).
 SPLIT_MERGE_COVERAGE = 0.5
 #: Most paragraphs one paragraph may be split into (or merged from).
 MAX_SPLIT_PARTS = 8
@@ -218,6 +225,13 @@ class ParagraphOp:
 @dataclass(frozen=True)
 class Alignment:
     """The paragraph alignment of two texts; see :func:`align`.
+
+    ``a_paragraphs`` and ``b_paragraphs`` are the paragraphs of :func:`dedupe.text.paragraphs`
+    (text, start and end offsets into ``a_text``/``b_text``). ``ops`` cover every paragraph
+    of both sides exactly once, in the reading order of A: ``moved`` ops at their place in
+    A, ``only_b`` ops in place (after the ``only_a`` ops of the same gap between pairs).
+    ``a_words``/``b_words`` count the words of each side; ``options`` are the options
+    :func:`align` ran with.
 
     >>> al = align("One two three.\\n\\nFour five.", "One two three.")
     >>> al.summary()["counts"]["only_a"], al.summary()["a_in_b"]
