@@ -810,7 +810,7 @@ def align(
     # Split / merge: grow a pair over free neighbours whose words are found in order in
     # the other side (the longest common subsequence grows by a share of their words).
     for g, rng in enumerate(groups):
-        lcs = LCSseq.similarity(A.codes[rng[0]], B.codes[rng[2]])
+        lcs = -1  # computed when first needed
         for side, owner, lo_k, hi_k, size in ((B, b_owner, 2, 3, m), (A, a_owner, 0, 1, n)):
             if rng[1] - rng[0] > 1 or rng[3] - rng[2] > 1:
                 break  # grown already on one side
@@ -824,6 +824,8 @@ def align(
                     grown = joined(side, lo, hi)
                     if max(len(grown), len(fixed)) > max_word_diff_words:
                         break  # too long to score word by word: leave it unpaired
+                    if lcs < 0:
+                        lcs = LCSseq.similarity(A.codes[rng[0]], B.codes[rng[2]])
                     new_lcs = LCSseq.similarity(fixed, grown)
                     if new_lcs - lcs < split_merge_coverage * len(side.codes[k]):
                         break
