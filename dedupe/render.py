@@ -59,12 +59,13 @@ _LABEL = {
 
 #: Markdown for the README: the JSON view of an alignment (``Alignment.to_dict()``).
 ALIGNMENT_SCHEMA = """\
-`Alignment.to_dict()` (and `dedupe align --json`) returns one JSON object:
+`Alignment.to_dict()` returns one JSON object (`dedupe diff --format json A B` prints it
+with two more keys, `a` and `b`, the file names):
 
 - `version`: 1, the schema version.
 - `options`: the options `align` ran with (`min_similarity`, `move_similarity`,
   `equal_threshold`, `split_merge_coverage`, `max_split_parts`, `max_candidates`,
-  `max_word_diff_words`, `block_cells`, `workers`).
+  `max_word_diff_words`, `block_cells`, `blocking`, `workers`).
 - `summary`: `counts` (number of ops of each kind: `equal`, `edited`, `moved`, `split`,
   `merged`, `only_a`, `only_b`), `a_paragraphs`, `b_paragraphs` (paragraph counts),
   `a_words`, `b_words` (word counts), `a_in_b` (share of A's words that stand unchanged in
