@@ -253,6 +253,10 @@ class Alignment:
         ``a_in_b`` is the share of A's words that stand unchanged in a paired paragraph
         (the ``equal`` runs of the word diffs); ``b_in_a`` likewise for B. A side without
         words has share 0.0.
+
+        >>> s = align("a b c d\\n\\nx y", "a b c e").summary()
+        >>> s["counts"]["edited"], s["counts"]["only_a"], s["a_in_b"], s["b_in_a"]
+        (1, 1, 0.5, 0.75)
         """
         counts = dict.fromkeys(OP_KINDS, 0)
         kept_a = kept_b = 0
