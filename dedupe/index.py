@@ -186,23 +186,29 @@ def sketch_texts(
     return set_vals, set_off, key_vals, key_off, sigs
 
 
-def _sketch_parallel(texts: list[str], p: IndexParams, workers: int) -> tuple:
+def _can_fork() -> bool:
+    """Worker processes are used only where fork is available and safe (one thread):
+    other start methods re-import the caller's ``__main__``, a trap for scripts."""
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
     import threading
 
-    # fork is fast (no re-import) but unsafe once other threads run; then use forkserver
-    methods = mp.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        method = "fork"
-    else:
-        method = "forkserver" if "forkserver" in methods else "spawn"
+    return "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+
+
+def _sketch_parallel(texts: list[str], p: IndexParams, workers: int) -> tuple | None:
+    """:func:`sketch_texts` split over ``workers`` processes; None if the pool fails."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     chunks = np.array_split(np.arange(len(texts)), workers)
     args = [([texts[i] for i in c], p.ngram, p.window, p.num_perm, p.seed) for c in chunks]
-    with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context(method)) as pool:
-        futures = [pool.submit(sketch_texts, *a) for a in args[1:]]
-        results = [sketch_texts(*args[0])] + [f.result() for f in futures]
+    try:
+        with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
+            futures = [pool.submit(sketch_texts, *a) for a in args[1:]]
+            results = [sketch_texts(*args[0])] + [f.result() for f in futures]
+    except (BrokenProcessPool, OSError):
+        return None
     out = []
     for k in (0, 2):
         vals = np.concatenate([r[k] for r in results])
@@ -318,6 +324,8 @@ class Index:
       ``c * (L - window + 1) / L`` of them).
 
     ``workers`` processes sketch large batches (0: one per core, at most 4; 1: none).
+    They are forked, so they are used only on platforms with ``fork`` and while the
+    calling process runs a single thread; otherwise the batch is sketched in-process.
 
     Texts with fewer words than ``ngram`` become one shingle of all their words; a text
     with no words is refused (:class:`~dedupe.errors.EmptyTextError`).
@@ -417,10 +425,11 @@ class Index:
         """Shingle sets, passage keys and signatures of many texts at once."""
         p = self.params
         workers = self.workers or min(4, os.cpu_count() or 1)
-        if workers < 2 or len(texts) < PARALLEL_MIN_DOCS:
-            flat = sketch_texts(texts, p.ngram, p.window, p.num_perm, p.seed)
-        else:
+        flat = None
+        if workers >= 2 and len(texts) >= PARALLEL_MIN_DOCS and _can_fork():
             flat = _sketch_parallel(texts, p, workers)
+        if flat is None:
+            flat = sketch_texts(texts, p.ngram, p.window, p.num_perm, p.seed)
         set_vals, set_off, key_vals, key_off, sigs = flat
         return (
             np.split(set_vals, set_off[1:-1]),
