@@ -198,3 +198,16 @@ def test_short_texts_follow_the_documented_rule():
 def test_top_level_exports():
     for name in ("Index", "find_duplicates", "Match", "Cluster", "Report", "DedupeError"):
         assert hasattr(dedupe, name)
+
+
+def test_parallel_sketch_equals_serial():
+    from dedupe.index import IndexParams, _sketch_parallel, sketch_texts
+
+    rng = random.Random(5)
+    texts = [make_text(rng, rng.randint(0, 90)) for _ in range(60)]
+    p = IndexParams()
+    serial = sketch_texts(texts, p.ngram, p.window, p.num_perm, p.seed)
+    parallel = _sketch_parallel(texts, p, 2)
+    assert parallel is not None
+    for x, y in zip(serial, parallel, strict=True):
+        assert np.array_equal(x, y)
