@@ -30,7 +30,9 @@ from .text import word_bytes
 __all__ = [
     "HASH_SCHEME",
     "MinHasher",
+    "batch_text_hashes",
     "datasketch_hash",
+    "segment_positions",
     "shingle_hash",
     "shingle_hashes",
     "text_hashes",
@@ -119,6 +121,16 @@ def text_hashes(text: str, *, ngram: int = 5) -> np.ndarray:
     return shingle_hashes(word_hashes(word_bytes(text)), ngram)
 
 
+def segment_positions(lengths: np.ndarray) -> np.ndarray:
+    """``0 .. n-1`` for each segment length ``n``, concatenated.
+
+    >>> segment_positions(np.array([3, 0, 2])).tolist()
+    [0, 1, 2, 0, 1]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+
+
 def batch_text_hashes(texts: Sequence[str], *, ngram: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Shingle hashes of many texts at once: ``(hashes, offsets)``.
 
@@ -144,7 +156,7 @@ def batch_text_hashes(texts: Sequence[str], *, ngram: int = 5) -> tuple[np.ndarr
     long_docs = np.flatnonzero(counts >= ngram)
     if len(long_docs):
         lens = n_sh[long_docs]
-        k = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+        k = segment_positions(lens)
         out[np.repeat(offsets[long_docs], lens) + k] = full[np.repeat(starts[long_docs], lens) + k]
     for i in np.flatnonzero((counts > 0) & (counts < ngram)):
         out[offsets[i]] = shingle_hashes(flat[starts[i] : starts[i + 1]], ngram)[0]

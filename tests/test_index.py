@@ -201,13 +201,14 @@ def test_top_level_exports():
 
 
 def test_parallel_sketch_equals_serial():
-    from dedupe.index import IndexParams, _sketch_parallel, sketch_texts
+    from dedupe.index import IndexParams
+    from dedupe.lsh import sketch_parallel, sketch_texts
 
     rng = random.Random(5)
     texts = [make_text(rng, rng.randint(0, 90)) for _ in range(60)]
     p = IndexParams()
     serial = sketch_texts(texts, p.ngram, p.window, p.num_perm, p.seed)
-    parallel = _sketch_parallel(texts, p, 2)
+    parallel = sketch_parallel(texts, p.ngram, p.window, p.num_perm, p.seed, 2)
     assert parallel is not None
     for x, y in zip(serial, parallel, strict=True):
         assert np.array_equal(x, y)
