@@ -175,6 +175,7 @@ def _quality(
         )
         bar.step()
     out["exact_pairs"] = len(exact)
+    out["_exact"] = exact
     out["recall_vs_exact"] = recall
     if corpus is not None:
         out["detection"] = detection
@@ -399,13 +400,18 @@ def main(argv: list[str] | None = None) -> int:
     notes = [f"- {t}: not measured ({why})" for t, why in unavailable.items()]
     text = "\n\n".join([head, *sections.values(), *(["\n".join(notes)] if notes else [])])
     print(text)
+    exact = results.get("quality", {}).pop("_exact", [])
+    with open(out / "exact_pairs.jsonl", "w", encoding="utf-8") as fh:
+        for p in exact:
+            fh.write(json.dumps(p.to_dict()) + "\n")
     results["plots"] = report.plots(results, out)
     (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
     (out / "report.md").write_text(text + "\n", encoding="utf-8")
     if corpus is not None:
         (out / "truth.json").write_text(json.dumps([p.to_dict() for p in corpus.pairs]))
     if args.update_readme:
-        keep = [k for k in ("speed", "detection", "exact", "alignment", "seeds") if k in sections]
+        keep = [k for k in ("speed", "detection", "exact", "sweep", "alignment", "seeds")
+                if k in sections]  # fmt: skip
         block = "\n\n".join(
             [head, *(sections[k] for k in keep), *(["\n".join(notes)] if notes else [])]
         )

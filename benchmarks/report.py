@@ -259,7 +259,7 @@ def plots(results: dict[str, Any], out: Path) -> list[str]:
     except ImportError:
         return []
     written = []
-    sweep = results.get("sweep") or []
+    sweep = results.get("quality", {}).get("sweep") or []
     if sweep:
         fig, axes = plt.subplots(1, 2, figsize=(10, 4))
         for ax, axis in zip(axes, ("jaccard", "containment")):
