@@ -58,6 +58,8 @@ QUERY_ID = "<query>"
 #: Version of the tokeniser (``dedupe.text.words``); recorded in index files.
 TOKENIZER = "nfkc-casefold-words-cjkchar/1"
 
+#: Seconds before find_duplicates' progress bar appears (quick runs show none).
+PROGRESS_DELAY = 0.5
 #: With a progress bar, find_duplicates indexes this many texts per step.
 PROGRESS_BATCH = 5000
 
@@ -707,7 +709,7 @@ def _progress(total: int, enabled: bool) -> Callable[..., None]:
         from tqdm import tqdm
     except ImportError:
         return lambda n, close=False: None
-    bar = tqdm(total=total, unit="doc", desc="indexing", leave=False)
+    bar = tqdm(total=total, unit="doc", desc="indexing", leave=False, delay=PROGRESS_DELAY)
 
     def update(n: int, close: bool = False) -> None:
         bar.update(n)

@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from itertools import chain
 
 import numpy as np
-from datasketch import MinHash
 
 from .errors import InvalidParameterError
 from .text import word_bytes
@@ -218,6 +217,8 @@ class MinHasher:
             raise InvalidParameterError(f"num_perm must be between 1 and 4096, got {num_perm}")
         self.num_perm = num_perm
         self.seed = seed
+        from datasketch import MinHash  # imported here: it costs ~0.4 s at start-up
+
         a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
         self._a = np.ascontiguousarray(a, dtype=np.uint32)
         self._b = np.ascontiguousarray(b, dtype=np.uint32)
