@@ -49,8 +49,7 @@ __all__ = [
     "PARALLEL_MIN_CELLS",
     "BLOCKING_MIN_PAIRS",
     "BLOCKING_MIN_WORDS",
-    "BLOCKING_DF_SHARE",
-    "BLOCKING_MIN_DF",
+    "BLOCKING_MAX_DF",
 ]
 
 #: Kinds of :class:`ParagraphOp`, in the vocabulary of the JSON view.
@@ -91,10 +90,9 @@ BLOCK_CELLS = 4_000_000
 BLOCKING_MIN_PAIRS = 250_000
 #: Paragraphs with fewer words than this are scored against every paragraph when blocking.
 BLOCKING_MIN_WORDS = 12
-#: A bigram in more than this share of either side's paragraphs (and more than
-#: ``BLOCKING_MIN_DF`` of them) does not propose pairs when blocking.
-BLOCKING_DF_SHARE = 0.01
-BLOCKING_MIN_DF = 8
+#: A bigram found in more than this many paragraphs of either side does not propose
+#: pairs when blocking (a fixed number, so that the proposed pairs grow linearly).
+BLOCKING_MAX_DF = 20
 #: Similarity blocks smaller than this many cells are computed on one thread (starting
 #: threads costs more than it saves there: 0.5 ms against 1.3 ms for 50 x 56 paragraphs).
 PARALLEL_MIN_CELLS = 250_000
@@ -560,8 +558,7 @@ def _candidates(
         short_a = [i for i in range(n) if len(queries[i]) < BLOCKING_MIN_WORDS]
         short_b = [j for j in range(m) if len(choices[j]) < BLOCKING_MIN_WORDS]
         rest_a = [i for i in range(n) if len(queries[i]) >= BLOCKING_MIN_WORDS]
-        max_df = max(BLOCKING_MIN_DF, int(BLOCKING_DF_SHARE * max(n, m)))
-        keys = [_gram_pairs(queries, choices, rest_a, max_df)]
+        keys = [_gram_pairs(queries, choices, rest_a, BLOCKING_MAX_DF)]
         for rows_, cols_ in ((short_a, range(m)), (rest_a, short_b)):
             if rows_ and len(cols_):
                 rr, cc = np.meshgrid(np.array(rows_), np.array(cols_), indexing="ij")
@@ -752,8 +749,8 @@ def align(
       is never grown into a split or merge, and is diffed by sentences first, then word by
       word inside changed sentence runs (default 50,000).
     - ``block_cells``: similarity-matrix cells computed at once (default 4,000,000).
-    - ``blocking``: score only pairs that share a word bigram rare on both sides (at most
-      ``BLOCKING_DF_SHARE`` of either side's paragraphs), and every pair involving a
+    - ``blocking``: score only pairs that share a word bigram rare on both sides (in at
+      most ``BLOCKING_MAX_DF`` paragraphs of each), and every pair involving a
       paragraph under ``BLOCKING_MIN_WORDS`` words. ``None`` (default): block when there
       are more than ``BLOCKING_MIN_PAIRS`` paragraph pairs; ``False``: score every pair.
     - ``workers``: threads for ``cdist`` (-1: all cores) on blocks of at least
