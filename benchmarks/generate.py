@@ -51,6 +51,7 @@ EDIT_KINDS = (
     "merge_paragraphs",
     "cut_tail",
     "excerpt",
+    "alert",
     "embedded",
     "boilerplate",
     "combo",
@@ -390,6 +391,12 @@ def _apply(kind: str, paras: list[_Para], ctx: _Article, rng: random.Random) -> 
         size = max(2, round(rng.uniform(*EXCERPT_KEEP) * n))
         start = rng.randint(1, max(1, n - size))
         paras = paras[start : start + size]
+    elif kind == "alert":
+        # A news alert: the headline and the first sentence of the story, nothing else.
+        first = next((p for p in paras[1:] if p.origin and sentences(p.text)), None)
+        paras = paras[:1]
+        if first is not None:
+            paras.append(_Para(sentences(first.text)[0], first.origin))
     elif kind == "embedded":
         host = _Article(ctx.chain, rng)
         before = [_Para(t, ()) for t in host.build(rng.randint(3, 8))]

@@ -56,8 +56,12 @@ def detection_scores(
     """
     found = set(found)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    layouts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for k, pair in truth.items():
         kind = pair.kinds[0]
+        for layout in (x for x in pair.kinds if x.startswith("layout:") and pair.positive):
+            layouts[layout][0] += k in found
+            layouts[layout][1] += 1
         if pair.positive:
             counts[kind]["positives"] += 1
             counts["all"]["positives"] += 1
@@ -92,6 +96,11 @@ def detection_scores(
             "recall": r,
             "f1": _f1(p, r),
         }
+    # Recall by the layout of the re-published text (precision does not split by layout).
+    for layout, (tp, pos) in sorted(layouts.items()):
+        out[layout] = {"positives": pos, "negatives": 0, "tp": tp, "fp": 0, "fn": pos - tp,
+                       "extra_supported": 0, "precision": None, "recall": _ratio(tp, pos),
+                       "f1": None}  # fmt: skip
     return out
 
 
