@@ -493,6 +493,28 @@ def _gram_pairs(a_codes: list[str], b_codes: list[str], rows: list[int], max_df:
     return np.unique(keys)
 
 
+def _copy_pairs(a_codes: list[str], b_codes: list[str], rows: list[int], band: int) -> np.ndarray:
+    """Pairs ``i * len(b_codes) + j`` of paragraphs with the very same words (``i`` in
+    ``rows``), so that blocking keeps repeated paragraphs whose bigrams are all common.
+    A word-for-word paragraph found ``ca`` times in A and ``cb`` times in B proposes, for
+    its k-th copy in A, the copies of B within ``band`` of ``k * cb / ca``."""
+    where_b: dict[str, list[int]] = {}
+    for j, c in enumerate(b_codes):
+        where_b.setdefault(c, []).append(j)
+    where_a: dict[str, list[int]] = {}
+    for i in rows:
+        if a_codes[i] in where_b:
+            where_a.setdefault(a_codes[i], []).append(i)
+    m = len(b_codes)
+    out: list[int] = []
+    for code, ia in where_a.items():
+        jb = where_b[code]
+        for k, i in enumerate(ia):
+            mid = k * len(jb) // len(ia)
+            out.extend(i * m + j for j in jb[max(0, mid - band) : mid + band + 1])
+    return np.array(out, dtype=np.int64)
+
+
 def _candidates(
     a: _Side,
     b: _Side,
@@ -558,7 +580,10 @@ def _candidates(
         short_a = [i for i in range(n) if len(queries[i]) < BLOCKING_MIN_WORDS]
         short_b = [j for j in range(m) if len(choices[j]) < BLOCKING_MIN_WORDS]
         rest_a = [i for i in range(n) if len(queries[i]) >= BLOCKING_MIN_WORDS]
-        keys = [_gram_pairs(queries, choices, rest_a, BLOCKING_MAX_DF)]
+        keys = [
+            _gram_pairs(queries, choices, rest_a, BLOCKING_MAX_DF),
+            _copy_pairs(queries, choices, rest_a, max_candidates),
+        ]
         for rows_, cols_ in ((short_a, range(m)), (rest_a, short_b)):
             if rows_ and len(cols_):
                 rr, cc = np.meshgrid(np.array(rows_), np.array(cols_), indexing="ij")

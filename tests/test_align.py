@@ -484,3 +484,18 @@ def test_fast_word_path_matches_dedupe_text(text):
     spans = word_spans(text)
     assert _tokens(text) == [w for w, _, _ in spans]
     assert _word_offsets(text, 7) == ([s + 7 for _, s, _ in spans], [e + 7 for _, _, e in spans])
+
+
+def test_blocking_keeps_repeated_boilerplate_paragraphs():
+    """Every bigram of a paragraph repeated 30 times is common: blocking must still pair
+    the copies (exact copies are proposed on their own)."""
+    rng = random.Random(2)
+    disclaimer = (
+        "This article may not be republished or redistributed in whole or in part "
+        "without the written permission of the publisher."
+    )
+    ps = [disclaimer if k % 20 == 0 else _p(rng.randrange(10**9), 30) for k in range(600)]
+    a, b = "\n\n".join(ps), "\n\n".join(ps[1:] + ps[:1])
+    blocked, full = align(a, b, blocking=True), align(a, b, blocking=False)
+    assert blocked.ops == full.ops
+    assert sum(op.kind == "equal" for op in blocked.ops) == 599
