@@ -24,7 +24,7 @@ what they cannot see, which the quality tables show per edit kind.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -91,8 +91,11 @@ def available(tool: str) -> str | None:
         if not hasattr(dedupe, "find_duplicates"):
             return "dedupe.find_duplicates is not in this version of the package"
         return None
-    if tool == "rensa" and importlib.util.find_spec("rensa") is None:
-        return "rensa is not installed (pip install rensa, or the bench extra)"
+    if tool == "rensa":
+        try:
+            importlib.import_module("rensa")
+        except ImportError:
+            return "rensa is not installed (pip install rensa, or the bench extra)"
     return None
 
 
