@@ -34,6 +34,7 @@ from .loaders import CorpusError, load_jsonl, write_jsonl
 from .quality import alignment_scores, detection_scores, recall_vs_exact, sweep
 from .speed import measure
 
+REPO = Path(__file__).resolve().parents[1]
 # Default thresholds (the library's defaults).
 JACCARD = 0.5
 CONTAINMENT = 0.5
@@ -52,7 +53,7 @@ REPEATS = {"tiny": 1, "default": 3, "full": 5}
 SCALING_DOCS = (1_000, 10_000, 100_000)
 SCALING_REPEATS = {1_000: 3, 10_000: 3, 100_000: 1}
 # Paragraphs per generated base article in the scaling corpora (news-wire length).
-SCALING_PARAGRAPHS = (3, 8)
+SCALING_PARAGRAPHS = (2, 5)
 # A speed worker that runs longer than this is stopped and reported as timed out.
 WORKER_TIMEOUT_S = 1800
 SPEED_TOOLS = ("load", "dedupe", "datasketch", "datasketch_bulk", "rensa", "exact")
@@ -87,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         type=lambda v: tuple(int(x) for x in v.split(",")),
         help="document counts of the --full scaling curve (default 1000,10000,100000)",
     )
-    p.add_argument("--readme", type=Path, default=Path("README.md"), help=argparse.SUPPRESS)
+    p.add_argument("--readme", type=Path, default=REPO / "README.md", help=argparse.SUPPRESS)
     return p
 
 
@@ -319,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.update_readme:
         try:  # fail before spending minutes when the README has no block
-            report.update_readme(args.readme, "")
+            report.check_readme(args.readme)
         except report.ReadmeError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2

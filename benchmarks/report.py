@@ -322,16 +322,24 @@ def plots(results: dict[str, Any], out: Path) -> list[str]:
 # --- README -------------------------------------------------------------------------------
 
 
-def update_readme(readme: Path, block: str) -> None:
-    """Replace the text between the bench markers in ``readme`` with ``block``."""
+_BLOCK = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
+
+
+def check_readme(readme: Path) -> str:
+    """The README's text, or :class:`ReadmeError` when it has no benchmark block."""
     if not readme.is_file():
         raise ReadmeError(f"{readme} not found: run from the repository root")
     text = readme.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
-    if not pattern.search(text):
+    if not _BLOCK.search(text):
         raise ReadmeError(
             f"{readme} has no benchmark block: add a line {README_START} and a line "
             f"{README_END} where the table should go, then run again"
         )
-    new = pattern.sub(lambda _: f"{README_START}\n{block.strip()}\n{README_END}", text, count=1)
+    return text
+
+
+def update_readme(readme: Path, block: str) -> None:
+    """Replace the text between the bench markers in ``readme`` with ``block``."""
+    text = check_readme(readme)
+    new = _BLOCK.sub(lambda _: f"{README_START}\n{block.strip()}\n{README_END}", text, count=1)
     readme.write_text(new, encoding="utf-8")

@@ -176,6 +176,25 @@ def test_update_readme_fails_clearly_without_markers(tmp_path: Path, capsys) -> 
     code = bench.main(["--update-readme", "--readme", str(readme), "--out", str(tmp_path)])
     assert code == 2
     assert "no benchmark block" in capsys.readouterr().err
+    assert readme.read_text() == "# nothing here\n"
+
+
+def test_update_readme_writes_the_block_from_the_run(tmp_path: Path, monkeypatch) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{README_START}\nold table\n{README_END}\nend\n")
+    args = ["--update-readme", "--readme", str(readme), "--out", str(tmp_path / "o"),
+            "--no-progress", "--no-speed", "--seed", "3"]  # fmt: skip
+    # Full size is too slow for a unit test: run the default pipeline on a tiny corpus.
+    monkeypatch.setitem(bench.BASES, "default", bench.BASES["tiny"])
+    assert bench.main(args) == 0
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith(f"{README_END}\nend\n")
+    assert "old table" not in text
+    assert "Detection quality by edit kind" in text and "cores" in text
+    assert "python -m benchmarks --update-readme" in text
+    report_md = (tmp_path / "o" / "report.md").read_text()
+    # Every table in the README block is in the run's own report.
+    assert text.split("Detection quality", 1)[1].split("###", 1)[0] in report_md
 
 
 def test_corpus_mode_scores_recall_against_exact(tmp_path: Path) -> None:
