@@ -413,10 +413,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.update_readme:
         keep = [k for k in ("speed", "detection", "exact", "sweep", "alignment", "seeds")
                 if k in sections]  # fmt: skip
-        block = "\n\n".join(
-            [head, *(sections[k] for k in keep), *(["\n".join(notes)] if notes else [])]
+        intro = (
+            f"Written by `{results['command']}` (wall time {results['wall_s']:.0f} s) on "
+            f"{report.machine_line(results['machine'])}. Corpus: {corpus_desc['source']}, "
+            f"{corpus_desc['docs']:,} documents, {corpus_desc['text_mb']:.1f} MB of text. "
+            f"The full report, plots and raw numbers are in `{out}/`."
         )
-        report.update_readme(args.readme, block.replace("## dedupe benchmark", "#### Benchmark", 1))
+        block = "\n\n".join(
+            [intro, *(sections[k] for k in keep), *(["\n".join(notes)] if notes else [])]
+        )
+        report.update_readme(args.readme, block)
         print(f"\nREADME block updated in {args.readme}", file=sys.stderr)
     print(f"\nresults: {out / 'results.json'}", file=sys.stderr)
     return 0
