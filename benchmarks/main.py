@@ -11,6 +11,8 @@ Modes (``python -m benchmarks --help``):
 * ``--corpus PATH``: any JSONL(.gz) with ``id`` and ``text``: recall against exact scores
   and speed/memory (there is no generated truth, so no per-kind or alignment scores).
 * ``--tiny``: a few seconds, for the test suite.
+
+Run it from the repository root (``benchmarks/`` is not installed with the package).
 """
 
 from __future__ import annotations
