@@ -48,7 +48,7 @@ _FOLD = str.maketrans(
 # CJK ideographs, kana and hangul: one token per character.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ebef"
 # A word: a CJK character, or a run of letters/digits that holds no CJK character.
-_WORD = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])[^\W_])+")
+_WORD = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
 
 # Share of control characters (other than tab, newline, carriage return, form feed)
 # above which a text is taken for binary data.
@@ -200,6 +200,20 @@ def _is_hard_wrapped(lengths: list[int]) -> int:
     return width if full >= 0.5 * len(lengths) else 0
 
 
+def _wrap_widths(sizes: list[int]) -> list[int]:
+    """Wrap width for each line: that of its blank-line block when the block has 3+
+    lines (a wrapped story embedded among one-line paragraphs), else the whole text's."""
+    whole = _is_hard_wrapped([n for n in sizes if n])
+    widths = [whole] * len(sizes)
+    start = 0
+    for end in [i for i, n in enumerate(sizes) if not n] + [len(sizes)]:
+        block = sizes[start:end]
+        if len(block) >= 3:
+            widths[start:end] = [_is_hard_wrapped(block)] * len(block)
+        start = end + 1
+    return widths
+
+
 def paragraphs(text: str) -> list[Paragraph]:
     """Split ``text`` into paragraphs, keeping character offsets into it.
 
@@ -207,7 +221,8 @@ def paragraphs(text: str) -> list[Paragraph]:
     tab), and every line break in text whose lines are whole paragraphs (one paragraph
     a line). In hard-wrapped text (90% of lines at most ``WRAP_MAX_WIDTH`` characters)
     a line runs on into the next unless it ends a sentence well short of the width
-    (under ``WRAP_FULL_SHARE`` of it).
+    (under ``WRAP_FULL_SHARE`` of it). Wrapping is judged per blank-line block of three
+    or more lines, so a wrapped story quoted among one-line paragraphs is re-joined.
     Short lines such as headlines, bylines and captions stay paragraphs of their own.
 
     >>> [p.text for p in paragraphs("Headline\\nBy Ma Si\\n\\nBody text.")]
@@ -224,8 +239,8 @@ def paragraphs(text: str) -> list[Paragraph]:
         if s == e:
             break
         lines.append((s, e - 1 if text[e - 1 : e] == "\n" else e))
-    lengths = [len(text[s:e].strip()) for s, e in lines if text[s:e].strip()]
-    width = _is_hard_wrapped(lengths)
+    sizes = [len(text[s:e].strip()) for s, e in lines]
+    widths = _wrap_widths(sizes)
 
     out: list[Paragraph] = []
     cur: list[tuple[int, int]] = []
@@ -242,7 +257,7 @@ def paragraphs(text: str) -> list[Paragraph]:
 
     prev_len = 0
     prev_ends_sentence = True
-    for s, e in lines:
+    for (s, e), width in zip(lines, widths):
         line = text[s:e]
         stripped = line.strip()
         if not stripped:

@@ -267,9 +267,19 @@ def test_output_file_and_quiet(call, tmp_path, corpus_dir):
 
 def test_progress_and_summary_on_stderr_only(corpus_dir):
     done = run("scan", str(corpus_dir))
-    assert "indexing" in done.stderr  # find_duplicates' progress bar
+    # the bar shows only after dedupe.index.PROGRESS_DELAY seconds: none for a quick scan
     assert len(SUMMARY.findall(done.stderr)) == 1
     assert "indexing" not in done.stdout and "dedupe:" not in done.stdout
+
+
+def test_progress_bar_goes_to_stderr(corpus, monkeypatch, capsys):
+    pytest.importorskip("tqdm")
+    import dedupe.index
+
+    monkeypatch.setattr(dedupe.index, "PROGRESS_DELAY", 0)
+    dedupe.find_duplicates(corpus, progress=True)
+    captured = capsys.readouterr()
+    assert "indexing" in captured.err and "indexing" not in captured.out
 
 
 def test_without_tqdm_there_is_no_bar(tmp_path, corpus_dir):

@@ -106,3 +106,14 @@ def test_hard_wrapped_text_with_indented_paragraphs():
     paras = [p.text for p in paragraphs(text)]
     assert len(paras) == 3
     assert paras[0].endswith("both companies.") and paras[1].startswith("BP North America")
+
+
+def test_wrapped_story_embedded_among_one_line_paragraphs():
+    import textwrap
+
+    host = "A one-line paragraph " + "that runs on well past any wrap width " * 3
+    story = textwrap.fill(" ".join(f"w{i}" for i in range(120)) + ".", 70)
+    text = "\n\n".join([host, host, story, host, host])
+    paras = paragraphs(text)
+    assert len(paras) == 5
+    assert paras[2].text == story
