@@ -90,7 +90,7 @@ def test_markdown_view_escapes_and_marks():
     assert "**moved** A4 → B1 (1.00)" in out
     assert "~~the~~**a**" in out
     assert "mat **rug**\\." in out  # markdown specials escaped
-    md = render_alignment(align("a *b* c", "a *b* d [x](y)"), "markdown")
+    md = render_alignment(align("a *b* c", "a *b* d [x](y)", min_similarity=0.5), "markdown")
     assert md.endswith(r"a \*b\* ~~c~~**d \[x\]\(y**")
     assert "**only in A** A3" in out and "**only in B** B4" in out
 
