@@ -23,3 +23,9 @@ def test_readme_python_example_runs(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "000 001 partial 0.22 0.6 0.26" in out
     assert "[('000', '001')]" in out
+
+
+def test_readme_documents_the_alignment_schema():
+    from dedupe.render import ALIGNMENT_SCHEMA
+
+    assert ALIGNMENT_SCHEMA.strip() in (REPO / "README.md").read_text(encoding="utf-8")
