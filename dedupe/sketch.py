@@ -79,12 +79,17 @@ def _hash_words(tokens: Sequence[bytes]) -> np.ndarray:
     return np.fromiter(map(_WORD_CACHE.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
 
 
-def _fmix64(x: np.ndarray) -> np.ndarray:
-    x = x ^ (x >> np.uint64(33))
-    x = x * np.uint64(0xFF51AFD7ED558CCD)
-    x = x ^ (x >> np.uint64(33))
-    x = x * np.uint64(0xC4CEB9FE1A85EC53)
-    return x ^ (x >> np.uint64(33))
+# MurmurHash3 finalizers (shift, multiply, shift, multiply, shift) for 64 and 32 bits.
+_FMIX64 = tuple(np.uint64(c) for c in (33, 0xFF51AFD7ED558CCD, 33, 0xC4CEB9FE1A85EC53, 33))
+_FMIX32 = tuple(np.uint32(c) for c in (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16))
+
+
+def _fmix(x: np.ndarray, consts: tuple) -> np.ndarray:
+    """MurmurHash3's finalizer: a fixed bijection that spreads every input bit."""
+    s1, m1, s2, m2, s3 = consts
+    x = (x ^ (x >> s1)) * m1
+    x = (x ^ (x >> s2)) * m2
+    return x ^ (x >> s3)
 
 
 def shingle_hashes(hashes: np.ndarray, ngram: int) -> np.ndarray:
@@ -108,7 +113,7 @@ def shingle_hashes(hashes: np.ndarray, ngram: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         for j in range(n):
             acc = acc * _POLY + hashes[j : j + count]
-        return _fmix64(acc ^ np.uint64(n))
+        return _fmix(acc ^ np.uint64(n), _FMIX64)
 
 
 def text_hashes(text: str, *, ngram: int = 5) -> np.ndarray:
@@ -174,7 +179,7 @@ def shingle_hash(shingle: str | bytes) -> int:
     acc = 0
     for tok in toks:
         acc = (acc * int(_POLY) + _word_hash(tok)) & _MASK64
-    return int(_fmix64(np.array([acc ^ len(toks)], dtype=np.uint64))[0])
+    return int(_fmix(np.array([acc ^ len(toks)], dtype=np.uint64), _FMIX64)[0])
 
 
 def datasketch_hash(shingle: str | bytes) -> int:
@@ -184,14 +189,6 @@ def datasketch_hash(shingle: str | bytes) -> int:
     True
     """
     return shingle_hash(shingle) & 0xFFFFFFFF
-
-
-def _fmix32(x: np.ndarray) -> np.ndarray:
-    x = x ^ (x >> np.uint32(16))
-    x = x * np.uint32(0x85EBCA6B)
-    x = x ^ (x >> np.uint32(13))
-    x = x * np.uint32(0xC2B2AE35)
-    return x ^ (x >> np.uint32(16))
 
 
 class MinHasher:
@@ -238,7 +235,7 @@ class MinHasher:
 
         An empty set gives all ``0xFFFFFFFF``, like an empty datasketch ``MinHash``.
         """
-        h32 = _fmix32(np.asarray(hashes, dtype=np.uint64).astype(np.uint32))
+        h32 = _fmix(np.asarray(hashes, dtype=np.uint64).astype(np.uint32), _FMIX32)
         return self._permuted_min(h32)
 
     def signatures(self, docs: Sequence[np.ndarray]) -> np.ndarray:
@@ -248,7 +245,7 @@ class MinHasher:
         nonempty = np.flatnonzero(sizes)
         if not len(nonempty):
             return out
-        flat = _fmix32(np.concatenate([docs[i] for i in nonempty]).astype(np.uint32))
+        flat = _fmix(np.concatenate([docs[i] for i in nonempty]).astype(np.uint32), _FMIX32)
         ends = np.cumsum(sizes[nonempty])
         starts = ends - sizes[nonempty]
         step = max(1, self.CHUNK_CELLS // self.num_perm)
