@@ -40,9 +40,12 @@ from .errors import (
 from .lsh import (
     BAND_BIT,
     PARALLEL_MIN_DOCS,
+    PARALLEL_MIN_PAIRS,
     band_keys,
     can_fork,
     pairs_in_runs,
+    shared_counts,
+    shared_counts_parallel,
     shared_with,
     sketch_parallel,
     sketch_texts,
@@ -175,7 +178,8 @@ class Index:
       with containment ``c`` in runs of ``L`` shingles shares about
       ``c * (L - window + 1) / L`` of them).
 
-    ``workers`` processes sketch large batches (0: one per core, at most 4; 1: none).
+    ``workers`` processes sketch large batches and verify many candidate pairs (0: one
+    per core, at most 4; 1: none).
     They are forked, so they are used only on platforms with ``fork`` and while the
     calling process runs a single thread; otherwise the batch is sketched in-process.
 
@@ -273,10 +277,13 @@ class Index:
         return row
 
     # ----------------------------------------------------------------- adding
+    def _workers(self) -> int:
+        return self.workers or min(4, os.cpu_count() or 1)
+
     def _sketch(self, texts: list[str]) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
         """Shingle sets, passage keys and signatures of many texts at once."""
         p = self.params
-        workers = self.workers or min(4, os.cpu_count() or 1)
+        workers = self._workers()
         flat = None
         if workers >= 2 and len(texts) >= PARALLEL_MIN_DOCS and can_fork():
             flat = sketch_parallel(texts, p.ngram, p.window, p.num_perm, p.seed, workers)
@@ -542,14 +549,11 @@ class Index:
         In each match ``a`` was added before ``b``.
         """
         pairs = self.candidate_pairs()  # sorted by first row
-        shared = np.zeros(len(pairs), dtype=np.int64)
-        if len(pairs):
-            bounds = np.flatnonzero(np.diff(pairs[:, 0])) + 1
-            for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), len(pairs)]):
-                ra = int(pairs[lo, 0])
-                shared[lo:hi] = shared_with(
-                    self._sets[ra], [self._sets[r] for r in pairs[lo:hi, 1]]
-                )
+        workers = self._workers()
+        if workers >= 2 and len(pairs) >= PARALLEL_MIN_PAIRS and can_fork():
+            shared = shared_counts_parallel(self._sets, pairs, workers)
+        else:
+            shared = shared_counts(self._sets, pairs)
         sizes = np.fromiter(map(len, self._sets), dtype=np.int64, count=len(self._sets))
         out = self._judge(
             [self._ids[r] for r in pairs[:, 0]],

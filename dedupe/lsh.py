@@ -24,9 +24,12 @@ from .sketch import MinHasher, batch_text_hashes, segment_positions
 __all__ = [
     "BAND_BIT",
     "PARALLEL_MIN_DOCS",
+    "PARALLEL_MIN_PAIRS",
     "band_keys",
     "can_fork",
     "pairs_in_runs",
+    "shared_counts",
+    "shared_counts_parallel",
     "shared_with",
     "sketch_parallel",
     "sketch_texts",
@@ -38,6 +41,8 @@ _LOW63 = np.uint64((1 << 63) - 1)
 _POLY = np.uint64(0x9E3779B97F4A7C15)
 #: Batches of at least this many texts are sketched in worker processes.
 PARALLEL_MIN_DOCS = 4000
+#: At least this many candidate pairs are verified in worker processes.
+PARALLEL_MIN_PAIRS = 20000
 
 
 def _sorted_unique_flat(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -177,9 +182,12 @@ def pairs_in_runs(keys: np.ndarray, rows: np.ndarray, max_run: int | None) -> np
     return pairs[pairs[:, 0] != pairs[:, 1]]
 
 
-def shared_with(a: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+def shared_with(
+    a: np.ndarray, others: list[np.ndarray], lens: np.ndarray | None = None
+) -> np.ndarray:
     """How many values of each sorted distinct array in ``others`` are in sorted ``a``."""
-    lens = np.fromiter(map(len, others), dtype=np.int64, count=len(others))
+    if lens is None:
+        lens = np.fromiter(map(len, others), dtype=np.int64, count=len(others))
     out = np.zeros(len(others), dtype=np.int64)
     if not len(a) or not lens.sum():
         return out
@@ -191,3 +199,50 @@ def shared_with(a: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
     starts = np.cumsum(lens) - lens
     out[nonempty] = np.add.reduceat(hit, starts[nonempty])
     return out
+
+
+def shared_counts(sets: list[np.ndarray], pairs: np.ndarray) -> np.ndarray:
+    """Exact shared-value counts of ``sets[i]`` and ``sets[j]`` for each row ``(i, j)`` of
+    ``pairs`` (best sorted by ``i``: one vectorised search per distinct ``i``).
+
+    >>> sets = [np.array(s, np.uint64) for s in ([1, 2, 3], [2, 3], [9])]
+    >>> shared_counts(sets, np.array([[0, 1], [0, 2], [1, 2]])).tolist()
+    [2, 0, 0]
+    """
+    out = np.zeros(len(pairs), dtype=np.int64)
+    if not len(pairs):
+        return out
+    sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+    bounds = (np.flatnonzero(np.diff(pairs[:, 0])) + 1).tolist()
+    for lo, hi in zip([0, *bounds], [*bounds, len(pairs)]):
+        rows = pairs[lo:hi, 1]
+        out[lo:hi] = shared_with(sets[int(pairs[lo, 0])], [sets[r] for r in rows], sizes[rows])
+    return out
+
+
+_FORKED_SETS: list[np.ndarray] = []
+
+
+def _shared_counts_forked(pairs: np.ndarray) -> np.ndarray:
+    return shared_counts(_FORKED_SETS, pairs)
+
+
+def shared_counts_parallel(sets: list[np.ndarray], pairs: np.ndarray, workers: int) -> np.ndarray:
+    """:func:`shared_counts` over ``workers`` forked processes, which inherit ``sets``
+    (nothing large is copied); falls back to one process if the pool fails."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _FORKED_SETS
+    chunks = np.array_split(pairs, workers)
+    _FORKED_SETS = sets
+    try:
+        with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
+            futures = [pool.submit(_shared_counts_forked, c) for c in chunks[1:]]
+            parts = [shared_counts(sets, chunks[0])] + [f.result() for f in futures]
+        return np.concatenate(parts)
+    except (BrokenProcessPool, OSError):
+        return shared_counts(sets, pairs)
+    finally:
+        _FORKED_SETS = []

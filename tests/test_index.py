@@ -212,3 +212,16 @@ def test_parallel_sketch_equals_serial():
     assert parallel is not None
     for x, y in zip(serial, parallel, strict=True):
         assert np.array_equal(x, y)
+
+
+def test_parallel_verification_equals_serial():
+    from dedupe.lsh import shared_counts, shared_counts_parallel
+
+    rng = np.random.default_rng(3)
+    sets = [
+        np.unique(rng.integers(0, 500, rng.integers(0, 80)).astype(np.uint64)) for _ in range(50)
+    ]
+    pairs = np.array([(i, j) for i in range(50) for j in range(i + 1, 50)])
+    assert np.array_equal(shared_counts_parallel(sets, pairs, 2), shared_counts(sets, pairs))
+    brute = [len(np.intersect1d(sets[i], sets[j])) for i, j in pairs]
+    assert shared_counts(sets, pairs).tolist() == brute
