@@ -107,7 +107,9 @@ def words(text: str) -> list[str]:
     >>> words("Xi Jinping 习近平 said")
     ['xi', 'jinping', '习', '近', '平', 'said']
     """
-    return _WORD.findall(normalize(text))
+    # Folding only maps punctuation to punctuation, so it cannot move a word boundary:
+    # tokens need NFKC and casefolding alone.
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
 _ASCII_WORD_BYTES = bytes(
@@ -115,15 +117,22 @@ _ASCII_WORD_BYTES = bytes(
 )  # lowercase ASCII letters and digits kept, everything else a separator
 
 
+_NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")
+
+
 def word_bytes(text: str) -> list[bytes]:
-    """The tokens of :func:`words`, UTF-8 encoded; fast for ASCII text (the hashing path).
+    """The tokens of :func:`words`, UTF-8 encoded; fast for text whose words are ASCII
+    (the hashing path).
 
     >>> word_bytes("Deep-Seek's 6G")
     [b'deep', b'seek', b's', b'6g']
     """
-    if text.isascii():
-        return text.lower().encode("ascii").translate(_ASCII_WORD_BYTES).split()
-    return [w.encode("utf-8") for w in words(text)]
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).casefold()
+        if _NON_ASCII_WORD_CHAR.search(text) is not None:  # accented letters, CJK...
+            return [w.encode("utf-8") for w in _WORD.findall(text)]
+        # only non-ASCII punctuation (curly quotes, dashes) left: the bytes path holds
+    return text.lower().encode("utf-8").translate(_ASCII_WORD_BYTES).split()
 
 
 def word_spans(text: str) -> list[tuple[str, int, int]]:

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from dedupe.errors import EmptyTextError, InvalidTextError
 from dedupe.text import (
+    _WORD,
     ensure_text,
     has_words,
     normalize,
@@ -27,9 +28,15 @@ def test_words_are_casefolded_and_cjk_split_by_character():
     assert words("Straße") == ["strasse"]
 
 
-@given(st.text(max_size=200))
+@given(
+    st.text(max_size=200)
+    | st.text(
+        alphabet=st.sampled_from("ab Z9_.-\u2019\u201c\u2014\u2026é習ﬁＡ\u00a0'\""), max_size=80
+    )
+)
 def test_word_bytes_match_words(text):
     assert word_bytes(text) == [w.encode("utf-8") for w in words(text)]
+    assert words(text) == _WORD.findall(normalize(text))  # folding moves no word boundary
     assert has_words(text) == bool(words(text))
 
 
