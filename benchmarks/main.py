@@ -231,21 +231,31 @@ def _alignment(corpus: Corpus, bar: _Progress) -> dict[str, Any]:
     return out
 
 
-def _scaling(
-    sizes: tuple[int, ...], seed: int, repeats_cap: int | None, bar: _Progress, all_tools: list[str]
-) -> list:
-    rows = []
+def _scaling_plan(
+    sizes: tuple[int, ...], repeats_cap: int | None, all_tools: list[str]
+) -> list[tuple[int, list[str], int]]:
+    """(documents, tools, repeats) of each point of the scaling curve."""
+    plan = []
     for target in sizes:
         tools = [t for t in all_tools if t != "dedupe_1worker"]
         if "dedupe" in tools and target >= _dedupe_parallel_min():
             tools.insert(tools.index("dedupe") + 1, "dedupe_1worker")
+        repeats = SCALING_REPEATS.get(target, 3) if repeats_cap is None else repeats_cap
+        plan.append((target, tools, repeats))
+    return plan
+
+
+def _scaling(
+    sizes: tuple[int, ...], seed: int, repeats_cap: int | None, bar: _Progress, all_tools: list[str]
+) -> list:
+    rows = []
+    for target, tools, repeats in _scaling_plan(sizes, repeats_cap, all_tools):
         bar.stage(f"scaling: generating {target:,} docs")
         corpus = generate(
             max(1, round(target / 1.85)), seed=seed, include_seeds=False,
             min_paragraphs=SCALING_PARAGRAPHS[0], max_paragraphs=SCALING_PARAGRAPHS[1],
         )  # fmt: skip
         docs = dict(list(corpus.docs.items())[:target])
-        repeats = SCALING_REPEATS.get(target, 3) if repeats_cap is None else repeats_cap
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "scaling.jsonl"
             write_jsonl(path, docs)
@@ -253,9 +263,9 @@ def _scaling(
             speed = measure(
                 tools, path, repeats=repeats, jaccard=JACCARD, containment=CONTAINMENT,
                 limits={"datasketch": DATASKETCH_UPDATE_LIMIT}, timeout=WORKER_TIMEOUT_S,
+                progress=bar.step,
             )  # fmt: skip
         rows.append({"docs": len(docs), "speed": speed})
-        bar.step()
     return rows
 
 
@@ -357,7 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     total = 1 + len(q_tools) + (2 * len(sweep_values) if corpus and "dedupe" in q_tools else 0)
     total += 2 * n_align + (0 if args.no_speed else repeats * len(s_tools))
     scaling = args.scaling or SCALING_DOCS
-    total += len(scaling) if mode == "full" and not args.no_speed else 0
+    if mode == "full" and not args.no_speed:
+        total += sum(r * len(t) for _, t, r in _scaling_plan(scaling, args.repeats, s_tools))
     bar = _Progress(total, enabled=not args.no_progress)
 
     results: dict[str, Any] = {

@@ -238,12 +238,14 @@ def scaling_table(rows: list[dict[str, Any]]) -> str:
             if tool == "load":
                 continue
             if "error" in s:
-                out.append([r["docs"], LABELS[tool], "-", "-", "-", f"not run: {s['error']}"])
+                out.append([r["docs"], LABELS[tool], *["-"] * 5, f"not run: {s['error']}"])
             else:
                 note = f"subset: first {s['docs']:,} docs" if s.get("subset") else ""
-                out.append([r["docs"], LABELS[tool], s["median_s"], s["docs_per_s"],
-                            s["peak_rss_mb"], note])  # fmt: skip
-    return table(["docs", "tool", "median s", "docs/s", "peak RSS MB", "note"], out)
+                out.append([r["docs"], LABELS[tool], s["text_mb"], s["median_s"],
+                            s["docs_per_s"], s["mb_per_s"], s["peak_rss_mb"], note])  # fmt: skip
+    return table(
+        ["docs", "tool", "text MB", "median s", "docs/s", "MB/s", "peak RSS MB", "note"], out
+    )
 
 
 # --- plots --------------------------------------------------------------------------------
