@@ -297,7 +297,7 @@ def plots(results: dict[str, Any], out: Path) -> list[str]:
     scaling = results.get("scaling") or []
     if scaling:
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-        tools = [t for t in scaling[0]["speed"] if t != "load"]
+        tools = [t for t in dict.fromkeys(t for r in scaling for t in r["speed"]) if t != "load"]
         for tool in tools:
             pts = [(r["speed"][tool]["docs"], r["speed"][tool]) for r in scaling
                    if tool in r["speed"] and "error" not in r["speed"][tool]]  # fmt: skip
