@@ -447,12 +447,22 @@ def render(paras: list[str], layout: str) -> str:
     raise ValueError(f"unknown layout {layout!r}")
 
 
-def _render_checked(paras: list[str], layout: str) -> tuple[str, str]:
-    """Render, falling back to blank-line layout when the paragraphs would not split back."""
+def _splits_back(text: str, paras: list[str]) -> bool:
+    """True when ``dedupe.text.paragraphs`` finds exactly these paragraphs in ``text``."""
+    return [words(p.text) for p in split_paragraphs(text)] == [words(p) for p in paras]
+
+
+def _render_checked(paras: list[str], layout: str) -> tuple[str, str, bool]:
+    """Render, falling back to blank-line layout when the paragraphs would not split back.
+
+    The last value says whether the rendered text splits back into ``paras`` (when it does
+    not, the paragraph truth of the pair cannot be trusted and is left out).
+    """
     text = render(paras, layout)
-    if len(split_paragraphs(text)) == len(paras):
-        return text, layout
-    return render(paras, "blank_line"), "blank_line"
+    if _splits_back(text, paras):
+        return text, layout, True
+    text = render(paras, "blank_line")
+    return text, "blank_line", _splits_back(text, paras)
 
 
 # --- truth --------------------------------------------------------------------------------
@@ -567,7 +577,7 @@ def generate(
 
     for bid, paras, _ in bases:
         if bid.startswith("syn-"):
-            docs[bid] = _render_checked(paras, rng.choice(LAYOUTS))[0]
+            docs[bid] = _render_checked(paras, rng.choice(LAYOUTS))[0]  # truth re-splits it
 
     kinds_cycle = list(EDIT_KINDS)
     n_derived = 0
@@ -578,15 +588,16 @@ def generate(
         n_derived += 1
         applied = rng.sample(_STACKABLE, 3) if kind == "combo" else [kind]
         base_units = [p.text for p in split_paragraphs(docs[bid])]
-        paras = [_Para(t, (i,)) for i, t in enumerate(base_units)]
+        # One line per paragraph: a wrapped base paragraph is re-flowed by the new layout.
+        paras = [_Para(" ".join(t.split()), (i,)) for i, t in enumerate(base_units)]
         for k in applied:
             paras = _apply(k, paras, ctx, rng)
         layout = rng.choice(LAYOUTS)
-        text, layout = _render_checked([p.text for p in paras], layout)
+        text, layout, splits_back = _render_checked([p.text for p in paras], layout)
         did = f"{bid}~{kind}"
         docs[did] = text
         sources[did] = f"derived from {bid}"
-        para_map, labels = _truth_map(base_units, paras)
+        para_map, labels = _truth_map(base_units, paras) if splits_back else ((), ())
         kinds = (kind, *(applied if kind == "combo" else ()), f"layout:{layout}")
         pairs.append(Pair(bid, did, kinds, True, para_map, labels))
     return Corpus(docs, sources, pairs)

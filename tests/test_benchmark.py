@@ -93,6 +93,8 @@ def test_generated_truth_matches_the_texts() -> None:
 
     c = generate(30, seed=1)
     checked = 0
+    with_map = [p for p in c.pairs if p.positive and p.para_map]
+    assert len(with_map) >= 0.9 * sum(1 for p in c.pairs if p.positive and "~" in p.b)
     for p in c.pairs:
         if not p.para_map:
             continue
