@@ -60,6 +60,8 @@ def _worker(argv: list[str]) -> int:
         from .baselines import DETECTORS, STAGES
 
         if tool.startswith("dedupe"):
+            import datasketch  # noqa: F401  (dedupe imports it lazily: keep it off the clock)
+
             import dedupe  # noqa: F401
         elif tool == "rensa":
             import rensa  # noqa: F401
