@@ -82,7 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--update-readme",
         action="store_true",
-        help="replace the block between <!-- bench:start --> and <!-- bench:end --> in "
+        help="replace the block between <!-- bench:start --> and <!-- bench:end --> "
+        "(with --corpus: bench-corpus:start/end) in "
         "README.md with this run's tables",
     )
     p.add_argument(
@@ -322,6 +323,11 @@ def _markdown(results: dict[str, Any]) -> dict[str, str]:
     return s
 
 
+def _readme_block(args: argparse.Namespace) -> str:
+    """README block a run writes: ``bench`` for the default run, ``bench-corpus`` with --corpus."""
+    return "bench-corpus" if args.corpus else "bench"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print Markdown tables; write results.json (and plots) to --out."""
     args = _parser().parse_args(argv)
@@ -332,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.update_readme:
         try:  # fail before spending minutes when the README has no block
-            report.check_readme(args.readme)
+            report.check_readme(args.readme, _readme_block(args))
         except report.ReadmeError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
@@ -435,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         block = "\n\n".join(
             [intro, *(sections[k] for k in keep), *(["\n".join(notes)] if notes else [])]
         )
-        report.update_readme(args.readme, block)
+        report.update_readme(args.readme, block, _readme_block(args))
         print(f"\nREADME block updated in {args.readme}", file=sys.stderr)
     print(f"\nresults: {out / 'results.json'}", file=sys.stderr)
     return 0

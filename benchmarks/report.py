@@ -324,24 +324,33 @@ def plots(results: dict[str, Any], out: Path) -> list[str]:
 # --- README -------------------------------------------------------------------------------
 
 
-_BLOCK = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
+def _markers(name: str) -> tuple[str, str]:
+    """The README markers of a block: ``bench`` (default run) or ``bench-corpus``."""
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
 
 
-def check_readme(readme: Path) -> str:
+def _block(name: str) -> re.Pattern[str]:
+    start, end = _markers(name)
+    return re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+
+
+def check_readme(readme: Path, name: str = "bench") -> str:
     """The README's text, or :class:`ReadmeError` when it has no benchmark block."""
     if not readme.is_file():
         raise ReadmeError(f"{readme} not found: run from the repository root")
     text = readme.read_text(encoding="utf-8")
-    if not _BLOCK.search(text):
+    start, end = _markers(name)
+    if not _block(name).search(text):
         raise ReadmeError(
-            f"{readme} has no benchmark block: add a line {README_START} and a line "
-            f"{README_END} where the table should go, then run again"
+            f"{readme} has no benchmark block: add a line {start} and a line "
+            f"{end} where the table should go, then run again"
         )
     return text
 
 
-def update_readme(readme: Path, block: str) -> None:
-    """Replace the text between the bench markers in ``readme`` with ``block``."""
-    text = check_readme(readme)
-    new = _BLOCK.sub(lambda _: f"{README_START}\n{block.strip()}\n{README_END}", text, count=1)
+def update_readme(readme: Path, block: str, name: str = "bench") -> None:
+    """Replace the text between the ``name`` markers in ``readme`` with ``block``."""
+    text = check_readme(readme, name)
+    start, end = _markers(name)
+    new = _block(name).sub(lambda _: f"{start}\n{block.strip()}\n{end}", text, count=1)
     readme.write_text(new, encoding="utf-8")
