@@ -41,6 +41,9 @@ _LOW63 = np.uint64((1 << 63) - 1)
 _POLY = np.uint64(0x9E3779B97F4A7C15)
 #: Batches of at least this many texts are sketched in worker processes.
 PARALLEL_MIN_DOCS = 4000
+#: Texts are tokenised and sketched in chunks of about this many characters, which
+#: bounds the memory their word tokens (Python objects) take at once.
+SKETCH_CHUNK_CHARS = 4_000_000
 #: At least this many candidate pairs are verified in worker processes.
 PARALLEL_MIN_PAIRS = 20000
 
@@ -71,14 +74,38 @@ def sketch_texts(
     >>> off.tolist(), koff.tolist(), sigs.shape
     ([0, 2], [0, 1], (1, 16))
     """
+    hasher = MinHasher(num_perm=num_perm, seed=seed)
+    parts, start, chars = [], 0, 0
+    for i, text in enumerate(texts):  # bounded chunks: word tokens are Python objects
+        chars += len(text)
+        if chars >= SKETCH_CHUNK_CHARS or i == len(texts) - 1:
+            parts.append(_sketch_chunk(texts[start : i + 1], ngram, window, hasher))
+            start, chars = i + 1, 0
+    if not parts:
+        parts.append(_sketch_chunk([], ngram, window, hasher))
+    return _concat_sketches(parts)
+
+
+def _sketch_chunk(texts: list[str], ngram: int, window: int, hasher: MinHasher) -> tuple:
     hashes, offsets = batch_text_hashes(texts, ngram=ngram)
     set_vals, set_off = _sorted_unique_flat(hashes, offsets)
     minima, win_off = _window_minima(hashes, offsets, window)
     key_vals, key_off = _sorted_unique_flat(minima, win_off)
-    sigs = MinHasher(num_perm=num_perm, seed=seed).signatures(
-        [hashes[offsets[i] : offsets[i + 1]] for i in range(len(texts))]
-    )
+    sigs = hasher.signatures([hashes[offsets[i] : offsets[i + 1]] for i in range(len(texts))])
     return set_vals, set_off, key_vals, key_off, sigs
+
+
+def _concat_sketches(parts: list[tuple]) -> tuple:
+    """Join sketches of consecutive batches of texts (offsets shifted)."""
+    if len(parts) == 1:
+        return parts[0]
+    out = []
+    for k in (0, 2):
+        offs = [parts[0][k + 1]]
+        for part in parts[1:]:
+            offs.append(part[k + 1][1:] + offs[-1][-1])
+        out += [np.concatenate([part[k] for part in parts]), np.concatenate(offs)]
+    return (*out, np.concatenate([part[4] for part in parts]))
 
 
 def can_fork() -> bool:
@@ -106,14 +133,7 @@ def sketch_parallel(
             results = [sketch_texts(*args[0])] + [f.result() for f in futures]
     except (BrokenProcessPool, OSError):
         return None
-    out = []
-    for k in (0, 2):
-        vals = np.concatenate([r[k] for r in results])
-        offs = [results[0][k + 1]]
-        for r in results[1:]:
-            offs.append(r[k + 1][1:] + offs[-1][-1])
-        out += [vals, np.concatenate(offs)]
-    return (*out, np.concatenate([r[4] for r in results]))
+    return _concat_sketches(results)
 
 
 def _window_minima(hashes: np.ndarray, offsets: np.ndarray, window: int) -> tuple:

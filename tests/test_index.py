@@ -225,3 +225,14 @@ def test_parallel_verification_equals_serial():
     assert np.array_equal(shared_counts_parallel(sets, pairs, 2), shared_counts(sets, pairs))
     brute = [len(np.intersect1d(sets[i], sets[j])) for i, j in pairs]
     assert shared_counts(sets, pairs).tolist() == brute
+
+
+def test_chunked_sketch_equals_one_batch(monkeypatch):
+    import dedupe.lsh as lsh
+
+    rng = random.Random(9)
+    texts = [make_text(rng, rng.randint(0, 200)) for _ in range(80)]
+    whole = lsh.sketch_texts(texts, 5, 8, 32, 1)
+    monkeypatch.setattr(lsh, "SKETCH_CHUNK_CHARS", 700)
+    for x, y in zip(whole, lsh.sketch_texts(texts, 5, 8, 32, 1), strict=True):
+        assert np.array_equal(x, y)
