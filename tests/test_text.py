@@ -124,3 +124,17 @@ def test_wrapped_story_embedded_among_one_line_paragraphs():
     paras = paragraphs(text)
     assert len(paras) == 5
     assert paras[2].text == story
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from("aB \u2019\u201c\u201d\u2014\u2026\u00a0\u2212\ufb01\uff21"),
+        max_size=60,
+    )
+)
+def test_normalize_folds_every_listed_character(text):
+    import unicodedata
+
+    from dedupe.text import _FOLD
+
+    assert normalize(text) == unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
