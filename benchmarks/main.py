@@ -232,6 +232,54 @@ def _alignment(corpus: Corpus, bar: _Progress) -> dict[str, Any]:
     return out
 
 
+#: Paragraph counts of the long-document alignment timing (issue target: 50 paragraphs under
+#: 5 ms median, 2,000 paragraphs under 2 s with bounded memory).
+ALIGN_SIZES = {"tiny": (50, 200), "default": (50, 2000), "full": (50, 2000, 10000)}
+
+
+def _align_speed(corpus: Corpus, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Time dedupe.align on long documents made of the generated pairs' paragraphs: A is
+    the originals' paragraphs, B their re-published versions' (edited, moved, dropped...)."""
+    import statistics
+    import tracemalloc
+
+    import dedupe
+    from dedupe.text import paragraphs
+
+    pairs = [p for p in corpus.pairs if p.positive and p.para_map]
+    rows = []
+    for target in sizes:
+        a_paras: list[str] = []
+        b_paras: list[str] = []
+        k = 0
+        while pairs and len(a_paras) < target:
+            p = pairs[k % len(pairs)]
+            a_paras += [x.text for x in paragraphs(corpus.docs[p.a])]
+            b_paras += [x.text for x in paragraphs(corpus.docs[p.b])]
+            k += 1
+        if not a_paras:
+            continue
+        a, b = "\n\n".join(a_paras[:target]), "\n\n".join(b_paras[:target])
+        dedupe.align(a, b)  # warm-up
+        repeats = 21 if target <= 200 else 3
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            dedupe.align(a, b)
+            times.append(time.perf_counter() - t0)
+        tracemalloc.start()
+        dedupe.align(a, b)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        rows.append({
+            "a_paragraphs": len(paragraphs(a)), "b_paragraphs": len(paragraphs(b)),
+            "text_kb": round((len(a) + len(b)) / 1000, 1), "repeats": repeats,
+            "median_ms": 1000 * statistics.median(times), "min_ms": 1000 * min(times),
+            "peak_traced_mib": peak / 2**20,
+        })  # fmt: skip
+    return rows
+
+
 def _scaling_plan(
     sizes: tuple[int, ...], repeats_cap: int | None, all_tools: list[str]
 ) -> list[tuple[int, list[str], int]]:
@@ -307,6 +355,12 @@ def _markdown(results: dict[str, Any]) -> dict[str, str]:
             "### Paragraph alignment on the generated pairs\n\n"
             + report.alignment_table(results["alignment"])
         )
+        if results.get("align_speed"):
+            s["alignment"] += (
+                "\n\n### Paragraph alignment of long documents (dedupe.align; median of the "
+                "repeats, peak memory traced by tracemalloc)\n\n"
+                + report.align_speed_table(results["align_speed"])
+            )
     if results.get("speed"):
         c = results["corpus"]
         s["speed"] = (
@@ -390,6 +444,8 @@ def main(argv: list[str] | None = None) -> int:
         results["quality"] = _quality(corpus, docs, q_tools, sweep_values, bar)
         if corpus is not None:
             results["alignment"] = _alignment(corpus, bar)
+            bar.stage("alignment: long documents")
+            results["align_speed"] = _align_speed(corpus, ALIGN_SIZES[mode])
         if not args.no_speed:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / "corpus.jsonl"

@@ -220,6 +220,15 @@ def alignment_table(align: dict[str, dict[str, Any]]) -> str:
     )  # fmt: skip
 
 
+def align_speed_table(rows: list[dict[str, Any]]) -> str:
+    """Time and traced memory of dedupe.align on long documents."""
+    return table(
+        ["paragraphs A x B", "text kB", "runs", "median ms", "min ms", "peak traced MiB"],
+        [[f"{r['a_paragraphs']:,} x {r['b_paragraphs']:,}", r["text_kb"], r["repeats"],
+          r["median_ms"], r["min_ms"], r["peak_traced_mib"]] for r in rows],
+    )  # fmt: skip
+
+
 def seeds_table(rows: list[dict[str, Any]]) -> str:
     """The seed articles' pairs: exact scores, truth, and whether dedupe reported them."""
     return table(
