@@ -30,6 +30,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, LCSseq, Levenshtein
 
 from .errors import InvalidParameterError
+from .sketch import sorted_unique
 from .text import Paragraph, ensure_text, normalize, paragraphs, word_spans
 
 __all__ = [
@@ -460,7 +461,7 @@ def _bigrams(codes: list[str], which: list[int]) -> tuple[np.ndarray, np.ndarray
     flat = np.frombuffer("".join(sel).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     para = np.repeat(np.array(which, dtype=np.int64), [len(c) for c in sel])
     same = para[:-1] == para[1:]
-    key = np.unique((para[:-1][same] << 42) | (flat[:-1][same] << 21) | flat[1:][same])
+    key = sorted_unique((para[:-1][same] << 42) | (flat[:-1][same] << 21) | flat[1:][same])
     return key & ((1 << 42) - 1), key >> 42
 
 
@@ -493,7 +494,7 @@ def _gram_pairs(a_codes: list[str], b_codes: list[str], rows: list[int], max_df:
         seen = np.zeros(len(a_codes) * m, dtype=bool)
         seen[keys] = True
         return np.flatnonzero(seen)
-    return np.unique(keys)
+    return sorted_unique(keys)
 
 
 def _copy_pairs(a_codes: list[str], b_codes: list[str], rows: list[int], band: int) -> np.ndarray:
@@ -591,7 +592,7 @@ def _candidates(
             if rows_ and len(cols_):
                 rr, cc = np.meshgrid(np.array(rows_), np.array(cols_), indexing="ij")
                 keys.append((rr * m + cc).ravel())
-        pairs = np.unique(np.concatenate(keys)) if len(keys) > 1 else keys[0]
+        pairs = sorted_unique(np.concatenate(keys)) if len(keys) > 1 else keys[0]
         for c0 in range(0, len(pairs), block_cells):
             chunk = pairs[c0 : c0 + block_cells]
             ii, jj = chunk // m, chunk % m

@@ -51,7 +51,7 @@ from .lsh import (
     sketch_texts,
 )
 from .match import Match, match_kind
-from .sketch import HASH_SCHEME, MinHasher
+from .sketch import HASH_SCHEME, MinHasher, sorted_unique
 from .text import ensure_text, has_words
 
 __all__ = ["Index", "IndexParams", "Report", "find_duplicates", "QUERY_ID"]
@@ -508,7 +508,7 @@ class Index:
             for s, e in zip(lo[~capped].tolist(), hi[~capped].tolist())
             if e > s
         ]
-        rows = np.unique(np.concatenate(found)).tolist() if found else []
+        rows = sorted_unique(np.concatenate(found)).tolist() if found else []
         rows = [r for r in rows if self._ids[r] is not None]
         others = [self._sets[r] for r in rows]
         out = self._judge(
@@ -540,7 +540,9 @@ class Index:
         n_keys = np.fromiter(map(len, self._passages), dtype=np.int64, count=n)
         fewest = np.minimum(n_keys[first], n_keys[second])
         keep = shared >= np.maximum(1.0, self.min_key_share * fewest)
-        codes = np.union1d(codes[keep], band_pairs[:, 0] * n + band_pairs[:, 1])
+        codes = sorted_unique(
+            np.concatenate((codes[keep], band_pairs[:, 0] * n + band_pairs[:, 1]))
+        )
         return np.stack((codes // n, codes % n), axis=1)
 
     def pairs(self) -> list[Match]:

@@ -32,6 +32,7 @@ __all__ = [
     "batch_text_hashes",
     "datasketch_hash",
     "segment_positions",
+    "sorted_unique",
     "shingle_hash",
     "shingle_hashes",
     "text_hashes",
@@ -133,6 +134,19 @@ def segment_positions(lengths: np.ndarray) -> np.ndarray:
     """
     lengths = np.asarray(lengths, dtype=np.int64)
     return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values, by sorting (numpy 2's ``np.unique`` hashes integer arrays,
+    which is many times slower on large ones).
+
+    >>> sorted_unique(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    out = np.sort(np.asarray(values).ravel())
+    if len(out) > 1:
+        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
+    return out
 
 
 def batch_text_hashes(texts: Sequence[str], *, ngram: int = 5) -> tuple[np.ndarray, np.ndarray]:

@@ -84,3 +84,12 @@ def test_hashes_do_not_depend_on_the_process():
 def test_empty_document_has_datasketch_empty_signature():
     sig = MinHasher(num_perm=8).signature(np.empty(0, dtype=np.uint64))
     assert np.array_equal(sig, MinHash(num_perm=8).hashvalues)
+
+
+def test_sorted_unique_matches_numpy():
+    from dedupe.sketch import sorted_unique
+
+    rng = np.random.default_rng(1)
+    for n in (0, 1, 2, 1000):
+        x = rng.integers(0, 50, n)
+        assert np.array_equal(sorted_unique(x), np.unique(x))
