@@ -124,6 +124,7 @@ _ASCII_WORD_BYTES = bytes(
 
 
 _NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 def word_bytes(text: str) -> list[bytes]:
@@ -149,6 +150,8 @@ def word_spans(text: str) -> list[tuple[str, int, int]]:
     >>> word_spans("Ma said")
     [('ma', 0, 2), ('said', 3, 7)]
     """
+    if _NON_ASCII_WORD_CHAR.search(text) is None:  # every word is [A-Za-z0-9]+
+        return [(m.group().lower(), m.start(), m.end()) for m in _ASCII_WORD.finditer(text)]
     out: list[tuple[str, int, int]] = []
     for m in _WORD.finditer(text):
         tok = m.group()

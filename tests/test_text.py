@@ -138,3 +138,17 @@ def test_normalize_folds_every_listed_character(text):
     from dedupe.text import _FOLD
 
     assert normalize(text) == unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+
+
+@given(
+    st.text(max_size=60)
+    | st.text(
+        alphabet=st.sampled_from("ab Z9_.-\u2019\u201c\u2014é習ﬁＡ\u00a0\u2122\u24b6"), max_size=60
+    )
+)
+def test_word_spans_fast_path_equals_token_by_token(text):
+    expected = []
+    for m in _WORD.finditer(text):
+        for piece in _WORD.findall(normalize(m.group())):
+            expected.append((piece, m.start(), m.end()))
+    assert word_spans(text) == expected
