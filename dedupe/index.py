@@ -51,7 +51,7 @@ from .lsh import (
     sketch_texts,
 )
 from .match import Match, match_kind
-from .sketch import HASH_SCHEME, MinHasher, sorted_unique
+from .sketch import HASH_SCHEME, sorted_unique
 from .text import ensure_text, has_words
 
 __all__ = ["Index", "IndexParams", "Report", "find_duplicates", "QUERY_ID"]
@@ -220,13 +220,11 @@ class Index:
         self.max_key_docs = int(max_key_docs)
         self.min_key_share = _check_unit("min_key_share", min_key_share)
         self.workers = int(workers)
-        self._hasher = MinHasher(num_perm=num_perm, seed=seed)
         self._ids: list[str | None] = []
         self._row: dict[str, int] = {}
         self._sets: list[np.ndarray] = []
         self._passages: list[np.ndarray] = []
         self._sig = np.empty((0, num_perm), dtype=np.uint32)
-        self._sig_len = 0
         self._reset_postings()
 
     # ----------------------------------------------------------------- basics
@@ -253,10 +251,6 @@ class Index:
     def ids(self) -> list[str]:
         """Ids in insertion order."""
         return [d for d in self._ids if d is not None]
-
-    def size(self, doc_id: str) -> int:
-        """Number of distinct shingles of a document."""
-        return len(self._sets[self._lookup(doc_id)])
 
     def signature(self, doc_id: str) -> np.ndarray:
         """The MinHash signature of a document (``uint32[num_perm]``, datasketch-compatible).
@@ -696,14 +690,7 @@ def find_duplicates(
         len(index),
         tuple(skipped),
         time.perf_counter() - started,
-        {
-            **index.params.to_dict(),
-            "jaccard": jaccard,
-            "containment": containment,
-            "min_shingles": min_shingles,
-            "max_key_docs": max_key_docs,
-            "min_key_share": min_key_share,
-        },
+        {**index.params.to_dict(), **index.thresholds()},
     )
 
 

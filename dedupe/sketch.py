@@ -70,13 +70,12 @@ def word_hashes(tokens: Sequence[str | bytes]) -> np.ndarray:
     >>> word_hashes([b"a", "b", b"a"]).dtype, len(set(word_hashes(["a", "b", "a"]).tolist()))
     (dtype('uint64'), 2)
     """
-    if len(_WORD_CACHE) > _WORD_CACHE_MAX:
-        _WORD_CACHE.clear()
-    toks = [t.encode("utf-8") if isinstance(t, str) else t for t in tokens]
-    return _hash_words(toks)
+    return _hash_words([t.encode("utf-8") if isinstance(t, str) else t for t in tokens])
 
 
 def _hash_words(tokens: Sequence[bytes]) -> np.ndarray:
+    if len(_WORD_CACHE) > _WORD_CACHE_MAX:  # bound the cache on unbounded vocabularies
+        _WORD_CACHE.clear()
     return np.fromiter(map(_WORD_CACHE.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
 
 
@@ -162,8 +161,6 @@ def batch_text_hashes(texts: Sequence[str], *, ngram: int = 5) -> tuple[np.ndarr
         raise InvalidParameterError(f"ngram must be >= 1, got {ngram}")
     tokens = [word_bytes(t) for t in texts]
     counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    if len(_WORD_CACHE) > _WORD_CACHE_MAX:
-        _WORD_CACHE.clear()
     flat = _hash_words(list(chain.from_iterable(tokens)))
     starts = np.concatenate(([0], np.cumsum(counts)))
     # one rolling combination over the whole token stream, then keep in-document n-grams

@@ -160,7 +160,8 @@ def _read_header(path: Path, blob: bytes) -> tuple[dict[str, Any], int]:
 
 def read_index(path: str | os.PathLike[str], cls: type[Index]) -> Index:
     """Read and fully check an index file; raise :class:`IndexFormatError` on any problem."""
-    from .index import IndexParams
+    from .index import TOKENIZER, IndexParams
+    from .sketch import HASH_SCHEME
 
     p = Path(path)
     try:
@@ -177,6 +178,12 @@ def read_index(path: str | os.PathLike[str], cls: type[Index]) -> Index:
         thresholds = dict(header.get("thresholds", {}))
     except (KeyError, TypeError, ValueError) as err:
         raise _fail(p, f"corrupt header (bad or missing field: {err})") from None
+    if (params.hash_scheme, params.tokenizer) != (HASH_SCHEME, TOKENIZER):
+        raise _fail(
+            p,
+            f"written with hash scheme {params.hash_scheme!r} and tokeniser {params.tokenizer!r}; "
+            f"this dedupe uses {HASH_SCHEME!r} and {TOKENIZER!r}: rebuild it",
+        )
     arrays: dict[str, np.ndarray] = {}
     for name in _ARRAYS:
         spec = specs.get(name)
@@ -205,13 +212,6 @@ def read_index(path: str | os.PathLike[str], cls: type[Index]) -> Index:
         or arrays["key_offsets"][-1] != len(arrays["key_values"])
     ):
         raise _fail(p, "corrupt: ids, signatures and offsets do not agree")
-    current = IndexParams(**{k: v for k, v in header["params"].items() if k in _SHAPING})
-    if (params.hash_scheme, params.tokenizer) != (current.hash_scheme, current.tokenizer):
-        raise _fail(
-            p,
-            f"written with hash scheme {params.hash_scheme!r} and tokeniser {params.tokenizer!r}; "
-            f"this dedupe uses {current.hash_scheme!r} and {current.tokenizer!r}: rebuild it",
-        )
     try:
         index = cls(**{k: getattr(params, k) for k in _SHAPING}, **thresholds)
     except (TypeError, ValueError) as err:

@@ -130,3 +130,27 @@ def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
         index.save(path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["x.idx"]
+
+
+def test_other_hash_scheme_is_refused(tmp_path):
+    import hashlib
+    import json
+    import struct
+
+    index, _ = build(n=3)
+    path = tmp_path / "x.idx"
+    index.save(path)
+    blob = path.read_bytes()
+    magic, version, hlen = struct.unpack_from("<8sIQ", blob)
+    header = json.loads(blob[20 : 20 + hlen])
+    header["params"]["hash_scheme"] = "sha1-per-shingle"
+    head = json.dumps(header).encode()
+    rest = blob[20 + hlen + 32 :]
+    path.write_bytes(
+        struct.pack("<8sIQ", magic, version, len(head))
+        + head
+        + hashlib.sha256(head).digest()
+        + rest
+    )
+    with pytest.raises(IndexFormatError, match="hash scheme 'sha1-per-shingle'.*rebuild"):
+        Index.load(path)
