@@ -13,7 +13,8 @@ with ``/`` separators), a single ``.txt``/``.md`` file (id: the path as given), 
 ``.gz``), or ``-`` for JSONL on standard input.
 
 Exit status: 0 on success, 2 for bad usage or unreadable input (a one-line message names the
-file, the line where there is one, and the problem), 130 when interrupted.
+file, the line where there is one, and the problem), 1 when the reader of standard output
+goes away early (``dedupe scan big | head``), 130 when interrupted.
 
 >>> main(["--version"])  # doctest: +ELLIPSIS
 dedupe ...
@@ -39,7 +40,8 @@ from typing import IO, Any
 
 import dedupe
 from dedupe import report as views
-from dedupe.errors import DedupeError
+from dedupe.errors import DedupeError, InvalidTextError
+from dedupe.text import ensure_text
 
 __all__ = ["main", "build_parser", "read_documents", "InputError"]
 
@@ -82,7 +84,10 @@ class _Docs:
             raise InputError(
                 f"{where}: duplicate id {doc_id!r} (first seen at {self.where[doc_id]})"
             )
-        self.texts[doc_id] = text
+        try:  # NUL bytes, binary data: said here, where the file and line are known
+            self.texts[doc_id] = ensure_text(text, name=where)
+        except InvalidTextError as err:
+            raise InputError(str(err)) from None
         self.where[doc_id] = where
 
 
@@ -408,6 +413,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
+    if args.a == args.b == "-":
+        raise InputError("-: standard input can be read only once; give one of A, B as a file")
     _check_output(args.output)
     text_a, text_b = _read_text_file(args.a), _read_text_file(args.b)
     from dedupe.align import align
@@ -435,48 +442,23 @@ def _index_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-# Documents per add_many call when indexing with a progress bar.
-INDEX_BATCH = 5000
-
-
 def _add_all(index: Any, docs: dict[str, str], *, replace: bool, quiet: bool) -> list[str]:
     """Add `docs` (all or nothing); return the ids skipped for holding no words."""
-    from dedupe.text import has_words
-
-    skipped = [doc_id for doc_id, text in docs.items() if not has_words(text)]
-    items = [(doc_id, text) for doc_id, text in docs.items() if has_words(text)]
-    if not replace:  # check every id first, so that a clash leaves the index untouched
-        clash = [doc_id for doc_id, _ in items if doc_id in index]
+    if not replace:  # say it in the CLI's words (--replace) before the library refuses
+        clash = [doc_id for doc_id in docs if doc_id in index]
         if clash:
             shown = ", ".join(map(repr, clash[:5])) + (", ..." if len(clash) > 5 else "")
             raise InputError(
                 f"{len(clash)} id(s) already in the index ({shown}); nothing was added "
                 "(use --replace to replace them)"
             )
-    bar = _Progress(not quiet, len(items), "indexing", "doc")
-    try:
-        for start in range(0, len(items), INDEX_BATCH):
-            batch = items[start : start + INDEX_BATCH]
-            index.add_many(batch, replace=replace)
-            bar.update(len(batch))
-    finally:
-        bar.close()
-    return skipped
+    return index.add_many(docs, replace=replace, skip_empty=True, progress=not quiet)
 
 
 def _save(index: Any, path: str) -> None:
-    """Save next to `path`, then move in place, so a failure never leaves half a file."""
+    """Save the index; :meth:`dedupe.Index.save` writes atomically (temporary file, rename)."""
     _check_output(path)
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        index.save(tmp)
-        _publish(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    index.save(path)
 
 
 def _load(path: str) -> Any:
@@ -551,19 +533,15 @@ def _cmd_index_remove(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# Threshold attributes of an Index shown by `dedupe index stats` (with `Index.params`).
-STATS_ATTRIBUTES = ("jaccard", "containment", "min_shingles", "max_key_docs")
-
-
 def _cmd_index_stats(args: argparse.Namespace) -> int:
     index = _load(args.index)
     stats: dict[str, Any] = {"file": args.index, "bytes": os.path.getsize(args.index)}
     stats["documents"] = len(index)
     stats.update(index.params.to_dict())
-    stats.update({name: getattr(index, name) for name in STATS_ATTRIBUTES})
+    stats.update(index.thresholds())
     if args.pairs:
         pairs = index.pairs()
-        clusters = index.clusters()
+        clusters = index.clusters(pairs)
         stats["pairs"] = len(pairs)
         stats["clusters"] = len(clusters)
     with _output(None) as out:
@@ -817,7 +795,8 @@ def _describe_os_error(err: OSError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 2 bad usage or input, 130 ^C).
+    """Run the command line; return the exit status (0 ok, 2 bad usage or input, 1 output
+    pipe closed early, 130 ^C).
 
     >>> main(["scan", "no-such-folder"])
     2

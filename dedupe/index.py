@@ -61,9 +61,9 @@ QUERY_ID = "<query>"
 #: Version of the tokeniser (``dedupe.text.words``); recorded in index files.
 TOKENIZER = "nfkc-casefold-words-cjkchar/1"
 
-#: Seconds before find_duplicates' progress bar appears (quick runs show none).
+#: Seconds before the indexing progress bar appears (quick runs show none).
 PROGRESS_DELAY = 0.5
-#: With a progress bar, find_duplicates indexes this many texts per step.
+#: With a progress bar, add_many indexes this many texts per step.
 PROGRESS_BATCH = 5000
 
 
@@ -188,6 +188,7 @@ class Index:
 
     >>> idx = Index(ngram=3)
     >>> idx.add_many({"a": "one two three four five six", "b": "one two three four five seven"})
+    []
     >>> len(idx), "a" in idx, [(m.a, m.b, round(m.jaccard, 2)) for m in idx.pairs()]
     (2, True, [('a', 'b', 0.6)])
     >>> idx.remove("b"); len(idx)
@@ -300,21 +301,30 @@ class Index:
         dedupe.errors.DuplicateIdError: id 'a' is already in the index; pass replace=True ...
         """
         self.add_many([(doc_id, text)], replace=replace)
+        return None
 
     def add_many(
         self,
         items: Mapping[str, str | bytes] | Iterable[tuple[str, str | bytes]],
         *,
         replace: bool = False,
-    ) -> None:
+        skip_empty: bool = False,
+        progress: bool = False,
+    ) -> list[str]:
         """Add many documents in one batch (much faster than :meth:`add` in a loop).
 
         Everything is checked before anything is added: on any error the index is
-        unchanged.
+        unchanged. A text without words raises :class:`EmptyTextError`, or with
+        ``skip_empty`` is left out; the ids left out are returned. ``progress`` shows a
+        progress bar on stderr (with tqdm installed) for batches that take a while.
+
+        >>> Index().add_many({"a": "some words", "b": " -- "}, skip_empty=True)
+        ['b']
         """
         pairs = list(items.items()) if isinstance(items, Mapping) else list(items)
         ids: list[str] = []
         texts: list[str] = []
+        skipped: list[str] = []
         seen: set[str] = set()
         for entry in pairs:
             if not (isinstance(entry, tuple) and len(entry) == 2):
@@ -329,21 +339,29 @@ class Index:
                     f"id {doc_id!r} is already in the index; pass replace=True to replace it"
                 )
             seen.add(doc_id)
+            text = ensure_text(entry[1], name=f"text of {doc_id!r}")
+            if not has_words(text):
+                if not skip_empty:
+                    raise EmptyTextError(
+                        f"text of {doc_id!r} holds no words (it is empty, blank or "
+                        "punctuation only); leave it out or pass skip_empty=True"
+                    )
+                skipped.append(doc_id)
+                continue
             ids.append(doc_id)
-            texts.append(ensure_text(entry[1], name=f"text of {doc_id!r}"))
-        if not ids:
-            return
-        sets, passages, sigs = self._sketch(texts)
-        for doc_id, s in zip(ids, sets, strict=True):
-            if not len(s):
-                raise EmptyTextError(
-                    f"text of {doc_id!r} holds no words (it is empty, blank or punctuation "
-                    "only); leave it out or use find_duplicates(..., skip_empty=True)"
-                )
-        for doc_id in ids:
-            if doc_id in self._row:
-                self._drop(doc_id)
-        self._append(ids, sets, passages, sigs)
+            texts.append(text)
+        step = PROGRESS_BATCH if progress else max(1, len(ids))
+        bar = _progress(len(ids), progress)
+        for start in range(0, len(ids), step):
+            batch = ids[start : start + step]
+            sets, passages, sigs = self._sketch(texts[start : start + step])
+            for doc_id in batch:
+                if doc_id in self._row:
+                    self._drop(doc_id)
+            self._append(batch, sets, passages, sigs)
+            bar(len(batch))
+        bar(0, close=True)
+        return skipped
 
     def _append(
         self, ids: list[str], sets: list[np.ndarray], passages: list[np.ndarray], sigs: np.ndarray
@@ -665,25 +683,9 @@ def find_duplicates(
         min_key_share=min_key_share,
         workers=workers,
     )
-    items = list(_iter_docs(docs))
-    skipped: list[str] = []
-    if skip_empty:
-        kept = []
-        for entry in items:
-            text = ensure_text(entry[1], name=f"text of {entry[0]!r}")
-            if has_words(text):
-                kept.append((entry[0], text))
-            else:
-                skipped.append(_check_id(entry[0]))
-        items = kept
-    batch = PROGRESS_BATCH if progress else len(items) or 1
-    bar = _progress(len(items), progress)
-    for s in range(0, len(items), batch):
-        index.add_many(items[s : s + batch])
-        bar(len(items[s : s + batch]))
+    skipped = index.add_many(list(_iter_docs(docs)), skip_empty=skip_empty, progress=progress)
     matches = index.pairs()
     clusters = index.clusters(matches, representative=representative)
-    bar(0, close=True)
     return Report(
         tuple(matches),
         tuple(clusters),

@@ -429,7 +429,7 @@ def _binary_text(tmp: Path) -> str:
         (_not_gzip, "p.jsonl.gz: broken gzip data"),
         (_csv_no_column, "c.csv:1: no 'text' column (columns: 'id', 'body')"),
         (_csv_ragged, "r.csv:3: 3 fields, the header has 2"),
-        (_binary_text, "text of 'a' contains NUL bytes"),
+        (_binary_text, "z.jsonl:1 contains NUL bytes"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, make, message):
@@ -597,3 +597,8 @@ def test_report_caps_the_diffs_and_says_so(call, tmp_path, corpus, corpus_dir):
     page = (tmp_path / "all.html").read_text(encoding="utf-8")
     assert page.count('<details class="dd-pair"') == pairs
     assert "left out" not in page
+
+
+def test_diff_refuses_stdin_twice(capsys):
+    assert main(["diff", "-", "-"]) == 2
+    assert "standard input can be read only once" in capsys.readouterr().err
