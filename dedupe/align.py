@@ -68,9 +68,9 @@ OP_KINDS = ("equal", "edited", "moved", "split", "merged", "only_a", "only_b")
 # merely contains its words (seed 000's headline in 001 scores 0.56).
 #: Least similarity for two paragraphs to be paired in document order.
 MIN_SIMILARITY = 0.6
-#: Least similarity for a pair that breaks document order (a moved paragraph): higher than
-#: ``MIN_SIMILARITY`` as such a pair has no support from its neighbours (recall on the
-#: generated pairs is flat from 0.5 to 0.7).
+#: Least similarity for a pair that breaks document order (a moved paragraph). It may be set
+#: above ``MIN_SIMILARITY``, as such a pair has no support from its neighbours; recall on
+#: the generated pairs is flat from 0.5 to 0.7, so it equals it by default.
 MOVE_SIMILARITY = 0.6
 #: Similarity from which a 1:1 pair is "equal" rather than "edited" (1.0: same words).
 EQUAL_THRESHOLD = 1.0
@@ -87,7 +87,8 @@ MAX_CANDIDATES = 16
 #: Word diffs are computed word by word while both sides hold at most this many words;
 #: beyond, the diff runs over sentences first, then words inside changed sentence runs.
 MAX_WORD_DIFF_WORDS = 50_000
-#: Cells of the similarity matrix computed at once (memory bound: one byte per cell).
+#: Cells of the similarity matrix computed at once: one byte per cell for the full matrix,
+#: some 30 bytes per candidate pair on the blocking path (index arrays and score lists).
 BLOCK_CELLS = 4_000_000
 #: Above this many paragraph pairs (n * m), :func:`align` blocks by default: only pairs
 #: sharing a rare word bigram (or involving a short paragraph) are scored.
@@ -97,8 +98,8 @@ BLOCKING_MIN_WORDS = 12
 #: A bigram found in more than this many paragraphs of either side does not propose
 #: pairs when blocking (a fixed number, so that the proposed pairs grow linearly).
 BLOCKING_MAX_DF = 20
-#: Similarity blocks smaller than this many cells are computed on one thread (starting
-#: threads costs more than it saves there: 0.5 ms against 1.3 ms for 50 x 56 paragraphs).
+#: Similarity blocks smaller than this many cells are computed on one thread: for small
+#: blocks starting threads can cost more than it saves (it depends on paragraph lengths).
 PARALLEL_MIN_CELLS = 250_000
 
 # A sentence ends where the text between two words holds one of these.

@@ -115,7 +115,7 @@ ALIGNMENT_CSS = """\
 
 
 def _num(side: str, rng: tuple[int, int]) -> str:
-    """Human paragraph numbers (1-based): ``A3``, ``A3-4``, or ``A(before 3)`` if empty."""
+    """Human paragraph numbers (1-based): ``A3``, ``A3-4``, or ``A(at 3)`` if empty."""
     lo, hi = rng
     if hi - lo == 1:
         return f"{side}{lo + 1}"
@@ -194,8 +194,8 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def _md_block(text: str, wrap=None) -> str:
-    """Escape ``text`` and turn its line breaks into Markdown hard breaks / paragraphs."""
+def _md_block(text: str) -> str:
+    """Escape ``text`` and turn its line breaks into Markdown hard breaks."""
     lines = [_md(x) for x in text.split("\n")]
     return "  \n".join(lines)
 
