@@ -31,8 +31,6 @@ from dataclasses import dataclass
 
 from dedupe.text import shingles
 
-from .exact import incidence, pairs_from_incidence
-
 # Bands for rensa's LSH at 128 permutations (32 x 4 rows: see the module docstring).
 RENSA_BANDS = 32
 # Seed for the MinHash permutations of every baseline (datasketch's default is 1).
@@ -250,6 +248,8 @@ def run_exact(
     num_perm: int = 128,
 ) -> list[Found]:
     """Exact all pairs (scipy sparse product); same rule as dedupe, no sketching."""
+    from .exact import incidence, pairs_from_incidence  # scipy: loaded by this tool only
+
     clock = _Clock()
     ids, m = incidence(docs, ngram=ngram)
     clock.mark("shingles_matrix")

@@ -170,7 +170,8 @@ def measure(
                 continue
             # >1 means the tool is that many times slower / uses that much more memory.
             r["time_vs_dedupe"] = base["docs_per_s"] / r["docs_per_s"] if r["docs_per_s"] else None
-            r["rss_vs_dedupe"] = r["peak_rss_mb"] / base["peak_rss_mb"]
+            # a subset run's memory says nothing about the whole corpus: no memory ratio
+            r["rss_vs_dedupe"] = None if r["subset"] else r["peak_rss_mb"] / base["peak_rss_mb"]
     return out
 
 
