@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -361,61 +360,23 @@ def _check_options(opts: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- scoring
 
 
-# Word runs of ASCII text: for ASCII input exactly the tokens of dedupe.text.word_spans
-# (letters and digits, "_" excluded), found without its per-token Python work.
-_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
-_ASCII_LAST = re.compile(r"[A-Za-z0-9][^A-Za-z0-9]*\Z")
-
-
-def _tokens(text: str) -> list[str]:
-    """The words of :func:`dedupe.text.word_spans`; ASCII text takes a fast path."""
-    if text.isascii():
-        return _ASCII_WORD.findall(text.lower())
-    return [w for w, _, _ in word_spans(text)]
-
-
-def _word_offsets(text: str, base: int) -> tuple[list[int], list[int]]:
-    """Start and end offsets (shifted by ``base``) of the words of :func:`_tokens`."""
-    if not text.isascii():
-        spans = word_spans(text)
-        return [s + base for _, s, _ in spans], [e + base for _, _, e in spans]
-    gaps = _ASCII_WORD.split(text)
-    lens = [0] * (2 * len(gaps) - 1)
-    lens[0::2] = map(len, gaps)
-    lens[1::2] = map(len, _ASCII_WORD.findall(text))
-    acc = list(accumulate(lens, initial=base))
-    return acc[1:-1:2], acc[2::2]
-
-
 @dataclass
 class _Side:
     paras: list[Paragraph]
     codes: list[str]  # per paragraph: one code point per word (wordless: one symbol)
     words: list[str]  # per paragraph: one code point per word (wordless: "")
     text: str
-    _offsets: dict[int, tuple[list[int], list[int]]] = field(default_factory=dict)
+    starts: list[list[int]] = field(default_factory=list)  # per paragraph: word offsets
+    ends: list[list[int]] = field(default_factory=list)  # into the source text
 
     def offsets(self, k: int) -> tuple[list[int], list[int]]:
-        """(starts, ends) of paragraph ``k``'s words in the source, computed on demand."""
-        got = self._offsets.get(k)
-        if got is None:
-            p = self.paras[k]
-            got = self._offsets[k] = _word_offsets(p.text, p.start)
-        return got
+        """(starts, ends) of paragraph ``k``'s words in the source."""
+        return self.starts[k], self.ends[k]
 
     def bounds(self, lo: int, hi: int) -> tuple[int, int]:
         """Start of the first word and end of the last word of paragraphs ``lo:hi``."""
         ks = [k for k in range(lo, hi) if self.words[k]]
-        first, last = self.paras[ks[0]], self.paras[ks[-1]]
-        if first.text.isascii():
-            start = first.start + _ASCII_WORD.search(first.text).start()  # type: ignore[union-attr]
-        else:
-            start = self.offsets(ks[0])[0][0]
-        if last.text.isascii():
-            end = last.start + _ASCII_LAST.search(last.text).start() + 1  # type: ignore[union-attr]
-        else:
-            end = self.offsets(ks[-1])[1][-1]
-        return start, end
+        return self.starts[ks[0]][0], self.ends[ks[-1]][-1]
 
     def span(self, lo: int, hi: int) -> tuple[list[int], list[int]]:
         """(starts, ends) of the words of paragraphs ``lo:hi`` taken together."""
@@ -434,7 +395,10 @@ def _side(text: str, enc: _Encoder) -> _Side:
     paras = paragraphs(text)
     side = _Side(paras, [], [], text)
     for p in paras:
-        toks = _tokens(p.text)
+        spans = word_spans(p.text)  # the words and their offsets, one pass
+        toks = [w for w, _, _ in spans]
+        side.starts.append([p.start + st for _, st, _ in spans])
+        side.ends.append([p.start + en for _, _, en in spans])
         if toks:
             code = enc.encode(toks)
             side.codes.append(code)

@@ -480,22 +480,6 @@ def test_summary_shares():
     assert s["counts"]["only_a"] == 1 and s["counts"]["only_b"] == 1
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
-@given(
-    text=st.one_of(
-        st.text(alphabet=st.characters(max_codepoint=127), max_size=80),
-        st.text(max_size=40),
-    )
-)
-def test_fast_word_path_matches_dedupe_text(text):
-    from dedupe.align import _tokens, _word_offsets
-    from dedupe.text import word_spans
-
-    spans = word_spans(text)
-    assert _tokens(text) == [w for w, _, _ in spans]
-    assert _word_offsets(text, 7) == ([s + 7 for _, s, _ in spans], [e + 7 for _, _, e in spans])
-
-
 def test_blocking_keeps_repeated_boilerplate_paragraphs():
     """Every bigram of a paragraph repeated 30 times is common: blocking must still pair
     the copies (exact copies are proposed on their own)."""
