@@ -84,10 +84,6 @@ def available(tool: str) -> str | None:
     True
     """
     if tool.startswith("dedupe"):
-        import dedupe
-
-        if not hasattr(dedupe, "find_duplicates"):
-            return "dedupe.find_duplicates is not in this version of the package"
         return None
     if tool == "rensa":
         try:

@@ -56,18 +56,9 @@ EDIT_KINDS = (
     "boilerplate",
     "combo",
 )
-# Kinds that can be stacked in a "combo".
-_STACKABLE = (
-    "house_style",
-    "typos",
-    "attribution",
-    "drop_paragraphs",
-    "add_paragraphs",
-    "move_paragraphs",
-    "split_paragraphs",
-    "merge_paragraphs",
-    "boilerplate",
-)
+# Kinds that can be stacked in a "combo": all but these (in EDIT_KINDS order).
+_UNSTACKABLE = {"verbatim", "cut_tail", "excerpt", "alert", "embedded", "combo"}
+_STACKABLE = tuple(k for k in EDIT_KINDS if k not in _UNSTACKABLE)
 LAYOUTS = ("blank_line", "single_newline", "hard_wrapped")
 # Column at which the hard-wrapped layout breaks lines (wire copy style).
 WRAP_WIDTH = 70

@@ -23,7 +23,6 @@ import shlex
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -122,28 +121,19 @@ class _Progress:
 
 
 def _dedupe_parallel_min() -> int:
-    """Batch size from which dedupe sketches in worker processes (never, when unknown)."""
-    try:
-        from dedupe import index
+    """Batch size from which dedupe sketches in worker processes."""
+    from dedupe.lsh import PARALLEL_MIN_DOCS
 
-        return int(index.PARALLEL_MIN_DOCS)
-    except (ImportError, AttributeError):
-        return 1 << 62
+    return PARALLEL_MIN_DOCS
 
 
-def _dedupe_default(name: str, fallback: Any) -> Any:
-    """A default of ``dedupe.find_duplicates`` (``fallback`` when it has no such option)."""
+def _dedupe_default(name: str) -> Any:
+    """A default of ``dedupe.find_duplicates``."""
     import inspect
 
     import dedupe
 
-    fn = getattr(dedupe, "find_duplicates", None)
-    param = inspect.signature(fn).parameters.get(name) if fn else None
-    return fallback if param is None else param.default
-
-
-def _detector(tool: str) -> Callable[..., list]:
-    return DETECTORS[tool]
+    return inspect.signature(dedupe.find_duplicates).parameters[name].default
 
 
 def _quality(
@@ -161,7 +151,7 @@ def _quality(
              if p.jaccard >= JACCARD or p.containment_ab >= CONTAINMENT
              or p.containment_ba >= CONTAINMENT]  # fmt: skip
     supported = {(p.a, p.b) for p in exact}
-    min_shingles = _dedupe_default("min_shingles", 0)
+    min_shingles = _dedupe_default("min_shingles")
     bar.step()
     detection: dict[str, Any] = {}
     recall: dict[str, Any] = {}
@@ -169,7 +159,7 @@ def _quality(
     for tool in tools:
         bar.stage(f"quality: {tool}")
         found = {
-            (f.a, f.b) for f in _detector(tool)(docs, jaccard=JACCARD, containment=CONTAINMENT)
+            (f.a, f.b) for f in DETECTORS[tool](docs, jaccard=JACCARD, containment=CONTAINMENT)
         }
         found_by_tool[tool] = found
         if corpus is not None:
@@ -187,7 +177,7 @@ def _quality(
         if "dedupe" in tools:
             bar.stage("threshold sweep")
             out["sweep"] = sweep(
-                _detector("dedupe"), corpus, exact_floor, jaccards=sweep_values,
+                DETECTORS["dedupe"], corpus, exact_floor, jaccards=sweep_values,
                 containments=sweep_values, default_jaccard=JACCARD,
                 jaccard_axis_containment=SWEEP_JACCARD_AXIS_CONTAINMENT, progress=bar.step,
             )  # fmt: skip
@@ -219,14 +209,10 @@ def _alignment(corpus: Corpus, bar: _Progress) -> dict[str, Any]:
     out: dict[str, Any] = {}
     import dedupe
 
-    if hasattr(dedupe, "align"):
-        bar.stage("alignment: dedupe.align")
-        out["dedupe.align"] = alignment_scores(
-            lambda a, b: dedupe.align(a, b).ops, corpus, pairs, progress=bar.step
-        )
-    else:
-        out["dedupe.align"] = {"error": "dedupe.align is not in this version of the package"}
-        bar.step(len(pairs))
+    bar.stage("alignment: dedupe.align")
+    out["dedupe.align"] = alignment_scores(
+        lambda a, b: dedupe.align(a, b).ops, corpus, pairs, progress=bar.step
+    )
     bar.stage("alignment: difflib")
     out["difflib baseline"] = alignment_scores(align_difflib, corpus, pairs, progress=bar.step)
     return out
