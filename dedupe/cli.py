@@ -432,16 +432,6 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _index_options(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "ngram": args.ngram,
-        "num_perm": args.num_perm,
-        "seed": args.seed,
-        "jaccard": args.jaccard,
-        "containment": args.containment,
-    }
-
-
 def _add_all(index: Any, docs: dict[str, str], *, replace: bool, quiet: bool) -> list[str]:
     """Add `docs` (all or nothing); return the ids skipped for holding no words."""
     if not replace:  # say it in the CLI's words (--replace) before the library refuses
@@ -473,7 +463,7 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     _check_output(args.output)
     docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
-    index = dedupe.Index(**_index_options(args))
+    index = dedupe.Index(**_scan_options(args))
     skipped = _add_all(index, docs, replace=False, quiet=args.quiet)
     _save(index, args.output)
     _warn_skipped(skipped)
