@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dedupe.parallel import Progress
+
 from . import report
 from .baselines import DETECTORS, available
 from .difflib_align import align_difflib
@@ -94,35 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-class _Progress:
-    """A tqdm bar on stderr (or nothing when tqdm is missing or it is switched off)."""
-
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.bar = None
-        if enabled:
-            try:
-                from tqdm import tqdm
-
-                self.bar = tqdm(total=total, file=sys.stderr, unit="step", leave=False)
-            except ImportError:
-                pass
-
-    def stage(self, name: str) -> None:
-        if self.bar is not None:
-            self.bar.set_description(name)
-
-    def step(self, n: int = 1) -> None:
-        if self.bar is not None:
-            self.bar.update(n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def _dedupe_parallel_min() -> int:
     """Batch size from which dedupe sketches in worker processes."""
-    from dedupe.lsh import PARALLEL_MIN_DOCS
+    from dedupe.index import PARALLEL_MIN_DOCS
 
     return PARALLEL_MIN_DOCS
 
@@ -141,23 +117,23 @@ def _quality(
     docs: dict[str, str],
     tools: list[str],
     sweep_values: tuple[float, ...],
-    bar: _Progress,
+    bar: Progress,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     floor = min(min(sweep_values), JACCARD, CONTAINMENT) if corpus else min(JACCARD, CONTAINMENT)
-    bar.stage("exact all pairs")
+    bar.describe("exact all pairs")
     exact_floor = exact_pairs(docs, floor=floor)
     exact = [p for p in exact_floor
              if p.jaccard >= JACCARD or p.containment_ab >= CONTAINMENT
              or p.containment_ba >= CONTAINMENT]  # fmt: skip
     supported = {(p.a, p.b) for p in exact}
     min_shingles = _dedupe_default("min_shingles")
-    bar.step()
+    bar.update()
     detection: dict[str, Any] = {}
     recall: dict[str, Any] = {}
     found_by_tool: dict[str, set[tuple[str, str]]] = {}
     for tool in tools:
-        bar.stage(f"quality: {tool}")
+        bar.describe(f"quality: {tool}")
         found = {
             (f.a, f.b) for f in DETECTORS[tool](docs, jaccard=JACCARD, containment=CONTAINMENT)
         }
@@ -167,7 +143,7 @@ def _quality(
         recall[tool] = recall_vs_exact(
             found, exact, max_misses=MISSES_SHOWN, min_shingles=min_shingles, jaccard=JACCARD
         )
-        bar.step()
+        bar.update()
     out["exact_pairs"] = len(exact)
     out["_exact"] = exact
     out["recall_vs_exact"] = recall
@@ -175,11 +151,11 @@ def _quality(
         out["detection"] = detection
         out["seeds"] = _seeds_rows(corpus, found_by_tool.get("dedupe"))
         if "dedupe" in tools:
-            bar.stage("threshold sweep")
+            bar.describe("threshold sweep")
             out["sweep"] = sweep(
                 DETECTORS["dedupe"], corpus, exact_floor, jaccards=sweep_values,
                 containments=sweep_values, default_jaccard=JACCARD,
-                jaccard_axis_containment=SWEEP_JACCARD_AXIS_CONTAINMENT, progress=bar.step,
+                jaccard_axis_containment=SWEEP_JACCARD_AXIS_CONTAINMENT, progress=bar.update,
             )  # fmt: skip
     return out
 
@@ -204,17 +180,17 @@ def _seeds_rows(corpus: Corpus, found: set[tuple[str, str]] | None) -> list[dict
     return rows
 
 
-def _alignment(corpus: Corpus, bar: _Progress) -> dict[str, Any]:
+def _alignment(corpus: Corpus, bar: Progress) -> dict[str, Any]:
     pairs = [p for p in corpus.pairs if p.positive and p.para_map]
     out: dict[str, Any] = {}
     import dedupe
 
-    bar.stage("alignment: dedupe.align")
+    bar.describe("alignment: dedupe.align")
     out["dedupe.align"] = alignment_scores(
-        lambda a, b: dedupe.align(a, b).ops, corpus, pairs, progress=bar.step
+        lambda a, b: dedupe.align(a, b).ops, corpus, pairs, progress=bar.update
     )
-    bar.stage("alignment: difflib")
-    out["difflib baseline"] = alignment_scores(align_difflib, corpus, pairs, progress=bar.step)
+    bar.describe("alignment: difflib")
+    out["difflib baseline"] = alignment_scores(align_difflib, corpus, pairs, progress=bar.update)
     return out
 
 
@@ -281,11 +257,11 @@ def _scaling_plan(
 
 
 def _scaling(
-    sizes: tuple[int, ...], seed: int, repeats_cap: int | None, bar: _Progress, all_tools: list[str]
+    sizes: tuple[int, ...], seed: int, repeats_cap: int | None, bar: Progress, all_tools: list[str]
 ) -> list:
     rows = []
     for target, tools, repeats in _scaling_plan(sizes, repeats_cap, all_tools):
-        bar.stage(f"scaling: generating {target:,} docs")
+        bar.describe(f"scaling: generating {target:,} docs")
         corpus = generate(
             max(1, round(target / 1.85)), seed=seed, include_seeds=False,
             min_paragraphs=SCALING_PARAGRAPHS[0], max_paragraphs=SCALING_PARAGRAPHS[1],
@@ -294,11 +270,11 @@ def _scaling(
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "scaling.jsonl"
             write_jsonl(path, docs)
-            bar.stage(f"scaling: timing {len(docs):,} docs")
+            bar.describe(f"scaling: timing {len(docs):,} docs")
             speed = measure(
                 tools, path, repeats=repeats, jaccard=JACCARD, containment=CONTAINMENT,
                 limits={"datasketch": DATASKETCH_UPDATE_LIMIT}, timeout=WORKER_TIMEOUT_S,
-                progress=bar.step,
+                progress=bar.update,
             )  # fmt: skip
         rows.append({"docs": len(docs), "speed": speed})
     return rows
@@ -415,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     scaling = args.scaling or SCALING_DOCS
     if mode == "full" and not args.no_speed:
         total += sum(r * len(t) for _, t, r in _scaling_plan(scaling, args.repeats, s_tools))
-    bar = _Progress(total, enabled=not args.no_progress)
+    bar = Progress(total, unit="step", enabled=not args.no_progress)
 
     results: dict[str, Any] = {
         "command": "python -m benchmarks" + "".join(" " + shlex.quote(a) for a in argv),
@@ -428,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         if corpus is not None:  # timed first, in a process not yet loaded by the other stages
-            bar.stage("alignment: long documents")
+            bar.describe("alignment: long documents")
             results["align_speed"] = _align_speed(corpus, ALIGN_SIZES[mode])
         results["quality"] = _quality(corpus, docs, q_tools, sweep_values, bar)
         if corpus is not None:
@@ -437,11 +413,11 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / "corpus.jsonl"
                 write_jsonl(path, docs)
-                bar.stage("speed")
+                bar.describe("speed")
                 results["speed"] = measure(
                     s_tools, path, repeats=repeats, jaccard=JACCARD, containment=CONTAINMENT,
                     limits={"datasketch": DATASKETCH_UPDATE_LIMIT}, timeout=WORKER_TIMEOUT_S,
-                    progress=bar.step,
+                    progress=bar.update,
                 )  # fmt: skip
             measured = results["speed"]
             results["speed"] = {

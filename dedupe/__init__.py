@@ -7,17 +7,19 @@ from .errors import (
     DuplicateIdError,
     EmptyTextError,
     IndexFormatError,
+    InputError,
     InvalidParameterError,
     InvalidTextError,
     ParameterMismatchError,
     UnknownIdError,
 )
-from .index import Index, IndexParams, Report, find_duplicates
+from .index import Index, Report, find_duplicates
 from .match import Match
-
-__version__ = "0.1.0"
+from .params import IndexParams, Thresholds
+from .version import __version__
 
 __all__ = [
+    "__version__",
     "Alignment",
     "ParagraphOp",
     "WordOp",
@@ -25,6 +27,7 @@ __all__ = [
     "Cluster",
     "Index",
     "IndexParams",
+    "Thresholds",
     "Match",
     "Report",
     "find_duplicates",
@@ -32,6 +35,7 @@ __all__ = [
     "DuplicateIdError",
     "EmptyTextError",
     "IndexFormatError",
+    "InputError",
     "InvalidParameterError",
     "InvalidTextError",
     "ParameterMismatchError",

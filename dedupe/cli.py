@@ -24,31 +24,20 @@ dedupe ...
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
-import io
 import json
 import os
 import sys
-import tempfile
 import time
-import zlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
-from typing import IO, Any
+from collections.abc import Sequence
+from typing import Any
 
 import dedupe
-from dedupe import report as views
-from dedupe.errors import DedupeError, InvalidTextError
-from dedupe.text import ensure_text
+from dedupe import render as views
+from dedupe.errors import DedupeError, InputError
+from dedupe.inputs import check_output_path, open_output, read_documents, read_text_file
+from dedupe.parallel import Progress
 
 __all__ = ["main", "build_parser", "read_documents", "InputError"]
-
-# Suffixes of the files a folder contributes (compared case-insensitively).
-TEXT_SUFFIXES = (".txt", ".md")
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
-CSV_SUFFIXES = (".csv",)
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # bad usage or unreadable input
@@ -58,273 +47,12 @@ EXIT_INTERRUPTED = 130
 DEFAULT_MAX_PAIRS = 200
 
 
-class InputError(Exception):
-    """An input cannot be read; the message names the file (and line) and the problem.
-
-    >>> read_documents(["no/such/folder"])
-    Traceback (most recent call last):
-    ...
-    dedupe.cli.InputError: no/such/folder: no such file or directory
-    """
-
-
-# ---------------------------------------------------------------------------------------
-# Reading inputs
-
-
-class _Docs:
-    """Documents in input order, refusing an id seen before (and saying where it was)."""
-
-    def __init__(self) -> None:
-        self.texts: dict[str, str] = {}
-        self.where: dict[str, str] = {}
-
-    def add(self, doc_id: str, text: str, where: str) -> None:
-        if doc_id in self.texts:
-            raise InputError(
-                f"{where}: duplicate id {doc_id!r} (first seen at {self.where[doc_id]})"
-            )
-        try:  # NUL bytes, binary data: said here, where the file and line are known
-            self.texts[doc_id] = ensure_text(text, name=where)
-        except InvalidTextError as err:
-            raise InputError(str(err)) from None
-        self.where[doc_id] = where
-
-
-def _decode(raw: bytes, where: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InputError(
-            f"{where}: not valid UTF-8 (bad byte 0x{raw[err.start]:02x} at offset {err.start}); "
-            "convert the file to UTF-8"
-        ) from None
-
-
-def _kind(path: str) -> str:
-    """'stdin', 'folder', 'text', 'jsonl' or 'csv' for an INPUT argument."""
-    if path == "-":
-        return "stdin"
-    if os.path.isdir(path):
-        return "folder"
-    name = path.lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
-    if name.endswith(JSONL_SUFFIXES):
-        return "jsonl"
-    if name.endswith(CSV_SUFFIXES):
-        return "csv"
-    if name.endswith(TEXT_SUFFIXES) and not path.lower().endswith(".gz"):
-        return "text"
-    if not os.path.exists(path):
-        raise InputError(f"{path}: no such file or directory")
-    raise InputError(
-        f"{path}: unknown kind of input; give a folder of .txt/.md files, a .txt/.md file, "
-        "a .jsonl/.jsonl.gz file, a .csv file, or - for JSONL on standard input"
-    )
-
-
-@contextmanager
-def _open_binary(path: str) -> Iterator[IO[bytes]]:
-    if path == "-":
-        yield sys.stdin.buffer
-    elif path.lower().endswith(".gz"):
-        with gzip.open(path, "rb") as fh:
-            yield fh
-    else:
-        with open(path, "rb") as fh:
-            yield fh
-
-
-def _read_folder(folder: str, docs: _Docs) -> None:
-    root = Path(folder)
-    found = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith(".") or not name.lower().endswith(TEXT_SUFFIXES):
-                continue
-            path = Path(dirpath) / name
-            doc_id = path.relative_to(root).as_posix()
-            docs.add(doc_id, _decode(path.read_bytes(), str(path)), str(path))
-            found += 1
-    if not found:
-        raise InputError(f"{folder}: no .txt or .md files in this folder")
-
-
-def _field(record: dict[str, Any], name: str, where: str, role: str, option: str) -> str:
-    if name not in record:
-        keys = ", ".join(repr(k) for k in list(record)[:10]) or "none"
-        raise InputError(f"{where}: no {name!r} field (fields: {keys}); choose one with {option}")
-    value = record[name]
-    if role == "id" and isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
-        raise InputError(
-            f"{where}: the {role} field {name!r} is {type(value).__name__}, not a string"
-        )
-    return value
-
-
-def _read_jsonl(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
-    label = "<stdin>" if path == "-" else path
-    with _open_binary(path) as fh:
-        for number, raw in enumerate(fh, start=1):
-            where = f"{label}:{number}"
-            line = _decode(raw, where).strip()
-            if not line:
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(
-                    f"{where}: not valid JSON ({err.msg} at column {err.colno})"
-                ) from None
-            if not isinstance(record, dict):
-                raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
-            doc_id = _field(record, id_field, where, "id", "--id-field")
-            docs.add(doc_id, _field(record, text_field, where, "text", "--text-field"), where)
-
-
-def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
-    csv.field_size_limit(sys.maxsize)
-    with _open_binary(path) as fh:
-        text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
-        try:
-            header = next(reader, None)
-            if header is None:
-                raise InputError(f"{path}: empty CSV file (expected a header row)")
-            for name, option in ((id_field, "--id-field"), (text_field, "--text-field")):
-                if name not in header:
-                    cols = ", ".join(repr(c) for c in header[:10])
-                    raise InputError(
-                        f"{path}:1: no {name!r} column (columns: {cols}); choose one with {option}"
-                    )
-            id_col, text_col = header.index(id_field), header.index(text_field)
-            for row in reader:
-                where = f"{path}:{reader.line_num}"
-                if not row:
-                    continue
-                if len(row) != len(header):
-                    raise InputError(f"{where}: {len(row)} fields, the header has {len(header)}")
-                docs.add(row[id_col], row[text_col], where)
-        except UnicodeDecodeError as err:
-            raise InputError(
-                f"{path}:{reader.line_num + 1}: not valid UTF-8 ({err.reason}); "
-                "convert the file to UTF-8"
-            ) from None
-        except csv.Error as err:
-            raise InputError(f"{path}:{reader.line_num}: bad CSV ({err})") from None
-
-
-def read_documents(
-    inputs: Sequence[str], *, id_field: str = "id", text_field: str = "text"
-) -> dict[str, str]:
-    """Read every INPUT into one ``{id: text}`` dict, in input order.
-
-    Raises :class:`InputError` naming the file (and line) on anything unreadable, and on an
-    id that appears twice.
-
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "a.txt").write_text("Some text.", encoding="utf-8")
-    >>> read_documents([str(folder)])
-    {'a.txt': 'Some text.'}
-    """
-    docs = _Docs()
-    if list(inputs).count("-") > 1:
-        raise InputError("-: standard input can be read only once")
-    for path in inputs:
-        kind = _kind(path)
-        try:
-            if kind == "folder":
-                _read_folder(path, docs)
-            elif kind == "text":
-                with open(path, "rb") as fh:
-                    docs.add(path, _decode(fh.read(), path), path)
-            elif kind == "csv":
-                _read_csv(path, docs, id_field, text_field)
-            else:
-                _read_jsonl(path, docs, id_field, text_field)
-        except (gzip.BadGzipFile, EOFError, zlib.error) as err:
-            raise InputError(f"{path}: broken gzip data ({err or 'file is truncated'})") from None
-    return docs.texts
-
-
-def _read_text_file(path: str) -> str:
-    if path == "-":
-        return _decode(sys.stdin.buffer.read(), "<stdin>")
-    if os.path.isdir(path):
-        raise InputError(f"{path}: is a folder; give a text file")
-    with _open_binary(path) as fh:
-        return _decode(fh.read(), path)
-
-
-# ---------------------------------------------------------------------------------------
-# Output
-
-
-def _publish(tmp: str, target: Path) -> None:
-    """Give the finished temporary file the usual permissions and move it to `target`."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)
-    os.replace(tmp, target)
-
-
 def _check_output(path: str | None) -> None:
     """Fail early (before any long work) when `path` cannot be written."""
-    if path is None or path == "-":
-        return
-    target = Path(path)
-    if target.is_dir():
-        raise InputError(f"{path}: is a folder; give a file name to -o")
-    folder = target.parent
-    if not folder.is_dir():
-        raise InputError(f"{path}: cannot write it, folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise InputError(f"{path}: cannot write it, folder {folder} is not writable")
-
-
-@contextmanager
-def _output(path: str | None) -> Iterator[IO[str]]:
-    """Standard output, or a file written next to its destination and moved in place."""
-    if path is None or path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    _check_output(path)
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with open(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-        _publish(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-class _Progress:
-    """A tqdm bar on stderr if tqdm is installed and not --quiet; otherwise nothing."""
-
-    def __init__(self, enabled: bool, total: int, desc: str, unit: str) -> None:
-        self.bar = None
-        if enabled:
-            try:
-                from tqdm import tqdm
-            except ImportError:  # tqdm is optional (the `cli` extra)
-                return
-            self.bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, delay=0.5)
-
-    def update(self, n: int = 1) -> None:
-        if self.bar is not None:
-            self.bar.update(n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+    if path is not None and path != "-":
+        if os.path.isdir(path):
+            raise InputError(f"{path}: is a folder; give a file name to -o")
+        check_output_path(path)
 
 
 def _plural(n: int, word: str) -> str:
@@ -372,7 +100,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     _check_output(args.output)
     docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
     result = _find(args, docs)
-    with _output(args.output) as out:
+    with open_output(args.output) as out:
         if args.clusters:
             views.write_clusters(result.clusters, out, fmt=args.format)
         else:
@@ -388,25 +116,23 @@ def _cmd_report(args: argparse.Namespace) -> int:
     _check_output(args.output)
     docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
     result = _find(args, docs)
-    bar = _Progress(not args.quiet, min(args.max_pairs, len(result.matches)), "diffing", "pair")
-    try:
-        page = views.html_report(
-            result,
-            docs,
-            max_pairs=args.max_pairs,
-            inputs=args.inputs,
-            progress=bar.update,
-        )
-    finally:
-        bar.close()
-    with _output(args.output) as out:
+    chosen = views.diff_choice(result.matches, args.max_pairs)
+    diffs = []
+    diff_start = time.perf_counter()
+    with Progress(len(chosen), desc="diffing", unit="pair", enabled=not args.quiet) as bar:
+        for m in chosen:
+            diffs.append((m, dedupe.align(docs[m.a], docs[m.b])))
+            bar.update()
+    page = views.html_report(
+        result, diffs, inputs=args.inputs, diff_seconds=time.perf_counter() - diff_start
+    )
+    with open_output(args.output) as out:
         out.write(page)
     _warn_skipped(result.skipped)
     if not args.quiet:
-        shown = min(args.max_pairs, len(result.matches))
         print(
             _summary(result.documents, result, time.perf_counter() - start)
-            + f"; {shown} pairs diffed; wrote {args.output}",
+            + f"; {len(chosen)} pairs diffed; wrote {args.output}",
             file=sys.stderr,
         )
     return EXIT_OK
@@ -416,16 +142,14 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     if args.a == args.b == "-":
         raise InputError("-: standard input can be read only once; give one of A, B as a file")
     _check_output(args.output)
-    text_a, text_b = _read_text_file(args.a), _read_text_file(args.b)
-    from dedupe.align import align
-
-    alignment = align(text_a, text_b)
-    with _output(args.output) as out:
+    text_a, text_b = read_text_file(args.a), read_text_file(args.b)
+    alignment = dedupe.align(text_a, text_b)
+    with open_output(args.output) as out:
         if args.format == "json":
             record = {"a": args.a, "b": args.b, **alignment.to_dict()}
             out.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
         elif args.format == "html":
-            out.write(views.diff_page(alignment, args.a, args.b))
+            out.write(views.alignment_html(alignment, names=(args.a, args.b)))
         else:
             rendered = alignment.render(args.format)
             out.write(rendered if rendered.endswith("\n") else rendered + "\n")
@@ -496,9 +220,9 @@ def _cmd_index_add(args: argparse.Namespace) -> int:
 def _cmd_index_query(args: argparse.Namespace) -> int:
     _check_output(args.output)
     index = _load(args.index)
-    text = _read_text_file(args.textfile)
+    text = read_text_file(args.textfile)
     matches = index.query(text, k=args.k)
-    with _output(args.output) as out:
+    with open_output(args.output) as out:
         views.write_matches(matches, out, fmt=args.format)
     return EXIT_OK
 
@@ -534,7 +258,7 @@ def _cmd_index_stats(args: argparse.Namespace) -> int:
         clusters = index.clusters(pairs)
         stats["pairs"] = len(pairs)
         stats["clusters"] = len(clusters)
-    with _output(None) as out:
+    with open_output(None) as out:
         if args.json:
             if args.ids:
                 stats["ids"] = list(index.ids())
@@ -804,7 +528,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
-    except (InputError, DedupeError) as err:
+    except DedupeError as err:
         print(f"dedupe {command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as err:

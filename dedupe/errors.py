@@ -44,3 +44,8 @@ class IndexFormatError(DedupeError, ValueError):
 
 class InvalidParameterError(DedupeError, ValueError):
     """An option is out of its range (for example ``ngram=0`` or ``jaccard=1.5``)."""
+
+
+class InputError(DedupeError, ValueError):
+    """An input file or folder cannot be read; the message names it (and the line) and
+    says what is wrong."""

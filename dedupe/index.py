@@ -1,14 +1,10 @@
-"""The live index: documents in, verified matches out, whole or partial overlap.
+"""The live index and ``find_duplicates``: documents in, verified matches out.
 
-Two LSH tables propose candidates and exact set arithmetic verifies every one:
-
-* **document bands**: the MinHash signature cut into ``bands`` bands; documents that
-  agree on a whole band collide. This finds near-duplicates (high Jaccard).
-* **passage keys**: the smallest shingle hash in every window of ``window`` consecutive
-  shingles, i.e. the one-permutation MinHash of each passage (winnowing). Two texts
-  sharing a passage of ``window`` shingles or more *always* share a key, whatever their
-  lengths, so an excerpt embedded in a longer article is proposed even when the
-  whole-document Jaccard is tiny.
+:class:`Index` orchestrates the pipeline stages and holds no rule of its own: texts are
+sketched (:func:`dedupe.sketch.sketch_texts`), their band keys computed
+(:func:`dedupe.lsh.band_keys`), and both kept in a :class:`~dedupe.store.Store`; queries and
+``pairs`` choose candidates with the one rule of :func:`dedupe.lsh.candidates` and verify
+them exactly (:mod:`dedupe.verify`); clusters come from :mod:`dedupe.cluster`.
 
 >>> index = Index()
 >>> index.add("wire", "The minister said on Monday that the new rail line will open in May "
@@ -21,10 +17,11 @@ Two LSH tables propose candidates and exact set arithmetic verifies every one:
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -34,91 +31,32 @@ from .errors import (
     DuplicateIdError,
     EmptyTextError,
     InvalidParameterError,
-    ParameterMismatchError,
     UnknownIdError,
 )
-from .lsh import (
-    BAND_BIT,
-    PARALLEL_MIN_DOCS,
-    PARALLEL_MIN_PAIRS,
-    band_keys,
-    can_fork,
-    pairs_in_runs,
-    shared_counts,
-    shared_counts_parallel,
-    shared_with,
-    sketch_parallel,
-    sketch_texts,
-)
-from .match import Match, match_kind
-from .sketch import HASH_SCHEME, sorted_unique
+from .flat import row_ids, sorted_unique
+from .lsh import BAND_BIT, band_keys, candidates, group_keys, probe_groups
+from .match import Match
+from .parallel import Progress, fork_map, resolve_workers
+from .params import IndexParams, Thresholds, check_int
+from .sketch import Sketch, sketch_texts
+from .store import Columns, MemoryStore, Store
+from .store.file import read_index, write_index
 from .text import ensure_text, has_words
+from .verify import judge, shared_counts, shared_with
+from .version import __version__
 
-__all__ = ["Index", "IndexParams", "Report", "find_duplicates", "QUERY_ID"]
+__all__ = ["Index", "IndexParams", "Report", "Thresholds", "find_duplicates", "QUERY_ID"]
 
 #: The id a query text takes in the matches :meth:`Index.query` returns.
 QUERY_ID = "<query>"
-#: Version of the tokeniser (``dedupe.text.words``); recorded in index files.
-TOKENIZER = "nfkc-casefold-words-cjkchar/1"
-
-#: Seconds before the indexing progress bar appears (quick runs show none).
-PROGRESS_DELAY = 0.5
 #: With a progress bar, add_many indexes this many texts per step.
 PROGRESS_BATCH = 5000
+#: Batches of at least this many texts are sketched in worker processes.
+PARALLEL_MIN_DOCS = 4000
+#: At least this many candidate pairs are verified in worker processes.
+PARALLEL_MIN_PAIRS = 20000
 
-
-@dataclass(frozen=True)
-class IndexParams:
-    """Everything that shapes what is stored for a document; two indexes can be merged,
-    and a file loaded, only when these agree.
-
-    >>> IndexParams().rows
-    4
-    """
-
-    ngram: int = 5
-    num_perm: int = 128
-    seed: int = 1
-    bands: int = 0
-    window: int = 8
-    hash_scheme: str = HASH_SCHEME
-    tokenizer: str = TOKENIZER
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.ngram <= 64:
-            raise InvalidParameterError(f"ngram must be between 1 and 64, got {self.ngram}")
-        if not 1 <= self.num_perm <= 4096:
-            raise InvalidParameterError(f"num_perm must be 1-4096, got {self.num_perm}")
-        if self.bands == 0:  # default: bands of 4 rows (1 row when num_perm is not a multiple)
-            object.__setattr__(self, "bands", self.num_perm // (4 if self.num_perm % 4 == 0 else 1))
-        if self.bands < 1 or self.num_perm % self.bands:
-            raise InvalidParameterError(
-                f"bands must divide num_perm: {self.bands} does not divide {self.num_perm}"
-            )
-        if not 1 <= self.window <= 1000:
-            raise InvalidParameterError(f"window must be between 1 and 1000, got {self.window}")
-
-    @property
-    def rows(self) -> int:
-        """Signature rows per band."""
-        return self.num_perm // self.bands
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return asdict(self)
-
-    def check_same(self, other: IndexParams, *, what: str = "the other index") -> None:
-        """Raise :class:`ParameterMismatchError` naming every parameter that differs."""
-        diffs = [
-            f"{k}: {v!r} here, {getattr(other, k)!r} in {what}"
-            for k, v in asdict(self).items()
-            if getattr(other, k) != v
-        ]
-        if diffs:
-            raise ParameterMismatchError(
-                "index parameters differ (" + "; ".join(diffs) + "): signatures built with "
-                "different parameters cannot be compared; rebuild one side with the other's"
-            )
+_NO_CAP = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -144,12 +82,6 @@ class Report:
         }
 
 
-def _check_unit(name: str, value: float) -> float:
-    if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-        raise InvalidParameterError(f"{name} must be a number between 0 and 1, got {value!r}")
-    return float(value)
-
-
 def _check_id(doc_id: Any) -> str:
     if not isinstance(doc_id, str):
         raise InvalidParameterError(f"document ids must be str, got {type(doc_id).__name__}")
@@ -158,30 +90,40 @@ def _check_id(doc_id: Any) -> str:
     return doc_id
 
 
+def _sketch_part(texts: list[str], params: IndexParams) -> Sketch:
+    return sketch_texts(
+        texts, ngram=params.ngram, window=params.window, num_perm=params.num_perm, seed=params.seed
+    )
+
+
+def _shared_part(pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    return shared_counts(*sets, pairs)
+
+
+def _threshold_property(name: str) -> property:
+    def get(self: Index) -> Any:
+        return getattr(self._thresholds, name)
+
+    def set_(self: Index, value: Any) -> None:
+        self._thresholds = replace(self._thresholds, **{name: value})
+
+    return property(get, set_, doc=f"The ``{name}`` threshold (see :class:`Thresholds`).")
+
+
 class Index:
     """A live MinHash/LSH index of documents that finds whole and partial overlap.
 
     Parameters that shape what is stored (see :class:`IndexParams`): ``ngram`` (words per
     shingle), ``num_perm`` and ``seed`` (MinHash), ``bands`` (document LSH bands; 0, the
-    default, means bands of 4 signature rows),
-    ``window`` (shingles per passage key). Thresholds, which may change any time:
-
-    * ``jaccard``: a pair is reported when its Jaccard similarity reaches this, or
-    * ``containment``: when the share of either text's shingles found in the other does;
-    * ``min_shingles``: texts with fewer distinct shingles (20 shingles are 24 words)
-      are matched on Jaccard only: "most of a ten-word text" says little, and passage
-      keys only guarantee finding shared runs of at least ``window`` shingles;
-    * ``max_key_docs``: a passage key shared by more documents than this (boilerplate,
-      datelines) proposes no candidates; document bands are never capped;
-    * ``min_key_share``: two texts that share only passage keys (no document band) are
-      verified when they share at least this share of the smaller one's keys (a pair
-      with containment ``c`` in runs of ``L`` shingles shares about
-      ``c * (L - window + 1) / L`` of them).
+    default, means bands of 4 signature rows), ``window`` (shingles per passage key).
+    Thresholds, which may change any time (see :class:`Thresholds`): ``jaccard``,
+    ``containment``, ``min_shingles``, ``max_key_docs``, ``min_key_share``.
 
     ``workers`` processes sketch large batches and verify many candidate pairs (0: one
-    per core, at most 4; 1: none).
-    They are forked, so they are used only on platforms with ``fork`` and while the
-    calling process runs a single thread; otherwise the batch is sketched in-process.
+    per core, at most 4; 1: none). They are forked, so they are used only on platforms
+    with ``fork`` and while the calling process runs a single thread; otherwise the batch
+    is sketched in-process. ``store`` is where documents are kept (default: a
+    :class:`~dedupe.store.MemoryStore` in this process).
 
     Texts with fewer words than ``ngram`` become one shingle of all their words; a text
     with no words is refused (:class:`~dedupe.errors.EmptyTextError`).
@@ -209,49 +151,56 @@ class Index:
         max_key_docs: int = 200,
         min_key_share: float = 0.1,
         workers: int = 0,
+        store: Store | None = None,
     ) -> None:
         self.params = IndexParams(
             ngram=ngram, num_perm=num_perm, seed=seed, bands=bands, window=window
         )
-        self.jaccard = _check_unit("jaccard", jaccard)
-        self.containment = _check_unit("containment", containment)
-        if min_shingles < 0 or max_key_docs < 2:
-            raise InvalidParameterError("min_shingles must be >= 0 and max_key_docs >= 2")
-        self.min_shingles = int(min_shingles)
-        self.max_key_docs = int(max_key_docs)
-        self.min_key_share = _check_unit("min_key_share", min_key_share)
-        self.workers = int(workers)
-        self._ids: list[str | None] = []
-        self._row: dict[str, int] = {}
-        self._sets: list[np.ndarray] = []
-        self._passages: list[np.ndarray] = []
-        self._sig = np.empty((0, num_perm), dtype=np.uint32)
-        self._reset_postings()
+        self._thresholds = Thresholds(
+            jaccard=jaccard,
+            containment=containment,
+            min_shingles=min_shingles,
+            max_key_docs=max_key_docs,
+            min_key_share=min_key_share,
+        )
+        self.workers = check_int("workers", workers, 0, 256)
+        if store is not None and not isinstance(store, Store):
+            raise InvalidParameterError(f"store must be a dedupe Store, got {type(store).__name__}")
+        self.store: Store = store if store is not None else MemoryStore()
+
+    jaccard = _threshold_property("jaccard")
+    containment = _threshold_property("containment")
+    min_shingles = _threshold_property("min_shingles")
+    max_key_docs = _threshold_property("max_key_docs")
+    min_key_share = _threshold_property("min_key_share")
 
     # ----------------------------------------------------------------- basics
     def __len__(self) -> int:
-        return len(self._row)
+        return len(self.store)
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._row
+        return doc_id in self.store
 
     def __repr__(self) -> str:
         p = self.params
         return f"Index({len(self)} documents, ngram={p.ngram}, num_perm={p.num_perm})"
 
     def thresholds(self) -> dict[str, float | int]:
-        """The query-time options (they do not shape what is stored)."""
-        return {
-            "jaccard": self.jaccard,
-            "containment": self.containment,
-            "min_shingles": self.min_shingles,
-            "max_key_docs": self.max_key_docs,
-            "min_key_share": self.min_key_share,
-        }
+        """The matching options (they do not shape what is stored).
+
+        >>> Index(jaccard=0.8).thresholds()["jaccard"]
+        0.8
+        """
+        return self._thresholds.to_dict()
 
     def ids(self) -> list[str]:
-        """Ids in insertion order."""
-        return [d for d in self._ids if d is not None]
+        """Ids in insertion order.
+
+        >>> idx = Index(); idx.add_many({"b": "x y", "a": "z"}); idx.ids()
+        []
+        ['b', 'a']
+        """
+        return self.store.ids()
 
     def signature(self, doc_id: str) -> np.ndarray:
         """The MinHash signature of a document (``uint32[num_perm]``, datasketch-compatible).
@@ -263,33 +212,22 @@ class Index:
         >>> m.jaccard(m)
         1.0
         """
-        return self._sig[self._lookup(doc_id)].copy()
+        self._require(doc_id)
+        return self.store.signatures([doc_id])[0]
 
-    def _lookup(self, doc_id: str) -> int:
-        row = self._row.get(doc_id)
-        if row is None:
+    def _require(self, doc_id: str) -> None:
+        if doc_id not in self.store:
             raise UnknownIdError(f"no document with id {doc_id!r} in the index")
-        return row
 
     # ----------------------------------------------------------------- adding
-    def _workers(self) -> int:
-        return self.workers or min(4, os.cpu_count() or 1)
-
-    def _sketch(self, texts: list[str]) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
-        """Shingle sets, passage keys and signatures of many texts at once."""
-        p = self.params
-        workers = self._workers()
-        flat = None
-        if workers >= 2 and len(texts) >= PARALLEL_MIN_DOCS and can_fork():
-            flat = sketch_parallel(texts, p.ngram, p.window, p.num_perm, p.seed, workers)
-        if flat is None:
-            flat = sketch_texts(texts, p.ngram, p.window, p.num_perm, p.seed)
-        set_vals, set_off, key_vals, key_off, sigs = flat
-        return (
-            np.split(set_vals, set_off[1:-1]),
-            np.split(key_vals, key_off[1:-1]),
-            sigs,
-        )
+    def _sketch(self, texts: list[str]) -> Sketch:
+        """Sketch many texts at once, in forked workers for large batches."""
+        workers = resolve_workers(self.workers)
+        if workers >= 2 and len(texts) >= PARALLEL_MIN_DOCS:
+            parts = [texts[int(c[0]) : int(c[-1]) + 1]
+                     for c in np.array_split(np.arange(len(texts)), workers)]  # fmt: skip
+            return Sketch.concat(fork_map(_sketch_part, parts, workers, shared=self.params))
+        return _sketch_part(texts, self.params)
 
     def add(self, doc_id: str, text: str | bytes, *, replace: bool = False) -> None:
         """Add one document. A known id raises :class:`DuplicateIdError` unless ``replace``.
@@ -301,7 +239,6 @@ class Index:
         dedupe.errors.DuplicateIdError: id 'a' is already in the index; pass replace=True ...
         """
         self.add_many([(doc_id, text)], replace=replace)
-        return None
 
     def add_many(
         self,
@@ -334,7 +271,7 @@ class Index:
             doc_id = _check_id(entry[0])
             if doc_id in seen:
                 raise DuplicateIdError(f"id {doc_id!r} appears twice in the batch")
-            if doc_id in self._row and not replace:
+            if doc_id in self.store and not replace:
                 raise DuplicateIdError(
                     f"id {doc_id!r} is already in the index; pass replace=True to replace it"
                 )
@@ -351,33 +288,17 @@ class Index:
             ids.append(doc_id)
             texts.append(text)
         step = PROGRESS_BATCH if progress else max(1, len(ids))
-        bar = _progress(len(ids), progress)
-        for start in range(0, len(ids), step):
-            batch = ids[start : start + step]
-            sets, passages, sigs = self._sketch(texts[start : start + step])
-            for doc_id in batch:
-                if doc_id in self._row:
-                    self._drop(doc_id)
-            self._append(batch, sets, passages, sigs)
-            bar(len(batch))
-        bar(0, close=True)
+        with Progress(len(ids), desc="indexing", unit="doc", enabled=progress) as bar:
+            for start in range(0, len(ids), step):
+                sketch = self._sketch(texts[start : start + step])
+                self.store.put(
+                    ids[start : start + step],
+                    sketch,
+                    band_keys(sketch.signatures, self.params.bands),
+                    np.full(len(sketch), np.nan),
+                )
+                bar.update(len(sketch))
         return skipped
-
-    def _append(
-        self, ids: list[str], sets: list[np.ndarray], passages: list[np.ndarray], sigs: np.ndarray
-    ) -> None:
-        start = len(self._ids)
-        need = start + len(ids)
-        if need > len(self._sig):
-            grown = np.empty((max(need, 2 * len(self._sig), 64), self.params.num_perm), np.uint32)
-            grown[: len(self._sig)] = self._sig
-            self._sig = grown
-        self._sig[start:need] = sigs
-        for i, doc_id in enumerate(ids):
-            self._row[doc_id] = start + i
-        self._ids.extend(ids)
-        self._sets.extend(sets)
-        self._passages.extend(passages)
 
     def remove(self, doc_id: str) -> None:
         """Remove a document; an unknown id raises :class:`UnknownIdError`.
@@ -387,194 +308,113 @@ class Index:
         ...
         dedupe.errors.UnknownIdError: no document with id 'nope' in the index
         """
-        self._lookup(doc_id)
-        self._drop(doc_id)
-
-    def _drop(self, doc_id: str) -> None:
-        row = self._row.pop(doc_id)
-        self._ids[row] = None
-        self._sets[row] = np.empty(0, dtype=np.uint64)
-        self._passages[row] = np.empty(0, dtype=np.uint64)
-        if 4 * (len(self._ids) - len(self._row)) > len(self._ids) + 64:
-            self._compact()
-
-    def _compact(self) -> None:
-        """Drop removed rows (renumbering the rest) and the postings."""
-        alive = [r for r, d in enumerate(self._ids) if d is not None]
-        self._sig = self._sig[alive].copy()
-        self._ids = [self._ids[r] for r in alive]
-        self._sets = [self._sets[r] for r in alive]
-        self._passages = [self._passages[r] for r in alive]
-        self._row = {d: i for i, d in enumerate(self._ids) if d is not None}
-        self._reset_postings()
-
-    # ----------------------------------------------------------------- keys
-    def _keys_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(band keys, passage keys, their rows) for the given rows."""
-        bands = band_keys(self._sig[rows], self.params.bands)
-        band_rows = np.repeat(rows, self.params.bands)
-        lens = np.fromiter((len(self._passages[r]) for r in rows), dtype=np.int64, count=len(rows))
-        passage = (
-            np.concatenate([self._passages[r] for r in rows])
-            if len(rows)
-            else np.empty(0, np.uint64)
-        )
-        return bands.ravel(), passage, np.concatenate((band_rows, np.repeat(rows, lens)))
-
-    def _reset_postings(self) -> None:
-        # Query postings: two sorted (keys, rows) runs, a large one and a small recent one
-        # that is folded into the large one when it passes a quarter of its size, so a
-        # stream of add-then-query costs amortised O(log n) per key, not a full re-sort.
-        empty = (np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64))
-        self._postings = [empty, empty]
-        self._posted = 0  # rows below this are in the postings
-
-    @staticmethod
-    def _sorted_run(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        order = np.argsort(keys, kind="stable")
-        return keys[order], rows[order]
-
-    def _refresh_postings(self) -> None:
-        """Fold rows added since the last refresh into the query postings."""
-        total = len(self._ids)
-        if self._posted == total:
-            return
-        bands, passage, rows = self._keys_of(np.arange(self._posted, total, dtype=np.int64))
-        (big_k, big_r), (small_k, small_r) = self._postings
-        small = self._sorted_run(
-            np.concatenate((small_k, bands, passage)), np.concatenate((small_r, rows))
-        )
-        if len(small[0]) > max(65536, len(big_k) // 4):
-            big = self._sorted_run(
-                np.concatenate((big_k, small[0])), np.concatenate((big_r, small[1]))
-            )
-            small = (np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64))
-            self._postings = [big, small]
-        else:
-            self._postings = [(big_k, big_r), small]
-        self._posted = total
-
-    # ----------------------------------------------------------------- scoring
-    def _judge(
-        self, a_ids: list[str], b_ids: list[str], shared: np.ndarray, na: np.ndarray, nb: np.ndarray
-    ) -> list[Match]:
-        """Matches for the pairs whose exact scores pass a threshold (vectorised)."""
-        shared = shared.astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            jac = shared / (na + nb - shared)
-            c_ab, c_ba = shared / na, shared / nb
-        ok = (shared > 0) & (
-            (jac >= self.jaccard)
-            | ((c_ab >= self.containment) & (na >= self.min_shingles))
-            | ((c_ba >= self.containment) & (nb >= self.min_shingles))
-        )
-        out = []
-        for k in np.flatnonzero(ok).tolist():
-            n_sh, n_a, n_b = int(shared[k]), int(na[k]), int(nb[k])
-            kind = match_kind(n_sh, n_a, n_b, jaccard=float(jac[k]), threshold=self.jaccard)
-            out.append(
-                Match(
-                    a_ids[k],
-                    b_ids[k],
-                    float(jac[k]),
-                    float(c_ab[k]),
-                    float(c_ba[k]),
-                    kind,
-                    n_sh,
-                    n_a,
-                    n_b,
-                    True,
-                )
-            )
-        return out
+        self._require(doc_id)
+        self.store.drop([doc_id])
 
     # ----------------------------------------------------------------- queries
     def query(self, text: str | bytes, *, k: int | None = None) -> list[Match]:
         """Indexed documents that overlap ``text``, best first (``Match.a`` is ``"<query>"``).
 
-        ``containment_ab`` is the share of the query found in the document.
+        ``containment_ab`` is the share of the query found in the document. The candidates
+        are those :meth:`pairs` would pair with the text if it were indexed.
+
+        >>> idx = Index(); idx.add("a", "one two three four five six seven")
+        >>> [(m.b, m.kind) for m in idx.query("one two three four five six seven")]
+        [('a', 'exact')]
         """
         text = ensure_text(text, name="query text")
-        if k is not None and k < 1:
-            raise InvalidParameterError(f"k must be >= 1 or None, got {k}")
-        sets, passages, sigs = self._sketch([text])
-        if not len(sets[0]):
+        if k is not None:
+            check_int("k", k, 1)
+        sketch = _sketch_part([text], self.params)
+        if not sketch.set_sizes()[0]:
             raise EmptyTextError(
                 "query text holds no words (it is empty, blank or punctuation only)"
             )
-        self._refresh_postings()
-        keys = np.concatenate((band_keys(sigs, self.params.bands).ravel(), passages[0]))
-        spans = [
-            (
-                run_rows,
-                np.searchsorted(run_keys, keys, "left"),
-                np.searchsorted(run_keys, keys, "right"),
-            )
-            for run_keys, run_rows in self._postings
-        ]
-        df = sum(hi - lo for _, lo, hi in spans)
-        capped = ((keys & BAND_BIT) == 0) & (df > self.max_key_docs)
-        found = [
-            run_rows[s:e]
-            for run_rows, lo, hi in spans
-            for s, e in zip(lo[~capped].tolist(), hi[~capped].tolist())
-            if e > s
-        ]
-        rows = sorted_unique(np.concatenate(found)).tolist() if found else []
-        rows = [r for r in rows if self._ids[r] is not None]
-        others = [self._sets[r] for r in rows]
-        out = self._judge(
-            [QUERY_ID] * len(rows),
-            [self._ids[r] for r in rows],
-            shared_with(sets[0], others),
-            np.full(len(rows), len(sets[0]), dtype=np.int64),
-            np.fromiter(map(len, others), dtype=np.int64, count=len(others)),
+        t = self._thresholds
+        keys = np.concatenate(
+            (band_keys(sketch.signatures, self.params.bands).ravel(), sketch.key_values)
+        )
+        max_df = np.where((keys & BAND_BIT) != 0, _NO_CAP, t.max_key_docs)
+        hits = self.store.lookup(keys, max_df)
+        found = sorted_unique(hits.rows)
+        local = np.searchsorted(found, hits.rows)
+        probe = len(found)
+        n_keys = np.zeros(probe + 1, dtype=np.int64)
+        n_keys[local] = hits.row_keys
+        n_keys[probe] = sketch.key_counts()[0]
+        groups = probe_groups(keys, hits.df, hits.key_index, local, probe)
+        pairs = candidates(
+            groups, n_keys, max_key_docs=t.max_key_docs, min_key_share=t.min_key_share,
+            probe=probe,
+        )  # fmt: skip
+        docs = self.store.fetch(found[pairs[:, 0]])
+        out = judge(
+            [QUERY_ID] * len(docs.ids),
+            docs.ids,
+            shared_with(sketch.set_values, docs.set_values, docs.set_offsets),
+            np.full(len(docs.ids), sketch.set_sizes()[0]),
+            np.diff(docs.set_offsets),
+            t,
         )
         out.sort(key=Match.sort_key)
         return out[:k] if k is not None else out
 
-    def candidate_pairs(self) -> np.ndarray:
-        """Row pairs proposed by the LSH tables (before verification), ``int64[k, 2]``."""
-        alive = np.array([r for r, d in enumerate(self._ids) if d is not None], dtype=np.int64)
-        bands, passage, rows = self._keys_of(alive)
-        n_band = len(bands)
-        parts = []
-        for keys, rws, cap in (
-            (bands, rows[:n_band], None),
-            (passage, rows[n_band:], self.max_key_docs),
-        ):
-            order = np.argsort(keys, kind="stable")
-            parts.append(pairs_in_runs(keys[order], rws[order], cap))
-        band_pairs, passage_pairs = parts
-        n = len(self._ids)
-        codes, shared = np.unique(passage_pairs[:, 0] * n + passage_pairs[:, 1], return_counts=True)
-        first, second = codes // n, codes % n
-        n_keys = np.fromiter(map(len, self._passages), dtype=np.int64, count=n)
-        fewest = np.minimum(n_keys[first], n_keys[second])
-        keep = shared >= np.maximum(1.0, self.min_key_share * fewest)
-        codes = sorted_unique(
-            np.concatenate((codes[keep], band_pairs[:, 0] * n + band_pairs[:, 1]))
+    def _pair_rows(self, columns: Columns) -> np.ndarray:
+        sk = columns.sketch
+        n, bands = columns.band_keys.shape if len(columns) else (0, self.params.bands)
+        keys = np.concatenate((columns.band_keys.ravel(), sk.key_values))
+        rows = np.concatenate(
+            (np.repeat(np.arange(n, dtype=np.int64), bands), row_ids(sk.key_offsets))
         )
-        return np.stack((codes // n, codes % n), axis=1)
+        t = self._thresholds
+        return candidates(
+            group_keys(keys, rows),
+            sk.key_counts(),
+            max_key_docs=t.max_key_docs,
+            min_key_share=t.min_key_share,
+        )
+
+    def candidate_pairs(self) -> np.ndarray:
+        """Pairs proposed by the LSH keys before verification, as positions in :meth:`ids`
+        (``int64[k, 2]``, sorted, smaller position first).
+
+        >>> idx = Index(ngram=2); idx.add_many({"a": "x y z", "b": "x y z w"})
+        []
+        >>> idx.candidate_pairs().tolist()
+        [[0, 1]]
+        """
+        return self._pair_rows(self.store.columns())
 
     def pairs(self) -> list[Match]:
         """Every verified overlapping pair among the indexed documents, best first.
 
         In each match ``a`` was added before ``b``.
+
+        >>> idx = Index(ngram=2); idx.add_many({"a": "x y z", "b": "x y z"})
+        []
+        >>> [(m.a, m.b, m.kind) for m in idx.pairs()]
+        [('a', 'b', 'exact')]
         """
-        pairs = self.candidate_pairs()  # sorted by first row
-        workers = self._workers()
-        if workers >= 2 and len(pairs) >= PARALLEL_MIN_PAIRS and can_fork():
-            shared = shared_counts_parallel(self._sets, pairs, workers)
+        columns = self.store.columns()
+        pairs = self._pair_rows(columns)
+        sk = columns.sketch
+        workers = resolve_workers(self.workers)
+        if workers >= 2 and len(pairs) >= PARALLEL_MIN_PAIRS:
+            chunks = np.array_split(pairs, workers)
+            shared = np.concatenate(
+                fork_map(_shared_part, chunks, workers, shared=(sk.set_values, sk.set_offsets))
+            )
         else:
-            shared = shared_counts(self._sets, pairs)
-        sizes = np.fromiter(map(len, self._sets), dtype=np.int64, count=len(self._sets))
-        out = self._judge(
-            [self._ids[r] for r in pairs[:, 0]],
-            [self._ids[r] for r in pairs[:, 1]],
+            shared = shared_counts(sk.set_values, sk.set_offsets, pairs)
+        sizes = sk.set_sizes()
+        ids = columns.ids
+        out = judge(
+            [ids[r] for r in pairs[:, 0].tolist()],
+            [ids[r] for r in pairs[:, 1].tolist()],
             shared,
             sizes[pairs[:, 0]],
             sizes[pairs[:, 1]],
+            self._thresholds,
         )
         out.sort(key=Match.sort_key)
         return out
@@ -585,58 +425,91 @@ class Index:
         *,
         representative: str | Callable[[str], Any] = "earliest",
     ) -> list[Cluster]:
-        """Clusters of the verified pairs (see :func:`dedupe.cluster.build_clusters`)."""
+        """Clusters of the verified pairs (see :func:`dedupe.cluster.build_clusters`).
+
+        >>> idx = Index(ngram=2); idx.add_many({"a": "x y z", "b": "x y z", "c": "q"})
+        []
+        >>> [c.members for c in idx.clusters()]
+        [('a', 'b')]
+        """
         if matches is None:
             matches = self.pairs()
-        sizes = {d: len(self._sets[r]) for d, r in self._row.items()}
-        return build_clusters(self.ids(), matches, representative=representative, sizes=sizes)
+        columns = self.store.columns()
+        sizes = dict(zip(columns.ids, columns.sketch.set_sizes().tolist()))
+        return build_clusters(columns.ids, matches, representative=representative, sizes=sizes)
 
-    # ----------------------------------------------------------------- merge / store
+    # ----------------------------------------------------------------- merge / save / load
     def merge(self, other: Index, *, replace: bool = False) -> None:
-        """Add every document of ``other`` (built with the same :class:`IndexParams`)."""
+        """Add every document of ``other`` (built with the same :class:`IndexParams`).
+
+        >>> a, b = Index(), Index(); a.add("x", "some words"); b.merge(a); b.ids()
+        ['x']
+        """
+        if not isinstance(other, Index):
+            raise InvalidParameterError(f"merge takes an Index, got {type(other).__name__}")
         self.params.check_same(other.params)
-        ids = other.ids()
-        clash = [d for d in ids if d in self._row]
+        columns = other.store.columns()
+        clash = [d for d in columns.ids if d in self.store]
         if clash and not replace:
             raise DuplicateIdError(
                 f"{len(clash)} ids are in both indexes (first: {clash[0]!r}); pass replace=True"
             )
-        for d in clash:
-            self._drop(d)
-        rows = [other._row[d] for d in ids]
-        self._append(
-            ids,
-            [other._sets[r] for r in rows],
-            [other._passages[r] for r in rows],
-            other._sig[rows],
-        )
+        self.store.put(columns.ids, columns.sketch, columns.band_keys, columns.timestamps)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the index to ``path`` atomically (see :mod:`dedupe.store` for the format)."""
-        from .store import write_index
+        """Write the index to ``path`` atomically (see :mod:`dedupe.store.file` for the format).
 
-        write_index(self, path)
+        >>> import os, tempfile
+        >>> idx = Index(); idx.add("a", "some words")
+        >>> idx.save(os.path.join(tempfile.mkdtemp(), "x.idx"))
+        """
+        columns = self.store.columns()
+        write_index(
+            path,
+            params=self.params,
+            thresholds=self._thresholds,
+            ids=columns.ids,
+            sketch=columns.sketch,
+            created_by=f"dedupe {__version__}",
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, expect: IndexParams | None = None) -> Index:
-        """Read an index written by :meth:`save`.
+        """Read an index written by :meth:`save` into memory.
 
         With ``expect``, parameters that differ raise :class:`ParameterMismatchError`.
-        """
-        from .store import read_index
 
-        index = read_index(path, cls)
+        >>> Index.load("no/such.idx")
+        Traceback (most recent call last):
+        ...
+        dedupe.errors.IndexFormatError: no/such.idx: no such file
+        """
+        stored = read_index(path)
         if expect is not None:
-            expect.check_same(index.params, what=str(path))
+            expect.check_same(stored.params, what=str(path))
+        p = stored.params
+        index = cls(
+            ngram=p.ngram, num_perm=p.num_perm, seed=p.seed, bands=p.bands, window=p.window,
+            **stored.thresholds.to_dict(),
+        )  # fmt: skip
+        sketch = stored.sketch
+        index.store.put(
+            stored.ids, sketch, band_keys(sketch.signatures, p.bands), np.full(len(sketch), np.nan)
+        )
         return index
 
 
 def _iter_docs(docs: Any) -> Iterable[tuple[str, Any]]:
     if isinstance(docs, Mapping):
         return docs.items()
-    if isinstance(docs, (str, bytes)):
-        raise InvalidParameterError("docs must be a mapping of id to text or (id, text) pairs")
+    if isinstance(docs, (str, bytes)) or not isinstance(docs, Iterable):
+        raise InvalidParameterError(
+            f"docs must be a mapping of id to text or (id, text) pairs, got {type(docs).__name__}"
+        )
     return docs
+
+
+_INDEX_OPTIONS = tuple(p for p in inspect.signature(Index).parameters if p != "store")
 
 
 def find_duplicates(
@@ -669,20 +542,9 @@ def find_duplicates(
     >>> [(m.a, m.b, m.kind) for m in report.matches], [c.members for c in report.clusters]
     ([('a', 'b', 'near_duplicate')], [('a', 'b')])
     """
+    options = {k: v for k, v in locals().items() if k in _INDEX_OPTIONS}
     started = time.perf_counter()
-    index = Index(
-        ngram=ngram,
-        num_perm=num_perm,
-        seed=seed,
-        bands=bands,
-        window=window,
-        jaccard=jaccard,
-        containment=containment,
-        min_shingles=min_shingles,
-        max_key_docs=max_key_docs,
-        min_key_share=min_key_share,
-        workers=workers,
-    )
+    index = Index(**options)
     skipped = index.add_many(list(_iter_docs(docs)), skip_empty=skip_empty, progress=progress)
     matches = index.pairs()
     clusters = index.clusters(matches, representative=representative)
@@ -694,21 +556,3 @@ def find_duplicates(
         time.perf_counter() - started,
         {**index.params.to_dict(), **index.thresholds()},
     )
-
-
-def _progress(total: int, enabled: bool) -> Callable[..., None]:
-    """A tqdm progress bar on stderr when enabled and tqdm is installed, else a no-op."""
-    if not enabled:
-        return lambda n, close=False: None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return lambda n, close=False: None
-    bar = tqdm(total=total, unit="doc", desc="indexing", leave=False, delay=PROGRESS_DELAY)
-
-    def update(n: int, close: bool = False) -> None:
-        bar.update(n)
-        if close:
-            bar.close()
-
-    return update

@@ -1,268 +1,186 @@
-"""LSH keys and candidate pairs, in numpy: document bands and passage keys.
+"""LSH keys and **the one candidate rule**, in numpy.
 
-Pure functions over arrays (picklable, no state), so that batch jobs and worker
-processes compute exactly what :class:`dedupe.Index` does.
+Two kinds of key propose candidate pairs:
 
-* :func:`sketch_texts` turns texts into sorted distinct shingle hashes, passage keys
-  (the minimum shingle hash of every ``window`` consecutive shingles: winnowing, the
-  one-permutation MinHash of each passage) and MinHash signatures.
-* :func:`band_keys` cuts signatures into bands and hashes each band to one key.
-* :func:`pairs_in_runs` lists every pair of documents that share a key.
-* :func:`shared_with` counts exact shared shingles between one set and many.
+* **band keys** (:func:`band_keys`): the MinHash signature cut into bands, each band hashed to
+  one 64-bit key (top bit set). Documents that agree on a whole band collide: this finds
+  near-duplicates (high Jaccard).
+* **passage keys** (:func:`dedupe.sketch.window_minima`, top bit clear): two texts sharing a
+  run of ``window`` shingles always share one, whatever their lengths, so an excerpt
+  embedded in a longer article is proposed even when the whole-document Jaccard is tiny.
 
->>> sets, off, keys, koff, sigs = sketch_texts(["a b c d e f", "a b c d e g"], 5, 8, 16, 1)
->>> shared_with(sets[off[0]:off[1]], [sets[off[1]:off[2]]]).tolist()
-[1]
+:func:`candidates` decides which documents sharing keys become candidate pairs. Every
+engine calls it (``Index.query`` and ``Index.pairs`` over any store, the Spark job), so all
+of them propose the same pairs:
+
+1. a passage key held by more than ``max_key_docs`` documents proposes nothing
+   (boilerplate); band keys are never capped;
+2. two documents sharing a band key are a candidate pair;
+3. two documents sharing only passage keys are a candidate pair when they share at least
+   ``max(1, min_key_share * fewest)`` of them, ``fewest`` being the smaller of their
+   passage key counts.
+
+>>> groups = group_keys(np.array([7, 7, 9, 9, 9], np.uint64), np.array([0, 1, 0, 1, 2]))
+>>> candidates(groups, np.array([2, 2, 8]), max_key_docs=200, min_key_share=0.6).tolist()
+[[0, 1]]
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from .sketch import MinHasher, batch_text_hashes, segment_positions
+from .flat import lengths, offsets_of, segment_positions, sorted_unique
+from .sketch import POLY
 
-__all__ = [
-    "BAND_BIT",
-    "PARALLEL_MIN_DOCS",
-    "PARALLEL_MIN_PAIRS",
-    "band_keys",
-    "can_fork",
-    "pairs_in_runs",
-    "shared_counts",
-    "shared_counts_parallel",
-    "shared_with",
-    "sketch_parallel",
-    "sketch_texts",
-]
+__all__ = ["BAND_BIT", "KeyGroups", "band_keys", "candidates", "group_keys", "probe_groups"]
 
 #: Band keys have the top bit set, passage keys have it clear: one key space, no clash.
 BAND_BIT = np.uint64(1 << 63)
-_LOW63 = np.uint64((1 << 63) - 1)
-_POLY = np.uint64(0x9E3779B97F4A7C15)
-#: Batches of at least this many texts are sketched in worker processes.
-PARALLEL_MIN_DOCS = 4000
-#: Texts are tokenised and sketched in chunks of about this many characters, which
-#: bounds the memory their word tokens (Python objects) take at once.
-SKETCH_CHUNK_CHARS = 4_000_000
-#: At least this many candidate pairs are verified in worker processes.
-PARALLEL_MIN_PAIRS = 20000
 
 
-def _sorted_unique_flat(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-document sorted distinct values, flat, with new offsets."""
-    counts = np.diff(offsets)
-    doc = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
-    key = (doc << np.uint64(40)) | (values >> np.uint64(24))
-    order = np.argsort(key, kind="stable")
-    vals, docs = values[order], doc[order]
-    keep = np.ones(len(vals), dtype=bool)
-    keep[1:] = (vals[1:] != vals[:-1]) | (docs[1:] != docs[:-1])
-    vals, docs = vals[keep], docs[keep]
-    bounds = np.searchsorted(docs, np.arange(len(counts) + 1, dtype=np.uint64))
-    return vals, bounds.astype(np.int64)
+def band_keys(signatures: np.ndarray, bands: int) -> np.ndarray:
+    """One 64-bit key per (document, band), top bit set: ``uint64[n, bands]``.
 
-
-def sketch_texts(
-    texts: list[str], ngram: int, window: int, num_perm: int, seed: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Pure batch sketch: (shingle sets, their offsets, passage keys, offsets, signatures).
-
-    Sets and keys are flat arrays, sorted and distinct within each text; text ``i`` owns
-    ``values[offsets[i]:offsets[i + 1]]``. Picklable inputs and outputs, for workers.
-
-    >>> sets, off, keys, koff, sigs = sketch_texts(["a b c d e f"], 5, 8, 16, 1)
-    >>> off.tolist(), koff.tolist(), sigs.shape
-    ([0, 2], [0, 1], (1, 16))
+    >>> band_keys(np.zeros((2, 8), np.uint32), 4).shape
+    (2, 4)
     """
-    hasher = MinHasher(num_perm=num_perm, seed=seed)
-    parts, start, chars = [], 0, 0
-    for i, text in enumerate(texts):  # bounded chunks: word tokens are Python objects
-        chars += len(text)
-        if chars >= SKETCH_CHUNK_CHARS or i == len(texts) - 1:
-            parts.append(_sketch_chunk(texts[start : i + 1], ngram, window, hasher))
-            start, chars = i + 1, 0
-    if not parts:
-        parts.append(_sketch_chunk([], ngram, window, hasher))
-    return _concat_sketches(parts)
-
-
-def _sketch_chunk(texts: list[str], ngram: int, window: int, hasher: MinHasher) -> tuple:
-    hashes, offsets = batch_text_hashes(texts, ngram=ngram)
-    set_vals, set_off = _sorted_unique_flat(hashes, offsets)
-    minima, win_off = _window_minima(hashes, offsets, window)
-    key_vals, key_off = _sorted_unique_flat(minima, win_off)
-    sigs = hasher.signatures([hashes[offsets[i] : offsets[i + 1]] for i in range(len(texts))])
-    return set_vals, set_off, key_vals, key_off, sigs
-
-
-def _concat_sketches(parts: list[tuple]) -> tuple:
-    """Join sketches of consecutive batches of texts (offsets shifted)."""
-    if len(parts) == 1:
-        return parts[0]
-    out = []
-    for k in (0, 2):
-        offs = [parts[0][k + 1]]
-        for part in parts[1:]:
-            offs.append(part[k + 1][1:] + offs[-1][-1])
-        out += [np.concatenate([part[k] for part in parts]), np.concatenate(offs)]
-    return (*out, np.concatenate([part[4] for part in parts]))
-
-
-def can_fork() -> bool:
-    """Worker processes are used only where fork is available and safe (one thread):
-    other start methods re-import the caller's ``__main__``, a trap for scripts."""
-    import multiprocessing as mp
-    import threading
-
-    return "fork" in mp.get_all_start_methods() and threading.active_count() == 1
-
-
-def sketch_parallel(
-    texts: list[str], ngram: int, window: int, num_perm: int, seed: int, workers: int
-) -> tuple | None:
-    """:func:`sketch_texts` split over ``workers`` forked processes; None if the pool fails."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    chunks = np.array_split(np.arange(len(texts)), workers)
-    args = [([texts[i] for i in c], ngram, window, num_perm, seed) for c in chunks]
-    try:
-        with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
-            futures = [pool.submit(sketch_texts, *a) for a in args[1:]]
-            results = [sketch_texts(*args[0])] + [f.result() for f in futures]
-    except (BrokenProcessPool, OSError):
-        return None
-    return _concat_sketches(results)
-
-
-def _window_minima(hashes: np.ndarray, offsets: np.ndarray, window: int) -> tuple:
-    """Passage keys: minimum shingle hash of each ``window`` consecutive shingles per doc."""
-    counts = np.diff(offsets)
-    n_win = np.where(counts >= window, counts - window + 1, np.minimum(counts, 1))
-    win_off = np.concatenate(([0], np.cumsum(n_win)))
-    out = np.empty(int(win_off[-1]), dtype=np.uint64)
-    long_docs = np.flatnonzero(counts >= window)
-    if len(long_docs) and len(hashes) >= window:
-        minima = np.lib.stride_tricks.sliding_window_view(hashes, window).min(axis=1)
-        lens = n_win[long_docs]
-        k = segment_positions(lens)
-        out[np.repeat(win_off[long_docs], lens) + k] = minima[
-            np.repeat(offsets[long_docs], lens) + k
-        ]
-    for i in np.flatnonzero((counts > 0) & (counts < window)):
-        out[win_off[i]] = hashes[offsets[i] : offsets[i + 1]].min()
-    return out & _LOW63, win_off
-
-
-def band_keys(sigs: np.ndarray, bands: int) -> np.ndarray:
-    """One 64-bit key per (document, band), top bit set: ``uint64[n, bands]``."""
-    n = len(sigs)
-    rows = sigs.shape[1] // bands
-    cube = sigs.reshape(n, bands, rows).astype(np.uint64)
+    n = len(signatures)
+    rows = signatures.shape[1] // bands
+    cube = signatures.reshape(n, bands, rows).astype(np.uint64)
     acc = np.arange(1, bands + 1, dtype=np.uint64)[None, :].repeat(n, axis=0)
     with np.errstate(over="ignore"):
         for r in range(rows):
-            acc = acc * _POLY + cube[:, :, r]
+            acc = acc * POLY + cube[:, :, r]
         acc ^= acc >> np.uint64(31)
         acc *= np.uint64(0xBF58476D1CE4E5B9)
         acc ^= acc >> np.uint64(29)
     return acc | BAND_BIT
 
 
-def pairs_in_runs(keys: np.ndarray, rows: np.ndarray, max_run: int | None) -> np.ndarray:
-    """All ``(row_i, row_j)`` pairs that share a key, as ``int64[k, 2]`` with ``i < j``.
+@dataclass(frozen=True, eq=False)
+class KeyGroups:
+    """Documents grouped by a shared key: group ``g`` holds the document rows
+    ``rows[offsets[g]:offsets[g + 1]]`` (each row once). ``is_band`` says whether the key is a
+    band key, and ``df`` how many indexed documents hold the key (the cap counts these;
+    it may exceed a group's size when a store leaves out the rows of capped keys)."""
 
-    ``keys`` must be sorted. Runs longer than ``max_run`` are skipped (``None``: no cap).
+    offsets: np.ndarray
+    rows: np.ndarray
+    is_band: np.ndarray
+    df: np.ndarray
+
+
+def group_keys(keys: np.ndarray, rows: np.ndarray) -> KeyGroups:
+    """Group ``(key, row)`` entries (each key at most once per row) by key, keeping only the
+    keys held by two rows or more (the others pair nothing).
+
+    >>> g = group_keys(np.array([5, 3, 5], np.uint64), np.array([0, 0, 1]))
+    >>> g.offsets.tolist(), g.rows.tolist(), g.df.tolist()
+    ([0, 2], [0, 1], [2])
     """
-    n = len(keys)
-    if n < 2:
-        return np.empty((0, 2), dtype=np.int64)
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    lengths = np.diff(np.concatenate((starts, [n])))
-    ok = lengths >= 2
-    if max_run is not None:
-        ok &= lengths <= max_run
-    starts, lengths = starts[ok], lengths[ok]
-    pos = np.repeat(starts, lengths) + segment_positions(lengths)
-    run_end = np.repeat(starts + lengths, lengths)
-    out = []
-    d = 1
-    while len(pos):
-        pos_ok = pos + d < run_end
-        pos, run_end = pos[pos_ok], run_end[pos_ok]
-        if not len(pos):
-            break
-        out.append(np.stack((rows[pos], rows[pos + d]), axis=1))
-        d += 1
-    if not out:
-        return np.empty((0, 2), dtype=np.int64)
-    pairs = np.concatenate(out)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    same = keys[1:] == keys[:-1]
+    shared = np.zeros(len(keys), dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    del same
+    keys, rows = keys[shared], np.asarray(rows, dtype=np.int64)[order[shared]]
+    del order, shared
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else []
+    offsets = np.append(np.asarray(starts, dtype=np.int64), len(keys))
+    return KeyGroups(offsets, rows, (keys[offsets[:-1]] & BAND_BIT) != 0, lengths(offsets))
+
+
+def probe_groups(
+    keys: np.ndarray, df: np.ndarray, key_index: np.ndarray, rows: np.ndarray, probe: int
+) -> KeyGroups:
+    """Groups for one probe document (a query) against a store's postings: group ``g`` is
+    the probe's key ``keys[g]`` with the probe row first, then the stored rows found for it
+    (``rows[key_index == g]``); ``df`` is the number of stored documents holding it.
+
+    >>> g = probe_groups(np.array([4, 6], np.uint64), np.array([1, 0]), np.array([0]),
+    ...                  np.array([3]), probe=9)
+    >>> g.rows.tolist(), g.offsets.tolist()
+    ([9, 3, 9], [0, 2, 3])
+    """
+    order = np.argsort(key_index, kind="stable")
+    found = np.bincount(key_index, minlength=len(keys))
+    offsets = offsets_of(found + 1)
+    out = np.empty(int(offsets[-1]), dtype=np.int64)
+    out[offsets[:-1]] = probe
+    pos = np.repeat(offsets[:-1] + 1, found) + segment_positions(found)
+    out[pos] = np.asarray(rows, dtype=np.int64)[order]
+    return KeyGroups(offsets, out, (keys & BAND_BIT) != 0, np.asarray(df, dtype=np.int64))
+
+
+def _pairs_in_groups(
+    rows: np.ndarray, starts: np.ndarray, lens: np.ndarray, probe: int | None
+) -> np.ndarray:
+    """Every pair of rows in the same group (group ``g`` holds ``rows[starts[g]:starts[g] +
+    lens[g]]``; with ``probe``: only the pairs holding the probe, which stands first in each
+    group), as ``int64[k, 2]`` with the smaller row first."""
+    if probe is not None:
+        others = np.repeat(starts + 1, lens - 1) + segment_positions(lens - 1)
+        pairs = np.stack((np.full(len(others), probe, dtype=np.int64), rows[others]), axis=1)
+    else:
+        pos = np.repeat(starts, lens) + segment_positions(lens)
+        run_end = np.repeat(starts + lens, lens)
+        out = []
+        d = 1
+        while len(pos):
+            pos_ok = pos + d < run_end
+            pos, run_end = pos[pos_ok], run_end[pos_ok]
+            if len(pos):
+                out.append(np.stack((rows[pos], rows[pos + d]), axis=1))
+            d += 1
+        pairs = np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
     pairs.sort(axis=1)
     return pairs[pairs[:, 0] != pairs[:, 1]]
 
 
-def shared_with(
-    a: np.ndarray, others: list[np.ndarray], lens: np.ndarray | None = None
+def _code_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of ``codes`` and how often each occurs (by sorting)."""
+    codes = np.sort(codes)
+    if not len(codes):
+        return codes, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    return codes[starts], lengths(np.append(starts, len(codes)))
+
+
+def candidates(
+    groups: KeyGroups,
+    n_keys: np.ndarray,
+    *,
+    max_key_docs: int,
+    min_key_share: float,
+    probe: int | None = None,
 ) -> np.ndarray:
-    """How many values of each sorted distinct array in ``others`` are in sorted ``a``."""
-    if lens is None:
-        lens = np.fromiter(map(len, others), dtype=np.int64, count=len(others))
-    out = np.zeros(len(others), dtype=np.int64)
-    if not len(a) or not lens.sum():
-        return out
-    cat = np.concatenate(others)
-    idx = np.searchsorted(a, cat)
-    idx[idx == len(a)] = 0
-    hit = (a[idx] == cat).astype(np.int64)
-    nonempty = lens > 0
-    starts = np.cumsum(lens) - lens
-    out[nonempty] = np.add.reduceat(hit, starts[nonempty])
-    return out
+    """Candidate pairs (``int64[k, 2]``, sorted, smaller row first) under the rule above.
 
+    ``n_keys[row]`` is the number of passage keys of each row (rows run from 0 to
+    ``len(n_keys) - 1``, the probe's included). With ``probe`` only pairs holding the probe
+    row are formed (a query against an index); without, every pair of documents that share
+    a key (all pairs of a collection).
 
-def shared_counts(sets: list[np.ndarray], pairs: np.ndarray) -> np.ndarray:
-    """Exact shared-value counts of ``sets[i]`` and ``sets[j]`` for each row ``(i, j)`` of
-    ``pairs`` (best sorted by ``i``: one vectorised search per distinct ``i``).
-
-    >>> sets = [np.array(s, np.uint64) for s in ([1, 2, 3], [2, 3], [9])]
-    >>> shared_counts(sets, np.array([[0, 1], [0, 2], [1, 2]])).tolist()
-    [2, 0, 0]
+    >>> g = group_keys(np.array([1, 1, 2, 2], np.uint64), np.array([0, 1, 1, 2]))
+    >>> candidates(g, np.array([1, 1, 1]), max_key_docs=200, min_key_share=0.1).tolist()
+    [[0, 1], [1, 2]]
     """
-    out = np.zeros(len(pairs), dtype=np.int64)
-    if not len(pairs):
-        return out
-    sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
-    bounds = (np.flatnonzero(np.diff(pairs[:, 0])) + 1).tolist()
-    for lo, hi in zip([0, *bounds], [*bounds, len(pairs)]):
-        rows = pairs[lo:hi, 1]
-        out[lo:hi] = shared_with(sets[int(pairs[lo, 0])], [sets[r] for r in rows], sizes[rows])
-    return out
-
-
-_FORKED_SETS: list[np.ndarray] = []
-
-
-def _shared_counts_forked(pairs: np.ndarray) -> np.ndarray:
-    return shared_counts(_FORKED_SETS, pairs)
-
-
-def shared_counts_parallel(sets: list[np.ndarray], pairs: np.ndarray, workers: int) -> np.ndarray:
-    """:func:`shared_counts` over ``workers`` forked processes, which inherit ``sets``
-    (nothing large is copied); falls back to one process if the pool fails."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    global _FORKED_SETS
-    chunks = np.array_split(pairs, workers)
-    _FORKED_SETS = sets
-    try:
-        with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
-            futures = [pool.submit(_shared_counts_forked, c) for c in chunks[1:]]
-            parts = [shared_counts(sets, chunks[0])] + [f.result() for f in futures]
-        return np.concatenate(parts)
-    except (BrokenProcessPool, OSError):
-        return shared_counts(sets, pairs)
-    finally:
-        _FORKED_SETS = []
+    n = len(n_keys)
+    lens = lengths(groups.offsets)
+    usable = (lens >= 2) & (groups.is_band | (groups.df <= max_key_docs))
+    parts = []
+    for band in (True, False):
+        sel = np.flatnonzero(usable & (groups.is_band == band))
+        pairs = _pairs_in_groups(groups.rows, groups.offsets[sel], lens[sel], probe)
+        codes, shared = _code_counts(pairs[:, 0] * n + pairs[:, 1])
+        if not band:
+            first, second = codes // n, codes % n
+            fewest = np.minimum(n_keys[first], n_keys[second])
+            codes = codes[shared >= np.maximum(1.0, min_key_share * fewest)]
+        parts.append(codes)
+    codes = sorted_unique(np.concatenate(parts))
+    return np.stack((codes // n, codes % n), axis=1)

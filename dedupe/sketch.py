@@ -13,29 +13,40 @@ scheme) fed the same shingles with :func:`datasketch_hash` as its ``hashfunc``:
 >>> hasher = MinHasher(num_perm=16, seed=1)
 >>> bool((hasher.signature(text_hashes(text, ngram=3)) == m.hashvalues).all())
 True
+
+:func:`sketch_texts` is the whole stage for a batch of texts: each text's sorted distinct
+shingle hashes, its passage keys (the minimum shingle hash of every ``window`` consecutive
+shingles: winnowing, the one-permutation MinHash of each passage) and its signature, as
+one flat :class:`Sketch`.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
 
 from .errors import InvalidParameterError
+from .flat import concat, lengths, offsets_of, segment_positions, take
 from .text import word_bytes
 
 __all__ = [
     "HASH_SCHEME",
+    "PASSAGE_KEY_MASK",
+    "SKETCH_CHUNK_CHARS",
     "MinHasher",
+    "Sketch",
     "batch_text_hashes",
     "datasketch_hash",
-    "segment_positions",
-    "sorted_unique",
     "shingle_hash",
     "shingle_hashes",
+    "sketch_texts",
     "text_hashes",
+    "unique_per_row",
+    "window_minima",
     "word_hashes",
 ]
 
@@ -44,7 +55,13 @@ __all__ = [
 HASH_SCHEME = "blake2b64-words/poly64-fmix64/affine32"
 
 _MASK64 = (1 << 64) - 1
-_POLY = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier combining the words of an n-gram
+#: Odd multiplier of the polynomial hashes (words of an n-gram, rows of an LSH band).
+POLY = np.uint64(0x9E3779B97F4A7C15)
+#: Passage keys keep the low 63 bits of a shingle hash (the top bit marks band keys).
+PASSAGE_KEY_MASK = np.uint64((1 << 63) - 1)
+#: Texts are tokenised and sketched in chunks of about this many characters, which
+#: bounds the memory their word tokens (Python objects) take at once.
+SKETCH_CHUNK_CHARS = 4_000_000
 _EMPTY32 = np.uint32(0xFFFFFFFF)
 _WORD_CACHE_MAX = 2_000_000
 
@@ -112,7 +129,7 @@ def shingle_hashes(hashes: np.ndarray, ngram: int) -> np.ndarray:
     acc = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(n):
-            acc = acc * _POLY + hashes[j : j + count]
+            acc = acc * POLY + hashes[j : j + count]
         return _fmix(acc ^ np.uint64(n), _FMIX64)
 
 
@@ -123,29 +140,6 @@ def text_hashes(text: str, *, ngram: int = 5) -> np.ndarray:
     2
     """
     return shingle_hashes(word_hashes(word_bytes(text)), ngram)
-
-
-def segment_positions(lengths: np.ndarray) -> np.ndarray:
-    """``0 .. n-1`` for each segment length ``n``, concatenated.
-
-    >>> segment_positions(np.array([3, 0, 2])).tolist()
-    [0, 1, 2, 0, 1]
-    """
-    lengths = np.asarray(lengths, dtype=np.int64)
-    return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-
-
-def sorted_unique(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct values, by sorting (numpy 2's ``np.unique`` hashes integer arrays,
-    which is many times slower on large ones).
-
-    >>> sorted_unique(np.array([3, 1, 3, 2])).tolist()
-    [1, 2, 3]
-    """
-    out = np.sort(np.asarray(values).ravel())
-    if len(out) > 1:
-        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
-    return out
 
 
 def batch_text_hashes(texts: Sequence[str], *, ngram: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -189,7 +183,7 @@ def shingle_hash(shingle: str | bytes) -> int:
     toks = shingle.split(b" ")
     acc = 0
     for tok in toks:
-        acc = (acc * int(_POLY) + _word_hash(tok)) & _MASK64
+        acc = (acc * int(POLY) + _word_hash(tok)) & _MASK64
     return int(_fmix(np.array([acc ^ len(toks)], dtype=np.uint64), _FMIX64)[0])
 
 
@@ -270,3 +264,140 @@ class MinHasher:
             out[nonempty[i:j]] = np.minimum.reduceat(block, starts[i:j] - lo, axis=1).T
             i = j
         return out
+
+
+def window_minima(
+    hashes: np.ndarray, offsets: np.ndarray, window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Passage keys in text order: the minimum of every ``window`` consecutive shingle
+    hashes of each text (one key for a text with fewer shingles), low 63 bits.
+
+    Two texts that share a run of at least ``window`` shingles always share a key.
+
+    >>> keys, offs = window_minima(np.array([5, 3, 9, 4, 2], np.uint64), np.array([0, 4, 5]), 2)
+    >>> keys.tolist(), offs.tolist()
+    ([3, 3, 4, 2], [0, 3, 4])
+    """
+    counts = lengths(offsets)
+    n_win = np.where(counts >= window, counts - window + 1, np.minimum(counts, 1))
+    win_off = offsets_of(n_win)
+    out = np.empty(int(win_off[-1]), dtype=np.uint64)
+    long_docs = np.flatnonzero(counts >= window)
+    if len(long_docs) and len(hashes) >= window:
+        minima = np.lib.stride_tricks.sliding_window_view(hashes, window).min(axis=1)
+        lens = n_win[long_docs]
+        k = segment_positions(lens)
+        out[np.repeat(win_off[long_docs], lens) + k] = minima[
+            np.repeat(offsets[long_docs], lens) + k
+        ]
+    for i in np.flatnonzero((counts > 0) & (counts < window)):
+        out[win_off[i]] = hashes[offsets[i] : offsets[i + 1]].min()
+    return out & PASSAGE_KEY_MASK, win_off
+
+
+def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's values sorted and distinct (exact for any row length).
+
+    >>> v, o = unique_per_row(np.array([3, 1, 3, 9, 9], np.uint64), np.array([0, 3, 5]))
+    >>> v.tolist(), o.tolist()
+    ([1, 3, 9], [0, 2, 3])
+    """
+    rows = np.repeat(np.arange(len(offsets) - 1, dtype=np.uint64), lengths(offsets))
+    # One sort on (row, top 40 bits of the value): fast, and exact unless two different
+    # values of one row share their top 40 bits, which is checked and then fully sorted.
+    packed = (rows << np.uint64(40)) | (values >> np.uint64(24))
+    order = np.argsort(packed, kind="stable")  # timsort: rows arrive in order
+    vals, packed = values[order], packed[order]
+    if np.any((packed[1:] == packed[:-1]) & (vals[1:] != vals[:-1])):
+        order = np.lexsort((values, rows))
+        vals = values[order]
+    rows = rows[order]
+    keep = np.ones(len(vals), dtype=bool)
+    keep[1:] = (vals[1:] != vals[:-1]) | (rows[1:] != rows[:-1])
+    bounds = np.searchsorted(rows[keep], np.arange(len(offsets), dtype=np.uint64))
+    return vals[keep], bounds.astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class Sketch:
+    """What the index keeps of a batch of texts, as flat arrays (text ``i`` owns
+    ``set_values[set_offsets[i]:set_offsets[i + 1]]``, and likewise for keys).
+
+    ``set_values``: each text's sorted distinct shingle hashes (``uint64``);
+    ``key_values``: its sorted distinct passage keys (``uint64``, top bit clear);
+    ``signatures``: its MinHash signature (``uint32[n, num_perm]``).
+
+    >>> sk = sketch_texts(["a b c d e f", "x y"], ngram=5, window=8, num_perm=16, seed=1)
+    >>> len(sk), sk.set_sizes().tolist(), sk.key_counts().tolist(), sk.signatures.shape
+    (2, [2, 1], [1, 1], (2, 16))
+    """
+
+    set_values: np.ndarray
+    set_offsets: np.ndarray
+    key_values: np.ndarray
+    key_offsets: np.ndarray
+    signatures: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.set_offsets) - 1
+
+    def set_sizes(self) -> np.ndarray:
+        """Distinct shingles of each text."""
+        return lengths(self.set_offsets)
+
+    def key_counts(self) -> np.ndarray:
+        """Distinct passage keys of each text."""
+        return lengths(self.key_offsets)
+
+    def take(self, rows: np.ndarray) -> Sketch:
+        """The sketch of the texts ``rows``, in that order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return Sketch(
+            *take(self.set_values, self.set_offsets, rows),
+            *take(self.key_values, self.key_offsets, rows),
+            self.signatures[rows],
+        )
+
+    @staticmethod
+    def concat(parts: Sequence[Sketch]) -> Sketch:
+        """The texts of several sketches, one batch after the other."""
+        if len(parts) == 1:
+            return parts[0]
+        return Sketch(
+            *concat([(p.set_values, p.set_offsets) for p in parts]),
+            *concat([(p.key_values, p.key_offsets) for p in parts]),
+            np.concatenate([p.signatures for p in parts]),
+        )
+
+
+def sketch_texts(
+    texts: Sequence[str], *, ngram: int, window: int, num_perm: int, seed: int
+) -> Sketch:
+    """The sketch stage, pure: shingle sets, passage keys and signatures of ``texts``.
+
+    Texts are processed in chunks of about :data:`SKETCH_CHUNK_CHARS` characters, which
+    bounds the memory their word tokens take; the result does not depend on the chunking.
+
+    >>> sk = sketch_texts(["a b c d e f"], ngram=5, window=8, num_perm=16, seed=1)
+    >>> sk.set_offsets.tolist(), sk.key_offsets.tolist(), sk.signatures.shape
+    ([0, 2], [0, 1], (1, 16))
+    """
+    hasher = MinHasher(num_perm=num_perm, seed=seed)
+    parts, start, chars = [], 0, 0
+    for i, text in enumerate(texts):
+        chars += len(text)
+        if chars >= SKETCH_CHUNK_CHARS or i == len(texts) - 1:
+            parts.append(_sketch_chunk(texts[start : i + 1], ngram, window, hasher))
+            start, chars = i + 1, 0
+    if not parts:
+        parts.append(_sketch_chunk([], ngram, window, hasher))
+    return Sketch.concat(parts)
+
+
+def _sketch_chunk(texts: Sequence[str], ngram: int, window: int, hasher: MinHasher) -> Sketch:
+    hashes, offsets = batch_text_hashes(texts, ngram=ngram)
+    minima, win_off = window_minima(hashes, offsets, window)
+    sigs = hasher.signatures([hashes[offsets[i] : offsets[i + 1]] for i in range(len(texts))])
+    return Sketch(
+        *unique_per_row(hashes, offsets), *unique_per_row(minima, win_off), signatures=sigs
+    )

@@ -22,6 +22,7 @@ from typing import Any
 from .errors import EmptyTextError, InvalidTextError
 
 __all__ = [
+    "TOKENIZER",
     "Paragraph",
     "ensure_text",
     "has_words",
@@ -33,6 +34,10 @@ __all__ = [
     "paragraphs",
     "shingles",
 ]
+
+#: Version of the tokeniser (:func:`words`), recorded in index files: a change that moves a
+#: word boundary or changes a token must change this name.
+TOKENIZER = "nfkc-casefold-words-cjkchar/1"
 
 # Punctuation folded by :func:`normalize`: typographic quotes, dashes and the ellipsis.
 _FOLD = str.maketrans(

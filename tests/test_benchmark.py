@@ -152,13 +152,16 @@ def test_loader_errors(tmp_path: Path) -> None:
     write_jsonl(path, {"1": "x"})
     assert load_jsonl(path) == {"1": "x"}
     path.write_text('{"id": 1, "text": "a"}\n{"id": "1", "text": "b"}\n')
-    with pytest.raises(CorpusError, match="appears twice"):
+    # the benchmark reads corpora with the library's reader, and says where a line is wrong
+    with pytest.raises(CorpusError, match="c.jsonl:2: duplicate id '1'"):
         load_jsonl(path)
     path.write_text('{"id": 1}\n')
-    with pytest.raises(CorpusError, match="'id' and 'text'"):
+    with pytest.raises(CorpusError, match="c.jsonl:1: no 'text' field"):
         load_jsonl(path)
-    with pytest.raises(CorpusError, match="not found"):
+    with pytest.raises(CorpusError, match="no such file"):
         load_jsonl(tmp_path / "missing.jsonl")
+    path.write_text('{"id": 1, "text": "a"}\n{"id": 2, "text": "b"}\n')
+    assert load_jsonl(path, limit=1) == {"1": "a"}
 
 
 def test_readme_block(tmp_path: Path) -> None:

@@ -267,16 +267,16 @@ def test_output_file_and_quiet(call, tmp_path, corpus_dir):
 
 def test_progress_and_summary_on_stderr_only(corpus_dir):
     done = run("scan", str(corpus_dir))
-    # the bar shows only after dedupe.index.PROGRESS_DELAY seconds: none for a quick scan
+    # the bar shows only after dedupe.parallel.PROGRESS_DELAY seconds: none for a quick scan
     assert len(SUMMARY.findall(done.stderr)) == 1
     assert "indexing" not in done.stdout and "dedupe:" not in done.stdout
 
 
 def test_progress_bar_goes_to_stderr(corpus, monkeypatch, capsys):
     pytest.importorskip("tqdm")
-    import dedupe.index
+    import dedupe.parallel
 
-    monkeypatch.setattr(dedupe.index, "PROGRESS_DELAY", 0)
+    monkeypatch.setattr(dedupe.parallel, "PROGRESS_DELAY", 0)
     dedupe.find_duplicates(corpus, progress=True)
     captured = capsys.readouterr()
     assert "indexing" in captured.err and "indexing" not in captured.out

@@ -201,38 +201,81 @@ def test_top_level_exports():
 
 
 def test_parallel_sketch_equals_serial():
-    from dedupe.index import IndexParams
-    from dedupe.lsh import sketch_parallel, sketch_texts
-
     rng = random.Random(5)
     texts = [make_text(rng, rng.randint(0, 90)) for _ in range(60)]
-    p = IndexParams()
-    serial = sketch_texts(texts, p.ngram, p.window, p.num_perm, p.seed)
-    parallel = sketch_parallel(texts, p.ngram, p.window, p.num_perm, p.seed, 2)
-    assert parallel is not None
-    for x, y in zip(serial, parallel, strict=True):
-        assert np.array_equal(x, y)
+    serial, parallel = Index(workers=1), Index(workers=2)
+    a, b = serial._sketch(texts), parallel._sketch(texts)
+    for name in ("set_values", "set_offsets", "key_values", "key_offsets", "signatures"):
+        assert np.array_equal(getattr(a, name), getattr(b, name))
 
 
-def test_parallel_verification_equals_serial():
-    from dedupe.lsh import shared_counts, shared_counts_parallel
+def test_parallel_verification_equals_serial(monkeypatch):
+    import dedupe.index
+
+    rng = random.Random(13)
+    base = make_text(rng, 120)
+    docs = {f"d{i}": base + " " + make_text(rng, 30) for i in range(30)}
+    serial = find_duplicates(docs, workers=1)
+    monkeypatch.setattr(dedupe.index, "PARALLEL_MIN_PAIRS", 1)
+    assert find_duplicates(docs, workers=2).matches == serial.matches
+
+
+def test_shared_counts_equal_brute_force():
+    from dedupe.flat import offsets_of
+    from dedupe.verify import shared_counts
 
     rng = np.random.default_rng(3)
     sets = [
         np.unique(rng.integers(0, 500, rng.integers(0, 80)).astype(np.uint64)) for _ in range(50)
     ]
+    values, offsets = np.concatenate(sets), offsets_of(np.array([len(s) for s in sets]))
     pairs = np.array([(i, j) for i in range(50) for j in range(i + 1, 50)])
-    assert np.array_equal(shared_counts_parallel(sets, pairs, 2), shared_counts(sets, pairs))
     brute = [len(np.intersect1d(sets[i], sets[j])) for i, j in pairs]
-    assert shared_counts(sets, pairs).tolist() == brute
+    assert shared_counts(values, offsets, pairs).tolist() == brute
 
 
 def test_chunked_sketch_equals_one_batch(monkeypatch):
-    import dedupe.lsh as lsh
+    import dedupe.sketch as sketch
 
     rng = random.Random(9)
     texts = [make_text(rng, rng.randint(0, 200)) for _ in range(80)]
-    whole = lsh.sketch_texts(texts, 5, 8, 32, 1)
-    monkeypatch.setattr(lsh, "SKETCH_CHUNK_CHARS", 700)
-    for x, y in zip(whole, lsh.sketch_texts(texts, 5, 8, 32, 1), strict=True):
-        assert np.array_equal(x, y)
+    shape = {"ngram": 5, "window": 8, "num_perm": 32, "seed": 1}
+    whole = sketch.sketch_texts(texts, **shape)
+    monkeypatch.setattr(sketch, "SKETCH_CHUNK_CHARS", 700)
+    chunked = sketch.sketch_texts(texts, **shape)
+    for name in ("set_values", "set_offsets", "key_values", "key_offsets", "signatures"):
+        assert np.array_equal(getattr(whole, name), getattr(chunked, name))
+
+
+# ------------------------------------------------------------------ one candidate rule
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), max_key_docs=st.sampled_from([2, 3, 200]))
+def test_query_and_pairs_share_one_candidate_rule(seed, max_key_docs):
+    """For every indexed document, query() proposes exactly the partners that
+    candidate_pairs() pairs it with, and so reports exactly the pairs() it is in."""
+    rng = random.Random(seed)
+    docs = {f"d{i}": make_text(rng, rng.randint(3, 90)) for i in range(10)}
+    keys = list(docs)
+    for j in range(5):  # excerpts and near-copies share keys with their sources
+        src = docs[rng.choice(keys)].split()
+        lo = rng.randint(0, max(0, len(src) - 12))
+        docs[f"p{j}"] = " ".join(src[lo : lo + rng.randint(10, 60)] + make_text(rng, 10).split())
+    index = Index(max_key_docs=max_key_docs, min_key_share=rng.choice([0.0, 0.1, 0.5]),
+                  jaccard=0.3, containment=0.3, min_shingles=5)  # fmt: skip
+    index.add_many(docs)
+    ids = index.ids()
+    proposed = {(ids[a], ids[b]) for a, b in index.candidate_pairs().tolist()}
+    reported = {(m.a, m.b) for m in index.pairs()}
+    assert reported <= proposed
+    index.jaccard = index.containment = 0.0  # report every candidate that shares a shingle
+    for doc_id, text in docs.items():
+        found = {m.b for m in index.query(text)} - {doc_id}
+        partners = {b if a == doc_id else a for a, b in proposed if doc_id in (a, b)}
+        assert found <= partners
+        # a candidate with no shared shingle is not a match, all others are
+        assert {b for b in partners if b not in found} <= {
+            b for b in partners if not set(shingles(docs[b])) & set(shingles(text))
+        }
+    for a, b in reported:
+        assert b in {m.b for m in index.query(docs[a])}
+        assert a in {m.b for m in index.query(docs[b])}

@@ -17,10 +17,11 @@ from test_cli import SEED_000, SEED_001, make_corpus, seed_texts, write_folder
 import dedupe
 from dedupe.align import align
 from dedupe.errors import InvalidParameterError
-from dedupe.report import (
+from dedupe.render import (
     MAX_LISTED_PAIRS,
+    alignment_html,
     clusters_table,
-    diff_page,
+    diff_choice,
     html_report,
     matches_table,
     write_clusters,
@@ -107,13 +108,20 @@ def test_unknown_format_is_refused(found):
 # ------------------------------------------------------------------------------- pages
 
 
+def report_page(report, texts, *, max_pairs=200, **options):
+    """The report page as `dedupe report` makes it: the chosen pairs aligned, then rendered."""
+    chosen = diff_choice(report.matches, max_pairs)
+    diffs = [(m, align(texts[m.a], texts[m.b])) for m in chosen]
+    return html_report(report, diffs, **options)
+
+
 def test_report_page_has_every_part(corpus, found):
-    calls = []
-    page = html_report(found, corpus, max_pairs=3, inputs=["corpus"], progress=calls.append)
+    chosen = diff_choice(found.matches, 3)
+    page = report_page(found, corpus, max_pairs=3, inputs=["corpus"])
     assert page.startswith("<!DOCTYPE html>")
     assert "<script" not in page and "http://" not in page and "https://" not in page
     assert "Content-Security-Policy" in page
-    assert page.count('<details class="dd-pair"') == 3 == len(calls)
+    assert page.count('<details class="dd-pair"') == 3 == len(chosen)
     assert page.count('<tr id="cluster-') == len(found.clusters)
     assert f"{len(found.matches) - 3} pairs were left out" in page
     for c in found.clusters:
@@ -123,7 +131,7 @@ def test_report_page_has_every_part(corpus, found):
 def test_report_page_escapes_ids_and_text():
     text = "Breaking: <b>markup</b> & more words in this story about the market today.\n\n" * 3
     docs = {'<img src="x">': text, "a&b": text + "\n\nOne more paragraph here."}
-    page = html_report(dedupe.find_duplicates(docs), docs)
+    page = report_page(dedupe.find_duplicates(docs), docs)
     assert "<img" not in page and "<b>markup" not in page
     assert "&lt;img src=&quot;x&quot;&gt;" in page and "a&amp;b" in page
     assert "&lt;b&gt;markup&lt;/b&gt;" in page
@@ -134,28 +142,28 @@ def test_exact_duplicates_are_diffed_last():
     docs = {"copy-a": seeds[SEED_001], "copy-b": seeds[SEED_001], "part": seeds[SEED_000]}
     found = dedupe.find_duplicates(docs)
     assert found.matches[0].kind == "exact"  # best first...
-    page = html_report(found, docs, max_pairs=1)
+    page = report_page(found, docs, max_pairs=1)
     diffed = re.findall(r'<details class="dd-pair"[^>]*><summary>1\. (.*?)</summary>', page)
     assert len(diffed) == 1 and "exact" not in diffed[0]  # ...but diffed last
 
 
 def test_report_without_matches_and_without_diffs(corpus, found):
     docs = {"a": "One story about cocoa.", "b": "Another about grain prices."}
-    page = html_report(dedupe.find_duplicates(docs), docs)
+    page = report_page(dedupe.find_duplicates(docs), docs)
     assert "No clusters" in page and "No pairs" in page and '<details class="dd-pair"' not in page
-    page = html_report(found, corpus, max_pairs=0)
+    page = report_page(found, corpus, max_pairs=0)
     assert '<details class="dd-pair"' not in page
     assert f"{len(found.matches)} pairs were left out" in page
     with pytest.raises(InvalidParameterError, match="max_pairs"):
-        html_report(found, corpus, max_pairs=-1)
+        report_page(found, corpus, max_pairs=-1)
 
 
 def test_tables_are_capped(monkeypatch, corpus, found):
-    import dedupe.report
+    import dedupe.render.report
 
-    monkeypatch.setattr(dedupe.report, "MAX_LISTED_PAIRS", 2)
-    monkeypatch.setattr(dedupe.report, "MAX_LISTED_CLUSTERS", 1)
-    page = html_report(found, corpus, max_pairs=0)
+    monkeypatch.setattr(dedupe.render.report, "MAX_LISTED_PAIRS", 2)
+    monkeypatch.setattr(dedupe.render.report, "MAX_LISTED_CLUSTERS", 1)
+    page = report_page(found, corpus, max_pairs=0)
     assert f"{len(found.matches) - 2} more pairs are not listed" in page
     assert f"{len(found.clusters) - 1} more clusters are not listed" in page
     assert page.count('<tr id="cluster-') == 1
@@ -165,7 +173,7 @@ def test_tables_are_capped(monkeypatch, corpus, found):
 def test_diff_page():
     seeds = seed_texts()
     al = align(seeds[SEED_000], seeds[SEED_001])
-    page = diff_page(al, "a<1>.txt", "b.txt")
+    page = alignment_html(al, names=("a<1>.txt", "b.txt"))
     assert "a&lt;1&gt;.txt" in page and "<script" not in page
     assert page.count('<tr class="dd-op') == len(al.ops)
 

@@ -87,7 +87,7 @@ def test_empty_document_has_datasketch_empty_signature():
 
 
 def test_sorted_unique_matches_numpy():
-    from dedupe.sketch import sorted_unique
+    from dedupe.flat import sorted_unique
 
     rng = np.random.default_rng(1)
     for n in (0, 1, 2, 1000):

@@ -154,3 +154,25 @@ def test_other_hash_scheme_is_refused(tmp_path):
     )
     with pytest.raises(IndexFormatError, match="hash scheme 'sha1-per-shingle'.*rebuild"):
         Index.load(path)
+
+
+def test_index_file_written_by_version_0_1_loads_with_the_same_answers(seeds):
+    """tests/fixtures/index-v1-seeds.idx was saved by dedupe 0.1.0 (before the storage
+    interface); its JSON twin holds what that version answered."""
+    import json
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent / "fixtures"
+    expected = json.loads((fixtures / "index-v1-seeds.json").read_text(encoding="utf-8"))
+    loaded = Index.load(fixtures / "index-v1-seeds.idx")
+    assert loaded.ids() == expected["ids"]
+    assert loaded.thresholds() == expected["thresholds"]
+    assert loaded.params.to_dict() == expected["params"]
+    assert loaded.signature("001")[:8].tolist() == expected["signature_001_head"]
+    assert [m.to_dict() for m in loaded.pairs()] == expected["pairs"]
+    for key, text in seeds.items():
+        assert [m.to_dict() for m in loaded.query(text)] == expected["queries"][key]
+    # and an index built today from the same texts answers the same
+    fresh = Index(**expected["thresholds"])
+    fresh.add_many(seeds)
+    assert fresh.pairs() == loaded.pairs()

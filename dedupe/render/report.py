@@ -19,29 +19,29 @@ import csv
 import dataclasses
 import html
 import json
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING
 
-from .errors import InvalidParameterError
+from ..errors import InvalidParameterError
+from .alignment import alignment_html_fragment, alignment_summary_html, sides_html
+from .page import html_page
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .align import Alignment
-    from .cluster import Cluster
-    from .index import Report
-    from .match import Match
+    from ..align import Alignment
+    from ..cluster import Cluster
+    from ..index import Report
+    from ..match import Match
 
 __all__ = [
     "TABLE_FORMATS",
     "MAX_LISTED_PAIRS",
     "MAX_LISTED_CLUSTERS",
-    "PAGE_CSS",
     "write_matches",
     "write_clusters",
     "matches_table",
     "clusters_table",
+    "diff_choice",
     "html_report",
-    "diff_page",
 ]
 
 #: Formats of :func:`write_matches` and :func:`write_clusters`.
@@ -142,7 +142,7 @@ def clusters_table(clusters: Iterable[Cluster]) -> str:
 
 
 def _match_fields() -> list[str]:
-    from .match import Match
+    from ..match import Match
 
     return [f.name for f in dataclasses.fields(Match)] + ["score"]
 
@@ -214,51 +214,6 @@ def write_clusters(clusters: Iterable[Cluster], out: IO[str], *, fmt: str = "jso
 # ---------------------------------------------------------------------------------------
 # HTML
 
-#: CSS of the report and diff pages (the diff tables add ``dedupe.render.ALIGNMENT_CSS``).
-PAGE_CSS = """\
-body{margin:0;font:15px/1.45 system-ui,sans-serif;color:#1f2328;background:#fff}
-main{max-width:1400px;margin:0 auto;padding:1em 1.5em 3em}
-h1{font-size:1.6em;margin:.3em 0}
-h2{font-size:1.25em;margin:1.6em 0 .5em;border-bottom:1px solid #ddd;padding-bottom:.2em}
-dl.dd-facts{display:grid;grid-template-columns:max-content 1fr;gap:.15em 1em;margin:0}
-dl.dd-facts dt{font-weight:600}
-dl.dd-facts dd{margin:0}
-table.dd-list{border-collapse:collapse;font-size:14px;width:100%}
-table.dd-list th,table.dd-list td{text-align:left;padding:3px 8px;border-bottom:1px solid #eee;
-  vertical-align:top}
-table.dd-list th{border-bottom:2px solid #bbb}
-table.dd-list td.num,table.dd-list th.num{text-align:right;font-variant-numeric:tabular-nums}
-table.dd-list td.ids{overflow-wrap:anywhere}
-nav.dd-toc{margin:.8em 0;font-size:14px}
-nav.dd-toc a{margin-right:1.2em}
-.dd-kind{display:inline-block;padding:0 .4em;border-radius:3px;font-size:12px;
-  background:#eee;white-space:nowrap}
-.dd-kind-exact{background:#ffd7d5}
-.dd-kind-near_duplicate{background:#ffe8b3}
-.dd-kind-partial{background:#d8e7ff}
-.dd-note{background:#fff8c5;border:1px solid #e3d27a;padding:.4em .8em;border-radius:4px}
-details.dd-pair{border:1px solid #ccc;border-radius:4px;margin:.6em 0}
-details.dd-pair>summary{cursor:pointer;padding:.45em .8em;background:#f6f8fa;font-size:14px}
-details.dd-pair[open]>summary{border-bottom:1px solid #ccc}
-details.dd-pair .dd-body{padding:.6em .8em}
-.dd-sides{display:grid;grid-template-columns:8.5em 1fr 1fr;font-size:15px;margin:0 0 .6em}
-.dd-sides div{overflow-wrap:anywhere;font-size:13px;padding:0 8px}
-code{font:13px ui-monospace,monospace}
-"""
-
-# No script, no external asset: everything the page needs is inline.
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-
-
-def _page(title: str, body: str, css: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>\n{css}</style>\n</head>\n"
-        f"<body><main>\n{body}\n</main></body></html>\n"
-    )
-
 
 def _esc(x: object) -> str:
     return html.escape(str(x))
@@ -274,49 +229,6 @@ def _pair_summary(m: Match) -> str:
         f"Jaccard {_score(m.jaccard)} · A in B {_score(m.containment_ab)} · "
         f"B in A {_score(m.containment_ba)}"
     )
-
-
-def _alignment_summary(al: Alignment) -> str:
-    s = al.summary()
-    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in s["counts"].items() if v)
-    return (
-        f'<p class="dd-summary">A: {s["a_paragraphs"]} paragraphs, {s["a_words"]} words; '
-        f"B: {s['b_paragraphs']} paragraphs, {s['b_words']} words. {_esc(counts)}. "
-        f"{s['a_in_b']:.0%} of A's words stand unchanged in B, {s['b_in_a']:.0%} of B's in A.</p>"
-    )
-
-
-def _sides(name_a: str, name_b: str) -> str:
-    return (
-        f'<div class="dd-sides"><div></div><div><b>A</b> <code>{_esc(name_a)}</code></div>'
-        f"<div><b>B</b> <code>{_esc(name_b)}</code></div></div>"
-    )
-
-
-def _css() -> str:
-    from .render import ALIGNMENT_CSS
-
-    return PAGE_CSS + ALIGNMENT_CSS
-
-
-def diff_page(al: Alignment, name_a: str, name_b: str) -> str:
-    """One self-contained HTML page of the side-by-side diff of two named texts.
-
-    >>> from dedupe.align import align
-    >>> page = diff_page(align("a b c", "a b d"), "old.txt", "new.txt")
-    >>> "<script" in page, "old.txt" in page, "<ins>d</ins>" in page
-    (False, True, True)
-    """
-    from .render import alignment_html_fragment
-
-    body = (
-        f"<h1>Diff of <code>{_esc(name_a)}</code> and <code>{_esc(name_b)}</code></h1>\n"
-        + _sides(name_a, name_b)
-        + _alignment_summary(al)
-        + "\n"
-        + alignment_html_fragment(al)
-    )
-    return _page(f"dedupe diff: {name_a} ~ {name_b}", body, _css())
 
 
 def _facts(items: Sequence[tuple[str, str]]) -> str:
@@ -337,40 +249,48 @@ def _pair_link(m: Match, anchors: Mapping[tuple[str, str], str]) -> str:
     return f'<a href="#{anchor}">{text}</a>' if anchor else text
 
 
+def diff_choice(matches: Sequence[Match], max_pairs: int) -> list[Match]:
+    """The pairs a report page diffs side by side: the first ``max_pairs`` of ``matches``
+    (best first), exact duplicates (the same shingle set, whose diff shows little) last.
+
+    >>> from dedupe.match import Match
+    >>> ms = [Match("a", "b", 1, 1, 1, "exact", 9, 9, 9),
+    ...       Match("a", "c", 0.6, 0.6, 0.6, "partial", 5, 9, 9)]
+    >>> [m.b for m in diff_choice(ms, 1)]
+    ['c']
+    """
+    if max_pairs < 0:
+        raise InvalidParameterError(f"max_pairs must be 0 or more, got {max_pairs}")
+    return sorted(matches, key=lambda m: m.kind == "exact")[:max_pairs]
+
+
 def html_report(
     report: Report,
-    texts: Mapping[str, str],
+    diffs: Sequence[tuple[Match, Alignment]] = (),
     *,
-    max_pairs: int = 200,
     inputs: Sequence[str] = (),
-    progress: Callable[[int], None] | None = None,
     title: str = "dedupe report",
+    diff_seconds: float | None = None,
 ) -> str:
-    """A self-contained HTML page for a :class:`dedupe.Report` of `texts`.
+    """A self-contained HTML page for a :class:`dedupe.Report`.
 
     The page holds a summary; the clusters, largest first, with their weakest edge (at
     most :data:`MAX_LISTED_CLUSTERS`); a collapsible side-by-side paragraph diff
-    (``<details>``, no script) for each of the first `max_pairs` pairs (best first, but
-    exact duplicates, whose diff shows little, after all others); and a table of the
-    pairs, best first (at most :data:`MAX_LISTED_PAIRS`). It says what was left out.
-    `progress`, if given, is called with 1 after each pair is diffed.
+    (``<details>``, no script) for each pair of ``diffs`` (see :func:`diff_choice`); and a
+    table of the pairs, best first (at most :data:`MAX_LISTED_PAIRS`). It says what was
+    left out. ``diff_seconds``, the time the diffs took, is shown when given.
 
-    >>> from dedupe.index import find_duplicates
+    >>> from dedupe import align, find_duplicates
     >>> texts = {"x": "One two three four five six.", "y": "One two three four five seven."}
-    >>> page = html_report(find_duplicates(texts, ngram=2), texts)
+    >>> report = find_duplicates(texts, ngram=2)
+    >>> diffs = [(m, align(texts[m.a], texts[m.b])) for m in diff_choice(report.matches, 200)]
+    >>> page = html_report(report, diffs)
     >>> page.count('<details class="dd-pair"'), "<script" in page
     (1, False)
     """
-    from .align import align
-    from .render import alignment_html_fragment
-
-    if max_pairs < 0:
-        raise InvalidParameterError(f"max_pairs must be 0 or more, got {max_pairs}")
-    started = time.perf_counter()
     matches = list(report.matches)
     clusters = list(report.clusters)
-    # Exact pairs (the same shingle set) come last: their diff shows little.
-    diffed = sorted(matches, key=lambda m: m.kind == "exact")[:max_pairs]
+    diffed = [m for m, _ in diffs]
     anchors = {(m.a, m.b): f"pair-{i}" for i, m in enumerate(diffed, start=1)}
     left_out = len(matches) - len(diffed)
 
@@ -437,17 +357,14 @@ def html_report(
         )
     if not matches:
         parts.append("<p>No pairs to diff.</p>")
-    for number, m in enumerate(diffed, start=1):
-        al = align(texts[m.a], texts[m.b])
+    for number, (m, al) in enumerate(diffs, start=1):
         opened = " open" if number == 1 else ""
         parts.append(
             f'<details class="dd-pair" id="pair-{number}"{opened}>'
             f"<summary>{number}. {_pair_summary(m)}</summary>"
-            f'<div class="dd-body">{_sides(m.a, m.b)}{_alignment_summary(al)}\n'
+            f'<div class="dd-body">{sides_html(m.a, m.b)}{alignment_summary_html(al)}\n'
             f"{alignment_html_fragment(al)}</div></details>"
         )
-        if progress is not None:
-            progress(1)
 
     # Table of pairs.
     parts.append(f'<h2 id="pairs">Pairs ({len(matches)}, best first)</h2>')
@@ -473,8 +390,8 @@ def html_report(
     else:
         parts.append("<p>No pairs.</p>")
 
-    page_seconds = time.perf_counter() - started
-    parts[facts_at] = parts[facts_at].replace(
-        "</dl>", f"<dt>page time</dt><dd>{page_seconds:.2f} s</dd></dl>"
-    )
-    return _page(title, "\n".join(parts), _css())
+    if diff_seconds is not None:
+        parts[facts_at] = parts[facts_at].replace(
+            "</dl>", f"<dt>diff time</dt><dd>{diff_seconds:.2f} s</dd></dl>"
+        )
+    return html_page(title, "\n".join(parts))

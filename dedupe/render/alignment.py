@@ -1,13 +1,14 @@
-"""Text, Markdown, HTML and JSON views of an :class:`~dedupe.align.Alignment`.
+"""Text, Markdown, HTML and JSON-schema views of an :class:`~dedupe.align.Alignment`.
 
 Nothing here computes similarity: every view reads the ops, word ops and paragraphs of
 the alignment it is given.
 
 >>> from dedupe.align import align
->>> al = align("Deep-Seek leads the global race.", "DeepSeek leads the world's race.")
+>>> al = align("Deep-Seek leads the global AI race, analysts said on Monday.",
+...            "DeepSeek leads the world's AI race, analysts said on Monday.")
 >>> print(render_alignment(al, "text"))
-~ A1 -> B1 edited 0.50
-  [-Deep-Seek-]{+DeepSeek+} leads the [-global-]{+world's+} race.
+~ A1 -> B1 edited 0.73
+  [-Deep-Seek-]{+DeepSeek+} leads the [-global-]{+world's+} AI race, analysts said on Monday.
 >>> "<del>Deep-Seek</del>" in alignment_html_fragment(al)
 True
 """
@@ -18,17 +19,21 @@ import html
 import re
 from typing import TYPE_CHECKING
 
+from ..errors import InvalidParameterError
+from .page import html_page
+
 if TYPE_CHECKING:  # pragma: no cover
-    from .align import Alignment, ParagraphOp
-    from .text import Paragraph
+    from ..align import Alignment, ParagraphOp
+    from ..text import Paragraph
 
 __all__ = [
-    "ALIGNMENT_CSS",
     "ALIGNMENT_SCHEMA",
     "FORMATS",
     "alignment_html",
     "alignment_html_fragment",
     "alignment_markdown",
+    "alignment_summary_html",
+    "sides_html",
     "alignment_text",
     "render_alignment",
 ]
@@ -88,29 +93,6 @@ with two more keys, `a` and `b`, the file names):
     and `b_start`:`b_end` are character offsets into the original texts (an empty span
     marks the insertion point), and `a_text`/`b_text` are the changed words as they stand
     there (with the punctuation between them).
-"""
-
-#: CSS of :func:`alignment_html_fragment` (class prefix ``dd-``), for embedding pages.
-ALIGNMENT_CSS = """\
-.dd-align{border-collapse:collapse;width:100%;table-layout:fixed;font:15px/1.45 Georgia,serif}
-.dd-align th{font:600 13px system-ui,sans-serif;text-align:left;padding:6px 8px;
-  border-bottom:2px solid #888}
-.dd-align td{vertical-align:top;padding:6px 8px;border-bottom:1px solid #ddd}
-.dd-align col.dd-c-tag{width:8.5em}
-.dd-align td.dd-tag{font:12px/1.3 system-ui,sans-serif;color:#444}
-.dd-align td.dd-tag b{display:block;font-size:13px}
-.dd-align p{margin:0 0 .5em}
-.dd-align .dd-num{font:11px system-ui,sans-serif;color:#888;margin-right:.4em}
-.dd-align del{background:#ffd7d5;color:#82071e;text-decoration:line-through}
-.dd-align ins{background:#ccffd8;color:#055d20;text-decoration:none}
-.dd-align tr.dd-equal td.dd-a,.dd-align tr.dd-equal td.dd-b{color:#555}
-.dd-align tr.dd-only_a td.dd-a{background:#fff0ef}
-.dd-align tr.dd-only_b td.dd-b{background:#ebfff0}
-.dd-align tr.dd-moved td{background:#fff8e1}
-.dd-align tr.dd-moved td.dd-tag b::before{content:"\\2195\\00a0"}
-.dd-align tr.dd-split td.dd-tag b,.dd-align tr.dd-merged td.dd-tag b{color:#5b3cc4}
-.dd-align td.dd-empty{background:repeating-linear-gradient(135deg,#fafafa 0 6px,#f0f0f0 6px 12px)}
-.dd-summary{font:14px system-ui,sans-serif;margin:0 0 1em}
 """
 
 
@@ -291,29 +273,57 @@ def alignment_html_fragment(al: Alignment) -> str:
     return "\n".join(rows)
 
 
-def alignment_html(al: Alignment, *, title: str = "Paragraph alignment") -> str:
-    """One self-contained HTML page (inline CSS, no script, no external asset).
+def alignment_summary_html(al: Alignment) -> str:
+    """One paragraph of HTML: paragraph and word counts, op counts, shares kept.
 
     >>> from dedupe.align import align
-    >>> page = alignment_html(align("a b", "a c"))
-    >>> page.startswith("<!DOCTYPE html>") and "<script" not in page
-    True
+    >>> alignment_summary_html(align("a b", "a b"))  # doctest: +ELLIPSIS
+    '<p class="dd-summary">A: 1 paragraphs, 2 words; B: 1 paragraphs, 2 words. 1 equal. ...'
     """
     s = al.summary()
     counts = ", ".join(f"{v} {_LABEL[k]}" for k, v in s["counts"].items() if v)
-    summary = (
+    return (
         f'<p class="dd-summary">A: {s["a_paragraphs"]} paragraphs, {s["a_words"]} words; '
         f"B: {s['b_paragraphs']} paragraphs, {s['b_words']} words. "
         f"{html.escape(counts)}. {s['a_in_b']:.0%} of A's words stand unchanged in B, "
         f"{s['b_in_a']:.0%} of B's in A.</p>"
     )
+
+
+def sides_html(name_a: str, name_b: str) -> str:
+    """The names of the two sides, as a header row above the alignment table."""
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>body{{margin:1.5em}}\n{ALIGNMENT_CSS}"
-        f"</style></head><body><h1>{html.escape(title)}</h1>\n{summary}\n"
-        f"{alignment_html_fragment(al)}\n</body></html>\n"
+        f'<div class="dd-sides"><div></div><div><b>A</b> <code>{html.escape(name_a)}</code>'
+        f"</div><div><b>B</b> <code>{html.escape(name_b)}</code></div></div>"
     )
+
+
+def alignment_html(
+    al: Alignment, *, title: str | None = None, names: tuple[str, str] | None = None
+) -> str:
+    """One self-contained HTML page of the side-by-side diff (see
+    :func:`dedupe.render.page.html_page`); ``names`` label the two sides.
+
+    >>> from dedupe.align import align
+    >>> page = alignment_html(align("a b", "a c"), names=("old.txt", "new.txt"))
+    >>> page.startswith("<!DOCTYPE html>") and "<script" not in page and "old.txt" in page
+    True
+    """
+    if title is None:
+        title = f"dedupe diff: {names[0]} ~ {names[1]}" if names else "Paragraph alignment"
+    heading = (
+        f"Diff of <code>{html.escape(names[0])}</code> and <code>{html.escape(names[1])}</code>"
+        if names
+        else html.escape(title)
+    )
+    body = (
+        f"<h1>{heading}</h1>\n"
+        + (sides_html(*names) if names else "")
+        + alignment_summary_html(al)
+        + "\n"
+        + alignment_html_fragment(al)
+    )
+    return html_page(title, body)
 
 
 def render_alignment(al: Alignment, fmt: str = "text") -> str:
@@ -331,6 +341,4 @@ def render_alignment(al: Alignment, fmt: str = "text") -> str:
         return alignment_markdown(al)
     if fmt == "html":
         return alignment_html(al)
-    from .errors import InvalidParameterError
-
     raise InvalidParameterError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")

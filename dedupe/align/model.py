@@ -1,0 +1,206 @@
+"""The results of an alignment: :class:`WordOp`, :class:`ParagraphOp`, :class:`Alignment`.
+
+Small frozen dataclasses with ``to_dict()``; word opcodes follow difflib's
+``(tag, i1, i2, j1, j2)`` convention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..text import Paragraph
+
+__all__ = ["OP_KINDS", "Alignment", "ParagraphOp", "WordOp"]
+
+#: Kinds of :class:`ParagraphOp`, in the vocabulary of the JSON view.
+OP_KINDS = ("equal", "edited", "moved", "split", "merged", "only_a", "only_b")
+
+
+@dataclass(frozen=True)
+class WordOp:
+    """One difflib-style opcode over the word tokens of a paired op, with text offsets.
+
+    ``i1:i2`` index the words of the op's A paragraphs (taken together), ``j1:j2`` those
+    of its B paragraphs; ``a_start:a_end`` and ``b_start:b_end`` are character offsets
+    into the original texts (empty at the insertion point for ``insert``/``delete``), and
+    ``a_text``/``b_text`` the original text of those spans. Iterating yields the difflib
+    5-tuple ``(tag, i1, i2, j1, j2)``.
+
+    >>> op = WordOp("replace", 0, 1, 0, 1, 0, 6, 0, 7, "global", "world's")
+    >>> tuple(op)
+    ('replace', 0, 1, 0, 1)
+    >>> op.to_dict()["b_text"]
+    "world's"
+    """
+
+    tag: str
+    i1: int
+    i2: int
+    j1: int
+    j2: int
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    a_text: str
+    b_text: str
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.tag, self.i1, self.i2, self.j1, self.j2))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form with every field."""
+        return {
+            "tag": self.tag,
+            "i1": self.i1,
+            "i2": self.i2,
+            "j1": self.j1,
+            "j2": self.j2,
+            "a_start": self.a_start,
+            "a_end": self.a_end,
+            "b_start": self.b_start,
+            "b_end": self.b_end,
+            "a_text": self.a_text,
+            "b_text": self.b_text,
+        }
+
+
+@dataclass(frozen=True)
+class ParagraphOp:
+    """One step of an alignment: paragraphs ``a`` of A against paragraphs ``b`` of B.
+
+    ``kind`` is one of ``equal``, ``edited`` (1:1 pairs in document order), ``moved``
+    (a 1:1 pair out of document order), ``split`` (one A paragraph, several consecutive
+    B paragraphs), ``merged`` (several A paragraphs, one B paragraph), ``only_a`` and
+    ``only_b``. ``a`` and ``b`` are ``[start, stop)`` ranges of paragraph indices (empty,
+    at the place it would stand, on the side that lacks the paragraph). ``score`` is the
+    word similarity of the two sides (0.0 for ``only_a``/``only_b``). ``word_ops`` is the
+    word diff; ``word_diff`` says how it was made: ``"words"``, ``"sentences"`` (sides
+    longer than ``max_word_diff_words``: sentence runs first, then words inside them where
+    small enough) or ``"none"`` (unpaired).
+
+    >>> op = ParagraphOp("only_a", (2, 3), (4, 4), 0.0, ())
+    >>> op.to_dict()["kind"], op.to_dict()["a"]
+    ('only_a', [2, 3])
+    """
+
+    kind: str
+    a: tuple[int, int]
+    b: tuple[int, int]
+    score: float = 0.0
+    word_ops: tuple[WordOp, ...] = ()
+    word_diff: str = "none"
+
+    def to_dict(self, *, equal_words: bool = False) -> dict[str, Any]:
+        """JSON-ready form; ``equal_words=False`` leaves out the unchanged word runs."""
+        return {
+            "kind": self.kind,
+            "a": list(self.a),
+            "b": list(self.b),
+            "score": round(self.score, 6),
+            "word_diff": self.word_diff,
+            "word_ops": [w.to_dict() for w in self.word_ops if equal_words or w.tag != "equal"],
+        }
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The paragraph alignment of two texts; see :func:`align`.
+
+    ``a_paragraphs`` and ``b_paragraphs`` are the paragraphs of :func:`dedupe.text.paragraphs`
+    (text, start and end offsets into ``a_text``/``b_text``). ``ops`` cover every paragraph
+    of both sides exactly once, in the reading order of A: ``moved`` ops at their place in
+    A, ``only_b`` ops in place (after the ``only_a`` ops of the same gap between pairs).
+    ``a_words``/``b_words`` count the words of each side; ``options`` are the options
+    :func:`align` ran with.
+
+    >>> from dedupe import align
+    >>> al = align("One two three.\\n\\nFour five.", "One two three.")
+    >>> al.summary()["counts"]["only_a"], al.summary()["a_in_b"]
+    (1, 0.6)
+    """
+
+    a_paragraphs: tuple[Paragraph, ...]
+    b_paragraphs: tuple[Paragraph, ...]
+    ops: tuple[ParagraphOp, ...]
+    a_words: int = 0
+    b_words: int = 0
+    options: tuple[tuple[str, Any], ...] = field(default=(), repr=False)
+    a_text: str = field(default="", repr=False, compare=False)
+    b_text: str = field(default="", repr=False, compare=False)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts of each op kind and the share of each side's words found in the other.
+
+        ``a_in_b`` is the share of A's words that stand unchanged in a paired paragraph
+        (the ``equal`` runs of the word diffs); ``b_in_a`` likewise for B. A side without
+        words has share 0.0.
+
+        >>> from dedupe import align
+        >>> s = align("a b c d\\n\\nx y", "a b c e").summary()
+        >>> s["counts"]["edited"], s["counts"]["only_a"], s["a_in_b"], s["b_in_a"]
+        (1, 1, 0.5, 0.75)
+        """
+        counts = dict.fromkeys(OP_KINDS, 0)
+        kept_a = kept_b = 0
+        for op in self.ops:
+            counts[op.kind] += 1
+            for w in op.word_ops:
+                if w.tag == "equal":
+                    kept_a += w.i2 - w.i1
+                    kept_b += w.j2 - w.j1
+        return {
+            "counts": counts,
+            "a_paragraphs": len(self.a_paragraphs),
+            "b_paragraphs": len(self.b_paragraphs),
+            "a_words": self.a_words,
+            "b_words": self.b_words,
+            "a_in_b": round(kept_a / self.a_words, 6) if self.a_words else 0.0,
+            "b_in_a": round(kept_b / self.b_words, 6) if self.b_words else 0.0,
+        }
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """Every (A paragraph, B paragraph) index pair joined by a paired op.
+
+        >>> from dedupe import align
+        >>> align("x y z", "x y z").pairs()
+        [(0, 0)]
+        """
+        out = []
+        for op in self.ops:
+            if op.kind not in ("only_a", "only_b"):
+                out.extend((i, j) for i in range(*op.a) for j in range(*op.b))
+        return out
+
+    def to_dict(self, *, equal_words: bool = False) -> dict[str, Any]:
+        """JSON-serialisable view (schema in :data:`dedupe.render.ALIGNMENT_SCHEMA`).
+
+        >>> import json
+        >>> from dedupe import align
+        >>> d = align("a b c", "a b d").to_dict()
+        >>> d["ops"][0]["word_ops"][0]["a_text"], d["ops"][0]["word_ops"][0]["b_text"]
+        ('c', 'd')
+        >>> _ = json.dumps(d)
+        """
+        return {
+            "version": 1,
+            "options": dict(self.options),
+            "summary": self.summary(),
+            "a_paragraphs": [p.to_dict() for p in self.a_paragraphs],
+            "b_paragraphs": [p.to_dict() for p in self.b_paragraphs],
+            "ops": [op.to_dict(equal_words=equal_words) for op in self.ops],
+        }
+
+    def render(self, fmt: str = "text") -> str:
+        """``"text"``, ``"markdown"`` or ``"html"`` (a whole page); see :mod:`dedupe.render`.
+
+        >>> from dedupe import align
+        >>> print(align("a b c", "a b d").render("text"))
+        ~ A1 -> B1 edited 0.67
+          a b [-c-]{+d+}
+        """
+        from ..render import render_alignment
+
+        return render_alignment(self, fmt)

@@ -1,0 +1,118 @@
+"""The options of :func:`dedupe.align.align`: their defaults, chosen by measurement, and
+their validation.
+
+>>> check_options(dict(DEFAULTS, min_similarity=0.7))
+>>> check_options(dict(DEFAULTS, max_candidates=0))
+Traceback (most recent call last):
+...
+dedupe.errors.InvalidParameterError: max_candidates must be >= 1, got 0
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InvalidParameterError
+from ..params import check_int
+
+__all__ = [
+    "BLOCK_CELLS",
+    "BLOCKING_MAX_DF",
+    "BLOCKING_MIN_PAIRS",
+    "BLOCKING_MIN_WORDS",
+    "DEFAULTS",
+    "EQUAL_THRESHOLD",
+    "MAX_CANDIDATES",
+    "MAX_SPLIT_PARTS",
+    "MAX_WORD_DIFF_WORDS",
+    "MIN_SIMILARITY",
+    "MOVE_SIMILARITY",
+    "PARALLEL_MIN_CELLS",
+    "SPLIT_MERGE_COVERAGE",
+    "check_options",
+]
+
+# Defaults of the options of :func:`align` (see its docstring), chosen by measurement:
+# on 600 generated edit pairs (tests/test_align.py's generator, up to 30% of an edited
+# paragraph's words changed) pairing recall is 0.999 / 0.997 / 0.990 / 0.982 at
+# min_similarity 0.4 / 0.5 / 0.55 / 0.6, with precision 1.0 throughout; on the benchmark's
+# generated corpus (benchmarks/generate.py, 251 re-published pairs, all edit kinds) 0.5
+# gives precision 0.986 / recall 0.987 and 0.6 gives 0.989 / 0.984 (the same F1); the best
+# match of an unrelated paragraph in another story on the same topic (Reuters-21578)
+# scores 0.15 at the median and 0.36 at the 99th percentile. 0.6 keeps a wide margin
+# above that tail, and a short headline is not paired with a longer sub-headline that
+# merely contains its words (seed 000's headline in 001 scores 0.56).
+#: Least similarity for two paragraphs to be paired in document order.
+MIN_SIMILARITY = 0.6
+#: Least similarity for a pair that breaks document order (a moved paragraph). It may be set
+#: above ``MIN_SIMILARITY``, as such a pair has no support from its neighbours; recall on
+#: the generated pairs is flat from 0.5 to 0.7, so it equals it by default.
+MOVE_SIMILARITY = 0.6
+#: Similarity from which a 1:1 pair is "equal" rather than "edited" (1.0: same words).
+EQUAL_THRESHOLD = 1.0
+#: Least share of a neighbouring paragraph's words that must be found, in order, in the
+#: paragraph it is paired with (on top of what is found already) before the neighbour joins
+#: the pair as a piece of a split (or merged) paragraph. At 0.5 or more the pair's
+#: similarity never drops by growing it (recall is flat from 0.3 to 0.6, lower at 0.7).
+SPLIT_MERGE_COVERAGE = 0.5
+#: Most paragraphs one paragraph may be split into (or merged from).
+MAX_SPLIT_PARTS = 8
+#: Candidate pairs kept per paragraph of A (best first, ties nearest the diagonal), which
+#: bounds the dynamic programme when many paragraphs are alike (boilerplate lines).
+MAX_CANDIDATES = 16
+#: Word diffs are computed word by word while both sides hold at most this many words;
+#: beyond, the diff runs over sentences first, then words inside changed sentence runs.
+MAX_WORD_DIFF_WORDS = 50_000
+#: Cells of the similarity matrix computed at once: one byte per cell for the full matrix,
+#: some 30 bytes per candidate pair on the blocking path (index arrays and score lists).
+BLOCK_CELLS = 4_000_000
+#: Above this many paragraph pairs (n * m), :func:`align` blocks by default: only pairs
+#: sharing a rare word bigram (or involving a short paragraph) are scored.
+BLOCKING_MIN_PAIRS = 250_000
+#: Paragraphs with fewer words than this are scored against every paragraph when blocking.
+BLOCKING_MIN_WORDS = 12
+#: A bigram found in more than this many paragraphs of either side does not propose
+#: pairs when blocking (a fixed number, so that the proposed pairs grow linearly).
+BLOCKING_MAX_DF = 20
+#: Similarity blocks smaller than this many cells are computed on one thread: for small
+#: blocks starting threads can cost more than it saves (it depends on paragraph lengths).
+PARALLEL_MIN_CELLS = 250_000
+
+#: The options of :func:`~dedupe.align.align` and their defaults, in its order.
+DEFAULTS: dict[str, Any] = {
+    "min_similarity": MIN_SIMILARITY,
+    "move_similarity": MOVE_SIMILARITY,
+    "equal_threshold": EQUAL_THRESHOLD,
+    "split_merge_coverage": SPLIT_MERGE_COVERAGE,
+    "max_split_parts": MAX_SPLIT_PARTS,
+    "max_candidates": MAX_CANDIDATES,
+    "max_word_diff_words": MAX_WORD_DIFF_WORDS,
+    "block_cells": BLOCK_CELLS,
+    "blocking": None,
+    "workers": -1,
+}
+
+
+def _share(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0.0 < value <= 1.0):
+        raise InvalidParameterError(f"{name} must be a number in (0, 1], got {value!r}")
+
+
+def check_options(opts: dict[str, Any]) -> None:
+    """Raise :class:`~dedupe.errors.InvalidParameterError` naming the first bad option."""
+    for name in ("min_similarity", "move_similarity", "equal_threshold", "split_merge_coverage"):
+        _share(name, opts[name])
+    if opts["equal_threshold"] < opts["min_similarity"]:
+        raise InvalidParameterError(
+            "equal_threshold must be at least min_similarity "
+            f"({opts['equal_threshold']} < {opts['min_similarity']})"
+        )
+    for name in ("max_split_parts", "max_candidates", "max_word_diff_words", "block_cells"):
+        check_int(name, opts[name], 1)
+    if opts["blocking"] not in (None, True, False):
+        raise InvalidParameterError(
+            f"blocking must be None, True or False, got {opts['blocking']!r}"
+        )
+    w = opts["workers"]
+    if isinstance(w, bool) or not isinstance(w, int) or w == 0 or w < -1:
+        raise InvalidParameterError(f"workers must be -1 (all cores) or >= 1, got {w!r}")

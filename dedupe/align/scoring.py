@@ -1,0 +1,188 @@
+"""Candidate paragraph pairs and their word similarity (rapidfuzz ``cdist``), in blocks.
+
+Without blocking every pair is scored, ``block_cells`` cells at a time; with blocking only
+pairs that share a word bigram rare on both sides, or a paragraph of the very same words,
+are scored (see :func:`candidate_cells`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel
+
+from ..flat import sorted_unique
+from .options import BLOCKING_MAX_DF, BLOCKING_MIN_WORDS, PARALLEL_MIN_CELLS
+from .sides import Encoder, Side, sentence_codes
+
+__all__ = ["candidate_cells"]
+
+# Pair sets up to this many possible pairs are deduplicated with a bitmap (1 byte a pair).
+_BITMAP_PAIRS = 16_000_000
+
+
+def _bigrams(codes: list[str], which: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (word bigram, paragraph) entries of paragraphs ``which``, as two arrays;
+    a bigram is its two code points packed in one integer."""
+    sel = [codes[k] for k in which]
+    flat = np.frombuffer("".join(sel).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    para = np.repeat(np.array(which, dtype=np.int64), [len(c) for c in sel])
+    same = para[:-1] == para[1:]
+    key = sorted_unique((para[:-1][same] << 42) | (flat[:-1][same] << 21) | flat[1:][same])
+    return key & ((1 << 42) - 1), key >> 42
+
+
+def _gram_pairs(a_codes: list[str], b_codes: list[str], rows: list[int], max_df: int) -> np.ndarray:
+    """Pairs ``i * len(b_codes) + j`` (``i`` in ``rows``) that share a word bigram found
+    in at most ``max_df`` paragraphs of each side (blocking: pairs sharing no such bigram
+    are not scored)."""
+    m = len(b_codes)
+    ga, pa = _bigrams(a_codes, rows)
+    gb, pb = _bigrams(b_codes, list(range(m)))
+    if not len(ga) or not len(gb):
+        return np.zeros(0, dtype=np.int64)
+    grams, inverse = np.unique(np.concatenate([ga, gb]), return_inverse=True)
+    ga, gb = inverse[: len(ga)], inverse[len(ga) :]
+    df_a = np.bincount(ga, minlength=len(grams))
+    df_b = np.bincount(gb, minlength=len(grams))
+    useful = (df_a <= max_df) & (df_b <= max_df) & (df_b > 0)
+    keep = useful[ga]
+    ga, pa = ga[keep], pa[keep]
+    order = np.argsort(gb, kind="stable")
+    gb, pb = gb[order], pb[order]
+    lo = np.searchsorted(gb, ga, "left")
+    counts = np.searchsorted(gb, ga, "right") - lo
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    first = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    keys = np.repeat(pa, counts) * m + pb[first + np.arange(total)]
+    if len(a_codes) * m <= _BITMAP_PAIRS:  # dedupe with a bitmap when it is small
+        seen = np.zeros(len(a_codes) * m, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen)
+    return sorted_unique(keys)
+
+
+def _copy_pairs(a_codes: list[str], b_codes: list[str], rows: list[int], band: int) -> np.ndarray:
+    """Pairs ``i * len(b_codes) + j`` of paragraphs with the very same words (``i`` in
+    ``rows``), so that blocking keeps repeated paragraphs whose bigrams are all common.
+    A word-for-word paragraph found ``ca`` times in A and ``cb`` times in B proposes, for
+    its k-th copy in A, the copies of B within ``band`` of ``k * cb / ca``."""
+    where_b: dict[str, list[int]] = {}
+    for j, c in enumerate(b_codes):
+        where_b.setdefault(c, []).append(j)
+    where_a: dict[str, list[int]] = {}
+    for i in rows:
+        if a_codes[i] in where_b:
+            where_a.setdefault(a_codes[i], []).append(i)
+    m = len(b_codes)
+    out: list[int] = []
+    for code, ia in where_a.items():
+        jb = where_b[code]
+        for k, i in enumerate(ia):
+            mid = k * len(jb) // len(ia)
+            out.extend(i * m + j for j in jb[max(0, mid - band) : mid + band + 1])
+    return np.array(out, dtype=np.int64)
+
+
+def candidate_cells(
+    a: Side,
+    b: Side,
+    cutoff: float,
+    max_candidates: int,
+    block_cells: int,
+    workers: int,
+    max_words: int,
+    blocking: bool,
+) -> dict[tuple[int, int], float]:
+    """Pairs (i, j) scoring at least ``cutoff``; at most ``max_candidates`` per row.
+
+    Without ``blocking`` every pair is scored, ``block_cells`` cells at a time. With
+    ``blocking``, a pair of paragraphs of at least ``BLOCKING_MIN_WORDS`` words each is
+    scored only when they share a word bigram that is rare on both sides (see
+    :func:`_gram_pairs`); shorter paragraphs are scored against everything.
+
+    A pair where either paragraph has more than ``max_words`` words is scored over
+    sentences (one symbol per sentence) instead of words, so that a 1 MB paragraph costs
+    no more than a few thousand short ones.
+    """
+    n, m = len(a.codes), len(b.codes)
+    out: dict[tuple[int, int], float] = {}
+    if not n or not m:
+        return out
+    long_a = {i for i in range(n) if len(a.codes[i]) > max_words}
+    long_b = {j for j in range(m) if len(b.codes[j]) > max_words}
+    # Long paragraphs are left out of the word-level scoring: stand-ins that match nothing
+    # (code points below those of the encoder).
+    queries = ["\x01" if k in long_a else c for k, c in enumerate(a.codes)]
+    choices = ["\x02" if k in long_b else c for k, c in enumerate(b.codes)]
+    cut = int(np.floor(cutoff * 100))
+    floor = max(cut, 1)
+
+    def keep(i: int, cols: np.ndarray, vals: np.ndarray) -> None:
+        if len(cols) > max_candidates:  # best first; ties nearest the diagonal
+            key = vals.astype(np.float64) * (m + 1) - np.abs(cols - i * m / n)
+            cols = cols[np.argpartition(-key, max_candidates - 1)[:max_candidates]]
+        for j in cols.tolist():
+            sim = Indel.normalized_similarity(a.codes[i], b.codes[j])
+            if sim >= cutoff:
+                out[(i, j)] = sim
+
+    def threads(cells: int) -> int:
+        return workers if cells >= PARALLEL_MIN_CELLS else 1
+
+    if not blocking:
+        rows = max(1, block_cells // m)
+        for r0 in range(0, n, rows):
+            block = process.cdist(
+                queries[r0 : r0 + rows],
+                choices,
+                scorer=fuzz.ratio,
+                score_cutoff=cut,
+                dtype=np.uint8,
+                workers=threads(min(rows, n - r0) * m),
+            )
+            for r in range(block.shape[0]):
+                cols = np.flatnonzero(block[r] >= floor)
+                if len(cols):
+                    keep(r0 + r, cols, block[r][cols])
+    else:
+        short_a = [i for i in range(n) if len(queries[i]) < BLOCKING_MIN_WORDS]
+        short_b = [j for j in range(m) if len(choices[j]) < BLOCKING_MIN_WORDS]
+        rest_a = [i for i in range(n) if len(queries[i]) >= BLOCKING_MIN_WORDS]
+        keys = [
+            _gram_pairs(queries, choices, rest_a, BLOCKING_MAX_DF),
+            _copy_pairs(queries, choices, rest_a, max_candidates),
+        ]
+        for rows_, cols_ in ((short_a, range(m)), (rest_a, short_b)):
+            if rows_ and len(cols_):
+                rr, cc = np.meshgrid(np.array(rows_), np.array(cols_), indexing="ij")
+                keys.append((rr * m + cc).ravel())
+        pairs = sorted_unique(np.concatenate(keys)) if len(keys) > 1 else keys[0]
+        for c0 in range(0, len(pairs), block_cells):
+            chunk = pairs[c0 : c0 + block_cells]
+            ii, jj = chunk // m, chunk % m
+            scores = process.cpdist(
+                [queries[i] for i in ii.tolist()],
+                [choices[j] for j in jj.tolist()],
+                scorer=fuzz.ratio,
+                score_cutoff=cut,
+                dtype=np.uint8,
+                workers=threads(len(chunk)),
+            )
+            hit = scores >= floor
+            ii, jj, scores = ii[hit], jj[hit], scores[hit]
+            bounds = np.flatnonzero(np.diff(ii)) + 1  # pairs are sorted by row
+            for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), len(ii)]):
+                if hi > lo:
+                    keep(int(ii[lo]), jj[lo:hi], scores[lo:hi])
+    if long_a or long_b:  # long paragraphs: scored over sentences
+        enc = Encoder()
+        sent_a, sent_b = sentence_codes(a, enc), sentence_codes(b, enc)
+        for i in range(n):
+            for j in range(m) if i in long_a else sorted(long_b):
+                sim = Indel.normalized_similarity(sent_a[i], sent_b[j])
+                if sim >= cutoff:
+                    out[(i, j)] = sim
+    return out

@@ -1,0 +1,115 @@
+"""Ragged arrays as two flat numpy arrays: ``values`` and ``offsets``.
+
+Row ``i`` owns ``values[offsets[i]:offsets[i + 1]]``. Every pipeline stage passes its
+per-document data in this form, so batches cross process boundaries (and Spark, and Redis)
+as a few plain arrays instead of lists of small arrays.
+
+>>> values, offsets = concat([(np.array([1, 2]), np.array([0, 1, 2])),
+...                          (np.array([7]), np.array([0, 0, 1]))])
+>>> offsets.tolist(), take(values, offsets, np.array([3, 0]))[0].tolist()
+([0, 1, 2, 2, 3], [7, 1])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "concat",
+    "lengths",
+    "offsets_of",
+    "row_ids",
+    "segment_positions",
+    "sorted_unique",
+    "take",
+]
+
+
+def offsets_of(lens: np.ndarray) -> np.ndarray:
+    """Offsets (``int64[n + 1]``, from 0) of rows with the given lengths.
+
+    >>> offsets_of(np.array([2, 0, 3])).tolist()
+    [0, 2, 2, 5]
+    """
+    out = np.zeros(len(lens) + 1, dtype=np.int64)
+    np.cumsum(lens, out=out[1:])
+    return out
+
+
+def lengths(offsets: np.ndarray) -> np.ndarray:
+    """Row lengths of an offsets array.
+
+    >>> lengths(np.array([0, 2, 2, 5])).tolist()
+    [2, 0, 3]
+    """
+    return np.diff(np.asarray(offsets, dtype=np.int64))
+
+
+def segment_positions(lens: np.ndarray) -> np.ndarray:
+    """``0 .. n-1`` for each segment length ``n``, concatenated.
+
+    >>> segment_positions(np.array([3, 0, 2])).tolist()
+    [0, 1, 2, 0, 1]
+    """
+    lens = np.asarray(lens, dtype=np.int64)
+    return np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+
+
+def row_ids(offsets: np.ndarray) -> np.ndarray:
+    """The row of every value: ``int64[offsets[-1]]``.
+
+    >>> row_ids(np.array([0, 2, 2, 3])).tolist()
+    [0, 0, 2]
+    """
+    lens = lengths(offsets)
+    return np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+
+
+def take(
+    values: np.ndarray, offsets: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows ``rows`` (in that order, repeats allowed) as a new ragged array.
+
+    >>> v, o = take(np.array([5, 6, 7]), np.array([0, 2, 3]), np.array([1, 1]))
+    >>> v.tolist(), o.tolist()
+    ([7, 7], [0, 1, 2])
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    starts = offsets[rows]
+    lens = offsets[rows + 1] - starts
+    new_offsets = offsets_of(lens)
+    index = np.repeat(starts - new_offsets[:-1], lens) + np.arange(int(new_offsets[-1]))
+    return values[index], new_offsets
+
+
+def concat(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of several ragged arrays, one after the other.
+
+    >>> v, o = concat([(np.array([1]), np.array([0, 1])), (np.array([2, 3]), np.array([0, 2]))])
+    >>> v.tolist(), o.tolist()
+    ([1, 2, 3], [0, 1, 3])
+    """
+    if len(parts) == 1:
+        return parts[0]
+    values = np.concatenate([v for v, _ in parts])
+    offs = [np.zeros(1, dtype=np.int64)]
+    base = 0
+    for _, o in parts:
+        offs.append(np.asarray(o[1:], dtype=np.int64) + base)
+        base += int(o[-1])
+    return values, np.concatenate(offs)
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values, by sorting (numpy 2's ``np.unique`` hashes integer arrays,
+    which is many times slower on large ones).
+
+    >>> sorted_unique(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    out = np.sort(np.asarray(values).ravel())
+    if len(out) > 1:
+        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
+    return out

@@ -1,0 +1,369 @@
+"""Reading collections into documents, and writing files atomically.
+
+An input is a folder of ``.txt``/``.md`` files (ids are their paths relative to the folder,
+with ``/`` separators), a single ``.txt``/``.md`` file (id: the path as given), a JSONL file
+(``.jsonl``/``.ndjson``, optionally ``.gz``), a CSV file with a header row (optionally
+``.gz``), or ``-`` for JSONL on standard input. Anything unreadable raises
+:class:`~dedupe.errors.InputError` naming the file, the line where there is one, and the
+problem.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "a.txt").write_text("Some text.", encoding="utf-8")
+>>> read_documents([str(folder)])
+{'a.txt': 'Some text.'}
+>>> with atomic_write(folder / "out.txt") as fh:
+...     _ = fh.write(b"all or nothing")
+>>> (folder / "out.txt").read_bytes()
+b'all or nothing'
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import stat
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import InputError, InvalidTextError
+from .text import ensure_text
+
+__all__ = [
+    "CSV_SUFFIXES",
+    "JSONL_SUFFIXES",
+    "TEXT_SUFFIXES",
+    "atomic_write",
+    "check_output_path",
+    "open_output",
+    "read_documents",
+    "read_text_file",
+]
+
+# Suffixes of the files a folder contributes (compared case-insensitively).
+TEXT_SUFFIXES = (".txt", ".md")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+CSV_SUFFIXES = (".csv",)
+
+
+class _Enough(Exception):
+    """The document limit is reached."""
+
+
+class _Docs:
+    """Documents in input order, refusing an id seen before (and saying where it was)."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.texts: dict[str, str] = {}
+        self.where: dict[str, str] = {}
+        self.limit = limit
+
+    def add(self, doc_id: str, text: str, where: str) -> None:
+        if self.limit is not None and len(self.texts) >= self.limit:
+            raise _Enough
+        if doc_id in self.texts:
+            raise InputError(
+                f"{where}: duplicate id {doc_id!r} (first seen at {self.where[doc_id]})"
+            )
+        try:  # NUL bytes, binary data: said here, where the file and line are known
+            self.texts[doc_id] = ensure_text(text, name=where)
+        except InvalidTextError as err:
+            raise InputError(str(err)) from None
+        self.where[doc_id] = where
+
+
+def _decode(raw: bytes, where: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"{where}: not valid UTF-8 (bad byte 0x{raw[err.start]:02x} at offset {err.start}); "
+            "convert the file to UTF-8"
+        ) from None
+
+
+def _kind(path: str) -> str:
+    """'stdin', 'folder', 'text', 'jsonl' or 'csv' for an INPUT argument."""
+    if path == "-":
+        return "stdin"
+    if os.path.isdir(path):
+        return "folder"
+    name = path.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    if name.endswith(JSONL_SUFFIXES):
+        return "jsonl"
+    if name.endswith(CSV_SUFFIXES):
+        return "csv"
+    if name.endswith(TEXT_SUFFIXES) and not path.lower().endswith(".gz"):
+        return "text"
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file or directory")
+    raise InputError(
+        f"{path}: unknown kind of input; give a folder of .txt/.md files, a .txt/.md file, "
+        "a .jsonl/.jsonl.gz file, a .csv file, or - for JSONL on standard input"
+    )
+
+
+@contextmanager
+def _open_binary(path: str) -> Iterator[IO[bytes]]:
+    if path == "-":
+        yield sys.stdin.buffer
+    elif path.lower().endswith(".gz"):
+        with gzip.open(path, "rb") as fh:
+            yield fh
+    else:
+        with open(path, "rb") as fh:
+            yield fh
+
+
+def _read_folder(folder: str, docs: _Docs) -> None:
+    root = Path(folder)
+    found = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or not name.lower().endswith(TEXT_SUFFIXES):
+                continue
+            path = Path(dirpath) / name
+            doc_id = path.relative_to(root).as_posix()
+            docs.add(doc_id, _decode(path.read_bytes(), str(path)), str(path))
+            found += 1
+    if not found:
+        raise InputError(f"{folder}: no .txt or .md files in this folder")
+
+
+def _field(record: dict[str, Any], name: str, where: str, role: str, option: str) -> str:
+    if name not in record:
+        keys = ", ".join(repr(k) for k in list(record)[:10]) or "none"
+        raise InputError(f"{where}: no {name!r} field (fields: {keys}); choose one with {option}")
+    value = record[name]
+    if role == "id" and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise InputError(
+            f"{where}: the {role} field {name!r} is {type(value).__name__}, not a string"
+        )
+    return value
+
+
+def _read_jsonl(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
+    label = "<stdin>" if path == "-" else path
+    with _open_binary(path) as fh:
+        for number, raw in enumerate(fh, start=1):
+            where = f"{label}:{number}"
+            line = _decode(raw, where).strip()
+            if not line:
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise InputError(
+                    f"{where}: not valid JSON ({err.msg} at column {err.colno})"
+                ) from None
+            if not isinstance(record, dict):
+                raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
+            doc_id = _field(record, id_field, where, "id", "--id-field")
+            docs.add(doc_id, _field(record, text_field, where, "text", "--text-field"), where)
+
+
+def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
+    csv.field_size_limit(sys.maxsize)
+    with _open_binary(path) as fh:
+        text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+        reader = csv.reader(text)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise InputError(f"{path}: empty CSV file (expected a header row)")
+            for name, option in ((id_field, "--id-field"), (text_field, "--text-field")):
+                if name not in header:
+                    cols = ", ".join(repr(c) for c in header[:10])
+                    raise InputError(
+                        f"{path}:1: no {name!r} column (columns: {cols}); choose one with {option}"
+                    )
+            id_col, text_col = header.index(id_field), header.index(text_field)
+            for row in reader:
+                where = f"{path}:{reader.line_num}"
+                if not row:
+                    continue
+                if len(row) != len(header):
+                    raise InputError(f"{where}: {len(row)} fields, the header has {len(header)}")
+                docs.add(row[id_col], row[text_col], where)
+        except UnicodeDecodeError as err:
+            raise InputError(
+                f"{path}:{reader.line_num + 1}: not valid UTF-8 ({err.reason}); "
+                "convert the file to UTF-8"
+            ) from None
+        except csv.Error as err:
+            raise InputError(f"{path}:{reader.line_num}: bad CSV ({err})") from None
+
+
+def read_documents(
+    inputs: Sequence[str | os.PathLike[str]],
+    *,
+    id_field: str = "id",
+    text_field: str = "text",
+    limit: int | None = None,
+) -> dict[str, str]:
+    """Read every INPUT into one ``{id: text}`` dict, in input order (the first ``limit``
+    documents only, when given).
+
+    Raises :class:`InputError` naming the file (and line) on anything unreadable, and on an
+    id that appears twice.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.txt").write_text("Some text.", encoding="utf-8")
+    >>> read_documents([str(folder)])
+    {'a.txt': 'Some text.'}
+    """
+    docs = _Docs(limit)
+    inputs = [os.fspath(path) for path in inputs]
+    if inputs.count("-") > 1:
+        raise InputError("-: standard input can be read only once")
+    for path in inputs:
+        kind = _kind(path)
+        if kind != "stdin" and not os.path.exists(path):
+            raise InputError(f"{path}: no such file or directory")
+        try:
+            if kind == "folder":
+                _read_folder(path, docs)
+            elif kind == "text":
+                with open(path, "rb") as fh:
+                    docs.add(path, _decode(fh.read(), path), path)
+            elif kind == "csv":
+                _read_csv(path, docs, id_field, text_field)
+            else:
+                _read_jsonl(path, docs, id_field, text_field)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as err:
+            raise InputError(f"{path}: broken gzip data ({err or 'file is truncated'})") from None
+        except _Enough:
+            break
+    return docs.texts
+
+
+def read_text_file(path: str) -> str:
+    """The text of one file (``-``: standard input), decoded as UTF-8.
+
+    >>> read_text_file("no/such.txt")
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.InputError: no/such.txt: no such file or directory
+    """
+    if path == "-":
+        return _decode(sys.stdin.buffer.read(), "<stdin>")
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a folder; give a text file")
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file or directory")
+    with _open_binary(path) as fh:
+        return _decode(fh.read(), path)
+
+
+# ---------------------------------------------------------------------------------------
+# Output
+
+#: A temporary file of ours (``.NAME.*.tmp`` next to NAME) untouched for this many seconds
+#: is left over from a killed write, and the next write to NAME removes it.
+STALE_TEMP_SECONDS = 3600
+
+
+def check_output_path(path: str | os.PathLike[str]) -> Path:
+    """The file a write to ``path`` will replace (symlinks followed), checked before any long
+    work: its folder must exist and be writable, and an existing target must be a regular
+    file (a device, FIFO or folder is never replaced).
+
+    >>> check_output_path("/no/such/folder/x.idx")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.InputError: /no/such/folder/x.idx: cannot write it, folder ... does not exist
+    """
+    target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_file():
+        what = "a folder" if target.is_dir() else "not a regular file"
+        raise InputError(f"{path}: is {what}; give the name of a regular file to write")
+    folder = target.parent
+    if not folder.is_dir():
+        raise InputError(f"{path}: cannot write it, folder {Path(path).parent} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"{path}: cannot write it, folder {folder} is not writable")
+    return target
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    now = time.time()
+    for tmp in target.parent.glob(f".{target.name}.*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_TEMP_SECONDS:
+                tmp.unlink()
+        except OSError:
+            pass
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """A binary file that replaces ``path`` only once it is completely written and synced.
+
+    The data goes to a uniquely named temporary file next to the target, which is synced
+    and renamed over it: a crash or a concurrent writer never leaves a half-written file
+    under the real name. An existing target keeps its permission bits; a symlink is
+    followed (the file it points to is replaced, not the link); a target that is not a
+    regular file is refused (:func:`check_output_path`). Temporary files left by killed
+    writes are removed after :data:`STALE_TEMP_SECONDS`.
+    """
+    target = check_output_path(path)
+    _remove_stale_temporaries(target)
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with open(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+@contextmanager
+def open_output(path: str | None) -> Iterator[IO[str]]:
+    """Standard output (``None`` or ``-``), or a UTF-8 text file written atomically."""
+    if path is None or path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with atomic_write(path) as raw:
+        fh = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        yield fh
+        fh.flush()
+        fh.detach()  # the binary file is closed by atomic_write

@@ -1,0 +1,133 @@
+"""How the pure stage functions run on many cores, and progress bars. No rule lives here.
+
+Work is spread over *forked* processes only: other start methods re-import the caller's
+``__main__`` (a trap for scripts), and a process that runs several threads must not fork.
+Where forking is not possible, or the pool breaks, the work runs in this process instead,
+with the same result.
+
+>>> fork_map(_square, [1, 2, 3], workers=2)
+[1, 4, 9]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+__all__ = ["Progress", "can_fork", "fork_map", "resolve_workers"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Seconds before a progress bar appears (quick runs show none).
+PROGRESS_DELAY = 0.5
+#: Most worker processes used by default (``workers=0``).
+MAX_DEFAULT_WORKERS = 4
+
+_SHARED: Any = None  # what forked workers inherit (see fork_map's `shared`)
+
+
+def resolve_workers(workers: int) -> int:
+    """The number of processes to use: ``workers``, or for 0 one per core (at most 4).
+
+    >>> resolve_workers(1)
+    1
+    """
+    return workers or min(MAX_DEFAULT_WORKERS, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    """Whether worker processes may be forked here: ``fork`` exists and this process runs a
+    single thread.
+
+    >>> isinstance(can_fork(), bool)
+    True
+    """
+    import multiprocessing as mp
+    import threading
+
+    return "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+
+
+def _call(fn: Callable[[Any, Any], Any], item: Any) -> Any:
+    return fn(item, _SHARED)
+
+
+def _square(x: int, _shared: Any = None) -> int:
+    return x * x
+
+
+def fork_map(
+    fn: Callable[[T, Any], R], items: Sequence[T], workers: int, *, shared: Any = None
+) -> list[R]:
+    """``[fn(item, shared) for item in items]``, the items after the first in forked workers.
+
+    ``fn`` and the items travel to the workers by pickle; ``shared`` is not pickled: the
+    workers inherit it when they are forked (large read-only arrays cost nothing to pass).
+    Runs everything in this process when ``workers < 2``, forking is not possible, or the
+    pool breaks.
+    """
+    global _SHARED
+    if workers < 2 or len(items) < 2 or not can_fork():
+        return [fn(item, shared) for item in items]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    _SHARED = shared
+    try:
+        with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
+            futures = [pool.submit(_call, fn, item) for item in items[1:]]
+            first = fn(items[0], shared)
+            return [first] + [f.result() for f in futures]
+    except (BrokenProcessPool, OSError):
+        return [fn(item, shared) for item in items]
+    finally:
+        _SHARED = None
+
+
+class Progress:
+    """A tqdm progress bar on stderr, shown after :data:`PROGRESS_DELAY` seconds; a no-op
+    when disabled or when tqdm (the ``cli`` extra) is not installed.
+
+    >>> with Progress(3, desc="indexing", unit="doc", enabled=False) as bar:
+    ...     bar.update(3)
+    """
+
+    def __init__(
+        self, total: int | None, *, desc: str = "", unit: str = "it", enabled: bool = True
+    ) -> None:
+        self._bar = None
+        if enabled:
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                return
+            self._bar = tqdm(
+                total=total, desc=desc, unit=unit, file=sys.stderr, delay=PROGRESS_DELAY,
+                leave=False,
+            )  # fmt: skip
+
+    def update(self, n: int = 1) -> None:
+        """Advance by ``n`` steps."""
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def describe(self, text: str) -> None:
+        """Show ``text`` as the bar's label (the stage under way)."""
+        if self._bar is not None:
+            self._bar.set_description(text)
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

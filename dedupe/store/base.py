@@ -1,0 +1,112 @@
+"""The storage protocol every index backend implements, and the plain data it exchanges.
+
+A store keeps, for each document id, what the sketch stage made of its text (shingle set,
+passage keys, signature), its band keys and an optional timestamp, and answers three
+questions: which documents hold these keys (:meth:`Store.lookup`), what are the shingle
+sets of these documents (:meth:`Store.fetch`), and everything at once, in insertion order
+(:meth:`Store.columns`). It knows nothing of LSH rules or thresholds: the
+:class:`~dedupe.index.Index` computes keys and verifies candidates, so every store gives the
+same answers.
+
+Documents are addressed by *rows*: integers a store hands out (positions, or numbers kept
+in Redis). Rows are valid only until the next change to the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from ..sketch import Sketch
+
+__all__ = ["Columns", "Fetched", "Hits", "Store"]
+
+
+@dataclass(frozen=True, eq=False)
+class Columns:
+    """Every document of a store in insertion order: ids, timestamps (``float64`` seconds
+    since the epoch, NaN where none was given), their sketch and their band keys
+    (``uint64[n, bands]``)."""
+
+    ids: list[str]
+    timestamps: np.ndarray
+    sketch: Sketch
+    band_keys: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True, eq=False)
+class Hits:
+    """What a store holds for a list of keys: ``df[k]`` documents hold key ``k``; the rows
+    of those within the limit asked for are ``rows[key_index == k]``, and ``row_keys`` is
+    the passage key count of each of those rows (the candidate rule needs it)."""
+
+    df: np.ndarray
+    key_index: np.ndarray
+    rows: np.ndarray
+    row_keys: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Fetched:
+    """Documents fetched by row: their ids, shingle sets (ragged: ``set_values``,
+    ``set_offsets``) and passage key counts."""
+
+    ids: list[str]
+    set_values: np.ndarray
+    set_offsets: np.ndarray
+    key_counts: np.ndarray
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Where an :class:`~dedupe.index.Index` keeps its documents.
+
+    Implementations: :class:`~dedupe.store.memory.MemoryStore` (the default),
+    ``RedisStore``. Each change (:meth:`put`, :meth:`drop`) is all or nothing.
+    """
+
+    def __len__(self) -> int: ...
+
+    def __contains__(self, doc_id: object) -> bool: ...
+
+    def ids(self) -> list[str]:
+        """Ids in insertion order."""
+        ...
+
+    def put(
+        self,
+        ids: Sequence[str],
+        sketch: Sketch,
+        band_keys: np.ndarray,
+        timestamps: np.ndarray,
+    ) -> None:
+        """Add documents; an id already stored is replaced (the caller decides whether
+        that is allowed)."""
+        ...
+
+    def drop(self, ids: Sequence[str]) -> None:
+        """Remove documents (every id must be stored)."""
+        ...
+
+    def lookup(self, keys: np.ndarray, max_df: np.ndarray) -> Hits:
+        """For each key, how many documents hold it, and their rows where that number is
+        at most ``max_df`` for the key."""
+        ...
+
+    def fetch(self, rows: np.ndarray) -> Fetched:
+        """The ids, shingle sets and passage key counts of ``rows`` (in that order)."""
+        ...
+
+    def signatures(self, ids: Sequence[str]) -> np.ndarray:
+        """The MinHash signatures of ``ids`` (``uint32[len(ids), num_perm]``)."""
+        ...
+
+    def columns(self) -> Columns:
+        """Everything stored, in insertion order."""
+        ...

@@ -1,0 +1,258 @@
+"""The in-memory store: plain growable numpy columns and sorted postings.
+
+Rows are positions in insertion order. Removal marks a row dead; when a quarter of the
+rows are dead the columns are compacted (the rows after a removed one move up).
+
+Query postings are two sorted ``(key, row)`` runs, a large one and a small recent one that
+is folded into the large one when it passes a quarter of its size, so a stream of
+add-then-query costs amortised ``O(log n)`` per key, not a full re-sort.
+
+>>> from dedupe.sketch import sketch_texts
+>>> from dedupe.lsh import band_keys
+>>> sk = sketch_texts(["a b c d e f", "x y z"], ngram=5, window=8, num_perm=8, seed=1)
+>>> store = MemoryStore()
+>>> store.put(["a", "b"], sk, band_keys(sk.signatures, 2), np.full(2, np.nan))
+>>> store.drop(["a"]); store.ids(), len(store), "a" in store
+(['b'], 1, False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import UnknownIdError
+from ..flat import row_ids, segment_positions, take
+from ..sketch import Sketch
+from .base import Columns, Fetched, Hits
+
+__all__ = ["MemoryStore"]
+
+_EMPTY_RUN = (np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64))
+
+
+class _Column:
+    """An array whose first axis grows by doubling; ``view`` is the filled part. Rows
+    already filled are never written (except ``alive`` flags, in a buffer of its own)."""
+
+    def __init__(self, dtype: type) -> None:
+        self._dtype = dtype
+        self._buf: np.ndarray | None = None
+        self._n = 0
+
+    def append(self, arr: np.ndarray) -> None:
+        arr = np.asarray(arr, dtype=self._dtype)
+        if self._buf is None:  # adopt the first block as it is: no copy (it is never
+            self._buf, self._n = np.ascontiguousarray(arr), len(arr)  # written in place,
+            return  # a later append outgrows it into a buffer of our own)
+        need = self._n + len(arr)
+        if need > len(self._buf):
+            grown = np.empty((max(need, 2 * len(self._buf)), *self._buf.shape[1:]), self._dtype)
+            grown[: self._n] = self._buf[: self._n]
+            self._buf = grown
+        self._buf[self._n : need] = arr
+        self._n = need
+
+    @property
+    def view(self) -> np.ndarray:
+        if self._buf is None:
+            return np.empty(0, dtype=self._dtype)
+        return self._buf[: self._n]
+
+
+class _Ragged:
+    """A growable ragged column: row ``i`` owns ``values[offsets[i]:offsets[i + 1]]``."""
+
+    def __init__(self, dtype: type) -> None:
+        self._values = _Column(dtype)
+        self._offsets = _Column(np.int64)
+        self._offsets.append(np.zeros(1, dtype=np.int64))
+
+    def append(self, values: np.ndarray, offsets: np.ndarray) -> None:
+        base = int(self._offsets.view[-1])
+        self._values.append(values)
+        self._offsets.append(np.asarray(offsets[1:], dtype=np.int64) + base)
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._values.view
+
+    @property
+    def offsets(self) -> np.ndarray:
+        return self._offsets.view
+
+
+class MemoryStore:
+    """Documents in this process's memory (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._ids: list[str | None] = []
+        self._row: dict[str, int] = {}
+        self._alive = _Column(np.bool_)
+        self._times = _Column(np.float64)
+        self._sigs = _Column(np.uint32)
+        self._bands = _Column(np.uint64)
+        self._sets = _Ragged(np.uint64)
+        self._keys = _Ragged(np.uint64)
+        self._postings = [_EMPTY_RUN, _EMPTY_RUN]
+        self._posted = 0  # rows below this are in the postings
+
+    @classmethod
+    def from_columns(cls, columns: Columns) -> MemoryStore:
+        """A store holding ``columns`` (as :meth:`columns` returns them)."""
+        store = cls()
+        store.put(columns.ids, columns.sketch, columns.band_keys, columns.timestamps)
+        return store
+
+    # ------------------------------------------------------------------ reading
+    def __len__(self) -> int:
+        return len(self._row)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._row
+
+    def __repr__(self) -> str:
+        return f"MemoryStore({len(self)} documents)"
+
+    def ids(self) -> list[str]:
+        return [d for d in self._ids if d is not None]
+
+    def _alive_rows(self) -> np.ndarray:
+        return np.flatnonzero(self._alive.view)
+
+    def _rows_of(self, ids: Sequence[str]) -> np.ndarray:
+        try:
+            return np.fromiter((self._row[d] for d in ids), dtype=np.int64, count=len(ids))
+        except KeyError as err:
+            raise UnknownIdError(f"no document with id {err.args[0]!r} in the index") from None
+
+    def signatures(self, ids: Sequence[str]) -> np.ndarray:
+        return self._sigs.view[self._rows_of(ids)].copy()
+
+    def fetch(self, rows: np.ndarray) -> Fetched:
+        rows = np.asarray(rows, dtype=np.int64)
+        offsets = self._keys.offsets
+        return Fetched(
+            [self._ids[r] for r in rows.tolist()],  # type: ignore[misc]
+            *take(self._sets.values, self._sets.offsets, rows),
+            offsets[rows + 1] - offsets[rows],
+        )
+
+    def columns(self) -> Columns:
+        if len(self) == len(self._ids):  # nothing removed: views, no copy
+            return Columns(
+                list(self._ids),  # type: ignore[arg-type]
+                self._times.view,
+                Sketch(
+                    self._sets.values,
+                    self._sets.offsets,
+                    self._keys.values,
+                    self._keys.offsets,
+                    self._sigs.view,
+                ),
+                self._bands.view,
+            )
+        rows = self._alive_rows()
+        return Columns(
+            self.ids(),
+            self._times.view[rows],
+            Sketch(
+                *take(self._sets.values, self._sets.offsets, rows),
+                *take(self._keys.values, self._keys.offsets, rows),
+                self._sigs.view[rows],
+            ),
+            self._bands.view[rows],
+        )
+
+    def lookup(self, keys: np.ndarray, max_df: np.ndarray) -> Hits:
+        self._refresh_postings()
+        alive = self._alive.view
+        idx_parts, row_parts = [], []
+        for run_keys, run_rows in self._postings:
+            lo = np.searchsorted(run_keys, keys, "left")
+            hi = np.searchsorted(run_keys, keys, "right")
+            lens = hi - lo
+            pos = np.repeat(lo, lens) + segment_positions(lens)
+            idx_parts.append(np.repeat(np.arange(len(keys), dtype=np.int64), lens))
+            row_parts.append(run_rows[pos])
+        key_index, rows = np.concatenate(idx_parts), np.concatenate(row_parts)
+        live = alive[rows] if len(rows) else np.zeros(0, dtype=bool)
+        key_index, rows = key_index[live], rows[live]
+        df = np.bincount(key_index, minlength=len(keys)).astype(np.int64)
+        within = df[key_index] <= np.asarray(max_df)[key_index]
+        rows = rows[within]
+        offsets = self._keys.offsets
+        return Hits(df, key_index[within], rows, offsets[rows + 1] - offsets[rows])
+
+    # ------------------------------------------------------------------ writing
+    def put(
+        self,
+        ids: Sequence[str],
+        sketch: Sketch,
+        band_keys: np.ndarray,
+        timestamps: np.ndarray,
+    ) -> None:
+        ids = list(ids)
+        for doc_id in ids:
+            if doc_id in self._row:
+                self._drop(doc_id)
+        start = len(self._ids)
+        self._ids.extend(ids)
+        self._row.update(zip(ids, range(start, start + len(ids))))
+        self._alive.append(np.ones(len(ids), dtype=bool))
+        self._times.append(timestamps)
+        self._sigs.append(sketch.signatures)
+        self._bands.append(band_keys)
+        self._sets.append(sketch.set_values, sketch.set_offsets)
+        self._keys.append(sketch.key_values, sketch.key_offsets)
+        self._maybe_compact()
+
+    def drop(self, ids: Sequence[str]) -> None:
+        self._rows_of(ids)  # every id known, before anything changes
+        for doc_id in ids:
+            self._drop(doc_id)
+        self._maybe_compact()
+
+    def _drop(self, doc_id: str) -> None:
+        row = self._row.pop(doc_id)
+        self._ids[row] = None
+        self._alive.view[row] = False
+
+    def _maybe_compact(self) -> None:
+        dead = len(self._ids) - len(self._row)
+        if 4 * dead > len(self._ids) + 64:
+            columns = self.columns()
+            self._reset()
+            self.put(columns.ids, columns.sketch, columns.band_keys, columns.timestamps)
+
+    # ------------------------------------------------------------------ postings
+    def _refresh_postings(self) -> None:
+        """Fold rows added since the last refresh into the query postings."""
+        total = len(self._ids)
+        if self._posted == total:
+            return
+        new = np.arange(self._posted, total, dtype=np.int64)
+        bands = self._bands.view[new]
+        offsets = self._keys.offsets
+        lo, hi = offsets[self._posted], offsets[total]
+        keys = np.concatenate((bands.ravel(), self._keys.values[lo:hi]))
+        rows = np.concatenate(
+            (np.repeat(new, bands.shape[1]), self._posted + row_ids(offsets[self._posted :] - lo))
+        )
+        (big_k, big_r), (small_k, small_r) = self._postings
+        small = _sorted_run(np.concatenate((small_k, keys)), np.concatenate((small_r, rows)))
+        if len(small[0]) > max(65536, len(big_k) // 4):
+            big = _sorted_run(np.concatenate((big_k, small[0])), np.concatenate((big_r, small[1])))
+            self._postings = [big, _EMPTY_RUN]
+        else:
+            self._postings = [(big_k, big_r), small]
+        self._posted = total
+
+
+def _sorted_run(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(keys, kind="stable")
+    return keys[order], rows[order]
