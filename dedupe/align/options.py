@@ -23,8 +23,10 @@ __all__ = [
     "DEFAULTS",
     "EQUAL_THRESHOLD",
     "MAX_CANDIDATES",
+    "MAX_PASSAGE_REPEATS",
     "MAX_SPLIT_PARTS",
     "MAX_WORD_DIFF_WORDS",
+    "MIN_PASSAGE_WORDS",
     "MIN_SIMILARITY",
     "MOVE_SIMILARITY",
     "PARALLEL_MIN_CELLS",
@@ -77,6 +79,12 @@ BLOCKING_MAX_DF = 20
 #: Similarity blocks smaller than this many cells are computed on one thread: for small
 #: blocks starting threads can cost more than it saves (it depends on paragraph lengths).
 PARALLEL_MIN_CELLS = 250_000
+#: Shortest shared passage (:attr:`Alignment.passages`), in words. (Measurement: TODO.)
+MIN_PASSAGE_WORDS = 8
+#: A run found at most this many times on each side is reported for every pair of its
+#: occurrences; a more repeated one only for occurrences at about the same relative rank
+#: on both sides (see :mod:`dedupe.align.passages`), which bounds the passages linearly.
+MAX_PASSAGE_REPEATS = 8
 
 #: The options of :func:`~dedupe.align.align` and their defaults, in its order.
 DEFAULTS: dict[str, Any] = {
@@ -90,6 +98,7 @@ DEFAULTS: dict[str, Any] = {
     "block_cells": BLOCK_CELLS,
     "blocking": None,
     "workers": -1,
+    "min_passage_words": MIN_PASSAGE_WORDS,
 }
 
 
@@ -109,6 +118,7 @@ def check_options(opts: dict[str, Any]) -> None:
         )
     for name in ("max_split_parts", "max_candidates", "max_word_diff_words", "block_cells"):
         check_int(name, opts[name], 1)
+    check_int("min_passage_words", opts["min_passage_words"], 2)
     if opts["blocking"] not in (None, True, False):
         raise InvalidParameterError(
             f"blocking must be None, True or False, got {opts['blocking']!r}"

@@ -67,14 +67,17 @@ ALIGNMENT_SCHEMA = """\
 `Alignment.to_dict()` returns one JSON object (`dedupe diff --format json A B` prints it
 with two more keys, `a` and `b`, the file names):
 
-- `version`: 1, the schema version.
+- `version`: 2, the schema version (2 added `passages`, the `min_passage_words` option and
+  the summary's `passages`, `a_in_passages` and `b_in_passages`).
 - `options`: the options `align` ran with (`min_similarity`, `move_similarity`,
   `equal_threshold`, `split_merge_coverage`, `max_split_parts`, `max_candidates`,
-  `max_word_diff_words`, `block_cells`, `blocking`, `workers`).
+  `max_word_diff_words`, `block_cells`, `blocking`, `workers`, `min_passage_words`).
 - `summary`: `counts` (number of ops of each kind: `equal`, `edited`, `moved`, `split`,
   `merged`, `only_a`, `only_b`), `a_paragraphs`, `b_paragraphs` (paragraph counts),
   `a_words`, `b_words` (word counts), `a_in_b` (share of A's words that stand unchanged in
-  a paragraph paired with B, 0..1) and `b_in_a` (the same for B).
+  a paragraph paired with B, 0..1) and `b_in_a` (the same for B), `passages` (number of
+  shared passages), `a_in_passages` (share of A's words inside a shared passage, wherever
+  it stands, 0..1) and `b_in_passages` (the same for B).
 - `a_paragraphs`, `b_paragraphs`: lists of `{index, text, start, end}` (`index`: position,
   from 0; `text`: the paragraph, `source[start:end]`; `start`, `end`: character offsets,
   Python `str` indices, into the original text).
@@ -93,6 +96,16 @@ with two more keys, `a` and `b`, the file names):
     and `b_start`:`b_end` are character offsets into the original texts (an empty span
     marks the insertion point), and `a_text`/`b_text` are the changed words as they stand
     there (with the punctuation between them).
+- `passages`: the shared passages, sorted by position in A (then in B): every maximal run
+  of at least `min_passage_words` words that both texts hold (the same normalised words),
+  wherever it stands (paired, moved or unpaired paragraphs, across paragraph breaks), each
+  `{a_start, a_end, b_start, b_end, words, a, b}`: `a_start`:`a_end` and
+  `b_start`:`b_end` are character offsets into the original texts, from the start of the
+  run's first word to the end of its last; `words` is its length in words; `a`, `b` are the
+  `[start, stop)` ranges of the paragraphs it touches on each side. A run found several
+  times on a side is listed for each pair of occurrences while it occurs at most 8 times
+  on each side; beyond, only occurrences at about the same relative rank are paired, so
+  the list stays linear in the length of the texts.
 """
 
 
