@@ -15,11 +15,15 @@ True
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidParameterError
+from ..text import word_spans
 from .page import html_page
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -109,6 +113,116 @@ with two more keys, `a` and `b`, the file names):
 """
 
 
+# Most places in the other text named by one highlighted passage; the rest are counted.
+MAX_NAMED_PLACES = 3
+
+
+@dataclass
+class _Mark:
+    """A highlighted span of one side's text (source offsets) and where its words stand
+    in the other text: ``[start, stop)`` ranges of the other side's paragraphs."""
+
+    start: int
+    end: int
+    places: list[tuple[int, int]] = field(default_factory=list)
+
+
+class _Marks:
+    """The spans of each side to highlight as shared passages: the parts of
+    :attr:`Alignment.passages` whose words, on the other side, stand outside the paragraphs
+    this op pairs them with (in an unpaired paragraph: all of them). Text shown next to its
+    counterpart (the unchanged words of a pair) is not highlighted."""
+
+    def __init__(self, al: Alignment) -> None:
+        self.marks: dict[str, list[_Mark]] = {"A": [], "B": []}
+        self.starts: dict[str, list[int]] = {"A": [], "B": []}
+        if not al.passages:
+            return
+        texts = {"A": al.a_text, "B": al.b_text}
+        paras = {"A": al.a_paragraphs, "B": al.b_paragraphs}
+        ws, we, pws, pwe = {}, {}, {}, {}
+        for x in "AB":
+            spans = word_spans(texts[x])
+            ws[x], we[x] = [s for _, s, _ in spans], [e for _, _, e in spans]
+            pws[x] = [bisect.bisect_left(ws[x], p.start) for p in paras[x]]
+            pwe[x] = [bisect.bisect_left(ws[x], p.end) for p in paras[x]]
+        # Word range of each op on each side, and the op owning each paragraph.
+        owner: dict[str, list[int]] = {x: [0] * len(paras[x]) for x in "AB"}
+        op_words: dict[str, list[tuple[int, int]]] = {"A": [], "B": []}
+        for k, op in enumerate(al.ops):
+            for x, (lo, hi) in (("A", op.a), ("B", op.b)):
+                op_words[x].append((pws[x][lo], pwe[x][hi - 1]) if hi > lo else (0, 0))
+                for i in range(lo, hi):
+                    owner[x][i] = k
+        raw: dict[str, list[_Mark]] = {"A": [], "B": []}
+        for p in al.passages:
+            first = {
+                "A": bisect.bisect_left(ws["A"], p.a_start),
+                "B": bisect.bisect_left(ws["B"], p.b_start),
+            }
+            for x, y in (("A", "B"), ("B", "A")):
+                i0, shift = first[x], first[y] - first[x]
+                k = bisect.bisect_right(pws[x], i0) - 1
+                while k < len(pws[x]) and pws[x][k] < i0 + p.words:
+                    u0, u1 = max(i0, pws[x][k]), min(i0 + p.words, pwe[x][k])
+                    o0, o1 = op_words[y][owner[x][k]]
+                    v0, v1 = u0 + shift, u1 + shift  # the same words on the other side
+                    out = [(v0, v1)] if o1 <= o0 else [(v0, min(v1, o0)), (max(v0, o1), v1)]
+                    for t0, t1 in out:
+                        if t1 > t0:
+                            place = (
+                                bisect.bisect_right(pws[y], t0) - 1,
+                                bisect.bisect_right(pws[y], t1 - 1),
+                            )
+                            mark = _Mark(ws[x][t0 - shift], we[x][t1 - 1 - shift], [place])
+                            raw[x].append(mark)
+                    k += 1
+        for x in "AB":  # overlapping spans (repeated text) become one, naming every place
+            merged: list[_Mark] = []
+            for m in sorted(raw[x], key=lambda m: (m.start, m.end)):
+                if merged and m.start < merged[-1].end:
+                    last = merged[-1]
+                    last.end = max(last.end, m.end)
+                    last.places.extend(q for q in m.places if q not in last.places)
+                else:
+                    merged.append(m)
+            for m in merged:
+                m.places.sort()
+            self.marks[x] = merged
+            self.starts[x] = [m.start for m in merged]
+
+    def pieces(self, side: str, start: int, end: int) -> list[tuple[int, int, _Mark | None]]:
+        """``[start, end)`` of ``side``'s text cut into pieces outside and inside marks."""
+        out: list[tuple[int, int, _Mark | None]] = []
+        marks, pos = self.marks[side], start
+        k = max(0, bisect.bisect_right(self.starts[side], start) - 1)
+        while k < len(marks) and marks[k].start < end:
+            m = marks[k]
+            s, e = max(m.start, pos), min(m.end, end)
+            if e > s:
+                if s > pos:
+                    out.append((pos, s, None))
+                out.append((s, e, m))
+                pos = e
+            k += 1
+        if end > pos:
+            out.append((pos, end, None))
+        return out
+
+
+def _places(other: str, m: _Mark) -> tuple[str, list[str]]:
+    """The note of a mark ("also in B, paragraph 7") and its short labels ("B7")."""
+    labels = [
+        f"{other}{lo + 1}" if hi - lo == 1 else f"{other}{lo + 1}-{hi}" for lo, hi in m.places
+    ]
+    named = labels[:MAX_NAMED_PLACES]
+    more = len(labels) - len(named)
+    words = [x[len(other) :] for x in named]
+    note = f"also in {other}, paragraph{'s' if len(labels) > 1 or '-' in words[0] else ''} "
+    note += ", ".join(words) + (f" and {more} more places" if more else "")
+    return note, named + ([f"+{more}"] if more else [])
+
+
 def _num(side: str, rng: tuple[int, int]) -> str:
     """Human paragraph numbers (1-based): ``A3``, ``A3-4``, or ``A(at 3)`` if empty."""
     lo, hi = rng
@@ -127,7 +241,27 @@ def _header(op: ParagraphOp) -> str:
     return f"{_MARK[op.kind]} {_num('A', op.a)} -> {_num('B', op.b)} {op.kind} {op.score:.2f}"
 
 
-def _inline(al: Alignment, op: ParagraphOp, dele, ins, plain) -> str:
+@dataclass(frozen=True)
+class _Style:
+    """How one view writes plain text, deleted and inserted words, and shared passages
+    (``mark(inner, other_side, mark)``; ``inner`` is already written)."""
+
+    plain: Callable[[str], str]
+    dele: Callable[[str], str]
+    ins: Callable[[str], str]
+    mark: Callable[[str, str, _Mark], str]
+
+
+def _run(al: Alignment, marks: _Marks, style: _Style, side: str, start: int, end: int) -> str:
+    """Characters ``start:end`` of one side's text, passages marked."""
+    src, other = (al.a_text, "B") if side == "A" else (al.b_text, "A")
+    return "".join(
+        style.mark(style.plain(src[s:e]), other, m) if m else style.plain(src[s:e])
+        for s, e, m in marks.pieces(side, start, end)
+    )
+
+
+def _inline(al: Alignment, op: ParagraphOp, marks: _Marks, style: _Style) -> str:
     """One running text of a paired op: A's text with B's changes marked in place."""
     src = al.a_text
     pos = al.a_paragraphs[op.a[0]].start
@@ -135,32 +269,49 @@ def _inline(al: Alignment, op: ParagraphOp, dele, ins, plain) -> str:
     parts: list[str] = []
     for w in op.word_ops:
         if w.a_start > pos:
-            parts.append(plain(src[pos : w.a_start]))
+            parts.append(_run(al, marks, style, "A", pos, w.a_start))
             pos = w.a_start
         if w.tag == "equal":
-            parts.append(plain(w.a_text))
+            parts.append(_run(al, marks, style, "A", w.a_start, w.a_end))
         else:
             if w.a_text:
-                parts.append(dele(w.a_text))
+                parts.append(style.dele(_run(al, marks, style, "A", w.a_start, w.a_end)))
             if w.b_text:
                 # Keep inserted words apart from the words around them in A's text.
                 before = " " if src[w.a_start - 1 : w.a_start].isalnum() else ""
                 after = " " if not w.a_text and src[w.a_end : w.a_end + 1].isalnum() else ""
-                parts.append(before + ins(w.b_text) + after)
+                inserted = _run(al, marks, style, "B", w.b_start, w.b_end)
+                parts.append(before + style.ins(inserted) + after)
         pos = max(pos, w.a_end)
     if end > pos:
-        parts.append(plain(src[pos:end]))
+        parts.append(_run(al, marks, style, "A", pos, end))
     return "".join(parts)
 
 
-def _side_text(paras: tuple[Paragraph, ...], rng: tuple[int, int]) -> str:
-    return "\n\n".join(p.text for p in paras[rng[0] : rng[1]])
+def _unpaired(al: Alignment, op: ParagraphOp, marks: _Marks, style: _Style) -> str:
+    """The paragraphs of an ``only_a``/``only_b`` op, passages marked, a blank line apart."""
+    side, paras, rng = (
+        ("A", al.a_paragraphs, op.a) if op.kind == "only_a" else ("B", al.b_paragraphs, op.b)
+    )
+    return style.plain("\n\n").join(
+        _run(al, marks, style, side, p.start, p.end) for p in paras[rng[0] : rng[1]]
+    )
+
+
+def _text_mark(inner: str, other: str, m: _Mark) -> str:
+    return f"«{inner}»[{', '.join(_places(other, m)[1])}]"
+
+
+_TEXT = _Style(str, lambda t: f"[-{t}-]", lambda t: f"{{+{t}+}}", _text_mark)
 
 
 def alignment_text(al: Alignment) -> str:
     """Plain-text view: one header line per op, then its text, indented.
 
-    Changed words are shown wdiff-style, ``[-deleted-]{+inserted+}``.
+    Changed words are shown wdiff-style, ``[-deleted-]{+inserted+}``. A shared passage
+    whose counterpart stands elsewhere in the other text (not in the paragraph shown next
+    to it) is shown ``«in guillemets»[B7]``, followed by the paragraph(s) of the
+    other side that hold it.
 
     >>> from dedupe.align import align
     >>> print(alignment_text(align("Intro.\\nSame words.", "Same words.")))
@@ -168,16 +319,21 @@ def alignment_text(al: Alignment) -> str:
       Intro.
     = A2 -> B1 equal 1.00
       Same words.
+    >>> a = "Critics say it is late and costs too much. The new line will open in the spring."
+    >>> print(alignment_text(align(a, "Officials said the new line will open in the spring.")))
+    - A1 only_a
+      Critics say it is late and costs too much. «The new line will open in the spring»[B1].
+    + B1 only_b
+      Officials said «the new line will open in the spring»[A1].
     """
+    marks = _Marks(al)
     out: list[str] = []
     for op in al.ops:
         out.append(_header(op))
-        if op.kind == "only_a":
-            body = _side_text(al.a_paragraphs, op.a)
-        elif op.kind == "only_b":
-            body = _side_text(al.b_paragraphs, op.b)
+        if op.kind in ("only_a", "only_b"):
+            body = _unpaired(al, op, marks, _TEXT)
         else:
-            body = _inline(al, op, lambda t: f"[-{t}-]", lambda t: f"{{+{t}+}}", str)
+            body = _inline(al, op, marks, _TEXT)
         out.extend("  " + line if line else "" for line in body.split("\n"))
     return "\n".join(out)
 
@@ -195,8 +351,19 @@ def _md_block(text: str) -> str:
     return "  \n".join(lines)
 
 
+def _md_mark(inner: str, other: str, m: _Mark) -> str:
+    note, labels = _places(other, m)
+    return f'<mark title="{html.escape(note)}">{inner}</mark><sup>{", ".join(labels)}</sup>'
+
+
+_MARKDOWN = _Style(_md_block, lambda t: f"~~{t}~~", lambda t: f"**{t}**", _md_mark)
+
+
 def alignment_markdown(al: Alignment) -> str:
     """Markdown view: a bold header per op, deleted words ``~~struck~~``, inserted **bold**.
+
+    A shared passage whose counterpart stands elsewhere in the other text is
+    ``<mark>``-ed (inline HTML), its place in the other text in a ``<sup>`` after it.
 
     >>> from dedupe.align import align
     >>> print(alignment_markdown(align("a b c", "a b d")))
@@ -204,23 +371,19 @@ def alignment_markdown(al: Alignment) -> str:
     <BLANKLINE>
     a b ~~c~~**d**
     """
+    marks = _Marks(al)
     blocks: list[str] = []
     for op in al.ops:
         if op.kind == "only_a":
             head = f"**only in A** {_num('A', op.a)}"
-            body = _md_block(_side_text(al.a_paragraphs, op.a))
         elif op.kind == "only_b":
             head = f"**only in B** {_num('B', op.b)}"
-            body = _md_block(_side_text(al.b_paragraphs, op.b))
         else:
             head = f"**{op.kind}** {_num('A', op.a)} → {_num('B', op.b)} ({op.score:.2f})"
-            body = _inline(
-                al,
-                op,
-                lambda t: f"~~{_md_block(t)}~~",
-                lambda t: f"**{_md_block(t)}**",
-                _md_block,
-            )
+        if op.kind in ("only_a", "only_b"):
+            body = _unpaired(al, op, marks, _MARKDOWN)
+        else:
+            body = _inline(al, op, marks, _MARKDOWN)
         blocks.append(head + "\n\n" + body)
     return "\n\n".join(blocks)
 
@@ -242,28 +405,69 @@ def _marked(text: str, start: int, spans: list[tuple[int, int]], tag: str) -> st
     return "".join(out).replace("\n", "<br>")
 
 
-def _cell(paras, rng, side: str, spans, tag: str) -> str:
+def _html_mark(inner: str, other: str, m: _Mark, anchor: str) -> str:
+    note, labels = _places(other, m)
+    refs = "".join(
+        f'<a class="dd-ref" href="#{html.escape(anchor)}{x.split("-")[0]}">{x}</a>'
+        if not x.startswith("+")
+        else f'<span class="dd-ref">{x}</span>'
+        for x in labels
+    )
+    return f'<mark class="dd-passage" title="{html.escape(note)}">{inner}</mark>{refs}'
+
+
+def _cell(
+    paras: tuple[Paragraph, ...],
+    rng: tuple[int, int],
+    side: str,
+    spans: list[tuple[int, int]],
+    tag: str,
+    marks: _Marks,
+    anchor: str,
+) -> str:
     if rng[1] <= rng[0]:
         return f'<td class="dd-{side.lower()} dd-empty"></td>'
+    other = "B" if side == "A" else "A"
     ps = []
     for p in paras[rng[0] : rng[1]]:
-        body = _marked(p.text, p.start, spans, tag)
-        ps.append(f'<p><span class="dd-num">{side}{p.index + 1}</span>{body}</p>')
+        body = "".join(
+            _html_mark(_marked(p.text[s - p.start : e - p.start], s, spans, tag), other, m, anchor)
+            if m
+            else _marked(p.text[s - p.start : e - p.start], s, spans, tag)
+            for s, e, m in marks.pieces(side, p.start, p.end)
+        )
+        ps.append(
+            f'<p id="{html.escape(anchor)}{side}{p.index + 1}"><span class="dd-num">'
+            f"{side}{p.index + 1}</span>{body}</p>"
+        )
     return f'<td class="dd-{side.lower()}">{"".join(ps)}</td>'
 
 
-def alignment_html_fragment(al: Alignment) -> str:
+def alignment_html_fragment(al: Alignment, *, anchor: str = "dd-") -> str:
     """The two-column diff as one ``<table class="dd-align">`` (style: :data:`ALIGNMENT_CSS`).
 
     Paired paragraphs stand side by side with deleted words in ``<del>`` (left) and
     inserted words in ``<ins>`` (right); moved, split and merged pairs are labelled, and
-    paragraphs found on one side only stand in place next to an empty cell.
+    paragraphs found on one side only stand in place next to an empty cell. A shared
+    passage whose counterpart stands elsewhere in the other text (not in the cell next to
+    it) is in ``<mark class="dd-passage">`` with a ``title`` saying where ("also in B,
+    paragraph 7"), followed by links to that paragraph. Each paragraph is ``<p
+    id="{anchor}A7">`` (``B7`` on the right); give each fragment of a page its own
+    ``anchor`` prefix.
 
     >>> from dedupe.align import align
     >>> frag = alignment_html_fragment(align("<b>x</b> y", "<b>x</b> z"))
     >>> "&lt;b&gt;" in frag and "<del>y</del>" in frag and "<ins>z</ins>" in frag
     True
+    >>> a = "Critics say it is late and costs too much. The new <line> will open in the spring."
+    >>> b = "Officials said the new <line> will open in the spring."
+    >>> frag = alignment_html_fragment(align(a, b))
+    >>> frag.count('<mark class="dd-passage" title="also in B, paragraph 1">')
+    1
+    >>> '<a class="dd-ref" href="#dd-B1">B1</a>' in frag and "new &lt;line&gt; will" in frag
+    True
     """
+    marks = _Marks(al)
     rows = [
         '<table class="dd-align"><colgroup><col class="dd-c-tag"><col><col></colgroup>'
         "<thead><tr><th></th><th>A</th><th>B</th></tr></thead><tbody>"
@@ -278,8 +482,8 @@ def alignment_html_fragment(al: Alignment) -> str:
             tag_cell = f"<b>{_LABEL[op.kind]}</b>{where}<br>similarity {op.score:.2f}"
         rows.append(
             f'<tr class="dd-op dd-{op.kind}"><td class="dd-tag">{tag_cell}</td>'
-            + _cell(al.a_paragraphs, op.a, "A", dels, "del")
-            + _cell(al.b_paragraphs, op.b, "B", inss, "ins")
+            + _cell(al.a_paragraphs, op.a, "A", dels, "del", marks, anchor)
+            + _cell(al.b_paragraphs, op.b, "B", inss, "ins", marks, anchor)
             + "</tr>"
         )
     rows.append("</tbody></table>")
@@ -287,7 +491,8 @@ def alignment_html_fragment(al: Alignment) -> str:
 
 
 def alignment_summary_html(al: Alignment) -> str:
-    """One paragraph of HTML: paragraph and word counts, op counts, shares kept.
+    """One paragraph of HTML: paragraph and word counts, op counts, shares kept, and the
+    shared passages.
 
     >>> from dedupe.align import align
     >>> alignment_summary_html(align("a b", "a b"))  # doctest: +ELLIPSIS
@@ -295,11 +500,21 @@ def alignment_summary_html(al: Alignment) -> str:
     """
     s = al.summary()
     counts = ", ".join(f"{v} {_LABEL[k]}" for k, v in s["counts"].items() if v)
+    passages = ""
+    if s["passages"]:
+        n, least = s["passages"], dict(al.options).get("min_passage_words")
+        passages = (
+            f" {n} shared passage{'s' if n > 1 else ''}"
+            + (f" of {least}+ words" if least else "")
+            + f" cover {s['a_in_passages']:.0%} of A and {s['b_in_passages']:.0%} of B "
+            '(<mark class="dd-passage">marked</mark> where they stand elsewhere in the other '
+            "text)."
+        )
     return (
         f'<p class="dd-summary">A: {s["a_paragraphs"]} paragraphs, {s["a_words"]} words; '
         f"B: {s['b_paragraphs']} paragraphs, {s['b_words']} words. "
         f"{html.escape(counts)}. {s['a_in_b']:.0%} of A's words stand unchanged in B, "
-        f"{s['b_in_a']:.0%} of B's in A.</p>"
+        f"{s['b_in_a']:.0%} of B's in A.{passages}</p>"
     )
 
 
