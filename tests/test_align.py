@@ -605,6 +605,17 @@ def test_passages_stop_at_whole_tokens():
     assert al.a_text[p.a_start : p.a_end] == shared and p.words == len(shared.split())
 
 
+def test_passages_without_unique_word_codes_are_the_same(monkeypatch):
+    """Beyond ~1.1M distinct words the encoder shares code points: passages then number
+    the words themselves, and find the same runs."""
+    from dedupe.align.sides import Encoder
+
+    a, b, _ = generate_pair(9)
+    want = align(a, b, min_passage_words=5).passages
+    monkeypatch.setattr(Encoder, "unique", property(lambda self: False))
+    assert align(a, b, min_passage_words=5).passages == want and want
+
+
 def _tokens(text: str) -> tuple[list[str], list[int], list[int]]:
     spans = word_spans(text)
     return [w for w, _, _ in spans], [s for _, s, _ in spans], [e for _, _, e in spans]

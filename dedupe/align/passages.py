@@ -219,7 +219,14 @@ def shared_runs(x: np.ndarray, y: np.ndarray, k: int, max_repeats: int = 8) -> n
 
 
 def word_ids(a: Side, b: Side, enc: Encoder) -> tuple[np.ndarray, np.ndarray]:
-    """The words of both sides as integer ids, equal exactly when the words are equal."""
+    """The words of both sides as integer ids, equal exactly when the words are equal.
+
+    >>> from dedupe.align.sides import build_side
+    >>> enc = Encoder()
+    >>> x, y = word_ids(build_side("A b. A", enc), build_side("b a", enc), enc)
+    >>> x.tolist() == [x[0], x[1], x[0]] and y.tolist() == [x[1], x[0]]
+    True
+    """
     if enc.unique:  # one code point per distinct word: the codes are the ids
         return tuple(  # type: ignore[return-value]
             np.frombuffer("".join(s.words).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
@@ -258,10 +265,19 @@ class _Words:
 def find_passages(
     a: Side, b: Side, enc: Encoder, min_words: int, max_repeats: int
 ) -> tuple[Passage, ...]:
-    """The shared passages of two sides, sorted by position in A, then in B.
+    """The shared passages of two sides (runs of at least ``min_words`` words, see
+    :func:`shared_runs`), with character offsets, sorted by position in A, then in B.
 
     A passage never starts or ends inside one original token that normalises to several
-    words (``"½"``: ``1``, ``2``): such a run is trimmed to whole tokens on both sides.
+    words (``"2½"``: ``21``, ``2``): such a run is trimmed to whole tokens on both sides.
+
+    >>> from dedupe.align.sides import build_side
+    >>> enc = Encoder()
+    >>> a = build_side("Intro.\\n\\nThe cat sat on the mat.", enc)
+    >>> b = build_side("The cat sat on the mat, again.", enc)
+    >>> (p,) = find_passages(a, b, enc, 4, 8)
+    >>> p, a.text[p.a_start : p.a_end]
+    (Passage(a_start=8, a_end=30, b_start=0, b_end=22, words=6), 'The cat sat on the mat')
     """
     x, y = word_ids(a, b, enc)
     runs = shared_runs(x, y, min_words, max_repeats)

@@ -44,7 +44,13 @@ class Encoder:
 
     @property
     def unique(self) -> bool:
-        """Whether every key so far has a symbol of its own (fewer than ~1.1M keys)."""
+        """Whether every key so far has a symbol of its own (fewer than ~1.1M keys).
+
+        >>> enc = Encoder()
+        >>> _ = enc.encode(["a", "b", "a"])
+        >>> enc.unique
+        True
+        """
         return len(self._ids) <= _MAX_SYMBOLS
 
     def __call__(self, key: Any) -> str:

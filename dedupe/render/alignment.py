@@ -22,8 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..errors import InvalidParameterError
-from ..text import word_spans
+from ..text import word_offsets
 from .page import html_page
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -142,10 +144,10 @@ class _Marks:
         paras = {"A": al.a_paragraphs, "B": al.b_paragraphs}
         ws, we, pws, pwe = {}, {}, {}, {}
         for x in "AB":
-            spans = word_spans(texts[x])
-            ws[x], we[x] = [s for _, s, _ in spans], [e for _, _, e in spans]
-            pws[x] = [bisect.bisect_left(ws[x], p.start) for p in paras[x]]
-            pwe[x] = [bisect.bisect_left(ws[x], p.end) for p in paras[x]]
+            starts, ends = word_offsets(texts[x])
+            pws[x] = np.searchsorted(starts, [p.start for p in paras[x]]).tolist()
+            pwe[x] = np.searchsorted(starts, [p.end for p in paras[x]]).tolist()
+            ws[x], we[x] = starts.tolist(), ends.tolist()
         # Word range of each op on each side, and the op owning each paragraph.
         owner: dict[str, list[int]] = {x: [0] * len(paras[x]) for x in "AB"}
         op_words: dict[str, list[tuple[int, int]]] = {"A": [], "B": []}
@@ -155,11 +157,10 @@ class _Marks:
                 for i in range(lo, hi):
                     owner[x][i] = k
         raw: dict[str, list[_Mark]] = {"A": [], "B": []}
-        for p in al.passages:
-            first = {
-                "A": bisect.bisect_left(ws["A"], p.a_start),
-                "B": bisect.bisect_left(ws["B"], p.b_start),
-            }
+        firsts_a = np.searchsorted(ws["A"], [p.a_start for p in al.passages]).tolist()
+        firsts_b = np.searchsorted(ws["B"], [p.b_start for p in al.passages]).tolist()
+        for p, fa, fb in zip(al.passages, firsts_a, firsts_b):
+            first = {"A": fa, "B": fb}
             for x, y in (("A", "B"), ("B", "A")):
                 i0, shift = first[x], first[y] - first[x]
                 k = bisect.bisect_right(pws[x], i0) - 1
