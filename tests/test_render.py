@@ -301,3 +301,26 @@ def test_schema_states_the_repeat_bound():
     from dedupe.align import MAX_PASSAGE_REPEATS
 
     assert f"at most {MAX_PASSAGE_REPEATS} times" in ALIGNMENT_SCHEMA
+
+
+def test_repeated_text_renders_in_linear_time_and_marks_only_what_is_elsewhere():
+    """One sentence 2,000 times against 100 times: about 1,900 passages, each spanning
+    100 paragraphs; the views look at each word a bounded number of times. Copies shown
+    next to their counterpart (the 100 equal pairs) are not marked; the others name a few
+    places and say there are more."""
+    import time
+
+    sentence = "This story may not be republished without the written permission of the owner."
+    a, b = "\n\n".join([sentence] * 2000), "\n\n".join([sentence] * 100)
+    al = align(a, b)
+    assert len(al.passages) > 1000
+    t0 = time.perf_counter()
+    page = render_alignment(al, "html")
+    text = render_alignment(al, "text")
+    assert time.perf_counter() - t0 < 5  # about 0.15 s; quadratic work took seconds
+    m = _marks(page)
+    assert len(m.marks) - 1 == 2000 - 100  # every A copy without a B copy next to it
+    assert all(t.endswith(" and more places") for t in m.titles[1:])
+    assert text.count("\u00ab") == 1900 and "= A1 -> B1 equal 1.00\n  This story" in text
+    same = render_alignment(align(a, a), "html")
+    assert '<mark class="dd-passage" title' not in same  # everything stands in place

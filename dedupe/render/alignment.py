@@ -127,6 +127,7 @@ class _Mark:
     start: int
     end: int
     places: list[tuple[int, int]] = field(default_factory=list)
+    more: bool = False  # stands in more places than were looked at (repeated text)
 
 
 class _Marks:
@@ -156,16 +157,30 @@ class _Marks:
                 op_words[x].append((pws[x][lo], pwe[x][hi - 1]) if hi > lo else (0, 0))
                 for i in range(lo, hi):
                     owner[x][i] = k
-        raw: dict[str, list[_Mark]] = {"A": [], "B": []}
-        firsts_a = np.searchsorted(ws["A"], [p.a_start for p in al.passages]).tolist()
-        firsts_b = np.searchsorted(ws["B"], [p.b_start for p in al.passages]).tolist()
-        for p, fa, fb in zip(al.passages, firsts_a, firsts_b):
-            first = {"A": fa, "B": fb}
-            for x, y in (("A", "B"), ("B", "A")):
-                i0, shift = first[x], first[y] - first[x]
-                k = bisect.bisect_right(pws[x], i0) - 1
-                while k < len(pws[x]) and pws[x][k] < i0 + p.words:
-                    u0, u1 = max(i0, pws[x][k]), min(i0 + p.words, pwe[x][k])
+        first = {
+            "A": np.searchsorted(ws["A"], [p.a_start for p in al.passages]).tolist(),
+            "B": np.searchsorted(ws["B"], [p.b_start for p in al.passages]).tolist(),
+        }
+        sizes = [p.words for p in al.passages]
+        for x, y in (("A", "B"), ("B", "A")):
+            near = self._near(al, x, y, first, sizes, op_words)
+            raw: list[_Mark] = []
+            crowded: list[tuple[int, int]] = []  # word ranges left out: see below
+            # Repeated text: words already covered by MAX_NAMED_PLACES + 1 passages are not
+            # looked at again (they are marked if any passage marks them, and name enough
+            # places), so the work stays linear in the words even when every passage spans
+            # the whole text.
+            lanes = [0] * (MAX_NAMED_PLACES + 1)  # where each lane's last passage ends
+            for t in sorted(range(len(sizes)), key=first[x].__getitem__):
+                i0, i1 = first[x][t], first[x][t] + sizes[t]
+                shift = first[y][t] - i0
+                lane = min(range(len(lanes)), key=lanes.__getitem__)
+                if lanes[lane] > i0:
+                    crowded.append((i0, min(lanes[lane], i1)))
+                lo, lanes[lane] = max(i0, lanes[lane]), max(lanes[lane], i1)
+                k = bisect.bisect_right(pws[x], lo) - 1
+                while k < len(pws[x]) and pws[x][k] < i1:
+                    u0, u1 = max(lo, pws[x][k]), min(i1, pwe[x][k])
                     o0, o1 = op_words[y][owner[x][k]]
                     v0, v1 = u0 + shift, u1 + shift  # the same words on the other side
                     out = [(v0, v1)] if o1 <= o0 else [(v0, min(v1, o0)), (max(v0, o1), v1)]
@@ -175,22 +190,70 @@ class _Marks:
                                 bisect.bisect_right(pws[y], t0) - 1,
                                 bisect.bisect_right(pws[y], t1 - 1),
                             )
-                            mark = _Mark(ws[x][t0 - shift], we[x][t1 - 1 - shift], [place])
-                            raw[x].append(mark)
+                            raw.append(_Mark(ws[x][t0 - shift], we[x][t1 - 1 - shift], [place]))
                     k += 1
-        for x in "AB":  # overlapping spans (repeated text) become one, naming every place
+            near_chars = [(ws[x][a], we[x][b - 1]) for a, b in near]
+            raw = _subtract(raw, near_chars)
+            # Overlapping spans (repeated text) become one mark naming every place.
             merged: list[_Mark] = []
-            for m in sorted(raw[x], key=lambda m: (m.start, m.end)):
+            seen: set[tuple[int, int]] = set()
+            for m in sorted(raw, key=lambda m: (m.start, m.end)):
                 if merged and m.start < merged[-1].end:
                     last = merged[-1]
                     last.end = max(last.end, m.end)
-                    last.places.extend(q for q in m.places if q not in last.places)
+                    last.places.extend(q for q in m.places if q not in seen)
                 else:
                     merged.append(m)
+                    seen = set()
+                seen.update(m.places)
+            spans = sorted((ws[x][a], we[x][b - 1]) for a, b in crowded if b > a)
+            k = 0
             for m in merged:
                 m.places.sort()
+                while k < len(spans) and spans[k][1] <= m.start:
+                    k += 1
+                m.more = k < len(spans) and spans[k][0] < m.end
             self.marks[x] = merged
             self.starts[x] = [m.start for m in merged]
+
+    @staticmethod
+    def _near(
+        al: Alignment,
+        x: str,
+        y: str,
+        first: dict[str, list[int]],
+        sizes: list[int],
+        op_words: dict[str, list[tuple[int, int]]],
+    ) -> list[tuple[int, int]]:
+        """Word ranges of side ``x`` that some passage puts next to their copy: inside a
+        paired op whose other side holds the copy. For each op, only the passages on the
+        diagonals (``shift`` from ``x`` to ``y``) that can reach its other side are looked
+        up, so the cost stays linear in the words."""
+        diagonals: dict[int, list[tuple[int, int]]] = {}
+        for t in range(len(sizes)):
+            diagonals.setdefault(first[y][t] - first[x][t], []).append(
+                (first[x][t], first[x][t] + sizes[t])
+            )
+        for runs in diagonals.values():
+            runs.sort()
+        heads = {d: [r[0] for r in runs] for d, runs in diagonals.items()}
+        keys = sorted(diagonals)
+        out = []
+        for k, op in enumerate(al.ops):
+            (u0, u1), (o0, o1) = op_words[x][k], op_words[y][k]
+            if op.kind in ("only_a", "only_b") or u1 <= u0 or o1 <= o0:
+                continue
+            first_d = bisect.bisect_left(keys, o0 - u1 + 1)
+            for d in keys[first_d : bisect.bisect_left(keys, o1 - u0)]:
+                runs = diagonals[d]
+                lo, hi = max(u0, o0 - d), min(u1, o1 - d)  # words of x whose copy is in op
+                j = max(0, bisect.bisect_right(heads[d], lo) - 1)
+                while j < len(runs) and runs[j][0] < hi:
+                    a, b = max(lo, runs[j][0]), min(hi, runs[j][1])
+                    if b > a:
+                        out.append((a, b))
+                    j += 1
+        return out
 
     def pieces(self, side: str, start: int, end: int) -> list[tuple[int, int, _Mark | None]]:
         """``[start, end)`` of ``side``'s text cut into pieces outside and inside marks."""
@@ -211,6 +274,37 @@ class _Marks:
         return out
 
 
+def _subtract(marks: list[_Mark], spans: list[tuple[int, int]]) -> list[_Mark]:
+    """``marks`` without the characters of ``spans`` (pieces of a mark keep its places).
+
+    >>> [(m.start, m.end) for m in _subtract([_Mark(0, 10), _Mark(12, 14)], [(3, 5), (8, 13)])]
+    [(0, 3), (5, 8), (13, 14)]
+    """
+    if not spans:
+        return marks
+    cut: list[tuple[int, int]] = []  # the union of spans, sorted, disjoint
+    for s, e in sorted(spans):
+        if cut and s <= cut[-1][1]:
+            cut[-1] = (cut[-1][0], max(cut[-1][1], e))
+        else:
+            cut.append((s, e))
+    starts = [s for s, _ in cut]
+    out = []
+    for m in marks:
+        pos = m.start
+        k = max(0, bisect.bisect_right(starts, m.start) - 1)
+        while k < len(cut) and cut[k][0] < m.end:
+            s, e = cut[k]
+            if e > pos:
+                if s > pos:
+                    out.append(_Mark(pos, s, list(m.places)))
+                pos = max(pos, e)
+            k += 1
+        if m.end > pos:
+            out.append(_Mark(pos, m.end, list(m.places)))
+    return out
+
+
 def _places(other: str, m: _Mark) -> tuple[str, list[str]]:
     """The note of a mark ("also in B, paragraph 7") and its short labels ("B7")."""
     labels = [
@@ -220,6 +314,8 @@ def _places(other: str, m: _Mark) -> tuple[str, list[str]]:
     more = len(labels) - len(named)
     words = [x[len(other) :] for x in named]
     note = f"also in {other}, paragraph{'s' if len(labels) > 1 or '-' in words[0] else ''} "
+    if m.more:
+        return note + ", ".join(words) + " and more places", [*named, "+"]
     note += ", ".join(words) + (f" and {more} more places" if more else "")
     return note, named + ([f"+{more}"] if more else [])
 
