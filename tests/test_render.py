@@ -297,6 +297,16 @@ def test_report_page_anchors_are_unique_per_pair():
     assert {h[1:] for h in m.hrefs if h.startswith("#pair-")} <= set(m.ids)
 
 
+def test_schema_names_every_passage_key():
+    d = json.loads(json.dumps(align(_PA, _PB).to_dict()))
+    assert d["version"] == 2 and d["passages"]
+    for key in {k for p in d["passages"] for k in p} | set(d["options"]):
+        assert f"`{key}`" in ALIGNMENT_SCHEMA, key
+    (p,) = d["passages"]
+    assert _PA[p["a_start"] : p["a_end"]].startswith("The council said <script>")
+    assert (p["a"], p["b"]) == ([0, 1], [1, 2])
+
+
 def test_schema_states_the_repeat_bound():
     from dedupe.align import MAX_PASSAGE_REPEATS
 
