@@ -82,7 +82,7 @@ PARALLEL_MIN_CELLS = 250_000
 # Measured (benchmarks: "regrouped_sentences" pairs, generated corpora of seeds 0 and 1, 46
 # and 41 pairs): copied sentences of 10+ words are all found from 4 to 10 words (recall
 # 1.000; 0.966 / 0.978 at 12); the word-pair precision against the copies is 0.977 / 0.963
-# at 6, 0.989 / 0.978 at 7, 0.992 / 0.986 at 8 and 0.996 / 0.994 at 10 (the generator's
+# at 6, 0.989 / 0.978 at 7, 0.992 / 0.986 at 8 and 0.995 / 0.994 at 10 (the generator's
 # order-1 Markov prose repeats phrases far more than news does). On 1,500 pairs of
 # Reuters-21578 stories that share a 5-word shingle but are not re-publications (containment
 # under 0.2 both ways), 13.9% get a passage at 7 words, 5.1% at 8, 1.7% at 10: wire formulas
