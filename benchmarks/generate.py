@@ -11,7 +11,12 @@ Everything is built from the five seed articles in the repository's ``seeds/`` f
   re-publish copy (see :data:`EDIT_KINDS`), each recording its edit kinds and the true
   paragraph correspondence with its base;
 * hard negatives: pairs of different base articles on the same topic that quote the same
-  people with the same sentences (kind ``shared_quotes``), which must not be reported.
+  people with the same sentences (kind ``shared_quotes``), which must not be reported;
+* re-publications whose sentences were cut and regrouped into other paragraphs (kind
+  ``regrouped_sentences``, see :func:`regroup`), which record, instead of a paragraph
+  correspondence, where every copied sentence stands in both texts (:attr:`Pair.copies`).
+  They are made after everything else, from a random generator of their own, so adding
+  them leaves every other document and pair as it was.
 
 >>> c = generate(n_base=6, seed=3)
 >>> c2 = generate(n_base=6, seed=3)
@@ -76,6 +81,17 @@ SHORT_BRIEF_PARAGRAPHS = 4
 # Share of base articles that get a near-duplicate, and share that get a hard negative partner.
 DERIVED_SHARE = 0.85
 HARD_NEGATIVE_SHARE = 0.3
+# Edit kinds whose truth is sentence copies (Pair.copies), not a paragraph correspondence.
+SENTENCE_KINDS = ("regrouped_sentences",)
+# Share of synthetic base articles that also get a "regrouped_sentences" re-publication.
+REGROUPED_SHARE = 0.12
+# In a regrouped re-publication: share of the body's sentences cut and put into another
+# paragraph, share dropped, pairs of paragraphs that swap their second halves, and new
+# sentences added (per body paragraph).
+REGROUP_MOVE_SHARE = 0.3
+REGROUP_DROP_SHARE = 0.1
+REGROUP_HALF_SWAPS = 2
+REGROUP_NEW_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -85,7 +101,10 @@ class Pair:
     ``positive`` is True for a re-publication (near-duplicate or partial) and False for a
     hard negative. ``para_map`` lists ``(a_paragraph, b_paragraph)`` index pairs that hold
     the same text (possibly edited); ``labels`` gives, for each of those pairs, the edit
-    label the aligner should give it (equal / edited / moved / split / merged).
+    label the aligner should give it (equal / edited / moved / split / merged). ``copies``
+    (kind ``regrouped_sentences`` only) lists the sentences copied word for word, as
+    ``(a_word, b_word, words)``: word ``a_word + t`` of A (``dedupe.text.words``) is word
+    ``b_word + t`` of B for ``t < words``.
     """
 
     a: str
@@ -94,6 +113,7 @@ class Pair:
     positive: bool
     para_map: tuple[tuple[int, int], ...] = ()
     labels: tuple[str, ...] = ()
+    copies: tuple[tuple[int, int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -104,6 +124,7 @@ class Pair:
             "positive": self.positive,
             "para_map": [list(p) for p in self.para_map],
             "labels": list(self.labels),
+            "copies": [list(c) for c in self.copies],
         }
 
 
@@ -416,6 +437,75 @@ def _apply(kind: str, paras: list[_Para], ctx: _Article, rng: random.Random) -> 
     return paras
 
 
+def regroup(
+    paras: list[str], ctx: _Article, rng: random.Random
+) -> list[list[tuple[str, tuple[int, int] | None]]]:
+    """Cut sentences out of paragraphs and regroup them, the way desks rework copy.
+
+    The headline stays first. Of the body's sentences, ``REGROUP_MOVE_SHARE`` move into
+    another paragraph (at a sentence break) and ``REGROUP_DROP_SHARE`` are dropped; up to
+    ``REGROUP_HALF_SWAPS`` pairs of paragraphs swap their second halves (each becomes half
+    of one and half of the other); new sentences are added. Returns the new paragraphs,
+    each a list of its sentences with where they came from: ``(paragraph, sentence)`` of
+    the base (as :func:`sentences` splits it) or ``None`` for new material.
+
+    >>> ctx = _Article(Markov(list(load_seeds().values())), random.Random(1))
+    >>> out = regroup(ctx.build(6), ctx, random.Random(2))
+    >>> origins = [o for p in out for _, o in p if o is not None]
+    >>> origins[0], origins != sorted(origins)  # the headline first, then regrouped
+    ((0, 0), True)
+    """
+    units = [[(sent, (i, k)) for k, sent in enumerate(sentences(p))] for i, p in enumerate(paras)]
+    body = units[1:]
+    if len(body) >= 2:
+        every = [(i, k) for i, u in enumerate(body) for k in range(len(u))]
+        picked = rng.sample(every, round(REGROUP_MOVE_SHARE * len(every)))
+        moving = []
+        for i, k in sorted(picked, reverse=True):
+            if len(body[i]) > 1:
+                moving.append((body[i].pop(k), i))
+        for unit, home in moving:
+            dest = rng.choice([x for x in range(len(body)) if x != home])
+            body[dest].insert(rng.randint(0, len(body[dest])), unit)
+        for _ in range(REGROUP_HALF_SWAPS):
+            two = [x for x in range(len(body)) if len(body[x]) >= 2]
+            if len(two) < 2:
+                break
+            p, q = rng.sample(two, 2)
+            hp, hq = len(body[p]) // 2, len(body[q]) // 2
+            body[p], body[q] = body[p][:hp] + body[q][hq:], body[q][:hq] + body[p][hp:]
+        for u in body:
+            for k in sorted(range(len(u)), reverse=True):
+                if len(u) > 1 and rng.random() < REGROUP_DROP_SHARE:
+                    u.pop(k)
+    for u in body:
+        if rng.random() < REGROUP_NEW_SHARE:
+            u.insert(rng.randint(0, len(u)), (ctx.localise(ctx.chain.sentence(rng)), None))
+    return [units[0], *(u for u in body if u)]
+
+
+def _copies(
+    base: list[str], regrouped: list[list[tuple[str, tuple[int, int] | None]]]
+) -> tuple[tuple[int, int, int], ...]:
+    """Word positions ``(a_word, b_word, words)`` of the sentences of ``regrouped`` copied
+    from ``base`` (see :func:`regroup`)."""
+    a_at: dict[tuple[int, int], int] = {}
+    pos = 0
+    for i, p in enumerate(base):
+        for k, sent in enumerate(sentences(p)):
+            a_at[(i, k)] = pos
+            pos += len(words(sent))
+    out = []
+    pos = 0
+    for para in regrouped:
+        for sent, o in para:
+            n = len(words(sent))
+            if o is not None and n:
+                out.append((a_at[o], pos, n))
+            pos += n
+    return tuple(out)
+
+
 # --- layout -------------------------------------------------------------------------------
 
 
@@ -515,10 +605,13 @@ def generate(
     min_paragraphs: int = 6,
     max_paragraphs: int = 16,
     include_seeds: bool = True,
+    regrouped_share: float = REGROUPED_SHARE,
 ) -> Corpus:
     """Generate a corpus of ``n_base`` base articles plus near-duplicates and hard negatives.
 
     The same ``seed`` always gives the same corpus (texts, ids and truth).
+    ``regrouped_share`` of the synthetic base articles also get a ``regrouped_sentences``
+    re-publication (see :func:`regroup`), made last, with a random generator of their own.
     """
     rng = random.Random(seed)
     seeds = load_seeds()
@@ -591,4 +684,23 @@ def generate(
         para_map, labels = _truth_map(base_units, paras) if splits_back else ((), ())
         kinds = (kind, *(applied if kind == "combo" else ()), f"layout:{layout}")
         pairs.append(Pair(bid, did, kinds, True, para_map, labels))
+
+    # Regrouped sentences: last, from a generator of their own (the rest stays the same).
+    rng = random.Random(f"regrouped_sentences/{seed}")
+    for bid, _paras, ctx in bases:
+        if not bid.startswith("syn-") or rng.random() >= regrouped_share:
+            continue
+        ctx.rng = rng
+        base_units = [" ".join(p.text.split()) for p in split_paragraphs(docs[bid])]
+        regrouped = regroup(base_units, ctx, rng)
+        paras = [" ".join(sent for sent, _ in p) for p in regrouped]
+        text, layout, _ = _render_checked(paras, rng.choice(LAYOUTS))
+        copies = _copies(base_units, regrouped)
+        if sum(map(len, (words(p) for p in paras))) != len(words(text)):
+            copies = ()  # the layout changed the words (never seen): no truth to score
+        did = f"{bid}~regrouped_sentences"
+        docs[did] = text
+        sources[did] = f"derived from {bid}"
+        kinds = ("regrouped_sentences", f"layout:{layout}")
+        pairs.append(Pair(bid, did, kinds, True, copies=copies))
     return Corpus(docs, sources, pairs)

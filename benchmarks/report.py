@@ -220,6 +220,28 @@ def alignment_table(align: dict[str, dict[str, Any]]) -> str:
     )  # fmt: skip
 
 
+def passages_table(rows: list[dict[str, Any]]) -> str:
+    """Shared passages: recall of copied sentences and word-pair precision, by minimum
+    (three digits: the targets are 0.98).
+
+    >>> print(passages_table([{"min_passage_words": 8, "default": True, "pairs": 2,
+    ...     "sentences": 30, "recall": 29 / 30, "precision": 0.9951, "passages": 20,
+    ...     "spurious": 1, "ms_per_pair": 2.0}]).splitlines()[-1])
+    | 8 (default) | 2 | 30 | 0.967 | 0.995 | 20 | 1 | 2.00 |
+    """
+
+    def three(x: float | None) -> str:
+        return "-" if x is None else f"{x:.3f}"
+
+    return table(
+        ["min_passage_words", "article pairs", "copied sentences (10+ words)", "recall",
+         "precision (word pairs)", "passages", "spurious passages", "ms per pair"],
+        [[f"{r['min_passage_words']} (default)" if r.get("default") else r["min_passage_words"],
+          r["pairs"], r["sentences"], three(r["recall"]), three(r["precision"]),
+          r["passages"], r["spurious"], r["ms_per_pair"]] for r in rows],
+    )  # fmt: skip
+
+
 def align_speed_table(rows: list[dict[str, Any]]) -> str:
     """Time and traced memory of dedupe.align on long documents."""
     return table(

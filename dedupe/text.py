@@ -19,6 +19,8 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from .errors import EmptyTextError, InvalidTextError
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "words",
     "word_bytes",
     "word_spans",
+    "word_offsets",
     "paragraphs",
     "shingles",
 ]
@@ -166,6 +169,26 @@ def word_spans(text: str) -> list[tuple[str, int, int]]:
             for piece in _WORD.findall(normalize(tok)):
                 out.append((piece, m.start(), m.end()))
     return out
+
+
+def word_offsets(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets (arrays) of the words of :func:`word_spans`, without the words:
+    fast when every word is ASCII letters and digits (numpy over the code points).
+
+    >>> [a.tolist() for a in word_offsets("Ma said: “yes”, 6G")]
+    [[0, 3, 10, 16], [2, 7, 13, 18]]
+    """
+    if _NON_ASCII_WORD_CHAR.search(text) is not None:
+        spans = word_spans(text)
+        return (
+            np.array([s for _, s, _ in spans], dtype=np.int64),
+            np.array([e for _, _, e in spans], dtype=np.int64),
+        )
+    c = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lower = c | 32  # ASCII letters folded to lower case
+    word = ((c >= 48) & (c <= 57)) | ((lower >= 97) & (lower <= 122))
+    edges = np.diff(np.concatenate([[False], word, [False]]).astype(np.int8))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
 def shingles(text: str, *, ngram: int = 5) -> list[str]:

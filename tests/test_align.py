@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedupe.align import Alignment, ParagraphOp, WordOp, align
+from dedupe.align import (
+    MAX_PASSAGE_REPEATS,
+    MIN_PASSAGE_WORDS,
+    Alignment,
+    ParagraphOp,
+    Passage,
+    WordOp,
+    align,
+)
+from dedupe.align.passages import shared_runs
 from dedupe.errors import InvalidParameterError, InvalidTextError
-from dedupe.text import paragraphs, words
+from dedupe.text import paragraphs, word_spans, words
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -405,6 +415,11 @@ def test_bytes_are_decoded_and_non_text_is_refused():
         {"block_cells": 0},
         {"workers": 0},
         {"blocking": "yes"},
+        {"min_passage_words": 1},
+        {"min_passage_words": 0},
+        {"min_passage_words": 8.0},
+        {"min_passage_words": True},
+        {"min_passage_words": None},
     ],
 )
 def test_bad_options_raise(opt):
@@ -463,7 +478,7 @@ def test_result_objects_are_frozen_and_serialisable():
             obj.kind = "x"  # type: ignore[misc]
     assert isinstance(al.ops[0], ParagraphOp) and isinstance(al.ops[0].word_ops[0], WordOp)
     d = json.loads(json.dumps(al.to_dict()))
-    assert d["version"] == 1 and d["summary"]["counts"]["edited"] == 1
+    assert d["version"] == 2 and d["summary"]["counts"]["edited"] == 1
     assert d["ops"][0]["word_ops"] == [
         {"tag": "replace", "i1": 2, "i2": 3, "j1": 2, "j2": 3, "a_start": 4, "a_end": 5,
          "b_start": 4, "b_end": 5, "a_text": "c", "b_text": "x"}
@@ -493,3 +508,217 @@ def test_blocking_keeps_repeated_boilerplate_paragraphs():
     blocked, full = align(a, b, blocking=True), align(a, b, blocking=False)
     assert blocked.ops == full.ops
     assert sum(op.kind == "equal" for op in blocked.ops) == 599
+
+
+# --------------------------------------------------------------------------- passages
+
+
+def test_seed_000_001_passages_cover_the_shared_text_of_every_gold_pair():
+    """Every run of unchanged words (at least min_passage_words long) of the 13 gold pairs
+    of the seed pair lies inside one passage, at the same place on both sides."""
+    a = (SEEDS / "000_e87e7298a988fb3b.txt").read_text(encoding="utf-8")
+    b = (SEEDS / "001_37f83820fa790c5f.txt").read_text(encoding="utf-8")
+    al = align(a, b)
+    texts_a = [p.text for p in al.a_paragraphs]
+    first = next(k for k, t in enumerate(texts_a) if t.startswith("By leveraging digital"))
+    last = next(k for k, t in enumerate(texts_a) if t.startswith("Ma said that the Swedish"))
+    gold = [op for op in al.ops if op.kind != "only_b" and first <= op.a[0] <= last]
+    assert len(gold) == 13 and all(op.kind in ("equal", "edited") for op in gold)
+    runs = [w for op in gold for w in op.word_ops if w.tag == "equal"]
+    long_runs = [w for w in runs if w.i2 - w.i1 >= MIN_PASSAGE_WORDS]
+    assert sum(w.i2 - w.i1 for w in long_runs) > 0.97 * sum(w.i2 - w.i1 for w in runs)
+    for w in long_runs:
+        inside = [
+            p
+            for p in al.passages
+            if p.a_start <= w.a_start and w.a_end <= p.a_end
+            and p.b_start <= w.b_start and w.b_end <= p.b_end
+            and len(words(a[p.a_start : w.a_start])) == len(words(b[p.b_start : w.b_start]))
+        ]  # fmt: skip
+        assert inside, w.a_text[:60]
+    # The sub-headline of 000 (unpaired) is found inside an unpaired paragraph of 001.
+    sub = next(p for p in al.passages if al.passage_paragraphs(p)[0] == (1, 2))
+    assert al.passage_paragraphs(sub)[1] == (7, 8) and sub.words == 12
+    s = al.summary()
+    assert s["a_in_passages"] >= s["a_in_b"] and s["passages"] == len(al.passages)
+
+
+def test_planted_sentence_moved_into_another_paragraph_is_found():
+    rng = random.Random(11)
+    paras = [_para_text(_words(rng, rng.randint(40, 70))) for _ in range(6)]
+    planted = "The committee will publish its full findings on the rail project next spring."
+    a = "\n\n".join(paras[:2] + [paras[2] + " " + planted] + paras[3:])
+    b_paras = list(paras)
+    b_paras[5] = b_paras[5].replace(". ", ". " + planted + " ", 1)
+    b = "\n\n".join(b_paras)
+    al = align(a, b)
+    hits = [p for p in al.passages if "committee will publish" in a[p.a_start : p.a_end]]
+    assert len(hits) == 1
+    (p,) = hits
+    assert p.words >= 13 and words(planted) == words(a[p.a_start : p.a_end])[-13:]
+    assert al.passage_paragraphs(p) == ((2, 3), (5, 6))
+    assert words(b[p.b_start : p.b_end]) == words(a[p.a_start : p.a_end])
+
+
+def test_repeated_text_gives_linear_output():
+    """One sentence repeated: every occurrence pair would be quadratic (300 x 200 copies);
+    the passages stay a few per copy and each is still a real, maximal shared run."""
+    sentence = "This story may not be republished without the written permission of the owner."
+    a, b = " ".join([sentence] * 300), "\n\n".join([sentence] * 200)
+    al = align(a, b)
+    n_a, n_b = al.a_words, al.b_words
+    assert 0 < len(al.passages) <= 2 * (n_a + n_b) / MIN_PASSAGE_WORDS
+    _check_passages(al, a, b, complete=False)
+    s = al.summary()
+    assert s["a_in_passages"] == 1.0 and s["b_in_passages"] == 1.0
+    # Identical repeated texts: one passage per diagonal kept (2 * repeats + 1).
+    same = align(a, a)
+    assert len(same.passages) == 2 * MAX_PASSAGE_REPEATS + 1
+    assert max(p.words for p in same.passages) == n_a
+
+
+def test_boilerplate_repeated_a_few_times_is_paired_every_way():
+    disclaimer = "This article may not be republished in whole or in part without permission."
+    rng = random.Random(5)
+    body = [_para_text(_words(rng, 30)) for _ in range(6)]
+    a = "\n\n".join([body[0], disclaimer, body[1], disclaimer, body[2], disclaimer])
+    b = "\n\n".join([body[3], disclaimer, body[4], disclaimer, body[5]])
+    al = align(a, b)
+    found = {(p.a_start, p.b_start) for p in al.passages if p.words == len(words(disclaimer))}
+    assert len(found) == 3 * 2
+
+
+def test_passages_with_a_stricter_minimum_are_a_subset():
+    a, b, _ = generate_pair(4)
+    loose = {p for p in align(a, b, min_passage_words=4).passages}
+    strict = align(a, b, min_passage_words=12).passages
+    assert strict and set(strict) <= loose and all(p.words >= 12 for p in strict)
+    assert isinstance(strict[0], Passage)
+
+
+def test_passages_stop_at_whole_tokens():
+    """ "2½" is one original token but two words ("21", "2"): a passage never starts or
+    ends inside it, so its offsets always slice whole words."""
+    shared = "years of talks on the new trade deal were concluded at last"
+    al = align(f"Costs fell 2½ {shared}.", f"Prices rose 3½ {shared} today.", min_passage_words=4)
+    (p,) = al.passages
+    assert al.a_text[p.a_start : p.a_end] == shared and p.words == len(shared.split())
+
+
+def test_passages_without_unique_word_codes_are_the_same(monkeypatch):
+    """Beyond ~1.1M distinct words the encoder shares code points: passages then number
+    the words themselves, and find the same runs."""
+    from dedupe.align.sides import Encoder
+
+    a, b, _ = generate_pair(9)
+    want = align(a, b, min_passage_words=5).passages
+    monkeypatch.setattr(Encoder, "unique", property(lambda self: False))
+    assert align(a, b, min_passage_words=5).passages == want and want
+
+
+def _tokens(text: str) -> tuple[list[str], list[int], list[int]]:
+    spans = word_spans(text)
+    return [w for w, _, _ in spans], [s for _, s, _ in spans], [e for _, _, e in spans]
+
+
+def _check_passages(al: Alignment, a: str, b: str, *, complete: bool) -> None:
+    """Every passage is shared (the same words), long enough, maximal, and its offsets
+    slice whole words of the original texts; sorted by A. With ``complete``, the
+    passages are exactly the maximal runs (when nothing repeats more than the bound)."""
+    least = dict(al.options)["min_passage_words"]
+    wa, sa, ea = _tokens(a)
+    wb, sb, eb = _tokens(b)
+    runs = []
+    for p in al.passages:
+        i, j = sa.index(p.a_start), sb.index(p.b_start)
+        assert ea[i + p.words - 1] == p.a_end and eb[j + p.words - 1] == p.b_end
+        assert p.words >= least
+        assert wa[i : i + p.words] == wb[j : j + p.words]
+        # Maximal: the words just before (after) differ, or a text ends, or the next word
+        # is a piece of an original token cut in several words ("½").
+        if i and j and wa[i - 1] == wb[j - 1]:
+            assert sa[i - 1] == sa[i - 2] or sb[j - 1] == sb[j - 2], (p, wa[i - 1])
+        e, f = i + p.words, j + p.words
+        if e < len(wa) and f < len(wb) and wa[e] == wb[f]:
+            assert ea[e] == ea[e - 1] or eb[f] == eb[f - 1], (p, wa[e])
+        runs.append((i, j, p.words))
+    assert [(p.a_start, p.b_start) for p in al.passages] == sorted(
+        (p.a_start, p.b_start) for p in al.passages
+    )
+    if complete:
+        codes = {w: k for k, w in enumerate(dict.fromkeys(wa + wb))}
+        x, y = [codes[w] for w in wa], [codes[w] for w in wb]
+        assert sorted(runs) == _brute_runs(x, y, least)
+
+
+def _brute_runs(x: list[int], y: list[int], k: int) -> list[tuple[int, int, int]]:
+    """Every maximal common run of at least ``k`` items, by comparing all pairs."""
+    out = []
+    for i in range(len(x)):
+        for j in range(len(y)):
+            if i and j and x[i - 1] == y[j - 1]:
+                continue
+            n = 0
+            while i + n < len(x) and j + n < len(y) and x[i + n] == y[j + n]:
+                n += 1
+            if n >= k:
+                out.append((i, j, n))
+    return sorted(out)
+
+
+_PIECES = ["the", "The", "rail", "line", "2½", "Café", "café", "中国", "said", "open"]
+_GLUE = [" ", " ", " ", ", ", ". ", "\n", "\n\n", " — ", "'s "]
+
+
+@st.composite
+def _text_pair(draw):
+    """Two texts over a small vocabulary, B made of pieces of A and new words, joined by
+    varied punctuation and line breaks (shared runs everywhere, some repeated)."""
+    vocab = draw(st.lists(st.sampled_from(_PIECES + [f"w{k}" for k in range(12)]),
+                          min_size=2, max_size=14, unique=True))  # fmt: skip
+    toks_a = draw(st.lists(st.sampled_from(vocab), min_size=4, max_size=70))
+    n = len(toks_a)
+    pieces = draw(
+        st.lists(st.tuples(st.integers(0, n), st.integers(1, 25)), min_size=1, max_size=6)
+    )
+    toks_b: list[str] = []
+    for start, size in pieces:
+        toks_b += toks_a[start : start + size]
+        toks_b += draw(st.lists(st.sampled_from(vocab), max_size=4))
+
+    def join(toks: list[str]) -> str:
+        return "".join(t + draw(st.sampled_from(_GLUE)) for t in toks)
+
+    return join(toks_a), join(toks_b), draw(st.integers(2, 6))
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(pair=_text_pair())
+def test_passages_are_shared_maximal_and_slice_the_texts(pair):
+    a, b, least = pair
+    al = align(a, b, min_passage_words=least)
+    grams = [
+        Counter(tuple(w[i : i + least]) for i in range(len(w) - least + 1))
+        for w in (_tokens(a)[0], _tokens(b)[0])
+    ]
+    repeats = max([*grams[0].values(), *grams[1].values(), 0])
+    plain = "½" not in a + b  # no token cut in several words
+    _check_passages(al, a, b, complete=plain and repeats <= MAX_PASSAGE_REPEATS)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    x=st.lists(st.integers(0, 3), max_size=50),
+    y=st.lists(st.integers(0, 3), max_size=50),
+    k=st.integers(1, 5),
+    repeats=st.integers(1, 3),
+)
+def test_shared_runs_are_maximal_runs_even_when_repeats_are_capped(x, y, k, repeats):
+    """A 4-letter alphabet repeats every k-gram: with a low repeat bound only some pairs
+    of occurrences are kept, but each reported run is a true maximal run; with a bound
+    above the repeats, all of them are reported."""
+    truth = _brute_runs(x, y, k)
+    got = [tuple(r) for r in shared_runs(x, y, k, max_repeats=repeats).tolist()]
+    assert set(got) <= set(truth) and len(got) == len(set(got))
+    assert got == sorted(got)
+    assert [tuple(r) for r in shared_runs(x, y, k, max_repeats=100).tolist()] == truth

@@ -22,9 +22,13 @@ from benchmarks import main as bench  # noqa: E402
 from benchmarks.baselines import available  # noqa: E402
 from benchmarks.difflib_align import align_difflib  # noqa: E402
 from benchmarks.exact import exact_pairs  # noqa: E402
-from benchmarks.generate import EDIT_KINDS, generate  # noqa: E402
+from benchmarks.generate import EDIT_KINDS, SENTENCE_KINDS, generate  # noqa: E402
 from benchmarks.loaders import CorpusError, load_jsonl, write_jsonl  # noqa: E402
-from benchmarks.quality import alignment_scores, detection_scores  # noqa: E402
+from benchmarks.quality import (  # noqa: E402
+    alignment_scores,
+    detection_scores,
+    passage_scores,
+)
 from benchmarks.report import README_END, README_START, ReadmeError, update_readme  # noqa: E402
 
 
@@ -41,8 +45,9 @@ def test_tiny_run_writes_results_and_tables(tiny_run: tuple[int, dict, str]) -> 
     assert code == 0
     assert results["mode"] == "tiny"
     for heading in ("Detection quality", "Recall against exhaustive exact", "Speed and memory",
-                    "Paragraph alignment", "The seed articles"):  # fmt: skip
+                    "Paragraph alignment", "The seed articles", "Shared passages"):  # fmt: skip
         assert heading in text
+    assert [r["min_passage_words"] for r in results["passages"]] == list(bench.PASSAGE_WORDS)
     assert "| exact all pairs (scipy sparse) |" in text
     speed = results["speed"]
     assert speed["exact"]["docs_per_s"] > 0 and speed["exact"]["peak_rss_mb"] > 0
@@ -93,7 +98,9 @@ def test_generated_truth_matches_the_texts() -> None:
     c = generate(30, seed=1)
     checked = 0
     with_map = [p for p in c.pairs if p.positive and p.para_map]
-    assert len(with_map) >= 0.9 * sum(1 for p in c.pairs if p.positive and "~" in p.b)
+    by_paragraph = [p for p in c.pairs if p.positive and "~" in p.b]
+    by_paragraph = [p for p in by_paragraph if p.kinds[0] not in SENTENCE_KINDS]
+    assert len(with_map) >= 0.9 * len(by_paragraph)
     for p in c.pairs:
         if not p.para_map:
             continue
@@ -105,6 +112,28 @@ def test_generated_truth_matches_the_texts() -> None:
                 assert words(pa[i].text) == words(pb[j].text)
             checked += 1
     assert checked > 100
+
+
+def test_regrouped_sentences_truth_and_passage_scores() -> None:
+    """The regrouped re-publications record true word-for-word copies, leave every other
+    document as it was, and dedupe.align's passages find the copied sentences."""
+    import dedupe
+    from dedupe.text import words
+
+    c = generate(40, seed=2)
+    assert c.docs.items() >= generate(40, seed=2, regrouped_share=0.0).docs.items()
+    pairs = [p for p in c.pairs if p.copies]
+    assert pairs and all(p.kinds[0] == "regrouped_sentences" and not p.para_map for p in pairs)
+    for p in pairs:
+        wa, wb = words(c.docs[p.a]), words(c.docs[p.b])
+        for a0, b0, n in p.copies:
+            assert wa[a0 : a0 + n] == wb[b0 : b0 + n]
+        assert sorted(b0 for _, b0, _ in p.copies) != [b0 for _, b0, _ in sorted(p.copies)]
+    s = passage_scores(dedupe.align, c, pairs)
+    assert s["sentences"] > 50 and s["recall"] >= 0.98 and s["precision"] >= 0.95, s
+    # An aligner that finds no passage scores no recall: the score can fail.
+    nothing = passage_scores(lambda a, b: dedupe.align(a, "x"), c, pairs)
+    assert nothing["recall"] == 0.0 and nothing["precision"] is None
 
 
 def test_exact_pairs_match_a_direct_computation() -> None:

@@ -18,6 +18,7 @@ from dedupe.render import (
     alignment_html_fragment,
     render_alignment,
 )
+from dedupe.text import words
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -159,3 +160,177 @@ def test_schema_names_every_key_of_to_dict():
     keys |= {k for op in d["ops"] for w in op["word_ops"] for k in w}
     for key in keys:
         assert f"`{key}`" in ALIGNMENT_SCHEMA, key
+
+
+# --------------------------------------------------------------------------- passages
+
+# A shared sentence that stands in a paragraph of each side that is not paired with the
+# other (too little else in common): it is highlighted on both sides.
+_SHARED = 'The council said <script>alert("x")</script> would run in the spring & summer.'
+_PA = (
+    "Critics say the plan is late, costs far too much money and will not be ready before "
+    "the end of the decade. " + _SHARED
+)
+_PB = "Weather: rain.\n\nOfficials said that " + _SHARED[0].lower() + _SHARED[1:]
+
+
+class _Marks(HTMLParser):
+    """Text inside each <mark>, its title, and every id and href of the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks: list[list[str]] = []
+        self.titles: list[str] = []
+        self.ids: list[str] = []
+        self.hrefs: list[str] = []
+        self.depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.append(a["id"])
+        if a.get("href"):
+            self.hrefs.append(a["href"])
+        if tag == "mark":
+            self.depth += 1
+            self.marks.append([])
+            self.titles.append(a.get("title") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "mark":
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth:
+            self.marks[-1].append(data)
+
+
+def _marks(page: str) -> _Marks:
+    p = _Marks()
+    p.feed(page)
+    p.close()
+    return p
+
+
+def test_passages_are_marked_in_unpaired_paragraphs_and_escaped():
+    al = align(_PA, _PB)
+    assert [op.kind for op in al.ops] == ["only_a", "only_b", "only_b"]
+    (p,) = al.passages
+    page = render_alignment(al, "html")
+    assert "<script" not in page and "&lt;script&gt;" in page
+    m = _marks(page)
+    inside = ["".join(x) for x in m.marks]
+    assert inside[0] == "marked"  # the legend, in the summary line
+    assert inside[1:] == [_PA[p.a_start : p.a_end], _PB[p.b_start : p.b_end]]
+    assert 'alert("x")</script> would run in the spring & summer' in inside[1]
+    assert m.titles[1:] == ["also in B, paragraph 2", "also in A, paragraph 1"]
+    # Links go to anchors of this page only: no script, no external reference.
+    assert m.hrefs == ["#dd-B2", "#dd-A1"] and {h[1:] for h in m.hrefs} <= set(m.ids)
+    assert len(m.ids) == len(set(m.ids))
+    assert "mark.dd-passage" in ALIGNMENT_CSS
+    assert "2 passages" not in page and "1 shared passage of 8+ words" in page
+
+
+def test_passages_in_text_and_markdown_views():
+    al = align(_PA, _PB)
+    text = render_alignment(al, "text")
+    assert "\u00abThe council said <script>" in text and "summer\u00bb[B2]." in text
+    assert "Officials said that \u00abthe council said" in text and "summer\u00bb[A1]." in text
+    md = render_alignment(al, "markdown")
+    assert '<mark title="also in B, paragraph 2">The council said \\<script\\>' in md
+    assert "summer</mark><sup>B2</sup>\\." in md and "<sup>A1</sup>" in md
+    assert "<script>" not in md
+
+
+def test_passage_inside_an_edited_pair_is_marked_only_where_it_came_from_elsewhere():
+    """A sentence moved from A's first paragraph into B's (edited) second one is marked
+    in both; the unchanged words of the pair itself are not."""
+    one = "Rain fell across the north on Monday and more is due later in the week."
+    moved = "The minister said the new rail line would open to passengers in the spring."
+    two = "Fares will be lower than the bus, and trains will run every ten minutes all day."
+    al = align(f"{one} {moved}\n\n{two}", f"{one}\n\n{two} {moved}")
+    assert [op.kind for op in al.ops] == ["edited", "edited"]
+    frag = alignment_html_fragment(al)
+    m = _marks(frag)
+    inside = ["".join(x) for x in m.marks]
+    assert inside == [moved.rstrip("."), moved.rstrip(".")]
+    assert m.titles == ["also in B, paragraph 2", "also in A, paragraph 1"]
+    # The mark holds the deleted (inserted) words: it spans the passage, the diff is inside.
+    assert f'title="also in B, paragraph 2"><del>{moved.rstrip(".")}</del></mark>' in frag
+    assert f'title="also in A, paragraph 1"><ins>{moved.rstrip(".")}</ins></mark>' in frag
+    text = render_alignment(al, "text")
+    assert f"[-\u00ab{moved.rstrip('.')}\u00bb[B2]-]" in text
+    assert f"{{+\u00ab{moved.rstrip('.')}\u00bb[A1]+}}" in text
+
+
+def test_seed_page_marks_the_passages_found_elsewhere():
+    """In the seed pair, 000's sub-headline (A2, unpaired) is reused inside 001's eighth
+    paragraph (unpaired): both are marked. The other passages stand in the paragraphs they
+    are paired with (the 13-paragraph run), so they are shown as unchanged text instead."""
+    a = (SEEDS / "000_e87e7298a988fb3b.txt").read_text(encoding="utf-8")
+    b = (SEEDS / "001_37f83820fa790c5f.txt").read_text(encoding="utf-8")
+    al = align(a, b)
+    page = render_alignment(al, "html")
+    assert page.count("<mark") == 3  # two passages and the summary's legend
+    m = _marks(page)
+    inside = ["".join(x) for x in m.marks][1:]
+    assert inside[0] == (
+        "Nation's emphasis on nurturing sectors such as 6G, quantum computing, robotics"
+    )
+    assert words(inside[0]) == words(inside[1])
+    assert m.titles[1:] == ["also in B, paragraph 8", "also in A, paragraph 2"]
+    shared = {tuple(words(a[p.a_start : p.a_end])) for p in al.passages}
+    assert all(tuple(words(t)) in shared for t in inside)
+    assert {h[1:] for h in m.hrefs} <= set(m.ids)
+
+
+def test_report_page_anchors_are_unique_per_pair():
+    from dedupe import find_duplicates
+    from dedupe.render import diff_choice, html_report
+
+    texts = {"x": _PA, "y": _PB, "z": _PA + " One more sentence here.", "w": _PB + " And this."}
+    report = find_duplicates(texts, ngram=2)
+    diffs = [(m, align(texts[m.a], texts[m.b])) for m in diff_choice(report.matches, 10)]
+    assert len(diffs) >= 2
+    m = _marks(html_report(report, diffs))
+    assert len(m.ids) == len(set(m.ids))
+    assert {h[1:] for h in m.hrefs if h.startswith("#pair-")} <= set(m.ids)
+
+
+def test_schema_names_every_passage_key():
+    d = json.loads(json.dumps(align(_PA, _PB).to_dict()))
+    assert d["version"] == 2 and d["passages"]
+    for key in {k for p in d["passages"] for k in p} | set(d["options"]):
+        assert f"`{key}`" in ALIGNMENT_SCHEMA, key
+    (p,) = d["passages"]
+    assert _PA[p["a_start"] : p["a_end"]].startswith("The council said <script>")
+    assert (p["a"], p["b"]) == ([0, 1], [1, 2])
+
+
+def test_schema_states_the_repeat_bound():
+    from dedupe.align import MAX_PASSAGE_REPEATS
+
+    assert f"at most {MAX_PASSAGE_REPEATS} times" in ALIGNMENT_SCHEMA
+
+
+def test_repeated_text_renders_in_linear_time_and_marks_only_what_is_elsewhere():
+    """One sentence 2,000 times against 100 times: about 1,900 passages, each spanning
+    100 paragraphs; the views look at each word a bounded number of times. Copies shown
+    next to their counterpart (the 100 equal pairs) are not marked; the others name a few
+    places and say there are more."""
+    import time
+
+    sentence = "This story may not be republished without the written permission of the owner."
+    a, b = "\n\n".join([sentence] * 2000), "\n\n".join([sentence] * 100)
+    al = align(a, b)
+    assert len(al.passages) > 1000
+    t0 = time.perf_counter()
+    page = render_alignment(al, "html")
+    text = render_alignment(al, "text")
+    assert time.perf_counter() - t0 < 5  # about 0.15 s; quadratic work took seconds
+    m = _marks(page)
+    assert len(m.marks) - 1 == 2000 - 100  # every A copy without a B copy next to it
+    assert all(t.endswith(" and more places") for t in m.titles[1:])
+    assert text.count("\u00ab") == 1900 and "= A1 -> B1 equal 1.00\n  This story" in text
+    same = render_alignment(align(a, a), "html")
+    assert '<mark class="dd-passage" title' not in same  # everything stands in place

@@ -14,6 +14,7 @@ from dedupe.text import (
     require_words,
     shingles,
     word_bytes,
+    word_offsets,
     word_spans,
     words,
 )
@@ -152,3 +153,16 @@ def test_word_spans_fast_path_equals_token_by_token(text):
         for piece in _WORD.findall(normalize(m.group())):
             expected.append((piece, m.start(), m.end()))
     assert word_spans(text) == expected
+
+
+@given(
+    st.text(max_size=80)
+    | st.text(
+        alphabet=st.sampled_from("ab Z9_.-\u2019\u201c\u2014é習ﬁＡ\u00a0\n\ud800"), max_size=80
+    )
+)
+def test_word_offsets_are_those_of_word_spans(text):
+    starts, ends = word_offsets(text)
+    spans = word_spans(text)
+    assert starts.tolist() == [s for _, s, _ in spans]
+    assert ends.tolist() == [e for _, _, e in spans]

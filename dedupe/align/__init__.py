@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ..text import ensure_text
 from .chain import Pairing, chain_pairs, grow_splits, op_order, pair_moves
-from .model import OP_KINDS, Alignment, ParagraphOp, WordOp
+from .model import OP_KINDS, Alignment, ParagraphOp, Passage, WordOp
 from .options import (
     BLOCK_CELLS,
     BLOCKING_MAX_DF,
@@ -30,14 +30,17 @@ from .options import (
     DEFAULTS,
     EQUAL_THRESHOLD,
     MAX_CANDIDATES,
+    MAX_PASSAGE_REPEATS,
     MAX_SPLIT_PARTS,
     MAX_WORD_DIFF_WORDS,
+    MIN_PASSAGE_WORDS,
     MIN_SIMILARITY,
     MOVE_SIMILARITY,
     PARALLEL_MIN_CELLS,
     SPLIT_MERGE_COVERAGE,
     check_options,
 )
+from .passages import find_passages
 from .scoring import candidate_cells
 from .sides import Encoder, Side, build_side
 from .worddiff import word_diff
@@ -45,6 +48,7 @@ from .worddiff import word_diff
 __all__ = [
     "Alignment",
     "ParagraphOp",
+    "Passage",
     "WordOp",
     "align",
     "OP_KINDS",
@@ -60,6 +64,8 @@ __all__ = [
     "BLOCKING_MIN_PAIRS",
     "BLOCKING_MIN_WORDS",
     "BLOCKING_MAX_DF",
+    "MIN_PASSAGE_WORDS",
+    "MAX_PASSAGE_REPEATS",
 ]
 
 
@@ -77,6 +83,7 @@ def align(
     block_cells: int = BLOCK_CELLS,
     blocking: bool | None = None,
     workers: int = -1,
+    min_passage_words: int = MIN_PASSAGE_WORDS,
 ) -> Alignment:
     """Align the paragraphs of ``a`` and ``b`` and diff each pair word by word.
 
@@ -87,7 +94,10 @@ def align(
     in document order; grow each pair over unpaired neighbours whose words are found in
     the pair's other side (``split``/``merged``, up to ``max_split_parts`` paragraphs);
     pair leftovers out of order from ``move_similarity``
-    (``moved``); label the rest ``only_a``/``only_b``.
+    (``moved``); label the rest ``only_a``/``only_b``. Apart from the paragraphs, find the
+    shared passages: every maximal run of at least ``min_passage_words`` words found in
+    both texts, wherever it stands (:attr:`Alignment.passages`; see
+    :mod:`dedupe.align.passages`).
 
     Options (keyword-only):
 
@@ -111,6 +121,12 @@ def align(
       are more than ``BLOCKING_MIN_PAIRS`` paragraph pairs; ``False``: score every pair.
     - ``workers``: threads for ``cdist`` (-1: all cores) on blocks of at least
       ``PARALLEL_MIN_CELLS`` cells; smaller ones run on one thread.
+    - ``min_passage_words``: shortest shared passage, in words (default 8, at least 2).
+      A run found several times on a side (repeated boilerplate) is reported once for
+      each pair of its occurrences while it occurs at most ``MAX_PASSAGE_REPEATS`` (8)
+      times on each side; beyond, each occurrence is paired only with those at about the
+      same relative rank on the other side, so that the passages stay linear in the
+      length of the texts (a text of one sentence repeated gives no quadratic output).
 
     ``a`` and ``b`` are ``str`` or UTF-8 ``bytes`` (anything else raises
     :class:`dedupe.InvalidTextError`). An empty or blank side is allowed: every paragraph
@@ -119,6 +135,15 @@ def align(
     >>> al = align("Intro.\\nShared paragraph here.", "Shared paragraph here!\\nOutro.")
     >>> [(op.kind, op.a, op.b) for op in al.ops]
     [('only_a', (0, 1), (0, 0)), ('equal', (1, 2), (0, 1)), ('only_b', (2, 2), (1, 2))]
+    >>> a = ("Critics doubt the plan, which has cost far more than promised and is years "
+    ...      "late. The minister said the new rail line would open in the spring.")
+    >>> b = "In other news, the minister said the new rail line would open in the spring."
+    >>> al = align(a, b)
+    >>> [op.kind for op in al.ops], len(al.passages)
+    (['only_a', 'only_b'], 1)
+    >>> p = al.passages[0]
+    >>> p.words, a[p.a_start:p.a_end]
+    (12, 'The minister said the new rail line would open in the spring')
     """
     opts = {k: v for k, v in locals().items() if k in DEFAULTS}
     check_options(opts)
@@ -155,6 +180,7 @@ def align(
             ops.append(ParagraphOp("only_a", (x, x + 1), (y, y)))
         else:
             ops.append(ParagraphOp("only_b", (x, x), (y, y + 1)))
+    passages = find_passages(A, B, enc, min_passage_words, MAX_PASSAGE_REPEATS)
     return Alignment(
         a_paragraphs=tuple(A.paras),
         b_paragraphs=tuple(B.paras),
@@ -164,6 +190,7 @@ def align(
         options=tuple(opts.items()),
         a_text=a_text,
         b_text=b_text,
+        passages=passages,
     )
 
 

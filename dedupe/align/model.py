@@ -1,4 +1,5 @@
-"""The results of an alignment: :class:`WordOp`, :class:`ParagraphOp`, :class:`Alignment`.
+"""The results of an alignment: :class:`WordOp`, :class:`ParagraphOp`, :class:`Passage`,
+:class:`Alignment`.
 
 Small frozen dataclasses with ``to_dict()``; word opcodes follow difflib's
 ``(tag, i1, i2, j1, j2)`` convention.
@@ -6,13 +7,15 @@ Small frozen dataclasses with ``to_dict()``; word opcodes follow difflib's
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from ..text import Paragraph
+from ..text import Paragraph, word_spans
 
-__all__ = ["OP_KINDS", "Alignment", "ParagraphOp", "WordOp"]
+__all__ = ["OP_KINDS", "Alignment", "ParagraphOp", "Passage", "WordOp"]
 
 #: Kinds of :class:`ParagraphOp`, in the vocabulary of the JSON view.
 OP_KINDS = ("equal", "edited", "moved", "split", "merged", "only_a", "only_b")
@@ -106,6 +109,53 @@ class ParagraphOp:
 
 
 @dataclass(frozen=True)
+class Passage:
+    """A run of at least ``min_passage_words`` words found in both texts (see :func:`align`).
+
+    ``a_start:a_end`` and ``b_start:b_end`` are character offsets into the original texts
+    (``a_text[a_start:a_end]`` is the passage as written in A, from its first word to its
+    last); ``words`` is its length in word tokens (:func:`dedupe.text.word_spans`), the
+    same normalised words on both sides. The run is maximal: the words just before it (or
+    just after it) differ, or a text ends there.
+
+    >>> p = Passage(10, 52, 0, 42, 8)
+    >>> p.to_dict()["words"], p.a_end - p.a_start
+    (8, 42)
+    """
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    words: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form with every field."""
+        return {
+            "a_start": self.a_start,
+            "a_end": self.a_end,
+            "b_start": self.b_start,
+            "b_end": self.b_end,
+            "words": self.words,
+        }
+
+
+def _covered_words(spans: list[tuple[int, int, int]], text: str) -> int:
+    """Words of ``text`` inside the union of ``spans`` (start, end, words), sorted by start.
+
+    Overlaps (repeated text) are counted once: only the part of a span past the union so
+    far is tokenised, so the cost stays linear in the text.
+    """
+    total, reach = 0, -1
+    for s, e, w in spans:
+        if s >= reach:
+            total, reach = total + w, e
+        elif e > reach:
+            total, reach = total + len(word_spans(text[reach:e])), e
+    return total
+
+
+@dataclass(frozen=True)
 class Alignment:
     """The paragraph alignment of two texts; see :func:`align`.
 
@@ -114,7 +164,9 @@ class Alignment:
     of both sides exactly once, in the reading order of A: ``moved`` ops at their place in
     A, ``only_b`` ops in place (after the ``only_a`` ops of the same gap between pairs).
     ``a_words``/``b_words`` count the words of each side; ``options`` are the options
-    :func:`align` ran with.
+    :func:`align` ran with. ``passages`` are the shared :class:`Passage` runs, wherever
+    they stand (paired, moved or unpaired paragraphs, across paragraph breaks), sorted by
+    position in A.
 
     >>> from dedupe import align
     >>> al = align("One two three.\\n\\nFour five.", "One two three.")
@@ -130,18 +182,24 @@ class Alignment:
     options: tuple[tuple[str, Any], ...] = field(default=(), repr=False)
     a_text: str = field(default="", repr=False, compare=False)
     b_text: str = field(default="", repr=False, compare=False)
+    passages: tuple[Passage, ...] = field(default=(), repr=False)
 
     def summary(self) -> dict[str, Any]:
         """Counts of each op kind and the share of each side's words found in the other.
 
         ``a_in_b`` is the share of A's words that stand unchanged in a paired paragraph
-        (the ``equal`` runs of the word diffs); ``b_in_a`` likewise for B. A side without
-        words has share 0.0.
+        (the ``equal`` runs of the word diffs); ``b_in_a`` likewise for B.
+        ``a_in_passages`` is the share of A's words inside a shared passage, wherever it
+        stands (``b_in_passages`` likewise for B); ``passages`` counts them. A side without
+        words has shares 0.0.
 
         >>> from dedupe import align
         >>> s = align("a b c d\\n\\nx y", "a b c e").summary()
         >>> s["counts"]["edited"], s["counts"]["only_a"], s["a_in_b"], s["b_in_a"]
         (1, 1, 0.5, 0.75)
+        >>> s = align("a b c d\\n\\nx y", "a b c e", min_passage_words=3).summary()
+        >>> s["passages"], s["a_in_passages"], s["b_in_passages"]
+        (1, 0.5, 0.75)
         """
         counts = dict.fromkeys(OP_KINDS, 0)
         kept_a = kept_b = 0
@@ -159,7 +217,37 @@ class Alignment:
             "b_words": self.b_words,
             "a_in_b": round(kept_a / self.a_words, 6) if self.a_words else 0.0,
             "b_in_a": round(kept_b / self.b_words, 6) if self.b_words else 0.0,
+            "passages": len(self.passages),
+            "a_in_passages": self._passage_share("a"),
+            "b_in_passages": self._passage_share("b"),
         }
+
+    def _passage_share(self, side: str) -> float:
+        n = self.a_words if side == "a" else self.b_words
+        if not n or not self.passages:
+            return 0.0
+        if side == "a":
+            spans = [(p.a_start, p.a_end, p.words) for p in self.passages]  # sorted by A
+            return round(_covered_words(spans, self.a_text) / n, 6)
+        spans = sorted((p.b_start, p.b_end, p.words) for p in self.passages)
+        return round(_covered_words(spans, self.b_text) / n, 6)
+
+    def passage_paragraphs(self, p: Passage) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The ``[start, stop)`` ranges of A's and B's paragraphs that passage ``p`` touches.
+
+        >>> from dedupe import align
+        >>> al = align("x\\n\\na b c d e", "a b c\\n\\nd e", min_passage_words=5)
+        >>> al.passage_paragraphs(al.passages[0])
+        ((1, 2), (0, 2))
+        """
+        return (
+            _para_range(self._starts[0], p.a_start, p.a_end),
+            _para_range(self._starts[1], p.b_start, p.b_end),
+        )
+
+    @cached_property
+    def _starts(self) -> tuple[list[int], list[int]]:
+        return [p.start for p in self.a_paragraphs], [p.start for p in self.b_paragraphs]
 
     def pairs(self) -> list[tuple[int, int]]:
         """Every (A paragraph, B paragraph) index pair joined by a paired op.
@@ -184,13 +272,18 @@ class Alignment:
         ('c', 'd')
         >>> _ = json.dumps(d)
         """
+        passages = []
+        for p in self.passages:
+            ra, rb = self.passage_paragraphs(p)
+            passages.append({**p.to_dict(), "a": list(ra), "b": list(rb)})
         return {
-            "version": 1,
+            "version": 2,
             "options": dict(self.options),
             "summary": self.summary(),
             "a_paragraphs": [p.to_dict() for p in self.a_paragraphs],
             "b_paragraphs": [p.to_dict() for p in self.b_paragraphs],
             "ops": [op.to_dict(equal_words=equal_words) for op in self.ops],
+            "passages": passages,
         }
 
     def render(self, fmt: str = "text") -> str:
@@ -204,3 +297,11 @@ class Alignment:
         from ..render import render_alignment
 
         return render_alignment(self, fmt)
+
+
+def _para_range(starts: list[int], start: int, end: int) -> tuple[int, int]:
+    """Indices ``[first, last + 1)`` of the paragraphs (starting at ``starts``) that hold
+    characters ``start:end``."""
+    first = max(0, bisect.bisect_right(starts, start) - 1)
+    last = max(first, bisect.bisect_right(starts, max(start, end - 1)) - 1)
+    return first, last + 1

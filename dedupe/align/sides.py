@@ -42,6 +42,17 @@ class Encoder:
                 self(key)
         return "".join(map(ids.__getitem__, keys))
 
+    @property
+    def unique(self) -> bool:
+        """Whether every key so far has a symbol of its own (fewer than ~1.1M keys).
+
+        >>> enc = Encoder()
+        >>> _ = enc.encode(["a", "b", "a"])
+        >>> enc.unique
+        True
+        """
+        return len(self._ids) <= _MAX_SYMBOLS
+
     def __call__(self, key: Any) -> str:
         sym = self._ids.get(key)
         if sym is None:

@@ -15,11 +15,17 @@ True
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..errors import InvalidParameterError
+from ..text import word_offsets
 from .page import html_page
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,14 +73,17 @@ ALIGNMENT_SCHEMA = """\
 `Alignment.to_dict()` returns one JSON object (`dedupe diff --format json A B` prints it
 with two more keys, `a` and `b`, the file names):
 
-- `version`: 1, the schema version.
+- `version`: 2, the schema version (2 added `passages`, the `min_passage_words` option and
+  the summary's `passages`, `a_in_passages` and `b_in_passages`).
 - `options`: the options `align` ran with (`min_similarity`, `move_similarity`,
   `equal_threshold`, `split_merge_coverage`, `max_split_parts`, `max_candidates`,
-  `max_word_diff_words`, `block_cells`, `blocking`, `workers`).
+  `max_word_diff_words`, `block_cells`, `blocking`, `workers`, `min_passage_words`).
 - `summary`: `counts` (number of ops of each kind: `equal`, `edited`, `moved`, `split`,
   `merged`, `only_a`, `only_b`), `a_paragraphs`, `b_paragraphs` (paragraph counts),
   `a_words`, `b_words` (word counts), `a_in_b` (share of A's words that stand unchanged in
-  a paragraph paired with B, 0..1) and `b_in_a` (the same for B).
+  a paragraph paired with B, 0..1) and `b_in_a` (the same for B), `passages` (number of
+  shared passages), `a_in_passages` (share of A's words inside a shared passage, wherever
+  it stands, 0..1) and `b_in_passages` (the same for B).
 - `a_paragraphs`, `b_paragraphs`: lists of `{index, text, start, end}` (`index`: position,
   from 0; `text`: the paragraph, `source[start:end]`; `start`, `end`: character offsets,
   Python `str` indices, into the original text).
@@ -93,7 +102,222 @@ with two more keys, `a` and `b`, the file names):
     and `b_start`:`b_end` are character offsets into the original texts (an empty span
     marks the insertion point), and `a_text`/`b_text` are the changed words as they stand
     there (with the punctuation between them).
+- `passages`: the shared passages, sorted by position in A (then in B): every maximal run
+  of at least `min_passage_words` words that both texts hold (the same normalised words),
+  wherever it stands (paired, moved or unpaired paragraphs, across paragraph breaks), each
+  `{a_start, a_end, b_start, b_end, words, a, b}`: `a_start`:`a_end` and
+  `b_start`:`b_end` are character offsets into the original texts, from the start of the
+  run's first word to the end of its last; `words` is its length in words; `a`, `b` are the
+  `[start, stop)` ranges of the paragraphs it touches on each side. A run found several
+  times on a side is listed for each pair of occurrences while it occurs at most 8 times
+  on each side; beyond, only occurrences at about the same relative rank are paired, so
+  the list stays linear in the length of the texts.
 """
+
+
+# Most places in the other text named by one highlighted passage; the rest are counted.
+MAX_NAMED_PLACES = 3
+
+
+@dataclass
+class _Mark:
+    """A highlighted span of one side's text (source offsets) and where its words stand
+    in the other text: ``[start, stop)`` ranges of the other side's paragraphs."""
+
+    start: int
+    end: int
+    places: list[tuple[int, int]] = field(default_factory=list)
+    more: bool = False  # stands in more places than were looked at (repeated text)
+
+
+class _Marks:
+    """The spans of each side to highlight as shared passages: the parts of
+    :attr:`Alignment.passages` whose words, on the other side, stand outside the paragraphs
+    this op pairs them with (in an unpaired paragraph: all of them). Text shown next to its
+    counterpart (the unchanged words of a pair) is not highlighted."""
+
+    def __init__(self, al: Alignment) -> None:
+        self.marks: dict[str, list[_Mark]] = {"A": [], "B": []}
+        self.starts: dict[str, list[int]] = {"A": [], "B": []}
+        if not al.passages:
+            return
+        texts = {"A": al.a_text, "B": al.b_text}
+        paras = {"A": al.a_paragraphs, "B": al.b_paragraphs}
+        ws, we, pws, pwe = {}, {}, {}, {}
+        for x in "AB":
+            starts, ends = word_offsets(texts[x])
+            pws[x] = np.searchsorted(starts, [p.start for p in paras[x]]).tolist()
+            pwe[x] = np.searchsorted(starts, [p.end for p in paras[x]]).tolist()
+            ws[x], we[x] = starts.tolist(), ends.tolist()
+        # Word range of each op on each side, and the op owning each paragraph.
+        owner: dict[str, list[int]] = {x: [0] * len(paras[x]) for x in "AB"}
+        op_words: dict[str, list[tuple[int, int]]] = {"A": [], "B": []}
+        for k, op in enumerate(al.ops):
+            for x, (lo, hi) in (("A", op.a), ("B", op.b)):
+                op_words[x].append((pws[x][lo], pwe[x][hi - 1]) if hi > lo else (0, 0))
+                for i in range(lo, hi):
+                    owner[x][i] = k
+        first = {
+            "A": np.searchsorted(ws["A"], [p.a_start for p in al.passages]).tolist(),
+            "B": np.searchsorted(ws["B"], [p.b_start for p in al.passages]).tolist(),
+        }
+        sizes = [p.words for p in al.passages]
+        for x, y in (("A", "B"), ("B", "A")):
+            near = self._near(al, x, y, first, sizes, op_words)
+            raw: list[_Mark] = []
+            crowded: list[tuple[int, int]] = []  # word ranges left out: see below
+            # Repeated text: words already covered by MAX_NAMED_PLACES + 1 passages are not
+            # looked at again (they are marked if any passage marks them, and name enough
+            # places), so the work stays linear in the words even when every passage spans
+            # the whole text.
+            lanes = [0] * (MAX_NAMED_PLACES + 1)  # where each lane's last passage ends
+            for t in sorted(range(len(sizes)), key=first[x].__getitem__):
+                i0, i1 = first[x][t], first[x][t] + sizes[t]
+                shift = first[y][t] - i0
+                lane = min(range(len(lanes)), key=lanes.__getitem__)
+                if lanes[lane] > i0:
+                    crowded.append((i0, min(lanes[lane], i1)))
+                lo, lanes[lane] = max(i0, lanes[lane]), max(lanes[lane], i1)
+                k = bisect.bisect_right(pws[x], lo) - 1
+                while k < len(pws[x]) and pws[x][k] < i1:
+                    u0, u1 = max(lo, pws[x][k]), min(i1, pwe[x][k])
+                    o0, o1 = op_words[y][owner[x][k]]
+                    v0, v1 = u0 + shift, u1 + shift  # the same words on the other side
+                    out = [(v0, v1)] if o1 <= o0 else [(v0, min(v1, o0)), (max(v0, o1), v1)]
+                    for t0, t1 in out:
+                        if t1 > t0:
+                            place = (
+                                bisect.bisect_right(pws[y], t0) - 1,
+                                bisect.bisect_right(pws[y], t1 - 1),
+                            )
+                            raw.append(_Mark(ws[x][t0 - shift], we[x][t1 - 1 - shift], [place]))
+                    k += 1
+            near_chars = [(ws[x][a], we[x][b - 1]) for a, b in near]
+            raw = _subtract(raw, near_chars)
+            # Overlapping spans (repeated text) become one mark naming every place.
+            merged: list[_Mark] = []
+            seen: set[tuple[int, int]] = set()
+            for m in sorted(raw, key=lambda m: (m.start, m.end)):
+                if merged and m.start < merged[-1].end:
+                    last = merged[-1]
+                    last.end = max(last.end, m.end)
+                    last.places.extend(q for q in m.places if q not in seen)
+                else:
+                    merged.append(m)
+                    seen = set()
+                seen.update(m.places)
+            spans = sorted((ws[x][a], we[x][b - 1]) for a, b in crowded if b > a)
+            k = 0
+            for m in merged:
+                m.places.sort()
+                while k < len(spans) and spans[k][1] <= m.start:
+                    k += 1
+                m.more = k < len(spans) and spans[k][0] < m.end
+            self.marks[x] = merged
+            self.starts[x] = [m.start for m in merged]
+
+    @staticmethod
+    def _near(
+        al: Alignment,
+        x: str,
+        y: str,
+        first: dict[str, list[int]],
+        sizes: list[int],
+        op_words: dict[str, list[tuple[int, int]]],
+    ) -> list[tuple[int, int]]:
+        """Word ranges of side ``x`` that some passage puts next to their copy: inside a
+        paired op whose other side holds the copy. For each op, only the passages on the
+        diagonals (``shift`` from ``x`` to ``y``) that can reach its other side are looked
+        up, so the cost stays linear in the words."""
+        diagonals: dict[int, list[tuple[int, int]]] = {}
+        for t in range(len(sizes)):
+            diagonals.setdefault(first[y][t] - first[x][t], []).append(
+                (first[x][t], first[x][t] + sizes[t])
+            )
+        for runs in diagonals.values():
+            runs.sort()
+        heads = {d: [r[0] for r in runs] for d, runs in diagonals.items()}
+        keys = sorted(diagonals)
+        out = []
+        for k, op in enumerate(al.ops):
+            (u0, u1), (o0, o1) = op_words[x][k], op_words[y][k]
+            if op.kind in ("only_a", "only_b") or u1 <= u0 or o1 <= o0:
+                continue
+            first_d = bisect.bisect_left(keys, o0 - u1 + 1)
+            for d in keys[first_d : bisect.bisect_left(keys, o1 - u0)]:
+                runs = diagonals[d]
+                lo, hi = max(u0, o0 - d), min(u1, o1 - d)  # words of x whose copy is in op
+                j = max(0, bisect.bisect_right(heads[d], lo) - 1)
+                while j < len(runs) and runs[j][0] < hi:
+                    a, b = max(lo, runs[j][0]), min(hi, runs[j][1])
+                    if b > a:
+                        out.append((a, b))
+                    j += 1
+        return out
+
+    def pieces(self, side: str, start: int, end: int) -> list[tuple[int, int, _Mark | None]]:
+        """``[start, end)`` of ``side``'s text cut into pieces outside and inside marks."""
+        out: list[tuple[int, int, _Mark | None]] = []
+        marks, pos = self.marks[side], start
+        k = max(0, bisect.bisect_right(self.starts[side], start) - 1)
+        while k < len(marks) and marks[k].start < end:
+            m = marks[k]
+            s, e = max(m.start, pos), min(m.end, end)
+            if e > s:
+                if s > pos:
+                    out.append((pos, s, None))
+                out.append((s, e, m))
+                pos = e
+            k += 1
+        if end > pos:
+            out.append((pos, end, None))
+        return out
+
+
+def _subtract(marks: list[_Mark], spans: list[tuple[int, int]]) -> list[_Mark]:
+    """``marks`` without the characters of ``spans`` (pieces of a mark keep its places).
+
+    >>> [(m.start, m.end) for m in _subtract([_Mark(0, 10), _Mark(12, 14)], [(3, 5), (8, 13)])]
+    [(0, 3), (5, 8), (13, 14)]
+    """
+    if not spans:
+        return marks
+    cut: list[tuple[int, int]] = []  # the union of spans, sorted, disjoint
+    for s, e in sorted(spans):
+        if cut and s <= cut[-1][1]:
+            cut[-1] = (cut[-1][0], max(cut[-1][1], e))
+        else:
+            cut.append((s, e))
+    starts = [s for s, _ in cut]
+    out = []
+    for m in marks:
+        pos = m.start
+        k = max(0, bisect.bisect_right(starts, m.start) - 1)
+        while k < len(cut) and cut[k][0] < m.end:
+            s, e = cut[k]
+            if e > pos:
+                if s > pos:
+                    out.append(_Mark(pos, s, list(m.places)))
+                pos = max(pos, e)
+            k += 1
+        if m.end > pos:
+            out.append(_Mark(pos, m.end, list(m.places)))
+    return out
+
+
+def _places(other: str, m: _Mark) -> tuple[str, list[str]]:
+    """The note of a mark ("also in B, paragraph 7") and its short labels ("B7")."""
+    labels = [
+        f"{other}{lo + 1}" if hi - lo == 1 else f"{other}{lo + 1}-{hi}" for lo, hi in m.places
+    ]
+    named = labels[:MAX_NAMED_PLACES]
+    more = len(labels) - len(named)
+    words = [x[len(other) :] for x in named]
+    note = f"also in {other}, paragraph{'s' if len(labels) > 1 or '-' in words[0] else ''} "
+    if m.more:
+        return note + ", ".join(words) + " and more places", [*named, "+"]
+    note += ", ".join(words) + (f" and {more} more places" if more else "")
+    return note, named + ([f"+{more}"] if more else [])
 
 
 def _num(side: str, rng: tuple[int, int]) -> str:
@@ -114,7 +338,27 @@ def _header(op: ParagraphOp) -> str:
     return f"{_MARK[op.kind]} {_num('A', op.a)} -> {_num('B', op.b)} {op.kind} {op.score:.2f}"
 
 
-def _inline(al: Alignment, op: ParagraphOp, dele, ins, plain) -> str:
+@dataclass(frozen=True)
+class _Style:
+    """How one view writes plain text, deleted and inserted words, and shared passages
+    (``mark(inner, other_side, mark)``; ``inner`` is already written)."""
+
+    plain: Callable[[str], str]
+    dele: Callable[[str], str]
+    ins: Callable[[str], str]
+    mark: Callable[[str, str, _Mark], str]
+
+
+def _run(al: Alignment, marks: _Marks, style: _Style, side: str, start: int, end: int) -> str:
+    """Characters ``start:end`` of one side's text, passages marked."""
+    src, other = (al.a_text, "B") if side == "A" else (al.b_text, "A")
+    return "".join(
+        style.mark(style.plain(src[s:e]), other, m) if m else style.plain(src[s:e])
+        for s, e, m in marks.pieces(side, start, end)
+    )
+
+
+def _inline(al: Alignment, op: ParagraphOp, marks: _Marks, style: _Style) -> str:
     """One running text of a paired op: A's text with B's changes marked in place."""
     src = al.a_text
     pos = al.a_paragraphs[op.a[0]].start
@@ -122,32 +366,49 @@ def _inline(al: Alignment, op: ParagraphOp, dele, ins, plain) -> str:
     parts: list[str] = []
     for w in op.word_ops:
         if w.a_start > pos:
-            parts.append(plain(src[pos : w.a_start]))
+            parts.append(_run(al, marks, style, "A", pos, w.a_start))
             pos = w.a_start
         if w.tag == "equal":
-            parts.append(plain(w.a_text))
+            parts.append(_run(al, marks, style, "A", w.a_start, w.a_end))
         else:
             if w.a_text:
-                parts.append(dele(w.a_text))
+                parts.append(style.dele(_run(al, marks, style, "A", w.a_start, w.a_end)))
             if w.b_text:
                 # Keep inserted words apart from the words around them in A's text.
                 before = " " if src[w.a_start - 1 : w.a_start].isalnum() else ""
                 after = " " if not w.a_text and src[w.a_end : w.a_end + 1].isalnum() else ""
-                parts.append(before + ins(w.b_text) + after)
+                inserted = _run(al, marks, style, "B", w.b_start, w.b_end)
+                parts.append(before + style.ins(inserted) + after)
         pos = max(pos, w.a_end)
     if end > pos:
-        parts.append(plain(src[pos:end]))
+        parts.append(_run(al, marks, style, "A", pos, end))
     return "".join(parts)
 
 
-def _side_text(paras: tuple[Paragraph, ...], rng: tuple[int, int]) -> str:
-    return "\n\n".join(p.text for p in paras[rng[0] : rng[1]])
+def _unpaired(al: Alignment, op: ParagraphOp, marks: _Marks, style: _Style) -> str:
+    """The paragraphs of an ``only_a``/``only_b`` op, passages marked, a blank line apart."""
+    side, paras, rng = (
+        ("A", al.a_paragraphs, op.a) if op.kind == "only_a" else ("B", al.b_paragraphs, op.b)
+    )
+    return style.plain("\n\n").join(
+        _run(al, marks, style, side, p.start, p.end) for p in paras[rng[0] : rng[1]]
+    )
+
+
+def _text_mark(inner: str, other: str, m: _Mark) -> str:
+    return f"«{inner}»[{', '.join(_places(other, m)[1])}]"
+
+
+_TEXT = _Style(str, lambda t: f"[-{t}-]", lambda t: f"{{+{t}+}}", _text_mark)
 
 
 def alignment_text(al: Alignment) -> str:
     """Plain-text view: one header line per op, then its text, indented.
 
-    Changed words are shown wdiff-style, ``[-deleted-]{+inserted+}``.
+    Changed words are shown wdiff-style, ``[-deleted-]{+inserted+}``. A shared passage
+    whose counterpart stands elsewhere in the other text (not in the paragraph shown next
+    to it) is shown ``«in guillemets»[B7]``, followed by the paragraph(s) of the
+    other side that hold it.
 
     >>> from dedupe.align import align
     >>> print(alignment_text(align("Intro.\\nSame words.", "Same words.")))
@@ -155,16 +416,21 @@ def alignment_text(al: Alignment) -> str:
       Intro.
     = A2 -> B1 equal 1.00
       Same words.
+    >>> a = "Critics say it is late and costs too much. The new line will open in the spring."
+    >>> print(alignment_text(align(a, "Officials said the new line will open in the spring.")))
+    - A1 only_a
+      Critics say it is late and costs too much. «The new line will open in the spring»[B1].
+    + B1 only_b
+      Officials said «the new line will open in the spring»[A1].
     """
+    marks = _Marks(al)
     out: list[str] = []
     for op in al.ops:
         out.append(_header(op))
-        if op.kind == "only_a":
-            body = _side_text(al.a_paragraphs, op.a)
-        elif op.kind == "only_b":
-            body = _side_text(al.b_paragraphs, op.b)
+        if op.kind in ("only_a", "only_b"):
+            body = _unpaired(al, op, marks, _TEXT)
         else:
-            body = _inline(al, op, lambda t: f"[-{t}-]", lambda t: f"{{+{t}+}}", str)
+            body = _inline(al, op, marks, _TEXT)
         out.extend("  " + line if line else "" for line in body.split("\n"))
     return "\n".join(out)
 
@@ -182,8 +448,19 @@ def _md_block(text: str) -> str:
     return "  \n".join(lines)
 
 
+def _md_mark(inner: str, other: str, m: _Mark) -> str:
+    note, labels = _places(other, m)
+    return f'<mark title="{html.escape(note)}">{inner}</mark><sup>{", ".join(labels)}</sup>'
+
+
+_MARKDOWN = _Style(_md_block, lambda t: f"~~{t}~~", lambda t: f"**{t}**", _md_mark)
+
+
 def alignment_markdown(al: Alignment) -> str:
     """Markdown view: a bold header per op, deleted words ``~~struck~~``, inserted **bold**.
+
+    A shared passage whose counterpart stands elsewhere in the other text is
+    ``<mark>``-ed (inline HTML), its place in the other text in a ``<sup>`` after it.
 
     >>> from dedupe.align import align
     >>> print(alignment_markdown(align("a b c", "a b d")))
@@ -191,23 +468,19 @@ def alignment_markdown(al: Alignment) -> str:
     <BLANKLINE>
     a b ~~c~~**d**
     """
+    marks = _Marks(al)
     blocks: list[str] = []
     for op in al.ops:
         if op.kind == "only_a":
             head = f"**only in A** {_num('A', op.a)}"
-            body = _md_block(_side_text(al.a_paragraphs, op.a))
         elif op.kind == "only_b":
             head = f"**only in B** {_num('B', op.b)}"
-            body = _md_block(_side_text(al.b_paragraphs, op.b))
         else:
             head = f"**{op.kind}** {_num('A', op.a)} → {_num('B', op.b)} ({op.score:.2f})"
-            body = _inline(
-                al,
-                op,
-                lambda t: f"~~{_md_block(t)}~~",
-                lambda t: f"**{_md_block(t)}**",
-                _md_block,
-            )
+        if op.kind in ("only_a", "only_b"):
+            body = _unpaired(al, op, marks, _MARKDOWN)
+        else:
+            body = _inline(al, op, marks, _MARKDOWN)
         blocks.append(head + "\n\n" + body)
     return "\n\n".join(blocks)
 
@@ -229,28 +502,69 @@ def _marked(text: str, start: int, spans: list[tuple[int, int]], tag: str) -> st
     return "".join(out).replace("\n", "<br>")
 
 
-def _cell(paras, rng, side: str, spans, tag: str) -> str:
+def _html_mark(inner: str, other: str, m: _Mark, anchor: str) -> str:
+    note, labels = _places(other, m)
+    refs = "".join(
+        f'<a class="dd-ref" href="#{html.escape(anchor)}{x.split("-")[0]}">{x}</a>'
+        if not x.startswith("+")
+        else f'<span class="dd-ref">{x}</span>'
+        for x in labels
+    )
+    return f'<mark class="dd-passage" title="{html.escape(note)}">{inner}</mark>{refs}'
+
+
+def _cell(
+    paras: tuple[Paragraph, ...],
+    rng: tuple[int, int],
+    side: str,
+    spans: list[tuple[int, int]],
+    tag: str,
+    marks: _Marks,
+    anchor: str,
+) -> str:
     if rng[1] <= rng[0]:
         return f'<td class="dd-{side.lower()} dd-empty"></td>'
+    other = "B" if side == "A" else "A"
     ps = []
     for p in paras[rng[0] : rng[1]]:
-        body = _marked(p.text, p.start, spans, tag)
-        ps.append(f'<p><span class="dd-num">{side}{p.index + 1}</span>{body}</p>')
+        body = "".join(
+            _html_mark(_marked(p.text[s - p.start : e - p.start], s, spans, tag), other, m, anchor)
+            if m
+            else _marked(p.text[s - p.start : e - p.start], s, spans, tag)
+            for s, e, m in marks.pieces(side, p.start, p.end)
+        )
+        ps.append(
+            f'<p id="{html.escape(anchor)}{side}{p.index + 1}"><span class="dd-num">'
+            f"{side}{p.index + 1}</span>{body}</p>"
+        )
     return f'<td class="dd-{side.lower()}">{"".join(ps)}</td>'
 
 
-def alignment_html_fragment(al: Alignment) -> str:
+def alignment_html_fragment(al: Alignment, *, anchor: str = "dd-") -> str:
     """The two-column diff as one ``<table class="dd-align">`` (style: :data:`ALIGNMENT_CSS`).
 
     Paired paragraphs stand side by side with deleted words in ``<del>`` (left) and
     inserted words in ``<ins>`` (right); moved, split and merged pairs are labelled, and
-    paragraphs found on one side only stand in place next to an empty cell.
+    paragraphs found on one side only stand in place next to an empty cell. A shared
+    passage whose counterpart stands elsewhere in the other text (not in the cell next to
+    it) is in ``<mark class="dd-passage">`` with a ``title`` saying where ("also in B,
+    paragraph 7"), followed by links to that paragraph. Each paragraph is ``<p
+    id="{anchor}A7">`` (``B7`` on the right); give each fragment of a page its own
+    ``anchor`` prefix.
 
     >>> from dedupe.align import align
     >>> frag = alignment_html_fragment(align("<b>x</b> y", "<b>x</b> z"))
     >>> "&lt;b&gt;" in frag and "<del>y</del>" in frag and "<ins>z</ins>" in frag
     True
+    >>> a = "Critics say it is late and costs too much. The new <line> will open in the spring."
+    >>> b = "Officials said the new <line> will open in the spring."
+    >>> frag = alignment_html_fragment(align(a, b))
+    >>> frag.count('<mark class="dd-passage" title="also in B, paragraph 1">')
+    1
+    >>> '<a class="dd-ref" href="#dd-B1">B1</a>' in frag and "new &lt;line&gt; will" in frag
+    True
     """
+    marks = _Marks(al)
     rows = [
         '<table class="dd-align"><colgroup><col class="dd-c-tag"><col><col></colgroup>'
         "<thead><tr><th></th><th>A</th><th>B</th></tr></thead><tbody>"
@@ -265,8 +579,8 @@ def alignment_html_fragment(al: Alignment) -> str:
             tag_cell = f"<b>{_LABEL[op.kind]}</b>{where}<br>similarity {op.score:.2f}"
         rows.append(
             f'<tr class="dd-op dd-{op.kind}"><td class="dd-tag">{tag_cell}</td>'
-            + _cell(al.a_paragraphs, op.a, "A", dels, "del")
-            + _cell(al.b_paragraphs, op.b, "B", inss, "ins")
+            + _cell(al.a_paragraphs, op.a, "A", dels, "del", marks, anchor)
+            + _cell(al.b_paragraphs, op.b, "B", inss, "ins", marks, anchor)
             + "</tr>"
         )
     rows.append("</tbody></table>")
@@ -274,7 +588,8 @@ def alignment_html_fragment(al: Alignment) -> str:
 
 
 def alignment_summary_html(al: Alignment) -> str:
-    """One paragraph of HTML: paragraph and word counts, op counts, shares kept.
+    """One paragraph of HTML: paragraph and word counts, op counts, shares kept, and the
+    shared passages.
 
     >>> from dedupe.align import align
     >>> alignment_summary_html(align("a b", "a b"))  # doctest: +ELLIPSIS
@@ -282,11 +597,21 @@ def alignment_summary_html(al: Alignment) -> str:
     """
     s = al.summary()
     counts = ", ".join(f"{v} {_LABEL[k]}" for k, v in s["counts"].items() if v)
+    passages = ""
+    if s["passages"]:
+        n, least = s["passages"], dict(al.options).get("min_passage_words")
+        passages = (
+            f" {n} shared passage{'s' if n > 1 else ''}"
+            + (f" of {least}+ words" if least else "")
+            + f" cover {s['a_in_passages']:.0%} of A and {s['b_in_passages']:.0%} of B "
+            '(<mark class="dd-passage">marked</mark> where they stand elsewhere in the other '
+            "text)."
+        )
     return (
         f'<p class="dd-summary">A: {s["a_paragraphs"]} paragraphs, {s["a_words"]} words; '
         f"B: {s['b_paragraphs']} paragraphs, {s['b_words']} words. "
         f"{html.escape(counts)}. {s['a_in_b']:.0%} of A's words stand unchanged in B, "
-        f"{s['b_in_a']:.0%} of B's in A.</p>"
+        f"{s['b_in_a']:.0%} of B's in A.{passages}</p>"
     )
 
 

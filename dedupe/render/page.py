@@ -66,6 +66,12 @@ ALIGNMENT_CSS = """\
 .dd-align tr.dd-split td.dd-tag b,.dd-align tr.dd-merged td.dd-tag b{color:#5b3cc4}
 .dd-align td.dd-empty{background:repeating-linear-gradient(135deg,#fafafa 0 6px,#f0f0f0 6px 12px)}
 .dd-summary{font:14px system-ui,sans-serif;margin:0 0 1em}
+.dd-align mark.dd-passage,.dd-summary mark.dd-passage{background:#fff1a8;color:inherit;
+  box-shadow:inset 0 -2px #e3b341}
+.dd-align .dd-ref{font:600 10px system-ui,sans-serif;vertical-align:super;margin:0 .15em;
+  color:#7d5b00;text-decoration:none;white-space:nowrap}
+.dd-align a.dd-ref:hover{text-decoration:underline}
+.dd-align p:target{outline:2px solid #e3b341;outline-offset:3px}
 """
 
 

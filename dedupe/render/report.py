@@ -363,7 +363,7 @@ def html_report(
             f'<details class="dd-pair" id="pair-{number}"{opened}>'
             f"<summary>{number}. {_pair_summary(m)}</summary>"
             f'<div class="dd-body">{sides_html(m.a, m.b)}{alignment_summary_html(al)}\n'
-            f"{alignment_html_fragment(al)}</div></details>"
+            f"{alignment_html_fragment(al, anchor=f'pair-{number}-')}</div></details>"
         )
 
     # Table of pairs.

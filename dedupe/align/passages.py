@@ -1,0 +1,305 @@
+"""Shared passages: the maximal runs of words two texts have in common, wherever they stand.
+
+:func:`shared_runs` works on two sequences of word ids; :func:`find_passages` turns its runs
+into :class:`~dedupe.align.model.Passage` objects with character offsets into the texts.
+
+How (linear in the number of words, never all pairs of words or paragraphs):
+
+1. Every window of ``k`` consecutive words (a *k-gram*) of each side gets a 64-bit key.
+2. The keys of both sides are sorted and joined (numpy ``argsort`` and ``searchsorted``):
+   each k-gram found on both sides gives *seeds*, pairs ``(i, j)`` of its positions in A
+   and B. A k-gram found at most ``max_repeats`` times on each side gives every pair of its
+   occurrences. A more frequent one pairs the r-th occurrence in A only with the
+   occurrences of B at about the same relative rank (``r * cb / ca``, within
+   ``max_repeats * max(1, cb / ca)`` ranks), so that a k-gram makes at most about
+   ``(2 * max_repeats + 1) * (ca + cb)`` seeds and no input makes quadratic work or output.
+   Seeds are then checked word by word (a key collision makes no false seed).
+3. Seeds on one diagonal (``i - j``) at consecutive positions form one run of ``k`` words
+   plus one per further seed.
+4. A run whose neighbouring seed was left out in step 2 (text repeated more than
+   ``max_repeats`` times) is extended to its full length with prefix hashes (polynomial,
+   two 31-bit primes, binary search: ``O(log n)`` per run), then runs found twice are
+   dropped. Extensions are checked word by word unless their total length exceeds four
+   times the words of both texts (only in such repetitive text do they rely on the hash).
+
+>>> import numpy as np
+>>> a = np.array([1, 2, 3, 4, 5, 6, 9, 9])
+>>> b = np.array([7, 1, 2, 3, 4, 5, 6, 8])
+>>> shared_runs(a, b, 3).tolist()  # (start in a, start in b, length)
+[[0, 1, 6]]
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import numpy as np
+
+from ..text import word_spans
+from .model import Passage
+from .sides import Encoder, Side
+
+__all__ = ["find_passages", "shared_runs", "word_ids"]
+
+# Key of a k-gram: a polynomial over the word ids, modulo 2**64 (collisions only cost time:
+# seeds are checked word by word).
+_KEY_MUL = np.uint64(0x9E3779B97F4A7C15)
+_KEY_MIX = np.uint64(0xBF58476D1CE4E5B9)
+# Prefix hashes for extending runs: two primes below 2**31, so that products fit in int64.
+_PRIMES = (2_147_483_647, 2_147_483_629)
+_BASES = (1_000_003, 911_382_323)
+# Extensions are checked word by word while their total length is at most this many times
+# the words of both texts.
+_CHECK_BUDGET = 4
+
+
+def _keys(x: np.ndarray, k: int) -> np.ndarray:
+    """The 64-bit key of every k-gram of ``x`` (``len(x) - k + 1`` of them)."""
+    n = len(x) - k + 1
+    h = x.astype(np.uint64) * _KEY_MIX
+    key = np.zeros(n, dtype=np.uint64)
+    for t in range(k):
+        key = key * _KEY_MUL + h[t : t + n]
+    return key
+
+
+def _seeds(x: np.ndarray, y: np.ndarray, k: int, max_repeats: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(i, j)`` where the same k-gram starts in ``x`` and ``y`` (see step 2)."""
+    ka, kb = _keys(x, k), _keys(y, k)
+    oa = np.argsort(ka, kind="stable")
+    sa = ka[oa]
+    ob = np.argsort(kb, kind="stable")
+    sb = kb[ob]
+    lo = np.searchsorted(sb, sa, "left")
+    cb = np.searchsorted(sb, sa, "right") - lo
+    both = np.flatnonzero(cb > 0)
+    if not len(both):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    sa_both = sa[both]
+    first = np.searchsorted(sa, sa_both, "left")
+    ca = np.searchsorted(sa, sa_both, "right") - first
+    rank = both - first
+    lo, cb = lo[both], cb[both]
+    scale = cb / ca
+    centre = (rank + 0.5) * scale - 0.5
+    half = max_repeats * np.maximum(1.0, scale)
+    frm = np.maximum(0, np.ceil(centre - half)).astype(np.int64)
+    to = np.minimum(cb, np.floor(centre + half).astype(np.int64) + 1)
+    counts = np.maximum(0, to - frm)
+    total = int(counts.sum())
+    i = np.repeat(oa[both], counts)
+    offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    j = ob[np.repeat(lo + frm, counts) + offset]
+    ok = np.ones(total, dtype=bool)
+    for t in range(k):  # exact: a key collision makes no seed
+        ok &= x[i + t] == y[j + t]
+    return i[ok].astype(np.int64), j[ok].astype(np.int64)
+
+
+def _powers(base: int, p: int, n: int) -> np.ndarray:
+    """``base**t % p`` for ``t < n``, computed in blocks of ``sqrt(n)``."""
+    step = max(1, int(n**0.5) + 1)
+    small = [1]
+    for _ in range(step - 1):
+        small.append(small[-1] * base % p)
+    big = [1]
+    stride = small[-1] * base % p
+    for _ in range((n - 1) // step):
+        big.append(big[-1] * stride % p)
+    table = np.array(big, dtype=np.int64)[:, None] * np.array(small, dtype=np.int64)[None, :]
+    return (table % p).ravel()[:n]
+
+
+class _Prefix:
+    """Prefix hashes of two id sequences: equality of any two slices in O(1)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        n = max(len(x), len(y)) + 1
+        self.tables = []
+        for base, p in zip(_BASES, _PRIMES):
+            pw = _powers(base, p, n)
+            hx, hy = (
+                np.concatenate([[0], np.cumsum((s + 1) * pw[: len(s)] % p) % p])
+                for s in (x.astype(np.int64), y.astype(np.int64))
+            )
+            self.tables.append((p, pw, hx, hy))
+
+    def equal(self, i: np.ndarray, j: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """Whether ``x[i:i+n] == y[j:j+n]``, element-wise (by two hashes)."""
+        out = np.ones(len(i), dtype=bool)
+        for p, pw, hx, hy in self.tables:
+            dx = (hx[i + n] - hx[i]) % p
+            dy = (hy[j + n] - hy[j]) % p
+            out &= dx * pw[j] % p == dy * pw[i] % p
+        return out
+
+
+def _longest(test, most: np.ndarray) -> np.ndarray:
+    """For each element, the largest ``t <= most`` with ``test(t)`` true (``test(0)`` is)."""
+    lo = np.zeros(len(most), dtype=np.int64)
+    hi = most.astype(np.int64)
+    while True:
+        open_ = np.flatnonzero(lo < hi)
+        if not len(open_):
+            return lo
+        mid = (lo[open_] + hi[open_] + 1) // 2
+        ok = test(open_, mid)
+        lo[open_[ok]] = mid[ok]
+        hi[open_[~ok]] = mid[~ok] - 1
+
+
+def _extend_exact(x: np.ndarray, y: np.ndarray, a0: int, b0: int, n: int) -> tuple[int, int, int]:
+    """The maximal run through ``x[a0:a0+n] == y[b0:b0+n]``, word by word."""
+    while a0 and b0 and x[a0 - 1] == y[b0 - 1]:
+        a0, b0, n = a0 - 1, b0 - 1, n + 1
+    while a0 + n < len(x) and b0 + n < len(y) and x[a0 + n] == y[b0 + n]:
+        n += 1
+    return a0, b0, n
+
+
+def _extend(x: np.ndarray, y: np.ndarray, a0: np.ndarray, b0: np.ndarray, n: np.ndarray) -> None:
+    """Extend runs ``(a0, b0, n)`` in place to their maximal length (see step 4)."""
+    pre = _Prefix(x, y)
+    e, f = a0 + n, b0 + n
+    right = _longest(lambda s, t: pre.equal(e[s], f[s], t), np.minimum(len(x) - e, len(y) - f))
+    left = _longest(lambda s, t: pre.equal(a0[s] - t, b0[s] - t, t), np.minimum(a0, b0))
+    if int(left.sum() + right.sum()) <= _CHECK_BUDGET * (len(x) + len(y)):
+        for s in np.flatnonzero(left + right).tolist():  # check the extended words exactly
+            ext_a = np.r_[a0[s] - left[s] : a0[s], e[s] : e[s] + right[s]]
+            ext_b = np.r_[b0[s] - left[s] : b0[s], f[s] : f[s] + right[s]]
+            if not np.array_equal(x[ext_a], y[ext_b]):  # a hash collision
+                a0[s], b0[s], n[s] = _extend_exact(x, y, int(a0[s]), int(b0[s]), int(n[s]))
+                left[s] = right[s] = 0
+    a0 -= left
+    b0 -= left
+    n += left + right
+
+
+def shared_runs(x: np.ndarray, y: np.ndarray, k: int, max_repeats: int = 8) -> np.ndarray:
+    """Maximal runs of at least ``k`` equal items of ``x`` and ``y``: rows ``(i, j, n)``
+    with ``x[i:i+n] == y[j:j+n]`` that cannot be extended on either end, sorted by ``i``
+    then ``j``.
+
+    Items repeated more than ``max_repeats`` times on a side are paired by rank (see the
+    module docstring), so not every pair of occurrences of repeated text is reported.
+
+    >>> import numpy as np
+    >>> shared_runs(np.array([5, 1, 2, 3, 1, 2, 3]), np.array([1, 2, 3, 0]), 2).tolist()
+    [[1, 0, 3], [4, 0, 3]]
+    """
+    x, y = np.asarray(x, dtype=np.int64), np.asarray(y, dtype=np.int64)
+    empty = np.zeros((0, 3), dtype=np.int64)
+    if k < 1 or len(x) < k or len(y) < k:
+        return empty
+    i, j = _seeds(x, y, k, max_repeats)
+    if not len(i):
+        return empty
+    order = np.lexsort((i, i - j))
+    i, j = i[order], j[order]
+    diag = i - j
+    cut = np.flatnonzero((diag[1:] != diag[:-1]) | (i[1:] != i[:-1] + 1)) + 1
+    starts = np.concatenate([[0], cut])
+    ends = np.concatenate([cut, [len(i)]])
+    a0, b0 = i[starts], j[starts]
+    n = i[ends - 1] - a0 + k
+    e, f = a0 + n, b0 + n
+    at_a, at_b = np.maximum(a0 - 1, 0), np.maximum(b0 - 1, 0)
+    grow = (a0 > 0) & (b0 > 0) & (x[at_a] == y[at_b])
+    ea, fb = np.minimum(e, len(x) - 1), np.minimum(f, len(y) - 1)
+    grow |= (e < len(x)) & (f < len(y)) & (x[ea] == y[fb])
+    if grow.any():  # runs broken where repeated k-grams were paired by rank
+        s = np.flatnonzero(grow)
+        ga, gb, gn = a0[s], b0[s], n[s]
+        _extend(x, y, ga, gb, gn)
+        a0[s], b0[s], n[s] = ga, gb, gn
+        _, first = np.unique(a0 * (len(y) + 1) + b0, return_index=True)
+        a0, b0, n = a0[first], b0[first], n[first]
+    order = np.lexsort((b0, a0))
+    return np.stack([a0[order], b0[order], n[order]], axis=1)
+
+
+def word_ids(a: Side, b: Side, enc: Encoder) -> tuple[np.ndarray, np.ndarray]:
+    """The words of both sides as integer ids, equal exactly when the words are equal.
+
+    >>> from dedupe.align.sides import build_side
+    >>> enc = Encoder()
+    >>> x, y = word_ids(build_side("A b. A", enc), build_side("b a", enc), enc)
+    >>> x.tolist() == [x[0], x[1], x[0]] and y.tolist() == [x[1], x[0]]
+    True
+    """
+    if enc.unique:  # one code point per distinct word: the codes are the ids
+        return tuple(  # type: ignore[return-value]
+            np.frombuffer("".join(s.words).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+            for s in (a, b)
+        )
+    ids: dict[str, int] = {}  # more distinct words than code points: number them here
+    out = []
+    for side in (a, b):
+        toks = (w for p in side.paras for w, _, _ in word_spans(p.text))
+        out.append(np.fromiter((ids.setdefault(w, len(ids)) for w in toks), dtype=np.int64))
+    return out[0], out[1]
+
+
+class _Words:
+    """Character offsets of the words of one side, by word index over the whole text."""
+
+    def __init__(self, side: Side) -> None:
+        self.side = side
+        self.cum = [0]
+        for w in side.words:
+            self.cum.append(self.cum[-1] + len(w))
+
+    def para(self, t: int) -> int:
+        """Paragraph holding word ``t``."""
+        return bisect.bisect_right(self.cum, t) - 1
+
+    def start(self, t: int) -> int:
+        k = self.para(t)
+        return self.side.starts[k][t - self.cum[k]]
+
+    def end(self, t: int) -> int:
+        k = self.para(t)
+        return self.side.ends[k][t - self.cum[k]]
+
+
+def find_passages(
+    a: Side, b: Side, enc: Encoder, min_words: int, max_repeats: int
+) -> tuple[Passage, ...]:
+    """The shared passages of two sides (runs of at least ``min_words`` words, see
+    :func:`shared_runs`), with character offsets, sorted by position in A, then in B.
+
+    A passage never starts or ends inside one original token that normalises to several
+    words (``"2½"``: ``21``, ``2``): such a run is trimmed to whole tokens on both sides.
+
+    >>> from dedupe.align.sides import build_side
+    >>> enc = Encoder()
+    >>> a = build_side("Intro.\\n\\nThe cat sat on the mat.", enc)
+    >>> b = build_side("The cat sat on the mat, again.", enc)
+    >>> (p,) = find_passages(a, b, enc, 4, 8)
+    >>> p, a.text[p.a_start : p.a_end]
+    (Passage(a_start=8, a_end=30, b_start=0, b_end=22, words=6), 'The cat sat on the mat')
+    """
+    x, y = word_ids(a, b, enc)
+    runs = shared_runs(x, y, min_words, max_repeats)
+    wa, wb = _Words(a), _Words(b)
+
+    def cut_start(i: int, j: int) -> bool:  # the run starts inside an original token
+        return (i > 0 and wa.start(i) == wa.start(i - 1)) or (
+            j > 0 and wb.start(j) == wb.start(j - 1)
+        )
+
+    def cut_end(i: int, j: int, n: int) -> bool:  # the run ends inside an original token
+        return (i + n < len(x) and wa.end(i + n - 1) == wa.end(i + n)) or (
+            j + n < len(y) and wb.end(j + n - 1) == wb.end(j + n)
+        )
+
+    out = []
+    for i, j, n in runs.tolist():
+        while n >= min_words and cut_start(i, j):
+            i, j, n = i + 1, j + 1, n - 1
+        while n >= min_words and cut_end(i, j, n):
+            n -= 1
+        if n >= min_words:
+            out.append(Passage(wa.start(i), wa.end(i + n - 1), wb.start(j), wb.end(j + n - 1), n))
+    out.sort(key=lambda p: (p.a_start, p.b_start))
+    return tuple(out)
