@@ -102,7 +102,9 @@ def run_dedupe(
     num_perm: int = 128,
     **options: object,
 ) -> list[Found]:
-    """Pairs reported by :func:`dedupe.find_duplicates` (empty texts skipped).
+    """Pairs reported by :func:`dedupe.find_duplicates` (empty texts skipped), exact
+    copies expanded (``Report.expanded_matches``: dedupe reports a copy once, against the
+    first document of its group, and the other tools list every pair).
 
     ``options`` go to ``find_duplicates`` as they are (e.g. ``workers=1``).
     """
@@ -121,7 +123,7 @@ def run_dedupe(
     return [
         _pair(m.a, m.b, jaccard=m.jaccard, containment_ab=m.containment_ab,
               containment_ba=m.containment_ba)
-        for m in report.matches
+        for m in report.expanded_matches()
     ]  # fmt: skip
 
 

@@ -38,19 +38,26 @@ from .lsh import BAND_BIT, band_keys, candidates, group_keys, probe_groups
 from .match import Match
 from .parallel import Progress, fork_map, resolve_workers
 from .params import IndexParams, Thresholds, check_int
-from .sketch import Sketch, sketch_texts
+from .sketch import MinHasher, Sketch, sketch_texts
 from .store import Columns, MemoryStore, Store
 from .store.file import read_index, write_index
 from .text import ensure_text, has_words
-from .verify import judge, shared_counts, shared_with
+from .verify import (
+    copy_matches,
+    exact_copies,
+    expand_copies,
+    judge,
+    shared_counts,
+    shared_with,
+)
 from .version import __version__
 
 __all__ = ["Index", "IndexParams", "Report", "Thresholds", "find_duplicates", "QUERY_ID"]
 
 #: The id a query text takes in the matches :meth:`Index.query` returns.
 QUERY_ID = "<query>"
-#: With a progress bar, add_many indexes this many texts per step.
-PROGRESS_BATCH = 5000
+#: Texts are sketched in chunks of this many (a progress step, and a task for a worker).
+SKETCH_CHUNK_DOCS = 2000
 #: Batches of at least this many texts are sketched in worker processes.
 PARALLEL_MIN_DOCS = 4000
 #: At least this many candidate pairs are verified in worker processes.
@@ -69,6 +76,16 @@ class Report:
     skipped: tuple[str, ...] = ()
     seconds: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
+
+    def expanded_matches(self) -> list[Match]:
+        """Every pair the matches stand for, exact copies expanded: each copy takes the
+        matches of the first document of its group (see :func:`dedupe.verify.expand_copies`).
+
+        >>> r = find_duplicates({"a": "x y z w", "b": "x y z w", "c": "x y z w"}, ngram=2)
+        >>> len(r.matches), len(r.expanded_matches())
+        (2, 3)
+        """
+        return sorted(expand_copies(self.matches), key=Match.sort_key)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -90,10 +107,19 @@ def _check_id(doc_id: Any) -> str:
     return doc_id
 
 
-def _sketch_part(texts: list[str], params: IndexParams) -> Sketch:
-    return sketch_texts(
-        texts, ngram=params.ngram, window=params.window, num_perm=params.num_perm, seed=params.seed
+def _sketch_part(texts: list[str], params: IndexParams) -> tuple[Sketch, np.ndarray]:
+    """The sketch of ``texts`` (without signatures) and their band keys."""
+    sketch = sketch_texts(
+        texts,
+        ngram=params.ngram,
+        window=params.window,
+        num_perm=params.num_perm,
+        seed=params.seed,
+        short_text=params.short_text,
+        scheme=params.hash_scheme,
     )
+    bands = band_keys(sketch.signatures, params.bands)
+    return replace(sketch, signatures=None), bands
 
 
 def _shared_part(pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -115,7 +141,8 @@ class Index:
 
     Parameters that shape what is stored (see :class:`IndexParams`): ``ngram`` (words per
     shingle), ``num_perm`` and ``seed`` (MinHash), ``bands`` (document LSH bands; 0, the
-    default, means bands of 4 signature rows), ``window`` (shingles per passage key).
+    default, means bands of 4 signature rows), ``window`` (shingles per passage key),
+    ``short_text`` (texts with fewer distinct shingles take each one as a passage key).
     Thresholds, which may change any time (see :class:`Thresholds`): ``jaccard``,
     ``containment``, ``min_shingles``, ``max_key_docs``, ``min_key_share``.
 
@@ -145,16 +172,22 @@ class Index:
         seed: int = 1,
         bands: int = 0,
         window: int = 8,
+        short_text: int = 40,
         jaccard: float = 0.5,
         containment: float = 0.5,
-        min_shingles: int = 20,
+        min_shingles: int = 5,
         max_key_docs: int = 200,
         min_key_share: float = 0.1,
         workers: int = 0,
         store: Store | None = None,
     ) -> None:
         self.params = IndexParams(
-            ngram=ngram, num_perm=num_perm, seed=seed, bands=bands, window=window
+            ngram=ngram,
+            num_perm=num_perm,
+            seed=seed,
+            bands=bands,
+            window=window,
+            short_text=short_text,
         )
         self._thresholds = Thresholds(
             jaccard=jaccard,
@@ -212,22 +245,31 @@ class Index:
         >>> m.jaccard(m)
         1.0
         """
-        self._require(doc_id)
-        return self.store.signatures([doc_id])[0]
+        doc = self.store.fetch(self.store.rows([doc_id]))
+        hasher = MinHasher(num_perm=self.params.num_perm, seed=self.params.seed)
+        return hasher.signatures(doc.set_values, doc.set_offsets)[0]
 
     def _require(self, doc_id: str) -> None:
         if doc_id not in self.store:
             raise UnknownIdError(f"no document with id {doc_id!r} in the index")
 
     # ----------------------------------------------------------------- adding
-    def _sketch(self, texts: list[str]) -> Sketch:
-        """Sketch many texts at once, in forked workers for large batches."""
-        workers = resolve_workers(self.workers)
-        if workers >= 2 and len(texts) >= PARALLEL_MIN_DOCS:
-            parts = [texts[int(c[0]) : int(c[-1]) + 1]
-                     for c in np.array_split(np.arange(len(texts)), workers)]  # fmt: skip
-            return Sketch.concat(fork_map(_sketch_part, parts, workers, shared=self.params))
-        return _sketch_part(texts, self.params)
+    def _sketch(
+        self, texts: list[str], progress: Progress | None = None
+    ) -> tuple[Sketch, np.ndarray]:
+        """Sketch many texts (and their band keys), in forked workers for large batches."""
+        chunks = [texts[i : i + SKETCH_CHUNK_DOCS] for i in range(0, len(texts), SKETCH_CHUNK_DOCS)]
+        workers = resolve_workers(self.workers) if len(texts) >= PARALLEL_MIN_DOCS else 1
+        parts = fork_map(
+            _sketch_part,
+            chunks or [[]],
+            workers,
+            shared=self.params,
+            done=(lambda i: progress.update(len(chunks[i]))) if progress and chunks else None,
+        )
+        sketch = Sketch.concat([sk for sk, _ in parts])
+        bands = np.concatenate([b for _, b in parts]) if len(parts) > 1 else parts[0][1]
+        return sketch, bands
 
     def add(self, doc_id: str, text: str | bytes, *, replace: bool = False) -> None:
         """Add one document. A known id raises :class:`DuplicateIdError` unless ``replace``.
@@ -287,17 +329,11 @@ class Index:
                 continue
             ids.append(doc_id)
             texts.append(text)
-        step = PROGRESS_BATCH if progress else max(1, len(ids))
         with Progress(len(ids), desc="indexing", unit="doc", enabled=progress) as bar:
-            for start in range(0, len(ids), step):
-                sketch = self._sketch(texts[start : start + step])
-                self.store.put(
-                    ids[start : start + step],
-                    sketch,
-                    band_keys(sketch.signatures, self.params.bands),
-                    np.full(len(sketch), np.nan),
-                )
-                bar.update(len(sketch))
+            if ids:
+                sketch, bands = self._sketch(texts, bar)
+                del texts
+                self.store.put(ids, sketch, bands, np.full(len(ids), np.nan))
         return skipped
 
     def remove(self, doc_id: str) -> None:
@@ -325,28 +361,30 @@ class Index:
         text = ensure_text(text, name="query text")
         if k is not None:
             check_int("k", k, 1)
-        sketch = _sketch_part([text], self.params)
+        sketch, bands = _sketch_part([text], self.params)
         if not sketch.set_sizes()[0]:
             raise EmptyTextError(
                 "query text holds no words (it is empty, blank or punctuation only)"
             )
         t = self._thresholds
-        keys = np.concatenate(
-            (band_keys(sketch.signatures, self.params.bands).ravel(), sketch.key_values)
-        )
+        keys = np.concatenate((bands.ravel(), sketch.key_values))
         max_df = np.where((keys & BAND_BIT) != 0, _NO_CAP, t.max_key_docs)
         hits = self.store.lookup(keys, max_df)
         found = sorted_unique(hits.rows)
         local = np.searchsorted(found, hits.rows)
         probe = len(found)
         n_keys = np.zeros(probe + 1, dtype=np.int64)
-        n_keys[local] = hits.row_keys
-        n_keys[probe] = sketch.key_counts()[0]
-        groups = probe_groups(keys, hits.df, hits.key_index, local, probe)
+        sizes = np.zeros(probe + 1, dtype=np.int64)
+        n_keys[local], sizes[local] = hits.row_keys, hits.row_sizes
+        n_keys[probe], sizes[probe] = sketch.key_counts()[0], sketch.set_sizes()[0]
         pairs = candidates(
-            groups, n_keys, max_key_docs=t.max_key_docs, min_key_share=t.min_key_share,
+            probe_groups(keys, hits.df, hits.key_index, local, probe),
+            n_keys,
+            max_key_docs=t.max_key_docs,
+            min_key_share=t.min_key_share,
+            short=sizes < self.params.short_text,
             probe=probe,
-        )  # fmt: skip
+        )
         docs = self.store.fetch(found[pairs[:, 0]])
         out = judge(
             [QUERY_ID] * len(docs.ids),
@@ -359,20 +397,30 @@ class Index:
         out.sort(key=Match.sort_key)
         return out[:k] if k is not None else out
 
-    def _pair_rows(self, columns: Columns) -> np.ndarray:
+    def _pair_rows(self, columns: Columns) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate pairs among the first documents of each exact-copy group, and the
+        group each document belongs to (:func:`dedupe.verify.exact_copies`)."""
         sk = columns.sketch
-        n, bands = columns.band_keys.shape if len(columns) else (0, self.params.bands)
-        keys = np.concatenate((columns.band_keys.ravel(), sk.key_values))
+        rep = exact_copies(sk.set_values, sk.set_offsets)
+        firsts = np.flatnonzero(rep == np.arange(len(rep)))
+        if len(firsts) < len(rep):
+            sk, bands = sk.take(firsts), columns.band_keys[firsts]
+        else:
+            bands = columns.band_keys
+        n, n_bands = bands.shape if len(firsts) else (0, self.params.bands)
+        keys = np.concatenate((bands.ravel(), sk.key_values))
         rows = np.concatenate(
-            (np.repeat(np.arange(n, dtype=np.int64), bands), row_ids(sk.key_offsets))
+            (np.repeat(np.arange(n, dtype=np.int64), n_bands), row_ids(sk.key_offsets))
         )
         t = self._thresholds
-        return candidates(
+        pairs = candidates(
             group_keys(keys, rows),
             sk.key_counts(),
             max_key_docs=t.max_key_docs,
             min_key_share=t.min_key_share,
+            short=sk.set_sizes() < self.params.short_text,
         )
+        return firsts[pairs], rep
 
     def candidate_pairs(self) -> np.ndarray:
         """Pairs proposed by the LSH keys before verification, as positions in :meth:`ids`
@@ -383,12 +431,18 @@ class Index:
         >>> idx.candidate_pairs().tolist()
         [[0, 1]]
         """
-        return self._pair_rows(self.store.columns())
+        pairs, rep = self._pair_rows(self.store.columns())
+        copies = np.flatnonzero(rep != np.arange(len(rep)))
+        both = np.concatenate((pairs, np.stack((rep[copies], copies), axis=1)))
+        return both[np.lexsort((both[:, 1], both[:, 0]))]
 
     def pairs(self) -> list[Match]:
         """Every verified overlapping pair among the indexed documents, best first.
 
-        In each match ``a`` was added before ``b``.
+        In each match ``a`` was added before ``b``. Documents with the very same shingle set
+        (exact copies) are matched once: each copy is reported against the first document of
+        its group (kind ``exact``), and other documents are matched against that first
+        document only, as every copy would score the same.
 
         >>> idx = Index(ngram=2); idx.add_many({"a": "x y z", "b": "x y z"})
         []
@@ -396,7 +450,7 @@ class Index:
         [('a', 'b', 'exact')]
         """
         columns = self.store.columns()
-        pairs = self._pair_rows(columns)
+        pairs, rep = self._pair_rows(columns)
         sk = columns.sketch
         workers = resolve_workers(self.workers)
         if workers >= 2 and len(pairs) >= PARALLEL_MIN_PAIRS:
@@ -416,6 +470,7 @@ class Index:
             sizes[pairs[:, 1]],
             self._thresholds,
         )
+        out += copy_matches(ids, rep, sizes)
         out.sort(key=Match.sort_key)
         return out
 
@@ -469,7 +524,9 @@ class Index:
             params=self.params,
             thresholds=self._thresholds,
             ids=columns.ids,
+            timestamps=columns.timestamps,
             sketch=columns.sketch,
+            band_keys=columns.band_keys,
             created_by=f"dedupe {__version__}",
         )
 
@@ -487,15 +544,12 @@ class Index:
         stored = read_index(path)
         if expect is not None:
             expect.check_same(stored.params, what=str(path))
-        p = stored.params
-        index = cls(
-            ngram=p.ngram, num_perm=p.num_perm, seed=p.seed, bands=p.bands, window=p.window,
-            **stored.thresholds.to_dict(),
-        )  # fmt: skip
-        sketch = stored.sketch
-        index.store.put(
-            stored.ids, sketch, band_keys(sketch.signatures, p.bands), np.full(len(sketch), np.nan)
-        )
+        index = cls(**stored.thresholds.to_dict())
+        index.params = stored.params
+        bands = stored.band_keys
+        if bands is None:  # a version 1 file: band keys from its signatures
+            bands = band_keys(stored.sketch.signatures, stored.params.bands)
+        index.store.put(stored.ids, stored.sketch, bands, stored.timestamps)
         return index
 
 
@@ -522,7 +576,8 @@ def find_duplicates(
     seed: int = 1,
     bands: int = 0,
     window: int = 8,
-    min_shingles: int = 20,
+    short_text: int = 40,
+    min_shingles: int = 5,
     max_key_docs: int = 200,
     min_key_share: float = 0.1,
     workers: int = 0,

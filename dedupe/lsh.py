@@ -1,50 +1,65 @@
 """LSH keys and **the one candidate rule**, in numpy.
 
-Two kinds of key propose candidate pairs:
+Two kinds of 32-bit key propose candidate pairs:
 
 * **band keys** (:func:`band_keys`): the MinHash signature cut into bands, each band hashed to
-  one 64-bit key (top bit set). Documents that agree on a whole band collide: this finds
+  one key (top bit set). Documents that agree on a whole band collide: this finds
   near-duplicates (high Jaccard).
-* **passage keys** (:func:`dedupe.sketch.window_minima`, top bit clear): two texts sharing a
+* **passage keys** (:func:`dedupe.sketch.passage_keys`, top bit clear): two texts sharing a
   run of ``window`` shingles always share one, whatever their lengths, so an excerpt
-  embedded in a longer article is proposed even when the whole-document Jaccard is tiny.
+  embedded in a longer article is proposed even when the whole-document Jaccard is tiny. A
+  short text (fewer than ``short_text`` distinct shingles) takes every shingle as a key.
 
 :func:`candidates` decides which documents sharing keys become candidate pairs. Every
 engine calls it (``Index.query`` and ``Index.pairs`` over any store, the Spark job), so all
-of them propose the same pairs:
+of them propose the same pairs. The rule, for keys held by ``df`` documents:
 
-1. a passage key held by more than ``max_key_docs`` documents proposes nothing
-   (boilerplate); band keys are never capped;
-2. two documents sharing a band key are a candidate pair;
+1. a passage key with ``df > max_key_docs`` proposes nothing (boilerplate);
+2. a band key with ``df <= max_key_docs`` pairs all its documents; one held by more pairs
+   each of them with the earliest only, so that a very common text costs linear time and
+   its near-duplicates are still found;
 3. two documents sharing only passage keys are a candidate pair when they share at least
-   ``max(1, min_key_share * fewest)`` of them, ``fewest`` being the smaller of their
-   passage key counts.
+   ``max(1, min_key_share * fewest)`` of them (``fewest``: the smaller of their passage key
+   counts), or any one of them when either is a short text.
 
->>> groups = group_keys(np.array([7, 7, 9, 9, 9], np.uint64), np.array([0, 1, 0, 1, 2]))
+>>> groups = group_keys(np.array([7, 7, 9, 9, 9], np.uint32), np.array([0, 1, 0, 1, 2]))
 >>> candidates(groups, np.array([2, 2, 8]), max_key_docs=200, min_key_share=0.6).tolist()
 [[0, 1]]
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from .flat import lengths, offsets_of, segment_positions, sorted_unique
-from .sketch import POLY
+from .sketch import KEY_MASK, POLY
 
-__all__ = ["BAND_BIT", "KeyGroups", "band_keys", "candidates", "group_keys", "probe_groups"]
+__all__ = [
+    "BAND_BIT",
+    "BLOCK_PAIRS",
+    "KeyGroups",
+    "band_keys",
+    "candidates",
+    "group_keys",
+    "probe_groups",
+]
 
 #: Band keys have the top bit set, passage keys have it clear: one key space, no clash.
-BAND_BIT = np.uint64(1 << 63)
+BAND_BIT = np.uint32(1 << 31)
+#: The self-join forms about this many pair entries at a time (16 bytes each), which bounds
+#: its memory whatever the collection.
+BLOCK_PAIRS = 4_000_000
 
 
 def band_keys(signatures: np.ndarray, bands: int) -> np.ndarray:
-    """One 64-bit key per (document, band), top bit set: ``uint64[n, bands]``.
+    """One 32-bit key per (document, band), top bit set: ``uint32[n, bands]``.
 
-    >>> band_keys(np.zeros((2, 8), np.uint32), 4).shape
-    (2, 4)
+    >>> k = band_keys(np.zeros((2, 8), np.uint32), 4)
+    >>> k.shape, bool((k >= 2**31).all())
+    ((2, 4), True)
     """
     n = len(signatures)
     rows = signatures.shape[1] // bands
@@ -56,15 +71,15 @@ def band_keys(signatures: np.ndarray, bands: int) -> np.ndarray:
         acc ^= acc >> np.uint64(31)
         acc *= np.uint64(0xBF58476D1CE4E5B9)
         acc ^= acc >> np.uint64(29)
-    return acc | BAND_BIT
+    return (acc & KEY_MASK).astype(np.uint32) | BAND_BIT
 
 
 @dataclass(frozen=True, eq=False)
 class KeyGroups:
     """Documents grouped by a shared key: group ``g`` holds the document rows
-    ``rows[offsets[g]:offsets[g + 1]]`` (each row once). ``is_band`` says whether the key is a
-    band key, and ``df`` how many indexed documents hold the key (the cap counts these;
-    it may exceed a group's size when a store leaves out the rows of capped keys)."""
+    ``rows[offsets[g]:offsets[g + 1]]`` in ascending order (each row once). ``is_band`` says
+    whether the key is a band key, and ``df`` how many documents hold it (the caps count
+    these; it may exceed a group's size when a store leaves out rows of capped keys)."""
 
     offsets: np.ndarray
     rows: np.ndarray
@@ -73,25 +88,29 @@ class KeyGroups:
 
 
 def group_keys(keys: np.ndarray, rows: np.ndarray) -> KeyGroups:
-    """Group ``(key, row)`` entries (each key at most once per row) by key, keeping only the
-    keys held by two rows or more (the others pair nothing).
+    """Group ``(key, row)`` entries (32-bit keys, each at most once per row) by key, keeping
+    only the keys held by two rows or more (the others pair nothing).
 
-    >>> g = group_keys(np.array([5, 3, 5], np.uint64), np.array([0, 0, 1]))
+    >>> g = group_keys(np.array([5, 3, 5], np.uint32), np.array([0, 0, 1]))
     >>> g.offsets.tolist(), g.rows.tolist(), g.df.tolist()
     ([0, 2], [0, 1], [2])
     """
-    order = np.argsort(keys, kind="stable")
-    keys = keys[order]
-    same = keys[1:] == keys[:-1]
-    shared = np.zeros(len(keys), dtype=bool)
+    packed = (np.asarray(keys, dtype=np.uint64) << np.uint64(32)) | np.asarray(
+        rows, dtype=np.uint64
+    )
+    packed.sort()  # by key, rows ascending within each key
+    key = packed >> np.uint64(32)
+    same = key[1:] == key[:-1]
+    shared = np.zeros(len(key), dtype=bool)
     shared[1:] |= same
     shared[:-1] |= same
     del same
-    keys, rows = keys[shared], np.asarray(rows, dtype=np.int64)[order[shared]]
-    del order, shared
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else []
-    offsets = np.append(np.asarray(starts, dtype=np.int64), len(keys))
-    return KeyGroups(offsets, rows, (keys[offsets[:-1]] & BAND_BIT) != 0, lengths(offsets))
+    packed, key = packed[shared], key[shared]
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1]))) if len(key) else []
+    offsets = np.append(np.asarray(starts, dtype=np.int64), len(key))
+    rows = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    is_band = (key[offsets[:-1]] & np.uint64(BAND_BIT)) != 0
+    return KeyGroups(offsets, rows, is_band, lengths(offsets))
 
 
 def probe_groups(
@@ -99,14 +118,15 @@ def probe_groups(
 ) -> KeyGroups:
     """Groups for one probe document (a query) against a store's postings: group ``g`` is
     the probe's key ``keys[g]`` with the probe row first, then the stored rows found for it
-    (``rows[key_index == g]``); ``df`` is the number of stored documents holding it.
+    (``rows[key_index == g]``, ascending); ``df`` is the number of stored documents holding
+    it.
 
-    >>> g = probe_groups(np.array([4, 6], np.uint64), np.array([1, 0]), np.array([0]),
+    >>> g = probe_groups(np.array([4, 6], np.uint32), np.array([1, 0]), np.array([0]),
     ...                  np.array([3]), probe=9)
     >>> g.rows.tolist(), g.offsets.tolist()
     ([9, 3, 9], [0, 2, 3])
     """
-    order = np.argsort(key_index, kind="stable")
+    order = np.lexsort((rows, key_index))
     found = np.bincount(key_index, minlength=len(keys))
     offsets = offsets_of(found + 1)
     out = np.empty(int(offsets[-1]), dtype=np.int64)
@@ -114,31 +134,6 @@ def probe_groups(
     pos = np.repeat(offsets[:-1] + 1, found) + segment_positions(found)
     out[pos] = np.asarray(rows, dtype=np.int64)[order]
     return KeyGroups(offsets, out, (keys & BAND_BIT) != 0, np.asarray(df, dtype=np.int64))
-
-
-def _pairs_in_groups(
-    rows: np.ndarray, starts: np.ndarray, lens: np.ndarray, probe: int | None
-) -> np.ndarray:
-    """Every pair of rows in the same group (group ``g`` holds ``rows[starts[g]:starts[g] +
-    lens[g]]``; with ``probe``: only the pairs holding the probe, which stands first in each
-    group), as ``int64[k, 2]`` with the smaller row first."""
-    if probe is not None:
-        others = np.repeat(starts + 1, lens - 1) + segment_positions(lens - 1)
-        pairs = np.stack((np.full(len(others), probe, dtype=np.int64), rows[others]), axis=1)
-    else:
-        pos = np.repeat(starts, lens) + segment_positions(lens)
-        run_end = np.repeat(starts + lens, lens)
-        out = []
-        d = 1
-        while len(pos):
-            pos_ok = pos + d < run_end
-            pos, run_end = pos[pos_ok], run_end[pos_ok]
-            if len(pos):
-                out.append(np.stack((rows[pos], rows[pos + d]), axis=1))
-            d += 1
-        pairs = np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
-    pairs.sort(axis=1)
-    return pairs[pairs[:, 0] != pairs[:, 1]]
 
 
 def _code_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -150,37 +145,103 @@ def _code_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes[starts], lengths(np.append(starts, len(codes)))
 
 
+def _entries(groups: KeyGroups, sel: np.ndarray, star: np.ndarray) -> tuple[np.ndarray, ...]:
+    """For the entries of the groups ``sel``: their position in ``groups.rows``, and the
+    positions their partners start and end at (the later rows of the group, or for a
+    ``star`` group: all later rows for the first entry, none for the others)."""
+    starts, lens = groups.offsets[sel], lengths(groups.offsets)[sel]
+    first = np.repeat(starts, lens)
+    pos = first + segment_positions(lens)
+    end = np.repeat(starts + lens, lens)
+    end = np.where(np.repeat(star, lens) & (pos != first), pos + 1, end)
+    return pos, pos + 1, end
+
+
+def _blocks(rows: np.ndarray, weight: np.ndarray, size: int) -> Iterator[np.ndarray]:
+    """Entry indices, grouped by row and cut into blocks of about ``size`` total weight
+    (never splitting one row's entries)."""
+    order = np.argsort(rows, kind="stable")
+    sorted_rows = rows[order]
+    cum = np.cumsum(weight[order])
+    lo = 0
+    while lo < len(order):
+        base = int(cum[lo - 1]) if lo else 0
+        hi = max(lo + 1, int(np.searchsorted(cum, base + size, side="right")))
+        hi = int(np.searchsorted(sorted_rows, sorted_rows[hi - 1], side="right"))
+        yield order[lo:hi]
+        lo = hi
+
+
 def candidates(
     groups: KeyGroups,
     n_keys: np.ndarray,
     *,
     max_key_docs: int,
     min_key_share: float,
+    short: np.ndarray | None = None,
     probe: int | None = None,
+    block_pairs: int | None = None,
 ) -> np.ndarray:
     """Candidate pairs (``int64[k, 2]``, sorted, smaller row first) under the rule above.
 
-    ``n_keys[row]`` is the number of passage keys of each row (rows run from 0 to
-    ``len(n_keys) - 1``, the probe's included). With ``probe`` only pairs holding the probe
-    row are formed (a query against an index); without, every pair of documents that share
-    a key (all pairs of a collection).
+    ``n_keys[row]`` is the number of passage keys of each row and ``short[row]`` whether it
+    is a short text (rows run from 0 to ``len(n_keys) - 1``, the probe's included). With
+    ``probe`` only pairs holding the probe row are formed (a query against an index: the
+    probe counts as the latest document); without, every pair of documents that share a
+    key (all pairs of a collection), formed ``block_pairs`` (default :data:`BLOCK_PAIRS`)
+    pair entries at a time.
 
-    >>> g = group_keys(np.array([1, 1, 2, 2], np.uint64), np.array([0, 1, 1, 2]))
+    >>> g = group_keys(np.array([1, 1, 2, 2], np.uint32), np.array([0, 1, 1, 2]))
     >>> candidates(g, np.array([1, 1, 1]), max_key_docs=200, min_key_share=0.1).tolist()
     [[0, 1], [1, 2]]
     """
     n = len(n_keys)
+    block_pairs = block_pairs or BLOCK_PAIRS
+    if short is None:
+        short = np.zeros(n, dtype=bool)
     lens = lengths(groups.offsets)
+    star = groups.is_band & (groups.df > max_key_docs)
     usable = (lens >= 2) & (groups.is_band | (groups.df <= max_key_docs))
     parts = []
     for band in (True, False):
         sel = np.flatnonzero(usable & (groups.is_band == band))
-        pairs = _pairs_in_groups(groups.rows, groups.offsets[sel], lens[sel], probe)
-        codes, shared = _code_counts(pairs[:, 0] * n + pairs[:, 1])
-        if not band:
-            first, second = codes // n, codes % n
-            fewest = np.minimum(n_keys[first], n_keys[second])
-            codes = codes[shared >= np.maximum(1.0, min_key_share * fewest)]
-        parts.append(codes)
-    codes = sorted_unique(np.concatenate(parts))
+        if probe is not None:  # the probe stands first: its partners are the others
+            starts, glens = groups.offsets[sel], lens[sel]
+            glens = np.where(star[sel], 2, glens)  # a capped band key: the earliest only
+            pos = np.repeat(starts + 1, glens - 1) + segment_positions(glens - 1)
+            others = groups.rows[pos]
+            codes = np.minimum(others, probe) * n + np.maximum(others, probe)
+            codes, shared = _code_counts(codes[others != probe])
+            parts.append(_keep(codes, shared, n, band, n_keys, short, min_key_share))
+            continue
+        pos, p_lo, p_hi = _entries(groups, sel, star[sel])
+        rows = groups.rows[pos]
+        weight = p_hi - p_lo
+        for block in _blocks(rows, weight, block_pairs):
+            cnt = weight[block]
+            firsts = np.repeat(rows[block], cnt)
+            partners = groups.rows[np.repeat(p_lo[block], cnt) + segment_positions(cnt)]
+            ok = firsts != partners
+            codes, shared = _code_counts(firsts[ok] * n + partners[ok])
+            parts.append(_keep(codes, shared, n, band, n_keys, short, min_key_share))
+    codes = sorted_unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
     return np.stack((codes // n, codes % n), axis=1)
+
+
+def _keep(
+    codes: np.ndarray,
+    shared: np.ndarray,
+    n: int,
+    band: bool,
+    n_keys: np.ndarray,
+    short: np.ndarray,
+    min_key_share: float,
+) -> np.ndarray:
+    """The pair codes (``first * n + second``) the rule keeps, given how many keys of their
+    kind each pair shares."""
+    if band:
+        return codes
+    first, second = codes // n, codes % n
+    fewest = np.minimum(n_keys[first], n_keys[second])
+    needed = np.where(short[first] | short[second], 1.0, np.maximum(1.0, min_key_share * fewest))
+    return codes[shared >= needed]

@@ -60,32 +60,46 @@ def _square(x: int, _shared: Any = None) -> int:
 
 
 def fork_map(
-    fn: Callable[[T, Any], R], items: Sequence[T], workers: int, *, shared: Any = None
+    fn: Callable[[T, Any], R],
+    items: Sequence[T],
+    workers: int,
+    *,
+    shared: Any = None,
+    done: Callable[[int], None] | None = None,
 ) -> list[R]:
-    """``[fn(item, shared) for item in items]``, the items after the first in forked workers.
+    """``[fn(item, shared) for item in items]``, in a pool of ``workers`` forked processes.
 
-    ``fn`` and the items travel to the workers by pickle; ``shared`` is not pickled: the
-    workers inherit it when they are forked (large read-only arrays cost nothing to pass).
-    Runs everything in this process when ``workers < 2``, forking is not possible, or the
-    pool breaks.
+    ``fn`` and the items travel to the workers by pickle, one item at a time (so a worker
+    holds one item, not its share of them all); ``shared`` is not pickled: the workers
+    inherit it when they are forked (large read-only arrays cost nothing to pass).
+    ``done(i)`` is called as each result arrives, in order. Runs everything in this process
+    when ``workers < 2``, forking is not possible, or the pool breaks.
     """
     global _SHARED
-    if workers < 2 or len(items) < 2 or not can_fork():
-        return [fn(item, shared) for item in items]
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    if workers >= 2 and len(items) >= 2 and can_fork():
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
-    _SHARED = shared
-    try:
-        with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
-            futures = [pool.submit(_call, fn, item) for item in items[1:]]
-            first = fn(items[0], shared)
-            return [first] + [f.result() for f in futures]
-    except (BrokenProcessPool, OSError):
-        return [fn(item, shared) for item in items]
-    finally:
-        _SHARED = None
+        _SHARED = shared
+        try:
+            out = []
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+                for i, result in enumerate(pool.map(_call, [fn] * len(items), items)):
+                    out.append(result)
+                    if done is not None:
+                        done(i)
+            return out
+        except (BrokenProcessPool, OSError):
+            pass  # run here instead
+        finally:
+            _SHARED = None
+    out = []
+    for i, item in enumerate(items):
+        out.append(fn(item, shared))
+        if done is not None:
+            done(i)
+    return out
 
 
 class Progress:

@@ -25,17 +25,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 
 from .errors import InvalidParameterError
-from .flat import concat, lengths, offsets_of, segment_positions, take
-from .text import word_bytes
+from .flat import concat, lengths, offsets_of, row_ids, segment_positions, take
+from .text import word_buffer
 
 __all__ = [
     "HASH_SCHEME",
-    "PASSAGE_KEY_MASK",
+    "HASH_SCHEMES",
+    "KEY_MASK",
+    "LEGACY_HASH_SCHEME",
     "SKETCH_CHUNK_CHARS",
     "MinHasher",
     "Sketch",
@@ -43,6 +44,8 @@ __all__ = [
     "datasketch_hash",
     "shingle_hash",
     "shingle_hashes",
+    "mix64",
+    "passage_keys",
     "sketch_texts",
     "text_hashes",
     "unique_per_row",
@@ -50,63 +53,125 @@ __all__ = [
     "word_hashes",
 ]
 
-#: Name of the hashing scheme, recorded in index files: a change to any function
-#: below that alters a hash value must change this name.
-HASH_SCHEME = "blake2b64-words/poly64-fmix64/affine32"
+#: Name of the hashing scheme of new indexes, recorded in index files: a change to any
+#: function below that alters a hash value must change this name.
+HASH_SCHEME = "bytes8-poly64-words/poly64-fmix64/affine32"
+#: The scheme of dedupe 0.1 (each distinct word hashed with BLAKE2b through a cache):
+#: slower, kept so that index files written by 0.1 still load and answer the same.
+LEGACY_HASH_SCHEME = "blake2b64-words/poly64-fmix64/affine32"
+#: Every scheme this version can hash with.
+HASH_SCHEMES = (HASH_SCHEME, LEGACY_HASH_SCHEME)
 
 _MASK64 = (1 << 64) - 1
 #: Odd multiplier of the polynomial hashes (words of an n-gram, rows of an LSH band).
 POLY = np.uint64(0x9E3779B97F4A7C15)
-#: Passage keys keep the low 63 bits of a shingle hash (the top bit marks band keys).
-PASSAGE_KEY_MASK = np.uint64((1 << 63) - 1)
+#: Passage keys and band keys keep 31 bits; band keys have the 32nd (top) bit set.
+KEY_MASK = np.uint64(0x7FFFFFFF)
 #: Texts are tokenised and sketched in chunks of about this many characters, which
-#: bounds the memory their word tokens (Python objects) take at once.
+#: bounds the memory a batch takes at once.
 SKETCH_CHUNK_CHARS = 4_000_000
+#: Words longer than this many bytes (rare: URLs, junk) are hashed one by one (BLAKE2b).
+LONG_WORD_BYTES = 64
 _EMPTY32 = np.uint32(0xFFFFFFFF)
 _WORD_CACHE_MAX = 2_000_000
+_SPACE = 32
 
 
-def _word_hash(word: bytes) -> int:
+def _blake_hash(word: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(word, digest_size=8).digest(), "little")
 
 
 class _WordCache(dict):
-    """bytes -> 64-bit hash, filled on first sight of each word."""
+    """bytes -> 64-bit BLAKE2b hash (the legacy scheme), filled on first sight of each word."""
 
     def __missing__(self, word: bytes) -> int:
-        h = self[word] = _word_hash(word)
+        h = self[word] = _blake_hash(word)
         return h
 
 
 _WORD_CACHE = _WordCache()
 
-
-def word_hashes(tokens: Sequence[str | bytes]) -> np.ndarray:
-    """64-bit hashes of word tokens (each distinct word hashed once, then cached).
-
-    >>> word_hashes([b"a", "b", b"a"]).dtype, len(set(word_hashes(["a", "b", "a"]).tolist()))
-    (dtype('uint64'), 2)
-    """
-    return _hash_words([t.encode("utf-8") if isinstance(t, str) else t for t in tokens])
-
-
-def _hash_words(tokens: Sequence[bytes]) -> np.ndarray:
-    if len(_WORD_CACHE) > _WORD_CACHE_MAX:  # bound the cache on unbounded vocabularies
-        _WORD_CACHE.clear()
-    return np.fromiter(map(_WORD_CACHE.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
-
-
 # MurmurHash3 finalizers (shift, multiply, shift, multiply, shift) for 64 and 32 bits.
 _FMIX64 = tuple(np.uint64(c) for c in (33, 0xFF51AFD7ED558CCD, 33, 0xC4CEB9FE1A85EC53, 33))
 _FMIX32 = tuple(np.uint32(c) for c in (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16))
+# _BYTE_MASKS[r] keeps the low r bytes of a little-endian 64-bit word.
+_BYTE_MASKS = np.array([(1 << (8 * r)) - 1 for r in range(9)], dtype=np.uint64)
 
 
 def _fmix(x: np.ndarray, consts: tuple) -> np.ndarray:
     """MurmurHash3's finalizer: a fixed bijection that spreads every input bit."""
     s1, m1, s2, m2, s3 = consts
-    x = (x ^ (x >> s1)) * m1
-    x = (x ^ (x >> s2)) * m2
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> s1)) * m1
+        x = (x ^ (x >> s2)) * m2
     return x ^ (x >> s3)
+
+
+def mix64(x: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer over ``uint64`` values (a bijection).
+
+    >>> mix64(np.array([0, 1], np.uint64)).tolist()[0]
+    0
+    """
+    return _fmix(np.asarray(x, dtype=np.uint64), _FMIX64)
+
+
+def _check_scheme(scheme: str) -> None:
+    if scheme not in HASH_SCHEMES:
+        raise InvalidParameterError(
+            f"unknown hash scheme {scheme!r}: this dedupe knows {', '.join(HASH_SCHEMES)}"
+        )
+
+
+def _word_bounds(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end byte of every word of a buffer whose words are separated by spaces."""
+    is_word = np.frombuffer(buf, dtype=np.uint8) != _SPACE
+    edges = np.diff(is_word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _buffer_word_hashes(
+    buf: bytes, starts: np.ndarray, ends: np.ndarray, scheme: str
+) -> np.ndarray:
+    """64-bit hashes of the words ``buf[starts[i]:ends[i]]``.
+
+    The fast scheme reads each word 8 bytes at a time as little-endian integers (numpy, no
+    Python object per word), combines them polynomially with the word's length and mixes
+    the result with MurmurHash3's 64-bit finalizer. The legacy scheme hashes each distinct
+    word with BLAKE2b through a cache.
+    """
+    if scheme == LEGACY_HASH_SCHEME:
+        if len(_WORD_CACHE) > _WORD_CACHE_MAX:  # bound the cache on unbounded vocabularies
+            _WORD_CACHE.clear()
+        words = buf.split()
+        return np.fromiter(map(_WORD_CACHE.__getitem__, words), dtype=np.uint64, count=len(words))
+    lens = ends - starts
+    padded = buf + bytes(8)
+    view = np.ndarray((len(buf),), dtype="<u8", buffer=padded, strides=(1,))
+    h = lens.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = h * POLY + (view[starts] & _BYTE_MASKS[np.minimum(lens, 8)])
+        for at in range(8, LONG_WORD_BYTES, 8):
+            sel = np.flatnonzero(lens > at)
+            if not len(sel):
+                break
+            chunk = view[starts[sel] + at] & _BYTE_MASKS[np.minimum(lens[sel] - at, 8)]
+            h[sel] = h[sel] * POLY + chunk
+    out = _fmix(h, _FMIX64)
+    for i in np.flatnonzero(lens > LONG_WORD_BYTES).tolist():
+        out[i] = _blake_hash(buf[starts[i] : ends[i]])
+    return out
+
+
+def word_hashes(tokens: Sequence[str | bytes], *, scheme: str = HASH_SCHEME) -> np.ndarray:
+    """64-bit hashes of word tokens (each a word of :func:`dedupe.text.words`).
+
+    >>> word_hashes([b"a", "b", b"a"]).dtype, len(set(word_hashes(["a", "b", "a"]).tolist()))
+    (dtype('uint64'), 2)
+    """
+    _check_scheme(scheme)
+    buf = b" ".join(t.encode("utf-8") if isinstance(t, str) else t for t in tokens)
+    return _buffer_word_hashes(buf, *_word_bounds(buf), scheme)
 
 
 def shingle_hashes(hashes: np.ndarray, ngram: int) -> np.ndarray:
@@ -130,22 +195,26 @@ def shingle_hashes(hashes: np.ndarray, ngram: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         for j in range(n):
             acc = acc * POLY + hashes[j : j + count]
-        return _fmix(acc ^ np.uint64(n), _FMIX64)
+    return _fmix(acc ^ np.uint64(n), _FMIX64)
 
 
-def text_hashes(text: str, *, ngram: int = 5) -> np.ndarray:
+def text_hashes(text: str, *, ngram: int = 5, scheme: str = HASH_SCHEME) -> np.ndarray:
     """Shingle hashes of a text, in text order (duplicates kept).
 
     >>> len(text_hashes("one two three four five six", ngram=5))
     2
     """
-    return shingle_hashes(word_hashes(word_bytes(text)), ngram)
+    return batch_text_hashes([text], ngram=ngram, scheme=scheme)[0]
 
 
-def batch_text_hashes(texts: Sequence[str], *, ngram: int = 5) -> tuple[np.ndarray, np.ndarray]:
+def batch_text_hashes(
+    texts: Sequence[str], *, ngram: int = 5, scheme: str = HASH_SCHEME
+) -> tuple[np.ndarray, np.ndarray]:
     """Shingle hashes of many texts at once: ``(hashes, offsets)``.
 
     Text ``i`` owns ``hashes[offsets[i]:offsets[i + 1]]``, equal to ``text_hashes(texts[i])``.
+    The texts' word buffers (:func:`dedupe.text.word_buffer`) are joined into one, whose
+    words are found and hashed in numpy.
 
     >>> hashes, offsets = batch_text_hashes(["a b c d e f", "", "x y"], ngram=5)
     >>> offsets.tolist(), bool((hashes[0:2] == text_hashes("a b c d e f")).all())
@@ -153,26 +222,32 @@ def batch_text_hashes(texts: Sequence[str], *, ngram: int = 5) -> tuple[np.ndarr
     """
     if ngram < 1:
         raise InvalidParameterError(f"ngram must be >= 1, got {ngram}")
-    tokens = [word_bytes(t) for t in texts]
-    counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    flat = _hash_words(list(chain.from_iterable(tokens)))
-    starts = np.concatenate(([0], np.cumsum(counts)))
-    # one rolling combination over the whole token stream, then keep in-document n-grams
+    _check_scheme(scheme)
+    buffers = [word_buffer(t) for t in texts]
+    big = b" ".join(buffers)
+    doc_starts = offsets_of(np.fromiter(map(len, buffers), np.int64, len(buffers)) + 1)[:-1]
+    starts, ends = _word_bounds(big)
+    flat = _buffer_word_hashes(big, starts, ends, scheme)
+    counts = np.bincount(
+        np.searchsorted(doc_starts, starts, side="right") - 1, minlength=len(texts)
+    ).astype(np.int64)
+    first = offsets_of(counts)
+    # one rolling combination over the whole word stream, then keep in-document n-grams
     full = shingle_hashes(flat, ngram) if len(flat) >= ngram else np.empty(0, np.uint64)
     n_sh = np.where(counts >= ngram, counts - ngram + 1, np.minimum(counts, 1))
-    offsets = np.concatenate(([0], np.cumsum(n_sh)))
+    offsets = offsets_of(n_sh)
     out = np.empty(int(offsets[-1]), dtype=np.uint64)
     long_docs = np.flatnonzero(counts >= ngram)
     if len(long_docs):
         lens = n_sh[long_docs]
         k = segment_positions(lens)
-        out[np.repeat(offsets[long_docs], lens) + k] = full[np.repeat(starts[long_docs], lens) + k]
-    for i in np.flatnonzero((counts > 0) & (counts < ngram)):
-        out[offsets[i]] = shingle_hashes(flat[starts[i] : starts[i + 1]], ngram)[0]
+        out[np.repeat(offsets[long_docs], lens) + k] = full[np.repeat(first[long_docs], lens) + k]
+    for i in np.flatnonzero((counts > 0) & (counts < ngram)).tolist():
+        out[offsets[i]] = shingle_hashes(flat[first[i] : first[i + 1]], ngram)[0]
     return out, offsets
 
 
-def shingle_hash(shingle: str | bytes) -> int:
+def shingle_hash(shingle: str | bytes, *, scheme: str = HASH_SCHEME) -> int:
     """64-bit hash of one shingle (its words joined by single spaces), as in the batch path.
 
     >>> shingle_hash("a b c") == int(text_hashes("a b c", ngram=3)[0])
@@ -180,15 +255,13 @@ def shingle_hash(shingle: str | bytes) -> int:
     """
     if isinstance(shingle, str):
         shingle = shingle.encode("utf-8")
-    toks = shingle.split(b" ")
-    acc = 0
-    for tok in toks:
-        acc = (acc * int(POLY) + _word_hash(tok)) & _MASK64
-    return int(_fmix(np.array([acc ^ len(toks)], dtype=np.uint64), _FMIX64)[0])
+    words = shingle.split(b" ")
+    return int(shingle_hashes(word_hashes(words, scheme=scheme), len(words))[0])
 
 
 def datasketch_hash(shingle: str | bytes) -> int:
-    """32-bit shingle hash for ``datasketch.MinHash(hashfunc=...)`` (``affine32`` scheme).
+    """32-bit shingle hash for ``datasketch.MinHash(hashfunc=...)`` (``affine32`` scheme):
+    the low 32 bits of :func:`shingle_hash`, the fingerprint the index keeps.
 
     >>> 0 <= datasketch_hash("a b c d e") < 2**32
     True
@@ -200,18 +273,20 @@ class MinHasher:
     """MinHash signatures, bit-identical to datasketch ``MinHash(num_perm, seed)``.
 
     The permutations are datasketch's own (``affine32``: ``a * fmix32(h) + b mod 2**32``),
-    taken from a datasketch ``MinHash`` of the same ``num_perm`` and ``seed``.
+    taken from a datasketch ``MinHash`` of the same ``num_perm`` and ``seed``; ``h`` is the
+    low 32 bits of each shingle hash.
 
     >>> hasher = MinHasher(num_perm=8, seed=3)
     >>> sig = hasher.signature(text_hashes("a b c d e f g"))
     >>> sig.dtype, sig.shape
     (dtype('uint32'), (8,))
-    >>> sigs = hasher.signatures([text_hashes("a b c d e f g"), text_hashes("")])
-    >>> sigs[0].tolist() == sig.tolist()
+    >>> h = text_hashes("a b c d e f g")
+    >>> hasher.signatures(h, np.array([0, len(h), len(h)]))[0].tolist() == sig.tolist()
     True
     """
 
-    #: Rows (shingles x permutations) computed at once; bounds the scratch memory.
+    #: Cells (shingles x permutations) computed at once; bounds the scratch memory, even
+    #: for one very long document.
     CHUNK_CELLS = 1 << 20
 
     def __init__(self, num_perm: int = 128, seed: int = 1) -> None:
@@ -222,47 +297,37 @@ class MinHasher:
         from datasketch import MinHash  # imported here: it costs ~0.4 s at start-up
 
         a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-        self._a = np.ascontiguousarray(a, dtype=np.uint32)
-        self._b = np.ascontiguousarray(b, dtype=np.uint32)
-
-    def _permuted_min(self, h32: np.ndarray) -> np.ndarray:
-        """Column minimum of the permuted values of already-mixed 32-bit hashes."""
-        out = np.full(self.num_perm, _EMPTY32, dtype=np.uint32)
-        step = max(1, self.CHUNK_CELLS // self.num_perm)
-        for s in range(0, len(h32), step):
-            block = h32[s : s + step, None] * self._a
-            block += self._b
-            np.minimum(out, block.min(axis=0), out=out)
-        return out
+        self._a = np.ascontiguousarray(a, dtype=np.uint32)[:, None]
+        self._b = np.ascontiguousarray(b, dtype=np.uint32)[:, None]
 
     def signature(self, hashes: np.ndarray) -> np.ndarray:
-        """The signature (``uint32[num_perm]``) of one document's shingle hashes.
+        """The signature (``uint32[num_perm]``) of one document's shingle hashes (64-bit
+        hashes or their 32-bit fingerprints: only the low 32 bits count).
 
         An empty set gives all ``0xFFFFFFFF``, like an empty datasketch ``MinHash``.
         """
-        h32 = _fmix(np.asarray(hashes, dtype=np.uint64).astype(np.uint32), _FMIX32)
-        return self._permuted_min(h32)
+        return self.signatures(np.asarray(hashes), np.array([0, len(hashes)]))[0]
 
-    def signatures(self, docs: Sequence[np.ndarray]) -> np.ndarray:
-        """Signatures of many documents at once: ``uint32[len(docs), num_perm]``."""
-        out = np.full((len(docs), self.num_perm), _EMPTY32, dtype=np.uint32)
-        sizes = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
-        nonempty = np.flatnonzero(sizes)
-        if not len(nonempty):
-            return out
-        flat = _fmix(np.concatenate([docs[i] for i in nonempty]).astype(np.uint32), _FMIX32)
-        ends = np.cumsum(sizes[nonempty])
-        starts = ends - sizes[nonempty]
+    def signatures(self, values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Signatures of many documents (ragged: ``values[offsets[i]:offsets[i + 1]]``), as
+        ``uint32[n, num_perm]``, computed :data:`CHUNK_CELLS` cells at a time."""
+        n = len(offsets) - 1
+        out = np.full((n, self.num_perm), _EMPTY32, dtype=np.uint32)
+        h32 = _fmix(np.asarray(values).astype(np.uint32), _FMIX32)
+        lens = lengths(offsets)
+        nonempty = np.flatnonzero(lens)
+        ne_start, ne_end = offsets[nonempty], offsets[nonempty + 1]
         step = max(1, self.CHUNK_CELLS // self.num_perm)
-        a, b = self._a[:, None], self._b[:, None]
-        i = 0
-        while i < len(nonempty):  # whole documents per chunk, permutations x shingles layout
-            j = max(i + 1, int(np.searchsorted(ends, starts[i] + step, side="right")))
-            lo, hi = starts[i], ends[j - 1]
-            block = a * flat[None, lo:hi]
-            block += b
-            out[nonempty[i:j]] = np.minimum.reduceat(block, starts[i:j] - lo, axis=1).T
-            i = j
+        with np.errstate(over="ignore"):
+            for lo in range(0, len(h32), step):
+                hi = min(lo + step, len(h32))
+                i0 = int(np.searchsorted(ne_end, lo, side="right"))
+                i1 = int(np.searchsorted(ne_start, hi, side="left"))
+                block = self._a * h32[None, lo:hi]
+                block += self._b
+                mins = np.minimum.reduceat(block, np.maximum(ne_start[i0:i1], lo) - lo, axis=1)
+                docs = nonempty[i0:i1]
+                out[docs] = np.minimum(out[docs], mins.T)
         return out
 
 
@@ -270,7 +335,7 @@ def window_minima(
     hashes: np.ndarray, offsets: np.ndarray, window: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Passage keys in text order: the minimum of every ``window`` consecutive shingle
-    hashes of each text (one key for a text with fewer shingles), low 63 bits.
+    hashes of each text (one key for a text with fewer shingles), low 31 bits, ``uint32``.
 
     Two texts that share a run of at least ``window`` shingles always share a key.
 
@@ -287,35 +352,28 @@ def window_minima(
         minima = np.lib.stride_tricks.sliding_window_view(hashes, window).min(axis=1)
         lens = n_win[long_docs]
         k = segment_positions(lens)
-        out[np.repeat(win_off[long_docs], lens) + k] = minima[
-            np.repeat(offsets[long_docs], lens) + k
-        ]
-    for i in np.flatnonzero((counts > 0) & (counts < window)):
+        at = np.repeat(offsets[long_docs], lens) + k
+        out[np.repeat(win_off[long_docs], lens) + k] = minima[at]
+    for i in np.flatnonzero((counts > 0) & (counts < window)).tolist():
         out[win_off[i]] = hashes[offsets[i] : offsets[i + 1]].min()
-    return out & PASSAGE_KEY_MASK, win_off
+    return (out & KEY_MASK).astype(np.uint32), win_off
 
 
 def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's values sorted and distinct (exact for any row length).
+    """Each row's 32-bit values sorted and distinct (exact: one sort of ``row << 32 | value``).
 
-    >>> v, o = unique_per_row(np.array([3, 1, 3, 9, 9], np.uint64), np.array([0, 3, 5]))
+    >>> v, o = unique_per_row(np.array([3, 1, 3, 9, 9], np.uint32), np.array([0, 3, 5]))
     >>> v.tolist(), o.tolist()
     ([1, 3, 9], [0, 2, 3])
     """
-    rows = np.repeat(np.arange(len(offsets) - 1, dtype=np.uint64), lengths(offsets))
-    # One sort on (row, top 40 bits of the value): fast, and exact unless two different
-    # values of one row share their top 40 bits, which is checked and then fully sorted.
-    packed = (rows << np.uint64(40)) | (values >> np.uint64(24))
-    order = np.argsort(packed, kind="stable")  # timsort: rows arrive in order
-    vals, packed = values[order], packed[order]
-    if np.any((packed[1:] == packed[:-1]) & (vals[1:] != vals[:-1])):
-        order = np.lexsort((values, rows))
-        vals = values[order]
-    rows = rows[order]
-    keep = np.ones(len(vals), dtype=bool)
-    keep[1:] = (vals[1:] != vals[:-1]) | (rows[1:] != rows[:-1])
-    bounds = np.searchsorted(rows[keep], np.arange(len(offsets), dtype=np.uint64))
-    return vals[keep], bounds.astype(np.int64)
+    rows = row_ids(offsets).astype(np.uint64)
+    packed = (rows << np.uint64(32)) | np.asarray(values, dtype=np.uint32).astype(np.uint64)
+    packed.sort(kind="stable")  # rows arrive in order: runs the merge sort exploits
+    keep = np.ones(len(packed), dtype=bool)
+    keep[1:] = packed[1:] != packed[:-1]
+    packed = packed[keep]
+    bounds = np.searchsorted(packed >> np.uint64(32), np.arange(len(offsets), dtype=np.uint64))
+    return (packed & np.uint64(0xFFFFFFFF)).astype(np.uint32), bounds.astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -323,9 +381,10 @@ class Sketch:
     """What the index keeps of a batch of texts, as flat arrays (text ``i`` owns
     ``set_values[set_offsets[i]:set_offsets[i + 1]]``, and likewise for keys).
 
-    ``set_values``: each text's sorted distinct shingle hashes (``uint64``);
-    ``key_values``: its sorted distinct passage keys (``uint64``, top bit clear);
-    ``signatures``: its MinHash signature (``uint32[n, num_perm]``).
+    ``set_values``: each text's sorted distinct shingle fingerprints (the low 32 bits of
+    its shingle hashes, ``uint32``); ``key_values``: its sorted distinct passage keys
+    (``uint32``, top bit clear); ``signatures``: its MinHash signature (``uint32[n,
+    num_perm]``), or ``None`` where it was not computed.
 
     >>> sk = sketch_texts(["a b c d e f", "x y"], ngram=5, window=8, num_perm=16, seed=1)
     >>> len(sk), sk.set_sizes().tolist(), sk.key_counts().tolist(), sk.signatures.shape
@@ -336,7 +395,7 @@ class Sketch:
     set_offsets: np.ndarray
     key_values: np.ndarray
     key_offsets: np.ndarray
-    signatures: np.ndarray
+    signatures: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.set_offsets) - 1
@@ -355,7 +414,7 @@ class Sketch:
         return Sketch(
             *take(self.set_values, self.set_offsets, rows),
             *take(self.key_values, self.key_offsets, rows),
-            self.signatures[rows],
+            None if self.signatures is None else self.signatures[rows],
         )
 
     @staticmethod
@@ -363,20 +422,30 @@ class Sketch:
         """The texts of several sketches, one batch after the other."""
         if len(parts) == 1:
             return parts[0]
+        sigs = [p.signatures for p in parts]
         return Sketch(
             *concat([(p.set_values, p.set_offsets) for p in parts]),
             *concat([(p.key_values, p.key_offsets) for p in parts]),
-            np.concatenate([p.signatures for p in parts]),
+            None if any(s is None for s in sigs) else np.concatenate(sigs),  # type: ignore[arg-type]
         )
 
 
 def sketch_texts(
-    texts: Sequence[str], *, ngram: int, window: int, num_perm: int, seed: int
+    texts: Sequence[str],
+    *,
+    ngram: int,
+    window: int,
+    num_perm: int,
+    seed: int,
+    short_text: int = 0,
+    scheme: str = HASH_SCHEME,
 ) -> Sketch:
     """The sketch stage, pure: shingle sets, passage keys and signatures of ``texts``.
 
-    Texts are processed in chunks of about :data:`SKETCH_CHUNK_CHARS` characters, which
-    bounds the memory their word tokens take; the result does not depend on the chunking.
+    A text with fewer than ``short_text`` distinct shingles takes every shingle as a
+    passage key (winnowing would keep only a few of them); the others take the minimum of
+    every ``window`` consecutive shingles. Texts are processed in chunks of about
+    :data:`SKETCH_CHUNK_CHARS` characters; the result does not depend on the chunking.
 
     >>> sk = sketch_texts(["a b c d e f"], ngram=5, window=8, num_perm=16, seed=1)
     >>> sk.set_offsets.tolist(), sk.key_offsets.tolist(), sk.signatures.shape
@@ -387,17 +456,45 @@ def sketch_texts(
     for i, text in enumerate(texts):
         chars += len(text)
         if chars >= SKETCH_CHUNK_CHARS or i == len(texts) - 1:
-            parts.append(_sketch_chunk(texts[start : i + 1], ngram, window, hasher))
+            chunk = texts[start : i + 1]
+            parts.append(_sketch_chunk(chunk, ngram, window, short_text, scheme, hasher))
             start, chars = i + 1, 0
     if not parts:
-        parts.append(_sketch_chunk([], ngram, window, hasher))
+        parts.append(_sketch_chunk([], ngram, window, short_text, scheme, hasher))
     return Sketch.concat(parts)
 
 
-def _sketch_chunk(texts: Sequence[str], ngram: int, window: int, hasher: MinHasher) -> Sketch:
-    hashes, offsets = batch_text_hashes(texts, ngram=ngram)
+def passage_keys(
+    hashes: np.ndarray, offsets: np.ndarray, set_values: np.ndarray, set_offsets: np.ndarray,
+    *, window: int, short_text: int,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Sorted distinct passage keys of each text: window minima of its shingle hashes (in
+    text order), or every shingle fingerprint for a text of fewer than ``short_text``
+    distinct shingles; low 31 bits.
+
+    >>> h = np.array([5, 3, 9, 4, 2], np.uint64)
+    >>> passage_keys(h, np.array([0, 5]), *unique_per_row(h.astype(np.uint32), np.array([0, 5])),
+    ...              window=2, short_text=0)[0].tolist()
+    [2, 3, 4]
+    """
     minima, win_off = window_minima(hashes, offsets, window)
-    sigs = hasher.signatures([hashes[offsets[i] : offsets[i + 1]] for i in range(len(texts))])
-    return Sketch(
-        *unique_per_row(hashes, offsets), *unique_per_row(minima, win_off), signatures=sigs
+    short = lengths(set_offsets) < short_text
+    if not short.any():
+        return unique_per_row(minima, win_off)
+    win_rows, set_rows = row_ids(win_off), row_ids(set_offsets)
+    keep_win, keep_set = ~short[win_rows], short[set_rows]
+    keys = np.concatenate((minima[keep_win], set_values[keep_set] & np.uint32(KEY_MASK)))
+    rows = np.concatenate((win_rows[keep_win], set_rows[keep_set]))
+    order = np.argsort(rows, kind="stable")
+    return unique_per_row(keys[order], offsets_of(np.bincount(rows, minlength=len(short))))
+
+
+def _sketch_chunk(
+    texts: Sequence[str], ngram: int, window: int, short_text: int, scheme: str, hasher: MinHasher
+) -> Sketch:
+    hashes, offsets = batch_text_hashes(texts, ngram=ngram, scheme=scheme)
+    set_values, set_offsets = unique_per_row(hashes.astype(np.uint32), offsets)
+    keys = passage_keys(
+        hashes, offsets, set_values, set_offsets, window=window, short_text=short_text
     )
+    return Sketch(set_values, set_offsets, *keys, hasher.signatures(set_values, set_offsets))

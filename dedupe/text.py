@@ -31,6 +31,7 @@ __all__ = [
     "require_words",
     "normalize",
     "words",
+    "word_buffer",
     "word_bytes",
     "word_spans",
     "word_offsets",
@@ -126,28 +127,39 @@ def words(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
+# Lowercase ASCII letters (A-Z folded to a-z) and digits kept, every other byte a space.
 _ASCII_WORD_BYTES = bytes(
-    c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256)
-)  # lowercase ASCII letters and digits kept, everything else a separator
+    c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256)
+)
 
 
 _NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
-def word_bytes(text: str) -> list[bytes]:
-    """The tokens of :func:`words`, UTF-8 encoded; fast for text whose words are ASCII
-    (the hashing path).
+def word_buffer(text: str) -> bytes:
+    """The tokens of :func:`words`, UTF-8 encoded, separated by runs of spaces: one
+    ``bytes`` object per text, so that hashing can work on whole buffers (fast for text
+    whose words are ASCII: one ``translate`` call).
 
-    >>> word_bytes("Deep-Seek's 6G")
-    [b'deep', b'seek', b's', b'6g']
+    >>> word_buffer("Deep-Seek's 6G")
+    b'deep seek s 6g'
     """
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).casefold()
         if _NON_ASCII_WORD_CHAR.search(text) is not None:  # accented letters, CJK...
-            return [w.encode("utf-8") for w in _WORD.findall(text)]
+            return " ".join(_WORD.findall(text)).encode("utf-8")
         # only non-ASCII punctuation (curly quotes, dashes) left: the bytes path holds
-    return text.lower().encode("utf-8").translate(_ASCII_WORD_BYTES).split()
+    return text.encode("utf-8").translate(_ASCII_WORD_BYTES)
+
+
+def word_bytes(text: str) -> list[bytes]:
+    """The tokens of :func:`words`, UTF-8 encoded.
+
+    >>> word_bytes("Deep-Seek's 6G")
+    [b'deep', b'seek', b's', b'6g']
+    """
+    return word_buffer(text).split()
 
 
 def word_spans(text: str) -> list[tuple[str, int, int]]:

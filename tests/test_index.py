@@ -29,8 +29,10 @@ def make_text(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n))
 
 
-def exact_pairs(docs: dict[str, str], *, jaccard=0.5, containment=0.5, ngram=5, min_shingles=20):
+def exact_pairs(docs: dict[str, str], *, jaccard=0.5, containment=0.5, ngram=5, min_shingles=None):
     """Brute force over shingle *strings* (independent of the hashing code)."""
+    if min_shingles is None:  # the library's documented default
+        min_shingles = dedupe.Thresholds().min_shingles
     sets = {k: set(shingles(v, ngram=ngram)) for k, v in docs.items()}
     ids = list(docs)
     out = {}
@@ -200,13 +202,18 @@ def test_top_level_exports():
         assert hasattr(dedupe, name)
 
 
-def test_parallel_sketch_equals_serial():
+def test_parallel_sketch_equals_serial(monkeypatch):
+    import dedupe.index
+
     rng = random.Random(5)
     texts = [make_text(rng, rng.randint(0, 90)) for _ in range(60)]
-    serial, parallel = Index(workers=1), Index(workers=2)
-    a, b = serial._sketch(texts), parallel._sketch(texts)
-    for name in ("set_values", "set_offsets", "key_values", "key_offsets", "signatures"):
-        assert np.array_equal(getattr(a, name), getattr(b, name))
+    serial_sketch, serial_bands = Index(workers=1)._sketch(texts)
+    monkeypatch.setattr(dedupe.index, "PARALLEL_MIN_DOCS", 1)
+    monkeypatch.setattr(dedupe.index, "SKETCH_CHUNK_DOCS", 7)
+    sketch, bands = Index(workers=2)._sketch(texts)
+    assert np.array_equal(bands, serial_bands)
+    for name in ("set_values", "set_offsets", "key_values", "key_offsets"):
+        assert np.array_equal(getattr(sketch, name), getattr(serial_sketch, name))
 
 
 def test_parallel_verification_equals_serial(monkeypatch):
@@ -279,3 +286,73 @@ def test_query_and_pairs_share_one_candidate_rule(seed, max_key_docs):
     for a, b in reported:
         assert b in {m.b for m in index.query(docs[a])}
         assert a in {m.b for m in index.query(docs[b])}
+
+
+# ------------------------------------------------------------------ short texts, copies, skew
+def test_a_short_alert_inside_the_full_story_is_found():
+    rng = random.Random(21)
+    story = make_text(rng, 400)
+    words = story.split()
+    alert = " ".join(words[100:115])  # a 15-word flash, later embedded in the full story
+    report = find_duplicates({"alert": alert, "story": story, "other": make_text(rng, 400)})
+    (m,) = report.matches
+    assert (m.a, m.b, m.kind) == ("alert", "story", "partial") and m.containment_ab == 1.0
+
+
+def test_a_five_word_coincidence_is_not_a_match():
+    """One shared 5-word shingle never makes a containment match (min_shingles)."""
+    docs = {
+        "flash": "the minister said on monday",  # one shingle, inside the story
+        "story": "officials added that the minister said on monday the plan would pass",
+    }
+    assert find_duplicates(docs).matches == ()
+    docs["flash7"] = "minister said on monday that new rail"  # 3 shingles, one shared
+    docs["story"] += " minister said on monday"
+    assert find_duplicates(docs).matches == ()
+
+
+def test_exact_copies_are_reported_once_against_their_first_document():
+    rng = random.Random(4)
+    text = make_text(rng, 200)
+    docs = {f"copy{i}": text for i in range(300)}
+    docs["edited"] = text.replace(text.split()[50], "zzz", 1)
+    report = find_duplicates(docs)
+    exact = [m for m in report.matches if m.kind == "exact"]
+    assert len(exact) == 299 and {m.a for m in exact} == {"copy0"}
+    others = [m for m in report.matches if m.kind != "exact"]
+    assert [(m.a, m.b) for m in others] == [("copy0", "edited")]
+    # every pair they stand for, on demand
+    assert len(report.expanded_matches()) == 301 * 300 // 2
+    assert [c.members[0] for c in report.clusters] == ["copy0"]
+
+
+def test_shared_boilerplate_costs_linear_candidates():
+    """Texts sharing one 100-word paragraph (and otherwise unrelated): candidates grow
+    with the number of texts, not its square, because capped band keys pair with their
+    earliest document only and capped passage keys pair nothing."""
+    rng = random.Random(8)
+    shared = make_text(rng, 100)
+    docs = {f"d{i}": shared + " " + make_text(rng, 200) for i in range(800)}
+
+    def count(n: int, cap: int) -> int:
+        index = Index(max_key_docs=cap)
+        index.add_many({k: docs[k] for k in list(docs)[:n]})
+        return len(index.candidate_pairs())
+
+    assert count(800, 5) < 6 * count(200, 5)  # linear: 4x the texts
+    assert count(800, 10_000) > 10 * count(200, 10_000)  # uncapped: quadratic
+    small = Index(max_key_docs=5)
+    small.add_many({k: docs[k] for k in list(docs)[:200]})
+    assert small.pairs() == []  # containment 0.33: no match, whatever the candidates
+
+
+def test_the_blocked_self_join_does_not_depend_on_the_block_size(monkeypatch):
+    import dedupe.lsh
+
+    rng = random.Random(17)
+    docs = {f"d{i}": make_text(rng, rng.randint(10, 150)) for i in range(120)}
+    whole = find_duplicates(docs, jaccard=0.3, containment=0.3).matches
+    monkeypatch.setattr(dedupe.lsh, "BLOCK_PAIRS", 7)
+    blocked = Index(jaccard=0.3, containment=0.3)
+    blocked.add_many(docs)
+    assert tuple(blocked.pairs()) == whole

@@ -26,7 +26,8 @@ def test_recall_against_exhaustive_exact_computation(reuters):
     }
 
     report = find_duplicates(docs, jaccard=0.5, containment=0.5)
-    got = {tuple(sorted((m.a, m.b))): m for m in report.matches}
+    # exact copies are reported once, against the first of their group: expand them
+    got = {tuple(sorted((m.a, m.b))): m for m in report.expanded_matches()}
     recall_j = len(want_j & got.keys()) / len(want_j)
     recall_c = len(want_c & got.keys()) / len(want_c)
     assert recall_j >= 0.99, sorted(want_j - got.keys())[:20]

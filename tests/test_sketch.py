@@ -14,10 +14,30 @@ from dedupe.sketch import (
     datasketch_hash,
     shingle_hash,
     text_hashes,
+    word_hashes,
 )
 from dedupe.text import shingles
 
-VOCAB = ["the", "minister", "said", "rail", "line", "open", "may", "Ma", "Si", "习", "近", "2025"]
+VOCAB = [
+    "the",
+    "minister",
+    "said",
+    "rail",
+    "line",
+    "open",
+    "may",
+    "Ma",
+    "Si",
+    "习",
+    "近",
+    "2025",
+    "Ünïcode",
+    "internationalization",
+    "abcdefgh",
+    "abcdefghi",
+    "x" * 70,
+    "x" * 71,
+]
 texts = st.lists(st.sampled_from(VOCAB), max_size=80).map(" ".join)
 
 
@@ -53,7 +73,7 @@ def test_batch_paths_equal_single_paths(docs, ngram):
     per_doc = [text_hashes(d, ngram=ngram) for d in docs]
     for i, single in enumerate(per_doc):
         assert np.array_equal(hashes[offsets[i] : offsets[i + 1]], single)
-    sigs = hasher.signatures(per_doc)
+    sigs = hasher.signatures(hashes, offsets)
     for i, single in enumerate(per_doc):
         assert np.array_equal(sigs[i], hasher.signature(single))
 
@@ -93,3 +113,41 @@ def test_sorted_unique_matches_numpy():
     for n in (0, 1, 2, 1000):
         x = rng.integers(0, 50, n)
         assert np.array_equal(sorted_unique(x), np.unique(x))
+
+
+def test_word_hashes_tell_words_apart_across_the_8_byte_chunks():
+    words = ["a", "ab", "abcdefg", "abcdefgh", "abcdefgha", "abcdefghab", "x" * 64, "x" * 65,
+             "x" * 200, "y" * 200, "é", "e"]  # fmt: skip
+    hashes = word_hashes(words).tolist()
+    assert len(set(hashes)) == len(words)
+    # the same word hashes the same wherever it stands in a buffer
+    assert word_hashes(list(reversed(words))).tolist() == hashes[::-1]
+
+
+def test_legacy_scheme_keeps_the_word_hashes_of_version_0_1():
+    """Index files of dedupe 0.1 hold shingle hashes of BLAKE2b word hashes."""
+    import hashlib
+
+    from dedupe.sketch import LEGACY_HASH_SCHEME
+
+    want = int.from_bytes(hashlib.blake2b(b"minister", digest_size=8).digest(), "little")
+    assert word_hashes(["minister"], scheme=LEGACY_HASH_SCHEME).tolist() == [want]
+    assert text_hashes("one two three", scheme=LEGACY_HASH_SCHEME).tolist() != (
+        text_hashes("one two three").tolist()
+    )
+
+
+def test_one_long_document_takes_bounded_signature_memory():
+    """Signatures are computed in blocks of MinHasher.CHUNK_CELLS cells, even inside one
+    document (a 2-million-shingle text does not ask for num_perm x 2M cells)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    values = rng.integers(0, 2**32, 2_000_000, dtype=np.uint64).astype(np.uint32)
+    hasher = MinHasher(num_perm=128)
+    tracemalloc.start()
+    sig = hasher.signatures(values, np.array([0, 1000, len(values)]))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 40 * 2**20  # the input is 8 MB; one block is 4 MB
+    assert np.array_equal(sig[1], hasher.signature(values[1000:]))

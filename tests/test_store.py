@@ -167,7 +167,9 @@ def test_index_file_written_by_version_0_1_loads_with_the_same_answers(seeds):
     loaded = Index.load(fixtures / "index-v1-seeds.idx")
     assert loaded.ids() == expected["ids"]
     assert loaded.thresholds() == expected["thresholds"]
-    assert loaded.params.to_dict() == expected["params"]
+    params = loaded.params.to_dict()
+    assert {k: params[k] for k in expected["params"]} == expected["params"]
+    assert params["short_text"] == 0  # 0.1 indexed no short-text keys: the file says so
     assert loaded.signature("001")[:8].tolist() == expected["signature_001_head"]
     assert [m.to_dict() for m in loaded.pairs()] == expected["pairs"]
     for key, text in seeds.items():
@@ -176,3 +178,16 @@ def test_index_file_written_by_version_0_1_loads_with_the_same_answers(seeds):
     fresh = Index(**expected["thresholds"])
     fresh.add_many(seeds)
     assert fresh.pairs() == loaded.pairs()
+
+
+def test_load_maps_the_file_instead_of_reading_it(tmp_path):
+    index, texts = build()
+    path = tmp_path / "x.idx"
+    index.save(path)
+    loaded = Index.load(path)
+    columns = loaded.store.columns()
+    assert not columns.sketch.set_values.flags.writeable  # a view of the mapped file
+    assert loaded.pairs() == index.pairs()
+    loaded.add("more", texts["doc-2/é"] + " more words")  # appends leave the file alone
+    assert {m.b for m in loaded.query(texts["doc-2/é"])} >= {"doc-2/é", "more"}
+    assert Index.load(path).ids() == index.ids()

@@ -1,7 +1,7 @@
 """The storage protocol every index backend implements, and the plain data it exchanges.
 
-A store keeps, for each document id, what the sketch stage made of its text (shingle set,
-passage keys, signature), its band keys and an optional timestamp, and answers three
+A store keeps, for each document id, what the sketch stage made of its text (shingle set
+and passage keys, 32-bit), its band keys and an optional timestamp, and answers three
 questions: which documents hold these keys (:meth:`Store.lookup`), what are the shingle
 sets of these documents (:meth:`Store.fetch`), and everything at once, in insertion order
 (:meth:`Store.columns`). It knows nothing of LSH rules or thresholds: the
@@ -9,7 +9,8 @@ sets of these documents (:meth:`Store.fetch`), and everything at once, in insert
 same answers.
 
 Documents are addressed by *rows*: integers a store hands out (positions, or numbers kept
-in Redis). Rows are valid only until the next change to the store.
+in Redis) that grow with insertion order. Rows are valid only until the next change to the
+store.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ __all__ = ["Columns", "Fetched", "Hits", "Store"]
 @dataclass(frozen=True, eq=False)
 class Columns:
     """Every document of a store in insertion order: ids, timestamps (``float64`` seconds
-    since the epoch, NaN where none was given), their sketch and their band keys
-    (``uint64[n, bands]``)."""
+    since the epoch, NaN where none was given), their sketch (no signatures) and their band
+    keys (``uint32[n, bands]``)."""
 
     ids: list[str]
     timestamps: np.ndarray
@@ -42,14 +43,16 @@ class Columns:
 
 @dataclass(frozen=True, eq=False)
 class Hits:
-    """What a store holds for a list of keys: ``df[k]`` documents hold key ``k``; the rows
-    of those within the limit asked for are ``rows[key_index == k]``, and ``row_keys`` is
-    the passage key count of each of those rows (the candidate rule needs it)."""
+    """What a store holds for a list of keys: ``df[k]`` documents hold key ``k``; their rows
+    are ``rows[key_index == k]`` when ``df[k]`` is within the limit asked for, else only the
+    earliest of them. ``row_keys`` and ``row_sizes`` are the passage key count and the
+    shingle set size of each of those rows (the candidate rule needs them)."""
 
     df: np.ndarray
     key_index: np.ndarray
     rows: np.ndarray
     row_keys: np.ndarray
+    row_sizes: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,16 +98,16 @@ class Store(Protocol):
         ...
 
     def lookup(self, keys: np.ndarray, max_df: np.ndarray) -> Hits:
-        """For each key, how many documents hold it, and their rows where that number is
-        at most ``max_df`` for the key."""
+        """For each key (``uint32``), how many documents hold it, and their rows where that
+        number is at most ``max_df`` for the key (else the earliest row only)."""
         ...
 
     def fetch(self, rows: np.ndarray) -> Fetched:
         """The ids, shingle sets and passage key counts of ``rows`` (in that order)."""
         ...
 
-    def signatures(self, ids: Sequence[str]) -> np.ndarray:
-        """The MinHash signatures of ``ids`` (``uint32[len(ids), num_perm]``)."""
+    def rows(self, ids: Sequence[str]) -> np.ndarray:
+        """The rows of ``ids`` (an unknown id raises :class:`~dedupe.errors.UnknownIdError`)."""
         ...
 
     def columns(self) -> Columns:

@@ -3,24 +3,28 @@
 Layout (little-endian)::
 
     offset 0   8 bytes   magic b"DEDUPEIX"
-    offset 8   u32       format version (1)
+    offset 8   u32       format version (2; version 1 files are read too)
     offset 12  u64       header length H
     offset 20  H bytes   header: UTF-8 JSON (see below)
     20+H       32 bytes  SHA-256 of the header bytes
     20+H+32    payload   the arrays, each at an 8-byte aligned offset into the payload
 
 The header holds ``format`` (``"dedupe-index"``), ``version``, ``created_by``, ``params``
-(every parameter that shapes a signature: ngram, num_perm, seed, bands, window, hash
-scheme, tokeniser), ``thresholds`` (the matching options), ``ids`` (document ids in
-insertion order) and ``arrays``: for each array its ``name``, ``dtype``, ``shape``,
-``offset``, ``nbytes`` and ``sha256``. Arrays: ``signatures`` (``<u4[n, num_perm]``),
-``set_offsets``/``set_values`` (``<i8[n + 1]``/``<u8``: each document's sorted distinct
-64-bit shingle hashes) and ``key_offsets``/``key_values`` (its passage keys, likewise).
+(every parameter that shapes what is stored: ngram, num_perm, seed, bands, window,
+short_text, hash scheme, tokeniser), ``thresholds`` (the matching options), ``ids``
+(document ids in insertion order) and ``arrays``: for each array its ``name``, ``dtype``,
+``shape``, ``offset``, ``nbytes`` and ``sha256``. Version 2 arrays: ``timestamps``
+(``<f8[n]``, NaN: none), ``set_offsets``/``set_values`` (``<i8[n + 1]``/``<u4``: each
+document's sorted distinct 32-bit shingle fingerprints), ``key_offsets``/``key_values``
+(its passage keys, likewise) and ``band_keys`` (``<u4[n, bands]``). Version 1 (dedupe 0.1)
+held 64-bit sets and keys and the signatures; it is read by keeping their low bits, which
+is what this version computes for the same texts.
 
 Reading checks everything before returning: magic, version, checksums, every header field's
 type and range, the exact dtype and shape of every array, and that offsets and sorted sets
 agree, so a crafted or damaged file raises :class:`~dedupe.errors.IndexFormatError` naming
-the problem, never another exception.
+the problem, never another exception. Version 2 arrays are memory-mapped, not copied: a
+large index opens in the time it takes to check its checksums.
 
 >>> import tempfile, os
 >>> from dedupe import Index
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import struct
 from dataclasses import dataclass
@@ -46,32 +51,45 @@ from ..errors import DedupeError, IndexFormatError
 from ..flat import lengths
 from ..inputs import atomic_write
 from ..params import IndexParams, Thresholds
-from ..sketch import HASH_SCHEME, Sketch
-from ..text import TOKENIZER
+from ..sketch import KEY_MASK, LEGACY_HASH_SCHEME, Sketch, unique_per_row
 
 __all__ = ["FORMAT_VERSION", "MAGIC", "IndexFile", "read_index", "write_index"]
 
 MAGIC = b"DEDUPEIX"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _PREFIX = struct.Struct("<8sIQ")
-#: Every array of the format and its exact dtype.
+#: Every array of each format version and its exact dtype.
 _DTYPES = {
-    "signatures": "<u4",
-    "set_offsets": "<i8",
-    "set_values": "<u8",
-    "key_offsets": "<i8",
-    "key_values": "<u8",
+    1: {
+        "signatures": "<u4",
+        "set_offsets": "<i8",
+        "set_values": "<u8",
+        "key_offsets": "<i8",
+        "key_values": "<u8",
+    },
+    2: {
+        "timestamps": "<f8",
+        "set_offsets": "<i8",
+        "set_values": "<u4",
+        "key_offsets": "<i8",
+        "key_values": "<u4",
+        "band_keys": "<u4",
+    },
 }
 
 
 @dataclass(frozen=True, eq=False)
 class IndexFile:
-    """What an index file holds."""
+    """What an index file holds. ``band_keys`` is ``None`` for version 1 files (they held
+    signatures instead: ``signatures``)."""
 
     params: IndexParams
     thresholds: Thresholds
     ids: list[str]
+    timestamps: np.ndarray
     sketch: Sketch
+    band_keys: np.ndarray | None
+    version: int
     created_by: str = ""
 
 
@@ -81,24 +99,29 @@ def write_index(
     params: IndexParams,
     thresholds: Thresholds,
     ids: list[str],
+    timestamps: np.ndarray,
     sketch: Sketch,
+    band_keys: np.ndarray,
     created_by: str,
 ) -> None:
-    """Write an index file atomically (see :func:`dedupe.inputs.atomic_write`)."""
-    arrays = {
-        "signatures": sketch.signatures,
+    """Write an index file (the current version) atomically (see
+    :func:`dedupe.inputs.atomic_write`)."""
+    columns = {
+        "timestamps": timestamps,
         "set_offsets": sketch.set_offsets,
         "set_values": sketch.set_values,
         "key_offsets": sketch.key_offsets,
         "key_values": sketch.key_values,
+        "band_keys": np.asarray(band_keys).reshape(len(ids), params.bands),
     }
-    arrays = {k: np.ascontiguousarray(v, dtype=_DTYPES[k]) for k, v in arrays.items()}
+    dtypes = _DTYPES[FORMAT_VERSION]
+    arrays = {k: np.ascontiguousarray(v, dtype=dtypes[k]) for k, v in columns.items()}
     specs, offset = [], 0
     for name, arr in arrays.items():
         specs.append(
             {
                 "name": name,
-                "dtype": _DTYPES[name],
+                "dtype": dtypes[name],
                 "shape": list(arr.shape),
                 "offset": offset,
                 "nbytes": arr.nbytes,
@@ -129,23 +152,26 @@ def _fail(path: Path, problem: str) -> IndexFormatError:
     return IndexFormatError(f"{path}: {problem}")
 
 
-def _header(path: Path, blob: bytes) -> tuple[dict[str, Any], int]:
-    if not blob.startswith(MAGIC[: len(blob)]) or not blob:
+def _header(path: Path, blob: Any) -> tuple[dict[str, Any], int, int]:
+    size = len(blob)
+    start = bytes(blob[: len(MAGIC)])
+    if not size or not MAGIC.startswith(start):
         raise _fail(path, "not a dedupe index file (it does not start with b'DEDUPEIX')")
-    if len(blob) < _PREFIX.size:
-        raise _fail(path, f"truncated: only {len(blob)} bytes, not a whole index file")
+    if size < _PREFIX.size:
+        raise _fail(path, f"truncated: only {size} bytes, not a whole index file")
     _, version, hlen = _PREFIX.unpack_from(blob)
-    if version != FORMAT_VERSION:
+    if version not in _DTYPES:
         raise _fail(
             path,
-            f"index format version {version}, this dedupe reads version {FORMAT_VERSION}; "
-            "rebuild the index or use the dedupe version that wrote it",
+            f"index format version {version}, this dedupe reads versions "
+            f"{', '.join(map(str, _DTYPES))}; rebuild the index or use the dedupe version "
+            "that wrote it",
         )
     end = _PREFIX.size + hlen
-    if len(blob) < end + 32:
-        raise _fail(path, f"truncated: the header needs {end + 32} bytes, the file has {len(blob)}")
-    head = blob[_PREFIX.size : end]
-    if hashlib.sha256(head).digest() != blob[end : end + 32]:
+    if size < end + 32:
+        raise _fail(path, f"truncated: the header needs {end + 32} bytes, the file has {size}")
+    head = bytes(blob[_PREFIX.size : end])
+    if hashlib.sha256(head).digest() != bytes(blob[end : end + 32]):
         raise _fail(path, "corrupt: the header checksum does not match")
     try:
         header = json.loads(head.decode("utf-8"))
@@ -153,29 +179,32 @@ def _header(path: Path, blob: bytes) -> tuple[dict[str, Any], int]:
         raise _fail(path, f"corrupt header ({type(err).__name__}: {err})") from None
     if not isinstance(header, dict) or header.get("format") != "dedupe-index":
         raise _fail(path, "not a dedupe index file (its header has no 'dedupe-index' format)")
-    if header.get("version") != FORMAT_VERSION or isinstance(header.get("version"), bool):
-        raise _fail(path, f"corrupt header: version {header.get('version')!r} inside, "
-                    f"{FORMAT_VERSION} outside")  # fmt: skip
-    return header, end + 32
+    inner = header.get("version")
+    if inner != version or isinstance(inner, bool):
+        raise _fail(path, f"corrupt header: version {inner!r} inside, {version} outside")
+    return header, end + 32, version
 
 
 def _is_uint(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool) and x >= 0
 
 
-def _arrays(path: Path, blob: bytes, base: int, specs: Any) -> dict[str, np.ndarray]:
+def _arrays(path: Path, blob: Any, base: int, specs: Any, version: int) -> dict[str, np.ndarray]:
     if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
         raise _fail(path, "corrupt header: 'arrays' is not a list of array descriptions")
     by_name = {s.get("name"): s for s in specs}
     out = {}
-    for name, dtype in _DTYPES.items():
+    for name, dtype in _DTYPES[version].items():
         spec = by_name.get(name)
         if spec is None:
             raise _fail(path, f"corrupt header: array {name!r} is missing")
         shape, offset, nbytes = spec.get("shape"), spec.get("offset"), spec.get("nbytes")
         if spec.get("dtype") != dtype:
-            raise _fail(path, f"corrupt header: array {name!r} has dtype "
-                        f"{spec.get('dtype')!r}, the format defines {dtype!r}")  # fmt: skip
+            raise _fail(
+                path,
+                f"corrupt header: array {name!r} has dtype {spec.get('dtype')!r}, "
+                f"the format defines {dtype!r}",
+            )
         if (
             not isinstance(shape, list)
             or not 1 <= len(shape) <= 2
@@ -186,8 +215,7 @@ def _arrays(path: Path, blob: bytes, base: int, specs: Any) -> dict[str, np.ndar
         ):
             raise _fail(path, f"corrupt header: bad shape, offset, size or checksum of {name!r}")
         if int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize != nbytes:
-            raise _fail(path, f"corrupt header: array {name!r} has {nbytes} bytes for "
-                        f"shape {shape}")  # fmt: skip
+            raise _fail(path, f"corrupt header: array {name!r} has {nbytes} bytes for {shape}")
         start = base + offset
         stop = start + nbytes
         if stop > len(blob):
@@ -197,7 +225,8 @@ def _arrays(path: Path, blob: bytes, base: int, specs: Any) -> dict[str, np.ndar
         data = memoryview(blob)[start:stop]
         if hashlib.sha256(data).hexdigest() != spec["sha256"]:
             raise _fail(path, f"corrupt: checksum of array {name!r} does not match")
-        out[name] = np.frombuffer(data, dtype=dtype).reshape(shape)
+        out[name] = np.frombuffer(blob, dtype=dtype, count=int(np.prod(shape)), offset=start)
+        out[name] = out[name].reshape(shape)
     return out
 
 
@@ -215,28 +244,36 @@ def _check_ragged(path: Path, name: str, values: np.ndarray, offsets: np.ndarray
         raise _fail(path, f"corrupt: {name} values are not sorted and distinct per document")
 
 
-def read_index(path: str | os.PathLike[str]) -> IndexFile:
-    """Read and fully check an index file; raise :class:`IndexFormatError` on any problem."""
-    p = Path(path)
+def _open(p: Path) -> Any:
+    """The file's bytes, memory-mapped (read-only); ``b""`` for an empty file."""
     try:
         if p.exists() and not p.is_file():
             what = "a folder" if p.is_dir() else "not a regular file"
             raise _fail(p, f"is {what}, not an index file")
-        blob = p.read_bytes()
+        with open(p, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size == 0:
+                return b""
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     except FileNotFoundError:
         raise _fail(p, "no such file") from None
-    header, base = _header(p, blob)
+
+
+def read_index(path: str | os.PathLike[str]) -> IndexFile:
+    """Read and fully check an index file; raise :class:`IndexFormatError` on any problem.
+
+    The arrays of a version 2 file are read-only views of the memory-mapped file.
+    """
+    p = Path(path)
+    blob = _open(p)
+    header, base, version = _header(p, blob)
+    params_dict = header.get("params")
+    if version == 1 and isinstance(params_dict, dict):  # 0.1 had no short-text keys
+        params_dict = {"short_text": 0, **params_dict}
     try:
-        params = IndexParams.from_dict(header.get("params"))
+        params = IndexParams.from_dict(params_dict)
         thresholds = Thresholds.from_dict(header.get("thresholds", {}))
     except (DedupeError, TypeError) as err:
-        raise _fail(p, f"corrupt header (bad parameters: {err})") from None
-    if (params.hash_scheme, params.tokenizer) != (HASH_SCHEME, TOKENIZER):
-        raise _fail(
-            p,
-            f"written with hash scheme {params.hash_scheme!r} and tokeniser {params.tokenizer!r}; "
-            f"this dedupe uses {HASH_SCHEME!r} and {TOKENIZER!r}: rebuild it",
-        )
+        raise _fail(p, f"corrupt header or written by another dedupe ({err}); rebuild it") from None
     ids = header.get("ids")
     if not isinstance(ids, list) or not all(isinstance(d, str) and d for d in ids):
         raise _fail(p, "corrupt header: 'ids' is not a list of non-empty strings")
@@ -246,21 +283,45 @@ def read_index(path: str | os.PathLike[str]) -> IndexFile:
         "".join(ids).encode("utf-8")
     except UnicodeEncodeError:
         raise _fail(p, "corrupt header: an id holds a lone surrogate (not valid Unicode)") from None
-    arrays = _arrays(p, blob, base, header.get("arrays"))
+    arrays = _arrays(p, blob, base, header.get("arrays"), version)
     n = len(ids)
+    _check_ragged(p, "shingle set", arrays["set_values"], arrays["set_offsets"], n)
+    _check_ragged(p, "passage key", arrays["key_values"], arrays["key_offsets"], n)
+    created_by = header.get("created_by")
+    created_by = created_by if isinstance(created_by, str) else ""
+    if version == 1:
+        return _from_version_1(p, params, thresholds, ids, arrays, created_by)
+    if arrays["timestamps"].shape != (n,) or arrays["band_keys"].shape != (n, params.bands):
+        raise _fail(p, "corrupt: timestamps or band keys do not have one row per document")
+    sketch = Sketch(
+        arrays["set_values"], arrays["set_offsets"], arrays["key_values"], arrays["key_offsets"]
+    )
+    return IndexFile(
+        params, thresholds, ids, arrays["timestamps"], sketch, arrays["band_keys"], 2, created_by
+    )
+
+
+def _from_version_1(
+    p: Path,
+    params: IndexParams,
+    thresholds: Thresholds,
+    ids: list[str],
+    arrays: dict[str, np.ndarray],
+    created_by: str,
+) -> IndexFile:
+    """A dedupe 0.1 file: its 64-bit sets and keys reduced to the 32 and 31 bits this
+    version keeps (the same values it computes for the same texts with the legacy hash)."""
+    n = len(ids)
+    if params.hash_scheme != LEGACY_HASH_SCHEME:
+        raise _fail(p, f"corrupt header: version 1 files use hash scheme {LEGACY_HASH_SCHEME!r}")
     if arrays["signatures"].shape != (n, params.num_perm):
         raise _fail(p, f"corrupt: signatures have shape {arrays['signatures'].shape}, "
                     f"expected ({n}, {params.num_perm})")  # fmt: skip
-    _check_ragged(p, "shingle set", arrays["set_values"], arrays["set_offsets"], n)
-    _check_ragged(p, "passage key", arrays["key_values"], arrays["key_offsets"], n)
-    sketch = Sketch(
-        arrays["set_values"].astype(np.uint64),
-        arrays["set_offsets"].astype(np.int64),
-        arrays["key_values"].astype(np.uint64),
-        arrays["key_offsets"].astype(np.int64),
-        arrays["signatures"].astype(np.uint32),
+    sets = unique_per_row(arrays["set_values"].astype(np.uint32), arrays["set_offsets"])
+    keys = unique_per_row(
+        (arrays["key_values"] & np.uint64(KEY_MASK)).astype(np.uint32), arrays["key_offsets"]
     )
-    created_by = header.get("created_by")
+    sigs = np.array(arrays["signatures"], dtype=np.uint32)
     return IndexFile(
-        params, thresholds, ids, sketch, created_by if isinstance(created_by, str) else ""
+        params, thresholds, ids, np.full(n, np.nan), Sketch(*sets, *keys, sigs), None, 1, created_by
     )

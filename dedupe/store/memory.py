@@ -3,15 +3,21 @@
 Rows are positions in insertion order. Removal marks a row dead; when a quarter of the
 rows are dead the columns are compacted (the rows after a removed one move up).
 
-Query postings are two sorted ``(key, row)`` runs, a large one and a small recent one that
-is folded into the large one when it passes a quarter of its size, so a stream of
-add-then-query costs amortised ``O(log n)`` per key, not a full re-sort.
+Columns are 32-bit (shingle fingerprints, passage keys, band keys). The first block put
+into an empty store is adopted as it is (no copy: a memory-mapped index file stays mapped).
+
+Query postings are built on the first query: two sorted runs of ``key << 32 | row``
+(8 bytes an entry), a large one and a small recent one that is folded into the large one
+when it passes a quarter of its size, so a stream of add-then-query costs amortised
+``O(log n)`` per key, not a full re-sort.
 
 >>> from dedupe.sketch import sketch_texts
 >>> from dedupe.lsh import band_keys
 >>> sk = sketch_texts(["a b c d e f", "x y z"], ngram=5, window=8, num_perm=8, seed=1)
 >>> store = MemoryStore()
 >>> store.put(["a", "b"], sk, band_keys(sk.signatures, 2), np.full(2, np.nan))
+>>> store.lookup(band_keys(sk.signatures, 2)[1], np.full(2, 10)).rows.tolist()
+[1, 1]
 >>> store.drop(["a"]); store.ids(), len(store), "a" in store
 (['b'], 1, False)
 """
@@ -29,7 +35,8 @@ from .base import Columns, Fetched, Hits
 
 __all__ = ["MemoryStore"]
 
-_EMPTY_RUN = (np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64))
+_EMPTY_RUN = np.empty(0, dtype=np.uint64)
+_LOW32 = np.uint64(0xFFFFFFFF)
 
 
 class _Column:
@@ -94,10 +101,9 @@ class MemoryStore:
         self._row: dict[str, int] = {}
         self._alive = _Column(np.bool_)
         self._times = _Column(np.float64)
-        self._sigs = _Column(np.uint32)
-        self._bands = _Column(np.uint64)
-        self._sets = _Ragged(np.uint64)
-        self._keys = _Ragged(np.uint64)
+        self._bands = _Column(np.uint32)
+        self._sets = _Ragged(np.uint32)
+        self._keys = _Ragged(np.uint32)
         self._postings = [_EMPTY_RUN, _EMPTY_RUN]
         self._posted = 0  # rows below this are in the postings
 
@@ -124,14 +130,11 @@ class MemoryStore:
     def _alive_rows(self) -> np.ndarray:
         return np.flatnonzero(self._alive.view)
 
-    def _rows_of(self, ids: Sequence[str]) -> np.ndarray:
+    def rows(self, ids: Sequence[str]) -> np.ndarray:
         try:
             return np.fromiter((self._row[d] for d in ids), dtype=np.int64, count=len(ids))
         except KeyError as err:
             raise UnknownIdError(f"no document with id {err.args[0]!r} in the index") from None
-
-    def signatures(self, ids: Sequence[str]) -> np.ndarray:
-        return self._sigs.view[self._rows_of(ids)].copy()
 
     def fetch(self, rows: np.ndarray) -> Fetched:
         rows = np.asarray(rows, dtype=np.int64)
@@ -148,11 +151,7 @@ class MemoryStore:
                 list(self._ids),  # type: ignore[arg-type]
                 self._times.view,
                 Sketch(
-                    self._sets.values,
-                    self._sets.offsets,
-                    self._keys.values,
-                    self._keys.offsets,
-                    self._sigs.view,
+                    self._sets.values, self._sets.offsets, self._keys.values, self._keys.offsets
                 ),
                 self._bands.view,
             )
@@ -163,30 +162,39 @@ class MemoryStore:
             Sketch(
                 *take(self._sets.values, self._sets.offsets, rows),
                 *take(self._keys.values, self._keys.offsets, rows),
-                self._sigs.view[rows],
             ),
             self._bands.view[rows],
         )
 
     def lookup(self, keys: np.ndarray, max_df: np.ndarray) -> Hits:
         self._refresh_postings()
-        alive = self._alive.view
+        keys = np.asarray(keys, dtype=np.uint64)
         idx_parts, row_parts = [], []
-        for run_keys, run_rows in self._postings:
-            lo = np.searchsorted(run_keys, keys, "left")
-            hi = np.searchsorted(run_keys, keys, "right")
+        for run in self._postings:
+            lo = np.searchsorted(run, keys << np.uint64(32), "left")
+            hi = np.searchsorted(run, (keys + np.uint64(1)) << np.uint64(32), "left")
             lens = hi - lo
             pos = np.repeat(lo, lens) + segment_positions(lens)
             idx_parts.append(np.repeat(np.arange(len(keys), dtype=np.int64), lens))
-            row_parts.append(run_rows[pos])
+            row_parts.append((run[pos] & _LOW32).astype(np.int64))
         key_index, rows = np.concatenate(idx_parts), np.concatenate(row_parts)
-        live = alive[rows] if len(rows) else np.zeros(0, dtype=bool)
+        live = self._alive.view[rows] if len(rows) else np.zeros(0, dtype=bool)
         key_index, rows = key_index[live], rows[live]
         df = np.bincount(key_index, minlength=len(keys)).astype(np.int64)
-        within = df[key_index] <= np.asarray(max_df)[key_index]
-        rows = rows[within]
-        offsets = self._keys.offsets
-        return Hits(df, key_index[within], rows, offsets[rows + 1] - offsets[rows])
+        order = np.lexsort((rows, key_index))  # by key, earliest row first
+        key_index, rows = key_index[order], rows[order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = key_index[1:] != key_index[:-1]
+        keep = first | (df[key_index] <= np.asarray(max_df)[key_index])
+        rows = rows[keep]
+        keys_off, sets_off = self._keys.offsets, self._sets.offsets
+        return Hits(
+            df,
+            key_index[keep],
+            rows,
+            keys_off[rows + 1] - keys_off[rows],
+            sets_off[rows + 1] - sets_off[rows],
+        )
 
     # ------------------------------------------------------------------ writing
     def put(
@@ -205,14 +213,13 @@ class MemoryStore:
         self._row.update(zip(ids, range(start, start + len(ids))))
         self._alive.append(np.ones(len(ids), dtype=bool))
         self._times.append(timestamps)
-        self._sigs.append(sketch.signatures)
         self._bands.append(band_keys)
         self._sets.append(sketch.set_values, sketch.set_offsets)
         self._keys.append(sketch.key_values, sketch.key_offsets)
         self._maybe_compact()
 
     def drop(self, ids: Sequence[str]) -> None:
-        self._rows_of(ids)  # every id known, before anything changes
+        self.rows(ids)  # every id known, before anything changes
         for doc_id in ids:
             self._drop(doc_id)
         self._maybe_compact()
@@ -235,24 +242,22 @@ class MemoryStore:
         total = len(self._ids)
         if self._posted == total:
             return
-        new = np.arange(self._posted, total, dtype=np.int64)
-        bands = self._bands.view[new]
+        new = np.arange(self._posted, total, dtype=np.uint64)
+        bands = self._bands.view[self._posted : total]
         offsets = self._keys.offsets
         lo, hi = offsets[self._posted], offsets[total]
-        keys = np.concatenate((bands.ravel(), self._keys.values[lo:hi]))
+        keys = np.concatenate((bands.ravel(), self._keys.values[lo:hi])).astype(np.uint64)
         rows = np.concatenate(
-            (np.repeat(new, bands.shape[1]), self._posted + row_ids(offsets[self._posted :] - lo))
+            (
+                np.repeat(new, bands.shape[1] if bands.ndim == 2 else 0),
+                np.uint64(self._posted) + row_ids(offsets[self._posted :] - lo).astype(np.uint64),
+            )
         )
-        (big_k, big_r), (small_k, small_r) = self._postings
-        small = _sorted_run(np.concatenate((small_k, keys)), np.concatenate((small_r, rows)))
-        if len(small[0]) > max(65536, len(big_k) // 4):
-            big = _sorted_run(np.concatenate((big_k, small[0])), np.concatenate((big_r, small[1])))
-            self._postings = [big, _EMPTY_RUN]
+        entries = (keys << np.uint64(32)) | rows
+        big, small = self._postings
+        small = np.sort(np.concatenate((small, entries)))
+        if len(small) > max(65536, len(big) // 4):
+            self._postings = [np.sort(np.concatenate((big, small))), _EMPTY_RUN]
         else:
-            self._postings = [(big_k, big_r), small]
+            self._postings = [big, small]
         self._posted = total
-
-
-def _sorted_run(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(keys, kind="stable")
-    return keys[order], rows[order]
