@@ -17,6 +17,7 @@ them exactly (:mod:`dedupe.verify`); clusters come from :mod:`dedupe.cluster`.
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import os
 import time
@@ -37,7 +38,7 @@ from .flat import row_ids, sorted_unique
 from .lsh import BAND_BIT, band_keys, candidates, group_keys, probe_groups
 from .match import Match
 from .parallel import Progress, fork_map, resolve_workers
-from .params import IndexParams, Thresholds, check_int
+from .params import IndexParams, Thresholds, check_int, seconds, timestamp
 from .sketch import MinHasher, Sketch, sketch_texts
 from .store import Columns, MemoryStore, Store
 from .store.file import read_index, write_index
@@ -146,6 +147,10 @@ class Index:
     Thresholds, which may change any time (see :class:`Thresholds`): ``jaccard``,
     ``containment``, ``min_shingles``, ``max_key_docs``, ``min_key_share``.
 
+    ``retention`` (seconds or a ``timedelta``) keeps a date window for news streams: each
+    add evicts the documents whose timestamp is older than the newest timestamp minus the
+    retention (documents added without a timestamp stay until removed).
+
     ``workers`` processes sketch large batches and verify many candidate pairs (0: one
     per core, at most 4; 1: none). They are forked, so they are used only on platforms
     with ``fork`` and while the calling process runs a single thread; otherwise the batch
@@ -179,6 +184,7 @@ class Index:
         max_key_docs: int = 200,
         min_key_share: float = 0.1,
         workers: int = 0,
+        retention: float | datetime.timedelta | None = None,
         store: Store | None = None,
     ) -> None:
         self.params = IndexParams(
@@ -197,6 +203,7 @@ class Index:
             min_key_share=min_key_share,
         )
         self.workers = check_int("workers", workers, 0, 256)
+        self.retention = None if retention is None else seconds(retention)
         if store is not None and not isinstance(store, Store):
             raise InvalidParameterError(f"store must be a dedupe Store, got {type(store).__name__}")
         self.store: Store = store if store is not None else MemoryStore()
@@ -271,8 +278,17 @@ class Index:
         bands = np.concatenate([b for _, b in parts]) if len(parts) > 1 else parts[0][1]
         return sketch, bands
 
-    def add(self, doc_id: str, text: str | bytes, *, replace: bool = False) -> None:
+    def add(
+        self,
+        doc_id: str,
+        text: str | bytes,
+        *,
+        replace: bool = False,
+        timestamp: float | datetime.date | None = None,
+    ) -> None:
         """Add one document. A known id raises :class:`DuplicateIdError` unless ``replace``.
+        ``timestamp`` (seconds since the epoch, a ``datetime`` or a ``date``) places it in
+        time for :meth:`evict` and ``retention``.
 
         >>> idx = Index(); idx.add("a", "text")
         >>> idx.add("a", "other text")  # doctest: +ELLIPSIS
@@ -280,7 +296,7 @@ class Index:
         ...
         dedupe.errors.DuplicateIdError: id 'a' is already in the index; pass replace=True ...
         """
-        self.add_many([(doc_id, text)], replace=replace)
+        self.add_many([(doc_id, text)], replace=replace, timestamps=[timestamp])
 
     def add_many(
         self,
@@ -289,8 +305,12 @@ class Index:
         replace: bool = False,
         skip_empty: bool = False,
         progress: bool = False,
+        timestamps: Mapping[str, Any] | Iterable[Any] | None = None,
     ) -> list[str]:
         """Add many documents in one batch (much faster than :meth:`add` in a loop).
+
+        ``timestamps`` are the documents' times (see :meth:`add`), in the order of
+        ``items`` or as a mapping of id to time.
 
         Everything is checked before anything is added: on any error the index is
         unchanged. A text without words raises :class:`EmptyTextError`, or with
@@ -301,11 +321,13 @@ class Index:
         ['b']
         """
         pairs = list(items.items()) if isinstance(items, Mapping) else list(items)
+        times = _times_for(pairs, timestamps)
         ids: list[str] = []
         texts: list[str] = []
+        kept: list[float] = []
         skipped: list[str] = []
         seen: set[str] = set()
-        for entry in pairs:
+        for entry, when in zip(pairs, times):
             if not (isinstance(entry, tuple) and len(entry) == 2):
                 raise InvalidParameterError(
                     f"items must be (id, text) pairs or a mapping, got {type(entry).__name__}"
@@ -329,11 +351,16 @@ class Index:
                 continue
             ids.append(doc_id)
             texts.append(text)
+            kept.append(when)
         with Progress(len(ids), desc="indexing", unit="doc", enabled=progress) as bar:
             if ids:
                 sketch, bands = self._sketch(texts, bar)
                 del texts
-                self.store.put(ids, sketch, bands, np.full(len(ids), np.nan))
+                self.store.put(ids, sketch, bands, np.array(kept, dtype=np.float64))
+        if self.retention is not None and ids:
+            newest = self.store.newest()
+            if np.isfinite(newest):
+                self.store.evict(newest - self.retention)
         return skipped
 
     def remove(self, doc_id: str) -> None:
@@ -346,6 +373,15 @@ class Index:
         """
         self._require(doc_id)
         self.store.drop([doc_id])
+
+    def evict(self, *, before: float | datetime.date) -> int:
+        """Remove every document whose timestamp is before ``before``; how many.
+
+        >>> idx = Index(); idx.add("old", "some words", timestamp=100)
+        >>> idx.add("new", "other words", timestamp=200); idx.evict(before=150), idx.ids()
+        (1, ['new'])
+        """
+        return len(self.store.evict(timestamp(before, name="before")))
 
     # ----------------------------------------------------------------- queries
     def query(self, text: str | bytes, *, k: int | None = None) -> list[Match]:
@@ -551,6 +587,24 @@ class Index:
             bands = band_keys(stored.sketch.signatures, stored.params.bands)
         index.store.put(stored.ids, stored.sketch, bands, stored.timestamps)
         return index
+
+
+def _times_for(pairs: list[Any], timestamps: Any) -> list[float]:
+    """One time per item (NaN: none), from a sequence in item order or a mapping by id."""
+    if timestamps is None:
+        return [np.nan] * len(pairs)
+    if isinstance(timestamps, Mapping):
+        return [
+            timestamp(timestamps.get(p[0]) if isinstance(p, tuple) and p else None) for p in pairs
+        ]
+    if isinstance(timestamps, (str, bytes)) or not isinstance(timestamps, Iterable):
+        raise InvalidParameterError("timestamps must be a sequence (in item order) or a mapping")
+    times = [timestamp(t) for t in timestamps]
+    if len(times) != len(pairs):
+        raise InvalidParameterError(
+            f"{len(times)} timestamps for {len(pairs)} documents: give one per document"
+        )
+    return times
 
 
 def _iter_docs(docs: Any) -> Iterable[tuple[str, Any]]:

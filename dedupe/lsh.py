@@ -44,6 +44,7 @@ __all__ = [
     "band_keys",
     "candidates",
     "group_keys",
+    "passage_rule",
     "probe_groups",
 ]
 
@@ -228,6 +229,28 @@ def candidates(
     return np.stack((codes // n, codes % n), axis=1)
 
 
+def passage_rule(
+    first: np.ndarray,
+    second: np.ndarray,
+    shared: np.ndarray,
+    n_keys: np.ndarray,
+    short: np.ndarray,
+    *,
+    min_key_share: float,
+) -> np.ndarray:
+    """Rule 3 on pairs that share usable passage keys only: ``True`` where documents
+    ``first[i]`` and ``second[i]``, sharing ``shared[i]`` such keys, are a candidate pair.
+    Engines that count shared keys their own way (Spark) call this to decide alike.
+
+    >>> passage_rule(np.array([0, 0]), np.array([1, 2]), np.array([1, 1]),
+    ...              np.array([50, 50, 3]), np.array([False, False, True]), min_key_share=0.1)
+    array([False,  True])
+    """
+    fewest = np.minimum(n_keys[first], n_keys[second])
+    needed = np.where(short[first] | short[second], 1.0, np.maximum(1.0, min_key_share * fewest))
+    return shared >= needed
+
+
 def _keep(
     codes: np.ndarray,
     shared: np.ndarray,
@@ -241,7 +264,5 @@ def _keep(
     kind each pair shares."""
     if band:
         return codes
-    first, second = codes // n, codes % n
-    fewest = np.minimum(n_keys[first], n_keys[second])
-    needed = np.where(short[first] | short[second], 1.0, np.maximum(1.0, min_key_share * fewest))
-    return codes[shared >= needed]
+    ok = passage_rule(codes // n, codes % n, shared, n_keys, short, min_key_share=min_key_share)
+    return codes[ok]

@@ -14,6 +14,7 @@ dedupe.errors.InvalidParameterError: ngram must be a whole number, got '5' (str)
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -22,7 +23,7 @@ from .errors import InvalidParameterError, ParameterMismatchError
 from .sketch import HASH_SCHEME, HASH_SCHEMES
 from .text import TOKENIZER
 
-__all__ = ["IndexParams", "Thresholds", "check_int", "check_unit"]
+__all__ = ["IndexParams", "Thresholds", "check_int", "check_unit", "seconds", "timestamp"]
 
 
 def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
@@ -62,6 +63,52 @@ def check_unit(name: str, value: Any) -> float:
         or not 0.0 <= value <= 1.0
     ):
         raise InvalidParameterError(f"{name} must be a number between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def timestamp(value: Any, *, name: str = "timestamp") -> float:
+    """A point in time as seconds since the epoch: a number, or a ``datetime`` (naive ones
+    are taken as UTC) or ``date`` (midnight UTC); ``None`` is NaN (no time).
+
+    >>> timestamp(datetime.datetime(1970, 1, 2, tzinfo=datetime.timezone.utc))
+    86400.0
+    >>> timestamp("yesterday")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.InvalidParameterError: timestamp must be seconds since the epoch, ...
+    """
+    if value is None:
+        return math.nan
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return value.timestamp()
+    if isinstance(value, datetime.date):
+        return datetime.datetime(
+            value.year, value.month, value.day, tzinfo=datetime.timezone.utc
+        ).timestamp()
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    raise InvalidParameterError(
+        f"{name} must be seconds since the epoch, a datetime or a date, got {value!r}"
+    )
+
+
+def seconds(value: Any, *, name: str = "retention") -> float:
+    """A positive duration in seconds, from a number or a ``timedelta``.
+
+    >>> seconds(datetime.timedelta(days=2))
+    172800.0
+    """
+    if isinstance(value, datetime.timedelta):
+        value = value.total_seconds()
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise InvalidParameterError(f"{name} must be a positive number of seconds or a timedelta")
     return float(value)
 
 

@@ -356,3 +356,57 @@ def test_the_blocked_self_join_does_not_depend_on_the_block_size(monkeypatch):
     blocked = Index(jaccard=0.3, containment=0.3)
     blocked.add_many(docs)
     assert tuple(blocked.pairs()) == whole
+
+
+# ------------------------------------------------------------------ date window
+def _stream(seed: int) -> tuple[dict[str, str], dict[str, float]]:
+    rng = random.Random(seed)
+    base = [make_text(rng, 150) for _ in range(6)]
+    docs, times = {}, {}
+    for i in range(40):  # stories re-published over 40 days
+        src = base[i % 6].split()
+        lo = rng.randint(0, 60)
+        docs[f"d{i}"] = " ".join(src[lo : lo + 80] + make_text(rng, 20).split())
+        times[f"d{i}"] = 86400.0 * i
+    return docs, times
+
+
+def test_after_evict_the_index_answers_as_one_built_from_the_newer_documents():
+    docs, times = _stream(1)
+    index = Index()
+    index.add_many(docs, timestamps=times)
+    cut = 86400.0 * 25
+    assert index.evict(before=cut) == 25
+    fresh = Index()
+    fresh.add_many({k: v for k, v in docs.items() if times[k] >= cut})
+    assert index.ids() == fresh.ids()
+    assert index.pairs() == fresh.pairs()
+    for text in docs.values():
+        assert index.query(text) == fresh.query(text)
+
+
+def test_retention_keeps_a_window_behind_the_newest_document():
+    import datetime
+
+    docs, times = _stream(2)
+    index = Index(retention=datetime.timedelta(days=10))
+    for doc_id, text in docs.items():  # a stream, one article at a time
+        index.add(doc_id, text, timestamp=times[doc_id])
+    assert index.ids() == [f"d{i}" for i in range(29, 40)]
+    undated = Index(retention=3600)
+    undated.add("a", "words without a date")
+    undated.add("b", "more words", timestamp=10**9)
+    assert undated.ids() == ["a", "b"]  # no timestamp: never evicted
+
+
+def test_timestamps_are_validated():
+    with pytest.raises(InvalidParameterError, match="timestamp"):
+        Index().add("a", "text", timestamp="monday")
+    with pytest.raises(InvalidParameterError, match="2 timestamps for 1"):
+        Index().add_many({"a": "text"}, timestamps=[1, 2])
+    with pytest.raises(InvalidParameterError, match="retention"):
+        Index(retention=-5)
+    index = Index()
+    index.add_many({"a": "some text", "b": "other"}, timestamps={"b": 5})
+    index.add("c", "late words", timestamp=__import__("datetime").date(2026, 11, 26))
+    assert index.evict(before=6) == 1 and index.ids() == ["a", "c"]

@@ -191,3 +191,13 @@ def test_load_maps_the_file_instead_of_reading_it(tmp_path):
     loaded.add("more", texts["doc-2/é"] + " more words")  # appends leave the file alone
     assert {m.b for m in loaded.query(texts["doc-2/é"])} >= {"doc-2/é", "more"}
     assert Index.load(path).ids() == index.ids()
+
+
+def test_timestamps_survive_save_and_load(tmp_path):
+    index = Index()
+    index.add_many({"old": "an old story about grain", "new": "a new story about oil"},
+                   timestamps=[100.0, 200.0])  # fmt: skip
+    index.add("undated", "a story with no date at all")
+    index.save(tmp_path / "t.idx")
+    loaded = Index.load(tmp_path / "t.idx")
+    assert loaded.evict(before=150) == 1 and loaded.ids() == ["new", "undated"]

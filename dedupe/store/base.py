@@ -113,3 +113,11 @@ class Store(Protocol):
     def columns(self) -> Columns:
         """Everything stored, in insertion order."""
         ...
+
+    def newest(self) -> float:
+        """The latest timestamp stored (NaN when no document has one)."""
+        ...
+
+    def evict(self, before: float) -> list[str]:
+        """Remove the documents whose timestamp is before ``before``; their ids."""
+        ...

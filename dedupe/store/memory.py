@@ -196,7 +196,20 @@ class MemoryStore:
             sets_off[rows + 1] - sets_off[rows],
         )
 
+    def newest(self) -> float:
+        times = self._times.view[self._alive.view] if len(self._ids) else np.zeros(0)
+        return float(np.nanmax(times)) if np.isfinite(times).any() else float("nan")
+
     # ------------------------------------------------------------------ writing
+    def evict(self, before: float) -> list[str]:
+        if not len(self._ids):
+            return []
+        old = np.flatnonzero(self._alive.view & (self._times.view < before))
+        ids: list[str] = [self._ids[r] for r in old.tolist()]  # type: ignore[misc]
+        if ids:
+            self.drop(ids)
+        return ids
+
     def put(
         self,
         ids: Sequence[str],

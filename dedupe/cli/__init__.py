@@ -1,0 +1,94 @@
+"""The ``dedupe`` command line, thin over the library.
+
+Commands::
+
+    dedupe scan INPUT...            matches (or clusters) as JSONL, CSV or an aligned table
+    dedupe diff A B                 paragraph diff of two files: text, markdown, html or json
+    dedupe report INPUT... -o F     one self-contained HTML page: clusters and side-by-side diffs
+    dedupe index build|add|query|remove|stats   work on a saved index
+
+An INPUT is a folder of ``.txt``/``.md`` files (ids are their paths relative to the folder,
+with ``/`` separators), a single ``.txt``/``.md`` file (id: the path as given), a JSONL file
+(``.jsonl``/``.ndjson``, optionally ``.gz``), a CSV file with a header row (optionally
+``.gz``), or ``-`` for JSONL on standard input.
+
+Exit status: 0 on success, 2 for bad usage or unreadable input (a one-line message names the
+file, the line where there is one, and the problem), 1 when the reader of standard output
+goes away early (``dedupe scan big | head``), 130 when interrupted.
+
+>>> main(["--version"])  # doctest: +ELLIPSIS
+dedupe ...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+import dedupe
+from dedupe.errors import DedupeError, InputError
+from dedupe.inputs import read_documents
+
+from . import collection, diff, index
+from .common import EXIT_INTERRUPTED, EXIT_USAGE
+
+__all__ = ["main", "build_parser", "read_documents", "InputError"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``dedupe`` command.
+
+    >>> build_parser().parse_args(["scan", "seeds", "--format", "table"]).format
+    'table'
+    """
+    parser = argparse.ArgumentParser(
+        prog="dedupe",
+        description="Find near-duplicate and partially re-published articles, and diff them.",
+        epilog="Run `dedupe COMMAND --help` for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"dedupe {dedupe.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    for module in (collection, diff, index):
+        module.register(sub)
+    return parser
+
+
+def _describe_os_error(err: OSError) -> str:
+    reason = (err.strerror or str(err)).rstrip(".")
+    reason = reason[:1].lower() + reason[1:]
+    return f"{err.filename}: {reason}" if err.filename else reason
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 2 bad usage or input, 1 output
+    pipe closed early, 130 ^C).
+
+    >>> main(["scan", "no-such-folder"])
+    2
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error already printed
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
+    command = " ".join(filter(None, (args.command, getattr(args, "index_command", None))))
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        # The reader went away (`dedupe scan big | head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except DedupeError as err:
+        print(f"dedupe {command}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as err:
+        print(f"dedupe {command}: error: {_describe_os_error(err)}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("dedupe: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -1,0 +1,117 @@
+"""`dedupe scan` and `dedupe report`: every overlapping pair of a collection."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+import dedupe
+from dedupe import render as views
+from dedupe.inputs import open_output, read_documents
+from dedupe.parallel import Progress
+
+from .common import (
+    EXIT_OK,
+    add_input_args,
+    add_match_args,
+    add_quiet,
+    check_output,
+    find,
+    non_negative,
+    summary,
+    warn_skipped,
+)
+
+#: Default number of pairs that `dedupe report` diffs side by side.
+DEFAULT_MAX_PAIRS = 200
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    check_output(args.output)
+    docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
+    result = find(args, docs)
+    with open_output(args.output) as out:
+        if args.clusters:
+            views.write_clusters(result.clusters, out, fmt=args.format)
+        else:
+            views.write_matches(result.matches, out, fmt=args.format)
+    warn_skipped(result.skipped)
+    if not args.quiet:
+        print(summary(result.documents, result, time.perf_counter() - start), file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    check_output(args.output)
+    docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
+    result = find(args, docs)
+    chosen = views.diff_choice(result.matches, args.max_pairs)
+    diffs = []
+    diff_start = time.perf_counter()
+    with Progress(len(chosen), desc="diffing", unit="pair", enabled=not args.quiet) as bar:
+        for m in chosen:
+            diffs.append((m, dedupe.align(docs[m.a], docs[m.b])))
+            bar.update()
+    page = views.html_report(
+        result, diffs, inputs=args.inputs, diff_seconds=time.perf_counter() - diff_start
+    )
+    with open_output(args.output) as out:
+        out.write(page)
+    warn_skipped(result.skipped)
+    if not args.quiet:
+        print(
+            summary(result.documents, result, time.perf_counter() - start)
+            + f"; {len(chosen)} pairs diffed; wrote {args.output}",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    """Add the ``scan`` and ``report`` commands."""
+    p = sub.add_parser(
+        "scan",
+        help="find every overlapping pair in a collection",
+        description="Find every pair of documents that overlap, scored and verified. "
+        "Writes one row per pair (best first), or per cluster with --clusters; "
+        "a summary line goes to stderr.",
+    )
+    add_input_args(p)
+    add_match_args(p)
+    p.add_argument(
+        "--format",
+        choices=("jsonl", "csv", "table"),
+        default="jsonl",
+        help="output format (default jsonl)",
+    )
+    p.add_argument(
+        "--clusters", action="store_true", help="write the clusters (largest first), not pairs"
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    add_quiet(p)
+    p.set_defaults(func=_cmd_scan)
+
+    p = sub.add_parser(
+        "report",
+        help="a self-contained HTML page of clusters and side-by-side diffs",
+        description="Scan the inputs and write one HTML page (no external assets): a "
+        "summary, the clusters largest first with their weakest edge, and a collapsible "
+        "side-by-side paragraph diff for each pair, best first.",
+    )
+    add_input_args(p)
+    add_match_args(p)
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="the HTML file to write")
+    p.add_argument(
+        "--max-pairs",
+        type=non_negative,
+        default=DEFAULT_MAX_PAIRS,
+        metavar="N",
+        help=f"diff at most N pairs, best first (default {DEFAULT_MAX_PAIRS}); "
+        "the page says how many were left out",
+    )
+    add_quiet(p)
+    p.set_defaults(func=_cmd_report)
