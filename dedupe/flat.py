@@ -18,6 +18,8 @@ import numpy as np
 
 __all__ = [
     "concat",
+    "concat_arrays",
+    "concat_offsets",
     "lengths",
     "offsets_of",
     "row_ids",
@@ -93,13 +95,41 @@ def concat(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, 
     """
     if len(parts) == 1:
         return parts[0]
-    values = np.concatenate([v for v, _ in parts])
-    offs = [np.zeros(1, dtype=np.int64)]
+    return concat_arrays([v for v, _ in parts]), concat_offsets([o for _, o in parts])
+
+
+def concat_offsets(offsets: Sequence[np.ndarray]) -> np.ndarray:
+    """The offsets of several ragged arrays put one after the other.
+
+    >>> concat_offsets([np.array([0, 2]), np.array([0, 1, 3])]).tolist()
+    [0, 2, 3, 5]
+    """
+    out = [np.zeros(1, dtype=np.int64)]
     base = 0
-    for _, o in parts:
-        offs.append(np.asarray(o[1:], dtype=np.int64) + base)
+    for o in offsets:
+        out.append(np.asarray(o[1:], dtype=np.int64) + base)
         base += int(o[-1])
-    return values, np.concatenate(offs)
+    return np.concatenate(out)
+
+
+def concat_arrays(arrays: list[np.ndarray | None]) -> np.ndarray:
+    """``np.concatenate(arrays)``, dropping each input from the list once copied, so that
+    the peak memory is the result plus one input, not twice the result.
+
+    >>> parts = [np.array([1, 2]), np.array([3])]
+    >>> concat_arrays(parts).tolist(), parts
+    ([1, 2, 3], [None, None])
+    """
+    first = next(a for a in arrays if a is not None)
+    total = sum(len(a) for a in arrays if a is not None)
+    out = np.empty((total, *first.shape[1:]), dtype=first.dtype)
+    at = 0
+    for i, a in enumerate(arrays):
+        if a is not None:
+            out[at : at + len(a)] = a
+            at += len(a)
+            arrays[i] = None
+    return out
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ from .errors import (
     InvalidParameterError,
     UnknownIdError,
 )
-from .flat import row_ids, sorted_unique
+from .flat import concat_arrays, lengths, row_ids, sorted_unique, take
 from .lsh import BAND_BIT, band_keys, candidates, group_keys, probe_groups
 from .match import Match
 from .parallel import Progress, fork_map, resolve_workers
@@ -274,9 +274,9 @@ class Index:
             shared=self.params,
             done=(lambda i: progress.update(len(chunks[i]))) if progress and chunks else None,
         )
-        sketch = Sketch.concat([sk for sk, _ in parts])
-        bands = np.concatenate([b for _, b in parts]) if len(parts) > 1 else parts[0][1]
-        return sketch, bands
+        sketches, bands = [sk for sk, _ in parts], [b for _, b in parts]
+        parts.clear()  # each part is freed as it is copied into the whole
+        return Sketch.concat(sketches), concat_arrays(bands)
 
     def add(
         self,
@@ -439,22 +439,23 @@ class Index:
         sk = columns.sketch
         rep = exact_copies(sk.set_values, sk.set_offsets)
         firsts = np.flatnonzero(rep == np.arange(len(rep)))
-        if len(firsts) < len(rep):
-            sk, bands = sk.take(firsts), columns.band_keys[firsts]
-        else:
-            bands = columns.band_keys
+        key_values, key_offsets = sk.key_values, sk.key_offsets
+        sizes, bands = sk.set_sizes(), columns.band_keys
+        if len(firsts) < len(rep):  # candidates among the first of each copy group only
+            key_values, key_offsets = take(key_values, key_offsets, firsts)
+            sizes, bands = sizes[firsts], bands[firsts]
         n, n_bands = bands.shape if len(firsts) else (0, self.params.bands)
-        keys = np.concatenate((bands.ravel(), sk.key_values))
+        keys = np.concatenate((bands.ravel(), key_values))
         rows = np.concatenate(
-            (np.repeat(np.arange(n, dtype=np.int64), n_bands), row_ids(sk.key_offsets))
+            (np.repeat(np.arange(n, dtype=np.int64), n_bands), row_ids(key_offsets))
         )
         t = self._thresholds
         pairs = candidates(
             group_keys(keys, rows),
-            sk.key_counts(),
+            lengths(key_offsets),
             max_key_docs=t.max_key_docs,
             min_key_share=t.min_key_share,
-            short=sk.set_sizes() < self.params.short_text,
+            short=sizes < self.params.short_text,
         )
         return firsts[pairs], rep
 

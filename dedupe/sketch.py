@@ -29,7 +29,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InvalidParameterError
-from .flat import concat, lengths, offsets_of, row_ids, segment_positions, take
+from .flat import (
+    concat_arrays,
+    concat_offsets,
+    lengths,
+    offsets_of,
+    row_ids,
+    segment_positions,
+    take,
+)
 from .text import word_buffer
 
 __all__ = [
@@ -331,6 +339,18 @@ class MinHasher:
         return out
 
 
+def _sliding_min(x: np.ndarray, window: int) -> np.ndarray:
+    """``x[i:i + window].min()`` for every ``i`` (by doubling: about log2(window) passes)."""
+    span, m = 1, x
+    while 2 * span <= window:  # m[i] = min(x[i:i + 2 * span])
+        m = np.minimum(m[: len(m) - span], m[span:])
+        span *= 2
+    if span < window:  # cover the rest with an overlapping second window
+        rest = window - span
+        m = np.minimum(m[: len(m) - rest], m[rest:])
+    return m
+
+
 def window_minima(
     hashes: np.ndarray, offsets: np.ndarray, window: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -349,7 +369,7 @@ def window_minima(
     out = np.empty(int(win_off[-1]), dtype=np.uint64)
     long_docs = np.flatnonzero(counts >= window)
     if len(long_docs) and len(hashes) >= window:
-        minima = np.lib.stride_tricks.sliding_window_view(hashes, window).min(axis=1)
+        minima = _sliding_min(hashes, window)
         lens = n_win[long_docs]
         k = segment_positions(lens)
         at = np.repeat(offsets[long_docs], lens) + k
@@ -419,13 +439,21 @@ class Sketch:
 
     @staticmethod
     def concat(parts: Sequence[Sketch]) -> Sketch:
-        """The texts of several sketches, one batch after the other."""
+        """The texts of several sketches, one batch after the other. A ``list`` of parts is
+        emptied as it is copied (peak memory: the result plus one part)."""
         if len(parts) == 1:
             return parts[0]
         sigs = [p.signatures for p in parts]
+        set_off = concat_offsets([p.set_offsets for p in parts])
+        key_off = concat_offsets([p.key_offsets for p in parts])
+        columns = {name: [getattr(p, name) for p in parts] for name in ("set_values", "key_values")}
+        if isinstance(parts, list):
+            parts.clear()
         return Sketch(
-            *concat([(p.set_values, p.set_offsets) for p in parts]),
-            *concat([(p.key_values, p.key_offsets) for p in parts]),
+            concat_arrays(columns["set_values"]),  # type: ignore[arg-type]
+            set_off,
+            concat_arrays(columns["key_values"]),  # type: ignore[arg-type]
+            key_off,
             None if any(s is None for s in sigs) else np.concatenate(sigs),  # type: ignore[arg-type]
         )
 

@@ -63,6 +63,15 @@ _WORD = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
 # above which a text is taken for binary data.
 BINARY_CONTROL_SHARE = 0.01
 _CONTROL = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(1, 9), 11, *range(14, 32), 127])
+_NOT_CONTROL_BYTES = bytes(c for c in range(256) if c not in _CONTROL_BYTES)
+
+
+def _has_control(text: str) -> bool:
+    """Whether ``text`` holds a control character (two C passes for ASCII text)."""
+    if text.isascii():
+        return len(text.encode("ascii").translate(None, _NOT_CONTROL_BYTES)) > 0
+    return _CONTROL.search(text) is not None
 
 
 def ensure_text(text: Any, *, name: str = "text") -> str:
@@ -91,7 +100,7 @@ def ensure_text(text: Any, *, name: str = "text") -> str:
         raise InvalidTextError(f"{name} must be str or UTF-8 bytes, not {type(text).__name__}")
     if "\x00" in text:
         raise InvalidTextError(f"{name} contains NUL bytes: it looks like binary data, not text")
-    if _CONTROL.search(text) is not None:
+    if _has_control(text):
         head = text[:65536]
         controls = len(_CONTROL.findall(head))
         if controls > BINARY_CONTROL_SHARE * len(head):

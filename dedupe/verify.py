@@ -145,8 +145,9 @@ def exact_copies(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     comes before it): exact copies are collapsed onto their earliest document before
     candidates are formed, so that 2,500 copies of a text cost 2,499 pairs, not 3 million.
 
-    Rows are grouped by a 64-bit fingerprint of their set, then every copy is compared
-    value by value with its first row (a fingerprint collision joins nothing).
+    Rows are grouped by a 64-bit fingerprint of their set (its size and the sum of its
+    values, which are hashes), then every copy is compared value by value with its first
+    row (a fingerprint collision joins nothing).
 
     >>> v, o = np.array([1, 2, 5, 1, 2, 1, 2], np.uint32), np.array([0, 2, 3, 5, 7])
     >>> exact_copies(v, o).tolist()
@@ -154,13 +155,15 @@ def exact_copies(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """
     n = len(offsets) - 1
     sizes = lengths(offsets)
-    mixed = mix64(np.asarray(values, dtype=np.uint64) + np.uint64(1))
-    total = np.zeros(n, dtype=np.uint64)
-    nonempty = sizes > 0
-    if len(mixed):
-        total[nonempty] = np.add.reduceat(mixed, offsets[:-1][nonempty])
+    total = np.zeros(n, dtype=np.uint64)  # sum of the values (they are hashes), by chunks
+    nonempty = np.flatnonzero(sizes > 0)
+    step = max(1, SHARED_CHUNK // 8)
+    for lo in range(0, len(nonempty), step):
+        rows = nonempty[lo : lo + step]
+        v0, v1 = offsets[rows[0]], offsets[rows[-1] + 1]
+        total[rows] = np.add.reduceat(values[v0:v1], offsets[rows] - v0, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        finger = mix64(total ^ sizes.astype(np.uint64))
+        finger = mix64(total ^ (sizes.astype(np.uint64) << np.uint64(40)))
     order = np.lexsort((np.arange(n), finger))
     same = np.zeros(n, dtype=bool)
     same[1:] = finger[order][1:] == finger[order][:-1]

@@ -52,6 +52,19 @@ def exact_pairs(docs: dict[str, str], *, jaccard=0.5, containment=0.5, ngram=5, 
     return out
 
 
+def longest_shared_run(a: str, b: str) -> int:
+    """The longest run of consecutive shingles of ``a`` that stands, in order, in ``b``."""
+    sa, sb = shingles(a), shingles(b)
+    where = {}
+    for j, s in enumerate(sb):
+        where.setdefault(s, []).append(j)
+    best, runs = 0, {}
+    for s in sa:  # runs[j]: length of the run ending at b's shingle j
+        runs = {j: runs.get(j - 1, 0) + 1 for j in where.get(s, [])}
+        best = max([best, *runs.values()])
+    return best
+
+
 # ------------------------------------------------------------------ seeds, end to end
 def test_seeds_report_exactly_the_partial_republication(seeds):
     report = find_duplicates(seeds)
@@ -92,8 +105,10 @@ def test_pairs_equal_brute_force_on_planted_overlaps(seed):
     assert set(got) <= set(truth)  # nothing reported that is not there
     for key, scores in got.items():
         assert np.allclose(scores, truth[key])
-    # the passage keys guarantee every pair sharing a long enough run is proposed
-    assert len(got) >= 0.9 * len(truth)
+    # passage keys guarantee a shared key to texts sharing a run of `window` (8) shingles;
+    # an overlap made of shorter runs is found most of the time, not always
+    guaranteed = {k for k in truth if longest_shared_run(docs[k[0]], docs[k[1]]) >= 8}
+    assert guaranteed <= set(got)
 
 
 def test_every_reported_pair_meets_a_threshold_and_sorts_best_first():
@@ -258,8 +273,10 @@ def test_chunked_sketch_equals_one_batch(monkeypatch):
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), max_key_docs=st.sampled_from([2, 3, 200]))
 def test_query_and_pairs_share_one_candidate_rule(seed, max_key_docs):
-    """For every indexed document, query() proposes exactly the partners that
-    candidate_pairs() pairs it with, and so reports exactly the pairs() it is in."""
+    """query() proposes only partners candidate_pairs() pairs a document with, and every
+    candidate pair (so every reported pair) is found by query() from one side at least: a
+    query counts as the newest document, so a band key held by more than max_key_docs
+    documents leads it to the earliest of them only, as pairs() pairs each with that one."""
     rng = random.Random(seed)
     docs = {f"d{i}": make_text(rng, rng.randint(3, 90)) for i in range(10)}
     keys = list(docs)
@@ -275,17 +292,15 @@ def test_query_and_pairs_share_one_candidate_rule(seed, max_key_docs):
     reported = {(m.a, m.b) for m in index.pairs()}
     assert reported <= proposed
     index.jaccard = index.containment = 0.0  # report every candidate that shares a shingle
-    for doc_id, text in docs.items():
-        found = {m.b for m in index.query(text)} - {doc_id}
+    found = {d: {m.b for m in index.query(text)} - {d} for d, text in docs.items()}
+    for doc_id in docs:
         partners = {b if a == doc_id else a for a, b in proposed if doc_id in (a, b)}
-        assert found <= partners
-        # a candidate with no shared shingle is not a match, all others are
-        assert {b for b in partners if b not in found} <= {
-            b for b in partners if not set(shingles(docs[b])) & set(shingles(text))
-        }
+        assert found[doc_id] <= partners
+    for a, b in proposed:
+        if set(shingles(docs[a])) & set(shingles(docs[b])):  # else no match at all
+            assert b in found[a] or a in found[b]
     for a, b in reported:
-        assert b in {m.b for m in index.query(docs[a])}
-        assert a in {m.b for m in index.query(docs[b])}
+        assert b in found[a] or a in found[b]
 
 
 # ------------------------------------------------------------------ short texts, copies, skew
