@@ -34,8 +34,8 @@ from .errors import (
     InvalidParameterError,
     UnknownIdError,
 )
-from .flat import concat_arrays, lengths, row_ids, sorted_unique, take
-from .lsh import BAND_BIT, band_keys, candidates, group_keys, probe_groups
+from .flat import concat_arrays, lengths, sorted_unique, take
+from .lsh import BAND_BIT, band_keys, candidates, group_collection, probe_groups
 from .match import Match
 from .parallel import Progress, fork_map, resolve_workers
 from .params import IndexParams, Thresholds, check_int, seconds, timestamp
@@ -444,14 +444,9 @@ class Index:
         if len(firsts) < len(rep):  # candidates among the first of each copy group only
             key_values, key_offsets = take(key_values, key_offsets, firsts)
             sizes, bands = sizes[firsts], bands[firsts]
-        n, n_bands = bands.shape if len(firsts) else (0, self.params.bands)
-        keys = np.concatenate((bands.ravel(), key_values))
-        rows = np.concatenate(
-            (np.repeat(np.arange(n, dtype=np.int64), n_bands), row_ids(key_offsets))
-        )
         t = self._thresholds
         pairs = candidates(
-            group_keys(keys, rows),
+            group_collection(bands.reshape(len(firsts), -1), key_values, key_offsets),
             lengths(key_offsets),
             max_key_docs=t.max_key_docs,
             min_key_share=t.min_key_share,
