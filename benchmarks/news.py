@@ -7,11 +7,14 @@ Headlines come from a second chain trained on the Reuters titles (their case res
 the bodies), or on the seeds' sentences. Numbers are drawn afresh for every occurrence.
 
 An article is a headline line, a blank line, then paragraphs of 1 to 3 sentences separated
-by blank lines; its length in words is log-normal (median :data:`LENGTH_MEDIAN`, sigma
-:data:`LENGTH_SIGMA`, clipped to :data:`LENGTH_RANGE`). Each of :data:`OUTLETS` outlets
-appends its own boilerplate footer (20-60 words) to its articles; a few articles are wire
-copy without one. Sampling runs in numpy over thousands of documents at once: the chain's
-transitions are CSR arrays and every step advances a whole batch of lanes.
+by blank lines; its length in words (headline and footer included) is log-normal (median
+:data:`LENGTH_MEDIAN`, sigma :data:`LENGTH_SIGMA`, clipped to :data:`LENGTH_RANGE`), its
+body at least :data:`BODY_MIN_WORDS` words and three times its footer. Each of
+:data:`OUTLETS` outlets (Zipf-sized: the largest has about a fifth of the articles) appends
+its own boilerplate footer (20-60 words) to its articles; a tenth are wire copy without
+one. Sampling runs in numpy over thousands of documents at once: the chain's transitions
+are CSR arrays and every step advances a whole batch of lanes. Measured over whole corpora
+(injected documents included): median about 490 words, mean about 570.
 
 Injected overlaps, whose truth comes back with the texts (see :func:`generate_chunk`):
 
@@ -23,9 +26,10 @@ Injected overlaps, whose truth comes back with the texts (see :func:`generate_ch
 * ``excerpt_embedded`` (the other half): the same kind of run inside a new article. Claim:
   containment of the source in the host >= :data:`EMBEDDED_MIN_CONTAINMENT` (most are
   below the usual 0.5 threshold: the truth records the exact scores).
-* ``roundup`` (:data:`SHARE_ROUNDUP`): a digest holding most of the text of 3-6 short
-  unrelated articles of its outlet. Claim: containment of each member in it >= 0.5. The
-  members are not related to each other: a *must-not-merge* group.
+* ``roundup`` (:data:`SHARE_ROUNDUP` of the documents): a digest holding most of the text
+  (all but, sometimes, the last paragraph) of 3-6 short unrelated articles of its outlet.
+  Claim: containment of each member in it >= 0.5. The members are not related to each
+  other: a *must-not-merge* group.
 * ``alert`` (:data:`SHARE_ALERT`): a 12-20 word flash whose words open the full story.
   Claim: containment of the alert in the story >= 0.8 (it has fewer than 20 shingles).
 * shared quotes: a 15-30 word quote sentence inside 5-20 otherwise unrelated articles: no
@@ -50,6 +54,7 @@ From the shell (writes the cache used by the scale benchmark, prints its statist
 from __future__ import annotations
 
 import argparse
+import bisect
 import gzip
 import json
 import os
@@ -83,7 +88,11 @@ LENGTH_MEDIAN = 500
 LENGTH_SIGMA = 0.55
 LENGTH_RANGE = (150, 5000)
 #: Body words of the short articles a roundup collects.
-SHORT_RANGE = (100, 200)
+SHORT_RANGE = (120, 220)
+#: Least body words of an article, and of an article with a footer, as a multiple of the
+#: footer's words: two articles of one outlet then share well under half of either text.
+BODY_MIN_WORDS = 120
+BODY_PER_FOOTER_WORD = 3
 #: Sentences per paragraph and their probabilities.
 PARAGRAPH_SENTENCES = (1, 2, 3)
 PARAGRAPH_WEIGHTS = (0.3, 0.45, 0.25)
@@ -514,7 +523,10 @@ class _Doc:
         body = self.paras + ([footers[self.outlet]] if self.outlet >= 0 else [])
         if layout == "rewrap":  # wire copy: hard-wrapped lines, indented paragraph starts
             lines = [self.headline] + [
-                textwrap.fill(p, width, initial_indent="    ", break_on_hyphens=False) for p in body
+                textwrap.fill(
+                    p, width, initial_indent="    ", break_on_hyphens=False, break_long_words=False
+                )
+                for p in body
             ]
             self.text = "\n".join(lines) + "\n"
         else:
@@ -584,12 +596,12 @@ def _bodies(
     one vectorised walk of the chain; and each body's word count."""
     glue, sizes = tr.body.glue
     v = len(glue) // 2
-    ends = np.cumsum(targets)
+    need = int(targets.sum())
     tokens = np.zeros(0, dtype=np.int32)
     offsets = np.zeros(1, dtype=np.int64)
     para_sent = np.zeros(1, dtype=np.int64)
     while True:  # draw sentences until the bodies are covered (the first draw nearly always)
-        t, o = tr.body.sentences(rng, int((ends[-1] - offsets[-1]) * 1.08) + 2000)
+        t, o = tr.body.sentences(rng, int((need - offsets[-1]) * 1.1) + 2000)
         first = len(offsets) - 1
         offsets = np.concatenate([offsets, o[1:] + offsets[-1]])
         tokens = np.concatenate([tokens, t])
@@ -597,17 +609,9 @@ def _bodies(
         more = first + np.cumsum(per_para)
         para_sent = np.concatenate([para_sent, more[more <= len(offsets) - 1]])
         para_tok = offsets[para_sent]  # token offset where each paragraph starts
-        # Document d ends at the paragraph end nearest its cumulative target, and has at
-        # least one paragraph.
-        doc_end = np.searchsorted(para_tok, ends, side="left")
-        short = np.minimum(doc_end, len(para_tok) - 1)  # the paragraph end nearer the target
-        nearer = (doc_end > 1) & (ends - para_tok[short - 1] < para_tok[short] - ends)
-        doc_end = np.where(nearer, doc_end - 1, doc_end)
-        steps = np.arange(1, len(targets) + 1)
-        doc_end = np.maximum.accumulate(doc_end - steps) + steps
-        if doc_end[-1] < len(para_tok):
+        doc_para = _cut(para_tok.tolist(), targets.tolist())
+        if doc_para is not None:
             break
-    doc_para = np.concatenate([[0], doc_end])
     used = int(para_tok[doc_para[-1]])
     ids = tokens[:used].astype(np.int64)
     sep = np.zeros(used, dtype=np.int64)
@@ -622,6 +626,31 @@ def _bodies(
         bodies.append(text[a : b - 2].split("\n\n"))
     words = np.diff(para_tok[doc_para])
     return bodies, words
+
+
+#: A body may end at the paragraph end before its target when that keeps this share of it.
+SHORTER_BODY_SHARE = 0.85
+
+
+def _cut(starts: list[int], targets: list[int]) -> list[int] | None:
+    """Paragraph indices where consecutive bodies start (and the last one ends), each body
+    ending at the paragraph end nearest its target that keeps :data:`SHORTER_BODY_SHARE`
+    of it; ``None`` when the paragraphs run out."""
+    out = [0]
+    for t in targets:
+        begin = starts[out[-1]]
+        e = bisect.bisect_left(starts, begin + t, lo=out[-1] + 1)
+        if e >= len(starts):
+            return None
+        shorter = starts[e - 1] - begin
+        if (
+            e - 1 > out[-1]
+            and shorter >= SHORTER_BODY_SHARE * t
+            and (begin + t - starts[e - 1] < starts[e] - begin - t)
+        ):
+            e -= 1
+        out.append(e)
+    return out
 
 
 def _typo(word: str, rng: np.random.Generator) -> str:
@@ -725,18 +754,23 @@ class _Builder:
             return -1
         return int(self.rng.choice(OUTLETS, p=self.weights))
 
-    def articles(self, tr: Training, targets: np.ndarray, short: np.ndarray) -> None:
-        """The plain articles: whole lengths ``targets``, body lengths for ``short`` ones
-        from :data:`SHORT_RANGE`."""
+    def articles(
+        self, tr: Training, targets: np.ndarray, short: np.ndarray, short_outlets: np.ndarray
+    ) -> None:
+        """The plain articles: whole lengths ``targets``; the ``short`` ones (roundup
+        members, of outlets ``short_outlets``) get body lengths from :data:`SHORT_RANGE`.
+        No body is shorter than :data:`BODY_MIN_WORDS` or :data:`BODY_PER_FOOTER_WORD`
+        times its footer."""
         rng = self.rng
         headlines = [self.pools.headline() for _ in range(len(targets))]
-        outlets_ = [self.outlet() for _ in range(len(targets))]
-        footer_words = [len(f.split()) for f in self.footers]
-        fixed = [len(h.split()) + (footer_words[o] if o >= 0 else 0)
-                 for h, o in zip(headlines, outlets_)]  # fmt: skip
-        body = np.maximum(targets - fixed, 40).astype(np.int64)
+        outlets_ = np.asarray([self.outlet() for _ in range(len(targets))], dtype=np.int64)
+        outlets_[short] = short_outlets
+        footer_words = np.asarray([0] + [len(f.split()) for f in self.footers])[outlets_ + 1]
+        body = targets - [len(h.split()) for h in headlines] - footer_words
         body[short] = rng.integers(SHORT_RANGE[0], SHORT_RANGE[1] + 1, size=len(short))
-        bodies, self.body_words = _bodies(tr, rng, body)
+        body = np.maximum(body, np.maximum(BODY_MIN_WORDS, BODY_PER_FOOTER_WORD * footer_words))
+        bodies, self.body_words = _bodies(tr, rng, body.astype(np.int64))
+        outlets_ = outlets_.tolist()
         self.arts = [_Doc(h, b, o) for h, b, o in zip(headlines, bodies, outlets_)]
 
     def quotes(self, group: list[_Doc]) -> None:
@@ -796,11 +830,11 @@ class _Builder:
         self.pairs.append((doc, src, "alert", {}))
 
     def roundup(self, group: list[_Doc]) -> None:
-        """A digest of ``group`` (short articles, moved to the digest's outlet)."""
-        o = self.outlet(footer=True)
+        """A digest of ``group`` (short articles of one outlet, the digest's)."""
+        o = group[0].outlet
         paras: list[str] = []
         for d in group:
-            d.outlet, d.role = o, "member"
+            d.role = "member"
             keep = d.paras
             if len(keep) >= 3 and _words(keep[:-1]) >= 0.75 * _words(keep):
                 keep = keep[:-1]  # "most of the text": the last paragraph left out
@@ -889,7 +923,8 @@ def generate_chunk(
                       *LENGTH_RANGE)  # fmt: skip
     targets[role["excerpt"]] = np.maximum(targets[role["excerpt"]], EXCERPT_SOURCE_MIN_WORDS)
     b = _Builder(n, rng, tr, outs)
-    b.articles(tr, targets, role["member"])
+    digest_outlets = [b.outlet(footer=True) for _ in members]
+    b.articles(tr, targets, role["member"], np.repeat(digest_outlets, members))
     arts = b.arts
     for group in np.split(role["quote"], np.cumsum(quoters)[:-1]):
         b.quotes([arts[i] for i in group])
