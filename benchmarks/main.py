@@ -352,10 +352,10 @@ def _scale_markdown(results: dict[str, Any]) -> str:
         f"{opts['max_rss_gb']:.0f} GB of RSS, or that runs longer than "
         f"{opts['timeout_min']:.0f} min, is stopped.",
         report.scale_corpus_table(rows),
-        '"all / reaching thresholds": injected pairs, and those whose exact Jaccard or '
-        f"containment (either way) reaches {JACCARD} / {CONTAINMENT}; embedded excerpts are "
-        "mostly below. Every corpus also has 50 outlets' footers (20-60 words, the largest "
-        "outlet on about a fifth of the articles) and quotes shared by 5-20 articles: "
+        'Pairs: "all injected / those whose exact Jaccard or containment (either way) '
+        f'reaches {JACCARD} / {CONTAINMENT}"; embedded excerpts are mostly below. Every '
+        "corpus also has 50 outlets' footers (20-60 words, the largest outlet on about a "
+        "fifth of the articles) and quotes shared by 5-20 articles: "
         "neither makes a pair.",
         report.scale_speed_table(rows),
         'Memory, from `/proc`: "main peak RSS" is the tool process\'s `VmHWM`; "worker '

@@ -272,7 +272,7 @@ def scale_corpus_table(rows: list[dict[str, Any]]) -> str:
         ])  # fmt: skip
     return table(
         ["docs", "text MB", "words median / mean (5%-95%)",
-         *[f"{k}: all / reaching thresholds" for k in SCALE_KINDS],
+         *[f"{k} pairs" for k in SCALE_KINDS],
          "groups: roundups / shared quotes", "generated in"],
         out,
     )  # fmt: skip
