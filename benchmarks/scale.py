@@ -2,7 +2,11 @@
 
 For each size, :func:`benchmarks.news.news_corpus` makes (or finds in the cache) a corpus
 with injected overlaps, then each tool runs once per repeat in its own process
-(``python -m benchmarks.speed``), started in a session of its own and watched from here:
+(``python -m benchmarks.speed``), started in a session of its own and watched from here.
+The tools (:data:`TOOLS`): Python with the corpus loaded (the memory floor),
+``dedupe.find_duplicates``, rensa and datasketch ``MinHash.bulk`` (both shingling and
+sketching :data:`BATCH` documents at a time, as a user of a large collection would), and the
+exact all-pairs product up to :data:`EXACT_MAX_DOCS` documents. Measured:
 
 * **time**: the tool's own timer around its detector (loading the corpus excluded);
 * **memory** (Linux ``/proc``), for the tool process and every process it forks:
