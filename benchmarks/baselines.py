@@ -127,11 +127,20 @@ def run_dedupe(
     ]  # fmt: skip
 
 
-def _shingle_sets(docs: Mapping[str, str], ngram: int) -> tuple[list[str], list[set[bytes]]]:
-    ids = list(docs)
+def _shingle_sets(
+    docs: Mapping[str, str], ngram: int, ids: list[str] | None = None
+) -> tuple[list[str], list[set[bytes]]]:
+    ids = list(docs) if ids is None else ids
     sets = [{s.encode("utf-8") for s in shingles(docs[i], ngram=ngram)} for i in ids]
     keep = [k for k, s in enumerate(sets) if s]
     return [ids[k] for k in keep], [sets[k] for k in keep]
+
+
+def _batches(docs: Mapping[str, str], batch: int | None) -> list[list[str]]:
+    """The ids in batches of ``batch`` (one batch when ``None``)."""
+    ids = list(docs)
+    step = batch or max(1, len(ids))
+    return [ids[i : i + step] for i in range(0, len(ids), step)]
 
 
 def _lsh_pairs(
@@ -191,15 +200,25 @@ def run_datasketch_bulk(
     containment: float = 0.5,
     ngram: int = 5,
     num_perm: int = 128,
+    batch: int | None = None,
 ) -> list[Found]:
-    """datasketch with ``MinHash.bulk`` (all signatures in one call), then ``MinHashLSH``."""
+    """datasketch with ``MinHash.bulk`` (all signatures in one call), then ``MinHashLSH``.
+
+    With ``batch``, shingles and signatures are made ``batch`` documents at a time (one
+    ``bulk`` call each), so only one batch's shingle sets are held at once.
+    """
     from datasketch import MinHash
 
     clock = _Clock()
-    ids, sets = _shingle_sets(docs, ngram)
-    clock.mark("shingles")
-    hashes = MinHash.bulk(sets, num_perm=num_perm, seed=MINHASH_SEED)
-    clock.mark("minhash")
+    ids: list[str] = []
+    hashes: list = []
+    for part in _batches(docs, batch):
+        kept, sets = _shingle_sets(docs, ngram, part)
+        clock.mark("shingles")
+        hashes += MinHash.bulk(sets, num_perm=num_perm, seed=MINHASH_SEED)
+        ids += kept
+        del sets
+        clock.mark("minhash")
     return _lsh_pairs(ids, hashes, jaccard, num_perm, clock, session=True)
 
 
@@ -210,22 +229,31 @@ def run_rensa(
     containment: float = 0.5,
     ngram: int = 5,
     num_perm: int = 128,
+    batch: int | None = None,
 ) -> list[Found]:
-    """rensa's ``RMinHash`` signatures and ``RMinHashLSH``, kept by estimated Jaccard."""
+    """rensa's ``RMinHash`` signatures and ``RMinHashLSH``, kept by estimated Jaccard.
+
+    With ``batch``, shingles and signatures are made ``batch`` documents at a time and
+    inserted, so only one batch's shingles are held at once.
+    """
     from rensa import RMinHash, RMinHashLSH
 
     clock = _Clock()
-    ids = list(docs)
-    token_sets = [shingles(docs[i], ngram=ngram) for i in ids]
-    keep = [k for k, t in enumerate(token_sets) if t]
-    ids = [ids[k] for k in keep]
-    clock.mark("shingles")
-    hashes = RMinHash.from_token_sets([token_sets[k] for k in keep], num_perm, MINHASH_SEED)
-    clock.mark("minhash")
     lsh = RMinHashLSH(jaccard, num_perm, RENSA_BANDS)
-    for k, m in enumerate(hashes):
-        lsh.insert(k, m)
-    clock.mark("lsh_insert")
+    ids: list[str] = []
+    hashes: list = []
+    for part in _batches(docs, batch):
+        token_sets = [shingles(docs[i], ngram=ngram) for i in part]
+        keep = [k for k, t in enumerate(token_sets) if t]
+        clock.mark("shingles")
+        made = RMinHash.from_token_sets([token_sets[k] for k in keep], num_perm, MINHASH_SEED)
+        del token_sets
+        clock.mark("minhash")
+        for k, m in zip(keep, made):
+            lsh.insert(len(hashes), m)
+            hashes.append(m)
+            ids.append(part[k])
+        clock.mark("lsh_insert")
     out = []
     for k, cands in enumerate(lsh.query_all(hashes)):
         for c in cands:

@@ -6,8 +6,10 @@ Modes (``python -m benchmarks --help``):
   re-publications); detection quality by edit kind, recall against exact scores, threshold
   sweep, alignment quality, and speed/memory of every tool (median of 3 alternating runs,
   each in its own process). Under 3 minutes on 2 cores.
-* ``--full``: a larger generated corpus, 5 runs, plus a scaling curve at 1k, 10k and 100k
-  generated documents.
+* ``--full``: a larger generated corpus, 5 runs, plus the scale benchmark
+  (:mod:`benchmarks.scale`) on generated news at 20k, 100k, 300k and 1M documents.
+* ``--scaling 20000,100000``: the scale benchmark alone at those sizes (with ``--full``:
+  the full run, its scale part at those sizes).
 * ``--corpus PATH``: any JSONL(.gz) with ``id`` and ``text``: recall against exact scores
   and speed/memory (there is no generated truth, so no per-kind or alignment scores).
 * ``--tiny``: a few seconds, for the test suite.
@@ -30,12 +32,16 @@ from dedupe.align import MIN_PASSAGE_WORDS
 from dedupe.parallel import Progress
 
 from . import report
-from .baselines import DETECTORS, available
+from .baselines import DETECTORS, LABELS, available
 from .difflib_align import align_difflib
 from .exact import exact_pairs
 from .generate import Corpus, generate
 from .loaders import CorpusError, load_jsonl, write_jsonl
 from .quality import alignment_scores, detection_scores, passage_scores, recall_vs_exact, sweep
+from .scale import BATCH as SCALE_BATCH
+from .scale import MAX_RSS_GB, SIZES, TIMEOUT_S
+from .scale import TOOLS as SCALE_TOOLS
+from .scale import run as run_scale
 from .speed import measure
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,16 +59,22 @@ DATASKETCH_UPDATE_LIMIT = 5000
 # Base articles generated in each mode (about 1.85 documents per base article).
 BASES = {"tiny": 12, "default": 400, "full": 1500}
 REPEATS = {"tiny": 1, "default": 3, "full": 5}
-# Scaling curve of --full: target document counts, and runs at each (fewer at 100k).
-SCALING_DOCS = (1_000, 10_000, 100_000)
-SCALING_REPEATS = {1_000: 3, 10_000: 3, 100_000: 1}
-# Paragraphs per generated base article in the scaling corpora (news-wire length).
-SCALING_PARAGRAPHS = (2, 5)
 # A speed worker that runs longer than this is stopped and reported as timed out.
 WORKER_TIMEOUT_S = 1800
 SPEED_TOOLS = ("load", "dedupe", "datasketch", "datasketch_bulk", "rensa", "exact")
 QUALITY_TOOLS = ("dedupe", "datasketch_bulk", "rensa", "exact")
 MISSES_SHOWN = 10
+
+
+def _sizes(value: str) -> tuple[int, ...]:
+    """``"20000,100000"`` -> ``(20000, 100000)``."""
+    try:
+        sizes = tuple(int(x.replace("_", "")) for x in value.split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of document counts: {value!r}") from None
+    if not sizes or min(sizes) < 100:
+        raise argparse.ArgumentTypeError("document counts must be at least 100")
+    return sizes
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     size = p.add_mutually_exclusive_group()
     size.add_argument("--tiny", action="store_true", help="a few seconds (used by the tests)")
-    size.add_argument("--full", action="store_true", help="larger runs and a scaling curve")
+    size.add_argument("--full", action="store_true", help="larger runs and the scale benchmark")
     p.add_argument("--corpus", type=Path, help="JSONL(.gz) corpus with 'id' and 'text' fields")
     p.add_argument("--limit", type=int, help="use only the first N documents of --corpus")
     p.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
@@ -85,13 +97,36 @@ def _parser() -> argparse.ArgumentParser:
         "--update-readme",
         action="store_true",
         help="replace the block between <!-- bench:start --> and <!-- bench:end --> "
-        "(with --corpus: bench-corpus:start/end) in "
-        "README.md with this run's tables",
+        "(with --corpus: bench-corpus:start/end; the scale benchmark: bench-scale:start/end) "
+        "in README.md with this run's tables",
     )
     p.add_argument(
         "--scaling",
-        type=lambda v: tuple(int(x) for x in v.split(",")),
-        help="document counts of the --full scaling curve (default 1000,10000,100000)",
+        type=_sizes,
+        metavar="N,N,...",
+        help="run the scale benchmark (generated news) at these document counts; alone, "
+        "only it runs (--full runs it at " + ",".join(map(str, SIZES)) + ")",
+    )
+    p.add_argument(
+        "--scale-tools",
+        type=lambda v: tuple(t for t in v.split(",") if t),
+        default=SCALE_TOOLS,
+        metavar="T,T,...",
+        help="tools of the scale benchmark (default " + ",".join(SCALE_TOOLS) + ")",
+    )
+    p.add_argument(
+        "--max-rss-gb",
+        type=float,
+        default=MAX_RSS_GB,
+        help=f"scale benchmark: stop a tool whose processes hold more (default {MAX_RSS_GB:.0f})",
+    )
+    p.add_argument(
+        "--tool-timeout",
+        type=float,
+        default=TIMEOUT_S / 60,
+        metavar="MIN",
+        help=f"scale benchmark: stop a tool run after this many minutes "
+        f"(default {TIMEOUT_S / 60:.0f})",
     )
     p.add_argument("--readme", type=Path, default=REPO / "README.md", help=argparse.SUPPRESS)
     return p
@@ -266,44 +301,6 @@ def _align_speed(corpus: Corpus, sizes: tuple[int, ...]) -> list[dict[str, Any]]
     return rows
 
 
-def _scaling_plan(
-    sizes: tuple[int, ...], repeats_cap: int | None, all_tools: list[str]
-) -> list[tuple[int, list[str], int]]:
-    """(documents, tools, repeats) of each point of the scaling curve."""
-    plan = []
-    for target in sizes:
-        tools = [t for t in all_tools if t != "dedupe_1worker"]
-        if "dedupe" in tools and target >= _dedupe_parallel_min():
-            tools.insert(tools.index("dedupe") + 1, "dedupe_1worker")
-        repeats = SCALING_REPEATS.get(target, 3) if repeats_cap is None else repeats_cap
-        plan.append((target, tools, repeats))
-    return plan
-
-
-def _scaling(
-    sizes: tuple[int, ...], seed: int, repeats_cap: int | None, bar: Progress, all_tools: list[str]
-) -> list:
-    rows = []
-    for target, tools, repeats in _scaling_plan(sizes, repeats_cap, all_tools):
-        bar.describe(f"scaling: generating {target:,} docs")
-        corpus = generate(
-            max(1, round(target / 1.85)), seed=seed, include_seeds=False,
-            min_paragraphs=SCALING_PARAGRAPHS[0], max_paragraphs=SCALING_PARAGRAPHS[1],
-        )  # fmt: skip
-        docs = dict(list(corpus.docs.items())[:target])
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "scaling.jsonl"
-            write_jsonl(path, docs)
-            bar.describe(f"scaling: timing {len(docs):,} docs")
-            speed = measure(
-                tools, path, repeats=repeats, jaccard=JACCARD, containment=CONTAINMENT,
-                limits={"datasketch": DATASKETCH_UPDATE_LIMIT}, timeout=WORKER_TIMEOUT_S,
-                progress=bar.update,
-            )  # fmt: skip
-        rows.append({"docs": len(docs), "speed": speed})
-    return rows
-
-
 def _markdown(results: dict[str, Any]) -> dict[str, str]:
     """The report's sections, each a heading and a table."""
     s: dict[str, str] = {}
@@ -364,101 +361,183 @@ def _markdown(results: dict[str, Any]) -> dict[str, str]:
             "starts from the raw texts; the MinHash baselines shingle with `dedupe.text` "
             "(same tokens), and keep LSH candidates whose estimated Jaccard reaches the threshold."
         )
-    if results.get("scaling"):
-        s["scaling"] = "### Scaling\n\n" + report.scaling_table(results["scaling"])
+    if results.get("scale"):
+        s["scale"] = _scale_markdown(results)
     return s
 
 
-def _readme_block(args: argparse.Namespace) -> str:
-    """README block a run writes: ``bench`` for the default run, ``bench-corpus`` with --corpus."""
-    return "bench-corpus" if args.corpus else "bench"
+def _scale_markdown(results: dict[str, Any]) -> str:
+    """The scale benchmark's section: corpora, speed and memory, recall."""
+    rows = results["scale"]
+    opts = results["scale_options"]
+    sizes = ", ".join(f"{r['docs']:,}" for r in rows)
+    trained = rows[0]["corpus"]["trained_on"]
+    return "\n\n".join([
+        f"### At scale: generated news ({sizes} documents)",
+        "Corpora made by `benchmarks/news.py` (an order-2 word Markov chain trained on "
+        f"{trained}; seed {opts['seed']}; cached in `{opts['cache']}`), with injected "
+        "overlaps whose exact scores are recorded. Each tool runs "
+        f"{'once' if opts['repeats'] == 1 else str(opts['repeats']) + ' times'} per size in "
+        "its own process, watched from outside: a tool whose processes hold more than "
+        f"{opts['max_rss_gb']:.0f} GB of RSS, or that runs longer than "
+        f"{opts['timeout_min']:.0f} min, is stopped.",
+        report.scale_corpus_table(rows),
+        'Pairs: "all injected / those whose exact Jaccard or containment (either way) '
+        f'reaches {JACCARD} / {CONTAINMENT}"; embedded excerpts are mostly below. Every '
+        "corpus also has 50 outlets' footers (20-60 words, the largest outlet on about a "
+        "fifth of the articles) and quotes shared by 5-20 articles: "
+        "neither makes a pair.",
+        report.scale_speed_table(rows),
+        'Memory, from `/proc`: "main peak RSS" is the tool process\'s `VmHWM`; "worker '
+        "processes\" are the processes it forked (dedupe's sketching pool): their number, "
+        "the largest one's peak RSS (pages shared with the parent counted) and the largest "
+        "sum of their RSS at one poll (every 0.2 s); \"whole tree\" is the largest sum over "
+        "the tool process and its workers of RSS (shared pages counted in every process) and "
+        "of PSS (shared pages split between them; sampled every second). The MinHash "
+        f"baselines shingle and sketch {opts['batch']:,} documents at a time (\"batches\").",
+        report.scale_recall_table(rows),
+        "Recall over the injected pairs whose exact scores reach the thresholds. Alerts have "
+        "fewer than 20 shingles (dedupe judges such texts on Jaccard only: `min_shingles`). "
+        '"outside the truth": reported pairs that were not injected (for dedupe these are '
+        "verified, so the texts do overlap that much). Must-not-merge groups are a roundup's "
+        "members and the articles sharing a quote: \"joined\" counts the groups that the "
+        "reported pairs connect (through any documents), which a clustering would merge.",
+    ])  # fmt: skip
+
+
+def _readme_blocks(args: argparse.Namespace, mode: str) -> list[str]:
+    """README blocks a run writes: ``bench`` for the default (and --full) run,
+    ``bench-corpus`` with --corpus, ``bench-scale`` for the scale benchmark."""
+    if mode == "scale":
+        return ["bench-scale"]
+    blocks = ["bench-corpus" if args.corpus else "bench"]
+    return blocks + (["bench-scale"] if mode == "full" and not args.no_speed else [])
+
+
+def _default_run(
+    args: argparse.Namespace, mode: str, results: dict[str, Any], bar: Progress
+) -> Corpus | None:
+    """The quality, alignment and speed sections (every mode but the scale benchmark)."""
+    corpus, docs = results.pop("_corpus"), results.pop("_docs")
+    unavailable = results["unavailable"]
+    sweep_values = TINY_SWEEP_VALUES if mode == "tiny" else SWEEP_VALUES
+    q_tools, s_tools = results.pop("_q_tools"), results.pop("_s_tools")
+    if corpus is not None:  # timed first, in a process not yet loaded by the other stages
+        bar.describe("alignment: long documents")
+        results["align_speed"] = _align_speed(corpus, ALIGN_SIZES[mode])
+    results["quality"] = _quality(corpus, docs, q_tools, sweep_values, bar)
+    if corpus is not None:
+        results["alignment"] = _alignment(corpus, bar)
+        results["passages"] = _passages(corpus, bar)
+    if not args.no_speed:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "corpus.jsonl"
+            write_jsonl(path, docs)
+            bar.describe("speed")
+            measured = measure(
+                s_tools, path, repeats=results["repeats"], jaccard=JACCARD,
+                containment=CONTAINMENT, limits={"datasketch": DATASKETCH_UPDATE_LIMIT},
+                timeout=WORKER_TIMEOUT_S, progress=bar.update,
+            )  # fmt: skip
+        results["speed"] = {
+            t: measured.get(t) or {"error": unavailable.get(t, "not run")}
+            for t in dict.fromkeys([*s_tools, *SPEED_TOOLS])
+        }
+    return corpus
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print Markdown tables; write results.json (and plots) to --out."""
     args = _parser().parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
-    mode = "tiny" if args.tiny else "full" if args.full else "default"
+    mode = "tiny" if args.tiny else "full" if args.full else "scale" if args.scaling else "default"
+    if args.scaling and (args.tiny or args.corpus):
+        print("--scaling runs on generated news: not with --tiny or --corpus", file=sys.stderr)
+        return 2
     if args.update_readme and args.tiny:
         print("--update-readme refuses --tiny: the README shows full-size runs", file=sys.stderr)
         return 2
     if args.update_readme:
         try:  # fail before spending minutes when the README has no block
-            report.check_readme(args.readme, _readme_block(args))
+            for block in _readme_blocks(args, mode):
+                report.check_readme(args.readme, block)
         except report.ReadmeError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
     started = time.perf_counter()
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    repeats = args.repeats or REPEATS[mode]
-    sweep_values = TINY_SWEEP_VALUES if mode == "tiny" else SWEEP_VALUES
-
-    corpus: Corpus | None = None
-    if args.corpus:
-        try:
-            docs = load_jsonl(args.corpus, limit=args.limit)
-        except CorpusError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
-        corpus_desc = {"source": str(args.corpus), "generated": False}
-    else:
-        corpus = generate(BASES[mode], seed=args.seed)
-        docs = corpus.docs
-        corpus_desc = {"source": f"generated (seed {args.seed})", "generated": True,
-                       "pairs": len(corpus.pairs)}  # fmt: skip
-    corpus_desc.update(docs=len(docs), text_mb=sum(len(t.encode()) for t in docs.values()) / 1e6)
-
-    unavailable = {t: why for t in (*QUALITY_TOOLS, *SPEED_TOOLS) if t != "load"
-                   if (why := available(t))}  # fmt: skip
-    q_tools = [t for t in QUALITY_TOOLS if t not in unavailable]
-    s_tools = [t for t in SPEED_TOOLS if t not in unavailable]
-    if "dedupe" in s_tools and len(docs) >= _dedupe_parallel_min():
-        s_tools.insert(s_tools.index("dedupe") + 1, "dedupe_1worker")
-    n_align = sum(1 for p in corpus.pairs if p.positive and p.para_map) if corpus else 0
-    n_regrouped = sum(1 for p in corpus.pairs if p.copies) if corpus else 0
-    total = 1 + len(q_tools) + (2 * len(sweep_values) if corpus and "dedupe" in q_tools else 0)
-    total += 2 * n_align + (0 if args.no_speed else repeats * len(s_tools))
-    total += len(PASSAGE_WORDS) * n_regrouped
-    scaling = args.scaling or SCALING_DOCS
-    if mode == "full" and not args.no_speed:
-        total += sum(r * len(t) for _, t, r in _scaling_plan(scaling, args.repeats, s_tools))
-    bar = Progress(total, unit="step", enabled=not args.no_progress)
+    repeats = args.repeats or REPEATS.get(mode, 1)
+    scale_sizes: tuple[int, ...] = ()
+    if mode == "scale" or (mode == "full" and not args.no_speed):
+        scale_sizes = args.scaling or SIZES
+    scale_repeats = args.repeats or 1
 
     results: dict[str, Any] = {
         "command": "python -m benchmarks" + "".join(" " + shlex.quote(a) for a in argv),
         "mode": mode,
         "machine": report.machine(),
-        "corpus": corpus_desc,
         "thresholds": {"jaccard": JACCARD, "containment": CONTAINMENT},
         "repeats": repeats,
-        "unavailable": unavailable,
     }
+    candidates = [*(() if mode == "scale" else (*SPEED_TOOLS, *QUALITY_TOOLS)),
+                  *(args.scale_tools if scale_sizes else ())]  # fmt: skip
+    unknown = [t for t in args.scale_tools if t != "load" and t not in LABELS]
+    if unknown:
+        print(f"error: unknown tool(s) {', '.join(unknown)}; known: {', '.join(LABELS)}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    unavailable = {t: why for t in dict.fromkeys(candidates) if t != "load"
+                   if (why := available(t))}  # fmt: skip
+    results["unavailable"] = unavailable
+    total = len(scale_sizes) * len(args.scale_tools) * scale_repeats
+    corpus: Corpus | None = None
+    if mode == "scale":
+        corpus_desc: dict[str, Any] = {"source": "generated news (benchmarks/news.py)"}
+    else:
+        if args.corpus:
+            try:
+                docs = load_jsonl(args.corpus, limit=args.limit)
+            except CorpusError as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 2
+            corpus_desc = {"source": str(args.corpus), "generated": False}
+        else:
+            corpus = generate(BASES[mode], seed=args.seed)
+            docs = corpus.docs
+            corpus_desc = {"source": f"generated (seed {args.seed})", "generated": True,
+                           "pairs": len(corpus.pairs)}  # fmt: skip
+        corpus_desc.update(docs=len(docs),
+                           text_mb=sum(len(t.encode()) for t in docs.values()) / 1e6)  # fmt: skip
+        q_tools = [t for t in QUALITY_TOOLS if t not in unavailable]
+        s_tools = [t for t in SPEED_TOOLS if t not in unavailable]
+        if "dedupe" in s_tools and len(docs) >= _dedupe_parallel_min():
+            s_tools.insert(s_tools.index("dedupe") + 1, "dedupe_1worker")
+        sweep_n = len(TINY_SWEEP_VALUES if mode == "tiny" else SWEEP_VALUES)
+        n_align = sum(1 for p in corpus.pairs if p.positive and p.para_map) if corpus else 0
+        n_regrouped = sum(1 for p in corpus.pairs if p.copies) if corpus else 0
+        total += len(PASSAGE_WORDS) * n_regrouped
+        total += 1 + len(q_tools) + (2 * sweep_n if corpus and "dedupe" in q_tools else 0)
+        total += 2 * n_align + (0 if args.no_speed else repeats * len(s_tools))
+        results.update(_corpus=corpus, _docs=docs, _q_tools=q_tools, _s_tools=s_tools)
+    results["corpus"] = corpus_desc
+    bar = Progress(total, unit="step", enabled=not args.no_progress)
     try:
-        if corpus is not None:  # timed first, in a process not yet loaded by the other stages
-            bar.describe("alignment: long documents")
-            results["align_speed"] = _align_speed(corpus, ALIGN_SIZES[mode])
-        results["quality"] = _quality(corpus, docs, q_tools, sweep_values, bar)
-        if corpus is not None:
-            results["alignment"] = _alignment(corpus, bar)
-            results["passages"] = _passages(corpus, bar)
-        if not args.no_speed:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / "corpus.jsonl"
-                write_jsonl(path, docs)
-                bar.describe("speed")
-                results["speed"] = measure(
-                    s_tools, path, repeats=repeats, jaccard=JACCARD, containment=CONTAINMENT,
-                    limits={"datasketch": DATASKETCH_UPDATE_LIMIT}, timeout=WORKER_TIMEOUT_S,
-                    progress=bar.update,
-                )  # fmt: skip
-            measured = results["speed"]
-            results["speed"] = {
-                t: measured.get(t) or {"error": unavailable.get(t, "not run")}
-                for t in dict.fromkeys([*s_tools, *SPEED_TOOLS])
-            }
-            if mode == "full":
-                results["scaling"] = _scaling(scaling, args.seed, args.repeats, bar, s_tools)
+        if mode != "scale":
+            corpus = _default_run(args, mode, results, bar)
+        if scale_sizes:
+            cache = out / "cache"
+            results["scale_options"] = {
+                "seed": args.seed, "repeats": scale_repeats, "cache": str(cache),
+                "max_rss_gb": args.max_rss_gb, "timeout_min": args.tool_timeout,
+                "batch": SCALE_BATCH, "tools": list(args.scale_tools),
+            }  # fmt: skip
+            results["scale"] = run_scale(
+                scale_sizes, args.scale_tools, seed=args.seed, jaccard=JACCARD,
+                containment=CONTAINMENT, repeats=scale_repeats, cache_dir=cache,
+                max_rss_gb=args.max_rss_gb, timeout_s=args.tool_timeout * 60,
+                unavailable=unavailable, progress=bar.update, describe=bar.describe,
+            )  # fmt: skip
     finally:
         bar.close()
     results["wall_s"] = time.perf_counter() - started
@@ -473,27 +552,46 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n\n".join([head, *sections.values(), *(["\n".join(notes)] if notes else [])])
     print(text)
     exact = results.get("quality", {}).pop("_exact", [])
-    with open(out / "exact_pairs.jsonl", "w", encoding="utf-8") as fh:
-        for p in exact:
-            fh.write(json.dumps(p.to_dict()) + "\n")
+    if mode != "scale":
+        with open(out / "exact_pairs.jsonl", "w", encoding="utf-8") as fh:
+            for p in exact:
+                fh.write(json.dumps(p.to_dict()) + "\n")
     results["plots"] = report.plots(results, out)
     (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
     (out / "report.md").write_text(text + "\n", encoding="utf-8")
     if corpus is not None:
         (out / "truth.json").write_text(json.dumps([p.to_dict() for p in corpus.pairs]))
     if args.update_readme:
-        keep = [k for k in ("speed", "detection", "exact", "sweep", "alignment", "seeds")
-                if k in sections]  # fmt: skip
-        intro = (
-            f"Written by `{results['command']}` (wall time {results['wall_s']:.0f} s) on "
-            f"{report.machine_line(results['machine'])}. Corpus: {corpus_desc['source']}, "
-            f"{corpus_desc['docs']:,} documents, {corpus_desc['text_mb']:.1f} MB of text. "
-            f"The full report, plots and raw numbers are in `{out}/`."
-        )
-        block = "\n\n".join(
-            [intro, *(sections[k] for k in keep), *(["\n".join(notes)] if notes else [])]
-        )
-        report.update_readme(args.readme, block, _readme_block(args))
-        print(f"\nREADME block updated in {args.readme}", file=sys.stderr)
+        _write_readme(args, mode, results, sections, notes)
     print(f"\nresults: {out / 'results.json'}", file=sys.stderr)
     return 0
+
+
+def _write_readme(
+    args: argparse.Namespace,
+    mode: str,
+    results: dict[str, Any],
+    sections: dict[str, str],
+    notes: list[str],
+) -> None:
+    """Replace this run's README blocks with its tables."""
+    c = results["corpus"]
+    written = (
+        f"Written by `{results['command']}` (wall time {results['wall_s']:.0f} s) on "
+        f"{report.machine_line(results['machine'])}."
+    )
+    for name in _readme_blocks(args, mode):
+        if name == "bench-scale":
+            parts = [written, sections["scale"]]
+        else:
+            keep = [k for k in ("speed", "detection", "exact", "sweep", "alignment", "seeds")
+                    if k in sections]  # fmt: skip
+            intro = (
+                f"{written} Corpus: {c['source']}, {c['docs']:,} documents, "
+                f"{c['text_mb']:.1f} MB of text. The full report, plots and raw numbers are "
+                f"in `{args.out}/`."
+            )
+            parts = [intro, *(sections[k] for k in keep)]
+        block = "\n\n".join([*parts, *(["\n".join(notes)] if notes else [])])
+        report.update_readme(args.readme, block, name)
+        print(f"\nREADME block {name} updated in {args.readme}", file=sys.stderr)

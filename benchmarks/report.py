@@ -261,22 +261,104 @@ def seeds_table(rows: list[dict[str, Any]]) -> str:
     )  # fmt: skip
 
 
-def scaling_table(rows: list[dict[str, Any]]) -> str:
-    """Time and memory against corpus size."""
+# --- scale -------------------------------------------------------------------------------
+
+#: Injected kinds of the scale corpora, in table order.
+SCALE_KINDS = ("near_duplicate", "excerpt", "excerpt_embedded", "roundup", "alert")
+
+
+def _scale_label(tool: str) -> str:
+    if tool == "load":
+        return "Python + corpus loaded (memory floor)"
+    return LABELS[tool] + (" (batches)" if tool in ("rensa", "datasketch_bulk") else "")
+
+
+def scale_corpus_table(rows: list[dict[str, Any]]) -> str:
+    """The generated corpora: size, lengths, injected pairs (all / reaching the thresholds),
+    must-not-merge groups, and how long making them took."""
     out = []
     for r in rows:
-        for tool, s in r["speed"].items():
-            if tool == "load":
-                continue
-            if "error" in s:
-                out.append([r["docs"], LABELS[tool], *["-"] * 5, f"not run: {s['error']}"])
-            else:
-                note = f"subset: first {s['docs']:,} docs" if s.get("subset") else ""
-                out.append([r["docs"], LABELS[tool], s["text_mb"], s["median_s"],
-                            s["docs_per_s"], s["mb_per_s"], s["peak_rss_mb"], note])  # fmt: skip
+        c = r["corpus"]
+        truth = c.get("truth", {})
+        cells = [f"{truth[k]['pairs']:,} / {truth[k]['reach']:,}" if k in truth else "-"
+                 for k in SCALE_KINDS]  # fmt: skip
+        groups = c.get("groups_by_kind", {})
+        made = (
+            "cached" if c.get("cached") else f"{c['seconds']:.0f} s ({c['docs_per_s']:,.0f} docs/s)"
+        )
+        out.append([
+            r["docs"], c["text_mb"],
+            f"{c['words_median']:.0f} / {c['words_mean']:.0f} ({c['words_p5']:.0f}-"
+            f"{c['words_p95']:.0f})", *cells,
+            f"{groups.get('roundup', 0):,} / {groups.get('shared_quote', 0):,}", made,
+        ])  # fmt: skip
     return table(
-        ["docs", "tool", "text MB", "median s", "docs/s", "MB/s", "peak RSS MB", "note"], out
-    )
+        ["docs", "text MB", "words median / mean (5%-95%)",
+         *[f"{k} pairs" for k in SCALE_KINDS],
+         "groups: roundups / shared quotes", "generated in"],
+        out,
+    )  # fmt: skip
+
+
+def scale_speed_table(rows: list[dict[str, Any]]) -> str:
+    """Time and memory of every tool at every size (memory figures: see benchmarks.scale)."""
+    out = []
+    for r in rows:
+        for tool, s in r["tools"].items():
+            if "error" in s:
+                out.append([r["docs"], _scale_label(tool), *["-"] * 8, s["error"]])
+                continue
+            workers = s.get("workers") or 0
+            note = _stages(s) if tool != "load" else ""
+            if s.get("runs", 1) > 1:
+                note = f"median of {s['runs']} runs" + (f"; {note}" if note else "")
+            out.append([
+                r["docs"], _scale_label(tool),
+                "-" if tool == "load" else s["seconds"],
+                "-" if tool == "load" else s["docs_per_s"],
+                "-" if tool == "load" else s["mb_per_s"],
+                s["main_hwm_mb"],
+                f"{workers}: {fmt(s['worker_peak_mb'])} / {fmt(s['workers_sum_peak_mb'])}"
+                if workers else "-",
+                s["tree_rss_peak_mb"], s["tree_pss_peak_mb"], "-" if tool == "load" else s["pairs"],
+                note,
+            ])  # fmt: skip
+    return table(
+        ["docs", "tool", "seconds", "docs/s", "MB/s", "main peak RSS MB",
+         "worker processes: largest peak / peak sum MB", "whole tree peak RSS MB",
+         "whole tree peak PSS MB", "pairs reported", "note"],
+        out,
+    )  # fmt: skip
+
+
+def _recall_cell(c: dict[str, Any] | None) -> str:
+    if not c or not c.get("reach"):
+        return "-"
+    return f"{fmt(c['recall'])} ({c['found']:,}/{c['reach']:,})"
+
+
+def scale_recall_table(rows: list[dict[str, Any]]) -> str:
+    """Recall of the injected pairs by kind, stray pairs, and must-not-merge groups joined."""
+    out = []
+    for r in rows:
+        for tool, s in r["tools"].items():
+            if tool == "load" or "error" in s or "scores" not in s:
+                continue
+            sc = s["scores"]
+            rec = sc["recall"]
+            g, j = sc["groups"], sc["groups_joined"]
+            out.append([
+                r["docs"], _scale_label(tool), *[_recall_cell(rec.get(k)) for k in SCALE_KINDS],
+                _recall_cell(rec.get("all")), sc["outside_truth"], sc["inside_groups"],
+                f"{j.get('roundup', 0):,} / {g.get('roundup', 0):,}",
+                f"{j.get('shared_quote', 0):,} / {g.get('shared_quote', 0):,}",
+            ])  # fmt: skip
+    return table(
+        ["docs", "tool", *SCALE_KINDS, "all injected", "reported pairs outside the truth",
+         "reported pairs inside a must-not-merge group", "roundups joined into one cluster",
+         "shared-quote groups joined"],
+        out,
+    )  # fmt: skip
 
 
 # --- plots --------------------------------------------------------------------------------
@@ -325,23 +407,23 @@ def plots(results: dict[str, Any], out: Path) -> list[str]:
         fig.savefig(out / "speed.png", dpi=110)
         plt.close(fig)
         written.append("speed.png")
-    scaling = results.get("scaling") or []
-    if scaling:
+    scale = results.get("scale") or []
+    if scale:
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-        tools = [t for t in dict.fromkeys(t for r in scaling for t in r["speed"]) if t != "load"]
+        tools = [t for t in dict.fromkeys(t for r in scale for t in r["tools"]) if t != "load"]
         for tool in tools:
-            pts = [(r["speed"][tool]["docs"], r["speed"][tool]) for r in scaling
-                   if tool in r["speed"] and "error" not in r["speed"][tool]]  # fmt: skip
+            pts = [(r["docs"], r["tools"][tool]) for r in scale
+                   if tool in r["tools"] and "error" not in r["tools"][tool]]  # fmt: skip
             if not pts:
                 continue
-            ax1.plot([d for d, _ in pts], [s["median_s"] for _, s in pts], marker="o",
+            ax1.plot([d for d, _ in pts], [s["seconds"] for _, s in pts], marker="o",
                      label=LABELS[tool])  # fmt: skip
-            ax2.plot([d for d, _ in pts], [s["peak_rss_mb"] for _, s in pts], marker="o",
+            ax2.plot([d for d, _ in pts], [s["tree_rss_peak_mb"] for _, s in pts], marker="o",
                      label=LABELS[tool])  # fmt: skip
-        for ax, ylabel in ((ax1, "seconds"), (ax2, "peak RSS MB")):
+        for ax, ylabel in ((ax1, "seconds"), (ax2, "whole process tree peak RSS MB")):
             ax.set_xscale("log")
             ax.set_yscale("log")
-            ax.set_xlabel("documents")
+            ax.set_xlabel("documents (generated news)")
             ax.set_ylabel(ylabel)
             ax.grid(alpha=0.3)
         ax1.legend(fontsize=7)

@@ -8,6 +8,11 @@ machine hits every tool alike) and keeps the median time and the largest peak.
 Run one worker by hand::
 
     python -m benchmarks.speed dedupe corpus.jsonl.gz result.json
+
+Two options serve the scale benchmark (:mod:`benchmarks.scale`): ``--pairs PATH`` writes
+the pairs found (``a<TAB>b`` lines) for recall, and ``--batch N`` has the MinHash
+baselines shingle and sketch N documents at a time, as a user with a large collection
+would (the default: all at once).
 """
 
 from __future__ import annotations
@@ -43,8 +48,22 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+#: Tools whose detector takes a ``batch`` option.
+BATCHED = ("datasketch_bulk", "rensa")
+
+
 def _worker(argv: list[str]) -> int:
-    """``TOOL CORPUS OUT [jaccard containment limit]``: time one run, write JSON to OUT."""
+    """``TOOL CORPUS OUT [jaccard containment limit] [--pairs PATH] [--batch N]``: time one
+    run, write JSON to OUT."""
+    options: dict[str, str] = {}
+    rest: list[str] = []
+    args = iter(argv)
+    for a in args:
+        if a in ("--pairs", "--batch"):
+            options[a] = next(args)
+        else:
+            rest.append(a)
+    argv = rest
     tool, corpus, out = argv[:3]
     jaccard = float(argv[3]) if len(argv) > 3 else 0.5
     containment = float(argv[4]) if len(argv) > 4 else 0.5
@@ -67,11 +86,18 @@ def _worker(argv: list[str]) -> int:
             import rensa  # noqa: F401
         elif tool.startswith("datasketch"):
             import datasketch  # noqa: F401
+        extra: dict[str, int] = {}
+        if "--batch" in options and tool in BATCHED:
+            extra["batch"] = int(options["--batch"])
         base = peak_rss_mb()
         t0 = time.perf_counter()
-        found = DETECTORS[tool](docs, jaccard=jaccard, containment=containment)
+        found = DETECTORS[tool](docs, jaccard=jaccard, containment=containment, **extra)
         result["seconds"] = time.perf_counter() - t0
         result["pairs"] = len(found)
+        if "--pairs" in options:
+            with open(options["--pairs"], "w", encoding="utf-8") as fh:
+                fh.writelines(f"{f.a}\t{f.b}\n" for f in found)
+            del found
         result["rss_before_mb"] = base
         result["stages"] = dict(STAGES)
     result["peak_rss_mb"] = peak_rss_mb()

@@ -250,3 +250,245 @@ def test_bad_corpus_is_a_clear_error(tmp_path: Path, capsys) -> None:
     bad.write_text("not json\n")
     assert bench.main(["--corpus", str(bad), "--out", str(tmp_path), "--no-progress"]) == 2
     assert "not valid JSON" in capsys.readouterr().err
+
+
+# --- the scale generator (benchmarks.news) and the scale benchmark (benchmarks.scale) -----
+
+from benchmarks import news, scale  # noqa: E402
+
+NEWS_SIZE = 1500
+
+
+@pytest.fixture(scope="module")
+def news_corpus() -> news.NewsCorpus:
+    return news.generate_news(NEWS_SIZE, seed=5)
+
+
+@pytest.fixture(scope="module")
+def news_exact(news_corpus: news.NewsCorpus) -> dict[tuple[str, str], object]:
+    """Exact scores of every pair of the generated news corpus sharing a shingle."""
+    return {(p.a, p.b): p for p in exact_pairs(news_corpus.docs, floor=0.0)}
+
+
+def _key(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def test_news_generator_is_deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = news.generate_news(400, seed=3), news.generate_news(400, seed=3)
+    assert a.docs == b.docs and a.outlets == b.outlets
+    assert a.truth["pairs"] == b.truth["pairs"] and a.truth["groups"] == b.truth["groups"]
+    assert news.generate_news(400, seed=4).docs != a.docs
+    assert list(a.docs) == [f"n{i:07d}" for i in range(400)]
+    # Chunks depend on (seed, chunk, size) only: a larger corpus starts with a smaller one's
+    # whole chunks.
+    monkeypatch.setattr(news, "CHUNK_DOCS", 300)
+    small, large = news.generate_news(600, seed=3), news.generate_news(900, seed=3)
+    assert all(large.docs[k] == v for k, v in small.docs.items())
+
+
+def test_news_lengths_and_layout(news_corpus: news.NewsCorpus) -> None:
+    import numpy as np
+
+    st = news_corpus.truth["stats"]
+    assert 440 <= st["words_median"] <= 560, st
+    assert 500 <= st["words_mean"] <= 660, st
+    injected = {p["b"] for p in news_corpus.truth["pairs"]} | {
+        p["a"] for p in news_corpus.truth["pairs"] if p["injected"] in ("excerpt", "alert")
+    }
+    lengths = np.array([len(t.split()) for k, t in news_corpus.docs.items() if k not in injected])
+    logs = np.log(lengths)
+    assert 0.4 < logs.std() < 0.7  # log-normal, sigma 0.55 (clipped below)
+    assert lengths.min() >= news.BODY_MIN_WORDS
+    paragraphs = []
+    for k, text in news_corpus.docs.items():
+        if k in injected:
+            continue
+        parts = text.rstrip("\n").split("\n\n")
+        assert len(parts) >= 3, text[:200]  # headline, body paragraphs (and a footer)
+        assert len(parts[0].split()) <= news.HEADLINE_WORDS[1] and "\n" not in parts[0]
+        paragraphs += [len(p.split()) for p in parts[1:]]
+    assert 15 <= np.median(paragraphs) <= 80  # paragraphs of 1 to 3 sentences
+    assert st["text_mb"] == pytest.approx(
+        sum(len(t.encode()) for t in news_corpus.docs.values()) / 1e6
+    )
+
+
+def test_news_truth_pairs_overlap_as_claimed(news_corpus: news.NewsCorpus, news_exact) -> None:
+    pairs = news_corpus.truth["pairs"]
+    kinds = {p["injected"] for p in pairs}
+    assert kinds == {"near_duplicate", "excerpt", "excerpt_embedded", "roundup", "alert"}
+    by_kind = {k: sum(p["injected"] == k for p in pairs) for k in kinds}
+    assert by_kind["near_duplicate"] == round(news.SHARE_NEAR * NEWS_SIZE)
+    for p in pairs:
+        e = news_exact[_key(p["a"], p["b"])]
+        flip = p["a"] > p["b"]
+        got = {
+            "jaccard": e.jaccard,
+            "containment_ab": e.containment_ba if flip else e.containment_ab,
+            "containment_ba": e.containment_ab if flip else e.containment_ba,
+        }
+        for name, value in got.items():  # the recorded scores are the exact ones...
+            assert p[name] == pytest.approx(value, abs=1e-4), (p, got)
+        for name, bound in p["claim"].items():  # ...and reach what the pair claims
+            assert got[name] >= bound, (p, got)
+        assert p["kind"] == ("near_duplicate" if p["injected"] == "near_duplicate" else "partial")
+    # The shingle sets behind the truth are dedupe's own.
+    from dedupe.text import shingles
+
+    for text in list(news_corpus.docs.values())[:50] + [news_corpus.docs[pairs[0]["b"]]]:
+        assert news.shingle_set(text) == {tuple(s.encode().split()) for s in shingles(text)}
+
+
+def test_news_footers_and_quotes_make_no_pairs(news_corpus: news.NewsCorpus, news_exact) -> None:
+    truth = {_key(p["a"], p["b"]) for p in news_corpus.truth["pairs"]}
+    alerts = {p["a"] for p in news_corpus.truth["pairs"] if p["injected"] == "alert"}
+    above = [p for p in news_exact.values()
+             if max(p.jaccard, p.containment_ab, p.containment_ba) >= 0.5]  # fmt: skip
+    # Every pair over the thresholds is injected, but for chance overlaps of alerts (under
+    # 20 shingles: a few common 5-grams are half of one).
+    stray = [p for p in above if (p.a, p.b) not in truth]
+    assert all(p.a in alerts or p.b in alerts for p in stray), stray[:3]
+    assert len(stray) <= 0.01 * len(news_corpus.docs)
+    # Footers are really shared, by many articles of each big outlet, and pair nothing.
+    by_outlet: dict[str, list[str]] = {}
+    for k, o in news_corpus.outlets.items():
+        by_outlet.setdefault(o, []).append(k)
+    footers = {o["name"]: o["footer"] for o in news_corpus.truth["outlets"]}
+    big = max((o for o in by_outlet if o), key=lambda o: len(by_outlet[o]))
+    assert len(by_outlet[big]) >= 0.1 * NEWS_SIZE
+    assert all(" ".join(news_corpus.docs[k].split()).endswith(footers[big])  # maybe rewrapped
+               for k in by_outlet[big])  # fmt: skip
+    assert 20 <= len(footers[big].split()) <= 60
+    # Members of a must-not-merge group share a quote or a digest, not half of a text.
+    groups = news_corpus.truth["groups"]
+    assert {g["kind"] for g in groups} == {"roundup", "shared_quote"}
+    for g in groups:
+        members = g["members"]
+        if g["kind"] == "shared_quote":
+            assert 5 <= len(members) <= 20
+            assert all(g["quote"] in news_corpus.docs[m] for m in members)
+            assert 15 <= len(g["quote"].split()) <= 30
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                e = news_exact.get(_key(a, b))
+                assert e is None or max(e.jaccard, e.containment_ab, e.containment_ba) < 0.5
+
+
+def test_news_without_reuters_falls_back_to_the_seeds() -> None:
+    c = news.generate_news(300, seed=1, reuters=None)
+    assert c.truth["trained_on"].startswith("seeds/")
+    assert len(c.docs) == 300 and c.truth["pairs"]
+
+
+def test_news_corpus_is_cached(tmp_path: Path) -> None:
+    path, truth, cached = news.news_corpus(300, 2, cache_dir=tmp_path, workers=1)
+    assert not cached and path == tmp_path / "news-300-2.jsonl"
+    assert news.truth_path_for(path).is_file()
+    assert load_jsonl(path) == news.generate_news(300, seed=2).docs
+    again = news.news_corpus(300, 2, cache_dir=tmp_path)
+    assert again[2] and again[1]["pairs"] == truth["pairs"]
+    stale = dict(truth, version=-1)
+    news.truth_path_for(path).write_text(json.dumps(stale))
+    assert not news.news_corpus(300, 2, cache_dir=tmp_path)[2]  # another version: made again
+
+
+def test_news_in_worker_processes_matches_one_process(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(news, "CHUNK_DOCS", 250)
+    truth = news.write_news(tmp_path / "c.jsonl", 700, seed=6, workers=2)
+    c = news.generate_news(700, seed=6)
+    assert load_jsonl(tmp_path / "c.jsonl") == c.docs
+    assert truth["pairs"] == c.truth["pairs"]
+
+
+def test_scale_score_counts_recall_strays_and_joined_groups() -> None:
+    def pair(a: str, b: str, kind: str, j: float, c: float) -> dict:
+        return {"a": a, "b": b, "injected": kind, "jaccard": j, "containment_ab": c,
+                "containment_ba": j}  # fmt: skip
+
+    truth = {
+        "pairs": [pair("a", "b", "near_duplicate", 0.9, 0.9), pair("c", "d", "excerpt", 0.1, 0.8),
+                  pair("m1", "r", "roundup", 0.1, 0.9), pair("m2", "r", "roundup", 0.1, 0.9),
+                  pair("e", "f", "excerpt_embedded", 0.1, 0.2)],
+        "groups": [{"kind": "roundup", "members": ["m1", "m2"]},
+                   {"kind": "shared_quote", "members": ["q1", "q2", "q3"]}],
+    }  # fmt: skip
+    found = {("a", "b"), ("m1", "r"), ("m2", "r"), ("q1", "q2"), ("x", "y")}
+    s = scale.score(found, truth, 0.5, 0.5)
+    assert s["recall"]["near_duplicate"]["recall"] == 1.0
+    assert s["recall"]["excerpt"] == {"reach": 1, "found": 0, "recall": 0.0}
+    assert "excerpt_embedded" not in s["recall"]  # below the thresholds: not counted
+    assert s["recall"]["all"]["recall"] == 0.75
+    assert s["outside_truth"] == 2 and s["inside_groups"] == 1
+    assert s["groups_joined"] == {"roundup": 1, "shared_quote": 1}
+    assert scale.truth_counts(truth, 0.5, 0.5)["excerpt_embedded"] == {"pairs": 1, "reach": 0}
+
+
+def test_scale_skips_what_a_smaller_run_says_will_not_fit() -> None:
+    last = {"size": 100_000, "seconds": 600.0, "tree_rss_peak_mb": 6000.0}
+    assert scale._skip_reason("dedupe", 300_000, last, 20 * 1024, 3600) is None
+    why = scale._skip_reason("dedupe", 1_000_000, last, 20 * 1024, 3600)
+    assert why and "59 GB" in why and "20 GB guard" in why
+    assert "min guard" in scale._skip_reason("dedupe", 1_000_000, last, 80 * 1024, 3600)
+    assert "stopped" in scale._skip_reason("x", 200, {"size": 100, "error": "stopped: x"}, 1, 1)
+    assert "up to" in scale._skip_reason("exact", scale.EXACT_MAX_DOCS + 1, None, 1e9, 1e9)
+
+
+def test_watched_run_measures_forked_workers_and_stops_at_the_guards() -> None:
+    code = (
+        "import os, time\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    x = bytearray(200 * 2**20); x[::4096] = b'x' * len(x[::4096]); time.sleep(1.5)\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+    )
+    r = scale.run_watched([sys.executable, "-c", code], timeout_s=30, max_rss_mb=4000)
+    assert r["returncode"] == 0 and r["stopped"] is None
+    assert r["workers"] == 1 and r["worker_peak_mb"] >= 190 and r["workers_sum_peak_mb"] >= 190
+    assert r["tree_rss_peak_mb"] >= 190
+    hog = (
+        "x = bytearray(400 * 2**20); x[::4096] = b'x' * len(x[::4096]); import time; time.sleep(30)"
+    )
+    r = scale.run_watched([sys.executable, "-c", hog], timeout_s=30, max_rss_mb=200)
+    assert r["stopped"].startswith("stopped: RSS above") and r["wall_s"] < 20
+    r = scale.run_watched([sys.executable, "-c", "import time; time.sleep(30)"], timeout_s=0.5,
+                          max_rss_mb=4000)  # fmt: skip
+    assert r["stopped"].startswith("stopped: still running") and r["wall_s"] < 20
+
+
+def test_scale_run_end_to_end(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n<!-- bench-scale:start -->\nold\n<!-- bench-scale:end -->\n")
+    out = tmp_path / "out"
+    args = ["--scaling", "400", "--scale-tools", "load,dedupe,datasketch_bulk", "--out",
+            str(out), "--no-progress", "--update-readme", "--readme", str(readme)]  # fmt: skip
+    assert bench.main(args) == 0
+    results = json.loads((out / "results.json").read_text())
+    (row,) = results["scale"]
+    assert row["docs"] == 400 and (out / "cache" / "news-400-0.jsonl").is_file()
+    tools = row["tools"]
+    assert tools["load"]["main_hwm_mb"] > 0
+    d = tools["dedupe"]
+    assert d["seconds"] > 0 and d["tree_rss_peak_mb"] >= d["main_hwm_mb"] > 0
+    assert d["scores"]["recall"]["near_duplicate"]["recall"] == 1.0
+    assert d["scores"]["recall"]["roundup"]["recall"] == 1.0
+    assert d["scores"]["outside_truth"] == 0 and d["scores"]["inside_groups"] == 0
+    assert tools["datasketch_bulk"]["scores"]["recall"]["near_duplicate"]["recall"] >= 0.8
+    text = (out / "report.md").read_text()
+    assert "At scale: generated news" in text and "| 400 | dedupe.find_duplicates |" in text
+    block = readme.read_text()
+    assert "\nold\n" not in block and "At scale: generated news" in block
+    assert "python -m benchmarks --scaling 400" in block
+
+
+def test_scale_options_are_checked(tmp_path: Path, capsys) -> None:
+    assert bench.main(["--scaling", "400", "--tiny", "--out", str(tmp_path)]) == 2
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- bench:start -->\n<!-- bench:end -->\n")
+    args = ["--scaling", "400", "--update-readme", "--readme", str(readme), "--out", str(tmp_path)]
+    assert bench.main(args) == 2
+    assert "bench-scale:start" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        bench.main(["--scaling", "abc"])
+    assert bench.main(["--scaling", "400", "--scale-tools", "nope", "--out", str(tmp_path)]) == 2
