@@ -451,8 +451,13 @@ class Index:
             max_key_docs=t.max_key_docs,
             min_key_share=t.min_key_share,
             short=sizes < self.params.short_text,
+            map_blocks=self._map,
         )
         return firsts[pairs], rep
+
+    def _map(self, fn: Callable[[Any, Any], Any], items: list, shared: Any) -> list:
+        """``fn(item, shared)`` for each item, over the index's worker processes."""
+        return fork_map(fn, items, resolve_workers(self.workers), shared=shared)
 
     def candidate_pairs(self) -> np.ndarray:
         """Pairs proposed by the LSH keys before verification, as positions in :meth:`ids`

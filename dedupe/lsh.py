@@ -29,8 +29,9 @@ of them propose the same pairs. The rule, for keys held by ``df`` documents:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -51,9 +52,9 @@ __all__ = [
 
 #: Band keys have the top bit set, passage keys have it clear: one key space, no clash.
 BAND_BIT = np.uint32(1 << 31)
-#: The self-join forms about this many pair entries at a time (16 bytes each), which bounds
-#: its memory whatever the collection.
-BLOCK_PAIRS = 4_000_000
+#: The self-join forms about this many pair entries at a time (about 80 bytes of scratch
+#: memory each), which bounds its memory whatever the collection.
+BLOCK_PAIRS = 1_000_000
 
 
 def band_keys(signatures: np.ndarray, bands: int) -> np.ndarray:
@@ -103,13 +104,28 @@ def _shared_entries(packed: np.ndarray) -> np.ndarray:
 
 
 def _groups(packed: np.ndarray) -> KeyGroups:
-    """Groups of sorted shared ``key << 32 | row`` entries."""
+    """Groups of sorted shared ``key << 32 | row`` entries (rows as ``uint32``)."""
     key = packed >> np.uint64(32)
     starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1]))) if len(key) else []
     offsets = np.append(np.asarray(starts, dtype=np.int64), len(key))
-    rows = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
     is_band = (key[offsets[:-1]] & np.uint64(BAND_BIT)) != 0
+    del key
+    rows = (packed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     return KeyGroups(offsets, rows, is_band, lengths(offsets))
+
+
+def _join_groups(parts: list[KeyGroups]) -> KeyGroups:
+    """Groups of disjoint key ranges, one range after the other."""
+    if len(parts) == 1:
+        return parts[0]
+    from .flat import concat_offsets
+
+    return KeyGroups(
+        concat_offsets([g.offsets for g in parts]),
+        np.concatenate([g.rows for g in parts]),
+        np.concatenate([g.is_band for g in parts]),
+        np.concatenate([g.df for g in parts]),
+    )
 
 
 def group_keys(keys: np.ndarray, rows: np.ndarray) -> KeyGroups:
@@ -123,7 +139,8 @@ def group_keys(keys: np.ndarray, rows: np.ndarray) -> KeyGroups:
     packed = (np.asarray(keys, dtype=np.uint64) << np.uint64(32)) | np.asarray(
         rows, dtype=np.uint64
     )
-    return _groups(_shared_entries(packed))
+    groups = _groups(_shared_entries(packed))
+    return replace(groups, rows=groups.rows.astype(np.int64))
 
 
 #: :func:`group_collection` sorts the keys in this many parts (by their top bits), so that
@@ -136,8 +153,8 @@ def group_collection(
 ) -> KeyGroups:
     """:func:`group_keys` of a whole collection: row ``i`` holds the band keys
     ``bands[i]`` and the passage keys ``key_values[key_offsets[i]:key_offsets[i + 1]]``.
-    Built one key range at a time: the memory it takes beyond its result is about 1 byte
-    per entry plus one part's sort.
+    Built one key range at a time: the memory it takes beyond its result (4 bytes a shared
+    entry) is about 1 byte per entry plus one part's sort.
 
     >>> g = group_collection(np.array([[2**31 + 1], [2**31 + 1]], np.uint32),
     ...                      np.array([7, 7, 9], np.uint32), np.array([0, 1, 3]))
@@ -162,8 +179,9 @@ def group_collection(
                 (key_values[at].astype(np.uint64) << np.uint64(32)) | key_rows.astype(np.uint64),
             )
         )
-        found.append(_shared_entries(packed))
-    return _groups(np.concatenate(found))
+        found.append(_groups(_shared_entries(packed)))
+        del packed
+    return _join_groups(found)
 
 
 def probe_groups(
@@ -198,31 +216,62 @@ def _code_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes[starts], lengths(np.append(starts, len(codes)))
 
 
-def _entries(groups: KeyGroups, sel: np.ndarray, star: np.ndarray) -> tuple[np.ndarray, ...]:
-    """For the entries of the groups ``sel``: their position in ``groups.rows``, and the
-    positions their partners start and end at (the later rows of the group, or for a
-    ``star`` group: all later rows for the first entry, none for the others)."""
-    starts, lens = groups.offsets[sel], lengths(groups.offsets)[sel]
-    first = np.repeat(starts, lens)
-    pos = first + segment_positions(lens)
-    end = np.repeat(starts + lens, lens)
-    end = np.where(np.repeat(star, lens) & (pos != first), pos + 1, end)
-    return pos, pos + 1, end
-
-
-def _blocks(rows: np.ndarray, weight: np.ndarray, size: int) -> Iterator[np.ndarray]:
-    """Entry indices, grouped by row and cut into blocks of about ``size`` total weight
-    (never splitting one row's entries)."""
-    order = np.argsort(rows, kind="stable")
-    sorted_rows = rows[order]
-    cum = np.cumsum(weight[order])
-    lo = 0
-    while lo < len(order):
-        base = int(cum[lo - 1]) if lo else 0
+def _row_blocks(rows: np.ndarray, weight: np.ndarray, n: int, size: int) -> list[tuple[int, int]]:
+    """Row ranges ``[lo, hi)`` whose entries weigh about ``size`` together (a row is never
+    split)."""
+    per_row = np.bincount(rows, weights=weight, minlength=n)
+    cum = np.cumsum(per_row)
+    out, lo = [], 0
+    while lo < n:
+        base = cum[lo - 1] if lo else 0.0
         hi = max(lo + 1, int(np.searchsorted(cum, base + size, side="right")))
-        hi = int(np.searchsorted(sorted_rows, sorted_rows[hi - 1], side="right"))
-        yield order[lo:hi]
+        out.append((lo, min(hi, n)))
         lo = hi
+    return out
+
+
+def _join_entries(
+    groups: KeyGroups, sel: np.ndarray, star: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of the entries of the groups ``sel`` (compact, 4 bytes each) and how many
+    partners each has: the later entries of its group (rows ascend within a group), or in
+    a capped band group, every other entry for the first one and none for the rest."""
+    all_lens = lengths(groups.offsets)
+    chosen = np.zeros(len(all_lens), dtype=bool)
+    chosen[sel] = True
+    rows = groups.rows[np.repeat(chosen, all_lens)]
+    lens = all_lens[sel]
+    del chosen, all_lens
+    rank = _positions32(lens)
+    weight = np.repeat((lens - 1).astype(np.int32), lens) - rank
+    if star.any():
+        weight[np.repeat(star, lens) & (rank > 0)] = 0
+    return rows, weight
+
+
+def _join_block(block: tuple[int, int], shared: tuple) -> np.ndarray:
+    """The pair codes a block of first rows ``[lo, hi)`` keeps (see :func:`candidates`)."""
+    rows, weight, n, band, n_keys, short, min_key_share = shared
+    lo, hi = block
+    at = np.flatnonzero((rows >= lo) & (rows < hi))
+    cnt = weight[at].astype(np.int64)
+    firsts = np.repeat(rows[at].astype(np.int64), cnt)
+    partners = rows[np.repeat(at + 1, cnt) + segment_positions(cnt)].astype(np.int64)
+    ok = firsts != partners
+    codes, count = _code_counts(firsts[ok] * n + partners[ok])
+    return _keep(codes, count, n, band, n_keys, short, min_key_share)
+
+
+def _serial_map(fn: Callable[[Any, Any], Any], items: list, shared: Any) -> list:
+    return [fn(item, shared) for item in items]
+
+
+def _positions32(lens: np.ndarray) -> np.ndarray:
+    """:func:`dedupe.flat.segment_positions` as ``int32`` (4 bytes an entry)."""
+    ends = np.cumsum(lens)
+    return np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int32) - np.repeat(
+        (ends - lens).astype(np.int32), lens
+    )
 
 
 def candidates(
@@ -234,6 +283,7 @@ def candidates(
     short: np.ndarray | None = None,
     probe: int | None = None,
     block_pairs: int | None = None,
+    map_blocks: Callable[[Callable[[Any, Any], Any], list, Any], list] | None = None,
 ) -> np.ndarray:
     """Candidate pairs (``int64[k, 2]``, sorted, smaller row first) under the rule above.
 
@@ -242,7 +292,9 @@ def candidates(
     ``probe`` only pairs holding the probe row are formed (a query against an index: the
     probe counts as the latest document); without, every pair of documents that share a
     key (all pairs of a collection), formed ``block_pairs`` (default :data:`BLOCK_PAIRS`)
-    pair entries at a time.
+    pair entries at a time. ``map_blocks(fn, blocks, state)`` runs ``fn(block, state)`` for
+    each block (default: here, one after the other; an engine may spread them over
+    processes: the result is the same).
 
     >>> g = group_keys(np.array([1, 1, 2, 2], np.uint32), np.array([0, 1, 1, 2]))
     >>> candidates(g, np.array([1, 1, 1]), max_key_docs=200, min_key_share=0.1).tolist()
@@ -262,21 +314,16 @@ def candidates(
             starts, glens = groups.offsets[sel], lens[sel]
             glens = np.where(star[sel], 2, glens)  # a capped band key: the earliest only
             pos = np.repeat(starts + 1, glens - 1) + segment_positions(glens - 1)
-            others = groups.rows[pos]
+            others = groups.rows[pos].astype(np.int64)
             codes = np.minimum(others, probe) * n + np.maximum(others, probe)
             codes, shared = _code_counts(codes[others != probe])
             parts.append(_keep(codes, shared, n, band, n_keys, short, min_key_share))
             continue
-        pos, p_lo, p_hi = _entries(groups, sel, star[sel])
-        rows = groups.rows[pos]
-        weight = p_hi - p_lo
-        for block in _blocks(rows, weight, block_pairs):
-            cnt = weight[block]
-            firsts = np.repeat(rows[block], cnt)
-            partners = groups.rows[np.repeat(p_lo[block], cnt) + segment_positions(cnt)]
-            ok = firsts != partners
-            codes, shared = _code_counts(firsts[ok] * n + partners[ok])
-            parts.append(_keep(codes, shared, n, band, n_keys, short, min_key_share))
+        rows, weight = _join_entries(groups, sel, star[sel])
+        blocks = _row_blocks(rows, weight, n, block_pairs)
+        state = (rows, weight, n, band, n_keys, short, min_key_share)
+        parts.extend((map_blocks or _serial_map)(_join_block, blocks, state))
+        del rows, weight, state
     codes = sorted_unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
     return np.stack((codes // n, codes % n), axis=1)
 

@@ -157,11 +157,14 @@ def exact_copies(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     sizes = lengths(offsets)
     total = np.zeros(n, dtype=np.uint64)  # sum of the values (they are hashes), by chunks
     nonempty = np.flatnonzero(sizes > 0)
-    step = max(1, SHARED_CHUNK // 8)
-    for lo in range(0, len(nonempty), step):
-        rows = nonempty[lo : lo + step]
+    lo = 0
+    while lo < len(nonempty):  # about SHARED_CHUNK values at a time
+        limit = offsets[nonempty[lo]] + SHARED_CHUNK
+        hi = max(lo + 1, int(np.searchsorted(offsets[nonempty + 1], limit, side="right")))
+        rows = nonempty[lo:hi]
         v0, v1 = offsets[rows[0]], offsets[rows[-1] + 1]
         total[rows] = np.add.reduceat(values[v0:v1], offsets[rows] - v0, dtype=np.uint64)
+        lo = hi
     with np.errstate(over="ignore"):
         finger = mix64(total ^ (sizes.astype(np.uint64) << np.uint64(40)))
     order = np.lexsort((np.arange(n), finger))
