@@ -32,6 +32,7 @@ from .errors import (
     DuplicateIdError,
     EmptyTextError,
     InvalidParameterError,
+    InvalidTextError,
     UnknownIdError,
 )
 from .flat import concat_arrays, lengths, sorted_unique, take
@@ -42,7 +43,7 @@ from .params import IndexParams, Thresholds, check_int, seconds, timestamp
 from .sketch import MinHasher, Sketch, sketch_texts
 from .store import Columns, MemoryStore, Store
 from .store.file import read_index, write_index
-from .text import ensure_text, has_words
+from .text import check_unicode, ensure_text, has_words
 from .verify import (
     copy_matches,
     exact_copies,
@@ -105,7 +106,10 @@ def _check_id(doc_id: Any) -> str:
         raise InvalidParameterError(f"document ids must be str, got {type(doc_id).__name__}")
     if not doc_id:
         raise InvalidParameterError("document ids must not be empty")
-    return doc_id
+    try:
+        return check_unicode(doc_id, name=f"document id {doc_id!r}")
+    except InvalidTextError as err:
+        raise InvalidParameterError(str(err)) from None
 
 
 def _sketch_part(texts: list[str], params: IndexParams) -> tuple[Sketch, np.ndarray]:
@@ -257,6 +261,7 @@ class Index:
         return hasher.signatures(doc.set_values, doc.set_offsets)[0]
 
     def _require(self, doc_id: str) -> None:
+        _check_id(doc_id)
         if doc_id not in self.store:
             raise UnknownIdError(f"no document with id {doc_id!r} in the index")
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import InputError, InvalidTextError
-from .text import ensure_text
+from .text import check_unicode, ensure_text
 
 __all__ = [
     "CSV_SUFFIXES",
@@ -60,16 +60,29 @@ class _Enough(Exception):
 
 
 class _Docs:
-    """Documents in input order, refusing an id seen before (and saying where it was)."""
+    """Documents in input order, refusing an id seen before (and saying where it was).
+    With ``skipped`` (a list), a document that cannot be read is listed there as
+    ``(where, reason)`` instead of stopping the reading."""
 
-    def __init__(self, limit: int | None = None) -> None:
+    def __init__(self, limit: int | None = None, skipped: list | None = None) -> None:
         self.texts: dict[str, str] = {}
         self.where: dict[str, str] = {}
         self.limit = limit
+        self.skipped = skipped
+
+    def fail(self, err: InputError, where: str) -> None:
+        """Raise ``err``, or note it and go on when skipping."""
+        if self.skipped is None:
+            raise err
+        self.skipped.append((where, str(err)))
 
     def add(self, doc_id: str, text: str, where: str) -> None:
         if self.limit is not None and len(self.texts) >= self.limit:
             raise _Enough
+        try:
+            check_unicode(doc_id, name=f"{where}: the id")
+        except InvalidTextError as err:
+            return self.fail(InputError(str(err)), where)
         if doc_id in self.texts:
             raise InputError(
                 f"{where}: duplicate id {doc_id!r} (first seen at {self.where[doc_id]})"
@@ -77,7 +90,7 @@ class _Docs:
         try:  # NUL bytes, binary data: said here, where the file and line are known
             self.texts[doc_id] = ensure_text(text, name=where)
         except InvalidTextError as err:
-            raise InputError(str(err)) from None
+            return self.fail(InputError(str(err)), where)
         self.where[doc_id] = where
 
 
@@ -117,6 +130,8 @@ def _kind(path: str) -> str:
 @contextmanager
 def _open_binary(path: str) -> Iterator[IO[bytes]]:
     if path == "-":
+        if sys.stdin is None or sys.stdin.closed:
+            raise InputError("-: standard input is closed; give a file, or pipe the input in")
         yield sys.stdin.buffer
     elif path.lower().endswith(".gz"):
         with gzip.open(path, "rb") as fh:
@@ -135,8 +150,29 @@ def _read_folder(folder: str, docs: _Docs) -> None:
             if name.startswith(".") or not name.lower().endswith(TEXT_SUFFIXES):
                 continue
             path = Path(dirpath) / name
-            doc_id = path.relative_to(root).as_posix()
-            docs.add(doc_id, _decode(path.read_bytes(), str(path)), str(path))
+            where = str(path)
+            try:
+                where.encode("utf-8")
+            except UnicodeEncodeError:
+                where = where.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                docs.fail(
+                    InputError(f"{where}: the file name is not valid UTF-8; rename it"), where
+                )
+                continue
+            if not path.is_file():  # a FIFO, a device, a link to one: never read
+                docs.fail(InputError(f"{where}: not a regular file; left out"), where)
+                continue
+            try:
+                raw = path.read_bytes()
+            except OSError as err:
+                docs.fail(InputError(f"{where}: cannot be read ({err.strerror})"), where)
+                continue
+            try:
+                text = _decode(raw, where)
+            except InputError as err:
+                docs.fail(err, where)
+                continue
+            docs.add(path.relative_to(root).as_posix(), text, where)
             found += 1
     if not found:
         raise InputError(f"{folder}: no .txt or .md files in this folder")
@@ -161,26 +197,41 @@ def _read_jsonl(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
     with _open_binary(path) as fh:
         for number, raw in enumerate(fh, start=1):
             where = f"{label}:{number}"
-            line = _decode(raw, where).strip()
-            if not line:
-                continue
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(
-                    f"{where}: not valid JSON ({err.msg} at column {err.colno})"
-                ) from None
-            if not isinstance(record, dict):
-                raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
-            doc_id = _field(record, id_field, where, "id", "--id-field")
-            docs.add(doc_id, _field(record, text_field, where, "text", "--text-field"), where)
+                record = _json_line(raw, where)
+                if record is None:
+                    continue
+                doc_id = _field(record, id_field, where, "id", "--id-field")
+                text = _field(record, text_field, where, "text", "--text-field")
+            except InputError as err:
+                docs.fail(err, where)
+                continue
+            docs.add(doc_id, text, where)
+
+
+def _json_line(raw: bytes, where: str) -> dict[str, Any] | None:
+    """The JSON object on one line (``None`` for a blank line), or :class:`InputError`."""
+    line = _decode(raw, where).strip()
+    if not line:
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise InputError(f"{where}: not valid JSON ({err.msg} at column {err.colno})") from None
+    except RecursionError:
+        raise InputError(f"{where}: JSON nested too deeply to read") from None
+    except ValueError as err:  # e.g. an integer of thousands of digits
+        raise InputError(f"{where}: JSON value not accepted ({err})") from None
+    if not isinstance(record, dict):
+        raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    return record
 
 
 def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
     csv.field_size_limit(sys.maxsize)
     with _open_binary(path) as fh:
         text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
+        reader = csv.reader(text, strict=True)  # an unterminated quote is an error
         try:
             header = next(reader, None)
             if header is None:
@@ -197,7 +248,9 @@ def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
                 if not row:
                     continue
                 if len(row) != len(header):
-                    raise InputError(f"{where}: {len(row)} fields, the header has {len(header)}")
+                    docs.fail(InputError(f"{where}: {len(row)} fields, the header has "
+                                         f"{len(header)}"), where)  # fmt: skip
+                    continue
                 docs.add(row[id_col], row[text_col], where)
         except UnicodeDecodeError as err:
             raise InputError(
@@ -214,12 +267,16 @@ def read_documents(
     id_field: str = "id",
     text_field: str = "text",
     limit: int | None = None,
+    skipped: list[tuple[str, str]] | None = None,
 ) -> dict[str, str]:
     """Read every INPUT into one ``{id: text}`` dict, in input order (the first ``limit``
     documents only, when given).
 
     Raises :class:`InputError` naming the file (and line) on anything unreadable, and on an
-    id that appears twice.
+    id that appears twice; files that are not regular files (FIFOs, devices, links to them)
+    are never read. With ``skipped`` (a list), a document that cannot be read (a JSONL or
+    CSV line, a file of a folder) is appended to it as ``(where, reason)`` and the reading
+    goes on; an input that cannot be opened at all still raises.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -227,7 +284,7 @@ def read_documents(
     >>> read_documents([str(folder)])
     {'a.txt': 'Some text.'}
     """
-    docs = _Docs(limit)
+    docs = _Docs(limit, skipped)
     inputs = [os.fspath(path) for path in inputs]
     if inputs.count("-") > 1:
         raise InputError("-: standard input can be read only once")
@@ -261,7 +318,8 @@ def read_text_file(path: str) -> str:
     dedupe.errors.InputError: no/such.txt: no such file or directory
     """
     if path == "-":
-        return _decode(sys.stdin.buffer.read(), "<stdin>")
+        with _open_binary(path) as fh:
+            return _decode(fh.read(), "<stdin>")
     if os.path.isdir(path):
         raise InputError(f"{path}: is a folder; give a text file")
     if not os.path.exists(path):
@@ -337,11 +395,13 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(err, OSError) and err.filename is None:  # a full disk: say which file
+            raise OSError(err.errno, err.strerror, os.fspath(path)) from err
         raise
     try:  # make the rename itself durable
         dir_fd = os.open(target.parent, os.O_RDONLY)
@@ -359,6 +419,8 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
 def open_output(path: str | None) -> Iterator[IO[str]]:
     """Standard output (``None`` or ``-``), or a UTF-8 text file written atomically."""
     if path is None or path == "-":
+        if sys.stdout is None or sys.stdout.closed:
+            raise InputError("standard output is closed; write to a file with -o FILE")
         yield sys.stdout
         sys.stdout.flush()
         return

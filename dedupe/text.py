@@ -26,6 +26,7 @@ from .errors import EmptyTextError, InvalidTextError
 __all__ = [
     "TOKENIZER",
     "Paragraph",
+    "check_unicode",
     "ensure_text",
     "has_words",
     "require_words",
@@ -100,6 +101,7 @@ def ensure_text(text: Any, *, name: str = "text") -> str:
         raise InvalidTextError(f"{name} must be str or UTF-8 bytes, not {type(text).__name__}")
     if "\x00" in text:
         raise InvalidTextError(f"{name} contains NUL bytes: it looks like binary data, not text")
+    check_unicode(text, name=name)
     if _has_control(text):
         head = text[:65536]
         controls = len(_CONTROL.findall(head))
@@ -107,6 +109,29 @@ def ensure_text(text: Any, *, name: str = "text") -> str:
             raise InvalidTextError(
                 f"{name} has {controls} control characters: it looks like binary data, not text"
             )
+    return text
+
+
+def check_unicode(text: str, *, name: str = "text") -> str:
+    """``text``, or :class:`InvalidTextError` when it holds a lone surrogate (a ``str`` that
+    is not valid Unicode: it cannot be written out as UTF-8).
+
+    >>> check_unicode("caf\u00e9")
+    'café'
+    >>> check_unicode("abc \ud800", name="id")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.InvalidTextError: id holds a lone surrogate (U+D800 at offset 4): ...
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise InvalidTextError(
+            f"{name} holds a lone surrogate (U+{ord(text[err.start]):04X} at offset {err.start}):"
+            " it is not valid Unicode; decode the source with errors='replace' or fix it"
+        ) from None
     return text
 
 

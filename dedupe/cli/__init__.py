@@ -27,6 +27,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 import dedupe
 from dedupe.errors import DedupeError, InputError
@@ -38,13 +39,20 @@ from .common import EXIT_INTERRUPTED, EXIT_USAGE
 __all__ = ["main", "build_parser", "read_documents", "InputError"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (and exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``dedupe`` command.
 
     >>> build_parser().parse_args(["scan", "seeds", "--format", "table"]).format
     'table'
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dedupe",
         description="Find near-duplicate and partially re-published articles, and diff them.",
         epilog="Run `dedupe COMMAND --help` for the options of a command.",
@@ -71,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     2
     """
     parser = build_parser()
+    if sys.stderr is None:  # nowhere to say anything: keep going quietly
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+    if not (sys.argv[1:] if argv is None else argv):  # no command at all: show the usage
+        parser.print_usage(sys.stderr)
     try:
         args = parser.parse_args(argv)
     except SystemExit as done:  # --help, --version, or a usage error already printed
