@@ -451,7 +451,9 @@ class Index:
             sizes, bands = sizes[firsts], bands[firsts]
         t = self._thresholds
         pairs = candidates(
-            group_collection(bands.reshape(len(firsts), -1), key_values, key_offsets),
+            group_collection(
+                bands.reshape(len(firsts), self.params.bands), key_values, key_offsets
+            ),
             lengths(key_offsets),
             max_key_docs=t.max_key_docs,
             min_key_share=t.min_key_share,

@@ -29,3 +29,21 @@ def reuters() -> list[dict]:
         pytest.skip(f"Reuters corpus not found at {REUTERS}")
     with gzip.open(REUTERS, "rt", encoding="utf-8") as fh:
         return [json.loads(line) for line in fh]
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fuzz-long",
+        action="store_true",
+        help="run the fuzz tests for many more examples (also: DEDUPE_FUZZ_LONG=1)",
+    )
+
+
+@pytest.fixture(scope="session")
+def fuzz_examples(request) -> int:
+    """How many examples each fuzz test tries: a few in the default run, many with
+    --fuzz-long or DEDUPE_FUZZ_LONG=1."""
+    import os
+
+    long = request.config.getoption("--fuzz-long") or os.environ.get("DEDUPE_FUZZ_LONG")
+    return 2000 if long else 60

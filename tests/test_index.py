@@ -425,3 +425,10 @@ def test_timestamps_are_validated():
     index.add_many({"a": "some text", "b": "other"}, timestamps={"b": 5})
     index.add("c", "late words", timestamp=__import__("datetime").date(2026, 11, 26))
     assert index.evict(before=6) == 1 and index.ids() == ["a", "c"]
+
+
+def test_an_empty_collection_has_no_pairs():
+    report = find_duplicates({})
+    assert report.matches == () and report.clusters == () and report.documents == 0
+    assert find_duplicates({"a": "", "b": " -- "}, skip_empty=True).skipped == ("a", "b")
+    assert Index().pairs() == [] and len(Index().candidate_pairs()) == 0

@@ -116,9 +116,11 @@ def align(
       word inside changed sentence runs (default 50,000).
     - ``block_cells``: similarity-matrix cells computed at once (default 4,000,000).
     - ``blocking``: score only pairs that share a word bigram rare on both sides (in at
-      most ``BLOCKING_MAX_DF`` paragraphs of each), and every pair involving a
-      paragraph under ``BLOCKING_MIN_WORDS`` words. ``None`` (default): block when there
-      are more than ``BLOCKING_MIN_PAIRS`` paragraph pairs; ``False``: score every pair.
+      most ``BLOCKING_MAX_DF`` paragraphs of each), or a rare word where one paragraph
+      has fewer than ``BLOCKING_MIN_WORDS`` words, or the very same words: a bounded
+      number of pairs per paragraph, so time and memory grow linearly. ``None``
+      (default): block when there are more than ``BLOCKING_MIN_PAIRS`` paragraph pairs;
+      ``False``: score every pair.
     - ``workers``: threads for ``cdist`` (-1: all cores) on blocks of at least
       ``PARALLEL_MIN_CELLS`` cells; smaller ones run on one thread.
     - ``min_passage_words``: shortest shared passage, in words (default 8, at least 2).

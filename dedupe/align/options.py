@@ -71,7 +71,8 @@ BLOCK_CELLS = 4_000_000
 #: Above this many paragraph pairs (n * m), :func:`align` blocks by default: only pairs
 #: sharing a rare word bigram (or involving a short paragraph) are scored.
 BLOCKING_MIN_PAIRS = 250_000
-#: Paragraphs with fewer words than this are scored against every paragraph when blocking.
+#: Paragraphs with fewer words than this pair on a rare shared word when blocking (too few
+#: words for rare bigrams).
 BLOCKING_MIN_WORDS = 12
 #: A bigram found in more than this many paragraphs of either side does not propose
 #: pairs when blocking (a fixed number, so that the proposed pairs grow linearly).

@@ -21,24 +21,36 @@ __all__ = ["candidate_cells"]
 _BITMAP_PAIRS = 16_000_000
 
 
-def _bigrams(codes: list[str], which: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (word bigram, paragraph) entries of paragraphs ``which``, as two arrays;
-    a bigram is its two code points packed in one integer."""
+def _grams(codes: list[str], which: list[int], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (word n-gram, paragraph) entries of paragraphs ``which``, as two arrays, for
+    words (``size`` 1) or word bigrams (``size`` 2, two code points packed in one integer)."""
     sel = [codes[k] for k in which]
     flat = np.frombuffer("".join(sel).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     para = np.repeat(np.array(which, dtype=np.int64), [len(c) for c in sel])
-    same = para[:-1] == para[1:]
-    key = sorted_unique((para[:-1][same] << 42) | (flat[:-1][same] << 21) | flat[1:][same])
+    if size == 1:
+        key = sorted_unique((para << 42) | flat)
+    else:
+        same = para[:-1] == para[1:]
+        key = sorted_unique((para[:-1][same] << 42) | (flat[:-1][same] << 21) | flat[1:][same])
     return key & ((1 << 42) - 1), key >> 42
 
 
-def _gram_pairs(a_codes: list[str], b_codes: list[str], rows: list[int], max_df: int) -> np.ndarray:
-    """Pairs ``i * len(b_codes) + j`` (``i`` in ``rows``) that share a word bigram found
-    in at most ``max_df`` paragraphs of each side (blocking: pairs sharing no such bigram
-    are not scored)."""
+def _gram_pairs(
+    a_codes: list[str],
+    b_codes: list[str],
+    rows: list[int],
+    cols: list[int],
+    max_df: int,
+    size: int,
+) -> np.ndarray:
+    """Pairs ``i * len(b_codes) + j`` (``i`` in ``rows``, ``j`` in ``cols``) that share a
+    word n-gram (see :func:`_grams`) found in at most ``max_df`` paragraphs of each side
+    (blocking: pairs sharing no such n-gram are not scored)."""
     m = len(b_codes)
-    ga, pa = _bigrams(a_codes, rows)
-    gb, pb = _bigrams(b_codes, list(range(m)))
+    if not rows or not cols:
+        return np.zeros(0, dtype=np.int64)
+    ga, pa = _grams(a_codes, rows, size)
+    gb, pb = _grams(b_codes, cols, size)
     if not len(ga) or not len(gb):
         return np.zeros(0, dtype=np.int64)
     grams, inverse = np.unique(np.concatenate([ga, gb]), return_inverse=True)
@@ -148,17 +160,19 @@ def candidate_cells(
                 if len(cols):
                     keep(r0 + r, cols, block[r][cols])
     else:
+        # Pairs sharing a word bigram rare on both sides; short paragraphs (too few words
+        # for rare bigrams) pair on a rare word; identical paragraphs always pair. Every
+        # rule proposes a bounded number of pairs per paragraph: linear, however many.
         short_a = [i for i in range(n) if len(queries[i]) < BLOCKING_MIN_WORDS]
         short_b = [j for j in range(m) if len(choices[j]) < BLOCKING_MIN_WORDS]
         rest_a = [i for i in range(n) if len(queries[i]) >= BLOCKING_MIN_WORDS]
+        every_b = list(range(m))
         keys = [
-            _gram_pairs(queries, choices, rest_a, BLOCKING_MAX_DF),
-            _copy_pairs(queries, choices, rest_a, max_candidates),
+            _gram_pairs(queries, choices, rest_a, every_b, BLOCKING_MAX_DF, 2),
+            _gram_pairs(queries, choices, short_a, every_b, BLOCKING_MAX_DF, 1),
+            _gram_pairs(queries, choices, rest_a, short_b, BLOCKING_MAX_DF, 1),
+            _copy_pairs(queries, choices, list(range(n)), max_candidates),
         ]
-        for rows_, cols_ in ((short_a, range(m)), (rest_a, short_b)):
-            if rows_ and len(cols_):
-                rr, cc = np.meshgrid(np.array(rows_), np.array(cols_), indexing="ij")
-                keys.append((rr * m + cc).ravel())
         pairs = sorted_unique(np.concatenate(keys)) if len(keys) > 1 else keys[0]
         for c0 in range(0, len(pairs), block_cells):
             chunk = pairs[c0 : c0 + block_cells]

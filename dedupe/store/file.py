@@ -192,7 +192,7 @@ def _is_uint(x: Any) -> bool:
 def _arrays(path: Path, blob: Any, base: int, specs: Any, version: int) -> dict[str, np.ndarray]:
     if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
         raise _fail(path, "corrupt header: 'arrays' is not a list of array descriptions")
-    by_name = {s.get("name"): s for s in specs}
+    by_name = {s["name"]: s for s in specs if isinstance(s.get("name"), str)}
     out = {}
     for name, dtype in _DTYPES[version].items():
         spec = by_name.get(name)
