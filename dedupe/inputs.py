@@ -401,7 +401,7 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
         except FileNotFoundError:
             pass
         if isinstance(err, OSError) and err.filename is None:  # a full disk: say which file
-            raise OSError(err.errno, err.strerror, os.fspath(path)) from err
+            raise OSError(err.errno, err.strerror or str(err), os.fspath(path)) from err
         raise
     try:  # make the rename itself durable
         dir_fd = os.open(target.parent, os.O_RDONLY)

@@ -118,7 +118,7 @@ def check_unicode(text: str, *, name: str = "text") -> str:
 
     >>> check_unicode("caf\u00e9")
     'café'
-    >>> check_unicode("abc \ud800", name="id")  # doctest: +ELLIPSIS
+    >>> check_unicode("abc " + chr(0xD800), name="id")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     dedupe.errors.InvalidTextError: id holds a lone surrogate (U+D800 at offset 4): ...
