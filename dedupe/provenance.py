@@ -66,7 +66,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import EmptyTextError, InvalidParameterError
-from .flat import offsets_of, row_ids, segment_positions, sorted_unique
+from .flat import offsets_of, segment_positions, sorted_unique
 from .params import IndexParams, check_int
 from .sketch import passage_keys, shingle_hashes, unique_per_row, word_hashes
 from .text import ensure_text, word_spans
@@ -331,11 +331,18 @@ def _held(
     counts = np.bincount(inverse, minlength=len(uniq))
     by_value = np.argsort(inverse, kind="stable")  # text positions grouped by fingerprint
     first_pos = offsets_of(counts)
-    at = np.minimum(np.searchsorted(uniq, docs.set_values), len(uniq) - 1)
-    hit = uniq[at] == docs.set_values
-    cand, u = row_ids(docs.set_offsets)[hit], at[hit]
-    if not len(cand):
+    # the candidates' values that may be the text's: a table of the low 16 bits first
+    # (cheap, keeps about len(uniq) / 65536 of the others), then an exact search
+    table = np.zeros(1 << 16, dtype=bool)
+    table[uniq & 0xFFFF] = True
+    maybe = np.flatnonzero(table[docs.set_values & 0xFFFF])
+    values = docs.set_values[maybe]
+    at = np.minimum(np.searchsorted(uniq, values), len(uniq) - 1)
+    hit = uniq[at] == values
+    if not hit.any():
         return empty
+    cand = np.searchsorted(docs.set_offsets, maybe[hit], side="right") - 1
+    u = at[hit]
     n = counts[u]
     pos = by_value[np.repeat(first_pos[u], n) + segment_positions(n)]
     code = np.sort(np.repeat(cand, n) * n_sh + pos)
