@@ -29,7 +29,7 @@ from typing import Any
 from dedupe.align import MIN_PASSAGE_WORDS
 from dedupe.parallel import Progress
 
-from . import report
+from . import patchwork, report
 from .baselines import DETECTORS, available
 from .difflib_align import align_difflib
 from .exact import exact_pairs
@@ -218,6 +218,10 @@ def _passages(corpus: Corpus, bar: Progress) -> list[dict[str, Any]]:
     return rows
 
 
+#: Patchwork articles traced by Index.provenance in each mode (and with --corpus).
+PATCHWORKS = {"tiny": 10, "default": 100, "full": 300, "corpus": 300}
+
+
 #: Paragraph counts of the long-document alignment timing (issue target: 50 paragraphs under
 #: 5 ms median, 2,000 paragraphs under 2 s with bounded memory).
 ALIGN_SIZES = {"tiny": (50, 200), "default": (50, 2000), "full": (50, 2000, 10000)}
@@ -353,6 +357,20 @@ def _markdown(results: dict[str, Any]) -> dict[str, str]:
                 "repeats, peak memory traced by tracemalloc)\n\n"
                 + report.align_speed_table(results["align_speed"])
             )
+    if results.get("provenance"):
+        p = results["provenance"]
+        s["provenance"] = (
+            "### Provenance of patchwork articles (Index.provenance: runs of 1-3 paragraphs "
+            f"from 2-4 indexed articles, {patchwork.EDITED_SHARE:.0%} of them lightly edited, "
+            f"plus 1-2 original paragraphs: {p['originals']}; {p['patchworks']} patchworks "
+            f"against {p['indexed']:,} indexed documents)\n\n"
+            + patchwork.provenance_table(p)
+            + "\n\nShares of the patchworks' word characters. Source text is right when "
+            "credited to its true source or to an earlier-added document that holds the same "
+            "text (the rule prefers the earliest copy; the true source holds it too); "
+            '"strict" counts the true source only. Original text is right when credited to '
+            "no document. Times: one query each, in this process, index loaded and warm."
+        )
     if results.get("speed"):
         c = results["corpus"]
         s["speed"] = (
@@ -419,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     n_regrouped = sum(1 for p in corpus.pairs if p.copies) if corpus else 0
     total = 1 + len(q_tools) + (2 * len(sweep_values) if corpus and "dedupe" in q_tools else 0)
     total += 2 * n_align + (0 if args.no_speed else repeats * len(s_tools))
-    total += len(PASSAGE_WORDS) * n_regrouped
+    total += len(PASSAGE_WORDS) * n_regrouped + len(patchwork.SETTINGS)
     scaling = args.scaling or SCALING_DOCS
     if mode == "full" and not args.no_speed:
         total += sum(r * len(t) for _, t, r in _scaling_plan(scaling, args.repeats, s_tools))
@@ -438,6 +456,15 @@ def main(argv: list[str] | None = None) -> int:
         if corpus is not None:  # timed first, in a process not yet loaded by the other stages
             bar.describe("alignment: long documents")
             results["align_speed"] = _align_speed(corpus, ALIGN_SIZES[mode])
+        bar.describe("provenance: patchworks")  # timed early too, on a small heap
+        if corpus is not None:
+            results["provenance"] = patchwork.run_generated(
+                corpus, n=PATCHWORKS[mode], seed=args.seed, progress=bar.update
+            )
+        else:
+            results["provenance"] = patchwork.run_corpus(
+                docs, n=PATCHWORKS["corpus"], seed=args.seed, progress=bar.update
+            )
         results["quality"] = _quality(corpus, docs, q_tools, sweep_values, bar)
         if corpus is not None:
             results["alignment"] = _alignment(corpus, bar)
@@ -482,8 +509,8 @@ def main(argv: list[str] | None = None) -> int:
     if corpus is not None:
         (out / "truth.json").write_text(json.dumps([p.to_dict() for p in corpus.pairs]))
     if args.update_readme:
-        keep = [k for k in ("speed", "detection", "exact", "sweep", "alignment", "seeds")
-                if k in sections]  # fmt: skip
+        keep = [k for k in ("speed", "detection", "exact", "sweep", "alignment", "provenance",
+                            "seeds") if k in sections]  # fmt: skip
         intro = (
             f"Written by `{results['command']}` (wall time {results['wall_s']:.0f} s) on "
             f"{report.machine_line(results['machine'])}. Corpus: {corpus_desc['source']}, "
