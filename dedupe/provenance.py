@@ -22,9 +22,9 @@ wire 'The minister said on Monday that the new'
 How, with only what the index keeps (a set of 32-bit shingle fingerprints and the passage
 keys of each document; no text, no positions):
 
-1. **Shingles in text order.** The text's words (:func:`dedupe.text.word_spans`, with their
-   character offsets) are hashed into shingles exactly as the index hashes documents; the
-   fingerprint of a shingle is the low 32 bits of its hash.
+1. **Shingles in text order.** The text is hashed into shingles exactly as the index
+   hashes documents, and its words' character offsets kept (:func:`dedupe.text.word_offsets`);
+   the fingerprint of a shingle is the low 32 bits of its hash.
 2. **Candidates from the keys.** The text's passage keys (window minima, or every shingle
    of a short text: :func:`dedupe.sketch.passage_keys`) are looked up in the store. A key
    held by at most ``max_key_docs`` documents proposes all of them; a more common key
@@ -68,8 +68,14 @@ import numpy as np
 from .errors import EmptyTextError, InvalidParameterError
 from .flat import offsets_of, segment_positions, sorted_unique
 from .params import IndexParams, check_int
-from .sketch import passage_keys, shingle_hashes, unique_per_row, word_hashes
-from .text import ensure_text, word_spans
+from .sketch import (
+    batch_text_hashes,
+    passage_keys,
+    shingle_hashes,
+    unique_per_row,
+    word_hashes,
+)
+from .text import ensure_text, word_buffer, word_offsets, word_spans
 
 if TYPE_CHECKING:  # pragma: no cover
     from .store import Fetched, Store
@@ -261,6 +267,23 @@ def _cuts(text: str, starts: np.ndarray, ends: np.ndarray, at: np.ndarray) -> np
     return out
 
 
+def _shingles(text: str, params: IndexParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start and end offsets of the text's words, and its shingle hashes in text order,
+    hashed exactly as the index hashes documents (:func:`dedupe.sketch.batch_text_hashes`).
+
+    Offsets come from :func:`dedupe.text.word_offsets`. In the rare text where a symbol
+    that is no letter turns into letters under NFKC (``™``, ``№``) the two tokenisations
+    count different words; then the words of :func:`dedupe.text.word_spans` are hashed
+    instead (only the shingles around the symbol differ from the index's).
+    """
+    starts, ends = word_offsets(text)
+    hashes = batch_text_hashes([text], ngram=params.ngram, scheme=params.hash_scheme)[0]
+    if len(word_buffer(text).split()) != len(starts):
+        words = [w for w, _, _ in word_spans(text)]
+        hashes = shingle_hashes(word_hashes(words, scheme=params.hash_scheme), params.ngram)
+    return starts, ends, hashes
+
+
 def trace(
     text: str | bytes,
     store: Store,
@@ -289,15 +312,10 @@ def trace(
         )
     check_int("max_gap", max_gap, 0, 10_000)
     options = {"min_words": min_words, "max_gap": max_gap, "max_key_docs": max_key_docs}
-    spans_w = word_spans(text)
-    n_words = len(spans_w)
+    starts, ends, hashes = _shingles(text, params)
+    n_words = len(starts)
     if not n_words:
         raise EmptyTextError("text holds no words (it is empty, blank or punctuation only)")
-    starts = np.fromiter((s for _, s, _ in spans_w), dtype=np.int64, count=n_words)
-    ends = np.fromiter((e for _, _, e in spans_w), dtype=np.int64, count=n_words)
-    hashes = shingle_hashes(
-        word_hashes([w for w, _, _ in spans_w], scheme=params.hash_scheme), ngram
-    )
     n_sh = len(hashes)
     bounds = np.array([0, n_sh], dtype=np.int64)
     set_values, set_offsets = unique_per_row(hashes.astype(np.uint32), bounds)

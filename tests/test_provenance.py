@@ -15,7 +15,8 @@ from test_cli import SEED_000, SEEDS
 
 import dedupe
 from dedupe.errors import EmptyTextError, InvalidParameterError, InvalidTextError
-from dedupe.provenance import MIN_WORDS, Provenance, Source, SourcePassage, Span
+from dedupe.params import IndexParams
+from dedupe.provenance import MIN_WORDS, Provenance, Source, SourcePassage, Span, _shingles
 from dedupe.render.provenance import provenance_html, render_provenance
 from dedupe.sketch import batch_text_hashes, shingle_hashes, word_hashes
 from dedupe.text import paragraphs, word_spans
@@ -181,13 +182,24 @@ def test_removed_and_loaded_indexes(tmp_path, seeds, seed_index):
     assert loaded.provenance(text).found == 0.0
 
 
-def test_shingles_in_text_order_match_the_index_hashing(seeds):
-    """The query side hashes word_spans tokens; the index hashes word_buffer: the same."""
+def test_the_text_is_hashed_as_the_index_hashes_it(seeds):
     texts = [*seeds.values(), "Ünïcode café – “quotes” ﬁne ２０２５ 习近平 said, x²", "a b"]
     for text in texts:
-        toks = [w for w, _, _ in word_spans(text)]
-        mine = shingle_hashes(word_hashes(toks), 5)
-        assert np.array_equal(mine, batch_text_hashes([text], ngram=5)[0])
+        starts, ends, hashes = _shingles(text, IndexParams())
+        assert np.array_equal(hashes, batch_text_hashes([text], ngram=5)[0])
+        assert [(s, e) for _, s, e in word_spans(text)] == list(zip(starts, ends))
+    # a symbol NFKC turns into a word of its own: offsets of word_spans, hashes of its words
+    text = "Shares of Foo № 5 rose sharply on Monday after the results came out"
+    starts, ends, hashes = _shingles(text, IndexParams())
+    assert len(starts) == len(word_spans(text)) == len(hashes) + 4
+
+
+def test_texts_with_odd_symbols_are_still_traced():
+    body = "the new line will open in may and carry ten thousand passengers a day between"
+    index = dedupe.Index()
+    index.add("a", "Foo™ said " + body + " the two cities № 5.")
+    prov = index.provenance("Bar™ said that " + body + " both cities № 5.")
+    assert [s.source for s in prov.spans] == [None, "a", None]
 
 
 def test_bad_input_raises_specific_errors(seed_index):
