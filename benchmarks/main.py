@@ -357,7 +357,7 @@ def _markdown(results: dict[str, Any]) -> dict[str, str]:
                 "repeats, peak memory traced by tracemalloc)\n\n"
                 + report.align_speed_table(results["align_speed"])
             )
-    if results.get("provenance"):
+    if results.get("provenance", {}).get("rows"):
         p = results["provenance"]
         s["provenance"] = (
             "### Provenance of patchwork articles (Index.provenance: runs of 1-3 paragraphs "

@@ -114,7 +114,8 @@ def _edit(text: str, rng: random.Random) -> str:
 def make_patchworks(
     sources: Mapping[str, list[str]], originals: list[str], n: int, *, seed: int = 0
 ) -> list[Patchwork]:
-    """``n`` patchworks from ``sources`` (id -> paragraphs, at least one) and ``originals``.
+    """``n`` patchworks from ``sources`` (id -> paragraphs, at least one each) and
+    ``originals`` (none: patchworks of sources only); no sources: no patchworks.
 
     >>> pw = make_patchworks({"a": ["A one.", "A two."], "b": ["B one."]}, ["Own."], 1)[0]
     >>> sorted({s for _, _, s in pw.parts}, key=str)
@@ -122,8 +123,8 @@ def make_patchworks(
     """
     rng = random.Random(seed)
     pool = sorted(sources)
-    out = []
-    for _ in range(n):
+    out: list[Patchwork] = []
+    for _ in range(n if pool else 0):
         pieces: list[tuple[str | None, list[str]]] = []
         for sid in rng.sample(pool, min(len(pool), rng.randint(2, 4))):
             paras = sources[sid]
@@ -133,7 +134,7 @@ def make_patchworks(
             if rng.random() < EDITED_SHARE:
                 run = [_edit(p, rng) for p in run]
             pieces.append((sid, run))
-        for _ in range(rng.randint(1, 2)):
+        for _ in range(rng.randint(1, 2) if originals else 0):
             pieces.append((None, [rng.choice(originals)]))
         rng.shuffle(pieces)
         chunks: list[str] = []
@@ -195,6 +196,8 @@ def _measure(
     progress: Callable[[], None],
 ) -> list[dict[str, Any]]:
     added = {doc_id: k for k, doc_id in enumerate(index.ids())}
+    if not patchworks:  # a corpus too small to stitch any
+        return []
     index.provenance(patchworks[0].text)  # warm-up: the store builds its postings
     rows = []
     for min_words, max_gap in settings:
