@@ -438,3 +438,20 @@ def test_cli_errors(call, tmp_path, index_file):
     empty.write_text(" ... ", encoding="utf-8")
     done = call("provenance", str(empty), "--index", str(index_file))
     assert done.returncode == 2 and "no words" in done.stderr
+
+
+def test_readme_provenance_example_runs(capsys, monkeypatch):
+    import re
+
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    first = re.findall(r"```python\n(.*?)```", readme, flags=re.S)[0]
+    block = re.findall(r"```python\n(.*?)```", readme.split("## Provenance", 1)[1], flags=re.S)[0]
+    first = first.split("report = ")[0]  # the imports and the documents
+    monkeypatch.chdir(REPO)
+    exec(compile(first + block, "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    for line in block.splitlines():
+        if line.startswith("print("):
+            assert line.split("# ", 1)[1] == out.pop(0)
