@@ -174,11 +174,11 @@ class Source:
     passages: tuple[SourcePassage, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form with every field."""
+        """JSON-ready form with every field (shares rounded to 6 digits)."""
         return {
             "id": self.id,
-            "share": self.share,
-            "held": self.held,
+            "share": round(self.share, 6),
+            "held": round(self.held, 6),
             "passages": [p.to_dict() for p in self.passages],
         }
 

@@ -455,3 +455,35 @@ def test_readme_provenance_example_runs(capsys, monkeypatch):
     for line in block.splitlines():
         if line.startswith("print("):
             assert line.split("# ", 1)[1] == out.pop(0)
+
+
+def test_html_page_in_chromium(tmp_path, seeds, seed_index):
+    from browser import CHROMIUM_MISSING, find_chromium, load_page
+
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip(CHROMIUM_MISSING)
+    text = "\n\n".join([*paras(seeds["002"])[3:5], ORIGINAL, *paras(seeds["004"])[2:4]])
+    prov = seed_index.provenance(text)
+    out = tmp_path / "p.html"
+    out.write_text(provenance_html(prov), encoding="utf-8")
+    page = load_page(
+        binary,
+        out,
+        evaluate={
+            "spans": "document.querySelectorAll('.dd-prov .dd-src').length",
+            "text": "document.querySelector('.dd-prov').textContent",
+            "legend": "document.querySelectorAll('table.dd-legend tbody tr').length",
+            "colour": "getComputedStyle(document.querySelector('.dd-src-0')).backgroundColor",
+        },
+    )
+    assert page.errors == [] and page.requests == [out.resolve().as_uri()]
+    assert page.values["spans"] == sum(1 for s in prov.spans if s.source)
+    labels = "".join(str(k + 1) for k in range(len(prov.sources)))  # one label a source here
+    assert page.values["text"] == "".join(
+        (labels[[s.id for s in prov.sources].index(sp.source)] if sp.source else "")
+        + text[sp.start : sp.end]
+        for sp in prov.spans
+    )
+    assert page.values["legend"] == len(prov.sources) + 1
+    assert page.values["colour"] not in ("rgba(0, 0, 0, 0)", "transparent")
