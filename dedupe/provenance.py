@@ -31,9 +31,10 @@ keys of each document; no text, no positions):
    proposes its earliest holder only (the store returns that one; the band rule of
    :mod:`dedupe.lsh` treats common band keys the same way), so a story re-published
    hundreds of times is still traced, to its first copy, at a bounded cost. No document
-   that shares no key with the text is looked at. A shared run of ``window + ngram - 1``
-   words (12 by default) always shares a key, so at the default ``min_words`` every
-   qualifying run is found.
+   that shares no key with the text is looked at. A run of ``window + ngram - 1`` words
+   (12 by default) found word for word in a document always shares a key with it, so at
+   the default ``min_words`` every such run is found (when that key is over the cap, in
+   its earliest holder only).
 3. **Runs.** Each candidate's shingle set is fetched; a *run* is a stretch of consecutive
    shingles of the text that the candidate all holds. ``r`` shingles cover ``r + ngram - 1``
    words. Exact over fingerprints: a run is evidence that the document holds those words
@@ -42,7 +43,7 @@ keys of each document; no text, no positions):
 4. **Held passages.** A candidate's runs separated by at most ``max_gap`` words are joined
    (a word changed by an editor breaks the ``ngram`` shingles through it); a joined
    stretch counts only when one of its runs has at least ``min_words`` words, so that
-   common phrases and formulas are not attributions.
+   common phrases (a 5-word shingle, a short formula) are not attributions.
 5. **Spans.** Each word goes to the **earliest-added** document holding it (the smallest
    store row: insertion order, a replaced document counting as added when it was
    replaced), or to ``None``. Consecutive words with the same source make a span; its
