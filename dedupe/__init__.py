@@ -16,6 +16,7 @@ from .errors import (
 from .index import Index, Report, find_duplicates
 from .match import Match
 from .params import IndexParams, Thresholds
+from .provenance import Provenance, Source, SourcePassage, Span
 from .version import __version__
 
 __all__ = [
@@ -29,7 +30,11 @@ __all__ = [
     "IndexParams",
     "Thresholds",
     "Match",
+    "Provenance",
     "Report",
+    "Source",
+    "SourcePassage",
+    "Span",
     "find_duplicates",
     "DedupeError",
     "DuplicateIdError",

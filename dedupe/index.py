@@ -40,6 +40,7 @@ from .lsh import BAND_BIT, band_keys, candidates, group_collection, probe_groups
 from .match import Match
 from .parallel import Progress, fork_map, resolve_workers
 from .params import IndexParams, Thresholds, check_int, seconds, timestamp
+from .provenance import MAX_GAP, MIN_WORDS, Provenance, trace
 from .sketch import MinHasher, Sketch, sketch_texts
 from .store import Columns, MemoryStore, Store
 from .store.file import read_index, write_index
@@ -437,6 +438,28 @@ class Index:
         )
         out.sort(key=Match.sort_key)
         return out[:k] if k is not None else out
+
+    def provenance(
+        self, text: str | bytes, *, min_words: int = MIN_WORDS, max_gap: int = MAX_GAP
+    ) -> Provenance:
+        """Which indexed documents ``text`` was built from, span by span (see
+        :mod:`dedupe.provenance`): ``spans`` cover the text in order, each with the id of
+        the earliest-added document holding it (or ``None``); ``sources`` best first.
+
+        >>> idx = Index(); idx.add("a", "one two three four five six seven eight nine ten "
+        ...                           "eleven twelve thirteen")
+        >>> [s.source for s in idx.provenance("Intro words here. One two three four five "
+        ...                                    "six seven eight nine ten eleven twelve").spans]
+        [None, 'a']
+        """
+        return trace(
+            text,
+            self.store,
+            self.params,
+            max_key_docs=self._thresholds.max_key_docs,
+            min_words=min_words,
+            max_gap=max_gap,
+        )
 
     def _pair_rows(self, columns: Columns) -> tuple[np.ndarray, np.ndarray]:
         """Candidate pairs among the first documents of each exact-copy group, and the

@@ -6,6 +6,7 @@ Commands::
     dedupe diff A B                 paragraph diff of two files: text, markdown, html or json
     dedupe report INPUT... -o F     one self-contained HTML page: clusters and side-by-side diffs
     dedupe index build|add|query|remove|stats   work on a saved index
+    dedupe provenance FILE --index INDEX        which indexed documents FILE was built from
 
 An INPUT is a folder of ``.txt``/``.md`` files (ids are their paths relative to the folder,
 with ``/`` separators), a single ``.txt``/``.md`` file (id: the path as given), a JSONL file
@@ -33,7 +34,7 @@ import dedupe
 from dedupe.errors import DedupeError, InputError
 from dedupe.inputs import read_documents
 
-from . import collection, diff, index
+from . import collection, diff, index, provenance
 from .common import EXIT_INTERRUPTED, EXIT_USAGE
 
 __all__ = ["main", "build_parser", "read_documents", "InputError"]
@@ -60,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dedupe {dedupe.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    for module in (collection, diff, index):
+    for module in (collection, diff, index, provenance):
         module.register(sub)
     return parser
 

@@ -4,6 +4,8 @@
   an HTML page, and the JSON schema of ``Alignment.to_dict()``.
 * :mod:`dedupe.render.report`: matches and clusters as JSONL, CSV or an aligned table, and
   the HTML report page.
+* :mod:`dedupe.render.provenance`: a :class:`~dedupe.provenance.Provenance` as text
+  (paragraph by paragraph) or an HTML page (each span coloured by its source).
 * :mod:`dedupe.render.page`: the one HTML page shell (inline CSS, no script, one CSP).
 
 Nothing here computes similarity.
@@ -19,7 +21,13 @@ from .alignment import (
     alignment_text,
     render_alignment,
 )
-from .page import ALIGNMENT_CSS, CSP, PAGE_CSS, html_page
+from .page import ALIGNMENT_CSS, CSP, PAGE_CSS, PROVENANCE_CSS, html_page
+from .provenance import (
+    PROVENANCE_FORMATS,
+    provenance_html,
+    provenance_text,
+    render_provenance,
+)
 from .report import (
     MAX_LISTED_CLUSTERS,
     MAX_LISTED_PAIRS,
@@ -40,6 +48,8 @@ __all__ = [
     "MAX_LISTED_CLUSTERS",
     "MAX_LISTED_PAIRS",
     "PAGE_CSS",
+    "PROVENANCE_CSS",
+    "PROVENANCE_FORMATS",
     "TABLE_FORMATS",
     "alignment_html",
     "alignment_html_fragment",
@@ -51,6 +61,9 @@ __all__ = [
     "html_page",
     "html_report",
     "matches_table",
+    "provenance_html",
+    "provenance_text",
+    "render_provenance",
     "render_alignment",
     "write_clusters",
     "write_matches",

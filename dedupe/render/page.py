@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 
-__all__ = ["ALIGNMENT_CSS", "CSP", "PAGE_CSS", "html_page"]
+__all__ = ["ALIGNMENT_CSS", "CSP", "PAGE_CSS", "PROVENANCE_CSS", "html_page"]
 
 #: CSS of the page (the diff tables add :data:`ALIGNMENT_CSS`).
 PAGE_CSS = """\
@@ -74,6 +74,22 @@ ALIGNMENT_CSS = """\
 .dd-align p:target{outline:2px solid #e3b341;outline-offset:3px}
 """
 
+#: CSS of the provenance view: the text with each span coloured by its source (12 colours,
+#: ``dd-src-0`` .. ``dd-src-11``), and the legend's swatches.
+PROVENANCE_CSS = """\
+.dd-prov{white-space:pre-wrap;overflow-wrap:anywhere;font:16px/1.7 Georgia,serif;max-width:70em}
+.dd-prov .dd-src{border-radius:2px;padding:1px 0}
+.dd-prov .dd-none{color:#1f2328}
+.dd-lab{font:700 10px system-ui,sans-serif;vertical-align:super;margin:0 .25em 0 .1em;color:#333}
+.dd-swatch{display:inline-block;min-width:1.8em;text-align:center;border-radius:3px;
+  font:600 12px/1.6 system-ui,sans-serif}
+.dd-src-none{background:#fff;border:1px solid #bbb}
+.dd-src-0{background:#cfe2ff}.dd-src-1{background:#ffd8a8}.dd-src-2{background:#c9f0c9}
+.dd-src-3{background:#f7d0ee}.dd-src-4{background:#fff09a}.dd-src-5{background:#dcd3ff}
+.dd-src-6{background:#bfeff3}.dd-src-7{background:#ffcfc4}.dd-src-8{background:#e3efbf}
+.dd-src-9{background:#efdcc6}.dd-src-10{background:#ffd1e3}.dd-src-11{background:#d0e0e8}
+"""
+
 
 #: No script, no external asset: everything the page needs is inline.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -85,6 +101,7 @@ def html_page(title: str, body: str) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width,initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>\n{PAGE_CSS}{ALIGNMENT_CSS}</style>\n"
+        f"<title>{html.escape(title)}</title>\n"
+        f"<style>\n{PAGE_CSS}{ALIGNMENT_CSS}{PROVENANCE_CSS}</style>\n"
         f"</head>\n<body><main>\n{body}\n</main></body></html>\n"
     )
