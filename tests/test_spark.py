@@ -247,6 +247,32 @@ def test_components_follow_a_long_chain(spark):
     assert got["n040"] == ("n000", 41) and got["y"] == ("x", 2) and len(got) == 43
 
 
+def test_spark_submit_job_writes_parquet(spark, tmp_path):
+    """examples/spark_job.py (the README's spark-submit job): JSONL in, Parquet out."""
+    import json
+    import sys
+
+    from conftest import REPO
+
+    docs = collection(seed=5)
+    src = tmp_path / "articles.jsonl"
+    with open(src, "w", encoding="utf-8") as fh:
+        for pos, (doc_id, text) in enumerate(docs.items()):
+            fh.write(json.dumps({"id": doc_id, "text": text, "published": pos}) + "\n")
+    sys.path.insert(0, str(REPO / "examples"))
+    try:
+        import spark_job
+    finally:
+        sys.path.remove(str(REPO / "examples"))
+    assert spark_job.main([str(src), str(tmp_path / "out"), "--order-col", "published"]) == 0
+    want = dedupe.find_duplicates(docs)
+    written = spark.read.parquet(str(tmp_path / "out" / "matches")).collect()
+    got = sorted((dedupe.Match(**r.asDict()) for r in written), key=dedupe.Match.sort_key)
+    assert tuple(got) == want.matches
+    clusters = spark.read.parquet(str(tmp_path / "out" / "clusters")).collect()
+    assert {r["id"] for r in clusters} == {d for c in want.clusters for d in c.members}
+
+
 # ------------------------------------------------------------------ skew
 def test_skew_corpus_finishes_and_matches(spark):
     """300 exact copies of one article and one footer on 2,000 articles: the copies
