@@ -11,6 +11,8 @@ Modes (``python -m benchmarks --help``):
 * ``--corpus PATH``: any JSONL(.gz) with ``id`` and ``text``: recall against exact scores
   and speed/memory (there is no generated truth, so no per-kind or alignment scores).
 * ``--tiny``: a few seconds, for the test suite.
+* ``--spark``: ``dedupe.spark`` on Reuters on ``local[2]`` next to the single-machine run,
+  with the share of each stage (:mod:`benchmarks.spark`; ``--spark --help`` for its options).
 
 Run it from the repository root (``benchmarks/`` is not installed with the package).
 """
@@ -92,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
         "--scaling",
         type=lambda v: tuple(int(x) for x in v.split(",")),
         help="document counts of the --full scaling curve (default 1000,10000,100000)",
+    )
+    p.add_argument(
+        "--spark",
+        action="store_true",
+        help="dedupe.spark on Reuters on local[2] next to single-machine (see --spark --help)",
     )
     p.add_argument("--readme", type=Path, default=REPO / "README.md", help=argparse.SUPPRESS)
     return p
@@ -376,6 +383,10 @@ def _readme_block(args: argparse.Namespace) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print Markdown tables; write results.json (and plots) to --out."""
+    if "--spark" in (sys.argv[1:] if argv is None else argv):
+        from .spark import main as spark_main
+
+        return spark_main(argv)
     args = _parser().parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
     mode = "tiny" if args.tiny else "full" if args.full else "default"
