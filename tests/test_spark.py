@@ -37,6 +37,7 @@ def spark():
         SparkSession.builder.master("local[2]")
         .appName("dedupe-tests")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.default.parallelism", "2")
         .config("spark.driver.memory", "1g")
@@ -206,6 +207,17 @@ def test_bad_input_raises_a_dedupe_error(spark, rows, schema, options, error, me
     df = spark.createDataFrame(rows, schema)
     with pytest.raises(error, match=message):
         dedupe.spark.find_duplicates(df, **options)
+
+
+def test_no_documents_and_one_document(spark):
+    schema = "id string, text string"
+    empty = dedupe.spark.find_duplicates(spark.createDataFrame([], schema))
+    assert_same(empty, dedupe.find_duplicates({}))
+    one = spark.createDataFrame([("a", "one two three four five six")], schema)
+    assert_same(
+        dedupe.spark.find_duplicates(one),
+        dedupe.find_duplicates({"a": "one two three four five six"}),
+    )
 
 
 def test_not_a_dataframe():
