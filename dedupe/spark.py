@@ -542,32 +542,12 @@ class _Plan:
         star = entries.where(
             F.col("band") & (F.col("df") > cap) & (F.col("row") != F.col("first"))
         ).select(F.col("first").alias("a"), F.col("row").alias("b"))
-        # 2. keys held by at most max_key_docs documents pair all of them, salted: a key of
-        # df holders is cut into ceil(df / SALT_ROWS) buckets of left sides, each joined
-        # with all its holders on the right
-        small = entries.where(F.col("df") <= cap).withColumn(
-            "salt", F.ceil(F.col("df") / F.lit(SALT_ROWS)).cast("long")
-        )
-        left = small.select(
-            "key",
-            "band",
-            F.pmod(F.col("row"), F.col("salt")).alias("bucket"),
-            F.col("row").alias("a"),
-            F.col("nk").alias("nk_a"),
-            F.col("short").alias("short_a"),
-        )
-        right = small.select(
-            "key",
-            F.explode(F.sequence(F.lit(0).cast("long"), F.col("salt") - 1)).alias("bucket"),
-            F.col("row").alias("b"),
-            F.col("nk").alias("nk_b"),
-            F.col("short").alias("short_b"),
-        )
-        pairs = left.join(right, ["key", "bucket"]).where(F.col("a") < F.col("b"))
-        band_pairs = pairs.where("band").select("a", "b").unionByName(star)
+        # 2. keys held by at most max_key_docs documents pair all of them (salted)
+        small = entries.where(F.col("df") <= cap)
+        band_pairs = _all_pairs(small.where("band")).select("a", "b").unionByName(star)
         # 3. pairs sharing usable passage keys: the count against the rule
         counted = (
-            pairs.where(~F.col("band"))
+            _all_pairs(small.where(~F.col("band")))
             .groupBy("a", "b", "nk_a", "nk_b", "short_a", "short_b")
             .agg(F.count(F.lit(1)).alias("shared"))
         )
@@ -595,6 +575,29 @@ class _Plan:
         t = self.thresholds
         verified = joined.mapInArrow(lambda batches: _verify_batches(batches, t), _VERIFIED_SCHEMA)
         return self._done("verify", verified, started)
+
+
+def _all_pairs(entries: DataFrame) -> DataFrame:
+    """Every pair ``a < b`` of rows holding the same key, one row per key they share
+    (``key, a, b, nk_a, nk_b, short_a, short_b``). Salted: the holders of a key of ``df``
+    documents are cut into ``ceil(df / SALT_ROWS)`` buckets of left sides, each joined with
+    all the holders on the right, so a key's pairs are formed by that many tasks."""
+    salted = entries.withColumn("salt", F.ceil(F.col("df") / F.lit(SALT_ROWS)).cast("long"))
+    left = salted.select(
+        "key",
+        F.pmod(F.col("row"), F.col("salt")).alias("bucket"),
+        F.col("row").alias("a"),
+        F.col("nk").alias("nk_a"),
+        F.col("short").alias("short_a"),
+    )
+    right = salted.select(
+        "key",
+        F.explode(F.sequence(F.lit(0).cast("long"), F.col("salt") - 1)).alias("bucket"),
+        F.col("row").alias("b"),
+        F.col("nk").alias("nk_b"),
+        F.col("short").alias("short_b"),
+    )
+    return left.join(right, ["key", "bucket"]).where(F.col("a") < F.col("b"))
 
 
 def _run(

@@ -321,3 +321,48 @@ def test_reuters_equal_single_machine(spark, reuters):
     df = spark.createDataFrame(list(docs.items()), "id string, text string")
     got = dedupe.spark.find_duplicates(df)
     assert (got.matches, got.clusters) == (by_id.matches, by_id.clusters)
+
+
+# ------------------------------------------------------------------ Spark Connect
+_CONNECT_SCRIPT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from conftest import seed_texts
+from pyspark.sql import SparkSession
+import dedupe, dedupe.spark
+
+spark = (SparkSession.builder.remote("local[2]").config("spark.ui.enabled", "false")
+         .config("spark.sql.shuffle.partitions", "4").getOrCreate())
+assert "connect" in type(spark).__module__, type(spark)
+docs = seed_texts()
+df = spark.createDataFrame(list(docs.items()), "id string, text string")
+got, want = dedupe.spark.find_duplicates(df), dedupe.find_duplicates(docs)
+assert (got.matches, got.clusters) == (want.matches, want.clusters), got
+pairs = dedupe.spark.match_pairs(df)
+rows = dedupe.spark.components(pairs).collect()
+assert sorted((r["id"], r["cluster"], r["weakest_b"]) for r in rows) == [
+    ("000", "000", "001"), ("001", "000", "001")]
+spark.stop()
+print("connect ok")
+"""
+
+
+@pytest.mark.slow
+def test_spark_connect(tmp_path):
+    """The engine on Spark Connect (no df.rdd there): a local Connect server, in a fresh
+    process. Needs pyspark's connect dependencies (``pip install 'pyspark[connect]'``)."""
+    pytest.importorskip("grpc", reason="pyspark's Spark Connect dependencies are not installed")
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    script = tmp_path / "connect.py"
+    script.write_text(_CONNECT_SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), str(REPO / "tests")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0 and "connect ok" in done.stdout, done.stderr[-3000:]
