@@ -68,7 +68,7 @@ from .errors import (
 )
 from .flat import lengths, offsets_of, row_ids
 from .index import Report
-from .lsh import band_keys, passage_rule
+from .lsh import BAND_BIT, band_keys, passage_rule
 from .match import Match, match_kind
 from .params import IndexParams, Thresholds, check_int
 from .sketch import sketch_texts
@@ -76,13 +76,15 @@ from .text import ensure_text, has_words
 from .verify import pair_scores, set_fingerprints, shared_counts
 
 try:
+    import pandas  # noqa: F401  (pyspark runs mapInArrow through pandas_udf)
     import pyarrow as pa
     from pyspark.sql import DataFrame, Window
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 except ImportError as _err:  # pragma: no cover - depends on the environment
     raise MissingDependencyError(
-        f"dedupe.spark needs pyspark (>= 4) and pyarrow ({_err}); install the 'spark' extra: "
+        f"dedupe.spark needs pyspark (>= 4), pyarrow and pandas ({_err}); install the 'spark' "
+        "extra: "
         "pip install 'article-dedupe[spark]'"
     ) from None
 
@@ -110,7 +112,7 @@ SALT_ROWS = 64
 #: The stages timed in ``stage_seconds``, in order.
 STAGES = ("order", "sketch", "copies", "keys", "candidates", "verify", "collect")
 
-_BAND_BIT = 1 << 31
+_BAND_BIT = int(BAND_BIT)
 _OK, _NO_WORDS, _BAD_TEXT = 0, 1, 2
 
 _SKETCH_SCHEMA = T.StructType(
