@@ -13,6 +13,8 @@ Modes (``python -m benchmarks --help``):
 * ``--corpus PATH``: any JSONL(.gz) with ``id`` and ``text``: recall against exact scores
   and speed/memory (there is no generated truth, so no per-kind or alignment scores).
 * ``--tiny``: a few seconds, for the test suite.
+* ``--spark``: ``dedupe.spark`` on Reuters on ``local[2]`` next to the single-machine run,
+  with the share of each stage (:mod:`benchmarks.spark`; ``--spark --help`` for its options).
 
 Run it from the repository root (``benchmarks/`` is not installed with the package).
 """
@@ -127,6 +129,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MIN",
         help=f"scale benchmark: stop a tool run after this many minutes "
         f"(default {TIMEOUT_S / 60:.0f})",
+    )
+    p.add_argument(
+        "--spark",
+        action="store_true",
+        help="dedupe.spark on Reuters on local[2] next to single-machine (see --spark --help)",
     )
     p.add_argument("--readme", type=Path, default=REPO / "README.md", help=argparse.SUPPRESS)
     return p
@@ -475,6 +482,10 @@ def _default_run(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print Markdown tables; write results.json (and plots) to --out."""
+    if "--spark" in (sys.argv[1:] if argv is None else argv):
+        from .spark import main as spark_main
+
+        return spark_main(argv)
     args = _parser().parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
     mode = "tiny" if args.tiny else "full" if args.full else "scale" if args.scaling else "default"

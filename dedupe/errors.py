@@ -49,3 +49,8 @@ class InvalidParameterError(DedupeError, ValueError):
 class InputError(DedupeError, ValueError):
     """An input file or folder cannot be read; the message names it (and the line) and
     says what is wrong."""
+
+
+class MissingDependencyError(DedupeError, ImportError):
+    """An optional part of dedupe needs a package that is not installed; the message names
+    the extra that brings it (for example ``pip install 'article-dedupe[spark]'``)."""
