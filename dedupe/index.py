@@ -31,11 +31,12 @@ from .cluster import Cluster, build_clusters
 from .errors import (
     DuplicateIdError,
     EmptyTextError,
+    IndexNotFoundError,
     InvalidParameterError,
     UnknownIdError,
 )
 from .flat import concat_arrays, lengths, sorted_unique, take
-from .lsh import BAND_BIT, band_keys, candidates, group_collection, probe_groups
+from .lsh import band_keys, candidates, group_collection, probe_groups
 from .match import Match
 from .parallel import Progress, fork_map, resolve_workers
 from .params import IndexParams, Thresholds, check_int, seconds, timestamp
@@ -63,8 +64,6 @@ SKETCH_CHUNK_DOCS = 2000
 PARALLEL_MIN_DOCS = 4000
 #: At least this many candidate pairs are verified in worker processes.
 PARALLEL_MIN_PAIRS = 20000
-
-_NO_CAP = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,10 @@ class Index:
     per core, at most 4; 1: none). They are forked, so they are used only on platforms
     with ``fork`` and while the calling process runs a single thread; otherwise the batch
     is sketched in-process. ``store`` is where documents are kept (default: a
-    :class:`~dedupe.store.MemoryStore` in this process).
+    :class:`~dedupe.store.MemoryStore` in this process; a
+    :class:`~dedupe.store.redis.RedisStore` shares one index between processes). A store
+    that already holds an index built with other shaping parameters raises
+    :class:`ParameterMismatchError`; :meth:`open` takes the parameters a store recorded.
 
     Texts with fewer words than ``ngram`` become one shingle of all their words; a text
     with no words is refused (:class:`~dedupe.errors.EmptyTextError`).
@@ -207,6 +209,60 @@ class Index:
         if store is not None and not isinstance(store, Store):
             raise InvalidParameterError(f"store must be a dedupe Store, got {type(store).__name__}")
         self.store: Store = store if store is not None else MemoryStore()
+        self._recorded = False  # whether the store holds our parameters (see _record)
+        recorded = self.store.meta() if store is not None else None
+        if recorded is not None:
+            self.params.check_same(recorded[0], what=f"{store!r}")
+
+    @classmethod
+    def open(
+        cls,
+        store: Store,
+        *,
+        workers: int = 0,
+        retention: float | datetime.timedelta | None = None,
+        **thresholds: Any,
+    ) -> Index:
+        """The index kept in ``store``, with the parameters and thresholds recorded there
+        when it was first written (``thresholds`` overrides some of them, e.g. ``jaccard``).
+        A store that holds no index raises :class:`IndexNotFoundError` (it never starts an
+        empty one; ``Index(store=...)`` does).
+
+        >>> store = MemoryStore()
+        >>> Index(store=store, ngram=3).add("a", "one two three four")
+        >>> opened = Index.open(store); opened.params.ngram, opened.ids()
+        (3, ['a'])
+        >>> Index.open(MemoryStore())  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        dedupe.errors.IndexNotFoundError: no index in MemoryStore(0 documents): ...
+        """
+        if not isinstance(store, Store):
+            raise InvalidParameterError(f"store must be a dedupe Store, got {type(store).__name__}")
+        recorded = store.meta()
+        if recorded is None:
+            raise IndexNotFoundError(
+                f"no index in {store!r}: nothing was ever written there; check its name, "
+                "or create the index with dedupe.Index(store=...)"
+            )
+        params, stored = recorded
+        options = stored.to_dict()
+        unknown = sorted(set(thresholds) - set(options))
+        if unknown:
+            raise InvalidParameterError(
+                f"unknown threshold(s) {', '.join(unknown)}: Index.open takes {', '.join(options)}"
+            )
+        index = cls(**{**options, **thresholds}, workers=workers, retention=retention)
+        index.params, index.store, index._recorded = params, store, True
+        return index
+
+    def _record(self) -> None:
+        """Before the first write: record the parameters in the store, or check them
+        against those another process recorded first."""
+        if not self._recorded:
+            params, _ = self.store.record_meta(self.params, self._thresholds)
+            self.params.check_same(params, what=f"{self.store!r}")
+            self._recorded = True
 
     jaccard = _threshold_property("jaccard")
     containment = _threshold_property("containment")
@@ -322,6 +378,8 @@ class Index:
         """
         pairs = list(items.items()) if isinstance(items, Mapping) else list(items)
         times = _times_for(pairs, timestamps)
+        named = [p[0] for p in pairs if isinstance(p, tuple) and p and isinstance(p[0], str)]
+        stored = {d for d, known in zip(named, self.store.contains_many(named)) if known}
         ids: list[str] = []
         texts: list[str] = []
         kept: list[float] = []
@@ -335,7 +393,7 @@ class Index:
             doc_id = _check_id(entry[0])
             if doc_id in seen:
                 raise DuplicateIdError(f"id {doc_id!r} appears twice in the batch")
-            if doc_id in self.store and not replace:
+            if doc_id in stored and not replace:
                 raise DuplicateIdError(
                     f"id {doc_id!r} is already in the index; pass replace=True to replace it"
                 )
@@ -356,7 +414,10 @@ class Index:
             if ids:
                 sketch, bands = self._sketch(texts, bar)
                 del texts
-                self.store.put(ids, sketch, bands, np.array(kept, dtype=np.float64))
+                self._record()
+                self.store.put(
+                    ids, sketch, bands, np.array(kept, dtype=np.float64), replace=replace
+                )
         if self.retention is not None and ids:
             newest = self.store.newest()
             if np.isfinite(newest):
@@ -404,8 +465,9 @@ class Index:
             )
         t = self._thresholds
         keys = np.concatenate((bands.ravel(), sketch.key_values))
-        max_df = np.where((keys & BAND_BIT) != 0, _NO_CAP, t.max_key_docs)
-        hits = self.store.lookup(keys, max_df)
+        # Every key, band keys too, is asked for its rows up to max_key_docs: past that the
+        # rule uses a band key's earliest document only, so the rest need not be read.
+        hits = self.store.lookup(keys, np.full(len(keys), t.max_key_docs))
         found = sorted_unique(hits.rows)
         local = np.searchsorted(found, hits.rows)
         probe = len(found)
@@ -536,12 +598,15 @@ class Index:
             raise InvalidParameterError(f"merge takes an Index, got {type(other).__name__}")
         self.params.check_same(other.params)
         columns = other.store.columns()
-        clash = [d for d in columns.ids if d in self.store]
+        clash = [d for d, known in zip(columns.ids, self.store.contains_many(columns.ids)) if known]
         if clash and not replace:
             raise DuplicateIdError(
                 f"{len(clash)} ids are in both indexes (first: {clash[0]!r}); pass replace=True"
             )
-        self.store.put(columns.ids, columns.sketch, columns.band_keys, columns.timestamps)
+        self._record()
+        self.store.put(
+            columns.ids, columns.sketch, columns.band_keys, columns.timestamps, replace=replace
+        )
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index to ``path`` atomically (see :mod:`dedupe.store.file` for the format).
