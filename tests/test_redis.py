@@ -488,3 +488,62 @@ def test_a_restart_without_persistence_is_a_clear_error(tmp_path, seeds):
             Index.open(RedisStore(server.url, namespace="lost"))
     finally:
         server.stop()
+
+
+# ----------------------------------------------------------------- command line
+def test_the_index_commands_work_on_a_redis_namespace(redis_server, seeds, tmp_path, capsys):
+    import json
+
+    from dedupe.cli import main
+
+    def call(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        status = main(list(args))
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    ns = f"cli-{uuid.uuid4().hex[:8]}"
+    target = ["--redis", redis_server.url, "--namespace", ns]
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in seeds.items()))
+    early = tmp_path / "early.jsonl"
+    early.write_text(json.dumps({"id": "old", "text": seeds["001"] + " an older copy"}) + "\n")
+
+    query = tmp_path / "q.txt"
+    query.write_text(seeds["000"], encoding="utf-8")
+    status, _, err = call("index", "query", *target, str(query))
+    assert status == 2 and f"no index in namespace '{ns}'" in err and "index build" in err
+    assert call("index", "build", *target, str(early), "--ngram", "5", "-q",
+                "--timestamp", "2024-01-01")[0] == 0  # fmt: skip
+    status, _, err = call("index", "build", *target, str(early))
+    assert status == 2 and "already holds an index" in err
+    status, _, err = call("index", "add", *target, str(docs), "--timestamp", "now")
+    assert status == 0 and f"namespace '{ns}' now holds 6 documents (+5)" in err
+
+    library = Index.open(RedisStore(redis_server.url, namespace=ns))
+    status, out, _ = call("index", "query", *target, str(query))
+    assert status == 0
+    assert [json.loads(line) for line in out.splitlines()] == [
+        m.to_dict() for m in library.query(seeds["000"])
+    ]
+    status, out, _ = call("index", "query", *target, "--input", str(docs), "-k", "1")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert status == 0 and [r["id"] for r in rows] == list(seeds)
+    assert all(r["matches"][0]["b"] == r["id"] for r in rows)
+
+    status, out, _ = call("index", "stats", *target, "--json", "--ids")
+    stats = json.loads(out)
+    assert status == 0 and stats["documents"] == 6 and stats["namespace"] == ns
+    assert sorted(stats["ids"]) == sorted([*seeds, "old"]) and stats["ngram"] == 5
+    assert "password" not in out
+
+    status, _, err = call("index", "remove", *target, "nope", "004")
+    assert status == 2 and "nothing was removed" in err and "004" in library
+    assert call("index", "remove", *target, "004", "-q")[0] == 0
+    status, _, err = call("index", "evict", *target, "--before", "2024-06-01")
+    assert status == 0 and "evicted 1 document " in err and "now holds 4" in err
+    assert sorted(library.ids()) == ["000", "001", "002", "003"]
+
+    status, _, err = call("index", "stats", "--redis", redis_server.url)
+    assert status == 2 and "--redis needs --namespace" in err
+    library.store.delete_namespace()
