@@ -35,7 +35,7 @@ from .errors import (
     InvalidParameterError,
     UnknownIdError,
 )
-from .flat import concat_arrays, lengths, sorted_unique, take
+from .flat import concat_arrays, lengths, offsets_of, segment_positions, sorted_unique, take
 from .lsh import band_keys, candidates, group_collection, probe_groups
 from .match import Match
 from .parallel import Progress, fork_map, resolve_workers
@@ -455,45 +455,99 @@ class Index:
         >>> [(m.b, m.kind) for m in idx.query("one two three four five six seven")]
         [('a', 'exact')]
         """
-        text = ensure_text(text, name="query text")
+        return self.query_many([text], k=k)[0]
+
+    def query_many(
+        self, texts: Iterable[str | bytes], *, k: int | None = None
+    ) -> list[list[Match]]:
+        """:meth:`query` of each text, answered together: the texts are sketched in one
+        batch and the store is asked once for the keys of them all and once for all their
+        candidates (on Redis: two round trips, whatever the number of texts).
+
+        >>> idx = Index(); idx.add("a", "one two three four five six seven")
+        >>> [[m.b for m in ms] for ms in idx.query_many(["one two three four five six", "x"])]
+        [['a'], []]
+        """
+        if isinstance(texts, (str, bytes)):
+            raise InvalidParameterError("query_many takes a list of texts; use query for one")
+        texts = list(texts)
+        name = "query text" if len(texts) == 1 else "query text {}"
+        texts = [ensure_text(x, name=name.format(i)) for i, x in enumerate(texts)]
         if k is not None:
             check_int("k", k, 1)
-        sketch, bands = _sketch_part([text], self.params)
-        if not sketch.set_sizes()[0]:
+        if not texts:
+            return []
+        sketch, bands = self._sketch(texts)
+        set_sizes, key_counts = sketch.set_sizes(), sketch.key_counts()
+        if not set_sizes.all():
+            empty = int(np.flatnonzero(set_sizes == 0)[0])
             raise EmptyTextError(
-                "query text holds no words (it is empty, blank or punctuation only)"
+                f"{name.format(empty)} holds no words (it is empty, blank or punctuation only)"
             )
         t = self._thresholds
-        keys = np.concatenate((bands.ravel(), sketch.key_values))
+        # Each text's keys, its band keys then its passage keys, asked for once in all.
+        n, n_bands = bands.shape
+        lens = n_bands + key_counts
+        offsets = offsets_of(lens)
+        keys = np.empty(int(offsets[-1]), dtype=np.uint32)
+        starts = offsets[:-1]
+        keys[np.repeat(starts, n_bands) + np.tile(np.arange(n_bands), n)] = bands.ravel()
+        keys[np.repeat(starts + n_bands, key_counts) + segment_positions(key_counts)] = (
+            sketch.key_values[sketch.key_offsets[0] : sketch.key_offsets[-1]]
+        )
+        distinct, which = np.unique(keys, return_inverse=True)
         # Every key, band keys too, is asked for its rows up to max_key_docs: past that the
         # rule uses a band key's earliest document only, so the rest need not be read.
-        hits = self.store.lookup(keys, np.full(len(keys), t.max_key_docs))
-        found = sorted_unique(hits.rows)
-        local = np.searchsorted(found, hits.rows)
-        probe = len(found)
-        n_keys = np.zeros(probe + 1, dtype=np.int64)
-        sizes = np.zeros(probe + 1, dtype=np.int64)
-        n_keys[local], sizes[local] = hits.row_keys, hits.row_sizes
-        n_keys[probe], sizes[probe] = sketch.key_counts()[0], sketch.set_sizes()[0]
-        pairs = candidates(
-            probe_groups(keys, hits.df, hits.key_index, local, probe),
-            n_keys,
-            max_key_docs=t.max_key_docs,
-            min_key_share=t.min_key_share,
-            short=sizes < self.params.short_text,
-            probe=probe,
+        hits = self.store.lookup(distinct, np.full(len(distinct), t.max_key_docs))
+        order = np.argsort(hits.key_index, kind="stable")
+        hit_rows, hit_keys, hit_sizes = (
+            hits.rows[order],
+            hits.row_keys[order],
+            hits.row_sizes[order],
         )
-        docs = self.store.fetch(found[pairs[:, 0]])
-        out = judge(
-            [QUERY_ID] * len(docs.ids),
-            docs.ids,
-            shared_with(sketch.set_values, docs.set_values, docs.set_offsets),
-            np.full(len(docs.ids), sketch.set_sizes()[0]),
-            np.diff(docs.set_offsets),
-            t,
-        )
-        out.sort(key=Match.sort_key)
-        return out[:k] if k is not None else out
+        first = np.searchsorted(hits.key_index[order], np.arange(len(distinct) + 1))
+        per_key = np.diff(first)
+        chosen = []
+        for i in range(n):
+            ks = which[offsets[i] : offsets[i + 1]]
+            count = per_key[ks]
+            at = np.repeat(first[ks], count) + segment_positions(count)
+            rows = hit_rows[at]
+            found = sorted_unique(rows)
+            local = np.searchsorted(found, rows)
+            probe = len(found)
+            n_keys = np.zeros(probe + 1, dtype=np.int64)
+            sizes = np.zeros(probe + 1, dtype=np.int64)
+            n_keys[local], sizes[local] = hit_keys[at], hit_sizes[at]
+            n_keys[probe], sizes[probe] = key_counts[i], set_sizes[i]
+            key_of = np.repeat(np.arange(len(ks), dtype=np.int64), count)
+            pairs = candidates(
+                probe_groups(keys[offsets[i] : offsets[i + 1]], hits.df[ks], key_of, local, probe),
+                n_keys,
+                max_key_docs=t.max_key_docs,
+                min_key_share=t.min_key_share,
+                short=sizes < self.params.short_text,
+                probe=probe,
+            )
+            chosen.append(found[pairs[:, 0]])
+        wanted = sorted_unique(np.concatenate(chosen))
+        docs = self.store.fetch(wanted)
+        answers = []
+        for i, rows in enumerate(chosen):
+            at = np.searchsorted(wanted, rows)
+            values, doc_offsets = take(docs.set_values, docs.set_offsets, at)
+            own = sketch.set_values[sketch.set_offsets[i] : sketch.set_offsets[i + 1]]
+            out = judge(
+                [QUERY_ID] * len(at),
+                [docs.ids[j] for j in at.tolist()],
+                shared_with(own, values, doc_offsets),
+                np.full(len(at), set_sizes[i]),
+                np.diff(doc_offsets),
+                t,
+            )
+            out.sort(key=Match.sort_key)
+            answers.append(out[:k] if k is not None else out)
+        return answers
 
     def _pair_rows(self, columns: Columns) -> tuple[np.ndarray, np.ndarray]:
         """Candidate pairs among the first documents of each exact-copy group, and the

@@ -628,6 +628,11 @@ def test_index_query_batch_and_evict_on_a_file(call, tmp_path, corpus):
     for r in rows:
         expected = [{**m.to_dict(), "a": r["id"]} for m in library.query(corpus[r["id"]], k=2)]
         assert r["matches"] == expected
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text(jsonl_text({"x": " ... ", "y": corpus["orig/" + SEED_000]}), encoding="utf-8")
+    rows = jsonl(call("index", "query", str(idx), "--input", str(blank)).stdout)
+    assert rows[0] == {"id": "x", "matches": [], "skipped": "the text holds no words"}
+    assert rows[1]["matches"][0]["b"] == "orig/" + SEED_000
     bad = call("index", "query", str(idx), "--input", str(docs), "--format", "table")
     assert bad.returncode == 2 and "jsonl only" in bad.stderr
 

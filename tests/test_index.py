@@ -425,3 +425,18 @@ def test_timestamps_are_validated():
     index.add_many({"a": "some text", "b": "other"}, timestamps={"b": 5})
     index.add("c", "late words", timestamp=__import__("datetime").date(2026, 11, 26))
     assert index.evict(before=6) == 1 and index.ids() == ["a", "c"]
+
+
+def test_query_many_answers_as_query_one_by_one():
+    rng = random.Random(17)
+    docs = {f"d{i}": make_text(rng, rng.randint(5, 150)) for i in range(40)}
+    index = Index(jaccard=0.3, containment=0.3, max_key_docs=3)
+    index.add_many(docs)
+    texts = [*docs.values(), make_text(rng, 30), docs["d3"][:200]]
+    assert index.query_many(texts) == [index.query(x) for x in texts]
+    assert index.query_many(texts, k=1) == [index.query(x, k=1) for x in texts]
+    assert index.query_many([]) == []
+    with pytest.raises(EmptyTextError, match="query text 1 holds no words"):
+        index.query_many(["some words", " ... "])
+    with pytest.raises(InvalidParameterError, match="list of texts"):
+        index.query_many("one text")

@@ -121,8 +121,12 @@ def test_a_generated_collection_answers_as_the_memory_index(store, generated):
         index.add_many(items[lo : lo + 250])
     memory.add_many(items)
     assert index.ids() == memory.ids()
-    for text in generated.values():
-        assert index.query(text) == memory.query(text)
+    texts = list(generated.values())
+    answers = [memory.query(text) for text in texts]
+    assert [index.query(text) for text in texts] == answers
+    assert [a for lo in range(0, 2000, 128) for a in index.query_many(texts[lo : lo + 128])] == (
+        answers
+    )
     pairs = index.pairs()
     assert len(pairs) > 500 and pairs == memory.pairs()
     assert index.clusters(pairs) == memory.clusters(pairs)

@@ -19,9 +19,10 @@ from typing import Any
 
 import dedupe
 from dedupe import render as views
-from dedupe.errors import EmptyTextError, InputError
+from dedupe.errors import InputError
 from dedupe.inputs import open_output, read_documents, read_text_file
 from dedupe.params import timestamp
+from dedupe.text import has_words
 
 from .common import (
     EXIT_OK,
@@ -35,6 +36,8 @@ from .common import (
     warn_skipped,
 )
 
+#: Documents of a ``query --input`` file answered together (``Index.query_many``).
+QUERY_BATCH = 256
 REDIS_HELP = "use the live index on this Redis server (redis://[:password@]host:port/db)"
 
 
@@ -200,16 +203,21 @@ def _cmd_index_query(args: argparse.Namespace) -> int:
             raise InputError("--input answers one JSONL line per document: --format jsonl only")
         docs = read_documents([args.input], id_field=args.id_field, text_field=args.text_field)
         index = _open(args, path)
+        items = list(docs.items())
         with open_output(args.output) as out:
-            for doc_id, text in docs.items():
-                row: dict[str, Any] = {"id": doc_id}
-                try:
-                    row["matches"] = [
-                        {**m.to_dict(), "a": doc_id} for m in index.query(text, k=args.k)
-                    ]
-                except EmptyTextError:
-                    row.update(matches=[], skipped="the text holds no words")
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            for lo in range(0, len(items), QUERY_BATCH):
+                part = items[lo : lo + QUERY_BATCH]
+                asked = [(d, x) for d, x in part if has_words(x)]
+                answers = dict(
+                    zip([d for d, _ in asked], index.query_many([x for _, x in asked], k=args.k))
+                )
+                for doc_id, _ in part:
+                    row: dict[str, Any] = {"id": doc_id}
+                    if doc_id in answers:
+                        row["matches"] = [{**m.to_dict(), "a": doc_id} for m in answers[doc_id]]
+                    else:
+                        row.update(matches=[], skipped="the text holds no words")
+                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
         return EXIT_OK
     if len(rest) != 1:
         raise InputError("give one TEXTFILE to look up (or --input DOCS for many)")
