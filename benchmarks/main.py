@@ -128,6 +128,12 @@ def _parser() -> argparse.ArgumentParser:
         help=f"scale benchmark: stop a tool run after this many minutes "
         f"(default {TIMEOUT_S / 60:.0f})",
     )
+    p.add_argument(
+        "--redis",
+        action="store_true",
+        help="instead: a live index on a redis-server of its own, next to datasketch's Redis "
+        "storage (see python -m benchmarks --redis --help)",
+    )
     p.add_argument("--readme", type=Path, default=REPO / "README.md", help=argparse.SUPPRESS)
     return p
 
@@ -448,6 +454,10 @@ def _default_run(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print Markdown tables; write results.json (and plots) to --out."""
+    if "--redis" in (sys.argv[1:] if argv is None else argv):  # options of its own
+        from .redis_bench import main as redis_main
+
+        return redis_main([a for a in (sys.argv[1:] if argv is None else argv) if a != "--redis"])
     args = _parser().parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
     mode = "tiny" if args.tiny else "full" if args.full else "scale" if args.scaling else "default"
