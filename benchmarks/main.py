@@ -135,6 +135,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="dedupe.spark on Reuters on local[2] next to single-machine (see --spark --help)",
     )
+    p.add_argument(
+        "--redis",
+        action="store_true",
+        help="instead: a live index on a redis-server of its own, next to datasketch's Redis "
+        "storage (see python -m benchmarks --redis --help)",
+    )
     p.add_argument("--readme", type=Path, default=REPO / "README.md", help=argparse.SUPPRESS)
     return p
 
@@ -486,6 +492,10 @@ def main(argv: list[str] | None = None) -> int:
         from .spark import main as spark_main
 
         return spark_main(argv)
+    if "--redis" in (sys.argv[1:] if argv is None else argv):  # options of its own
+        from .redis_bench import main as redis_main
+
+        return redis_main([a for a in (sys.argv[1:] if argv is None else argv) if a != "--redis"])
     args = _parser().parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
     mode = "tiny" if args.tiny else "full" if args.full else "scale" if args.scaling else "default"

@@ -1,5 +1,7 @@
 """dedupe: find near-duplicate and partially re-published articles, and diff them."""
 
+from typing import TYPE_CHECKING, Any
+
 from .align import Alignment, ParagraphOp, WordOp, align
 from .cluster import Cluster
 from .errors import (
@@ -7,10 +9,12 @@ from .errors import (
     DuplicateIdError,
     EmptyTextError,
     IndexFormatError,
+    IndexNotFoundError,
     InputError,
     InvalidParameterError,
     InvalidTextError,
     ParameterMismatchError,
+    StoreError,
     UnknownIdError,
 )
 from .index import Index, Report, find_duplicates
@@ -18,6 +22,9 @@ from .match import Match
 from .params import IndexParams, Thresholds
 from .provenance import Provenance, Source, SourcePassage, Span
 from .version import __version__
+
+if TYPE_CHECKING:
+    from .store.redis import RedisStore
 
 __all__ = [
     "__version__",
@@ -28,6 +35,7 @@ __all__ = [
     "Cluster",
     "Index",
     "IndexParams",
+    "RedisStore",
     "Thresholds",
     "Match",
     "Provenance",
@@ -40,9 +48,20 @@ __all__ = [
     "DuplicateIdError",
     "EmptyTextError",
     "IndexFormatError",
+    "IndexNotFoundError",
     "InputError",
     "InvalidParameterError",
     "InvalidTextError",
     "ParameterMismatchError",
+    "StoreError",
     "UnknownIdError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # dedupe.RedisStore is imported on first use: `import dedupe` needs no redis package.
+    if name == "RedisStore":
+        from .store.redis import RedisStore
+
+        return RedisStore
+    raise AttributeError(f"module 'dedupe' has no attribute {name!r}")

@@ -31,12 +31,13 @@ from .cluster import Cluster, build_clusters
 from .errors import (
     DuplicateIdError,
     EmptyTextError,
+    IndexNotFoundError,
     InvalidParameterError,
     InvalidTextError,
     UnknownIdError,
 )
-from .flat import concat_arrays, lengths, sorted_unique, take
-from .lsh import BAND_BIT, band_keys, candidates, group_collection, probe_groups
+from .flat import concat_arrays, lengths, offsets_of, segment_positions, sorted_unique, take
+from .lsh import band_keys, candidates, group_collection, probe_groups
 from .match import Match
 from .parallel import Progress, fork_map, resolve_workers
 from .params import IndexParams, Thresholds, check_int, seconds, timestamp
@@ -65,8 +66,6 @@ SKETCH_CHUNK_DOCS = 2000
 PARALLEL_MIN_DOCS = 4000
 #: At least this many candidate pairs are verified in worker processes.
 PARALLEL_MIN_PAIRS = 20000
-
-_NO_CAP = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -160,7 +159,10 @@ class Index:
     per core, at most 4; 1: none). They are forked, so they are used only on platforms
     with ``fork`` and while the calling process runs a single thread; otherwise the batch
     is sketched in-process. ``store`` is where documents are kept (default: a
-    :class:`~dedupe.store.MemoryStore` in this process).
+    :class:`~dedupe.store.MemoryStore` in this process; a
+    :class:`~dedupe.store.redis.RedisStore` shares one index between processes). A store
+    that already holds an index built with other shaping parameters raises
+    :class:`ParameterMismatchError`; :meth:`open` takes the parameters a store recorded.
 
     Texts with fewer words than ``ngram`` become one shingle of all their words; a text
     with no words is refused (:class:`~dedupe.errors.EmptyTextError`).
@@ -212,6 +214,60 @@ class Index:
         if store is not None and not isinstance(store, Store):
             raise InvalidParameterError(f"store must be a dedupe Store, got {type(store).__name__}")
         self.store: Store = store if store is not None else MemoryStore()
+        self._recorded = False  # whether the store holds our parameters (see _record)
+        recorded = self.store.meta() if store is not None else None
+        if recorded is not None:
+            self.params.check_same(recorded[0], what=f"{store!r}")
+
+    @classmethod
+    def open(
+        cls,
+        store: Store,
+        *,
+        workers: int = 0,
+        retention: float | datetime.timedelta | None = None,
+        **thresholds: Any,
+    ) -> Index:
+        """The index kept in ``store``, with the parameters and thresholds recorded there
+        when it was first written (``thresholds`` overrides some of them, e.g. ``jaccard``).
+        A store that holds no index raises :class:`IndexNotFoundError` (it never starts an
+        empty one; ``Index(store=...)`` does).
+
+        >>> store = MemoryStore()
+        >>> Index(store=store, ngram=3).add("a", "one two three four")
+        >>> opened = Index.open(store); opened.params.ngram, opened.ids()
+        (3, ['a'])
+        >>> Index.open(MemoryStore())  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        dedupe.errors.IndexNotFoundError: no index in MemoryStore(0 documents): ...
+        """
+        if not isinstance(store, Store):
+            raise InvalidParameterError(f"store must be a dedupe Store, got {type(store).__name__}")
+        recorded = store.meta()
+        if recorded is None:
+            raise IndexNotFoundError(
+                f"no index in {store!r}: nothing was ever written there; check its name, "
+                "or create the index with dedupe.Index(store=...)"
+            )
+        params, stored = recorded
+        options = stored.to_dict()
+        unknown = sorted(set(thresholds) - set(options))
+        if unknown:
+            raise InvalidParameterError(
+                f"unknown threshold(s) {', '.join(unknown)}: Index.open takes {', '.join(options)}"
+            )
+        index = cls(**{**options, **thresholds}, workers=workers, retention=retention)
+        index.params, index.store, index._recorded = params, store, True
+        return index
+
+    def _record(self) -> None:
+        """Before the first write: record the parameters in the store, or check them
+        against those another process recorded first."""
+        if not self._recorded:
+            params, _ = self.store.record_meta(self.params, self._thresholds)
+            self.params.check_same(params, what=f"{self.store!r}")
+            self._recorded = True
 
     jaccard = _threshold_property("jaccard")
     containment = _threshold_property("containment")
@@ -328,6 +384,8 @@ class Index:
         """
         pairs = list(items.items()) if isinstance(items, Mapping) else list(items)
         times = _times_for(pairs, timestamps)
+        named = [p[0] for p in pairs if isinstance(p, tuple) and p and isinstance(p[0], str)]
+        stored = {d for d, known in zip(named, self.store.contains_many(named)) if known}
         ids: list[str] = []
         texts: list[str] = []
         kept: list[float] = []
@@ -341,7 +399,7 @@ class Index:
             doc_id = _check_id(entry[0])
             if doc_id in seen:
                 raise DuplicateIdError(f"id {doc_id!r} appears twice in the batch")
-            if doc_id in self.store and not replace:
+            if doc_id in stored and not replace:
                 raise DuplicateIdError(
                     f"id {doc_id!r} is already in the index; pass replace=True to replace it"
                 )
@@ -362,7 +420,10 @@ class Index:
             if ids:
                 sketch, bands = self._sketch(texts, bar)
                 del texts
-                self.store.put(ids, sketch, bands, np.array(kept, dtype=np.float64))
+                self._record()
+                self.store.put(
+                    ids, sketch, bands, np.array(kept, dtype=np.float64), replace=replace
+                )
         if self.retention is not None and ids:
             newest = self.store.newest()
             if np.isfinite(newest):
@@ -400,44 +461,99 @@ class Index:
         >>> [(m.b, m.kind) for m in idx.query("one two three four five six seven")]
         [('a', 'exact')]
         """
-        text = ensure_text(text, name="query text")
+        return self.query_many([text], k=k)[0]
+
+    def query_many(
+        self, texts: Iterable[str | bytes], *, k: int | None = None
+    ) -> list[list[Match]]:
+        """:meth:`query` of each text, answered together: the texts are sketched in one
+        batch and the store is asked once for the keys of them all and once for all their
+        candidates (on Redis: two round trips, whatever the number of texts).
+
+        >>> idx = Index(); idx.add("a", "one two three four five six seven")
+        >>> [[m.b for m in ms] for ms in idx.query_many(["one two three four five six", "x"])]
+        [['a'], []]
+        """
+        if isinstance(texts, (str, bytes)):
+            raise InvalidParameterError("query_many takes a list of texts; use query for one")
+        texts = list(texts)
+        name = "query text" if len(texts) == 1 else "query text {}"
+        texts = [ensure_text(x, name=name.format(i)) for i, x in enumerate(texts)]
         if k is not None:
             check_int("k", k, 1)
-        sketch, bands = _sketch_part([text], self.params)
-        if not sketch.set_sizes()[0]:
+        if not texts:
+            return []
+        sketch, bands = self._sketch(texts)
+        set_sizes, key_counts = sketch.set_sizes(), sketch.key_counts()
+        if not set_sizes.all():
+            empty = int(np.flatnonzero(set_sizes == 0)[0])
             raise EmptyTextError(
-                "query text holds no words (it is empty, blank or punctuation only)"
+                f"{name.format(empty)} holds no words (it is empty, blank or punctuation only)"
             )
         t = self._thresholds
-        keys = np.concatenate((bands.ravel(), sketch.key_values))
-        max_df = np.where((keys & BAND_BIT) != 0, _NO_CAP, t.max_key_docs)
-        hits = self.store.lookup(keys, max_df)
-        found = sorted_unique(hits.rows)
-        local = np.searchsorted(found, hits.rows)
-        probe = len(found)
-        n_keys = np.zeros(probe + 1, dtype=np.int64)
-        sizes = np.zeros(probe + 1, dtype=np.int64)
-        n_keys[local], sizes[local] = hits.row_keys, hits.row_sizes
-        n_keys[probe], sizes[probe] = sketch.key_counts()[0], sketch.set_sizes()[0]
-        pairs = candidates(
-            probe_groups(keys, hits.df, hits.key_index, local, probe),
-            n_keys,
-            max_key_docs=t.max_key_docs,
-            min_key_share=t.min_key_share,
-            short=sizes < self.params.short_text,
-            probe=probe,
+        # Each text's keys, its band keys then its passage keys, asked for once in all.
+        n, n_bands = bands.shape
+        lens = n_bands + key_counts
+        offsets = offsets_of(lens)
+        keys = np.empty(int(offsets[-1]), dtype=np.uint32)
+        starts = offsets[:-1]
+        keys[np.repeat(starts, n_bands) + np.tile(np.arange(n_bands), n)] = bands.ravel()
+        keys[np.repeat(starts + n_bands, key_counts) + segment_positions(key_counts)] = (
+            sketch.key_values[sketch.key_offsets[0] : sketch.key_offsets[-1]]
         )
-        docs = self.store.fetch(found[pairs[:, 0]])
-        out = judge(
-            [QUERY_ID] * len(docs.ids),
-            docs.ids,
-            shared_with(sketch.set_values, docs.set_values, docs.set_offsets),
-            np.full(len(docs.ids), sketch.set_sizes()[0]),
-            np.diff(docs.set_offsets),
-            t,
+        distinct, which = np.unique(keys, return_inverse=True)
+        # Every key, band keys too, is asked for its rows up to max_key_docs: past that the
+        # rule uses a band key's earliest document only, so the rest need not be read.
+        hits = self.store.lookup(distinct, np.full(len(distinct), t.max_key_docs))
+        order = np.argsort(hits.key_index, kind="stable")
+        hit_rows, hit_keys, hit_sizes = (
+            hits.rows[order],
+            hits.row_keys[order],
+            hits.row_sizes[order],
         )
-        out.sort(key=Match.sort_key)
-        return out[:k] if k is not None else out
+        first = np.searchsorted(hits.key_index[order], np.arange(len(distinct) + 1))
+        per_key = np.diff(first)
+        chosen = []
+        for i in range(n):
+            ks = which[offsets[i] : offsets[i + 1]]
+            count = per_key[ks]
+            at = np.repeat(first[ks], count) + segment_positions(count)
+            rows = hit_rows[at]
+            found = sorted_unique(rows)
+            local = np.searchsorted(found, rows)
+            probe = len(found)
+            n_keys = np.zeros(probe + 1, dtype=np.int64)
+            sizes = np.zeros(probe + 1, dtype=np.int64)
+            n_keys[local], sizes[local] = hit_keys[at], hit_sizes[at]
+            n_keys[probe], sizes[probe] = key_counts[i], set_sizes[i]
+            key_of = np.repeat(np.arange(len(ks), dtype=np.int64), count)
+            pairs = candidates(
+                probe_groups(keys[offsets[i] : offsets[i + 1]], hits.df[ks], key_of, local, probe),
+                n_keys,
+                max_key_docs=t.max_key_docs,
+                min_key_share=t.min_key_share,
+                short=sizes < self.params.short_text,
+                probe=probe,
+            )
+            chosen.append(found[pairs[:, 0]])
+        wanted = sorted_unique(np.concatenate(chosen))
+        docs = self.store.fetch(wanted)
+        answers = []
+        for i, rows in enumerate(chosen):
+            at = np.searchsorted(wanted, rows)
+            values, doc_offsets = take(docs.set_values, docs.set_offsets, at)
+            own = sketch.set_values[sketch.set_offsets[i] : sketch.set_offsets[i + 1]]
+            out = judge(
+                [QUERY_ID] * len(at),
+                [docs.ids[j] for j in at.tolist()],
+                shared_with(own, values, doc_offsets),
+                np.full(len(at), set_sizes[i]),
+                np.diff(doc_offsets),
+                t,
+            )
+            out.sort(key=Match.sort_key)
+            answers.append(out[:k] if k is not None else out)
+        return answers
 
     def provenance(
         self, text: str | bytes, *, min_words: int = MIN_WORDS, max_gap: int = MAX_GAP
@@ -571,12 +687,15 @@ class Index:
             raise InvalidParameterError(f"merge takes an Index, got {type(other).__name__}")
         self.params.check_same(other.params)
         columns = other.store.columns()
-        clash = [d for d in columns.ids if d in self.store]
+        clash = [d for d, known in zip(columns.ids, self.store.contains_many(columns.ids)) if known]
         if clash and not replace:
             raise DuplicateIdError(
                 f"{len(clash)} ids are in both indexes (first: {clash[0]!r}); pass replace=True"
             )
-        self.store.put(columns.ids, columns.sketch, columns.band_keys, columns.timestamps)
+        self._record()
+        self.store.put(
+            columns.ids, columns.sketch, columns.band_keys, columns.timestamps, replace=replace
+        )
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index to ``path`` atomically (see :mod:`dedupe.store.file` for the format).

@@ -146,6 +146,7 @@ def corpus_dir(tmp_path_factory, corpus) -> Path:
         ["index", "add"],
         ["index", "query"],
         ["index", "remove"],
+        ["index", "evict"],
         ["index", "stats"],
     ],
 )
@@ -602,3 +603,44 @@ def test_report_caps_the_diffs_and_says_so(call, tmp_path, corpus, corpus_dir):
 def test_diff_refuses_stdin_twice(capsys):
     assert main(["diff", "-", "-"]) == 2
     assert "standard input can be read only once" in capsys.readouterr().err
+
+
+def test_index_query_batch_and_evict_on_a_file(call, tmp_path, corpus):
+    idx = tmp_path / "wire.idx"
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text(jsonl_text(corpus), encoding="utf-8")
+    first = {k: v for k, v in corpus.items() if k.startswith("orig/")}
+    (tmp_path / "orig.jsonl").write_text(jsonl_text(first), encoding="utf-8")
+    done = call("index", "build", str(tmp_path / "orig.jsonl"), "-o", str(idx), "-q",
+                "--timestamp", "2025-03-01")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rest = {k: v for k, v in corpus.items() if k not in first}
+    (tmp_path / "rest.jsonl").write_text(jsonl_text(rest), encoding="utf-8")
+    done = call("index", "add", str(idx), str(tmp_path / "rest.jsonl"), "-q",
+                "--timestamp", "2025-03-10T08:00:00Z")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+    done = call("index", "query", str(idx), "--input", str(docs), "-k", "2")
+    assert done.returncode == 0, done.stderr
+    rows = jsonl(done.stdout)
+    library = dedupe.Index.load(idx)
+    assert [r["id"] for r in rows] == list(corpus)  # one line per query document, in order
+    for r in rows:
+        expected = [{**m.to_dict(), "a": r["id"]} for m in library.query(corpus[r["id"]], k=2)]
+        assert r["matches"] == expected
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text(jsonl_text({"x": " ... ", "y": corpus["orig/" + SEED_000]}), encoding="utf-8")
+    rows = jsonl(call("index", "query", str(idx), "--input", str(blank)).stdout)
+    assert rows[0] == {"id": "x", "matches": [], "skipped": "the text holds no words"}
+    assert rows[1]["matches"][0]["b"] == "orig/" + SEED_000
+    bad = call("index", "query", str(idx), "--input", str(docs), "--format", "table")
+    assert bad.returncode == 2 and "jsonl only" in bad.stderr
+
+    done = call("index", "evict", str(idx), "--before", "2025-03-05")
+    assert done.returncode == 0, done.stderr
+    assert f"evicted {len(first)} documents dated before 2025-03-05T00:00:00Z" in done.stderr
+    assert sorted(dedupe.Index.load(idx).ids()) == sorted(rest)
+    bad = call("index", "evict", str(idx), "--before", "last week")
+    assert bad.returncode == 2 and "not a date" in bad.stderr
+    bad = call("index", "stats", "--namespace", "x", str(idx))
+    assert bad.returncode == 2 and "--namespace goes with --redis" in bad.stderr

@@ -5,7 +5,7 @@ Commands::
     dedupe scan INPUT...            matches (or clusters) as JSONL, CSV or an aligned table
     dedupe diff A B                 paragraph diff of two files: text, markdown, html or json
     dedupe report INPUT... -o F     one self-contained HTML page: clusters and side-by-side diffs
-    dedupe index build|add|query|remove|stats   work on a saved index
+    dedupe index build|add|query|remove|evict|stats   work on a saved (or Redis) index
     dedupe provenance FILE --index INDEX        which indexed documents FILE was built from
 
 An INPUT is a folder of ``.txt``/``.md`` files (ids are their paths relative to the folder,
