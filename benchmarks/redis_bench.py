@@ -315,8 +315,10 @@ def _run_dedupe(
     out["round_trips"] = _round_trips(query, sample[: 200 * batch], batch)
     if not full:
         return out
+    # The memory index takes the documents in the live index's row order: which document
+    # of a pair is ``a`` (the earlier) and the earliest holder of a capped key depend on it.
     memory = Index(workers=1)
-    memory.add_many(docs)
+    memory.add_many([(doc_id, docs[doc_id]) for doc_id in live.ids()])
     checked = sample[: args.check]
     out["checked"] = len(checked)
     out["equal"] = sum(live.query(t) == memory.query(t) for t in checked)
