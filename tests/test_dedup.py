@@ -1,0 +1,202 @@
+"""Metadata carried through find_duplicates and the Index, and the dedup decisions."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from dedupe import Index, InvalidParameterError, UnknownIdError, find_duplicates
+from dedupe.dedup import deduplicate
+from dedupe.match import Match
+from dedupe.metadata import parse_date
+
+WORDS = (
+    "minister rail line open may carry passengers cities shares fell trade investors "
+    "weighed outlook storm coast power thousands homes council vote budget school police "
+    "river flood bridge closed traffic airport delay strike union wages talks court judge "
+    "ruling appeal hospital doctors patients vaccine season harvest farmers prices market"
+).split()
+
+
+def _text(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) + str(rng.randrange(1000)) for _ in range(n))
+
+
+def generated_collection(seed: int = 7) -> dict[str, str]:
+    """Stories, near-duplicate rewrites, exact copies, excerpts and roundups containing
+    several stories, interleaved."""
+    rng = random.Random(seed)
+    docs: dict[str, str] = {}
+    stories = [_text(rng, rng.randrange(60, 200)) for _ in range(40)]
+    for i, story in enumerate(stories):
+        docs[f"s{i}"] = story
+        words = story.split()
+        if i % 3 == 0:  # a rewrite: a few words changed
+            edited = [w if rng.random() > 0.05 else _text(rng, 1) for w in words]
+            docs[f"s{i}-rewrite"] = " ".join(edited)
+        if i % 4 == 0:  # exact copies
+            docs[f"s{i}-copy1"] = story
+            docs[f"s{i}-copy2"] = story
+        if i % 5 == 0:  # an excerpt, before or after the story in the order
+            docs[f"s{i}-excerpt"] = " ".join(words[: len(words) // 2])
+    for r in range(5):  # roundups: the full text of three stories and some of their own
+        picked = rng.sample(stories, 3)
+        docs[f"roundup{r}"] = " ".join([_text(rng, 30), *picked])
+    ids = list(docs)
+    rng.shuffle(ids)
+    return {k: docs[k] for k in ids}
+
+
+def check_dedup(docs: dict[str, str], dedup, dropped_kinds: set[str], **options) -> None:
+    kept = set(dedup.kept)
+    assert kept.isdisjoint(d.id for d in dedup.dropped)
+    assert len(kept) + len(dedup.dropped) == len(docs)
+    full = {
+        tuple(sorted((m.a, m.b))): m for m in find_duplicates(docs, **options).expanded_matches()
+    }
+    for d in dedup.dropped:  # every dropped document names a kept one it verifiably matches
+        assert d.duplicate_of in kept
+        m = full[tuple(sorted((d.id, d.duplicate_of)))]
+        assert m.kind == d.kind and m.jaccard == pytest.approx(d.jaccard)
+        assert d.kind in dropped_kinds
+    again = find_duplicates({k: docs[k] for k in dedup.kept}, **options)
+    assert [m for m in again.expanded_matches() if m.kind in dropped_kinds] == []
+
+
+@pytest.mark.parametrize("partial", ["drop", "keep"])
+@pytest.mark.parametrize("keep", ["earliest", "longest"])
+def test_generated_collection_keeps_no_two_matching_documents(keep, partial):
+    docs = generated_collection()
+    report = find_duplicates(docs)
+    dedup = report.deduplicate(keep=keep, partial=partial)
+    kinds = {"exact", "near_duplicate"} | ({"partial"} if partial == "drop" else set())
+    check_dedup(docs, dedup, kinds)
+    assert dedup.dropped  # the collection has duplicates of every kind
+    dropped = {d.id for d in dedup.dropped}
+    assert {"s0-copy1", "s0-copy2"} <= dropped
+    if partial == "drop":
+        assert "s0-excerpt" in dropped  # contained in its story (or a roundup holding it)
+    else:
+        assert all(d.kind != "partial" for d in dedup.dropped)
+        assert "s0-excerpt" in dedup.kept
+
+
+def test_container_is_kept_whatever_the_order():
+    flash = "Breaking: the minister said the rail line will open in May this year."
+    story = flash + " " + _text(random.Random(1), 120)
+    for docs in ({"flash": flash, "story": story}, {"story": story, "flash": flash}):
+        d = find_duplicates(docs).deduplicate()
+        assert d.kept == ("story",)
+        (decision,) = d.dropped
+        assert (decision.id, decision.duplicate_of, decision.kind) == ("flash", "story", "partial")
+        assert decision.dropped_in_kept == 1.0 and decision.kept_in_dropped < 0.2
+        assert find_duplicates(docs).deduplicate(partial="keep").kept == tuple(docs)
+
+
+def test_chains_are_resolved_to_kept_documents_only():
+    # x ~ y and y ~ z, but x and z do not match: y goes for x, and z stays (it matches
+    # no kept document), rather than naming the dropped y
+    ms = [
+        Match("x", "y", 0.6, 0.75, 0.75, "near_duplicate", 6, 8, 8),
+        Match("y", "z", 0.6, 0.75, 0.75, "near_duplicate", 6, 8, 8),
+    ]
+    d = deduplicate(["x", "y", "z"], ms)
+    assert d.kept == ("x", "z")
+    assert [(x.id, x.duplicate_of) for x in d.dropped] == [("y", "x")]
+
+
+def test_keep_rules_by_date_field_and_by_field():
+    rng = random.Random(3)
+    base = _text(rng, 80)
+    docs = {"a": base, "b": base + " " + "extra words", "c": base + " more words here"}
+    meta = {
+        "a": {"date": "2024-05-03", "rank": "10"},
+        "b": {"date": "01-MAY-2024 10:00:00.00", "rank": "9"},
+        "c": {"date": "Thu, 02 May 2024 10:00:00 +0000", "rank": "100"},
+    }
+    report = find_duplicates(docs, metadata=meta)
+    assert report.deduplicate().kept == ("a",)  # input order
+    assert report.deduplicate(date_field="date").kept == ("b",)  # May 1st
+    assert report.deduplicate(keep="rank").kept == ("b",)  # 9 < 10 < 100: numbers
+    assert report.deduplicate(keep="-rank").kept == ("c",)
+    assert report.deduplicate(keep="longest").kept == ("c",)
+    assert report.deduplicate(keep=lambda d: {"a": 2, "b": 1, "c": 3}[d]).kept == ("b",)
+    with pytest.raises(InvalidParameterError, match="'a', field 'rank'.*not a date"):
+        report.deduplicate(date_field="rank")
+    with pytest.raises(InvalidParameterError, match="no document has a metadata field 'nope'"):
+        report.deduplicate(keep="nope")
+    with pytest.raises(InvalidParameterError, match="partial must be"):
+        report.deduplicate(partial="maybe")
+
+
+def test_undated_documents_come_last():
+    base = _text(random.Random(5), 80)
+    docs = {"a": base, "b": base}
+    report = find_duplicates(docs, metadata={"b": {"date": "2020-01-01"}})
+    assert report.deduplicate(date_field="date").kept == ("b",)
+
+
+def test_metadata_is_carried_and_checked():
+    docs = {"a": "one two three four five six", "b": "one two three four five six", "c": "x"}
+    meta = {"a": {"title": "Rail line", "outlet": "Wire"}, "b": {"title": "Rail (copy)"}}
+    report = find_duplicates(docs, metadata=meta)
+    assert report.metadata == meta
+    assert report.to_dict()["metadata"] == meta
+    assert report.ids == ("a", "b", "c")
+    meta["a"]["title"] = "changed later"  # the report holds its own copy
+    assert report.metadata["a"]["title"] == "Rail line"
+    skipped = find_duplicates({**docs, "d": " -- "}, metadata={"d": {"t": "x"}}, skip_empty=True)
+    assert "d" not in skipped.metadata and skipped.skipped == ("d",)
+    for bad, message in [
+        (["a"], "metadata must be a mapping"),
+        ({"zz": {"t": "x"}}, "unknown document id 'zz'"),
+        ({"a": "title"}, "metadata of 'a' must be a dict"),
+        ({"a": {1: "x"}}, "field name 1 is int"),
+        ({"a": {"n": 3}}, "field 'n' is int, not str"),
+    ]:
+        with pytest.raises(InvalidParameterError, match=message):
+            find_duplicates(docs, metadata=bad)
+
+
+def test_index_keeps_metadata_with_documents():
+    idx = Index()
+    idx.add_many(
+        {"a": "one two three four five six seven", "b": "eight nine ten eleven twelve"},
+        metadata={"a": {"title": "A"}},
+    )
+    assert idx.metadata("a") == {"title": "A"} and idx.metadata("b") == {}
+    idx.add("a", "other words entirely here", replace=True)
+    assert idx.metadata("a") == {}
+    idx.add("c", "thirteen fourteen", metadata={"title": "C"}, timestamp=100)
+    idx.evict(before=200)
+    with pytest.raises(UnknownIdError):
+        idx.metadata("c")
+    with pytest.raises(InvalidParameterError, match="unknown document id 'q'"):
+        idx.add_many({"d": "some words"}, metadata={"q": {"t": "x"}})
+    assert "d" not in idx  # nothing added on error
+    other = Index()
+    other.add("e", "words of e", metadata={"title": "E"})
+    idx.merge(other)
+    assert idx.metadata("e") == {"title": "E"}
+    idx.remove("e")
+    assert "e" not in idx._metadata
+
+
+@pytest.mark.slow
+def test_reuters_dedup_keeps_no_two_matching_documents(reuters):
+    docs = {d["id"]: d["text"] for d in reuters}
+    meta = {}
+    for d in reuters:  # 299 Reuters dates carry trailing junk: those documents are undated
+        try:
+            parse_date(d["date"])
+        except InvalidParameterError:
+            continue
+        meta[d["id"]] = {"date": d["date"]}
+    report = find_duplicates(docs, metadata=meta)
+    dedup = report.deduplicate(date_field="date")
+    kept = set(dedup.kept)
+    assert len(dedup.dropped) > 100
+    assert all(d.duplicate_of in kept for d in dedup.dropped)
+    again = find_duplicates({k: docs[k] for k in dedup.kept})
+    assert [m for m in again.expanded_matches()] == []
