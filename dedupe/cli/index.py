@@ -12,22 +12,25 @@ from typing import Any
 import dedupe
 from dedupe import render as views
 from dedupe.errors import InputError
-from dedupe.inputs import open_output, read_documents, read_text_file
+from dedupe.inputs import open_output, read_text_file
 
 from .common import (
     EXIT_OK,
     add_input_args,
     add_match_args,
+    add_on_error,
     add_quiet,
     check_output,
+    load_collection,
     plural,
     positive,
     scan_options,
+    show_progress,
     warn_skipped,
 )
 
 
-def _add_all(index: Any, docs: dict[str, str], *, replace: bool, quiet: bool) -> list[str]:
+def _add_all(index: Any, docs: dict[str, str], *, replace: bool, progress: bool) -> list[str]:
     """Add `docs` (all or nothing); return the ids skipped for holding no words."""
     if not replace:  # say it in the CLI's words (--replace) before the library refuses
         clash = [doc_id for doc_id in docs if doc_id in index]
@@ -37,7 +40,7 @@ def _add_all(index: Any, docs: dict[str, str], *, replace: bool, quiet: bool) ->
                 f"{len(clash)} id(s) already in the index ({shown}); nothing was added "
                 "(use --replace to replace them)"
             )
-    return index.add_many(docs, replace=replace, skip_empty=True, progress=not quiet)
+    return index.add_many(docs, replace=replace, skip_empty=True, progress=progress)
 
 
 def _save(index: Any, path: str) -> None:
@@ -57,9 +60,9 @@ def _load(path: str) -> Any:
 def _cmd_index_build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     check_output(args.output)
-    docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
+    docs = load_collection(args, metadata=False).docs
     index = dedupe.Index(**scan_options(args))
-    skipped = _add_all(index, docs, replace=False, quiet=args.quiet)
+    skipped = _add_all(index, docs, replace=False, progress=show_progress(args))
     _save(index, args.output)
     warn_skipped(skipped)
     if not args.quiet:
@@ -74,9 +77,9 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
 def _cmd_index_add(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     index = _load(args.index)
-    docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
+    docs = load_collection(args, metadata=False).docs
     before = len(index)
-    skipped = _add_all(index, docs, replace=args.replace, quiet=args.quiet)
+    skipped = _add_all(index, docs, replace=args.replace, progress=show_progress(args))
     _save(index, args.index)
     warn_skipped(skipped)
     if not args.quiet:
@@ -159,6 +162,7 @@ def register(sub: Any) -> None:
         description="Index every document of the inputs and save the index to FILE.",
     )
     add_input_args(q)
+    add_on_error(q)
     add_match_args(q)
     q.add_argument("-o", "--output", metavar="FILE", required=True, help="index file to write")
     add_quiet(q)
@@ -171,6 +175,7 @@ def register(sub: Any) -> None:
     )
     q.add_argument("index", metavar="FILE", help="index file")
     add_input_args(q)
+    add_on_error(q)
     q.add_argument("--replace", action="store_true", help="replace documents whose id exists")
     add_quiet(q)
     q.set_defaults(func=_cmd_index_add)
