@@ -316,3 +316,18 @@ def test_no_progress_bar_in_a_log_file(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("\n") == 1 and "\r" not in done.stderr, done.stderr
     assert done.stderr.startswith("dedupe: ")
+
+
+def test_a_bar_without_eta_shows_steps_and_elapsed_time_only(monkeypatch):
+    pytest.importorskip("tqdm")
+    from dedupe.parallel import Progress
+
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    with Progress(1000, desc="exact all pairs", unit="step", eta=False) as bar:
+        bar.update(3)
+        shown = str(bar._bar)
+    assert shown.startswith("exact all pairs: 3/1000 steps [") and "elapsed" in shown
+    assert "<" not in shown and "/s" not in shown  # no time left, no rate
+    with Progress(1000, desc="x", unit="step") as bar:  # the default bar keeps its ETA
+        bar.update(3)
+        assert "<" in str(bar._bar)
