@@ -2,6 +2,7 @@
 
 from .align import Alignment, ParagraphOp, WordOp, align
 from .cluster import Cluster
+from .dedup import Decision, Deduplication
 from .errors import (
     DedupeError,
     DuplicateIdError,
@@ -26,6 +27,8 @@ __all__ = [
     "WordOp",
     "align",
     "Cluster",
+    "Decision",
+    "Deduplication",
     "Index",
     "IndexParams",
     "Thresholds",

@@ -29,3 +29,15 @@ def test_readme_documents_the_alignment_schema():
     from dedupe.render import ALIGNMENT_SCHEMA
 
     assert ALIGNMENT_SCHEMA.strip() in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_metadata_and_dedup_example_prints_what_it_says(capsys):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- newsroom:start -->")[1].split("<!-- newsroom:end -->")[0]
+    (code,) = re.findall(r"```python\n(.*?)```", block, flags=re.S)
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    said = [line.split("# ", 1)[1] for line in code.splitlines() if "print(" in line]
+    assert len(printed) == len(said)
+    for out, comment in zip(printed, said, strict=True):
+        assert comment.startswith(out), (out, comment)
