@@ -314,8 +314,8 @@ class Index:
     def metadata(self, doc_id: str) -> dict[str, str]:
         """The metadata given for a document when it was added (a copy; ``{}`` when none).
 
-        Metadata lives in this process with the index: it is not written by :meth:`save`
-        (keep it with your records, or pass it again after :meth:`load`).
+        :meth:`save` writes it in the index file and :meth:`load` reads it back. With
+        another ``store`` (Redis) it lives in this process only.
 
         >>> idx = Index(); idx.add("a", "some words", metadata={"title": "Rail line"})
         >>> idx.metadata("a"), [(m.b, idx.metadata(m.b)["title"]) for m in idx.query("some words")]
@@ -684,6 +684,7 @@ class Index:
             sketch=columns.sketch,
             band_keys=columns.band_keys,
             created_by=f"dedupe {__version__}",
+            metadata={d: self._metadata[d] for d in columns.ids if d in self._metadata},
         )
 
     @classmethod
@@ -706,6 +707,7 @@ class Index:
         if bands is None:  # a version 1 file: band keys from its signatures
             bands = band_keys(stored.sketch.signatures, stored.params.bands)
         index.store.put(stored.ids, stored.sketch, bands, stored.timestamps)
+        index._metadata = stored.metadata
         return index
 
 

@@ -17,7 +17,8 @@ import email.utils
 import re
 from collections.abc import Iterable, Mapping
 
-from .errors import InvalidParameterError
+from .errors import InvalidParameterError, InvalidTextError
+from .text import check_unicode
 
 __all__ = ["DATE_FORMATS", "check_metadata", "field_values", "parse_date"]
 
@@ -43,7 +44,8 @@ def check_metadata(
     changed). Ids without metadata may be left out; ``None`` is no metadata.
 
     Raises :class:`~dedupe.errors.InvalidParameterError` for anything that is not a mapping
-    of mappings, an id that is not among ``ids``, or a key or value that is not a ``str``.
+    of mappings, an id that is not among ``ids``, or a key or value that is not a ``str``
+    (or holds a lone surrogate, which no file can hold).
 
     >>> check_metadata({"x": {"title": "T"}}, ["a"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -83,6 +85,11 @@ def check_metadata(
                     f"metadata of {doc_id!r}: field {key!r} is {type(value).__name__}, not "
                     f"str; give every value as a string (for example str({value!r}))"
                 )
+            try:
+                check_unicode(key, name=f"metadata of {doc_id!r}: field name")
+                check_unicode(value, name=f"metadata of {doc_id!r}: field {key!r}")
+            except InvalidTextError as err:
+                raise InvalidParameterError(str(err)) from None
         out[doc_id] = dict(fields)
     return out
 

@@ -331,3 +331,16 @@ def test_a_bar_without_eta_shows_steps_and_elapsed_time_only(monkeypatch):
     with Progress(1000, desc="x", unit="step") as bar:  # the default bar keeps its ETA
         bar.update(3)
         assert "<" in str(bar._bar)
+
+
+def test_index_build_and_add_save_the_records_metadata(call, tmp_path, docs):
+    first = dict(list(docs.items())[:20])
+    rest = dict(list(docs.items())[20:])
+    write_jsonl(tmp_path / "a.jsonl", first)
+    write_jsonl(tmp_path / "b.jsonl", rest)
+    assert call("index", "build", "a.jsonl", "-o", "x.idx", "-q", cwd=tmp_path).returncode == 0
+    assert call("index", "add", "x.idx", "b.jsonl", "-q", cwd=tmp_path).returncode == 0
+    index = dedupe.Index.load(tmp_path / "x.idx")
+    one, two = next(iter(first)), next(iter(rest))
+    assert index.metadata(one)["title"] == TITLES.get(one, f"Story {one}")
+    assert index.metadata(two)["words"] == str(len(rest[two].split()))

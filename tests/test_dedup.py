@@ -200,3 +200,37 @@ def test_reuters_dedup_keeps_no_two_matching_documents(reuters):
     assert all(d.duplicate_of in kept for d in dedup.dropped)
     again = find_duplicates({k: docs[k] for k in dedup.kept})
     assert [m for m in again.expanded_matches()] == []
+
+
+def test_index_file_keeps_metadata(tmp_path):
+    from dedupe import IndexFormatError
+    from dedupe.store.file import read_index, write_index
+
+    idx = Index()
+    idx.add_many(
+        {"a": "one two three four five six", "b": "seven eight nine ten"},
+        metadata={"a": {"title": "Zürich rail line", "date": "2024-05-01"}},
+    )
+    idx.save(tmp_path / "x.idx")
+    back = Index.load(tmp_path / "x.idx")
+    assert back.metadata("a") == {"title": "Zürich rail line", "date": "2024-05-01"}
+    assert back.metadata("b") == {}
+    plain = Index()
+    plain.add("a", "one two three")
+    plain.save(tmp_path / "plain.idx")
+    assert b'"metadata"' not in (tmp_path / "plain.idx").read_bytes()  # as before: no field
+    stored = read_index(tmp_path / "x.idx")
+    for bad, message in [
+        ({"zz": {"t": "x"}}, "metadata for 'zz', which is not in the index"),
+        ({"a": {"t": 3}}, "metadata of 'a' is not an object of strings"),
+        (["a"], "'metadata' is not an object"),
+    ]:
+        write_index(
+            tmp_path / "bad.idx", params=stored.params, thresholds=stored.thresholds,
+            ids=stored.ids, timestamps=stored.timestamps, sketch=stored.sketch,
+            band_keys=stored.band_keys, created_by="test", metadata=bad,
+        )  # fmt: skip
+        with pytest.raises(IndexFormatError, match=message):
+            Index.load(tmp_path / "bad.idx")
+    with pytest.raises(InvalidParameterError, match="surrogate"):
+        idx.add("c", "words", metadata={"title": "bad \udc80"})

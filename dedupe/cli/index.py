@@ -30,8 +30,16 @@ from .common import (
 )
 
 
-def _add_all(index: Any, docs: dict[str, str], *, replace: bool, progress: bool) -> list[str]:
-    """Add `docs` (all or nothing); return the ids skipped for holding no words."""
+def _add_all(
+    index: Any,
+    docs: dict[str, str],
+    *,
+    replace: bool,
+    progress: bool,
+    metadata: dict[str, dict[str, str]] | None = None,
+) -> list[str]:
+    """Add `docs` (all or nothing) with their metadata (the records' other fields, saved in
+    the index file); return the ids skipped for holding no words."""
     if not replace:  # say it in the CLI's words (--replace) before the library refuses
         clash = [doc_id for doc_id in docs if doc_id in index]
         if clash:
@@ -40,7 +48,9 @@ def _add_all(index: Any, docs: dict[str, str], *, replace: bool, progress: bool)
                 f"{len(clash)} id(s) already in the index ({shown}); nothing was added "
                 "(use --replace to replace them)"
             )
-    return index.add_many(docs, replace=replace, skip_empty=True, progress=progress)
+    return index.add_many(
+        docs, replace=replace, skip_empty=True, progress=progress, metadata=metadata or None
+    )
 
 
 def _save(index: Any, path: str) -> None:
@@ -60,9 +70,11 @@ def _load(path: str) -> Any:
 def _cmd_index_build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     check_output(args.output)
-    docs = load_collection(args, metadata=False).docs
+    found = load_collection(args)
     index = dedupe.Index(**scan_options(args))
-    skipped = _add_all(index, docs, replace=False, progress=show_progress(args))
+    skipped = _add_all(
+        index, found.docs, replace=False, progress=show_progress(args), metadata=found.metadata
+    )
     _save(index, args.output)
     warn_skipped(skipped)
     if not args.quiet:
@@ -77,9 +89,15 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
 def _cmd_index_add(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     index = _load(args.index)
-    docs = load_collection(args, metadata=False).docs
+    found = load_collection(args)
     before = len(index)
-    skipped = _add_all(index, docs, replace=args.replace, progress=show_progress(args))
+    skipped = _add_all(
+        index,
+        found.docs,
+        replace=args.replace,
+        progress=show_progress(args),
+        metadata=found.metadata,
+    )
     _save(index, args.index)
     warn_skipped(skipped)
     if not args.quiet:
