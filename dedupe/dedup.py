@@ -135,6 +135,11 @@ def _rank_key(
     date_field: str | None,
 ) -> tuple[Callable[[str], Any], str]:
     """A sort key (smaller: kept first) and the rule's name."""
+    if date_field is not None and keep != "earliest":
+        raise InvalidParameterError(
+            f"date_field ranks documents for keep='earliest' only, and keep is {keep!r}: "
+            "leave date_field out, or use keep='earliest'"
+        )
     if callable(keep):
         user = keep
         return (lambda d: (user(d), position[d])), getattr(keep, "__name__", "key")

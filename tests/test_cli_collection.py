@@ -8,6 +8,10 @@ import csv
 import gzip
 import io
 import json
+import os
+import struct
+import subprocess
+import sys
 import time
 
 import pytest
@@ -306,16 +310,51 @@ def test_progress_bars_only_on_a_terminal(monkeypatch):
     assert not common.show_progress(argparse.Namespace(quiet=True))
 
 
-def test_no_progress_bar_in_a_log_file(tmp_path):
+def _scan_stderr(path, stderr_to_terminal: bool) -> str:
+    """What `dedupe scan` prints on stderr (bars shown at once), to a terminal or a pipe."""
+    pty = pytest.importorskip("pty")
+    fcntl = pytest.importorskip("fcntl")
+    termios = pytest.importorskip("termios")
+    code = (
+        "import sys; import dedupe.parallel as p; p.PROGRESS_DELAY = 0; "
+        "from dedupe.cli import main; "
+        f"sys.exit(main(['scan', {str(path)!r}, '-o', {str(path) + '.out'!r}]))"
+    )
+    env = {**os.environ, "PYTHONPATH": test_cli.CHECKOUT_PATH}
+    if not stderr_to_terminal:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env)
+        assert done.returncode == 0
+        return done.stderr.decode()
+    master, slave = pty.openpty()
+    # a new terminal is 0 columns wide, and tqdm draws nothing in 0 columns
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    with subprocess.Popen([sys.executable, "-c", code], stderr=slave, env=env) as proc:
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the other end is closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    os.close(master)
+    assert proc.returncode == 0
+    return b"".join(chunks).decode()
+
+
+def test_progress_bar_on_a_terminal_and_none_in_a_log_file(tmp_path):
     pytest.importorskip("tqdm")
     docs = generated_collection()
-    big = {f"{k}-{i}": v + f" copy{i}" for i in range(40) for k, v in docs.items()}
-    (tmp_path / "c.jsonl").write_text("".join(json.dumps({"id": k, "text": v}) + "\n"
-                                              for k, v in big.items()))  # fmt: skip
-    done = run("scan", "c.jsonl", "-o", "out.jsonl", cwd=tmp_path)  # stderr is a pipe
-    assert done.returncode == 0, done.stderr
-    assert done.stderr.count("\n") == 1 and "\r" not in done.stderr, done.stderr
-    assert done.stderr.startswith("dedupe: ")
+    (tmp_path / "c.jsonl").write_text(
+        "".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in docs.items())
+    )
+    on_terminal = _scan_stderr(tmp_path / "c.jsonl", True)
+    assert "indexing" in on_terminal and "doc" in on_terminal  # the bar was drawn
+    in_a_pipe = _scan_stderr(tmp_path / "c.jsonl", False)
+    assert in_a_pipe.startswith("dedupe: ") and in_a_pipe.count("\n") == 1, in_a_pipe
+    assert "\r" not in in_a_pipe and "indexing" not in in_a_pipe
 
 
 def test_a_bar_without_eta_shows_steps_and_elapsed_time_only(monkeypatch):

@@ -126,6 +126,8 @@ def test_keep_rules_by_date_field_and_by_field():
         report.deduplicate(date_field="rank")
     with pytest.raises(InvalidParameterError, match="no document has a metadata field 'nope'"):
         report.deduplicate(keep="nope")
+    with pytest.raises(InvalidParameterError, match="date_field ranks documents for keep='e"):
+        report.deduplicate(keep="longest", date_field="date")
     with pytest.raises(InvalidParameterError, match="partial must be"):
         report.deduplicate(partial="maybe")
 
