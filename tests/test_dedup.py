@@ -236,3 +236,41 @@ def test_index_file_keeps_metadata(tmp_path):
             Index.load(tmp_path / "bad.idx")
     with pytest.raises(InvalidParameterError, match="surrogate"):
         idx.add("c", "words", metadata={"title": "bad \udc80"})
+
+
+VOCAB = "rail line open may storm coast vote court".split()
+
+
+def test_fuzz_dedup_guarantees_on_dense_overlap(fuzz_examples):
+    """Texts over 8 words with one-word shingles overlap in every way (exact copies,
+    containment both ways, near-duplicates, chains): the guarantees hold for every rule."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    texts = st.lists(st.lists(st.sampled_from(VOCAB), min_size=1, max_size=8), max_size=14)
+
+    @settings(max_examples=fuzz_examples, deadline=None)
+    @given(texts, st.sampled_from(["earliest", "longest"]), st.sampled_from(["drop", "keep"]))
+    def check(word_lists, keep, partial):
+        docs = {f"d{i}": " ".join(words) for i, words in enumerate(word_lists)}
+        report = find_duplicates(docs, ngram=1, min_shingles=1)
+        matches = {frozenset((m.a, m.b)): m for m in report.expanded_matches()}
+        dedup = report.deduplicate(keep=keep, partial=partial)
+        kinds = {"exact", "near_duplicate"} | ({"partial"} if partial == "drop" else set())
+        kept = set(dedup.kept)
+        assert len(kept) + len(dedup.dropped) == len(docs)
+        for d in dedup.dropped:
+            assert d.duplicate_of in kept
+            m = matches[frozenset((d.id, d.duplicate_of))]
+            assert m.kind == d.kind and d.kind in kinds
+            own = m.size_a if m.a == d.id else m.size_b
+            assert d.dropped_in_kept == pytest.approx(m.shared / own)
+        for pair, m in matches.items():
+            assert not (pair <= kept and m.kind in kinds), m
+        if partial == "drop":  # a contained document is never kept next to its container
+            for m in matches.values():
+                if m.kind == "partial" and m.size_a != m.size_b:
+                    small, large = (m.a, m.b) if m.size_a < m.size_b else (m.b, m.a)
+                    assert not (small in kept and large in kept)
+
+    check()
