@@ -191,7 +191,9 @@ def add_on_error(p: argparse.ArgumentParser) -> None:
         choices=("stop", "skip"),
         default="stop",
         help="on an unreadable, binary or non-UTF-8 file of a folder, or a malformed JSONL "
-        "line or CSV row: stop with an error (default), or skip it, listing it on stderr",
+        "line or CSV row: stop with an error (default), or skip it, listing it on stderr "
+        "(an input that cannot be opened, broken gzip data or a CSV file that is not UTF-8 "
+        "still stop the run)",
     )
 
 
