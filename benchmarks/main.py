@@ -569,7 +569,12 @@ def main(argv: list[str] | None = None) -> int:
         total += 2 * n_align + (0 if args.no_speed else repeats * len(s_tools))
         results.update(_corpus=corpus, _docs=docs, _q_tools=q_tools, _s_tools=s_tools)
     results["corpus"] = corpus_desc
-    bar = Progress(total, unit="step", enabled=not args.no_progress)
+    # Steps differ in length by orders of magnitude (one exact all-pairs pass, then hundreds
+    # of millisecond alignments), so a rate-based ETA is wrong by hours: the bar shows the
+    # stage, the steps done and the elapsed time only, and only on a terminal.
+    bar = Progress(
+        total, unit="step", enabled=not args.no_progress and sys.stderr.isatty(), eta=False
+    )
     try:
         if mode != "scale":
             corpus = _default_run(args, mode, results, bar)

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 from .align import Alignment, ParagraphOp, WordOp, align
 from .cluster import Cluster
+from .dedup import Decision, Deduplication
 from .errors import (
     DedupeError,
     DuplicateIdError,
@@ -33,6 +34,8 @@ __all__ = [
     "WordOp",
     "align",
     "Cluster",
+    "Decision",
+    "Deduplication",
     "Index",
     "IndexParams",
     "RedisStore",

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .cluster import Cluster, build_clusters
+from .dedup import Deduplication, deduplicate
 from .errors import (
     DuplicateIdError,
     EmptyTextError,
@@ -39,6 +40,7 @@ from .errors import (
 from .flat import concat_arrays, lengths, offsets_of, segment_positions, sorted_unique, take
 from .lsh import band_keys, candidates, group_collection, probe_groups
 from .match import Match
+from .metadata import check_metadata
 from .parallel import Progress, fork_map, resolve_workers
 from .params import IndexParams, Thresholds, check_int, seconds, timestamp
 from .provenance import MAX_GAP, MIN_WORDS, Provenance, trace
@@ -70,7 +72,12 @@ PARALLEL_MIN_PAIRS = 20000
 
 @dataclass(frozen=True)
 class Report:
-    """What :func:`find_duplicates` found: matches best first, clusters largest first."""
+    """What :func:`find_duplicates` found: matches best first, clusters largest first.
+
+    ``metadata`` holds the metadata given for the documents of the report (id -> dict of
+    ``str`` fields; ids without metadata are left out), and ``ids`` every document id in
+    input order (those skipped for holding no words aside).
+    """
 
     matches: tuple[Match, ...]
     clusters: tuple[Cluster, ...]
@@ -78,6 +85,8 @@ class Report:
     skipped: tuple[str, ...] = ()
     seconds: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, dict[str, str]] = field(default_factory=dict)
+    ids: tuple[str, ...] = ()
 
     def expanded_matches(self) -> list[Match]:
         """Every pair the matches stand for, exact copies expanded: each copy takes the
@@ -89,13 +98,53 @@ class Report:
         """
         return sorted(expand_copies(self.matches), key=Match.sort_key)
 
+    def deduplicate(
+        self,
+        *,
+        keep: str | Callable[[str], Any] = "earliest",
+        partial: str = "drop",
+        date_field: str | None = None,
+    ) -> Deduplication:
+        """Which documents to keep, and for each dropped one the kept document it duplicates
+        (see :mod:`dedupe.dedup` for the rule and its guarantees).
+
+        ``keep``: ``"earliest"`` (input order, or by the date in the metadata field
+        ``date_field``), ``"longest"``, a metadata field name (``"-name"``: largest value
+        first) or a key function of the id. ``partial="drop"`` (default) drops a document
+        contained in another (the container is kept); ``"keep"`` drops only exact copies
+        and near-duplicates.
+
+        >>> r = find_duplicates({"a": "one two three four five six", "b": "one two three "
+        ...                      "four five six", "c": "else"}, ngram=2)
+        >>> d = r.deduplicate(); d.kept, [(x.id, x.duplicate_of, x.kind) for x in d.dropped]
+        (('a', 'c'), [('b', 'a', 'exact')])
+        """
+        if not self.ids and self.documents:
+            raise InvalidParameterError(
+                "this Report does not list its document ids (Report.ids); build it with "
+                "find_duplicates"
+            )
+        return deduplicate(
+            self.ids,
+            self.matches,
+            keep=keep,
+            partial=partial,
+            metadata=self.metadata,
+            date_field=date_field,
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        >>> find_duplicates({"a": "x y"}, metadata={"a": {"title": "T"}}).to_dict()["metadata"]
+        {'a': {'title': 'T'}}
+        """
         return {
             "documents": self.documents,
             "skipped": list(self.skipped),
             "seconds": self.seconds,
             "params": dict(self.params),
+            "metadata": {k: dict(v) for k, v in self.metadata.items()},
             "matches": [m.to_dict() for m in self.matches],
             "clusters": [c.to_dict() for c in self.clusters],
         }
@@ -214,6 +263,7 @@ class Index:
         if store is not None and not isinstance(store, Store):
             raise InvalidParameterError(f"store must be a dedupe Store, got {type(store).__name__}")
         self.store: Store = store if store is not None else MemoryStore()
+        self._metadata: dict[str, dict[str, str]] = {}
         self._recorded = False  # whether the store holds our parameters (see _record)
         recorded = self.store.meta() if store is not None else None
         if recorded is not None:
@@ -317,6 +367,19 @@ class Index:
         hasher = MinHasher(num_perm=self.params.num_perm, seed=self.params.seed)
         return hasher.signatures(doc.set_values, doc.set_offsets)[0]
 
+    def metadata(self, doc_id: str) -> dict[str, str]:
+        """The metadata given for a document when it was added (a copy; ``{}`` when none).
+
+        :meth:`save` writes it in the index file and :meth:`load` reads it back. With
+        another ``store`` (Redis) it lives in this process only.
+
+        >>> idx = Index(); idx.add("a", "some words", metadata={"title": "Rail line"})
+        >>> idx.metadata("a"), [(m.b, idx.metadata(m.b)["title"]) for m in idx.query("some words")]
+        ({'title': 'Rail line'}, [('a', 'Rail line')])
+        """
+        self._require(doc_id)
+        return dict(self._metadata.get(doc_id, {}))
+
     def _require(self, doc_id: str) -> None:
         _check_id(doc_id)
         if doc_id not in self.store:
@@ -347,10 +410,12 @@ class Index:
         *,
         replace: bool = False,
         timestamp: float | datetime.date | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> None:
         """Add one document. A known id raises :class:`DuplicateIdError` unless ``replace``.
         ``timestamp`` (seconds since the epoch, a ``datetime`` or a ``date``) places it in
-        time for :meth:`evict` and ``retention``.
+        time for :meth:`evict` and ``retention``. ``metadata`` is a dict of ``str`` fields
+        (title, outlet, date...) kept with it (see :meth:`metadata`).
 
         >>> idx = Index(); idx.add("a", "text")
         >>> idx.add("a", "other text")  # doctest: +ELLIPSIS
@@ -358,7 +423,12 @@ class Index:
         ...
         dedupe.errors.DuplicateIdError: id 'a' is already in the index; pass replace=True ...
         """
-        self.add_many([(doc_id, text)], replace=replace, timestamps=[timestamp])
+        self.add_many(
+            [(doc_id, text)],
+            replace=replace,
+            timestamps=[timestamp],
+            metadata=None if metadata is None else {doc_id: metadata},
+        )
 
     def add_many(
         self,
@@ -368,11 +438,14 @@ class Index:
         skip_empty: bool = False,
         progress: bool = False,
         timestamps: Mapping[str, Any] | Iterable[Any] | None = None,
+        metadata: Mapping[str, Mapping[str, str]] | None = None,
     ) -> list[str]:
         """Add many documents in one batch (much faster than :meth:`add` in a loop).
 
         ``timestamps`` are the documents' times (see :meth:`add`), in the order of
-        ``items`` or as a mapping of id to time.
+        ``items`` or as a mapping of id to time. ``metadata`` maps ids of the batch to
+        dicts of ``str`` fields (see :meth:`metadata`); a replaced document takes the
+        metadata given now (none if none is given).
 
         Everything is checked before anything is added: on any error the index is
         unchanged. A text without words raises :class:`EmptyTextError`, or with
@@ -416,6 +489,7 @@ class Index:
             ids.append(doc_id)
             texts.append(text)
             kept.append(when)
+        given = check_metadata(metadata, seen)
         with Progress(len(ids), desc="indexing", unit="doc", enabled=progress) as bar:
             if ids:
                 sketch, bands = self._sketch(texts, bar)
@@ -424,11 +498,22 @@ class Index:
                 self.store.put(
                     ids, sketch, bands, np.array(kept, dtype=np.float64), replace=replace
                 )
+        for doc_id in ids:
+            self._metadata.pop(doc_id, None)
+            if doc_id in given:
+                self._metadata[doc_id] = given[doc_id]
         if self.retention is not None and ids:
             newest = self.store.newest()
             if np.isfinite(newest):
-                self.store.evict(newest - self.retention)
+                self._forget(self.store.evict(newest - self.retention))
         return skipped
+
+    def _forget(self, ids: Iterable[str]) -> list[str]:
+        """Drop the metadata of removed documents; their ids."""
+        ids = list(ids)
+        for doc_id in ids:
+            self._metadata.pop(doc_id, None)
+        return ids
 
     def remove(self, doc_id: str) -> None:
         """Remove a document; an unknown id raises :class:`UnknownIdError`.
@@ -440,6 +525,7 @@ class Index:
         """
         self._require(doc_id)
         self.store.drop([doc_id])
+        self._forget([doc_id])
 
     def evict(self, *, before: float | datetime.date) -> int:
         """Remove every document whose timestamp is before ``before``; how many.
@@ -448,7 +534,7 @@ class Index:
         >>> idx.add("new", "other words", timestamp=200); idx.evict(before=150), idx.ids()
         (1, ['new'])
         """
-        return len(self.store.evict(timestamp(before, name="before")))
+        return len(self._forget(self.store.evict(timestamp(before, name="before"))))
 
     # ----------------------------------------------------------------- queries
     def query(self, text: str | bytes, *, k: int | None = None) -> list[Match]:
@@ -696,6 +782,9 @@ class Index:
         self.store.put(
             columns.ids, columns.sketch, columns.band_keys, columns.timestamps, replace=replace
         )
+        for doc_id in columns.ids:
+            self._metadata.pop(doc_id, None)
+        self._metadata.update({k: dict(v) for k, v in other._metadata.items()})
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index to ``path`` atomically (see :mod:`dedupe.store.file` for the format).
@@ -714,6 +803,7 @@ class Index:
             sketch=columns.sketch,
             band_keys=columns.band_keys,
             created_by=f"dedupe {__version__}",
+            metadata={d: self._metadata[d] for d in columns.ids if d in self._metadata},
         )
 
     @classmethod
@@ -736,6 +826,7 @@ class Index:
         if bands is None:  # a version 1 file: band keys from its signatures
             bands = band_keys(stored.sketch.signatures, stored.params.bands)
         index.store.put(stored.ids, stored.sketch, bands, stored.timestamps)
+        index._metadata = stored.metadata
         return index
 
 
@@ -788,13 +879,17 @@ def find_duplicates(
     representative: str | Callable[[str], Any] = "earliest",
     skip_empty: bool = False,
     progress: bool = False,
+    metadata: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Report:
     """Every overlapping pair in a collection, verified and scored, and the clusters.
 
     A pair is reported when its Jaccard similarity reaches ``jaccard`` or the share of
     either document found in the other reaches ``containment``. The other options are
     those of :class:`Index`. With ``skip_empty`` texts without words are left out and
-    listed in ``Report.skipped`` instead of raising :class:`EmptyTextError`.
+    listed in ``Report.skipped`` instead of raising :class:`EmptyTextError`. ``metadata``
+    maps document ids to dicts of ``str`` fields (title, outlet, date...); it is checked
+    (:class:`InvalidParameterError` for an unknown id or a value that is not a ``str``)
+    and carried in ``Report.metadata`` for the documents of the report.
 
     >>> report = find_duplicates({"a": "one two three four five six seven",
     ...                           "b": "one two three four five six eight", "c": "else"}, ngram=2)
@@ -804,7 +899,9 @@ def find_duplicates(
     options = {k: v for k, v in locals().items() if k in _INDEX_OPTIONS}
     started = time.perf_counter()
     index = Index(**options)
-    skipped = index.add_many(list(_iter_docs(docs)), skip_empty=skip_empty, progress=progress)
+    skipped = index.add_many(
+        list(_iter_docs(docs)), skip_empty=skip_empty, progress=progress, metadata=metadata
+    )
     matches = index.pairs()
     clusters = index.clusters(matches, representative=representative)
     return Report(
@@ -814,4 +911,6 @@ def find_duplicates(
         tuple(skipped),
         time.perf_counter() - started,
         {**index.params.to_dict(), **index.thresholds()},
+        dict(index._metadata),
+        tuple(index.ids()),
     )

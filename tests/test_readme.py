@@ -47,3 +47,15 @@ def test_readme_redis_example_runs(redis_server, tmp_path, capsys):
         os.chdir(cwd)
     out = capsys.readouterr().out.splitlines()
     assert out[-3:] == ["['001']", "5", "4 0"]
+
+
+def test_readme_metadata_and_dedup_example_prints_what_it_says(capsys):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- newsroom:start -->")[1].split("<!-- newsroom:end -->")[0]
+    (code,) = re.findall(r"```python\n(.*?)```", block, flags=re.S)
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    said = [line.split("# ", 1)[1] for line in code.splitlines() if "print(" in line]
+    assert len(printed) == len(said)
+    for out, comment in zip(printed, said, strict=True):
+        assert comment.startswith(out), (out, comment)

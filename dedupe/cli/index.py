@@ -28,11 +28,14 @@ from .common import (
     EXIT_OK,
     INPUT_HELP,
     add_match_args,
+    add_on_error,
     add_quiet,
     check_output,
+    load_collection,
     plural,
     positive,
     scan_options,
+    show_progress,
     warn_skipped,
 )
 
@@ -124,9 +127,16 @@ def _save(index: Any, path: str | None) -> None:
 
 
 def _add_all(
-    index: Any, docs: dict[str, str], *, replace: bool, quiet: bool, when: float | None = None
+    index: Any,
+    docs: dict[str, str],
+    *,
+    replace: bool,
+    progress: bool,
+    when: float | None = None,
+    metadata: dict[str, dict[str, str]] | None = None,
 ) -> list[str]:
-    """Add `docs` (all or nothing); return the ids skipped for holding no words."""
+    """Add `docs` (all or nothing) with their metadata (the records' other fields, kept with
+    the index); return the ids skipped for holding no words."""
     if not replace:  # say it in the CLI's words (--replace) before the library refuses
         ids = list(docs)
         clash = [d for d, known in zip(ids, index.store.contains_many(ids)) if known]
@@ -138,7 +148,12 @@ def _add_all(
             )
     times = None if when is None else [when] * len(docs)
     return index.add_many(
-        docs, replace=replace, skip_empty=True, progress=not quiet, timestamps=times
+        docs,
+        replace=replace,
+        skip_empty=True,
+        progress=progress,
+        timestamps=times,
+        metadata=metadata or None,
     )
 
 
@@ -160,8 +175,15 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
             raise InputError("build needs -o FILE (or --redis URL --namespace NAME)")
         check_output(args.output)
         index = dedupe.Index(**scan_options(args))
-    docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
-    skipped = _add_all(index, docs, replace=False, quiet=args.quiet, when=args.timestamp)
+    found = load_collection(args)
+    skipped = _add_all(
+        index,
+        found.docs,
+        replace=False,
+        progress=show_progress(args),
+        when=args.timestamp,
+        metadata=found.metadata,
+    )
     _save(index, args.output)
     warn_skipped(skipped)
     if not args.quiet:
@@ -179,9 +201,17 @@ def _cmd_index_add(args: argparse.Namespace) -> int:
     if not inputs:
         raise InputError("give at least one INPUT to add")
     index = _open(args, path)
-    docs = read_documents(inputs, id_field=args.id_field, text_field=args.text_field)
+    args.inputs = inputs
+    found = load_collection(args)
     before = len(index)
-    skipped = _add_all(index, docs, replace=args.replace, quiet=args.quiet, when=args.timestamp)
+    skipped = _add_all(
+        index,
+        found.docs,
+        replace=args.replace,
+        progress=show_progress(args),
+        when=args.timestamp,
+        metadata=found.metadata,
+    )
     _save(index, path)
     warn_skipped(skipped)
     if not args.quiet:
@@ -351,6 +381,7 @@ def register(sub: Any) -> None:
     )
     q.add_argument("inputs", nargs="+", metavar="INPUT", help=INPUT_HELP)
     _field_args(q)
+    add_on_error(q)
     add_match_args(q)
     q.add_argument("-o", "--output", metavar="FILE", help="index file to write")
     _redis_args(q)
@@ -368,6 +399,7 @@ def register(sub: Any) -> None:
     q.add_argument("paths", nargs="+", metavar="FILE INPUT", help="the index file, then "
                    f"the inputs (no FILE with --redis): {INPUT_HELP}")  # fmt: skip
     _field_args(q)
+    add_on_error(q)
     q.add_argument("--replace", action="store_true", help="replace documents whose id exists")
     _timestamp_arg(q)
     _redis_args(q)
