@@ -548,6 +548,13 @@ def test_the_index_commands_work_on_a_redis_namespace(redis_server, seeds, tmp_p
     assert status == 0 and "evicted 1 document " in err and "now holds 4" in err
     assert sorted(library.ids()) == ["000", "001", "002", "003"]
 
+    status, out, _ = call("provenance", str(query), *target, "--format", "json")
+    traced = library.provenance(seeds["000"]).to_dict()
+    assert status == 0 and json.loads(out)["sources"] == traced["sources"]
+    assert traced["sources"] and json.loads(out)["index"] == f"redis namespace {ns}"
+    status, _, err = call("provenance", str(query), *target, "--index", "x.idx")
+    assert status == 2 and "not both" in err
+
     status, _, err = call("index", "stats", "--redis", redis_server.url)
     assert status == 2 and "--redis needs --namespace" in err
     library.store.delete_namespace()
