@@ -24,7 +24,8 @@ exact all-pairs product up to :data:`EXACT_MAX_DOCS` documents. Measured:
     every :data:`PSS_EVERY_S` s: what the machine had to provide. A peak shorter than the
     sampling interval can be missed; runs of a few seconds get no figure.
 
-* **guards**: a tool whose process tree holds more than ``max_rss_gb`` of RSS, or that
+* **guards**: a tool whose process tree holds more than ``max_rss_gb`` (its PSS, or its
+  summed RSS where PSS cannot be read: forked workers' shared pages count once), or that
   runs longer than ``timeout_s``, is killed (its whole process group) and reported as
   stopped. A tool is skipped at a size when a smaller size already stopped it, or when its
   time or memory at the previous size, scaled linearly, would pass a guard.
@@ -165,6 +166,7 @@ def run_watched(
         main_hwm = workers_sum = tree_rss = tree_pss = pss_samples = 0
         stopped = None
         next_pss = 0.0
+        pss_now = 0
         try:
             while proc.poll() is None:
                 kids = descendants(proc.pid)
@@ -179,11 +181,16 @@ def run_watched(
                 tree_rss = max(tree_rss, rss + kid_rss)
                 now = time.perf_counter() - started
                 if now >= next_pss:
-                    tree_pss = max(tree_pss, sum(_pss_kb(p) for p in [proc.pid, *kids]))
+                    pss_now = sum(_pss_kb(p) for p in [proc.pid, *kids])
+                    tree_pss = max(tree_pss, pss_now)
                     pss_samples += 1
                     next_pss = now + PSS_EVERY_S
-                if (rss + kid_rss) / 1024 > max_rss_mb:
-                    stopped = f"stopped: RSS above {max_rss_mb / 1024:.0f} GB after {now:.0f} s"
+                # the guard: what the machine provides (PSS: a page the workers share with
+                # their parent counts once), or summed RSS where PSS cannot be read
+                held = pss_now if pss_now else rss + kid_rss
+                if held / 1024 > max_rss_mb:
+                    what = "PSS" if pss_now else "RSS"
+                    stopped = f"stopped: {what} above {max_rss_mb / 1024:.0f} GB after {now:.0f} s"
                 elif now > timeout_s:
                     stopped = f"stopped: still running after {timeout_s / 60:.0f} min"
                 if stopped:
