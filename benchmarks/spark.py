@@ -111,12 +111,45 @@ def _tables(r: dict[str, Any]) -> str:
             f"({r['matches']:,} matches, {r['clusters']:,} clusters). Spark session start-up: "
             f"{r['session_s']:.1f} s (not counted above).",
             "",
+            f"Skew corpus ({r['skew']['docs']:,} documents: 300 exact copies of one article, "
+            "one footer on 2,000 others): "
+            f"{r['skew']['seconds']:.1f} s on {r['master']}, "
+            f"{'equal to' if r['skew']['equal'] else 'NOT EQUAL to'} single-machine "
+            f"({r['skew']['matches']:,} matches).",
+            "",
             "Share of each stage in the median Spark run (each stage is materialised once, "
             "so the shares add up to its time):",
             "",
             *stage_lines,
         ]
     )
+
+
+def _skew_corpus(docs: dict[str, str]) -> dict[str, str]:
+    """300 exact copies of one article, and one 60-word footer on 2,000 other articles
+    (texts of the corpus): the skew a boilerplate key or a syndicated story brings."""
+    texts = [t for t in docs.values() if len(t.split()) >= 60]
+    story, footer = texts[0], " ".join(texts[1].split()[:60])
+    skew = {f"copy-{i:03d}": story for i in range(300)}
+    skew.update({f"art-{i:04d}": f"{t}\n\n{footer}" for i, t in enumerate(texts[2:2002])})
+    return skew
+
+
+def _skew_run(spark: Any, docs: dict[str, str]) -> dict[str, Any]:
+    """dedupe.spark on :func:`_skew_corpus` (4 partitions), against single-machine."""
+    import dedupe
+    import dedupe.spark
+
+    skew = _skew_corpus(docs)
+    want = dedupe.find_duplicates(skew)
+    rows = [(doc_id, text, pos) for pos, (doc_id, text) in enumerate(skew.items())]
+    df = spark.createDataFrame(rows, "id string, text string, pos long").repartition(4)
+    t = time.perf_counter()
+    got = dedupe.spark.find_duplicates(df, order_col="pos")
+    seconds = time.perf_counter() - t
+    equal = got.matches == want.matches and got.clusters == want.clusters
+    print(f"skew corpus: {seconds:.1f} s", file=sys.stderr)
+    return {"docs": len(skew), "seconds": seconds, "equal": equal, "matches": len(want.matches)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         runs.append({"seconds": time.perf_counter() - t, "stages": stages})
         equal &= got.matches == want.matches and got.clusters == want.clusters
         print(f"spark run: {runs[-1]['seconds']:.1f} s", file=sys.stderr)
+    results["skew"] = _skew_run(spark, docs)
+    equal &= results["skew"]["equal"]
     spark.stop()
     results["spark_first"] = runs[0]
     warm = sorted(runs[1:], key=lambda r: r["seconds"])[len(runs[1:]) // 2]

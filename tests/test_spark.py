@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import time
 
 import pytest
 
@@ -288,7 +287,7 @@ def test_spark_submit_job_writes_parquet(spark, tmp_path):
 # ------------------------------------------------------------------ skew
 def test_skew_corpus_finishes_and_matches(spark):
     """300 exact copies of one article and one footer on 2,000 articles: the copies
-    collapse, the footer's keys are capped, and the run stays short."""
+    collapse and the footer's keys are capped, with the single-machine result."""
     rng = random.Random(3)
     vocab = _vocabulary(rng)
     story = _article(rng, vocab, 300)
@@ -298,11 +297,8 @@ def test_skew_corpus_finishes_and_matches(spark):
         docs[f"art-{i:04d}"] = _article(rng, vocab, rng.randint(40, 120)) + "\n\n" + footer
     want = dedupe.find_duplicates(docs)
     df = ordered_frame(spark, docs, partitions=4, seed=1)
-    started = time.perf_counter()
-    got = dedupe.spark.find_duplicates(df, order_col="pos")
-    took = time.perf_counter() - started
+    got = dedupe.spark.find_duplicates(df, order_col="pos")  # its time: benchmarks --spark
     assert_same(got, want)
-    assert took < 120, f"skew corpus took {took:.0f} s on local[2]"
     assert sum(m.kind == "exact" for m in got.matches) == 299
 
 
