@@ -47,6 +47,7 @@ from .provenance import MAX_GAP, MIN_WORDS, Provenance, trace
 from .sketch import MinHasher, Sketch, sketch_texts
 from .store import Columns, MemoryStore, Store
 from .store.file import read_index, write_index
+from .store.memory import posting_entries
 from .text import check_unicode, ensure_text, has_words
 from .verify import (
     copy_matches,
@@ -794,6 +795,11 @@ class Index:
         >>> idx.save(os.path.join(tempfile.mkdtemp(), "x.idx"))
         """
         columns = self.store.columns()
+        sorted_postings = getattr(self.store, "sorted_postings", None)
+        postings = sorted_postings() if sorted_postings is not None else None
+        if postings is None:  # rows renumbered (removals), or another store: build them
+            sk = columns.sketch
+            postings = np.sort(posting_entries(columns.band_keys, sk.key_values, sk.key_offsets))
         write_index(
             path,
             params=self.params,
@@ -804,6 +810,7 @@ class Index:
             band_keys=columns.band_keys,
             created_by=f"dedupe {__version__}",
             metadata={d: self._metadata[d] for d in columns.ids if d in self._metadata},
+            postings=postings,
         )
 
     @classmethod
@@ -826,6 +833,8 @@ class Index:
         if bands is None:  # a version 1 file: band keys from its signatures
             bands = band_keys(stored.sketch.signatures, stored.params.bands)
         index.store.put(stored.ids, stored.sketch, bands, stored.timestamps)
+        if stored.postings is not None:  # the query postings, ready (none in older files)
+            index.store.adopt_postings(stored.postings)
         index._metadata = stored.metadata
         return index
 

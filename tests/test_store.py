@@ -201,3 +201,63 @@ def test_timestamps_survive_save_and_load(tmp_path):
     index.save(tmp_path / "t.idx")
     loaded = Index.load(tmp_path / "t.idx")
     assert loaded.evict(before=150) == 1 and loaded.ids() == ["new", "undated"]
+
+
+def _rewrite(path, **changes) -> None:
+    """Write the file again with some arrays changed (checksums recomputed: only the
+    reader's checks can catch it)."""
+    from dedupe.store.file import read_index, write_index
+
+    f = read_index(path)
+    fields = dict(
+        params=f.params, thresholds=f.thresholds, ids=f.ids, timestamps=np.array(f.timestamps),
+        sketch=f.sketch, band_keys=np.array(f.band_keys), created_by=f.created_by,
+        postings=None if f.postings is None else np.array(f.postings),
+    )  # fmt: skip
+    fields.update(changes)
+    tmp = path.with_suffix(".tmp")
+    write_index(tmp, **fields)
+    os.replace(tmp, path)
+
+
+@pytest.mark.parametrize("removed", [False, True])
+def test_a_loaded_index_keeps_its_query_postings(tmp_path, removed):
+    index, texts = build()
+    if removed:  # rows renumbered in the file: the postings are built from the columns
+        index.remove("doc-3/é")
+        index.remove("doc-7/é")
+    index.query(texts["doc-1/é"])  # postings built before the save (reused when they can)
+    path = tmp_path / "x.idx"
+    index.save(path)
+    loaded = Index.load(path)
+    store = loaded.store
+    assert store._posted == len(loaded) and not store._postings[0].flags.writeable  # mapped
+    for doc_id in ["doc-1/é", "doc-5/é", "copy"]:
+        assert loaded.query(texts[doc_id]) == index.query(texts[doc_id])
+    assert loaded.pairs() == index.pairs()
+    _rewrite(path, postings=None)  # a file without postings (older writers): built on demand
+    plain = Index.load(path)
+    assert plain.store._posted == 0
+    assert plain.query(texts["doc-5/é"]) == index.query(texts["doc-5/é"])
+    loaded.add("more", texts["doc-2/é"] + " and more words")  # a live index after loading
+    assert {m.b for m in loaded.query(texts["doc-2/é"])} >= {"doc-2/é", "more"}
+
+
+def test_crafted_postings_are_refused(tmp_path):
+    import shutil
+
+    from dedupe.store.file import read_index
+
+    index, _ = build()
+    saved, path = tmp_path / "good.idx", tmp_path / "x.idx"
+    index.save(saved)
+    good = np.array(read_index(saved).postings)
+    for bad, message in [
+        (good[::-1].copy(), "not sorted"),
+        (good[:-1].copy(), "postings for"),
+        (np.sort(good | np.uint64(0xFFFF)), "row the file does not have"),
+    ]:
+        shutil.copy(saved, path)
+        _rewrite(path, postings=bad)
+        with pytest.raises(IndexFormatError, match=message):
+            Index.load(path)

@@ -18,7 +18,10 @@ older dedupe versions ignore it) and ``arrays``: for each array its ``name``, ``
 ``shape``, ``offset``, ``nbytes`` and ``sha256``. Version 2 arrays: ``timestamps``
 (``<f8[n]``, NaN: none), ``set_offsets``/``set_values`` (``<i8[n + 1]``/``<u4``: each
 document's sorted distinct 32-bit shingle fingerprints), ``key_offsets``/``key_values``
-(its passage keys, likewise) and ``band_keys`` (``<u4[n, bands]``). Version 1 (dedupe 0.1)
+(its passage keys, likewise), ``band_keys`` (``<u4[n, bands]``) and, optionally, ``postings``
+(``<u8``: every row's band and passage keys as ``key << 32 | row``, sorted: the query
+postings, so that a loaded index answers its first query at once instead of sorting them;
+files without it build them on the first query). Version 1 (dedupe 0.1)
 held 64-bit sets and keys and the signatures; it is read by keeping their low bits, which
 is what this version computes for the same texts.
 
@@ -78,6 +81,8 @@ _DTYPES = {
         "band_keys": "<u4",
     },
 }
+#: Arrays a file of that version may hold or not.
+_OPTIONAL = {1: {}, 2: {"postings": "<u8"}}
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,6 +99,7 @@ class IndexFile:
     version: int
     created_by: str = ""
     metadata: dict[str, dict[str, str]] = field(default_factory=dict)
+    postings: np.ndarray | None = None
 
 
 def write_index(
@@ -107,9 +113,11 @@ def write_index(
     band_keys: np.ndarray,
     created_by: str,
     metadata: dict[str, dict[str, str]] | None = None,
+    postings: np.ndarray | None = None,
 ) -> None:
     """Write an index file (the current version) atomically (see
-    :func:`dedupe.inputs.atomic_write`)."""
+    :func:`dedupe.inputs.atomic_write`); ``postings``, when given, are the sorted query
+    postings of exactly these rows (:func:`dedupe.store.memory.posting_entries`)."""
     columns = {
         "timestamps": timestamps,
         "set_offsets": sketch.set_offsets,
@@ -118,7 +126,9 @@ def write_index(
         "key_values": sketch.key_values,
         "band_keys": np.asarray(band_keys).reshape(len(ids), params.bands),
     }
-    dtypes = _DTYPES[FORMAT_VERSION]
+    if postings is not None:
+        columns["postings"] = postings
+    dtypes = {**_DTYPES[FORMAT_VERSION], **_OPTIONAL[FORMAT_VERSION]}
     arrays = {k: np.ascontiguousarray(v, dtype=dtypes[k]) for k, v in columns.items()}
     specs, offset = [], 0
     for name, arr in arrays.items():
@@ -199,8 +209,11 @@ def _arrays(path: Path, blob: Any, base: int, specs: Any, version: int) -> dict[
         raise _fail(path, "corrupt header: 'arrays' is not a list of array descriptions")
     by_name = {s["name"]: s for s in specs if isinstance(s.get("name"), str)}
     out = {}
-    for name, dtype in _DTYPES[version].items():
+    wanted = {**_DTYPES[version], **_OPTIONAL[version]}
+    for name, dtype in wanted.items():
         spec = by_name.get(name)
+        if spec is None and name in _OPTIONAL[version]:
+            continue
         if spec is None:
             raise _fail(path, f"corrupt header: array {name!r} is missing")
         shape, offset, nbytes = spec.get("shape"), spec.get("offset"), spec.get("nbytes")
@@ -303,6 +316,9 @@ def read_index(path: str | os.PathLike[str]) -> IndexFile:
     sketch = Sketch(
         arrays["set_values"], arrays["set_offsets"], arrays["key_values"], arrays["key_offsets"]
     )
+    postings = arrays.get("postings")
+    if postings is not None:
+        _check_postings(p, postings, n * params.bands + len(sketch.key_values), n)
     return IndexFile(
         params,
         thresholds,
@@ -313,7 +329,24 @@ def read_index(path: str | os.PathLike[str]) -> IndexFile:
         2,
         created_by,
         metadata,
+        postings,
     )
+
+
+#: Postings are checked this many entries at a time (bounded scratch memory).
+_CHECK_CHUNK = 1 << 24
+
+
+def _check_postings(p: Path, postings: np.ndarray, expected: int, n: int) -> None:
+    """One entry per band and passage key, sorted, every row one of the file's."""
+    if postings.ndim != 1 or len(postings) != expected:
+        raise _fail(p, f"corrupt: {len(postings)} postings for {expected} band and passage keys")
+    for lo in range(0, len(postings), _CHECK_CHUNK):
+        part = postings[max(lo - 1, 0) : lo + _CHECK_CHUNK]
+        if (part[1:] < part[:-1]).any():
+            raise _fail(p, "corrupt: the postings are not sorted")
+        if ((part & np.uint64(0xFFFFFFFF)) >= np.uint64(n)).any():
+            raise _fail(p, "corrupt: a posting names a row the file does not have")
 
 
 def _metadata(p: Path, metadata: Any, ids: list[str]) -> dict[str, dict[str, str]]:

@@ -24,6 +24,7 @@ when it passes a quarter of its size, so a stream of add-then-query costs amorti
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,9 +35,12 @@ from ..params import IndexParams, Thresholds
 from ..sketch import Sketch
 from .base import Columns, Fetched, Hits
 
-__all__ = ["MemoryStore"]
+__all__ = ["MemoryStore", "posting_entries"]
 
 _EMPTY_RUN = np.empty(0, dtype=np.uint64)
+#: Postings are folded under this lock: a save and a query in two threads (or two saves)
+#: must not fold the same new rows twice.
+_POSTINGS_LOCK = threading.RLock()
 _LOW32 = np.uint64(0xFFFFFFFF)
 
 
@@ -275,21 +279,21 @@ class MemoryStore:
     # ------------------------------------------------------------------ postings
     def _refresh_postings(self) -> None:
         """Fold rows added since the last refresh into the query postings."""
+        with _POSTINGS_LOCK:
+            self._fold_postings()
+
+    def _fold_postings(self) -> None:
         total = len(self._ids)
         if self._posted == total:
             return
-        new = np.arange(self._posted, total, dtype=np.uint64)
-        bands = self._bands.view[self._posted : total]
         offsets = self._keys.offsets
         lo, hi = offsets[self._posted], offsets[total]
-        keys = np.concatenate((bands.ravel(), self._keys.values[lo:hi])).astype(np.uint64)
-        rows = np.concatenate(
-            (
-                np.repeat(new, bands.shape[1] if bands.ndim == 2 else 0),
-                np.uint64(self._posted) + row_ids(offsets[self._posted :] - lo).astype(np.uint64),
-            )
+        entries = posting_entries(
+            self._bands.view[self._posted : total],
+            self._keys.values[lo:hi],
+            offsets[self._posted : total + 1] - lo,
+            first_row=self._posted,
         )
-        entries = (keys << np.uint64(32)) | rows
         big, small = self._postings
         small = np.sort(np.concatenate((small, entries)))
         if len(small) > max(65536, len(big) // 4):
@@ -297,3 +301,47 @@ class MemoryStore:
         else:
             self._postings = [big, small]
         self._posted = total
+
+    def sorted_postings(self) -> np.ndarray | None:
+        """Every row's postings as one sorted run (``key << 32 | row``), as an index file
+        keeps them; ``None`` when removed rows still hold row numbers (the file renumbers
+        its rows: build them from :meth:`columns` then)."""
+        if len(self._row) != len(self._ids):
+            return None
+        with _POSTINGS_LOCK:
+            self._fold_postings()
+            big, small = self._postings
+            if len(small):
+                self._postings = [np.sort(np.concatenate((big, small))), _EMPTY_RUN]
+            return self._postings[0]
+
+    def adopt_postings(self, postings: np.ndarray) -> None:
+        """Take ``postings`` (one sorted run of every row's entries, checked by the
+        caller, e.g. read from an index file) instead of building them on the first
+        query. Only right after the first ``put`` into an empty store."""
+        if self._posted or len(self._row) != len(self._ids):
+            raise ValueError("postings are adopted only by a store holding just its first put")
+        self._postings = [postings, _EMPTY_RUN]
+        self._posted = len(self._ids)
+
+
+def posting_entries(
+    bands: np.ndarray, key_values: np.ndarray, key_offsets: np.ndarray, *, first_row: int = 0
+) -> np.ndarray:
+    """The postings ``key << 32 | row`` (``uint64``, unsorted) of consecutive rows from
+    ``first_row``: each row's band keys, then its passage keys.
+
+    >>> posting_entries(np.array([[5], [6]]), np.array([7, 8, 9]), np.array([0, 2, 3])).tolist()
+    [21474836480, 25769803777, 30064771072, 34359738368, 38654705665]
+    """
+    bands = np.asarray(bands)
+    n = len(key_offsets) - 1
+    new = np.arange(first_row, first_row + n, dtype=np.uint64)
+    keys = np.concatenate((bands.ravel(), key_values)).astype(np.uint64)
+    rows = np.concatenate(
+        (
+            np.repeat(new, bands.shape[1] if bands.ndim == 2 else 0),
+            np.uint64(first_row) + row_ids(key_offsets).astype(np.uint64),
+        )
+    )
+    return (keys << np.uint64(32)) | rows
