@@ -1,7 +1,7 @@
 """dedupe: find near-duplicate and partially re-published articles, and diff them."""
 
 from .align import Alignment, ParagraphOp, WordOp, align
-from .cluster import Cluster
+from .cluster import Cluster, Hub
 from .errors import (
     DedupeError,
     DuplicateIdError,
@@ -26,6 +26,7 @@ __all__ = [
     "WordOp",
     "align",
     "Cluster",
+    "Hub",
     "Index",
     "IndexParams",
     "Thresholds",

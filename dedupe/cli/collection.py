@@ -14,6 +14,7 @@ from dedupe.parallel import Progress
 
 from .common import (
     EXIT_OK,
+    add_cluster_rule,
     add_input_args,
     add_match_args,
     add_quiet,
@@ -34,8 +35,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
     result = find(args, docs)
     with open_output(args.output) as out:
-        if args.clusters:
-            views.write_clusters(result.clusters, out, fmt=args.format)
+        if args.hubs:
+            views.write_hubs(result.hubs, out, fmt=args.format)
+        elif args.clusters:
+            views.write_clusters(result.clusters, out, fmt=args.format, hubs=result.hubs)
         else:
             views.write_matches(result.matches, out, fmt=args.format)
     warn_skipped(result.skipped)
@@ -82,14 +85,22 @@ def register(sub: Any) -> None:
     )
     add_input_args(p)
     add_match_args(p)
+    add_cluster_rule(p)
     p.add_argument(
         "--format",
         choices=("jsonl", "csv", "table"),
         default="jsonl",
         help="output format (default jsonl)",
     )
-    p.add_argument(
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument(
         "--clusters", action="store_true", help="write the clusters (largest first), not pairs"
+    )
+    shown.add_argument(
+        "--hubs",
+        action="store_true",
+        help="write the hubs (roundups, texts quoted by unrelated stories) and the clusters "
+        "they draw from, not pairs",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     add_quiet(p)
@@ -104,6 +115,7 @@ def register(sub: Any) -> None:
     )
     add_input_args(p)
     add_match_args(p)
+    add_cluster_rule(p)
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="the HTML file to write")
     p.add_argument(
         "--max-pairs",

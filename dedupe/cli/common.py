@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import dedupe
+from dedupe.cluster import CLUSTER_RULES
 from dedupe.errors import InputError
 from dedupe.inputs import check_output_path
 
@@ -45,7 +46,11 @@ def scan_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def find(args: argparse.Namespace, docs: dict[str, str]) -> dedupe.Report:
     return dedupe.find_duplicates(
-        docs, **scan_options(args), skip_empty=True, progress=not args.quiet
+        docs,
+        **scan_options(args),
+        clusters=args.cluster_rule,
+        skip_empty=True,
+        progress=not args.quiet,
     )
 
 
@@ -138,6 +143,16 @@ def add_match_args(p: argparse.ArgumentParser) -> None:
         help="MinHash permutations (default 128)",
     )
     g.add_argument("--seed", type=non_negative, default=1, help="MinHash seed (default 1)")
+
+
+def add_cluster_rule(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--cluster-rule",
+        choices=CLUSTER_RULES,
+        default="hubs",
+        help="hubs (default): a roundup, or a text quoted by unrelated stories, does not "
+        "merge them into one cluster: it is listed as a hub; components: every pair joins",
+    )
 
 
 def add_quiet(p: argparse.ArgumentParser) -> None:

@@ -28,7 +28,7 @@ from .page import html_page
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..align import Alignment
-    from ..cluster import Cluster
+    from ..cluster import Cluster, Hub
     from ..index import Report
     from ..match import Match
 
@@ -38,6 +38,8 @@ __all__ = [
     "MAX_LISTED_CLUSTERS",
     "write_matches",
     "write_clusters",
+    "write_hubs",
+    "hubs_table",
     "matches_table",
     "clusters_table",
     "diff_choice",
@@ -182,15 +184,29 @@ _CLUSTER_CSV_FIELDS = (
 )
 
 
-def write_clusters(clusters: Iterable[Cluster], out: IO[str], *, fmt: str = "jsonl") -> None:
-    """Write clusters to `out` as ``jsonl`` (``Cluster.to_dict()`` plus ``size``, a line),
-    ``csv`` (one row per member, with the cluster's weakest edge) or ``table``.
+def _hubs_by_cluster(hubs: Iterable[Hub]) -> dict[int, list[str]]:
+    """Cluster position -> the ids of the hubs that draw from it."""
+    out: dict[int, list[str]] = {}
+    for h in hubs:
+        for c in h.clusters:
+            if c is not None and h.id not in out.setdefault(c, []):
+                out[c].append(h.id)
+    return out
+
+
+def write_clusters(
+    clusters: Iterable[Cluster], out: IO[str], *, fmt: str = "jsonl", hubs: Iterable[Hub] = ()
+) -> None:
+    """Write clusters to `out` as ``jsonl`` (``Cluster.to_dict()`` plus ``size``, and
+    ``hubs``: the ids of the hubs that draw from it; a line), ``csv`` (one row per member,
+    with the cluster's weakest edge) or ``table``.
 
     >>> import sys
     >>> write_clusters([], sys.stdout, fmt="csv")  # doctest: +ELLIPSIS
     cluster,size,id,representative,weakest_a,...
     """
     _check_format(fmt)
+    drawn = _hubs_by_cluster(hubs)
     if fmt == "table":
         out.write(clusters_table(clusters))
     elif fmt == "csv":
@@ -208,6 +224,68 @@ def write_clusters(clusters: Iterable[Cluster], out: IO[str], *, fmt: str = "jso
     else:
         for number, c in enumerate(clusters, start=1):
             record = {"cluster": number, "size": len(c.members), **c.to_dict()}
+            record["hubs"] = drawn.get(number - 1, [])
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _number(position: int | None) -> int | None:
+    """A cluster's number in the views (1 = the largest), from its position."""
+    return None if position is None else position + 1
+
+
+def hubs_table(hubs: Iterable[Hub]) -> str:
+    """Hubs as an aligned text table: the hub, its role, its own cluster's number (if any)
+    and the groups it draws from (``#n`` for cluster number n, then the ids it matches).
+
+    >>> from dedupe.cluster import Hub
+    >>> print(hubs_table([Hub("r", "container", (("a",), ("b", "c")), (0, None))]), end="")
+    hub  role       cluster  draws from
+    r    container           #1: a; b, c
+    """
+    rows = [["hub", "role", "cluster", "draws from"]]
+    for h in hubs:
+        groups = "; ".join(
+            (f"#{_number(c)}: " if c is not None else "") + ", ".join(g)
+            for g, c in zip(h.groups, h.clusters, strict=True)
+        )
+        own = _number(h.cluster)
+        rows.append([h.id, h.role, "" if own is None else str(own), groups])
+    return _aligned(rows, numeric={2} if len(rows) > 1 else set())
+
+
+_HUB_CSV_FIELDS = ("hub", "role", "hub_cluster", "group", "cluster", "id")
+
+
+def write_hubs(hubs: Iterable[Hub], out: IO[str], *, fmt: str = "jsonl") -> None:
+    """Write hubs to `out` as ``jsonl`` (``Hub.to_dict()`` a line, clusters by number, 1 =
+    the largest, as :func:`write_clusters` numbers them), ``csv`` (one row per document a
+    hub matches: hub, role, the hub's cluster, group, that group's cluster, id) or
+    ``table``.
+
+    >>> import sys
+    >>> from dedupe.cluster import Hub
+    >>> write_hubs([Hub("r", "container", (("a",), ("b",)), (0, None))], sys.stdout, fmt="csv")
+    hub,role,hub_cluster,group,cluster,id
+    r,container,,1,1,a
+    r,container,,2,,b
+    """
+    _check_format(fmt)
+    if fmt == "table":
+        out.write(hubs_table(hubs))
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(_HUB_CSV_FIELDS)
+        for h in hubs:
+            for number, (g, c) in enumerate(zip(h.groups, h.clusters, strict=True), start=1):
+                for doc in g:
+                    writer.writerow([h.id, h.role, _number(h.cluster) or "", number,
+                                     _number(c) or "", doc])  # fmt: skip
+    else:
+        for h in hubs:
+            record = h.to_dict()
+            record["cluster"] = _number(h.cluster)
+            for g in record["groups"]:
+                g["cluster"] = _number(g["cluster"])
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
