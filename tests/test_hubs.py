@@ -122,3 +122,158 @@ def test_cli_hubs_outputs(capsys, hub_dir):
 def test_cli_rejects_unknown_rule(capsys, hub_dir):
     assert main(["scan", str(hub_dir), "--cluster-rule", "chains"]) == 2
     assert "invalid choice: 'chains'" in capsys.readouterr().err
+
+
+# --- the report page ----------------------------------------------------------------------
+
+import dataclasses  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from dedupe.align import align  # noqa: E402
+from dedupe.render import diff_choice, html_report  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@dataclasses.dataclass(frozen=True)
+class WithMetadata(dedupe.Report):
+    """A report carrying ``metadata`` (id -> title, outlet, date), as reports will."""
+
+    metadata: dict = dataclasses.field(default_factory=dict)
+
+
+def meta_for(docs) -> dict[str, dict[str, str]]:
+    return {
+        k: {"title": f"Story {k.upper()}", "outlet": f"Outlet {i % 3}", "date": "2025-03-14"}
+        for i, k in enumerate(docs)
+        if k != "004"  # one document without metadata: shown by its id
+    }
+
+
+@pytest.fixture(scope="module")
+def hub_page(hub_docs):
+    docs = dict(hub_docs)
+    base = dedupe.find_duplicates(docs)
+    report = WithMetadata(**{f.name: getattr(base, f.name) for f in dataclasses.fields(base)},
+                          metadata=meta_for(docs))  # fmt: skip
+    chosen = diff_choice(report.matches, 5, hubs=report.hubs)
+    diffs = [(m, align(docs[m.a], docs[m.b])) for m in chosen]
+    return report, chosen, html_report(report, diffs)
+
+
+def _section(page: str, name: str) -> str:
+    return page.split(f'<h2 id="{name}">', 1)[1].split("<h2 ", 1)[0]
+
+
+def test_page_titles_and_member_links(hub_page):
+    report, chosen, page = hub_page
+    clusters = _section(page, "clusters")
+    for c in report.clusters:
+        for doc in c.members:
+            label = report.metadata.get(doc, {}).get("title")
+            code = f"<code>{doc}</code>"
+            shown = f'<span class="dd-title">{label}</span> {code}' if label else code
+            link = re.search(rf'<a href="#((?:pair|match)-\d+)">{re.escape(shown)}</a>', clusters)
+            assert link, doc
+            anchor = link.group(1)
+            assert f'id="{anchor}"' in page
+            number = int(anchor.split("-")[1])
+            if anchor.startswith("pair-"):  # its diff, a pair inside its cluster
+                m = chosen[number - 1]
+            else:
+                m = report.matches[number - 1]
+            assert doc in (m.a, m.b) and {m.a, m.b} <= set(c.members)
+
+
+def test_page_hubs_section(hub_page):
+    report, _, page = hub_page
+    hubs = _section(page, "hubs")
+    for h in report.hubs:
+        assert f"<code>{h.id}</code>" in hubs
+        for c in h.clusters:
+            if c is not None:
+                assert f'<a href="#cluster-{c + 1}">cluster {c + 1}</a>' in hubs
+    assert hubs.count("<tr>") == len(report.hubs) + 1
+
+
+def test_diff_slots_skip_hub_pairs(hub_page):
+    report, chosen, _ = hub_page
+    hub_pairs = {frozenset((h.id, d)) for h in report.hubs for g in h.groups for d in g}
+    others = [m for m in report.matches if frozenset((m.a, m.b)) not in hub_pairs]
+    assert len(others) >= len(chosen)  # enough pairs not of a hub to fill the slots
+    assert all(frozenset((m.a, m.b)) not in hub_pairs for m in chosen)
+    shared = [m.shared for m in chosen if m.kind != "exact"]
+    assert shared == sorted(shared, reverse=True)
+    # with every slot: hub pairs come after every other pair, exact duplicates last
+    every = diff_choice(report.matches, len(report.matches), hubs=report.hubs)
+    ranks = [(m.kind == "exact", frozenset((m.a, m.b)) in hub_pairs) for m in every]
+    assert ranks == sorted(ranks) and sorted(every, key=id) == sorted(report.matches, key=id)
+
+
+def test_reuse_view_shares(hub_page):
+    report, _, page = hub_page
+    reuse = _section(page, "reuse")
+    pairs = {frozenset((m.a, m.b)): m for m in report.matches}
+    for number, c in enumerate(report.clusters, start=1):
+        block = reuse.split(f'id="cluster-{number}-reuse"', 1)[1].split("</details>", 1)[0]
+        for doc in c.members:
+            if doc == c.representative:
+                continue
+            m = pairs.get(frozenset((doc, c.representative)))
+            if m is None:
+                continue
+            share = m.containment_ab if m.a == c.representative else m.containment_ba
+            assert f'<meter min="0" max="1" value="{share:.3f}"></meter>' in block
+        outlets = {report.metadata.get(d, {}).get("outlet") for d in c.members} - {None}
+        assert all(f"<td>{o}</td>" in block for o in outlets)
+
+
+def test_equal_paragraphs_fold(seeds):
+    from dedupe.text import paragraphs
+
+    paras = [p.text for p in paragraphs(seeds["003"])]
+    a = "\n\n".join(paras)
+    b = "\n\n".join(paras[:-1] + ["A new closing paragraph written for this version."])
+    report = dedupe.find_duplicates({"a": a, "b": b})
+    page = html_report(report, [(report.matches[0], align(a, b))])
+    assert page.count('<details class="dd-equal-run">') == 1
+    assert re.search(r"<summary>\d+ equal paragraphs \(A1", page)
+
+
+def test_page_in_chromium(hub_page, tmp_path):
+    from browser import CHROMIUM_MISSING, find_chromium, load_page
+
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip(CHROMIUM_MISSING)
+    report, chosen, page = hub_page
+    out = tmp_path / "hubs.html"
+    out.write_text(page, encoding="utf-8")
+    broken = (
+        "[...document.querySelectorAll('a[href^=\"#\"]')]"
+        ".filter(a => !document.getElementById(a.getAttribute('href').slice(1))).length"
+    )
+    page_info = load_page(
+        binary,
+        out,
+        evaluate={
+            "broken": broken,
+            "links": "document.querySelectorAll('#clusters ~ table a, table a').length",
+            "meters": "document.querySelectorAll('meter').length",
+            "folds": "document.querySelectorAll('details.dd-equal-run').length",
+            "open": "document.querySelectorAll('details').forEach(d => d.open = true); true",
+        },
+        screenshot=ARTIFACTS / "report-hubs.png",
+    )
+    assert page_info.errors == []
+    assert page_info.requests == [out.resolve().as_uri()]
+    assert page_info.values["broken"] == 0 and page_info.values["links"] > 0
+    assert page_info.values["meters"] == sum(len(c) for c in report.clusters) - sum(
+        1
+        for c in report.clusters
+        for d in c.members
+        if d != c.representative
+        and not any({m.a, m.b} == {d, c.representative} for m in report.matches)
+    )
+    assert (ARTIFACTS / "report-hubs.png").stat().st_size > 10_000

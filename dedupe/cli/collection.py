@@ -52,7 +52,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     check_output(args.output)
     docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
     result = find(args, docs)
-    chosen = views.diff_choice(result.matches, args.max_pairs)
+    chosen = views.diff_choice(result.matches, args.max_pairs, hubs=result.hubs)
     diffs = []
     diff_start = time.perf_counter()
     with Progress(len(chosen), desc="diffing", unit="pair", enabled=not args.quiet) as bar:
@@ -110,8 +110,10 @@ def register(sub: Any) -> None:
         "report",
         help="a self-contained HTML page of clusters and side-by-side diffs",
         description="Scan the inputs and write one HTML page (no external assets): a "
-        "summary, the clusters largest first with their weakest edge, and a collapsible "
-        "side-by-side paragraph diff for each pair, best first.",
+        "summary, the clusters largest first with their weakest edge and linked members, "
+        "the hubs and the clusters they draw from, how much of each cluster's "
+        "representative each member holds, and a collapsible side-by-side paragraph diff "
+        "for the pairs sharing the most text (pairs of a hub and exact duplicates last).",
     )
     add_input_args(p)
     add_match_args(p)
