@@ -164,3 +164,27 @@ def run(size: int, seed: int = 0) -> dict[str, Any]:
         "group_s": (time.perf_counter() - grouped) / 2,
         "rows": rows,
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.clusters [--docs N] [--seed S]``: print the purity table."""
+    import argparse
+
+    from .report import purity_table
+
+    p = argparse.ArgumentParser(prog="python -m benchmarks.clusters", description=main.__doc__)
+    p.add_argument("--docs", type=int, default=DOCS["default"], help="generated documents")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    result = run(args.docs, args.seed)
+    print(
+        f"{result['docs']:,} documents (seed {result['seed']}): {result['roundups']} roundup "
+        f"pages, {result['quotes']} shared quotes with their posts; {result['pairs']:,} "
+        "verified pairs\n"
+    )
+    print(purity_table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -277,3 +277,15 @@ def test_page_in_chromium(hub_page, tmp_path):
         and not any({m.a, m.b} == {d, c.representative} for m in report.matches)
     )
     assert (ARTIFACTS / "report-hubs.png").stat().st_size > 10_000
+
+
+def test_readme_hubs_example_runs(capsys, monkeypatch):
+    """The example of the README's "Clusters and hubs" section prints what its comments say."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Clusters and hubs", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    expected = [line.split("# ", 1)[1] for line in code.splitlines() if line.startswith("print(")]
+    assert printed == expected
