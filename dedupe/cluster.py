@@ -15,8 +15,9 @@ Two grouping rules (:data:`CLUSTER_RULES`):
   a match that is not itself a hub's links them (a member of one matches a member of the
   other). A hub's partial matches in that role do not join; it is reported as a
   :class:`Hub` with the groups it draws from. A hub whose matches all lead into one
-  cluster in the end is not a hub: it joins that cluster. A container hub is the hub of
-  its pairs: the documents it contains are not also called hubs for being in it.
+  cluster in the end is not a hub: it joins that cluster. A pair has one hub: a
+  document's matches with a hub of the other role do not count for it (candidates that
+  reach the most groups are decided first, in passes until no hub is added).
 
 >>> from dedupe.match import Match
 >>> def m(a, b, s):
@@ -212,10 +213,10 @@ class _Hubs:
         return (self.parts if role == "container" else self.wholes).get(doc, [])
 
     def drawn(self, doc: str, role: str) -> list[str]:
-        """The neighbours a hub draws from: a contained hub's wholes that are not container
-        hubs (those matches are cut already: the container is the hub of that pair)."""
+        """The neighbours ``doc`` draws from in ``role``: those that are not hubs of the
+        other role (their matches with ``doc`` are theirs: each pair has one hub)."""
         if role == "container":
-            return self.parts.get(doc, [])
+            return [p for p in self.parts.get(doc, []) if p not in self.hubs["contained"]]
         return [w for w in self.wholes.get(doc, []) if w not in self.hubs["container"]]
 
     def cut(self, part: str, whole: str) -> bool:
@@ -234,11 +235,12 @@ class _Hubs:
         """How many groups the neighbours of ``doc`` in ``role`` fall into, locally linked."""
         core = self.core.find
         own = core(doc)
-        roots = {core(u) for u in self.neighbours(doc, role)} - {own}
+        near = self.drawn(doc, role)
+        roots = {core(u) for u in near} - {own}
         if len(roots) < 2:
             return len(roots)
         local = _UnionFind()
-        for u in self.neighbours(doc, role):
+        for u in near:
             ru = core(u)
             if ru == own:
                 continue
@@ -249,15 +251,21 @@ class _Hubs:
         return len({local.find(r) for r in roots})
 
     def decide(self, order: Sequence[str]) -> None:
-        candidates = [
-            (doc, role)
+        """Find the hubs: candidates reaching the most groups first, again and again until
+        no hub is added (a hub's matches stop linking other documents' groups)."""
+        core = self.core.find
+        reach = {
+            (doc, role): len({core(u) for u in self.neighbours(doc, role)} - {core(doc)})
             for doc in order
             for role in HUB_ROLES
-            if len({self.core.find(u) for u in self.neighbours(doc, role)} - {self.core.find(doc)})
-            >= 2
-        ]
+        }
+        rank = {doc: i for i, doc in enumerate(order)}
+        candidates = sorted(
+            (key for key, n in reach.items() if n >= 2),
+            key=lambda key: (-reach[key], rank[key[0]], key[1]),
+        )
         changed = True
-        while changed:  # hubs only grow: a hub's matches stop linking other documents
+        while changed:
             changed = False
             for doc, role in candidates:
                 if doc not in self.hubs[role] and self.groups_of(doc, role) >= 2:

@@ -134,6 +134,19 @@ def test_roundup_of_roundups_and_quote_between_members():
     ]
 
 
+def test_caption_in_hosts_with_their_own_excerpts():
+    # a caption stands in every host; each host also holds an excerpt of its own story:
+    # the caption is the hub of its pairs, and each host stays clustered with its excerpt
+    n = 50
+    ms = [part("cap", f"d{i}", 1.0) for i in range(n)] + [part(f"x{i}", f"d{i}") for i in range(n)]
+    order = ["cap"] + [f"d{i}" for i in range(n)] + [f"x{i}" for i in range(n)]
+    g = group_matches(order, ms)
+    assert sorted(members(g.clusters)) == sorted((f"d{i}", f"x{i}") for i in range(n))
+    (hub,) = g.hubs
+    assert (hub.id, hub.role, len(hub.groups)) == ("cap", "contained", n)
+    assert sorted(hub.clusters) == list(range(n))
+
+
 def test_hub_whose_groups_join_anyway_is_a_member():
     # a roundup of a1 and b1, and a1 ~ b1 linked by a near-duplicate: one story, no hub
     ms = [part("a1", "r"), part("b1", "r"), near("a1", "b1")]
