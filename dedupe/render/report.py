@@ -537,7 +537,9 @@ def html_report(
             w = c.weakest
             edge = f"{_pair_link(w, anchors)} {_kind_badge(w.kind)}" if w else ""
             score = _score(w.score) if w else ""
-            members = "<br>".join(_linked(meta, x, doc_anchor.get(x)) for x in c.members)
+            members = ("<br>" if meta else ", ").join(  # one title a line
+                _linked(meta, x, doc_anchor.get(x)) for x in c.members
+            )
             reuse = (
                 f'<a href="#cluster-{number}-reuse">{number}</a>'
                 if number <= MAX_DETAILED_CLUSTERS
