@@ -231,8 +231,12 @@ class _Hubs:
             return True
         return (x, u) in self.contains and not self.cut(x, u)
 
-    def groups_of(self, doc: str, role: str) -> int:
-        """How many groups the neighbours of ``doc`` in ``role`` fall into, locally linked."""
+    def groups_of(self, doc: str, role: str, links: dict[str, set[str]]) -> int:
+        """How many groups the neighbours of ``doc`` in ``role`` fall into, locally linked.
+
+        ``links`` caches, for each document, the groups its joining matches reach (kept
+        for one pass: each document's matches are read once a pass, however many
+        candidates it neighbours)."""
         core = self.core.find
         own = core(doc)
         near = self.drawn(doc, role)
@@ -244,9 +248,12 @@ class _Hubs:
             ru = core(u)
             if ru == own:
                 continue
-            for x in self.adj.get(u, ()):
-                rx = core(x)
-                if x != doc and rx != ru and rx in roots and self.linked(u, x):
+            reached = links.get(u)
+            if reached is None:
+                reached = {core(x) for x in self.adj.get(u, ()) if self.linked(u, x)}
+                links[u] = reached
+            for rx in reached & roots:
+                if rx != ru:
                     local.union(ru, rx)
         return len({local.find(r) for r in roots})
 
@@ -265,10 +272,11 @@ class _Hubs:
             key=lambda key: (-reach[key], rank[key[0]], key[1]),
         )
         changed = True
-        while changed:
+        while changed:  # the last pass adds nothing, its links are those of the final hubs
             changed = False
+            links: dict[str, set[str]] = {}
             for doc, role in candidates:
-                if doc not in self.hubs[role] and self.groups_of(doc, role) >= 2:
+                if doc not in self.hubs[role] and self.groups_of(doc, role, links) >= 2:
                     self.hubs[role].add(doc)
                     changed = True
 

@@ -171,3 +171,22 @@ def test_cluster_rule_is_validated():
         group_matches(ORDER, EDGES, clusters="chains")
     with pytest.raises(InvalidParameterError):
         build_clusters(ORDER, EDGES, clusters=None)
+
+
+def test_hub_rule_stays_near_linear():
+    # two shapes that cost quadratic time when every candidate re-reads the matches of a
+    # much-matched neighbour: a caption in n hosts that each hold an excerpt of their own,
+    # and a story in n near-duplicate rewrites that each hold a part of their own
+    import time
+
+    n = 20000
+    caption = [part("cap", f"d{i}", 1.0) for i in range(n)] + [
+        part(f"x{i}", f"d{i}") for i in range(n)
+    ]
+    rewrites = [part("s", f"w{i}") for i in range(n)] + [part(f"y{i}", f"w{i}") for i in range(n)]
+    rewrites += [near("w0", f"w{i}") for i in range(1, n)]
+    for ms in (caption, rewrites):
+        order = sorted({d for m in ms for d in (m.a, m.b)})
+        started = time.perf_counter()
+        group_matches(order, ms)
+        assert time.perf_counter() - started < 10  # quadratic: minutes
