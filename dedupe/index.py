@@ -728,6 +728,6 @@ def find_duplicates(
         len(index),
         tuple(skipped),
         time.perf_counter() - started,
-        {**index.params.to_dict(), **index.thresholds(), "clusters": clusters},
+        {**index.params.to_dict(), **index.thresholds()},
         grouping.hubs,
     )

@@ -62,7 +62,7 @@ def test_components_merge_and_matches_unchanged(hub_docs):
     assert old.matches == hubs.matches  # only the grouping changes
     assert old.hubs == ()
     assert len(old.clusters) == 1  # everything chained into one cluster
-    assert old.params["clusters"] == "components" and hubs.params["clusters"] == "hubs"
+    assert old.params == hubs.params  # the index's parameters and thresholds
     index = dedupe.Index()
     index.add_many(hub_docs)
     assert index.clusters(clusters="components") == list(old.clusters)

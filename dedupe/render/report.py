@@ -590,12 +590,7 @@ def html_report(
             )
         parts.append('<table class="dd-list">' + "\n".join(rows) + "</table>")
     else:
-        rule = report.params.get("clusters") if report.params else None
-        parts.append(
-            "<p>No hubs"
-            + (" (clusters were made with the components rule)." if rule == "components" else ".")
-            + "</p>"
-        )
+        parts.append("<p>No hubs.</p>")
 
     # Reuse by member.
     detailed = clusters[:MAX_DETAILED_CLUSTERS]
