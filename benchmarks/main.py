@@ -13,6 +13,8 @@ Modes (``python -m benchmarks --help``):
 * ``--corpus PATH``: any JSONL(.gz) with ``id`` and ``text``: recall against exact scores
   and speed/memory (there is no generated truth, so no per-kind or alignment scores).
 * ``--tiny``: a few seconds, for the test suite.
+* ``--spark``: ``dedupe.spark`` on Reuters on ``local[2]`` next to the single-machine run,
+  with the share of each stage (:mod:`benchmarks.spark`; ``--spark --help`` for its options).
 
 Run it from the repository root (``benchmarks/`` is not installed with the package).
 """
@@ -127,6 +129,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MIN",
         help=f"scale benchmark: stop a tool run after this many minutes "
         f"(default {TIMEOUT_S / 60:.0f})",
+    )
+    p.add_argument(
+        "--spark",
+        action="store_true",
+        help="dedupe.spark on Reuters on local[2] next to single-machine (see --spark --help)",
+    )
+    p.add_argument(
+        "--redis",
+        action="store_true",
+        help="instead: a live index on a redis-server of its own, next to datasketch's Redis "
+        "storage (see python -m benchmarks --redis --help)",
     )
     p.add_argument("--readme", type=Path, default=REPO / "README.md", help=argparse.SUPPRESS)
     return p
@@ -500,6 +513,14 @@ def _default_run(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print Markdown tables; write results.json (and plots) to --out."""
+    if "--spark" in (sys.argv[1:] if argv is None else argv):
+        from .spark import main as spark_main
+
+        return spark_main(argv)
+    if "--redis" in (sys.argv[1:] if argv is None else argv):  # options of its own
+        from .redis_bench import main as redis_main
+
+        return redis_main([a for a in (sys.argv[1:] if argv is None else argv) if a != "--redis"])
     args = _parser().parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
     mode = "tiny" if args.tiny else "full" if args.full else "scale" if args.scaling else "default"
@@ -574,7 +595,12 @@ def main(argv: list[str] | None = None) -> int:
         total += 2 * n_align + (0 if args.no_speed else repeats * len(s_tools))
         results.update(_corpus=corpus, _docs=docs, _q_tools=q_tools, _s_tools=s_tools)
     results["corpus"] = corpus_desc
-    bar = Progress(total, unit="step", enabled=not args.no_progress)
+    # Steps differ in length by orders of magnitude (one exact all-pairs pass, then hundreds
+    # of millisecond alignments), so a rate-based ETA is wrong by hours: the bar shows the
+    # stage, the steps done and the elapsed time only, and only on a terminal.
+    bar = Progress(
+        total, unit="step", enabled=not args.no_progress and sys.stderr.isatty(), eta=False
+    )
     try:
         if mode != "scale":
             corpus = _default_run(args, mode, results, bar)

@@ -1,16 +1,21 @@
 """dedupe: find near-duplicate and partially re-published articles, and diff them."""
 
+from typing import TYPE_CHECKING, Any
+
 from .align import Alignment, ParagraphOp, WordOp, align
 from .cluster import Cluster, Hub
+from .dedup import Decision, Deduplication
 from .errors import (
     DedupeError,
     DuplicateIdError,
     EmptyTextError,
     IndexFormatError,
+    IndexNotFoundError,
     InputError,
     InvalidParameterError,
     InvalidTextError,
     ParameterMismatchError,
+    StoreError,
     UnknownIdError,
 )
 from .index import Index, Report, find_duplicates
@@ -19,6 +24,9 @@ from .params import IndexParams, Thresholds
 from .provenance import Provenance, Source, SourcePassage, Span
 from .version import __version__
 
+if TYPE_CHECKING:
+    from .store.redis import RedisStore
+
 __all__ = [
     "__version__",
     "Alignment",
@@ -26,9 +34,12 @@ __all__ = [
     "WordOp",
     "align",
     "Cluster",
+    "Decision",
+    "Deduplication",
     "Hub",
     "Index",
     "IndexParams",
+    "RedisStore",
     "Thresholds",
     "Match",
     "Provenance",
@@ -41,9 +52,20 @@ __all__ = [
     "DuplicateIdError",
     "EmptyTextError",
     "IndexFormatError",
+    "IndexNotFoundError",
     "InputError",
     "InvalidParameterError",
     "InvalidTextError",
     "ParameterMismatchError",
+    "StoreError",
     "UnknownIdError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # dedupe.RedisStore is imported on first use: `import dedupe` needs no redis package.
+    if name == "RedisStore":
+        from .store.redis import RedisStore
+
+        return RedisStore
+    raise AttributeError(f"module 'dedupe' has no attribute {name!r}")

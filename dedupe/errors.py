@@ -49,3 +49,20 @@ class InvalidParameterError(DedupeError, ValueError):
 class InputError(DedupeError, ValueError):
     """An input file or folder cannot be read; the message names it (and the line) and
     says what is wrong."""
+
+
+class MissingDependencyError(DedupeError, ImportError):
+    """An optional part of dedupe needs a package that is not installed; the message names
+    the extra that brings it (for example ``pip install 'article-dedupe[spark]'``)."""
+
+
+class StoreError(DedupeError, RuntimeError):
+    """A storage backend failed: a Redis server refused the connection, timed out, ran out
+    of memory or is configured to drop data. The message names the server (without its
+    password) and says what to do."""
+
+
+class IndexNotFoundError(DedupeError, LookupError):
+    """:meth:`Index.open <dedupe.Index.open>` found no index in the store (for Redis: no
+    such namespace on the server), or a namespace in use disappeared (deleted, or the
+    server restarted without persistence)."""

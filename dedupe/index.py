@@ -28,16 +28,19 @@ from typing import Any
 import numpy as np
 
 from .cluster import Cluster, Grouping, Hub, check_cluster_rule, group_matches
+from .dedup import Deduplication, deduplicate
 from .errors import (
     DuplicateIdError,
     EmptyTextError,
+    IndexNotFoundError,
     InvalidParameterError,
     InvalidTextError,
     UnknownIdError,
 )
-from .flat import concat_arrays, lengths, sorted_unique, take
-from .lsh import BAND_BIT, band_keys, candidates, group_collection, probe_groups
+from .flat import concat_arrays, lengths, offsets_of, segment_positions, sorted_unique, take
+from .lsh import band_keys, candidates, group_collection, probe_groups
 from .match import Match
+from .metadata import check_metadata
 from .parallel import Progress, fork_map, resolve_workers
 from .params import IndexParams, Thresholds, check_int, seconds, timestamp
 from .provenance import MAX_GAP, MIN_WORDS, Provenance, trace
@@ -66,12 +69,15 @@ PARALLEL_MIN_DOCS = 4000
 #: At least this many candidate pairs are verified in worker processes.
 PARALLEL_MIN_PAIRS = 20000
 
-_NO_CAP = np.iinfo(np.int64).max
-
 
 @dataclass(frozen=True)
 class Report:
-    """What :func:`find_duplicates` found: matches best first, clusters largest first."""
+    """What :func:`find_duplicates` found: matches best first, clusters largest first.
+
+    ``metadata`` holds the metadata given for the documents of the report (id -> dict of
+    ``str`` fields; ids without metadata are left out), and ``ids`` every document id in
+    input order (those skipped for holding no words aside).
+    """
 
     matches: tuple[Match, ...]
     clusters: tuple[Cluster, ...]
@@ -79,6 +85,8 @@ class Report:
     skipped: tuple[str, ...] = ()
     seconds: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, dict[str, str]] = field(default_factory=dict)
+    ids: tuple[str, ...] = ()
     hubs: tuple[Hub, ...] = ()
 
     def expanded_matches(self) -> list[Match]:
@@ -91,13 +99,53 @@ class Report:
         """
         return sorted(expand_copies(self.matches), key=Match.sort_key)
 
+    def deduplicate(
+        self,
+        *,
+        keep: str | Callable[[str], Any] = "earliest",
+        partial: str = "drop",
+        date_field: str | None = None,
+    ) -> Deduplication:
+        """Which documents to keep, and for each dropped one the kept document it duplicates
+        (see :mod:`dedupe.dedup` for the rule and its guarantees).
+
+        ``keep``: ``"earliest"`` (input order, or by the date in the metadata field
+        ``date_field``), ``"longest"``, a metadata field name (``"-name"``: largest value
+        first) or a key function of the id. ``partial="drop"`` (default) drops a document
+        contained in another (the container is kept); ``"keep"`` drops only exact copies
+        and near-duplicates.
+
+        >>> r = find_duplicates({"a": "one two three four five six", "b": "one two three "
+        ...                      "four five six", "c": "else"}, ngram=2)
+        >>> d = r.deduplicate(); d.kept, [(x.id, x.duplicate_of, x.kind) for x in d.dropped]
+        (('a', 'c'), [('b', 'a', 'exact')])
+        """
+        if not self.ids and self.documents:
+            raise InvalidParameterError(
+                "this Report does not list its document ids (Report.ids); build it with "
+                "find_duplicates"
+            )
+        return deduplicate(
+            self.ids,
+            self.matches,
+            keep=keep,
+            partial=partial,
+            metadata=self.metadata,
+            date_field=date_field,
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
+        """JSON-ready dict.
+
+        >>> find_duplicates({"a": "x y"}, metadata={"a": {"title": "T"}}).to_dict()["metadata"]
+        {'a': {'title': 'T'}}
+        """
         return {
             "documents": self.documents,
             "skipped": list(self.skipped),
             "seconds": self.seconds,
             "params": dict(self.params),
+            "metadata": {k: dict(v) for k, v in self.metadata.items()},
             "matches": [m.to_dict() for m in self.matches],
             "clusters": [c.to_dict() for c in self.clusters],
             "hubs": [h.to_dict() for h in self.hubs],
@@ -162,7 +210,10 @@ class Index:
     per core, at most 4; 1: none). They are forked, so they are used only on platforms
     with ``fork`` and while the calling process runs a single thread; otherwise the batch
     is sketched in-process. ``store`` is where documents are kept (default: a
-    :class:`~dedupe.store.MemoryStore` in this process).
+    :class:`~dedupe.store.MemoryStore` in this process; a
+    :class:`~dedupe.store.redis.RedisStore` shares one index between processes). A store
+    that already holds an index built with other shaping parameters raises
+    :class:`ParameterMismatchError`; :meth:`open` takes the parameters a store recorded.
 
     Texts with fewer words than ``ngram`` become one shingle of all their words; a text
     with no words is refused (:class:`~dedupe.errors.EmptyTextError`).
@@ -214,6 +265,61 @@ class Index:
         if store is not None and not isinstance(store, Store):
             raise InvalidParameterError(f"store must be a dedupe Store, got {type(store).__name__}")
         self.store: Store = store if store is not None else MemoryStore()
+        self._metadata: dict[str, dict[str, str]] = {}
+        self._recorded = False  # whether the store holds our parameters (see _record)
+        recorded = self.store.meta() if store is not None else None
+        if recorded is not None:
+            self.params.check_same(recorded[0], what=f"{store!r}")
+
+    @classmethod
+    def open(
+        cls,
+        store: Store,
+        *,
+        workers: int = 0,
+        retention: float | datetime.timedelta | None = None,
+        **thresholds: Any,
+    ) -> Index:
+        """The index kept in ``store``, with the parameters and thresholds recorded there
+        when it was first written (``thresholds`` overrides some of them, e.g. ``jaccard``).
+        A store that holds no index raises :class:`IndexNotFoundError` (it never starts an
+        empty one; ``Index(store=...)`` does).
+
+        >>> store = MemoryStore()
+        >>> Index(store=store, ngram=3).add("a", "one two three four")
+        >>> opened = Index.open(store); opened.params.ngram, opened.ids()
+        (3, ['a'])
+        >>> Index.open(MemoryStore())  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        dedupe.errors.IndexNotFoundError: no index in MemoryStore(0 documents): ...
+        """
+        if not isinstance(store, Store):
+            raise InvalidParameterError(f"store must be a dedupe Store, got {type(store).__name__}")
+        recorded = store.meta()
+        if recorded is None:
+            raise IndexNotFoundError(
+                f"no index in {store!r}: nothing was ever written there; check its name, "
+                "or create the index with dedupe.Index(store=...)"
+            )
+        params, stored = recorded
+        options = stored.to_dict()
+        unknown = sorted(set(thresholds) - set(options))
+        if unknown:
+            raise InvalidParameterError(
+                f"unknown threshold(s) {', '.join(unknown)}: Index.open takes {', '.join(options)}"
+            )
+        index = cls(**{**options, **thresholds}, workers=workers, retention=retention)
+        index.params, index.store, index._recorded = params, store, True
+        return index
+
+    def _record(self) -> None:
+        """Before the first write: record the parameters in the store, or check them
+        against those another process recorded first."""
+        if not self._recorded:
+            params, _ = self.store.record_meta(self.params, self._thresholds)
+            self.params.check_same(params, what=f"{self.store!r}")
+            self._recorded = True
 
     jaccard = _threshold_property("jaccard")
     containment = _threshold_property("containment")
@@ -263,6 +369,19 @@ class Index:
         hasher = MinHasher(num_perm=self.params.num_perm, seed=self.params.seed)
         return hasher.signatures(doc.set_values, doc.set_offsets)[0]
 
+    def metadata(self, doc_id: str) -> dict[str, str]:
+        """The metadata given for a document when it was added (a copy; ``{}`` when none).
+
+        :meth:`save` writes it in the index file and :meth:`load` reads it back. With
+        another ``store`` (Redis) it lives in this process only.
+
+        >>> idx = Index(); idx.add("a", "some words", metadata={"title": "Rail line"})
+        >>> idx.metadata("a"), [(m.b, idx.metadata(m.b)["title"]) for m in idx.query("some words")]
+        ({'title': 'Rail line'}, [('a', 'Rail line')])
+        """
+        self._require(doc_id)
+        return dict(self._metadata.get(doc_id, {}))
+
     def _require(self, doc_id: str) -> None:
         _check_id(doc_id)
         if doc_id not in self.store:
@@ -293,10 +412,12 @@ class Index:
         *,
         replace: bool = False,
         timestamp: float | datetime.date | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> None:
         """Add one document. A known id raises :class:`DuplicateIdError` unless ``replace``.
         ``timestamp`` (seconds since the epoch, a ``datetime`` or a ``date``) places it in
-        time for :meth:`evict` and ``retention``.
+        time for :meth:`evict` and ``retention``. ``metadata`` is a dict of ``str`` fields
+        (title, outlet, date...) kept with it (see :meth:`metadata`).
 
         >>> idx = Index(); idx.add("a", "text")
         >>> idx.add("a", "other text")  # doctest: +ELLIPSIS
@@ -304,7 +425,12 @@ class Index:
         ...
         dedupe.errors.DuplicateIdError: id 'a' is already in the index; pass replace=True ...
         """
-        self.add_many([(doc_id, text)], replace=replace, timestamps=[timestamp])
+        self.add_many(
+            [(doc_id, text)],
+            replace=replace,
+            timestamps=[timestamp],
+            metadata=None if metadata is None else {doc_id: metadata},
+        )
 
     def add_many(
         self,
@@ -314,11 +440,14 @@ class Index:
         skip_empty: bool = False,
         progress: bool = False,
         timestamps: Mapping[str, Any] | Iterable[Any] | None = None,
+        metadata: Mapping[str, Mapping[str, str]] | None = None,
     ) -> list[str]:
         """Add many documents in one batch (much faster than :meth:`add` in a loop).
 
         ``timestamps`` are the documents' times (see :meth:`add`), in the order of
-        ``items`` or as a mapping of id to time.
+        ``items`` or as a mapping of id to time. ``metadata`` maps ids of the batch to
+        dicts of ``str`` fields (see :meth:`metadata`); a replaced document takes the
+        metadata given now (none if none is given).
 
         Everything is checked before anything is added: on any error the index is
         unchanged. A text without words raises :class:`EmptyTextError`, or with
@@ -330,6 +459,8 @@ class Index:
         """
         pairs = list(items.items()) if isinstance(items, Mapping) else list(items)
         times = _times_for(pairs, timestamps)
+        named = [p[0] for p in pairs if isinstance(p, tuple) and p and isinstance(p[0], str)]
+        stored = {d for d, known in zip(named, self.store.contains_many(named)) if known}
         ids: list[str] = []
         texts: list[str] = []
         kept: list[float] = []
@@ -343,7 +474,7 @@ class Index:
             doc_id = _check_id(entry[0])
             if doc_id in seen:
                 raise DuplicateIdError(f"id {doc_id!r} appears twice in the batch")
-            if doc_id in self.store and not replace:
+            if doc_id in stored and not replace:
                 raise DuplicateIdError(
                     f"id {doc_id!r} is already in the index; pass replace=True to replace it"
                 )
@@ -360,16 +491,31 @@ class Index:
             ids.append(doc_id)
             texts.append(text)
             kept.append(when)
+        given = check_metadata(metadata, seen)
         with Progress(len(ids), desc="indexing", unit="doc", enabled=progress) as bar:
             if ids:
                 sketch, bands = self._sketch(texts, bar)
                 del texts
-                self.store.put(ids, sketch, bands, np.array(kept, dtype=np.float64))
+                self._record()
+                self.store.put(
+                    ids, sketch, bands, np.array(kept, dtype=np.float64), replace=replace
+                )
+        for doc_id in ids:
+            self._metadata.pop(doc_id, None)
+            if doc_id in given:
+                self._metadata[doc_id] = given[doc_id]
         if self.retention is not None and ids:
             newest = self.store.newest()
             if np.isfinite(newest):
-                self.store.evict(newest - self.retention)
+                self._forget(self.store.evict(newest - self.retention))
         return skipped
+
+    def _forget(self, ids: Iterable[str]) -> list[str]:
+        """Drop the metadata of removed documents; their ids."""
+        ids = list(ids)
+        for doc_id in ids:
+            self._metadata.pop(doc_id, None)
+        return ids
 
     def remove(self, doc_id: str) -> None:
         """Remove a document; an unknown id raises :class:`UnknownIdError`.
@@ -381,6 +527,7 @@ class Index:
         """
         self._require(doc_id)
         self.store.drop([doc_id])
+        self._forget([doc_id])
 
     def evict(self, *, before: float | datetime.date) -> int:
         """Remove every document whose timestamp is before ``before``; how many.
@@ -389,7 +536,7 @@ class Index:
         >>> idx.add("new", "other words", timestamp=200); idx.evict(before=150), idx.ids()
         (1, ['new'])
         """
-        return len(self.store.evict(timestamp(before, name="before")))
+        return len(self._forget(self.store.evict(timestamp(before, name="before"))))
 
     # ----------------------------------------------------------------- queries
     def query(self, text: str | bytes, *, k: int | None = None) -> list[Match]:
@@ -402,44 +549,99 @@ class Index:
         >>> [(m.b, m.kind) for m in idx.query("one two three four five six seven")]
         [('a', 'exact')]
         """
-        text = ensure_text(text, name="query text")
+        return self.query_many([text], k=k)[0]
+
+    def query_many(
+        self, texts: Iterable[str | bytes], *, k: int | None = None
+    ) -> list[list[Match]]:
+        """:meth:`query` of each text, answered together: the texts are sketched in one
+        batch and the store is asked once for the keys of them all and once for all their
+        candidates (on Redis: two round trips, whatever the number of texts).
+
+        >>> idx = Index(); idx.add("a", "one two three four five six seven")
+        >>> [[m.b for m in ms] for ms in idx.query_many(["one two three four five six", "x"])]
+        [['a'], []]
+        """
+        if isinstance(texts, (str, bytes)):
+            raise InvalidParameterError("query_many takes a list of texts; use query for one")
+        texts = list(texts)
+        name = "query text" if len(texts) == 1 else "query text {}"
+        texts = [ensure_text(x, name=name.format(i)) for i, x in enumerate(texts)]
         if k is not None:
             check_int("k", k, 1)
-        sketch, bands = _sketch_part([text], self.params)
-        if not sketch.set_sizes()[0]:
+        if not texts:
+            return []
+        sketch, bands = self._sketch(texts)
+        set_sizes, key_counts = sketch.set_sizes(), sketch.key_counts()
+        if not set_sizes.all():
+            empty = int(np.flatnonzero(set_sizes == 0)[0])
             raise EmptyTextError(
-                "query text holds no words (it is empty, blank or punctuation only)"
+                f"{name.format(empty)} holds no words (it is empty, blank or punctuation only)"
             )
         t = self._thresholds
-        keys = np.concatenate((bands.ravel(), sketch.key_values))
-        max_df = np.where((keys & BAND_BIT) != 0, _NO_CAP, t.max_key_docs)
-        hits = self.store.lookup(keys, max_df)
-        found = sorted_unique(hits.rows)
-        local = np.searchsorted(found, hits.rows)
-        probe = len(found)
-        n_keys = np.zeros(probe + 1, dtype=np.int64)
-        sizes = np.zeros(probe + 1, dtype=np.int64)
-        n_keys[local], sizes[local] = hits.row_keys, hits.row_sizes
-        n_keys[probe], sizes[probe] = sketch.key_counts()[0], sketch.set_sizes()[0]
-        pairs = candidates(
-            probe_groups(keys, hits.df, hits.key_index, local, probe),
-            n_keys,
-            max_key_docs=t.max_key_docs,
-            min_key_share=t.min_key_share,
-            short=sizes < self.params.short_text,
-            probe=probe,
+        # Each text's keys, its band keys then its passage keys, asked for once in all.
+        n, n_bands = bands.shape
+        lens = n_bands + key_counts
+        offsets = offsets_of(lens)
+        keys = np.empty(int(offsets[-1]), dtype=np.uint32)
+        starts = offsets[:-1]
+        keys[np.repeat(starts, n_bands) + np.tile(np.arange(n_bands), n)] = bands.ravel()
+        keys[np.repeat(starts + n_bands, key_counts) + segment_positions(key_counts)] = (
+            sketch.key_values[sketch.key_offsets[0] : sketch.key_offsets[-1]]
         )
-        docs = self.store.fetch(found[pairs[:, 0]])
-        out = judge(
-            [QUERY_ID] * len(docs.ids),
-            docs.ids,
-            shared_with(sketch.set_values, docs.set_values, docs.set_offsets),
-            np.full(len(docs.ids), sketch.set_sizes()[0]),
-            np.diff(docs.set_offsets),
-            t,
+        distinct, which = np.unique(keys, return_inverse=True)
+        # Every key, band keys too, is asked for its rows up to max_key_docs: past that the
+        # rule uses a band key's earliest document only, so the rest need not be read.
+        hits = self.store.lookup(distinct, np.full(len(distinct), t.max_key_docs))
+        order = np.argsort(hits.key_index, kind="stable")
+        hit_rows, hit_keys, hit_sizes = (
+            hits.rows[order],
+            hits.row_keys[order],
+            hits.row_sizes[order],
         )
-        out.sort(key=Match.sort_key)
-        return out[:k] if k is not None else out
+        first = np.searchsorted(hits.key_index[order], np.arange(len(distinct) + 1))
+        per_key = np.diff(first)
+        chosen = []
+        for i in range(n):
+            ks = which[offsets[i] : offsets[i + 1]]
+            count = per_key[ks]
+            at = np.repeat(first[ks], count) + segment_positions(count)
+            rows = hit_rows[at]
+            found = sorted_unique(rows)
+            local = np.searchsorted(found, rows)
+            probe = len(found)
+            n_keys = np.zeros(probe + 1, dtype=np.int64)
+            sizes = np.zeros(probe + 1, dtype=np.int64)
+            n_keys[local], sizes[local] = hit_keys[at], hit_sizes[at]
+            n_keys[probe], sizes[probe] = key_counts[i], set_sizes[i]
+            key_of = np.repeat(np.arange(len(ks), dtype=np.int64), count)
+            pairs = candidates(
+                probe_groups(keys[offsets[i] : offsets[i + 1]], hits.df[ks], key_of, local, probe),
+                n_keys,
+                max_key_docs=t.max_key_docs,
+                min_key_share=t.min_key_share,
+                short=sizes < self.params.short_text,
+                probe=probe,
+            )
+            chosen.append(found[pairs[:, 0]])
+        wanted = sorted_unique(np.concatenate(chosen))
+        docs = self.store.fetch(wanted)
+        answers = []
+        for i, rows in enumerate(chosen):
+            at = np.searchsorted(wanted, rows)
+            values, doc_offsets = take(docs.set_values, docs.set_offsets, at)
+            own = sketch.set_values[sketch.set_offsets[i] : sketch.set_offsets[i + 1]]
+            out = judge(
+                [QUERY_ID] * len(at),
+                [docs.ids[j] for j in at.tolist()],
+                shared_with(own, values, doc_offsets),
+                np.full(len(at), set_sizes[i]),
+                np.diff(doc_offsets),
+                t,
+            )
+            out.sort(key=Match.sort_key)
+            answers.append(out[:k] if k is not None else out)
+        return answers
 
     def provenance(
         self, text: str | bytes, *, min_words: int = MIN_WORDS, max_gap: int = MAX_GAP
@@ -599,12 +801,18 @@ class Index:
             raise InvalidParameterError(f"merge takes an Index, got {type(other).__name__}")
         self.params.check_same(other.params)
         columns = other.store.columns()
-        clash = [d for d in columns.ids if d in self.store]
+        clash = [d for d, known in zip(columns.ids, self.store.contains_many(columns.ids)) if known]
         if clash and not replace:
             raise DuplicateIdError(
                 f"{len(clash)} ids are in both indexes (first: {clash[0]!r}); pass replace=True"
             )
-        self.store.put(columns.ids, columns.sketch, columns.band_keys, columns.timestamps)
+        self._record()
+        self.store.put(
+            columns.ids, columns.sketch, columns.band_keys, columns.timestamps, replace=replace
+        )
+        for doc_id in columns.ids:
+            self._metadata.pop(doc_id, None)
+        self._metadata.update({k: dict(v) for k, v in other._metadata.items()})
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index to ``path`` atomically (see :mod:`dedupe.store.file` for the format).
@@ -623,6 +831,7 @@ class Index:
             sketch=columns.sketch,
             band_keys=columns.band_keys,
             created_by=f"dedupe {__version__}",
+            metadata={d: self._metadata[d] for d in columns.ids if d in self._metadata},
         )
 
     @classmethod
@@ -645,6 +854,7 @@ class Index:
         if bands is None:  # a version 1 file: band keys from its signatures
             bands = band_keys(stored.sketch.signatures, stored.params.bands)
         index.store.put(stored.ids, stored.sketch, bands, stored.timestamps)
+        index._metadata = stored.metadata
         return index
 
 
@@ -698,13 +908,17 @@ def find_duplicates(
     clusters: str = "hubs",
     skip_empty: bool = False,
     progress: bool = False,
+    metadata: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Report:
     """Every overlapping pair in a collection, verified and scored, and the clusters.
 
     A pair is reported when its Jaccard similarity reaches ``jaccard`` or the share of
     either document found in the other reaches ``containment``. The other options are
     those of :class:`Index`. With ``skip_empty`` texts without words are left out and
-    listed in ``Report.skipped`` instead of raising :class:`EmptyTextError`.
+    listed in ``Report.skipped`` instead of raising :class:`EmptyTextError`. ``metadata``
+    maps document ids to dicts of ``str`` fields (title, outlet, date...); it is checked
+    (:class:`InvalidParameterError` for an unknown id or a value that is not a ``str``)
+    and carried in ``Report.metadata`` for the documents of the report.
     ``clusters`` is the grouping rule: ``"hubs"`` (a roundup or a quote shared by unrelated
     stories does not merge them; it is listed in ``Report.hubs``) or ``"components"``
     (every pair joins); see :mod:`dedupe.cluster`. Every pair is in ``Report.matches``
@@ -719,7 +933,9 @@ def find_duplicates(
     check_cluster_rule(clusters)
     started = time.perf_counter()
     index = Index(**options)
-    skipped = index.add_many(list(_iter_docs(docs)), skip_empty=skip_empty, progress=progress)
+    skipped = index.add_many(
+        list(_iter_docs(docs)), skip_empty=skip_empty, progress=progress, metadata=metadata
+    )
     matches = index.pairs()
     grouping = index.group(matches, clusters=clusters, representative=representative)
     return Report(
@@ -729,5 +945,7 @@ def find_duplicates(
         tuple(skipped),
         time.perf_counter() - started,
         {**index.params.to_dict(), **index.thresholds()},
+        dict(index._metadata),
+        tuple(index.ids()),
         grouping.hubs,
     )

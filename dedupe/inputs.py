@@ -64,11 +64,19 @@ class _Docs:
     With ``skipped`` (a list), a document that cannot be read is listed there as
     ``(where, reason)`` instead of stopping the reading."""
 
-    def __init__(self, limit: int | None = None, skipped: list | None = None) -> None:
+    def __init__(
+        self,
+        limit: int | None = None,
+        skipped: list | None = None,
+        metadata: dict | None = None,
+        records: dict | None = None,
+    ) -> None:
         self.texts: dict[str, str] = {}
         self.where: dict[str, str] = {}
         self.limit = limit
         self.skipped = skipped
+        self.metadata = metadata
+        self.records = records
 
     def fail(self, err: InputError, where: str) -> None:
         """Raise ``err``, or note it and go on when skipping."""
@@ -76,7 +84,14 @@ class _Docs:
             raise err
         self.skipped.append((where, str(err)))
 
-    def add(self, doc_id: str, text: str, where: str) -> None:
+    def add(
+        self,
+        doc_id: str,
+        text: str,
+        where: str,
+        meta: dict[str, str] | None = None,
+        record: Any = None,
+    ) -> None:
         if self.limit is not None and len(self.texts) >= self.limit:
             raise _Enough
         try:
@@ -92,6 +107,10 @@ class _Docs:
         except InvalidTextError as err:
             return self.fail(InputError(str(err)), where)
         self.where[doc_id] = where
+        if self.metadata is not None and meta:
+            self.metadata[doc_id] = meta
+        if self.records is not None:
+            self.records[doc_id] = record
 
 
 def _decode(raw: bytes, where: str) -> str:
@@ -192,13 +211,20 @@ def _field(record: dict[str, Any], name: str, where: str, role: str, option: str
     return value
 
 
+def _meta_value(value: Any) -> str:
+    """A JSON value as a metadata string: strings as they are, anything else as its JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def _read_jsonl(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
     label = "<stdin>" if path == "-" else path
+    want_meta = docs.metadata is not None
     with _open_binary(path) as fh:
         for number, raw in enumerate(fh, start=1):
             where = f"{label}:{number}"
             try:
-                record = _json_line(raw, where)
+                line = _decode(raw, where).strip()
+                record = _json_line(line, where)
                 if record is None:
                     continue
                 doc_id = _field(record, id_field, where, "id", "--id-field")
@@ -206,12 +232,21 @@ def _read_jsonl(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
             except InputError as err:
                 docs.fail(err, where)
                 continue
-            docs.add(doc_id, text, where)
+            meta = (
+                {
+                    k: _meta_value(v)
+                    for k, v in record.items()
+                    if k != id_field and k != text_field and v is not None
+                }
+                if want_meta
+                else None
+            )
+            docs.add(doc_id, text, where, meta, line)
 
 
-def _json_line(raw: bytes, where: str) -> dict[str, Any] | None:
-    """The JSON object on one line (``None`` for a blank line), or :class:`InputError`."""
-    line = _decode(raw, where).strip()
+def _json_line(line: str, where: str) -> dict[str, Any] | None:
+    """The JSON object on one (decoded, stripped) line (``None`` for a blank line), or
+    :class:`InputError`."""
     if not line:
         return None
     try:
@@ -243,6 +278,7 @@ def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
                         f"{path}:1: no {name!r} column (columns: {cols}); choose one with {option}"
                     )
             id_col, text_col = header.index(id_field), header.index(text_field)
+            others = [i for i in range(len(header)) if i not in (id_col, text_col)]
             for row in reader:
                 where = f"{path}:{reader.line_num}"
                 if not row:
@@ -251,7 +287,9 @@ def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
                     docs.fail(InputError(f"{where}: {len(row)} fields, the header has "
                                          f"{len(header)}"), where)  # fmt: skip
                     continue
-                docs.add(row[id_col], row[text_col], where)
+                meta = {header[i]: row[i] for i in others} if docs.metadata is not None else None
+                record = dict(zip(header, row)) if docs.records is not None else None
+                docs.add(row[id_col], row[text_col], where, meta, record)
         except UnicodeDecodeError as err:
             raise InputError(
                 f"{path}:{reader.line_num + 1}: not valid UTF-8 ({err.reason}); "
@@ -268,9 +306,18 @@ def read_documents(
     text_field: str = "text",
     limit: int | None = None,
     skipped: list[tuple[str, str]] | None = None,
+    metadata: dict[str, dict[str, str]] | None = None,
+    records: dict[str, Any] | None = None,
 ) -> dict[str, str]:
     """Read every INPUT into one ``{id: text}`` dict, in input order (the first ``limit``
     documents only, when given).
+
+    With ``metadata`` (a dict), the other fields of each JSONL record and the other columns
+    of each CSV row are stored in it as ``{id: {field: value}}``: string values as they are,
+    other JSON values as their JSON text (``3``, ``true``, ``["a", "b"]``); ``null`` fields
+    are left out. With ``records`` (a dict), each document's record is stored in it by id,
+    to write it back unchanged: the JSONL line (decoded, without its line end), the CSV
+    row as a dict of column to value, ``None`` for a text file.
 
     Raises :class:`InputError` naming the file (and line) on anything unreadable, and on an
     id that appears twice; files that are not regular files (FIFOs, devices, links to them)
@@ -284,7 +331,7 @@ def read_documents(
     >>> read_documents([str(folder)])
     {'a.txt': 'Some text.'}
     """
-    docs = _Docs(limit, skipped)
+    docs = _Docs(limit, skipped, metadata, records)
     inputs = [os.fspath(path) for path in inputs]
     if inputs.count("-") > 1:
         raise InputError("-: standard input can be read only once")
@@ -297,7 +344,13 @@ def read_documents(
                 _read_folder(path, docs)
             elif kind == "text":
                 with open(path, "rb") as fh:
-                    docs.add(path, _decode(fh.read(), path), path)
+                    raw = fh.read()
+                try:
+                    text = _decode(raw, path)
+                except InputError as err:
+                    docs.fail(err, path)
+                    continue
+                docs.add(path, text, path)
             elif kind == "csv":
                 _read_csv(path, docs, id_field, text_field)
             else:

@@ -102,16 +102,30 @@ def fork_map(
     return out
 
 
+#: The bar of a :class:`Progress` without an ETA: the stage, steps done and elapsed time.
+NO_ETA_FORMAT = "{desc}: {n_fmt}/{total_fmt} {unit}s [{elapsed} elapsed]"
+
+
 class Progress:
     """A tqdm progress bar on stderr, shown after :data:`PROGRESS_DELAY` seconds; a no-op
     when disabled or when tqdm (the ``cli`` extra) is not installed.
+
+    Callers decide whether to show one (the CLI: only when stderr is a terminal). With
+    ``eta=False`` the bar shows the steps done and the elapsed time but no rate or time
+    left: for steps whose durations differ by orders of magnitude, where any ETA is wrong.
 
     >>> with Progress(3, desc="indexing", unit="doc", enabled=False) as bar:
     ...     bar.update(3)
     """
 
     def __init__(
-        self, total: int | None, *, desc: str = "", unit: str = "it", enabled: bool = True
+        self,
+        total: int | None,
+        *,
+        desc: str = "",
+        unit: str = "it",
+        enabled: bool = True,
+        eta: bool = True,
     ) -> None:
         self._bar = None
         if enabled:
@@ -121,7 +135,7 @@ class Progress:
                 return
             self._bar = tqdm(
                 total=total, desc=desc, unit=unit, file=sys.stderr, delay=PROGRESS_DELAY,
-                leave=False,
+                leave=False, **({} if eta else {"bar_format": NO_ETA_FORMAT}),
             )  # fmt: skip
 
     def update(self, n: int = 1) -> None:

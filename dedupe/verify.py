@@ -30,6 +30,8 @@ __all__ = [
     "exact_copies",
     "expand_copies",
     "judge",
+    "pair_scores",
+    "set_fingerprints",
     "shared_counts",
     "shared_with",
 ]
@@ -108,6 +110,39 @@ def judge(
     of one side found in the other reaches ``thresholds.containment`` and that side has at
     least ``thresholds.min_shingles`` shingles.
     """
+    ok, jac, c_ab, c_ba = pair_scores(shared, size_a, size_b, thresholds)
+    out = []
+    for k in np.flatnonzero(ok).tolist():
+        n_sh, n_a, n_b = int(shared[k]), int(size_a[k]), int(size_b[k])
+        out.append(
+            Match(
+                a_ids[k],
+                b_ids[k],
+                float(jac[k]),
+                float(c_ab[k]),
+                float(c_ba[k]),
+                match_kind(n_sh, n_a, n_b, jaccard=float(jac[k]), threshold=thresholds.jaccard),
+                n_sh,
+                n_a,
+                n_b,
+                True,
+            )
+        )
+    return out
+
+
+def pair_scores(
+    shared: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, thresholds: Thresholds
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The exact scores of pairs and whether each reaches a threshold, vectorised: ``(ok,
+    jaccard, containment_ab, containment_ba)`` (the rule of :func:`judge`, which calls it;
+    engines that build their own rows, such as Spark, call it to decide alike).
+
+    >>> ok, jac, c_ab, c_ba = pair_scores(np.array([3, 1]), np.array([4, 40]),
+    ...                                   np.array([3, 40]), Thresholds())
+    >>> ok.tolist(), jac.round(4).tolist(), c_ba.tolist()
+    ([True, False], [0.75, 0.0127], [1.0, 0.025])
+    """
     shared = np.asarray(shared, dtype=np.float64)
     na = np.asarray(size_a, dtype=np.int64)
     nb = np.asarray(size_b, dtype=np.int64)
@@ -120,24 +155,7 @@ def judge(
         | ((c_ab >= t.containment) & (na >= t.min_shingles))
         | ((c_ba >= t.containment) & (nb >= t.min_shingles))
     )
-    out = []
-    for k in np.flatnonzero(ok).tolist():
-        n_sh, n_a, n_b = int(shared[k]), int(na[k]), int(nb[k])
-        out.append(
-            Match(
-                a_ids[k],
-                b_ids[k],
-                float(jac[k]),
-                float(c_ab[k]),
-                float(c_ba[k]),
-                match_kind(n_sh, n_a, n_b, jaccard=float(jac[k]), threshold=t.jaccard),
-                n_sh,
-                n_a,
-                n_b,
-                True,
-            )
-        )
-    return out
+    return ok, jac, c_ab, c_ba
 
 
 def exact_copies(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -155,18 +173,7 @@ def exact_copies(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """
     n = len(offsets) - 1
     sizes = lengths(offsets)
-    total = np.zeros(n, dtype=np.uint64)  # sum of the values (they are hashes), by chunks
-    nonempty = np.flatnonzero(sizes > 0)
-    lo = 0
-    while lo < len(nonempty):  # about SHARED_CHUNK values at a time
-        limit = offsets[nonempty[lo]] + SHARED_CHUNK
-        hi = max(lo + 1, int(np.searchsorted(offsets[nonempty + 1], limit, side="right")))
-        rows = nonempty[lo:hi]
-        v0, v1 = offsets[rows[0]], offsets[rows[-1] + 1]
-        total[rows] = np.add.reduceat(values[v0:v1], offsets[rows] - v0, dtype=np.uint64)
-        lo = hi
-    with np.errstate(over="ignore"):
-        finger = mix64(total ^ (sizes.astype(np.uint64) << np.uint64(40)))
+    finger = set_fingerprints(values, offsets)
     order = np.lexsort((np.arange(n), finger))
     same = np.zeros(n, dtype=bool)
     same[1:] = finger[order][1:] == finger[order][:-1]
@@ -185,6 +192,31 @@ def exact_copies(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         equal = differ == 0
         rep[members[equal]] = heads[equal]
     return rep
+
+
+def set_fingerprints(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """A 64-bit fingerprint of each row's set (``uint64``): equal sets have equal
+    fingerprints, whatever the order of their values; :func:`exact_copies` groups rows by
+    it (engines that group rows their own way, such as Spark, group by it too).
+
+    >>> f = set_fingerprints(np.array([1, 2, 2, 1, 3], np.uint32), np.array([0, 2, 4, 5]))
+    >>> bool(f[0] == f[1]), bool(f[0] == f[2])
+    (True, False)
+    """
+    n = len(offsets) - 1
+    sizes = lengths(offsets)
+    total = np.zeros(n, dtype=np.uint64)  # sum of the values (they are hashes), by chunks
+    nonempty = np.flatnonzero(sizes > 0)
+    lo = 0
+    while lo < len(nonempty):  # about SHARED_CHUNK values at a time
+        limit = offsets[nonempty[lo]] + SHARED_CHUNK
+        hi = max(lo + 1, int(np.searchsorted(offsets[nonempty + 1], limit, side="right")))
+        rows = nonempty[lo:hi]
+        v0, v1 = offsets[rows[0]], offsets[rows[-1] + 1]
+        total[rows] = np.add.reduceat(values[v0:v1], offsets[rows] - v0, dtype=np.uint64)
+        lo = hi
+    with np.errstate(over="ignore"):
+        return mix64(total ^ (sizes.astype(np.uint64) << np.uint64(40)))
 
 
 def copy_matches(ids: Sequence[str], rep: np.ndarray, sizes: np.ndarray) -> list[Match]:

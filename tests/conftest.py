@@ -47,3 +47,22 @@ def fuzz_examples(request) -> int:
 
     long = request.config.getoption("--fuzz-long") or os.environ.get("DEDUPE_FUZZ_LONG")
     return 2000 if long else 60
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A redis-server of our own on 127.0.0.1 (benchmarks/redis_server.py), stopped by its
+    pid after the session; the test is skipped, saying why, when none can be started."""
+    pytest.importorskip("redis", reason="the redis package is not installed (the 'redis' extra)")
+    import sys
+
+    sys.path.insert(0, str(REPO))
+    from benchmarks.redis_server import RedisServer, ServerUnavailable
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    try:
+        server.start()
+    except ServerUnavailable as err:
+        pytest.skip(str(err))
+    yield server
+    server.stop()

@@ -7,6 +7,7 @@ by the benchmark itself when missing.
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import sys
 from pathlib import Path
@@ -494,6 +495,41 @@ def test_scale_options_are_checked(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit):
         bench.main(["--scaling", "abc"])
     assert bench.main(["--scaling", "400", "--scale-tools", "nope", "--out", str(tmp_path)]) == 2
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_progress_bar_counts_its_real_steps_without_eta(tmp_path, monkeypatch, terminal):
+    """The bar's total is the number of steps the run makes, it shows no ETA (steps differ
+    in length by orders of magnitude), and it is shown only when stderr is a terminal."""
+    bars = []
+
+    class Recorder:
+        def __init__(self, total, **options):
+            self.total, self.options, self.done = total, options, 0
+            bars.append(self)
+
+        def update(self, n=1):
+            self.done += n
+
+        def describe(self, text):
+            pass
+
+        def close(self):
+            pass
+
+    class Stderr(io.StringIO):
+        def isatty(self):
+            return terminal
+
+    c = generate(6, seed=5)
+    path = tmp_path / "c.jsonl.gz"
+    write_jsonl(path, c.docs)
+    monkeypatch.setattr(bench, "Progress", Recorder)
+    monkeypatch.setattr(sys, "stderr", Stderr())
+    assert bench.main(["--corpus", str(path), "--no-speed", "--out", str(tmp_path / "o")]) == 0
+    (bar,) = bars
+    assert bar.options["enabled"] is terminal and bar.options["eta"] is False
+    assert bar.done == bar.total > 0
 
 
 # --- hubs: quote posts in the generator, and the cluster purity benchmark ------------------

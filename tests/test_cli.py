@@ -24,6 +24,8 @@ REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 SEED_000 = "000_e87e7298a988fb3b.txt"
 SEED_001 = "001_37f83820fa790c5f.txt"
+# `python -m dedupe` run from another folder imports the dedupe of this checkout
+CHECKOUT_PATH = os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))
 SUMMARY = re.compile(r"dedupe: (\d+) documents?, (\d+) pairs?, (\d+) clusters? in [\d.]+ s")
 
 
@@ -36,7 +38,7 @@ def run(*args: str, cwd: Path = REPO, stdin: str | None = None, env: dict | None
         capture_output=True,
         text=True,
         encoding="utf-8",
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "PYTHONPATH": CHECKOUT_PATH, **(env or {})},
         timeout=300,
     )
 
@@ -140,12 +142,14 @@ def corpus_dir(tmp_path_factory, corpus) -> Path:
         [],
         ["scan"],
         ["diff"],
+        ["dedup"],
         ["report"],
         ["index"],
         ["index", "build"],
         ["index", "add"],
         ["index", "query"],
         ["index", "remove"],
+        ["index", "evict"],
         ["index", "stats"],
     ],
 )
@@ -236,12 +240,23 @@ def test_every_input_kind_gives_the_same_result(tmp_path, corpus, corpus_dir):
     assert share_of_excerpt > 0.9
     assert rows == [m.to_dict() for m in dedupe.find_duplicates(corpus).matches]
 
-    for source in ("c.jsonl", "c.jsonl.gz", "c.csv"):
+    def without_metadata(text: str, meta: dict) -> list[dict]:
+        # the records' other fields ride along as metadata: the matches are the same
+        out = jsonl(text)
+        for r in out:
+            assert r.pop("a_metadata") == meta and r.pop("b_metadata") == meta
+        return out
+
+    for source, meta in (
+        ("c.jsonl", {"date": "2025-03-14"}),
+        ("c.jsonl.gz", {"date": "2025-03-14"}),
+        ("c.csv", {"title": "t"}),
+    ):
         done = run("scan", source, "-q", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
-        assert done.stdout == by_folder.stdout, source
+        assert without_metadata(done.stdout, meta) == rows, source
     done = run("scan", "-", "-q", stdin=jsonl_text(corpus))
-    assert done.stdout == by_folder.stdout
+    assert without_metadata(done.stdout, {"date": "2025-03-14"}) == rows
 
 
 def test_inputs_combine(tmp_path, corpus):
@@ -251,9 +266,11 @@ def test_inputs_combine(tmp_path, corpus):
     write_folder(rest, tmp_path / "b")
     done = run("scan", "a.jsonl", "b", "-q", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert jsonl(done.stdout) == [
-        m.to_dict() for m in dedupe.find_duplicates({**half, **rest}).matches
-    ]
+    rows = jsonl(done.stdout)
+    for r in rows:  # the JSONL records' date is their metadata; the folder's files have none
+        for side in ("a", "b"):
+            assert r.pop(f"{side}_metadata") == ({"date": "2025-03-14"} if r[side] in half else {})
+    assert rows == [m.to_dict() for m in dedupe.find_duplicates({**half, **rest}).matches]
 
 
 def test_output_file_and_quiet(call, tmp_path, corpus_dir):
@@ -328,7 +345,12 @@ def test_empty_documents_are_skipped_with_a_warning(call, tmp_path, corpus):
     assert done.returncode == 0, done.stderr
     assert "warning: skipped 2 documents with no words (blank, dots)" in done.stderr
     assert SUMMARY.findall(done.stderr)[0][0] == str(len(corpus))
-    assert jsonl(done.stdout) == [m.to_dict() for m in dedupe.find_duplicates(corpus).matches]
+    meta = {"date": "2025-03-14"}
+    expected = [
+        {**m.to_dict(), "a_metadata": meta, "b_metadata": meta}
+        for m in dedupe.find_duplicates(corpus).matches
+    ]
+    assert jsonl(done.stdout) == expected
 
 
 # ------------------------------------------------------------------------------- errors
@@ -602,3 +624,44 @@ def test_report_caps_the_diffs_and_says_so(call, tmp_path, corpus, corpus_dir):
 def test_diff_refuses_stdin_twice(capsys):
     assert main(["diff", "-", "-"]) == 2
     assert "standard input can be read only once" in capsys.readouterr().err
+
+
+def test_index_query_batch_and_evict_on_a_file(call, tmp_path, corpus):
+    idx = tmp_path / "wire.idx"
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text(jsonl_text(corpus), encoding="utf-8")
+    first = {k: v for k, v in corpus.items() if k.startswith("orig/")}
+    (tmp_path / "orig.jsonl").write_text(jsonl_text(first), encoding="utf-8")
+    done = call("index", "build", str(tmp_path / "orig.jsonl"), "-o", str(idx), "-q",
+                "--timestamp", "2025-03-01")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rest = {k: v for k, v in corpus.items() if k not in first}
+    (tmp_path / "rest.jsonl").write_text(jsonl_text(rest), encoding="utf-8")
+    done = call("index", "add", str(idx), str(tmp_path / "rest.jsonl"), "-q",
+                "--timestamp", "2025-03-10T08:00:00Z")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+    done = call("index", "query", str(idx), "--input", str(docs), "-k", "2")
+    assert done.returncode == 0, done.stderr
+    rows = jsonl(done.stdout)
+    library = dedupe.Index.load(idx)
+    assert [r["id"] for r in rows] == list(corpus)  # one line per query document, in order
+    for r in rows:
+        expected = [{**m.to_dict(), "a": r["id"]} for m in library.query(corpus[r["id"]], k=2)]
+        assert r["matches"] == expected
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text(jsonl_text({"x": " ... ", "y": corpus["orig/" + SEED_000]}), encoding="utf-8")
+    rows = jsonl(call("index", "query", str(idx), "--input", str(blank)).stdout)
+    assert rows[0] == {"id": "x", "matches": [], "skipped": "the text holds no words"}
+    assert rows[1]["matches"][0]["b"] == "orig/" + SEED_000
+    bad = call("index", "query", str(idx), "--input", str(docs), "--format", "table")
+    assert bad.returncode == 2 and "jsonl only" in bad.stderr
+
+    done = call("index", "evict", str(idx), "--before", "2025-03-05")
+    assert done.returncode == 0, done.stderr
+    assert f"evicted {len(first)} documents dated before 2025-03-05T00:00:00Z" in done.stderr
+    assert sorted(dedupe.Index.load(idx).ids()) == sorted(rest)
+    bad = call("index", "evict", str(idx), "--before", "last week")
+    assert bad.returncode == 2 and "not a date" in bad.stderr
+    bad = call("index", "stats", "--namespace", "x", str(idx))
+    assert bad.returncode == 2 and "--namespace goes with --redis" in bad.stderr

@@ -126,7 +126,6 @@ def test_cli_rejects_unknown_rule(capsys, hub_dir):
 
 # --- the report page ----------------------------------------------------------------------
 
-import dataclasses  # noqa: E402
 import re  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -134,13 +133,6 @@ from dedupe.align import align  # noqa: E402
 from dedupe.render import diff_choice, html_report  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-
-
-@dataclasses.dataclass(frozen=True)
-class WithMetadata(dedupe.Report):
-    """A report carrying ``metadata`` (id -> title, outlet, date), as reports will."""
-
-    metadata: dict = dataclasses.field(default_factory=dict)
 
 
 def meta_for(docs) -> dict[str, dict[str, str]]:
@@ -154,9 +146,7 @@ def meta_for(docs) -> dict[str, dict[str, str]]:
 @pytest.fixture(scope="module")
 def hub_page(hub_docs):
     docs = dict(hub_docs)
-    base = dedupe.find_duplicates(docs)
-    report = WithMetadata(**{f.name: getattr(base, f.name) for f in dataclasses.fields(base)},
-                          metadata=meta_for(docs))  # fmt: skip
+    report = dedupe.find_duplicates(docs, metadata=meta_for(docs))
     chosen = diff_choice(report.matches, 5, hubs=report.hubs)
     diffs = [(m, align(docs[m.a], docs[m.b])) for m in chosen]
     return report, chosen, html_report(report, diffs)

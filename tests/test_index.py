@@ -432,3 +432,18 @@ def test_an_empty_collection_has_no_pairs():
     assert report.matches == () and report.clusters == () and report.documents == 0
     assert find_duplicates({"a": "", "b": " -- "}, skip_empty=True).skipped == ("a", "b")
     assert Index().pairs() == [] and len(Index().candidate_pairs()) == 0
+
+
+def test_query_many_answers_as_query_one_by_one():
+    rng = random.Random(17)
+    docs = {f"d{i}": make_text(rng, rng.randint(5, 150)) for i in range(40)}
+    index = Index(jaccard=0.3, containment=0.3, max_key_docs=3)
+    index.add_many(docs)
+    texts = [*docs.values(), make_text(rng, 30), docs["d3"][:200]]
+    assert index.query_many(texts) == [index.query(x) for x in texts]
+    assert index.query_many(texts, k=1) == [index.query(x, k=1) for x in texts]
+    assert index.query_many([]) == []
+    with pytest.raises(EmptyTextError, match="query text 1 holds no words"):
+        index.query_many(["some words", " ... "])
+    with pytest.raises(InvalidParameterError, match="list of texts"):
+        index.query_many("one text")

@@ -4,8 +4,10 @@ Commands::
 
     dedupe scan INPUT...            matches (or clusters) as JSONL, CSV or an aligned table
     dedupe diff A B                 paragraph diff of two files: text, markdown, html or json
+    dedupe diff CORPUS ID1 ID2      ...or of two documents of a collection
+    dedupe dedup INPUT... -o F      the collection without its duplicates (--decisions: why)
     dedupe report INPUT... -o F     one self-contained HTML page: clusters and side-by-side diffs
-    dedupe index build|add|query|remove|stats   work on a saved index
+    dedupe index build|add|query|remove|evict|stats   work on a saved (or Redis) index
     dedupe provenance FILE --index INDEX        which indexed documents FILE was built from
 
 An INPUT is a folder of ``.txt``/``.md`` files (ids are their paths relative to the folder,
@@ -34,7 +36,7 @@ import dedupe
 from dedupe.errors import DedupeError, InputError
 from dedupe.inputs import read_documents
 
-from . import collection, diff, index, provenance
+from . import collection, dedup, diff, index, provenance
 from .common import EXIT_INTERRUPTED, EXIT_USAGE
 
 __all__ = ["main", "build_parser", "read_documents", "InputError"]
@@ -61,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dedupe {dedupe.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    for module in (collection, diff, index, provenance):
+    for module in (collection, dedup, diff, index, provenance):
         module.register(sub)
     return parser
 

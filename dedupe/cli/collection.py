@@ -9,18 +9,24 @@ from typing import Any
 
 import dedupe
 from dedupe import render as views
-from dedupe.inputs import open_output, read_documents
+from dedupe.inputs import open_output
 from dedupe.parallel import Progress
+from dedupe.render.labelled import display_fields, write_labelled_clusters, write_labelled_matches
 
 from .common import (
     EXIT_OK,
     add_cluster_rule,
     add_input_args,
     add_match_args,
+    add_metadata_args,
+    add_on_error,
     add_quiet,
+    check_fields,
     check_output,
     find,
+    load_collection,
     non_negative,
+    show_progress,
     summary,
     warn_skipped,
 )
@@ -32,15 +38,28 @@ DEFAULT_MAX_PAIRS = 200
 def _cmd_scan(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     check_output(args.output)
-    docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
-    result = find(args, docs)
+    found = load_collection(args)
+    check_fields(args, found.metadata)
+    result = find(args, found.docs, found.metadata)
+    fields = display_fields(
+        result.metadata, label_field=args.label_field, date_field=args.date_field
+    )
     with open_output(args.output) as out:
         if args.hubs:
             views.write_hubs(result.hubs, out, fmt=args.format)
         elif args.clusters:
-            views.write_clusters(result.clusters, out, fmt=args.format, hubs=result.hubs)
+            write_labelled_clusters(
+                result.clusters,
+                out,
+                fmt=args.format,
+                metadata=result.metadata,
+                fields=fields,
+                hubs=result.hubs,
+            )
         else:
-            views.write_matches(result.matches, out, fmt=args.format)
+            write_labelled_matches(
+                result.matches, out, fmt=args.format, metadata=result.metadata, fields=fields
+            )
     warn_skipped(result.skipped)
     if not args.quiet:
         print(summary(result.documents, result, time.perf_counter() - start), file=sys.stderr)
@@ -50,12 +69,14 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     check_output(args.output)
-    docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
-    result = find(args, docs)
+    found = load_collection(args)
+    check_fields(args, found.metadata)
+    docs = found.docs
+    result = find(args, docs, found.metadata)
     chosen = views.diff_choice(result.matches, args.max_pairs, hubs=result.hubs)
     diffs = []
     diff_start = time.perf_counter()
-    with Progress(len(chosen), desc="diffing", unit="pair", enabled=not args.quiet) as bar:
+    with Progress(len(chosen), desc="diffing", unit="pair", enabled=show_progress(args)) as bar:
         for m in chosen:
             diffs.append((m, dedupe.align(docs[m.a], docs[m.b])))
             bar.update()
@@ -81,9 +102,13 @@ def register(sub: Any) -> None:
         help="find every overlapping pair in a collection",
         description="Find every pair of documents that overlap, scored and verified. "
         "Writes one row per pair (best first), or per cluster with --clusters; "
-        "a summary line goes to stderr.",
+        "a summary line goes to stderr. The other fields of JSONL/CSV input are shown "
+        "next to ids: the label (title), outlet and date in CSV and the table, all of "
+        "them in JSONL.",
     )
     add_input_args(p)
+    add_on_error(p)
+    add_metadata_args(p)
     add_match_args(p)
     add_cluster_rule(p)
     p.add_argument(
@@ -116,6 +141,7 @@ def register(sub: Any) -> None:
         "for the pairs sharing the most text (pairs of a hub and exact duplicates last).",
     )
     add_input_args(p)
+    add_on_error(p)
     add_match_args(p)
     add_cluster_rule(p)
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="the HTML file to write")

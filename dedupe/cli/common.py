@@ -10,12 +10,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import dedupe
 from dedupe.cluster import CLUSTER_RULES
 from dedupe.errors import InputError
-from dedupe.inputs import check_output_path
+from dedupe.inputs import check_output_path, read_documents
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # bad usage or unreadable input
@@ -44,14 +45,84 @@ def scan_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def find(args: argparse.Namespace, docs: dict[str, str]) -> dedupe.Report:
+def show_progress(args: argparse.Namespace) -> bool:
+    """Progress bars only when asked for (no ``--quiet``) and stderr is a terminal: a log
+    file or a pipe gets the summary line, never bar redraws.
+
+    >>> show_progress(argparse.Namespace(quiet=True))
+    False
+    """
+    if getattr(args, "quiet", False):
+        return False
+    try:
+        return bool(sys.stderr is not None and sys.stderr.isatty())
+    except (AttributeError, ValueError):  # a replaced or closed stderr
+        return False
+
+
+def find(
+    args: argparse.Namespace,
+    docs: dict[str, str],
+    metadata: dict[str, dict[str, str]] | None = None,
+) -> dedupe.Report:
     return dedupe.find_duplicates(
         docs,
         **scan_options(args),
-        clusters=args.cluster_rule,
+        clusters=getattr(args, "cluster_rule", "hubs"),
         skip_empty=True,
-        progress=not args.quiet,
+        progress=show_progress(args),
+        metadata=metadata or None,
     )
+
+
+@dataclass
+class Collection:
+    """What the inputs hold: texts by id, metadata by id (the records' other fields), the
+    inputs skipped with ``--on-error skip`` as ``(where, reason)``, and (when asked for)
+    each document's record to write it back unchanged."""
+
+    docs: dict[str, str]
+    metadata: dict[str, dict[str, str]] = field(default_factory=dict)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    records: dict[str, Any] = field(default_factory=dict)
+
+
+def load_collection(
+    args: argparse.Namespace, *, records: bool = False, metadata: bool = True
+) -> Collection:
+    """Read the inputs of a command (its --id-field, --text-field and --on-error), and say
+    on stderr what was skipped."""
+    skipping = getattr(args, "on_error", "stop") == "skip"
+    out = Collection({})
+    out.docs = read_documents(
+        args.inputs,
+        id_field=args.id_field,
+        text_field=args.text_field,
+        skipped=out.skipped if skipping else None,
+        metadata=out.metadata if metadata else None,
+        records=out.records if records else None,
+    )
+    warn_unreadable(out.skipped)
+    return out
+
+
+#: At most this many skipped inputs are listed one per line on stderr.
+MAX_LISTED_SKIPPED = 20
+
+
+def warn_unreadable(skipped: Sequence[tuple[str, str]]) -> None:
+    """List the inputs skipped with ``--on-error skip`` (where, and why) on stderr."""
+    if not skipped:
+        return
+    print(
+        f"dedupe: warning: skipped {plural(len(skipped), 'unreadable input')} (--on-error skip):",
+        file=sys.stderr,
+    )
+    for where, reason in skipped[:MAX_LISTED_SKIPPED]:
+        reason = reason[len(where) + 2 :] if reason.startswith(f"{where}: ") else reason
+        print(f"  {where}: {reason}", file=sys.stderr)
+    if len(skipped) > MAX_LISTED_SKIPPED:
+        print(f"  ... and {len(skipped) - MAX_LISTED_SKIPPED} more", file=sys.stderr)
 
 
 def warn_skipped(skipped: Sequence[str]) -> None:
@@ -114,6 +185,47 @@ def add_input_args(p: argparse.ArgumentParser, *, metavar: str = "INPUT") -> Non
     p.add_argument(
         "--text-field", default="text", metavar="NAME", help="JSONL field / CSV column of the text"
     )
+
+
+def add_on_error(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--on-error",
+        choices=("stop", "skip"),
+        default="stop",
+        help="on an unreadable, binary or non-UTF-8 file of a folder, or a malformed JSONL "
+        "line or CSV row: stop with an error (default), or skip it, listing it on stderr "
+        "(an input that cannot be opened, broken gzip data or a CSV file that is not UTF-8 "
+        "still stop the run)",
+    )
+
+
+def add_metadata_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "metadata", "the other fields of JSONL records and CSV rows are the documents' metadata"
+    )
+    g.add_argument(
+        "--label-field",
+        metavar="FIELD",
+        help="the field shown next to ids as the document's label (default: title, when the "
+        "input has it); an outlet field is shown too when the input has one",
+    )
+    g.add_argument(
+        "--date-field",
+        metavar="FIELD",
+        help="the field shown as the document's date (default: date, when the input has it)",
+    )
+
+
+def check_fields(args: argparse.Namespace, metadata: dict[str, dict[str, str]]) -> None:
+    """A --label-field or --date-field that no document has is a mistake: say so."""
+    present: set[str] = set()
+    for fields in metadata.values():
+        present.update(fields)
+    for option, name in (("--label-field", "label_field"), ("--date-field", "date_field")):
+        value = getattr(args, name, None)
+        if value is not None and value not in present:
+            shown = ", ".join(map(repr, sorted(present)[:10])) or "none"
+            raise InputError(f"{option} {value!r}: no document has that field (fields: {shown})")
 
 
 def add_match_args(p: argparse.ArgumentParser) -> None:

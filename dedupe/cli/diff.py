@@ -1,4 +1,5 @@
-"""`dedupe diff`: the paragraph diff of two texts."""
+"""`dedupe diff`: the paragraph diff of two texts (two files, or two documents of a
+collection)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import dedupe
 from dedupe import render as views
 from dedupe.errors import InputError
-from dedupe.inputs import open_output, read_text_file
+from dedupe.inputs import open_output, read_documents, read_text_file
 
 from .common import (
     EXIT_OK,
@@ -17,18 +18,37 @@ from .common import (
 )
 
 
+def _from_collection(corpus: str, ids: list[str], args: argparse.Namespace) -> list[str]:
+    """The texts of ``ids`` in the collection ``corpus``; an unknown id is an error."""
+    docs = read_documents([corpus], id_field=args.id_field, text_field=args.text_field)
+    missing = [doc_id for doc_id in ids if doc_id not in docs]
+    if missing:
+        shown = ", ".join(repr(doc_id) for doc_id in list(docs)[:3])
+        raise InputError(
+            f"{corpus}: no document with id {', '.join(map(repr, missing))} "
+            f"({len(docs)} documents, for example {shown}; ids come from --id-field "
+            f"{args.id_field!r})"
+        )
+    return [docs[doc_id] for doc_id in ids]
+
+
 def _cmd_diff(args: argparse.Namespace) -> int:
-    if args.a == args.b == "-":
-        raise InputError("-: standard input can be read only once; give one of A, B as a file")
     check_output(args.output)
-    text_a, text_b = read_text_file(args.a), read_text_file(args.b)
+    if args.c is not None:  # CORPUS ID1 ID2
+        names = (args.b, args.c)
+        text_a, text_b = _from_collection(args.a, [args.b, args.c], args)
+    else:
+        if args.a == args.b == "-":
+            raise InputError("-: standard input can be read only once; give one of A, B as a file")
+        names = (args.a, args.b)
+        text_a, text_b = read_text_file(args.a), read_text_file(args.b)
     alignment = dedupe.align(text_a, text_b)
     with open_output(args.output) as out:
         if args.format == "json":
-            record = {"a": args.a, "b": args.b, **alignment.to_dict()}
+            record = {"a": names[0], "b": names[1], **alignment.to_dict()}
             out.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
         elif args.format == "html":
-            out.write(views.alignment_html(alignment, names=(args.a, args.b)))
+            out.write(views.alignment_html(alignment, names=names))
         else:
             rendered = alignment.render(args.format)
             out.write(rendered if rendered.endswith("\n") else rendered + "\n")
@@ -39,12 +59,22 @@ def register(sub: Any) -> None:
     """Add the ``diff`` command."""
     p = sub.add_parser(
         "diff",
-        help="paragraph-by-paragraph diff of two files",
+        help="paragraph-by-paragraph diff of two files, or of two documents of a collection",
         description="Align two texts paragraph by paragraph and show what changed "
-        "(equal, edited, moved, split, merged, only in A, only in B).",
+        "(equal, edited, moved, split, merged, only in A, only in B). The texts are two "
+        "files (dedupe diff A B), or two documents of a collection "
+        "(dedupe diff CORPUS ID1 ID2: a JSONL or CSV file or a folder, and two ids).",
+        usage="dedupe diff [options] A B  |  dedupe diff [options] CORPUS ID1 ID2",
     )
-    p.add_argument("a", metavar="A", help="first text file (- for stdin)")
-    p.add_argument("b", metavar="B", help="second text file")
+    p.add_argument("a", metavar="A", help="first text file (- for stdin), or CORPUS")
+    p.add_argument("b", metavar="B", help="second text file, or ID1")
+    p.add_argument("c", metavar="ID2", nargs="?", help="with CORPUS ID1: the second id")
+    p.add_argument(
+        "--id-field", default="id", metavar="NAME", help="JSONL field / CSV column of the id"
+    )
+    p.add_argument(
+        "--text-field", default="text", metavar="NAME", help="JSONL field / CSV column of the text"
+    )
     p.add_argument(
         "--format",
         choices=("text", "markdown", "html", "json"),

@@ -1,8 +1,16 @@
-"""`dedupe index build|add|query|remove|stats`: work on a saved index."""
+"""`dedupe index build|add|query|remove|evict|stats`: work on a saved index.
+
+The index is a FILE, or with ``--redis URL --namespace NAME`` a live index on a Redis
+server (shared with other processes; needs the ``redis`` extra).
+
+>>> _when("2025-03-14"), _when("2025-03-14T12:00:00+01:00"), _when("86400")
+(1741910400.0, 1741950000.0, 86400.0)
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import sys
@@ -13,40 +21,96 @@ import dedupe
 from dedupe import render as views
 from dedupe.errors import InputError
 from dedupe.inputs import open_output, read_documents, read_text_file
+from dedupe.params import timestamp
+from dedupe.text import has_words
 
 from .common import (
     EXIT_OK,
-    add_input_args,
+    INPUT_HELP,
     add_match_args,
+    add_on_error,
     add_quiet,
     check_output,
+    load_collection,
     plural,
     positive,
     scan_options,
+    show_progress,
     warn_skipped,
 )
 
+#: Documents of a ``query --input`` file answered together (``Index.query_many``).
+QUERY_BATCH = 256
+REDIS_HELP = "use the live index on this Redis server (redis://[:password@]host:port/db)"
 
-def _add_all(index: Any, docs: dict[str, str], *, replace: bool, quiet: bool) -> list[str]:
-    """Add `docs` (all or nothing); return the ids skipped for holding no words."""
-    if not replace:  # say it in the CLI's words (--replace) before the library refuses
-        clash = [doc_id for doc_id in docs if doc_id in index]
-        if clash:
-            shown = ", ".join(map(repr, clash[:5])) + (", ..." if len(clash) > 5 else "")
+
+def _when(text: str) -> float:
+    """Seconds since the epoch from an ISO date or datetime (naive: UTC), or a number."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        if len(value) == 10:
+            return timestamp(datetime.date.fromisoformat(value))
+        return timestamp(datetime.datetime.fromisoformat(value))
+    except ValueError:
+        raise InputError(
+            f"{text!r} is not a date: give an ISO date (2025-03-14), an ISO datetime "
+            "(2025-03-14T08:00:00Z) or seconds since the epoch"
+        ) from None
+
+
+def _date(text: str) -> float:
+    try:
+        return _when(text)
+    except InputError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _moment(text: str) -> float:
+    return time.time() if text == "now" else _date(text)
+
+
+# ------------------------------------------------------------------ where the index is
+def _positionals(args: argparse.Namespace, values: list[str], what: str) -> tuple[str | None, list]:
+    """``(FILE, the rest)``, or ``(None, values)`` with ``--redis``."""
+    if args.redis:
+        if not args.namespace:
+            raise InputError("--redis needs --namespace NAME (the index's name on the server)")
+        return None, values
+    if args.namespace:
+        raise InputError("--namespace goes with --redis URL")
+    if not values:
+        raise InputError(f"give the index FILE{what} (or --redis URL --namespace NAME)")
+    return values[0], values[1:]
+
+
+def _redis_store(args: argparse.Namespace) -> Any:
+    from dedupe.store.redis import RedisStore
+
+    return RedisStore(args.redis, namespace=args.namespace)
+
+
+def _where(args: argparse.Namespace, path: str | None) -> str:
+    return path if path is not None else f"namespace {args.namespace!r}"
+
+
+def _open(args: argparse.Namespace, path: str | None) -> Any:
+    """The index of FILE, or of the Redis namespace (which must exist)."""
+    if path is None:
+        from dedupe.store.redis import safe_url
+
+        try:
+            return dedupe.Index.open(_redis_store(args))
+        except dedupe.IndexNotFoundError:
             raise InputError(
-                f"{len(clash)} id(s) already in the index ({shown}); nothing was added "
-                "(use --replace to replace them)"
-            )
-    return index.add_many(docs, replace=replace, skip_empty=True, progress=not quiet)
-
-
-def _save(index: Any, path: str) -> None:
-    """Save the index; :meth:`dedupe.Index.save` writes atomically (temporary file, rename)."""
-    check_output(path)
-    index.save(path)
-
-
-def _load(path: str) -> Any:
+                f"no index in namespace {args.namespace!r} at {safe_url(args.redis)} (create "
+                "it with `dedupe index build --redis URL --namespace NAME INPUT...`)"
+            ) from None
     if os.path.isdir(path):
         raise InputError(f"{path}: is a folder, not an index file")
     if not os.path.exists(path):
@@ -54,18 +118,78 @@ def _load(path: str) -> Any:
     return dedupe.Index.load(path)
 
 
+def _save(index: Any, path: str | None) -> None:
+    """Save a file index; :meth:`dedupe.Index.save` writes atomically (temporary file,
+    rename). A Redis index is saved as it changes."""
+    if path is not None:
+        check_output(path)
+        index.save(path)
+
+
+def _add_all(
+    index: Any,
+    docs: dict[str, str],
+    *,
+    replace: bool,
+    progress: bool,
+    when: float | None = None,
+    metadata: dict[str, dict[str, str]] | None = None,
+) -> list[str]:
+    """Add `docs` (all or nothing) with their metadata (the records' other fields, kept with
+    the index); return the ids skipped for holding no words."""
+    if not replace:  # say it in the CLI's words (--replace) before the library refuses
+        ids = list(docs)
+        clash = [d for d, known in zip(ids, index.store.contains_many(ids)) if known]
+        if clash:
+            shown = ", ".join(map(repr, clash[:5])) + (", ..." if len(clash) > 5 else "")
+            raise InputError(
+                f"{len(clash)} id(s) already in the index ({shown}); nothing was added "
+                "(use --replace to replace them)"
+            )
+    times = None if when is None else [when] * len(docs)
+    return index.add_many(
+        docs,
+        replace=replace,
+        skip_empty=True,
+        progress=progress,
+        timestamps=times,
+        metadata=metadata or None,
+    )
+
+
+# ------------------------------------------------------------------ commands
 def _cmd_index_build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    check_output(args.output)
-    docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
-    index = dedupe.Index(**scan_options(args))
-    skipped = _add_all(index, docs, replace=False, quiet=args.quiet)
+    if args.redis:
+        if args.output or not args.namespace:
+            raise InputError("build writes to -o FILE, or to --redis URL --namespace NAME")
+        store = _redis_store(args)
+        if store.meta() is not None:
+            raise InputError(
+                f"namespace {args.namespace!r} already holds an index ({len(store)} documents); "
+                "add to it with `dedupe index add`"
+            )
+        index = dedupe.Index(**scan_options(args), store=store)
+    else:
+        if not args.output:
+            raise InputError("build needs -o FILE (or --redis URL --namespace NAME)")
+        check_output(args.output)
+        index = dedupe.Index(**scan_options(args))
+    found = load_collection(args)
+    skipped = _add_all(
+        index,
+        found.docs,
+        replace=False,
+        progress=show_progress(args),
+        when=args.timestamp,
+        metadata=found.metadata,
+    )
     _save(index, args.output)
     warn_skipped(skipped)
     if not args.quiet:
         print(
-            f"dedupe: indexed {plural(len(index), 'document')} into {args.output} "
-            f"in {time.perf_counter() - start:.2f} s",
+            f"dedupe: indexed {plural(len(index), 'document')} into "
+            f"{args.output or _where(args, None)} in {time.perf_counter() - start:.2f} s",
             file=sys.stderr,
         )
     return EXIT_OK
@@ -73,15 +197,26 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
 
 def _cmd_index_add(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    index = _load(args.index)
-    docs = read_documents(args.inputs, id_field=args.id_field, text_field=args.text_field)
+    path, inputs = _positionals(args, args.paths, " and at least one INPUT")
+    if not inputs:
+        raise InputError("give at least one INPUT to add")
+    index = _open(args, path)
+    args.inputs = inputs
+    found = load_collection(args)
     before = len(index)
-    skipped = _add_all(index, docs, replace=args.replace, quiet=args.quiet)
-    _save(index, args.index)
+    skipped = _add_all(
+        index,
+        found.docs,
+        replace=args.replace,
+        progress=show_progress(args),
+        when=args.timestamp,
+        metadata=found.metadata,
+    )
+    _save(index, path)
     warn_skipped(skipped)
     if not args.quiet:
         print(
-            f"dedupe: {args.index} now holds {plural(len(index), 'document')} "
+            f"dedupe: {_where(args, path)} now holds {plural(len(index), 'document')} "
             f"({len(index) - before:+d}) after {time.perf_counter() - start:.2f} s",
             file=sys.stderr,
         )
@@ -90,8 +225,34 @@ def _cmd_index_add(args: argparse.Namespace) -> int:
 
 def _cmd_index_query(args: argparse.Namespace) -> int:
     check_output(args.output)
-    index = _load(args.index)
-    text = read_text_file(args.textfile)
+    path, rest = _positionals(args, args.paths, " and a TEXTFILE (or --input DOCS)")
+    if args.input is not None:
+        if rest:
+            raise InputError("give a TEXTFILE or --input DOCS, not both")
+        if args.format != "jsonl":
+            raise InputError("--input answers one JSONL line per document: --format jsonl only")
+        docs = read_documents([args.input], id_field=args.id_field, text_field=args.text_field)
+        index = _open(args, path)
+        items = list(docs.items())
+        with open_output(args.output) as out:
+            for lo in range(0, len(items), QUERY_BATCH):
+                part = items[lo : lo + QUERY_BATCH]
+                asked = [(d, x) for d, x in part if has_words(x)]
+                answers = dict(
+                    zip([d for d, _ in asked], index.query_many([x for _, x in asked], k=args.k))
+                )
+                for doc_id, _ in part:
+                    row: dict[str, Any] = {"id": doc_id}
+                    if doc_id in answers:
+                        row["matches"] = [{**m.to_dict(), "a": doc_id} for m in answers[doc_id]]
+                    else:
+                        row.update(matches=[], skipped="the text holds no words")
+                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    if len(rest) != 1:
+        raise InputError("give one TEXTFILE to look up (or --input DOCS for many)")
+    index = _open(args, path)
+    text = read_text_file(rest[0])
     matches = index.query(text, k=args.k)
     with open_output(args.output) as out:
         views.write_matches(matches, out, fmt=args.format)
@@ -99,29 +260,58 @@ def _cmd_index_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_index_remove(args: argparse.Namespace) -> int:
-    index = _load(args.index)
-    missing = [doc_id for doc_id in args.ids if doc_id not in index]
+    path, ids = _positionals(args, args.paths, " and the ids to remove")
+    if not ids:
+        raise InputError("give the ids of the documents to remove")
+    index = _open(args, path)
+    ids = list(dict.fromkeys(ids))
+    missing = [d for d, known in zip(ids, index.store.contains_many(ids)) if not known]
+    where = _where(args, path)
     if missing:
         raise InputError(
-            f"{args.index}: no document with id {', '.join(map(repr, missing))}; "
+            f"{where}: no document with id {', '.join(map(repr, missing))}; "
             "nothing was removed (list ids with `dedupe index stats --ids`)"
         )
-    for doc_id in dict.fromkeys(args.ids):
-        index.remove(doc_id)
-    _save(index, args.index)
+    index.store.drop(ids)
+    _save(index, path)
     if not args.quiet:
         print(
-            f"dedupe: removed {plural(len(set(args.ids)), 'document')}; "
-            f"{args.index} now holds {len(index)}",
+            f"dedupe: removed {plural(len(ids), 'document')}; {where} now holds {len(index)}",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _cmd_index_evict(args: argparse.Namespace) -> int:
+    path, rest = _positionals(args, args.paths, "")
+    if rest:
+        raise InputError(f"unexpected argument(s): {' '.join(rest)}")
+    index = _open(args, path)
+    removed = index.evict(before=args.before)
+    if removed:
+        _save(index, path)
+    if not args.quiet:
+        moment = datetime.datetime.fromtimestamp(args.before, datetime.timezone.utc)
+        print(
+            f"dedupe: evicted {plural(removed, 'document')} dated before "
+            f"{moment.isoformat().replace('+00:00', 'Z')}; {_where(args, path)} now holds "
+            f"{len(index)}",
             file=sys.stderr,
         )
     return EXIT_OK
 
 
 def _cmd_index_stats(args: argparse.Namespace) -> int:
-    index = _load(args.index)
-    stats: dict[str, Any] = {"file": args.index, "bytes": os.path.getsize(args.index)}
-    stats["documents"] = len(index)
+    path, rest = _positionals(args, args.paths, "")
+    if rest:
+        raise InputError(f"unexpected argument(s): {' '.join(rest)}")
+    index = _open(args, path)
+    stats: dict[str, Any]
+    if path is None:
+        stats = index.store.describe()
+        stats["documents"] = len(index)
+    else:
+        stats = {"file": path, "bytes": os.path.getsize(path), "documents": len(index)}
     stats.update(index.params.to_dict())
     stats.update(index.thresholds())
     if args.pairs:
@@ -145,45 +335,93 @@ def _cmd_index_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------ parsers
+def _redis_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("a live index on Redis (instead of an index FILE)")
+    g.add_argument("--redis", metavar="URL", help=REDIS_HELP)
+    g.add_argument("--namespace", metavar="NAME", help="the index's name on that server")
+
+
+def _field_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--id-field", default="id", metavar="NAME", help="JSONL field / CSV column of the id"
+    )
+    p.add_argument(
+        "--text-field", default="text", metavar="NAME", help="JSONL field / CSV column of the text"
+    )
+
+
+def _timestamp_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--timestamp",
+        type=_moment,
+        metavar="DATE",
+        help="date every added document (ISO date or datetime, seconds since the epoch, or "
+        "now), so that `dedupe index evict` can age it out; default: no date (kept until "
+        "removed)",
+    )
+
+
 def register(sub: Any) -> None:
     """Add the ``index`` command and its actions."""
     p = sub.add_parser(
         "index",
-        help="build, update, query and inspect a saved index",
-        description="Work on an index file: build it, add or remove documents, query it.",
+        help="build, update, query and inspect a saved or live index",
+        description="Work on an index FILE, or with --redis URL --namespace NAME on a live "
+        "index shared through a Redis server: build it, add, remove or evict documents, "
+        "query it.",
     )
     isub = p.add_subparsers(dest="index_command", metavar="ACTION", required=True)
 
     q = isub.add_parser(
         "build",
-        help="index the inputs into a new file",
-        description="Index every document of the inputs and save the index to FILE.",
+        help="index the inputs into a new file (or Redis namespace)",
+        description="Index every document of the inputs and save the index to FILE, or "
+        "create the Redis namespace NAME holding them.",
+        usage="%(prog)s [options] (-o FILE | --redis URL --namespace NAME) INPUT [INPUT ...]",
     )
-    add_input_args(q)
+    q.add_argument("inputs", nargs="+", metavar="INPUT", help=INPUT_HELP)
+    _field_args(q)
+    add_on_error(q)
     add_match_args(q)
-    q.add_argument("-o", "--output", metavar="FILE", required=True, help="index file to write")
+    q.add_argument("-o", "--output", metavar="FILE", help="index file to write")
+    _redis_args(q)
+    _timestamp_arg(q)
     add_quiet(q)
     q.set_defaults(func=_cmd_index_build)
 
     q = isub.add_parser(
         "add",
-        help="add documents to an index file",
-        description="Add every document of the inputs to the index FILE (saved in place).",
+        help="add documents to an index",
+        description="Add every document of the inputs to the index FILE (saved in place) or "
+        "to the Redis namespace.",
+        usage="%(prog)s [options] (FILE | --redis URL --namespace NAME) INPUT [INPUT ...]",
     )
-    q.add_argument("index", metavar="FILE", help="index file")
-    add_input_args(q)
+    q.add_argument("paths", nargs="+", metavar="FILE INPUT", help="the index file, then "
+                   f"the inputs (no FILE with --redis): {INPUT_HELP}")  # fmt: skip
+    _field_args(q)
+    add_on_error(q)
     q.add_argument("--replace", action="store_true", help="replace documents whose id exists")
+    _timestamp_arg(q)
+    _redis_args(q)
     add_quiet(q)
     q.set_defaults(func=_cmd_index_add)
 
     q = isub.add_parser(
         "query",
-        help="the indexed documents that overlap a text",
-        description="Find the indexed documents that overlap TEXTFILE, best first.",
+        help="the indexed documents that overlap a text (or each text of a file)",
+        description="Find the indexed documents that overlap TEXTFILE, best first; with "
+        "--input DOCS, those of every document of DOCS, one JSONL line per document "
+        '({"id": ..., "matches": [...]}).',
+        usage="%(prog)s [options] (FILE | --redis URL --namespace NAME) (TEXTFILE | --input DOCS)",
     )
-    q.add_argument("index", metavar="FILE", help="index file")
-    q.add_argument("textfile", metavar="TEXTFILE", help="text file to look up (- for stdin)")
-    q.add_argument("-k", type=positive, metavar="N", help="at most N matches")
+    q.add_argument("paths", nargs="*", metavar="FILE TEXTFILE",
+                   help="the index file (none with --redis), then the text file to look up "
+                   "(- for stdin)")  # fmt: skip
+    q.add_argument("--input", metavar="DOCS", help="look up every document of DOCS (" +
+                   INPUT_HELP + ")")  # fmt: skip
+    _field_args(q)
+    q.add_argument("-k", type=positive, metavar="N", help="at most N matches (per document)")
     q.add_argument(
         "--format",
         choices=("jsonl", "csv", "table"),
@@ -191,26 +429,47 @@ def register(sub: Any) -> None:
         help="output format (default jsonl)",
     )
     q.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    _redis_args(q)
     q.set_defaults(func=_cmd_index_query)
 
     q = isub.add_parser(
         "remove",
-        help="remove documents from an index file",
+        help="remove documents from an index",
         description="Remove the documents with the given ids from the index FILE (saved in "
-        "place). Nothing is removed if any id is unknown.",
+        "place) or the Redis namespace. Nothing is removed if any id is unknown.",
+        usage="%(prog)s [options] (FILE | --redis URL --namespace NAME) ID [ID ...]",
     )
-    q.add_argument("index", metavar="FILE", help="index file")
-    q.add_argument("ids", nargs="+", metavar="ID", help="document id")
+    q.add_argument("paths", nargs="+", metavar="FILE ID", help="the index file (none with "
+                   "--redis), then the document ids")  # fmt: skip
+    _redis_args(q)
     add_quiet(q)
     q.set_defaults(func=_cmd_index_remove)
 
     q = isub.add_parser(
-        "stats",
-        help="size and parameters of an index file",
-        description="Show the number of documents and the parameters of the index FILE.",
+        "evict",
+        help="remove the documents dated before a date",
+        description="Remove every document whose timestamp is before DATE from the index "
+        "FILE (saved in place) or the Redis namespace. Documents added without a date stay.",
+        usage="%(prog)s [options] (FILE | --redis URL --namespace NAME) --before DATE",
     )
-    q.add_argument("index", metavar="FILE", help="index file")
+    q.add_argument("paths", nargs="*", metavar="FILE", help="index file (none with --redis)")
+    q.add_argument("--before", type=_date, required=True, metavar="DATE",
+                   help="ISO date (midnight UTC) or datetime (naive: UTC), or seconds since "
+                   "the epoch")  # fmt: skip
+    _redis_args(q)
+    add_quiet(q)
+    q.set_defaults(func=_cmd_index_evict)
+
+    q = isub.add_parser(
+        "stats",
+        help="size and parameters of an index",
+        description="Show the number of documents and the parameters of the index FILE or "
+        "the Redis namespace.",
+        usage="%(prog)s [options] (FILE | --redis URL --namespace NAME)",
+    )
+    q.add_argument("paths", nargs="*", metavar="FILE", help="index file (none with --redis)")
     q.add_argument("--pairs", action="store_true", help="also count pairs and clusters")
     q.add_argument("--ids", action="store_true", help="also list the document ids")
     q.add_argument("--json", action="store_true", help="print JSON")
+    _redis_args(q)
     q.set_defaults(func=_cmd_index_stats)

@@ -10,15 +10,24 @@ from dedupe.inputs import open_output, read_text_file
 from dedupe.provenance import MAX_GAP, MIN_WORDS
 from dedupe.render.provenance import provenance_html
 
-from .common import EXIT_OK, check_output, non_negative, positive
-from .index import _load
+from .common import EXIT_OK, InputError, check_output, non_negative, positive
+from .index import _open, _redis_args
 
 
 def _open_index(args: argparse.Namespace) -> tuple[Any, str]:
-    """The index the command reads, and how to name it in the output. One option of the
-    ``where`` group says where it is (``--index FILE`` today; a store option such as
-    ``--redis URL --namespace NAME`` joins the group and a branch here)."""
-    return _load(args.index), args.index
+    """The index the command reads (``--index FILE``, or ``--redis URL --namespace NAME``),
+    and how to name it in the output."""
+    if args.redis and args.index:
+        raise InputError("give --index FILE or --redis URL --namespace NAME, not both")
+    if args.redis:
+        if not args.namespace:
+            raise InputError("--redis needs --namespace NAME (the index's name on the server)")
+        return _open(args, None), f"redis namespace {args.namespace}"
+    if args.namespace:
+        raise InputError("--namespace goes with --redis URL")
+    if not args.index:
+        raise InputError("give the index: --index FILE or --redis URL --namespace NAME")
+    return _open(args, args.index), args.index
 
 
 def _cmd_provenance(args: argparse.Namespace) -> int:
@@ -47,8 +56,8 @@ def register(sub: Any) -> None:
         "the text each supplies.",
     )
     p.add_argument("file", metavar="FILE", help="text file to trace (- for stdin)")
-    where = p.add_argument_group("index").add_mutually_exclusive_group(required=True)
-    where.add_argument("--index", metavar="INDEX", help="index file (from `dedupe index build`)")
+    p.add_argument("--index", metavar="INDEX", help="index file (from `dedupe index build`)")
+    _redis_args(p)
     p.add_argument(
         "--format",
         choices=("text", "json", "html"),

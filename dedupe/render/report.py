@@ -186,8 +186,13 @@ _CLUSTER_CSV_FIELDS = (
 )
 
 
-def _hubs_by_cluster(hubs: Iterable[Hub]) -> dict[int, list[str]]:
-    """Cluster position -> the ids of the hubs that draw from it."""
+def hubs_by_cluster(hubs: Iterable[Hub]) -> dict[int, list[str]]:
+    """Cluster position -> the ids of the hubs that draw from it.
+
+    >>> from dedupe.cluster import Hub
+    >>> hubs_by_cluster([Hub("r", "container", (("a",), ("b",)), (0, 2))])
+    {0: ['r'], 2: ['r']}
+    """
     out: dict[int, list[str]] = {}
     for h in hubs:
         for c in h.clusters:
@@ -208,7 +213,7 @@ def write_clusters(
     cluster,size,id,representative,weakest_a,...
     """
     _check_format(fmt)
-    drawn = _hubs_by_cluster(hubs)
+    drawn = hubs_by_cluster(hubs)
     if fmt == "table":
         out.write(clusters_table(clusters))
     elif fmt == "csv":

@@ -21,6 +21,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ..params import IndexParams, Thresholds
 from ..sketch import Sketch
 
 __all__ = ["Columns", "Fetched", "Hits", "Store"]
@@ -71,7 +72,8 @@ class Store(Protocol):
     """Where an :class:`~dedupe.index.Index` keeps its documents.
 
     Implementations: :class:`~dedupe.store.memory.MemoryStore` (the default),
-    ``RedisStore``. Each change (:meth:`put`, :meth:`drop`) is all or nothing.
+    :class:`~dedupe.store.redis.RedisStore`. Each change (:meth:`put`, :meth:`drop`) is all
+    or nothing for every document.
     """
 
     def __len__(self) -> int: ...
@@ -82,15 +84,32 @@ class Store(Protocol):
         """Ids in insertion order."""
         ...
 
+    def contains_many(self, ids: Sequence[str]) -> np.ndarray:
+        """For each id, whether it is stored (``bool[len(ids)]``), in one step."""
+        ...
+
+    def meta(self) -> tuple[IndexParams, Thresholds] | None:
+        """The parameters recorded by :meth:`record_meta` (``None``: none yet)."""
+        ...
+
+    def record_meta(
+        self, params: IndexParams, thresholds: Thresholds
+    ) -> tuple[IndexParams, Thresholds]:
+        """Record the parameters of the index kept here unless some are recorded already
+        (atomically); return those recorded. An index calls it before its first write."""
+        ...
+
     def put(
         self,
         ids: Sequence[str],
         sketch: Sketch,
         band_keys: np.ndarray,
         timestamps: np.ndarray,
+        *,
+        replace: bool = True,
     ) -> None:
-        """Add documents; an id already stored is replaced (the caller decides whether
-        that is allowed)."""
+        """Add documents; an id already stored is replaced, or with ``replace=False``
+        raises :class:`~dedupe.errors.DuplicateIdError` and nothing is added."""
         ...
 
     def drop(self, ids: Sequence[str]) -> None:

@@ -12,7 +12,9 @@ Layout (little-endian)::
 The header holds ``format`` (``"dedupe-index"``), ``version``, ``created_by``, ``params``
 (every parameter that shapes what is stored: ngram, num_perm, seed, bands, window,
 short_text, hash scheme, tokeniser), ``thresholds`` (the matching options), ``ids``
-(document ids in insertion order) and ``arrays``: for each array its ``name``, ``dtype``,
+(document ids in insertion order), optionally ``metadata`` (``{id: {field: value}}``, all
+strings, for the ids that have any; files without it read as no metadata, and readers of
+older dedupe versions ignore it) and ``arrays``: for each array its ``name``, ``dtype``,
 ``shape``, ``offset``, ``nbytes`` and ``sha256``. Version 2 arrays: ``timestamps``
 (``<f8[n]``, NaN: none), ``set_offsets``/``set_values`` (``<i8[n + 1]``/``<u4``: each
 document's sorted distinct 32-bit shingle fingerprints), ``key_offsets``/``key_values``
@@ -41,7 +43,7 @@ import json
 import mmap
 import os
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +93,7 @@ class IndexFile:
     band_keys: np.ndarray | None
     version: int
     created_by: str = ""
+    metadata: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def write_index(
@@ -103,6 +106,7 @@ def write_index(
     sketch: Sketch,
     band_keys: np.ndarray,
     created_by: str,
+    metadata: dict[str, dict[str, str]] | None = None,
 ) -> None:
     """Write an index file (the current version) atomically (see
     :func:`dedupe.inputs.atomic_write`)."""
@@ -136,6 +140,7 @@ def write_index(
         "params": params.to_dict(),
         "thresholds": thresholds.to_dict(),
         "ids": ids,
+        **({"metadata": metadata} if metadata else {}),
         "arrays": specs,
     }
     head = json.dumps(header, ensure_ascii=False).encode("utf-8")
@@ -289,16 +294,41 @@ def read_index(path: str | os.PathLike[str]) -> IndexFile:
     _check_ragged(p, "passage key", arrays["key_values"], arrays["key_offsets"], n)
     created_by = header.get("created_by")
     created_by = created_by if isinstance(created_by, str) else ""
+    metadata = _metadata(p, header.get("metadata", {}), ids)
     if version == 1:
-        return _from_version_1(p, params, thresholds, ids, arrays, created_by)
+        stored = _from_version_1(p, params, thresholds, ids, arrays, created_by)
+        return replace(stored, metadata=metadata)
     if arrays["timestamps"].shape != (n,) or arrays["band_keys"].shape != (n, params.bands):
         raise _fail(p, "corrupt: timestamps or band keys do not have one row per document")
     sketch = Sketch(
         arrays["set_values"], arrays["set_offsets"], arrays["key_values"], arrays["key_offsets"]
     )
     return IndexFile(
-        params, thresholds, ids, arrays["timestamps"], sketch, arrays["band_keys"], 2, created_by
+        params,
+        thresholds,
+        ids,
+        arrays["timestamps"],
+        sketch,
+        arrays["band_keys"],
+        2,
+        created_by,
+        metadata,
     )
+
+
+def _metadata(p: Path, metadata: Any, ids: list[str]) -> dict[str, dict[str, str]]:
+    """The header's metadata, checked: a dict of known id to a dict of str to str."""
+    if not isinstance(metadata, dict):
+        raise _fail(p, "corrupt header: 'metadata' is not an object")
+    known = set(ids)
+    for doc_id, fields in metadata.items():
+        if doc_id not in known:
+            raise _fail(p, f"corrupt header: metadata for {doc_id!r}, which is not in the index")
+        if not isinstance(fields, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in fields.items()
+        ):
+            raise _fail(p, f"corrupt header: metadata of {doc_id!r} is not an object of strings")
+    return metadata
 
 
 def _from_version_1(

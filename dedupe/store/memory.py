@@ -28,8 +28,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import UnknownIdError
+from ..errors import DuplicateIdError, UnknownIdError
 from ..flat import row_ids, segment_positions, take
+from ..params import IndexParams, Thresholds
 from ..sketch import Sketch
 from .base import Columns, Fetched, Hits
 
@@ -94,6 +95,7 @@ class MemoryStore:
     """Documents in this process's memory (see the module docstring)."""
 
     def __init__(self) -> None:
+        self._meta: tuple[IndexParams, Thresholds] | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -126,6 +128,19 @@ class MemoryStore:
 
     def ids(self) -> list[str]:
         return [d for d in self._ids if d is not None]
+
+    def contains_many(self, ids: Sequence[str]) -> np.ndarray:
+        return np.fromiter((d in self._row for d in ids), dtype=bool, count=len(ids))
+
+    def meta(self) -> tuple[IndexParams, Thresholds] | None:
+        return self._meta
+
+    def record_meta(
+        self, params: IndexParams, thresholds: Thresholds
+    ) -> tuple[IndexParams, Thresholds]:
+        if self._meta is None:
+            self._meta = (params, thresholds)
+        return self._meta
 
     def _alive_rows(self) -> np.ndarray:
         return np.flatnonzero(self._alive.view)
@@ -216,8 +231,16 @@ class MemoryStore:
         sketch: Sketch,
         band_keys: np.ndarray,
         timestamps: np.ndarray,
+        *,
+        replace: bool = True,
     ) -> None:
         ids = list(ids)
+        if not replace:
+            for doc_id in ids:
+                if doc_id in self._row:
+                    raise DuplicateIdError(
+                        f"id {doc_id!r} is already in the index; pass replace=True to replace it"
+                    )
         for doc_id in ids:
             if doc_id in self._row:
                 self._drop(doc_id)

@@ -1,0 +1,200 @@
+"""``python -m benchmarks --spark``: dedupe.spark on a local Spark next to single-machine.
+
+Runs :func:`dedupe.spark.find_duplicates` on a corpus (default: Reuters-21578 in
+``../shared/data``) on ``local[2]``: one first run (Python workers starting, JIT cold), then
+``--repeats`` runs whose median is reported with the share of each stage. The single-machine
+time is :func:`dedupe.find_duplicates` measured the way the main benchmark measures it (a
+fresh process per run, median). Both reports are compared: matches and clusters must be
+equal. With ``--update-readme`` the tables replace the README's ``bench-spark`` block.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from . import report
+from .loaders import CorpusError, load_jsonl, write_jsonl
+from .speed import measure
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = REPO.parent / "shared" / "data" / "reuters21578.jsonl.gz"
+BLOCK = "bench-spark"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks --spark",
+        description="dedupe.spark.find_duplicates on a local Spark next to the single-machine run",
+    )
+    p.add_argument("--spark", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="JSONL(.gz), id and text")
+    p.add_argument("--limit", type=int, help="use only the first N documents")
+    p.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
+    p.add_argument("--partitions", type=int, default=4, help="input partitions (default 4)")
+    p.add_argument("--repeats", type=int, default=3, help="timed runs after the first (3)")
+    p.add_argument("--out", type=Path, default=Path("bench-out"), help="folder for spark.json")
+    p.add_argument("--update-readme", action="store_true", help=f"rewrite the {BLOCK} block")
+    p.add_argument("--no-progress", action="store_true", help="(accepted; Spark shows none)")
+    p.add_argument("--readme", type=Path, default=REPO / "README.md", help=argparse.SUPPRESS)
+    return p
+
+
+def _session(master: str) -> Any:
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master(master)
+        .appName("dedupe-benchmark")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.driver.memory", "4g")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _tables(r: dict[str, Any]) -> str:
+    single, first, warm = r["single"], r["spark_first"], r["spark"]
+    docs = r["docs"]
+
+    def row(name: str, seconds: float, note: str) -> str:
+        ratio = seconds / single["seconds"]
+        return (
+            f"| {name} | {docs:,} | {seconds:.2f} | {docs / seconds:,.0f} | {ratio:.1f}x | {note} |"
+        )
+
+    lines = [
+        "| engine | docs | seconds | docs/s | time vs single machine | note |",
+        "|---|---|---|---|---|---|",
+        row(
+            "dedupe.find_duplicates (one machine)",
+            single["seconds"],
+            f"median of {single['runs']} runs, each in a fresh process",
+        ),
+        row(
+            f"dedupe.spark.find_duplicates ({r['master']}), first run",
+            first["seconds"],
+            "Python workers and JIT cold",
+        ),
+        row(
+            f"dedupe.spark.find_duplicates ({r['master']})",
+            warm["seconds"],
+            f"median of {warm['runs']} more runs in the same session",
+        ),
+    ]
+    stage_lines = [
+        "| stage | seconds | share |",
+        "|---|---|---|",
+        *(f"| {k} | {v:.2f} | {v / warm['stage_total']:.0%} |" for k, v in warm["stages"].items()),
+    ]
+    same = "equal" if r["equal"] else "NOT EQUAL"
+    return "\n".join(
+        [
+            f"### dedupe on Spark ({docs:,} documents, {r['text_mb']:.1f} MB of text, "
+            f"{r['partitions']} input partitions)",
+            "",
+            *lines,
+            "",
+            f"Matches and clusters of every Spark run against single-machine: **{same}** "
+            f"({r['matches']:,} matches, {r['clusters']:,} clusters). Spark session start-up: "
+            f"{r['session_s']:.1f} s (not counted above).",
+            "",
+            "Share of each stage in the median Spark run (each stage is materialised once, "
+            "so the shares add up to its time):",
+            "",
+            *stage_lines,
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the Spark benchmark; print Markdown; optionally rewrite the README block."""
+    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if args.update_readme:
+        try:
+            report.check_readme(args.readme, BLOCK)
+        except report.ReadmeError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+    try:
+        import dedupe.spark
+    except ImportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    import dedupe
+
+    try:
+        docs = load_jsonl(args.corpus, limit=args.limit)
+    except CorpusError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "command": "python -m benchmarks" + "".join(" " + shlex.quote(a) for a in argv),
+        "machine": report.machine(),
+        "docs": len(docs),
+        "text_mb": sum(len(t.encode()) for t in docs.values()) / 1e6,
+        "master": args.master,
+        "partitions": args.partitions,
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "corpus.jsonl"
+        write_jsonl(path, docs)
+        timed = measure(["dedupe"], path, repeats=args.repeats, jaccard=0.5, containment=0.5)
+    if "error" in timed["dedupe"]:
+        print(f"error: the single-machine run failed: {timed['dedupe']['error']}", file=sys.stderr)
+        return 1
+    results["single"] = {"seconds": timed["dedupe"]["median_s"], "runs": args.repeats}
+    want = dedupe.find_duplicates(docs)
+
+    t0 = time.perf_counter()
+    spark = _session(args.master)
+    rows = [(doc_id, text, pos) for pos, (doc_id, text) in enumerate(docs.items())]
+    df = spark.createDataFrame(rows, "id string, text string, pos long")
+    df = df.repartition(args.partitions).localCheckpoint(eager=True)
+    results["session_s"] = time.perf_counter() - t0
+    runs, equal = [], True
+    for _ in range(1 + args.repeats):
+        stages: dict[str, float] = {}
+        t = time.perf_counter()
+        got = dedupe.spark.find_duplicates(df, order_col="pos", stage_seconds=stages)
+        runs.append({"seconds": time.perf_counter() - t, "stages": stages})
+        equal &= got.matches == want.matches and got.clusters == want.clusters
+        print(f"spark run: {runs[-1]['seconds']:.1f} s", file=sys.stderr)
+    spark.stop()
+    results["spark_first"] = runs[0]
+    warm = sorted(runs[1:], key=lambda r: r["seconds"])[len(runs[1:]) // 2]
+    median = statistics.median(r["seconds"] for r in runs[1:])
+    results["spark"] = {
+        "seconds": median,
+        "runs": args.repeats,
+        "stages": warm["stages"],
+        "stage_total": sum(warm["stages"].values()),
+    }
+    results.update(equal=equal, matches=len(want.matches), clusters=len(want.clusters))
+    results["wall_s"] = time.perf_counter() - started
+    intro = (
+        f"Written by `{results['command']}` (wall time {results['wall_s']:.0f} s) on "
+        f"{report.machine_line(results['machine'])}. Corpus: {args.corpus.name}."
+    )
+    text = intro + "\n\n" + _tables(results)
+    print(text)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "spark.json").write_text(json.dumps(results, indent=1, default=str))
+    if args.update_readme:
+        report.update_readme(args.readme, text, BLOCK)
+        print(f"\nREADME block updated in {args.readme}", file=sys.stderr)
+    return 0 if equal else 1

@@ -1,0 +1,133 @@
+"""`dedupe dedup`: the collection with its duplicates removed, and why each one went."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+from dedupe.dedup import PARTIAL_RULES
+from dedupe.errors import InputError
+from dedupe.inputs import open_output
+
+from .common import (
+    EXIT_OK,
+    add_input_args,
+    add_match_args,
+    add_on_error,
+    add_quiet,
+    check_fields,
+    check_output,
+    find,
+    load_collection,
+    plural,
+)
+
+
+def _record_line(doc_id: str, record: Any, text: str, args: argparse.Namespace) -> str:
+    """The input record of a document as one JSONL line: a JSONL line as it was read, a CSV
+    row as a JSON object of its columns, a text file as ``{id, text}``."""
+    if isinstance(record, str):
+        return record
+    if record is None:
+        record = {args.id_field: doc_id, args.text_field: text}
+    return json.dumps(record, ensure_ascii=False)
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    check_output(args.output)
+    check_output(args.decisions)
+    written = {"-o": args.output, "--decisions": args.decisions}
+    real = {k: os.path.realpath(v) for k, v in written.items() if v not in (None, "-")}
+    if len(set(real.values())) < len(real):
+        raise InputError(f"{args.output}: -o and --decisions name the same file; give two files")
+    if args.decisions == "-" and args.output in (None, "-"):
+        raise InputError("--decisions -: standard output already takes the output; give a file")
+    for path in args.inputs:
+        if path != "-" and os.path.realpath(path) in real.values():
+            raise InputError(f"{path}: is an input; write the output to another file")
+
+
+def _cmd_dedup(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    _check_paths(args)
+    found = load_collection(args, records=True)
+    check_fields(args, found.metadata)
+    result = find(args, found.docs, found.metadata)
+    dedup = result.deduplicate(keep=args.keep, partial=args.partial, date_field=args.date_field)
+    dropped = {d.id for d in dedup.dropped}
+    with open_output(args.output) as out:
+        for doc_id, text in found.docs.items():  # documents without words are kept too
+            if doc_id not in dropped:
+                out.write(_record_line(doc_id, found.records.get(doc_id), text, args) + "\n")
+    if args.decisions is not None:
+        with open_output(args.decisions) as out:
+            for d in dedup.dropped:
+                out.write(json.dumps(d.to_dict(), ensure_ascii=False) + "\n")
+            for where, reason in found.skipped:
+                out.write(json.dumps({"skipped": where, "reason": reason}, ensure_ascii=False))
+                out.write("\n")
+    if not args.quiet:
+        kinds = Counter(d.kind for d in dedup.dropped)
+        detail = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        kept = len(found.docs) - len(dropped)
+        print(
+            f"dedupe: {plural(len(found.docs), 'document')}: kept {kept}, "
+            f"dropped {len(dropped)}{f' ({detail})' if detail else ''} by keep={dedup.keep}, "
+            f"partial={dedup.partial} in {time.perf_counter() - start:.2f} s",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    """Add the ``dedup`` command."""
+    p = sub.add_parser(
+        "dedup",
+        help="write the collection without its duplicates",
+        description="Write the input records (all their fields, unchanged) minus the "
+        "duplicates, as JSONL: a JSONL line as it was read, a CSV row as a JSON object, a "
+        "text file as {id, text}. Documents are considered in keep order (containers "
+        "before the documents they contain); each is kept unless it matches a kept one. "
+        "Every dropped document names the kept document it duplicates in --decisions.",
+    )
+    add_input_args(p)
+    add_on_error(p)
+    add_match_args(p)
+    p.add_argument(
+        "-o", "--output", metavar="FILE", required=True, help="the JSONL file to write (- stdout)"
+    )
+    p.add_argument(
+        "--decisions",
+        metavar="FILE",
+        help="also write one JSON line per dropped document: id, duplicate_of (a kept "
+        "document), kind, jaccard, dropped_in_kept, kept_in_dropped; and one per input "
+        "skipped with --on-error skip: skipped, reason",
+    )
+    p.add_argument(
+        "--keep",
+        default="earliest",
+        metavar="RULE",
+        help="which of two duplicates stays: earliest (input order, or by --date-field; the "
+        "default), longest, or a field of the input (smallest value first; "
+        "--keep=-FIELD: largest first)",
+    )
+    p.add_argument(
+        "--date-field",
+        metavar="FIELD",
+        help="with --keep earliest, the field holding each document's date (ISO 8601, "
+        "RFC 2822 or 26-FEB-1987 15:01:01); undated documents come last",
+    )
+    p.add_argument(
+        "--partial",
+        choices=PARTIAL_RULES,
+        default="drop",
+        help="a document contained in another: drop it, keeping the container (default), "
+        "or keep it (only exact copies and near-duplicates are dropped)",
+    )
+    add_quiet(p)
+    p.set_defaults(func=_cmd_dedup, label_field=None)

@@ -1,0 +1,875 @@
+"""dedupe on Apache Spark: the same matches as :func:`dedupe.find_duplicates`, on a cluster.
+
+The Spark engine runs the very functions of the single-machine pipeline next to the data,
+so its results are equal, not approximately equal: :func:`dedupe.sketch.sketch_texts` and
+:func:`dedupe.lsh.band_keys` in ``mapInArrow`` (which works on Spark Connect, where
+``df.rdd`` does not), :func:`dedupe.lsh.passage_rule` on the shared-key counts,
+:func:`dedupe.verify.shared_counts` and :func:`dedupe.verify.pair_scores` on the candidate
+pairs, and :func:`dedupe.cluster.group_matches` on the collected matches. Only the
+grouping is Spark's (joins and aggregations on DataFrames). No task forks processes.
+
+The stages (each materialised once with ``localCheckpoint``, and timed):
+
+1. ``order``: ids are checked (strings, not empty, unique) and ranked by ``(order_col,
+   id)``: a sort, then each range partition's row numbers plus the counts of the partitions
+   before it. The rank is the row of :func:`dedupe.find_duplicates` ("earlier" = smaller):
+   it decides ``a`` and ``b``, the first of a copy group and the earliest document of a
+   capped band key. No generated id takes part.
+2. ``sketch``: texts are checked (:func:`dedupe.text.ensure_text`) and sketched in Arrow
+   batches; per document: its shingle set (sorted ``uint32`` as bytes), its band keys and
+   passage keys, their count, and a 64-bit set fingerprint.
+3. ``copies``: exact copies collapse onto the earliest document of their fingerprint group
+   whose set is byte for byte the same (:func:`dedupe.verify.exact_copies`); the others
+   become ``exact`` matches. Candidates are formed among the remaining documents only, so
+   300 copies of a story cost 299 rows, not 45,000 pairs.
+4. ``keys``: band and passage keys are exploded and counted per key (``df``). A passage key
+   held by more than ``max_key_docs`` documents proposes nothing; a band key held by more
+   pairs every holder with its earliest only (a linear "star"). Keys held by at most
+   ``max_key_docs`` documents pair all their holders, the holders of keys above
+   :data:`SALT_ROWS` documents spread over several tasks (salted), so one hot key never
+   sends all its pairs to one task.
+5. ``candidates``: pairs from band keys, plus pairs whose count of shared passage keys
+   passes :func:`dedupe.lsh.passage_rule`.
+6. ``verify``: each candidate pair is joined with both shingle sets and scored exactly in
+   Arrow batches; the pairs that reach a threshold, and the copy matches, are the matches.
+7. ``collect`` (:func:`find_duplicates` only): matches to the driver, sorted best first;
+   clusters and hubs by :func:`dedupe.cluster.group_matches`.
+
+For outputs too large to collect, :func:`match_pairs` returns the matches as a DataFrame and
+:func:`components` finds the clusters of the ``components`` rule (every pair joins; see
+:mod:`dedupe.cluster`) over them with DataFrame operations (min-label
+propagation with pointer jumping, no GraphFrames jar).
+
+>>> import dedupe.spark
+>>> from pyspark.sql import SparkSession
+>>> spark = SparkSession.builder.master("local[2]").getOrCreate()  # doctest: +SKIP
+>>> df = spark.createDataFrame([("a", text_a), ("b", text_b)], ["id", "text"])  # doctest: +SKIP
+>>> report = dedupe.spark.find_duplicates(df)  # doctest: +SKIP
+>>> report.matches == dedupe.find_duplicates({"a": text_a, "b": text_b}).matches  # doctest: +SKIP
+True
+
+(``tests/test_spark.py`` runs the same comparison on a ``local[2]`` session.)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .cluster import REPRESENTATIVE_RULES, check_cluster_rule, group_matches
+from .errors import (
+    DuplicateIdError,
+    EmptyTextError,
+    InvalidParameterError,
+    InvalidTextError,
+    MissingDependencyError,
+)
+from .flat import lengths, offsets_of, row_ids
+from .index import Report
+from .lsh import BAND_BIT, band_keys, passage_rule
+from .match import Match, match_kind
+from .params import IndexParams, Thresholds, check_int
+from .sketch import sketch_texts
+from .text import ensure_text, has_words
+from .verify import pair_scores, set_fingerprints, shared_counts
+
+try:
+    import pandas  # noqa: F401  (pyspark runs mapInArrow through pandas_udf)
+    import pyarrow as pa
+    from pyspark.sql import DataFrame, Window
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+except ImportError as _err:  # pragma: no cover - depends on the environment
+    raise MissingDependencyError(
+        f"dedupe.spark needs pyspark (>= 4), pyarrow and pandas ({_err}); install the 'spark' "
+        "extra: "
+        "pip install 'article-dedupe[spark]'"
+    ) from None
+
+__all__ = ["MATCH_COLUMNS", "SALT_ROWS", "STAGES", "components", "find_duplicates", "match_pairs"]
+
+#: Columns of :func:`match_pairs`, in order: the ids ``a`` (the earlier document) and ``b``;
+#: ``jaccard``, ``containment_ab`` (share of ``a``'s shingles found in ``b``) and
+#: ``containment_ba`` (doubles); ``kind`` (``exact``, ``near_duplicate`` or ``partial``);
+#: ``shared``, ``size_a``, ``size_b`` (distinct shingles, ints). The fields of
+#: :class:`dedupe.Match`, with the same values.
+MATCH_COLUMNS = (
+    "a",
+    "b",
+    "jaccard",
+    "containment_ab",
+    "containment_ba",
+    "kind",
+    "shared",
+    "size_a",
+    "size_b",
+)
+#: A key held by more documents than this (and at most ``max_key_docs``) has its pairs
+#: formed in ``ceil(df / SALT_ROWS)`` tasks instead of one.
+SALT_ROWS = 64
+#: The stages timed in ``stage_seconds``, in order.
+STAGES = ("order", "sketch", "copies", "keys", "candidates", "verify", "collect")
+
+_BAND_BIT = int(BAND_BIT)
+_OK, _NO_WORDS, _BAD_TEXT = 0, 1, 2
+
+_SKETCH_SCHEMA = T.StructType(
+    [
+        T.StructField("id", T.StringType()),
+        T.StructField("status", T.ByteType()),
+        T.StructField("error", T.StringType()),
+        T.StructField("size", T.IntegerType()),
+        T.StructField("n_keys", T.IntegerType()),
+        T.StructField("fp", T.LongType()),
+        T.StructField("set", T.BinaryType()),
+        T.StructField("keys", T.ArrayType(T.LongType(), containsNull=False)),
+    ]
+)
+_PAIR_SCHEMA = T.StructType([T.StructField("a", T.LongType()), T.StructField("b", T.LongType())])
+_VERIFIED_SCHEMA = T.StructType(
+    [
+        T.StructField("a_row", T.LongType()),
+        T.StructField("b_row", T.LongType()),
+        T.StructField("a", T.StringType()),
+        T.StructField("b", T.StringType()),
+        T.StructField("jaccard", T.DoubleType()),
+        T.StructField("containment_ab", T.DoubleType()),
+        T.StructField("containment_ba", T.DoubleType()),
+        T.StructField("kind", T.StringType()),
+        T.StructField("shared", T.IntegerType()),
+        T.StructField("size_a", T.IntegerType()),
+        T.StructField("size_b", T.IntegerType()),
+    ]
+)
+
+
+# ---------------------------------------------------------------------- Arrow helpers
+def _binary_rows(values: np.ndarray, offsets: np.ndarray) -> pa.Array:
+    """A ragged ``uint32`` array as one Arrow binary value per row (little-endian bytes)."""
+    data = np.ascontiguousarray(values, dtype="<u4").tobytes()
+    offs = (np.asarray(offsets, dtype=np.int64) * 4).astype(np.int32)
+    return pa.Array.from_buffers(
+        pa.binary(), len(offs) - 1, [None, pa.py_buffer(offs.tobytes()), pa.py_buffer(data)]
+    )
+
+
+def _ragged(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The inverse of :func:`_binary_rows`: ``(uint32 values, int64 offsets)``."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    n = len(column)
+    buffers = column.buffers()
+    offs = np.frombuffer(buffers[1], dtype=np.int32, count=n + 1, offset=column.offset * 4)
+    offs = offs.astype(np.int64)
+    start, stop = int(offs[0]), int(offs[-1])
+    if stop == start or buffers[2] is None:
+        return np.zeros(0, dtype=np.uint32), np.zeros(n + 1, dtype=np.int64)
+    values = np.frombuffer(buffers[2], dtype="<u4", count=(stop - start) // 4, offset=start)
+    return values.astype(np.uint32), (offs - start) // 4
+
+
+def _numpy(column: pa.Array, dtype: Any) -> np.ndarray:
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=dtype)
+
+
+# ---------------------------------------------------------------------- tasks (pure calls)
+def _sketch_batches(
+    batches: Iterator[pa.RecordBatch], params: IndexParams
+) -> Iterator[pa.RecordBatch]:
+    """``(id, text)`` batches to one sketch row per document (see ``_SKETCH_SCHEMA``)."""
+    for batch in batches:
+        ids = batch.column(0).to_pylist()
+        raw = batch.column(1).to_pylist()
+        n = len(ids)
+        status = np.full(n, _NO_WORDS, dtype=np.int8)
+        errors: list[str | None] = [None] * n
+        texts, kept = [], []
+        for i, (doc_id, value) in enumerate(zip(ids, raw)):
+            try:
+                text = ensure_text(value, name=f"text of {doc_id!r}")
+            except InvalidTextError as err:
+                status[i], errors[i] = _BAD_TEXT, str(err)
+                continue
+            if has_words(text):
+                status[i] = _OK
+                texts.append(text)
+                kept.append(i)
+        sk = sketch_texts(
+            texts,
+            ngram=params.ngram,
+            window=params.window,
+            num_perm=params.num_perm,
+            seed=params.seed,
+            short_text=params.short_text,
+            scheme=params.hash_scheme,
+        )
+        bands = band_keys(sk.signatures, params.bands).astype(np.int64)
+        m, n_bands = bands.shape if len(kept) else (0, params.bands)
+        # each document's keys: its band keys, then its passage keys
+        all_keys = np.concatenate((bands.ravel(), sk.key_values.astype(np.int64)))
+        all_rows = np.concatenate(
+            (np.repeat(np.arange(m, dtype=np.int64), n_bands), row_ids(sk.key_offsets))
+        )
+        order = np.argsort(all_rows, kind="stable")
+        kept_idx = np.asarray(kept, dtype=np.int64)
+        key_lens = np.zeros(n, dtype=np.int64)
+        key_lens[kept_idx] = np.bincount(all_rows, minlength=m)
+        set_lens = np.zeros(n, dtype=np.int64)
+        set_lens[kept_idx] = sk.set_sizes()
+        n_keys = np.zeros(n, dtype=np.int32)
+        n_keys[kept_idx] = sk.key_counts()
+        fps = np.zeros(n, dtype=np.int64)
+        fps[kept_idx] = set_fingerprints(sk.set_values, sk.set_offsets).view(np.int64)
+        keys = pa.ListArray.from_arrays(
+            pa.array(offsets_of(key_lens).astype(np.int32)), pa.array(all_keys[order])
+        )
+        yield pa.RecordBatch.from_arrays(
+            [
+                pa.array(ids, pa.string()),
+                pa.array(status),
+                pa.array(errors, pa.string()),
+                pa.array(set_lens.astype(np.int32)),
+                pa.array(n_keys),
+                pa.array(fps),
+                _binary_rows(sk.set_values, offsets_of(set_lens)),
+                keys,
+            ],
+            schema=_arrow_schema(_SKETCH_SCHEMA),
+        )
+
+
+def _passage_batches(
+    batches: Iterator[pa.RecordBatch], min_key_share: float
+) -> Iterator[pa.RecordBatch]:
+    """Pairs with their shared passage key counts to the pairs :func:`passage_rule` keeps."""
+    for batch in batches:
+        k = batch.num_rows
+        n_keys = np.concatenate(
+            (_numpy(batch.column("nk_a"), np.int64), _numpy(batch.column("nk_b"), np.int64))
+        )
+        short = np.concatenate(
+            (_numpy(batch.column("short_a"), bool), _numpy(batch.column("short_b"), bool))
+        )
+        keep = passage_rule(
+            np.arange(k),
+            np.arange(k, 2 * k),
+            _numpy(batch.column("shared"), np.int64),
+            n_keys,
+            short,
+            min_key_share=min_key_share,
+        )
+        yield pa.RecordBatch.from_arrays(
+            [batch.column("a").filter(pa.array(keep)), batch.column("b").filter(pa.array(keep))],
+            names=["a", "b"],
+        )
+
+
+def _verify_batches(
+    batches: Iterator[pa.RecordBatch], thresholds: Thresholds
+) -> Iterator[pa.RecordBatch]:
+    """Candidate pairs with both shingle sets to the verified matches (exact counts)."""
+    for batch in batches:
+        k = batch.num_rows
+        va, oa = _ragged(batch.column("set_a"))
+        vb, ob = _ragged(batch.column("set_b"))
+        values = np.concatenate((va, vb))
+        offsets = np.concatenate((oa, ob[1:] + oa[-1]))
+        pairs = np.stack((np.arange(k), np.arange(k, 2 * k)), axis=1)
+        shared = shared_counts(values, offsets, pairs)
+        size_a, size_b = lengths(oa), lengths(ob)
+        ok, jac, c_ab, c_ba = pair_scores(shared, size_a, size_b, thresholds)
+        sel = np.flatnonzero(ok)
+        kinds = [
+            match_kind(
+                int(shared[i]),
+                int(size_a[i]),
+                int(size_b[i]),
+                jaccard=float(jac[i]),
+                threshold=thresholds.jaccard,
+            )
+            for i in sel.tolist()
+        ]
+        take = pa.array(sel)
+        yield pa.RecordBatch.from_arrays(
+            [
+                batch.column("a").take(take),
+                batch.column("b").take(take),
+                batch.column("id_a").take(take),
+                batch.column("id_b").take(take),
+                pa.array(jac[sel]),
+                pa.array(c_ab[sel]),
+                pa.array(c_ba[sel]),
+                pa.array(kinds, pa.string()),
+                pa.array(shared[sel].astype(np.int32)),
+                pa.array(size_a[sel].astype(np.int32)),
+                pa.array(size_b[sel].astype(np.int32)),
+            ],
+            schema=_arrow_schema(_VERIFIED_SCHEMA),
+        )
+
+
+def _arrow_schema(schema: T.StructType) -> pa.Schema:
+    kinds = {
+        T.StringType: pa.string(),
+        T.ByteType: pa.int8(),
+        T.IntegerType: pa.int32(),
+        T.LongType: pa.int64(),
+        T.DoubleType: pa.float64(),
+        T.BinaryType: pa.binary(),
+        T.BooleanType: pa.bool_(),
+    }
+    out = []
+    for f in schema.fields:
+        if isinstance(f.dataType, T.ArrayType):
+            out.append(pa.field(f.name, pa.list_(pa.field("element", pa.int64(), False))))
+        else:
+            out.append(pa.field(f.name, kinds[type(f.dataType)]))
+    return pa.schema(out)
+
+
+# ---------------------------------------------------------------------- checks
+def _check_columns(df: Any, id_col: str, text_col: str, order_col: str | None) -> None:
+    if not isinstance(df, DataFrame):
+        raise InvalidParameterError(
+            f"dedupe.spark takes a pyspark DataFrame, got {type(df).__name__}; for a mapping "
+            "of id to text use dedupe.find_duplicates"
+        )
+    types = {f.name: f.dataType for f in df.schema.fields}
+    for role, name in (("id_col", id_col), ("text_col", text_col), ("order_col", order_col)):
+        if name is not None and name not in types:
+            raise InvalidParameterError(
+                f"{role}={name!r} is not a column of the DataFrame (columns: "
+                f"{', '.join(types)}); pass the name of the column that holds it"
+            )
+    if not isinstance(types[id_col], T.StringType):
+        raise InvalidParameterError(
+            f"id column {id_col!r} is {types[id_col].simpleString()}: document ids must be "
+            f"strings; cast it first (F.col({id_col!r}).cast('string'))"
+        )
+    if not isinstance(types[text_col], (T.StringType, T.BinaryType)):
+        raise InvalidParameterError(
+            f"text column {text_col!r} is {types[text_col].simpleString()}: texts must be "
+            "strings (or UTF-8 binary)"
+        )
+    if order_col is not None and isinstance(
+        types[order_col], (T.MapType, T.ArrayType, T.StructType, T.BinaryType)
+    ):
+        raise InvalidParameterError(
+            f"order column {order_col!r} is {types[order_col].simpleString()}: it must be a "
+            "number, a string, a date or a timestamp"
+        )
+
+
+def _check_ids(df: DataFrame, order_col: str | None) -> int:
+    """Refuse null, empty and repeated ids and null order values; the number of rows."""
+    nulls = F.col("id").isNull()
+    checks = [
+        F.count(F.lit(1)).alias("n"),
+        F.count_distinct("id").alias("distinct"),
+        F.sum(nulls.cast("long")).alias("null_ids"),
+        F.sum((F.col("id") == "").cast("long")).alias("empty_ids"),
+    ]
+    if order_col is not None:
+        checks.append(F.sum(F.col("ord").isNull().cast("long")).alias("null_order"))
+    stats = df.agg(*checks).first()
+    assert stats is not None
+    if stats["null_ids"]:
+        raise InvalidParameterError(
+            f"{stats['null_ids']} documents have a null id: document ids must be str; "
+            "drop them or fill them in"
+        )
+    if stats["empty_ids"]:
+        raise InvalidParameterError("document ids must not be empty (an id column holds '')")
+    if order_col is not None and stats["null_order"]:
+        raise InvalidParameterError(
+            f"order column {order_col!r} is null for {stats['null_order']} documents: every "
+            "document needs a place in the order (fill them in or drop them)"
+        )
+    if stats["distinct"] < stats["n"]:
+        dup = df.groupBy("id").count().where("count > 1").orderBy("id").limit(3).collect()
+        names = ", ".join(f"{r['id']!r} ({r['count']} times)" for r in dup)
+        raise DuplicateIdError(
+            f"{stats['n'] - stats['distinct']} ids appear more than once (first: {names}); "
+            "ids must be unique: drop the repeats or make the ids unique"
+        )
+    return int(stats["n"])
+
+
+def _options(
+    jaccard: float,
+    containment: float,
+    ngram: int,
+    num_perm: int,
+    seed: int,
+    bands: int,
+    window: int,
+    short_text: int,
+    min_shingles: int,
+    max_key_docs: int,
+    min_key_share: float,
+    workers: int,
+) -> tuple[IndexParams, Thresholds]:
+    params = IndexParams(
+        ngram=ngram, num_perm=num_perm, seed=seed, bands=bands, window=window, short_text=short_text
+    )
+    thresholds = Thresholds(
+        jaccard=jaccard,
+        containment=containment,
+        min_shingles=min_shingles,
+        max_key_docs=max_key_docs,
+        min_key_share=min_key_share,
+    )
+    check_int("workers", workers, 0, 256)
+    return params, thresholds
+
+
+# ---------------------------------------------------------------------- the plan
+class _Plan:
+    """The stages, each materialised (``localCheckpoint``) and timed in ``seconds``."""
+
+    def __init__(self, params: IndexParams, thresholds: Thresholds) -> None:
+        self.params = params
+        self.thresholds = thresholds
+        self.seconds: dict[str, float] = {}
+        self.rows = 0
+
+    def _done(self, stage: str, df: DataFrame, started: float) -> DataFrame:
+        out = df.localCheckpoint(eager=True)
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
+        return out
+
+    def order(self, df: DataFrame, id_col: str, order_col: str | None) -> DataFrame:
+        """``(id, row)``: every id's place in ``(order_col, id)`` order, checked (lazy)."""
+        started = time.perf_counter()
+        ord_col = F.col(order_col) if order_col is not None else F.col(id_col)
+        keyed = df.select(F.col(id_col).alias("id"), ord_col.alias("ord"))
+        self.rows = _check_ids(keyed, order_col)
+        # a range-partitioned sort; within each partition the row numbers, and each
+        # partition starts after the rows of the partitions before it
+        parted = (
+            keyed.orderBy("ord", "id")
+            .withColumn("_part", F.spark_partition_id())
+            .withColumn(
+                "_local", F.row_number().over(Window.partitionBy("_part").orderBy("ord", "id"))
+            )
+        )
+        parted = self._done("order", parted, started)
+        started = time.perf_counter()
+        counts = parted.groupBy("_part").agg(F.max("_local").alias("n")).collect()
+        starts, total = [], 0
+        for r in sorted(counts, key=lambda r: r["_part"]):
+            starts.append((int(r["_part"]), total))
+            total += int(r["n"])
+        firsts = df.sparkSession.createDataFrame(starts, "_part int, _start long")
+        rows = parted.join(F.broadcast(firsts), "_part").select(
+            "id", (F.col("_start") + F.col("_local") - 1).alias("row")
+        )
+        self.seconds["order"] += time.perf_counter() - started
+        return rows
+
+    def sketch(self, df: DataFrame, id_col: str, text_col: str, rows: DataFrame) -> DataFrame:
+        """One row per document: id, status, error, size, n_keys, fp, set, keys, row."""
+        started = time.perf_counter()
+        params = self.params
+        sketched = df.select(F.col(id_col).alias("id"), F.col(text_col).alias("text")).mapInArrow(
+            lambda batches: _sketch_batches(batches, params), _SKETCH_SCHEMA
+        )
+        return self._done("sketch", sketched.join(rows, "id"), started)
+
+    def copies(self, docs: DataFrame) -> tuple[DataFrame, DataFrame]:
+        """The representatives (documents that are no later copy), and the copies' matches."""
+        started = time.perf_counter()
+        heads = (
+            docs.groupBy("fp")
+            .agg(F.count(F.lit(1)).alias("n"), F.min("row").alias("head"))
+            .where("n > 1")
+            .select("fp", "head")
+        )
+        grouped = docs.select("fp", "row", "set").join(heads, "fp")
+        head_sets = grouped.where(F.col("row") == F.col("head")).select(
+            "head", F.col("set").alias("head_set")
+        )
+        copies = (
+            grouped.join(head_sets, "head")
+            .where((F.col("row") != F.col("head")) & (F.col("set") == F.col("head_set")))
+            .select("row", "head")
+        )
+        copies = self._done("copies", copies, started)
+        reps = docs.join(copies.select("row"), "row", "left_anti")
+        heads_id = docs.select(F.col("row").alias("head"), F.col("id").alias("head_id"))
+        copy_matches = (
+            copies.join(docs.select("row", "id", "size"), "row")
+            .join(heads_id, "head")
+            .select(
+                F.col("head").alias("a_row"),
+                F.col("row").alias("b_row"),
+                F.col("head_id").alias("a"),
+                F.col("id").alias("b"),
+                F.lit(1.0).alias("jaccard"),
+                F.lit(1.0).alias("containment_ab"),
+                F.lit(1.0).alias("containment_ba"),
+                F.lit("exact").alias("kind"),
+                F.col("size").alias("shared"),
+                F.col("size").alias("size_a"),
+                F.col("size").alias("size_b"),
+            )
+        )
+        return reps, copy_matches
+
+    def keys(self, reps: DataFrame) -> DataFrame:
+        """Key entries held by 2+ representatives: key, row, band, df, first, nk, short."""
+        started = time.perf_counter()
+        by_key = Window.partitionBy("key")
+        entries = (
+            reps.select(
+                "row",
+                F.col("n_keys").alias("nk"),
+                (F.col("size") < self.params.short_text).alias("short"),
+                F.explode("keys").alias("key"),
+            )
+            .withColumn("df", F.count(F.lit(1)).over(by_key))
+            .where("df >= 2")
+            .withColumn("first", F.min("row").over(by_key))
+            .withColumn("band", F.col("key") >= F.lit(_BAND_BIT))
+        )
+        return self._done("keys", entries, started)
+
+    def candidates(self, entries: DataFrame) -> DataFrame:
+        """Candidate pairs ``(a, b)``, ``a < b``, under the one candidate rule."""
+        started = time.perf_counter()
+        cap = self.thresholds.max_key_docs
+        # 1. a band key held by more than max_key_docs documents: each with the earliest
+        star = entries.where(
+            F.col("band") & (F.col("df") > cap) & (F.col("row") != F.col("first"))
+        ).select(F.col("first").alias("a"), F.col("row").alias("b"))
+        # 2. keys held by at most max_key_docs documents pair all of them (salted)
+        small = entries.where(F.col("df") <= cap)
+        band_pairs = _all_pairs(small.where("band")).select("a", "b").unionByName(star)
+        # 3. pairs sharing usable passage keys: the count against the rule
+        counted = (
+            _all_pairs(small.where(~F.col("band")))
+            .groupBy("a", "b", "nk_a", "nk_b", "short_a", "short_b")
+            .agg(F.count(F.lit(1)).alias("shared"))
+        )
+        share = self.thresholds.min_key_share
+        passage_pairs = counted.mapInArrow(
+            lambda batches: _passage_batches(batches, share), _PAIR_SCHEMA
+        )
+        found = band_pairs.unionByName(passage_pairs).distinct()
+        return self._done("candidates", found, started)
+
+    def verify(self, found: DataFrame, reps: DataFrame) -> DataFrame:
+        """The verified matches among the candidate pairs (``_VERIFIED_SCHEMA``)."""
+        started = time.perf_counter()
+        side_a = reps.select(
+            F.col("row").alias("a"), F.col("id").alias("id_a"), F.col("set").alias("set_a")
+        )
+        side_b = reps.select(
+            F.col("row").alias("b"), F.col("id").alias("id_b"), F.col("set").alias("set_b")
+        )
+        joined = (
+            found.join(side_a, "a")
+            .join(side_b, "b")
+            .select("a", "b", "id_a", "id_b", "set_a", "set_b")
+        )
+        t = self.thresholds
+        verified = joined.mapInArrow(lambda batches: _verify_batches(batches, t), _VERIFIED_SCHEMA)
+        return self._done("verify", verified, started)
+
+
+def _all_pairs(entries: DataFrame) -> DataFrame:
+    """Every pair ``a < b`` of rows holding the same key, one row per key they share
+    (``key, a, b, nk_a, nk_b, short_a, short_b``). Salted: the holders of a key of ``df``
+    documents are cut into ``ceil(df / SALT_ROWS)`` buckets of left sides, each joined with
+    all the holders on the right, so a key's pairs are formed by that many tasks."""
+    salted = entries.withColumn("salt", F.ceil(F.col("df") / F.lit(SALT_ROWS)).cast("long"))
+    left = salted.select(
+        "key",
+        F.pmod(F.col("row"), F.col("salt")).alias("bucket"),
+        F.col("row").alias("a"),
+        F.col("nk").alias("nk_a"),
+        F.col("short").alias("short_a"),
+    )
+    right = salted.select(
+        "key",
+        F.explode(F.sequence(F.lit(0).cast("long"), F.col("salt") - 1)).alias("bucket"),
+        F.col("row").alias("b"),
+        F.col("nk").alias("nk_b"),
+        F.col("short").alias("short_b"),
+    )
+    return left.join(right, ["key", "bucket"]).where(F.col("a") < F.col("b"))
+
+
+def _run(
+    df: DataFrame,
+    id_col: str,
+    text_col: str,
+    order_col: str | None,
+    params: IndexParams,
+    thresholds: Thresholds,
+    skip_empty: bool,
+) -> tuple[_Plan, DataFrame, int, list[str]]:
+    """Every stage up to the matches: ``(plan, matches with rows, documents, skipped)``."""
+    _check_columns(df, id_col, text_col, order_col)
+    plan = _Plan(params, thresholds)
+    rows = plan.order(df, id_col, order_col)
+    sketched = plan.sketch(df, id_col, text_col, rows)
+    started = time.perf_counter()
+    bad = sketched.where(F.col("status") != _OK).select("id", "status", "error", "row")
+    bad = bad.orderBy("row").collect()
+    plan.seconds["sketch"] += time.perf_counter() - started
+    invalid = [r for r in bad if r["status"] == _BAD_TEXT]
+    if invalid:
+        more = f" (and {len(invalid) - 1} more)" if len(invalid) > 1 else ""
+        raise InvalidTextError(f"{invalid[0]['error']}{more}")
+    skipped = [r["id"] for r in bad]
+    if skipped and not skip_empty:
+        raise EmptyTextError(
+            f"text of {skipped[0]!r} holds no words (it is empty, blank or punctuation only)"
+            f"{f' (and {len(skipped) - 1} more)' if len(skipped) > 1 else ''}; leave such "
+            "texts out or pass skip_empty=True"
+        )
+    docs = sketched.where(F.col("status") == _OK).drop("status", "error")
+    reps, copy_matches = plan.copies(docs)
+    entries = plan.keys(reps)
+    found = plan.candidates(entries)
+    verified = plan.verify(found, reps)
+    return plan, verified.unionByName(copy_matches), plan.rows - len(skipped), skipped
+
+
+def match_pairs(
+    df: DataFrame,
+    *,
+    id_col: str = "id",
+    text_col: str = "text",
+    order_col: str | None = None,
+    jaccard: float = 0.5,
+    containment: float = 0.5,
+    ngram: int = 5,
+    num_perm: int = 128,
+    seed: int = 1,
+    bands: int = 0,
+    window: int = 8,
+    short_text: int = 40,
+    min_shingles: int = 5,
+    max_key_docs: int = 200,
+    min_key_share: float = 0.1,
+    workers: int = 0,
+    skip_empty: bool = False,
+    stage_seconds: dict[str, float] | None = None,
+) -> DataFrame:
+    """Every verified match of the documents of ``df``, as a DataFrame (not collected).
+
+    One row per match of :func:`dedupe.find_duplicates` on the same documents given in
+    ``(order_col, id)`` order (``order_col`` defaults to the id), with the columns of
+    :data:`MATCH_COLUMNS` (``a`` is the earlier document; exact copies are matched with the
+    first of their group only). The options are those of :func:`dedupe.find_duplicates`
+    (``workers`` is checked and ignored: Spark decides the parallelism). The result is
+    materialised (``localCheckpoint``) on the executors; write it out, for example with
+    ``.write.parquet(path)``. ``stage_seconds``, when given, is filled with the seconds each
+    stage took (:data:`STAGES`). Clusters: :func:`components`.
+
+    >>> pairs = dedupe.spark.match_pairs(spark.read.parquet("articles/"))  # doctest: +SKIP
+    >>> pairs.write.parquet("matches/")  # doctest: +SKIP
+    """
+    params, thresholds = _options(
+        jaccard, containment, ngram, num_perm, seed, bands, window, short_text, min_shingles,
+        max_key_docs, min_key_share, workers,
+    )  # fmt: skip
+    plan, matches, _, _ = _run(
+        df, id_col, text_col, order_col, params, thresholds, bool(skip_empty)
+    )
+    started = time.perf_counter()
+    out = matches.select(*MATCH_COLUMNS).localCheckpoint(eager=True)
+    plan.seconds["collect"] = time.perf_counter() - started
+    if stage_seconds is not None:
+        stage_seconds.update(plan.seconds)
+    return out
+
+
+def find_duplicates(
+    df: DataFrame,
+    *,
+    id_col: str = "id",
+    text_col: str = "text",
+    order_col: str | None = None,
+    jaccard: float = 0.5,
+    containment: float = 0.5,
+    ngram: int = 5,
+    num_perm: int = 128,
+    seed: int = 1,
+    bands: int = 0,
+    window: int = 8,
+    short_text: int = 40,
+    min_shingles: int = 5,
+    max_key_docs: int = 200,
+    min_key_share: float = 0.1,
+    workers: int = 0,
+    representative: str | Callable[[str], Any] = "earliest",
+    clusters: str = "hubs",
+    skip_empty: bool = False,
+    progress: bool = False,
+    stage_seconds: dict[str, float] | None = None,
+) -> Report:
+    """:func:`dedupe.find_duplicates` on Spark: the same :class:`~dedupe.Report`.
+
+    ``df`` holds one document a row: its id (``id_col``, strings, unique), its text
+    (``text_col``, strings or UTF-8 binary) and, optionally, its place in the collection
+    (``order_col``: numbers, strings, dates or timestamps; ties are broken by id; default:
+    the id). The report equals ``dedupe.find_duplicates`` on the same documents given in
+    that order: the same matches (scores, kinds, ``a`` the earlier document), clusters, hubs
+    and skipped ids (``seconds`` is this run's). The options are those of
+    :func:`dedupe.find_duplicates`; ``workers`` and ``progress`` are checked and ignored
+    (Spark decides the parallelism and shows its own progress). The matches are collected
+    to the driver: for larger outputs use :func:`match_pairs` and :func:`components`.
+    ``stage_seconds``, when given, is filled with the seconds each stage took
+    (:data:`STAGES`).
+
+    >>> df = spark.read.json("articles.jsonl")  # doctest: +SKIP
+    >>> report = dedupe.spark.find_duplicates(df, order_col="published")  # doctest: +SKIP
+    """
+    params, thresholds = _options(
+        jaccard, containment, ngram, num_perm, seed, bands, window, short_text, min_shingles,
+        max_key_docs, min_key_share, workers,
+    )  # fmt: skip
+    if not callable(representative) and representative not in REPRESENTATIVE_RULES:
+        raise InvalidParameterError(
+            f"representative must be one of {REPRESENTATIVE_RULES} or a key function, "
+            f"got {representative!r}"
+        )
+    check_cluster_rule(clusters)
+    begun = time.perf_counter()
+    plan, matches, documents, skipped = _run(
+        df, id_col, text_col, order_col, params, thresholds, bool(skip_empty)
+    )
+    started = time.perf_counter()
+    rows = matches.collect()
+    found = [
+        Match(
+            r["a"],
+            r["b"],
+            r["jaccard"],
+            r["containment_ab"],
+            r["containment_ba"],
+            r["kind"],
+            r["shared"],
+            r["size_a"],
+            r["size_b"],
+            True,
+        )
+        for r in rows
+    ]
+    found.sort(key=Match.sort_key)
+    place: dict[str, int] = {}
+    sizes: dict[str, int] = {}
+    for r in rows:
+        place[r["a"]], place[r["b"]] = r["a_row"], r["b_row"]
+        sizes[r["a"]], sizes[r["b"]] = r["size_a"], r["size_b"]
+    order = sorted(place, key=place.__getitem__)
+    grouping = group_matches(
+        order, found, clusters=clusters, representative=representative, sizes=sizes
+    )
+    plan.seconds["collect"] = time.perf_counter() - started
+    if stage_seconds is not None:
+        stage_seconds.update(plan.seconds)
+    return Report(
+        tuple(found),
+        grouping.clusters,
+        documents,
+        tuple(skipped),
+        time.perf_counter() - begun,
+        {**params.to_dict(), **thresholds.to_dict()},
+        hubs=grouping.hubs,
+    )
+
+
+# ---------------------------------------------------------------------- clusters at scale
+def components(
+    pairs: DataFrame, *, a_col: str = "a", b_col: str = "b", max_rounds: int = 100
+) -> DataFrame:
+    """Connected components of the verified matches, with DataFrame operations only.
+
+    ``pairs`` is a DataFrame of matches (:func:`match_pairs`; only ``a``, ``b``,
+    ``jaccard``, ``containment_ab`` and ``containment_ba`` are read). Returns one row per
+    document in a match: ``id``; ``cluster``, the smallest id of its component (a label);
+    ``size``, the number of documents in the component; and the component's weakest match
+    ``weakest_a``, ``weakest_b``, ``weakest_score`` (its lowest-ranked edge: smallest
+    score, then smallest Jaccard). The members are those of the clusters of
+    :func:`dedupe.find_duplicates` with ``clusters="components"`` (no hub rule here); its
+    ``Cluster.weakest`` is the weakest edge of the strongest spanning tree (union-find
+    strongest first), which can be stronger than the component's weakest edge when a weak
+    edge closes a cycle of strong ones.
+
+    How: every document starts with the smallest id among itself and its neighbours;
+    each round takes the smallest label of each neighbourhood, then jumps each label to its
+    own label (pointer jumping), and stops when no label changes (a ``localCheckpoint`` a
+    round keeps the plan short). Rounds grow with the logarithm of the longest chain.
+
+    >>> clusters = dedupe.spark.components(dedupe.spark.match_pairs(df))  # doctest: +SKIP
+    """
+    check_int("max_rounds", max_rounds, 1)
+    edges = pairs.select(F.col(a_col).alias("a"), F.col(b_col).alias("b"))
+    links = (
+        edges.select(F.col("a").alias("v"), F.col("b").alias("u"))
+        .unionByName(edges.select(F.col("b").alias("v"), F.col("a").alias("u")))
+        .distinct()
+        .localCheckpoint(eager=True)
+    )
+    labels = (
+        links.groupBy("v")
+        .agg(F.least(F.col("v"), F.min("u")).alias("label"))
+        .localCheckpoint(eager=True)
+    )
+    for _ in range(max_rounds):
+        around = (
+            links.join(labels.select(F.col("v").alias("u"), F.col("label").alias("lu")), "u")
+            .groupBy("v")
+            .agg(F.min("lu").alias("lu"))
+        )
+        spread = labels.join(around, "v").select("v", F.least("label", "lu").alias("label"))
+        jumped = (
+            spread.alias("x")
+            .join(spread.alias("y"), F.col("x.label") == F.col("y.v"))
+            .select(F.col("x.v").alias("v"), F.col("y.label").alias("label"))
+            .localCheckpoint(eager=True)
+        )
+        changed = (
+            jumped.join(labels.withColumnRenamed("label", "old"), "v")
+            .where(F.col("label") != F.col("old"))
+            .limit(1)
+            .count()
+        )
+        labels = jumped
+        if not changed:
+            break
+    else:
+        raise InvalidParameterError(
+            f"the components did not settle in max_rounds={max_rounds} rounds; raise it"
+        )
+    # the weakest edge is the last in Match.sort_key order: the largest (-score, -jaccard, a, b)
+    score = F.greatest("jaccard", "containment_ab", "containment_ba")
+    last = F.max(F.struct((-F.col("score")).alias("s"), (-F.col("jaccard")).alias("j"), "a", "b"))
+    weakest = (
+        pairs.select(
+            F.col(a_col).alias("a"), F.col(b_col).alias("b"), "jaccard", score.alias("score")
+        )
+        .join(labels.select(F.col("v").alias("a"), F.col("label").alias("cluster")), "a")
+        .groupBy("cluster")
+        .agg(last.alias("w"))
+        .select(
+            "cluster",
+            F.col("w.a").alias("weakest_a"),
+            F.col("w.b").alias("weakest_b"),
+            (-F.col("w.s")).alias("weakest_score"),
+        )
+    )
+    sizes = labels.groupBy("label").agg(F.count(F.lit(1)).alias("size"))
+    return (
+        labels.select(F.col("v").alias("id"), F.col("label").alias("cluster"))
+        .join(sizes.withColumnRenamed("label", "cluster"), "cluster")
+        .join(weakest, "cluster")
+        .select("id", "cluster", "size", "weakest_a", "weakest_b", "weakest_score")
+    )

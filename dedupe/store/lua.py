@@ -1,0 +1,414 @@
+"""The Lua scripts :class:`~dedupe.store.redis.RedisStore` runs inside Redis.
+
+Each script runs atomically on the server: a batch of documents is added, replaced or
+removed whole, and a lookup sees the postings of one moment. The scripts hold no matching
+rule; they keep postings and hand back what the :class:`~dedupe.index.Index` asks for.
+Every script receives the namespace's key prefix as ``ARGV[1]`` and builds the key names
+from it (a standalone server, not Redis Cluster). Errors are replied as
+``DEDUPE <code> <detail>`` before anything is written.
+
+**Postings.** A posting is 8 bytes, the 32-bit key then the row holding it (``uint32``,
+little-endian). Postings are kept in *buckets*, plain strings of postings in insertion
+order (so each key's rows ascend), addressed by linear hashing: key ``k`` is in bucket
+``k mod 2^L``, or ``k mod 2^(L+1)`` when that is below the split pointer ``S``. When the
+buckets hold more than ``load`` postings each on average, bucket ``S`` is split in two, so
+buckets stay a few hundred bytes long at any size of index. Adding a posting is one
+``APPEND``; a lookup reads all the buckets of a query with one ``MGET``; removing reads
+and writes the buckets it touches with one ``MGET`` and one ``MSET``.
+
+A key held by more than ``inline`` documents leaves its bucket when the bucket grows long
+(``compact``): its rows move to a string of their own (``s:<key bytes>``, packed
+``uint32``) and the bucket keeps a marker posting (the key, row ``0xFFFFFFFF``); rows added
+later are appended to the bucket again until the next compaction. So a hot key
+(boilerplate) neither grows a bucket nor costs a scan.
+
+>>> "local function compact" in PRELUDE
+True
+"""
+
+from __future__ import annotations
+
+__all__ = ["DROP", "EVICT", "LOOKUP", "MARK_ROW", "PRELUDE", "PUT", "RECORD"]
+
+#: The row of a marker posting (the key's rows are in a string of their own).
+MARK_ROW = 0xFFFFFFFF
+
+#: Shared by every script: the namespace's state and the posting operations.
+PRELUDE = r"""
+local P = ARGV[1]
+local META, IDS, TIME, PB = P .. 'meta', P .. 'ids', P .. 'time', P .. 'p:'
+local MARK = '\255\255\255\255'
+local CHUNK = 1000
+local L, S, M, NE, LOAD, INLINE
+
+local function load_state()
+  local m = redis.call('HMGET', META, 'format', 'lvl', 'spl', 'entries', 'load', 'inline',
+                       'params_sha')
+  if not m[1] then return nil end
+  L, S, NE = tonumber(m[2]), tonumber(m[3]), tonumber(m[4])
+  LOAD, INLINE = tonumber(m[5]), tonumber(m[6])
+  M = 2 ^ L
+  return m
+end
+
+local function save_state()
+  redis.call('HSET', META, 'lvl', L, 'spl', S, 'entries', NE)
+end
+
+local function bucket(k)
+  local a = k % M
+  if a < S then a = k % (M + M) end
+  return PB .. a
+end
+
+-- the uint32 at byte `i` of `s` (little-endian)
+local function u4(s, i)
+  local a, b, c, d = string.byte(s, i, i + 3)
+  return a + 256 * (b + 256 * (c + 256 * d))
+end
+
+-- several values by name ('' for none), reading CHUNK keys per MGET
+local function mget(names)
+  local out = {}
+  for i = 1, #names, CHUNK do
+    local part = {}
+    for j = i, math.min(i + CHUNK - 1, #names) do part[#part + 1] = names[j] end
+    local got = redis.call('MGET', unpack(part))
+    for j = 1, #part do out[part[j]] = got[j] or '' end
+  end
+  return out
+end
+
+-- write name -> value ('' deletes), CHUNK keys per command
+local function mset(values)
+  local sets, dels = {}, {}
+  for name, v in pairs(values) do
+    if v == '' then dels[#dels + 1] = name
+    else sets[#sets + 1] = name; sets[#sets + 1] = v end
+  end
+  for i = 1, #sets, 2 * CHUNK do
+    redis.call('MSET', unpack(sets, i, math.min(i + 2 * CHUNK - 1, #sets)))
+  end
+  for i = 1, #dels, CHUNK do
+    redis.call('DEL', unpack(dels, i, math.min(i + CHUNK - 1, #dels)))
+  end
+end
+
+-- position of the first posting at or after `init` that starts with `pat` (4 or 8 bytes)
+local function find(b, pat, init)
+  local i = init
+  while true do
+    local j = string.find(b, pat, i, true)
+    if not j then return nil end
+    if (j - 1) % 8 == 0 then return j end
+    i = j + 1
+  end
+end
+
+-- `v` without the 4 bytes `rb` at a multiple of 4 (nil: not there)
+local function cut4(v, rb)
+  local i = 1
+  while true do
+    local j = string.find(v, rb, i, true)
+    if not j then return nil end
+    if (j - 1) % 4 == 0 then return string.sub(v, 1, j - 1) .. string.sub(v, j + 4) end
+    i = j + 1
+  end
+end
+
+local spill = {}  -- key bytes -> rows of a key kept apart (read once, written at the end)
+local function spilled(f)
+  local v = spill[f]
+  if v == nil then
+    v = redis.call('GET', P .. 's:' .. f) or ''
+    spill[f] = v
+  end
+  return v
+end
+
+local function flush_spill()
+  local out = {}
+  for f, v in pairs(spill) do out[P .. 's:' .. f] = v end
+  mset(out)
+  spill = {}
+end
+
+-- move the rows of hot keys (more than INLINE in the bucket, or marked) out of bucket `name`
+local function compact(name)
+  local b = redis.call('GET', name) or ''
+  local count, marked, hot = {}, {}, {}
+  for pos = 1, #b, 8 do
+    local f = string.sub(b, pos, pos + 3)
+    if string.sub(b, pos + 4, pos + 7) == MARK then marked[f] = true
+    else count[f] = (count[f] or 0) + 1 end
+  end
+  local any = false
+  for f, c in pairs(count) do
+    if marked[f] or c > INLINE then hot[f], any = {}, true end
+  end
+  if not any then return end
+  local keep = {}
+  for pos = 1, #b, 8 do
+    local f, rb = string.sub(b, pos, pos + 3), string.sub(b, pos + 4, pos + 7)
+    if hot[f] and rb ~= MARK then table.insert(hot[f], rb)
+    else keep[#keep + 1] = f .. rb end
+  end
+  for f, rows in pairs(hot) do
+    redis.call('APPEND', P .. 's:' .. f, table.concat(rows))
+    if not marked[f] then keep[#keep + 1] = f .. MARK end
+  end
+  local nb = table.concat(keep)
+  redis.call('SET', name, nb)
+  NE = NE + (#nb - #b) / 8
+end
+
+local function remove_one(b, f, rb)
+  local j = find(b, f .. rb, 1)
+  if j then return string.sub(b, 1, j - 1) .. string.sub(b, j + 8) end
+  j = find(b, f .. MARK, 1)
+  if j then
+    local v = cut4(spilled(f), rb)
+    if v then
+      spill[f] = v
+      if v == '' then b = string.sub(b, 1, j - 1) .. string.sub(b, j + 8) end
+    end
+  end
+  return b
+end
+
+-- remove postings {key number, key bytes, row bytes}
+local function remove_postings(list)
+  local groups, names = {}, {}
+  for _, p in ipairs(list) do
+    local name = bucket(p[1])
+    local g = groups[name]
+    if not g then
+      g = {}
+      groups[name] = g
+      names[#names + 1] = name
+    end
+    g[#g + 1] = p
+  end
+  local cur = mget(names)
+  local out = {}
+  for _, name in ipairs(names) do
+    local b = cur[name]
+    local before = #b
+    for _, p in ipairs(groups[name]) do b = remove_one(b, p[2], p[3]) end
+    out[name] = b
+    NE = NE + (#b - before) / 8
+  end
+  mset(out)
+  flush_spill()
+end
+
+-- the postings of a packed document stored in `row`
+local function postings_of(blob, row, list)
+  local ns, nk, nb = struct.unpack('<I4I4I4', blob)
+  local rb = struct.pack('<I4', row)
+  local off = 20 + 4 * ns
+  for _ = 1, nk + nb do
+    local f = string.sub(blob, off + 1, off + 4)
+    list[#list + 1] = {u4(blob, off + 1), f, rb}
+    off = off + 4
+  end
+  return string.sub(blob, off + 1)
+end
+
+-- append the postings of a packed document stored in `row`
+local function add_doc(blob, row)
+  local hot = 24 * LOAD
+  local rb = struct.pack('<I4', row)
+  local ns, nk, nb = struct.unpack('<I4I4I4', blob)
+  local off = 20 + 4 * ns
+  for _ = 1, nk + nb do
+    local name = bucket(u4(blob, off + 1))
+    local len = redis.call('APPEND', name, string.sub(blob, off + 1, off + 4) .. rb)
+    if len >= hot and (len / 8) % LOAD == 0 then compact(name) end
+    off = off + 4
+  end
+  NE = NE + nk + nb
+end
+
+-- remove the documents in `rows` (numbers); their packed strings stay readable for
+-- `linger` ms to queries already under way. Returns their ids.
+local function remove_docs(rows, linger)
+  if #rows == 0 then return {} end
+  local names = {}
+  for i, row in ipairs(rows) do names[i] = P .. 'd:' .. row end
+  local blobs = mget(names)
+  local list, ids, members = {}, {}, {}
+  for i, row in ipairs(rows) do
+    local blob = blobs[names[i]]
+    if blob ~= '' then
+      ids[#ids + 1] = postings_of(blob, row, list)
+      members[#members + 1] = row
+      if linger > 0 then redis.call('PEXPIRE', names[i], linger) end
+    end
+  end
+  remove_postings(list)
+  if #ids > 0 then
+    redis.call('HDEL', IDS, unpack(ids))
+    redis.call('ZREM', TIME, unpack(members))
+    if linger <= 0 then redis.call('DEL', unpack(names)) end
+  end
+  return ids
+end
+
+-- split buckets until they hold at most LOAD postings each on average
+local function grow()
+  while NE > LOAD * (M + S) do
+    local old, new = PB .. S, PB .. (S + M)
+    local b = redis.call('GET', old) or ''
+    local keep, move = {}, {}
+    for pos = 1, #b, 8 do
+      local e = string.sub(b, pos, pos + 7)
+      if u4(b, pos) % (M + M) == S then keep[#keep + 1] = e else move[#move + 1] = e end
+    end
+    mset({[old] = table.concat(keep), [new] = table.concat(move)})
+    S = S + 1
+    if S == M then L, M, S = L + 1, M + M, 0 end
+  end
+end
+"""
+
+#: Record the parameters unless recorded; reply what is recorded.
+#: ARGV: prefix, then the field/value pairs of a new ``meta`` hash.
+RECORD = (
+    "#!lua\n"
+    + PRELUDE
+    + r"""
+if redis.call('EXISTS', META) == 0 then
+  redis.call('HSET', META, unpack(ARGV, 2))
+end
+return redis.call('HMGET', META, 'format', 'version', 'params', 'thresholds')
+"""
+)
+
+#: Add documents. ARGV: prefix, params fingerprint, replace (1/0), linger ms, then for
+#: each document its id, its score (timestamp, or +inf) and its packed string.
+PUT = (
+    "#!lua\n"
+    + PRELUDE
+    + r"""
+local m = load_state()
+if not m then return redis.error_reply('DEDUPE notfound') end
+if m[7] ~= ARGV[2] then return redis.error_reply('DEDUPE mismatch') end
+local replace, linger = ARGV[3] == '1', tonumber(ARGV[4])
+local n = (#ARGV - 4) / 3
+local ids = {}
+for j = 1, n do ids[j] = ARGV[2 + 3 * j] end
+local olds = redis.call('HMGET', IDS, unpack(ids))
+local gone = {}
+for j = 1, n do
+  if olds[j] then
+    if not replace then return redis.error_reply('DEDUPE duplicate ' .. ids[j]) end
+    gone[#gone + 1] = tonumber(olds[j])
+  end
+end
+if tonumber(redis.call('GET', P .. 'next') or '0') + n >= 4294967295 then
+  return redis.error_reply('DEDUPE full')
+end
+remove_docs(gone, linger)
+local base = redis.call('INCRBY', P .. 'next', n) - n
+local docs, pairs_, scores = {}, {}, {}
+for j = 1, n do
+  local row, blob = base + j, ARGV[4 + 3 * j]
+  add_doc(blob, row)
+  docs[P .. 'd:' .. row] = blob
+  pairs_[#pairs_ + 1] = ids[j]
+  pairs_[#pairs_ + 1] = row
+  scores[#scores + 1] = ARGV[3 + 3 * j]
+  scores[#scores + 1] = row
+end
+mset(docs)
+redis.call('HSET', IDS, unpack(pairs_))
+redis.call('ZADD', TIME, unpack(scores))
+grow()
+save_state()
+return n
+"""
+)
+
+#: Remove documents, all or none. ARGV: prefix, linger ms, then the ids.
+DROP = (
+    "#!lua\n"
+    + PRELUDE
+    + r"""
+if not load_state() then return redis.error_reply('DEDUPE notfound') end
+local rows = redis.call('HMGET', IDS, unpack(ARGV, 3))
+for j = 1, #rows do
+  if not rows[j] then return redis.error_reply('DEDUPE unknown ' .. ARGV[2 + j]) end
+  rows[j] = tonumber(rows[j])
+end
+remove_docs(rows, tonumber(ARGV[2]))
+save_state()
+return #rows
+"""
+)
+
+#: Remove up to ``limit`` documents whose timestamp is before ``before``; reply their ids.
+#: ARGV: prefix, before (a number), limit, linger ms.
+EVICT = (
+    "#!lua\n"
+    + PRELUDE
+    + r"""
+if not load_state() then return redis.error_reply('DEDUPE notfound') end
+local rows = redis.call('ZRANGE', TIME, '-inf', '(' .. ARGV[2], 'BYSCORE', 'LIMIT', 0, ARGV[3])
+for j = 1, #rows do rows[j] = tonumber(rows[j]) end
+local ids = remove_docs(rows, tonumber(ARGV[4]))
+save_state()
+return ids
+"""
+)
+
+#: For each key: how many documents hold it, its rows (all when at most the key's cap,
+#: else the earliest) and, once per row, its shingle set size and passage key count.
+#: ARGV: prefix, keys (packed uint32), caps (packed uint32). Replies four packed strings:
+#: df per key, rows returned per key, the rows, and (row, set size, key count) per row.
+LOOKUP = (
+    "#!lua flags=no-writes\n"
+    + PRELUDE
+    + r"""
+if not load_state() then return redis.error_reply('DEDUPE notfound') end
+local keys, caps = ARGV[2], ARGV[3]
+local n = #keys / 4
+local names = {}
+for i = 1, n do names[i] = bucket(u4(keys, 4 * i - 3)) end
+local cur = mget(names)
+local dfs, counts, rows, stats, seen = {}, {}, {}, {}, {}
+for i = 1, n do
+  local f = string.sub(keys, 4 * i - 3, 4 * i)
+  local cap = struct.unpack('<I4', caps, 4 * i - 3)
+  local b = cur[names[i]]
+  local found, marked, j = {}, false, find(b, f, 1)
+  while j do
+    local rb = string.sub(b, j + 4, j + 7)
+    if rb == MARK then marked = true else found[#found + 1] = rb end
+    j = find(b, f, j + 8)
+  end
+  local df, got = #found, ''
+  if marked then
+    local sk = P .. 's:' .. f
+    local kept = redis.call('STRLEN', sk) / 4
+    df = df + kept
+    if df <= cap then got = redis.call('GET', sk) .. table.concat(found)
+    elseif kept > 0 then got = redis.call('GETRANGE', sk, 0, 3)
+    else got = found[1] end
+  elseif df <= cap then got = table.concat(found)
+  else got = found[1] end
+  dfs[i] = struct.pack('<I4', df)
+  counts[i] = struct.pack('<I4', #got / 4)
+  rows[i] = got
+  for j = 1, #got, 4 do
+    local rb = string.sub(got, j, j + 3)
+    if not seen[rb] then
+      seen[rb] = true
+      local row = struct.unpack('<I4', rb)
+      stats[#stats + 1] = rb .. redis.call('GETRANGE', P .. 'd:' .. row, 0, 7)
+    end
+  end
+end
+return {table.concat(dfs), table.concat(counts), table.concat(rows), table.concat(stats)}
+"""
+)

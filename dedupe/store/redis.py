@@ -1,0 +1,809 @@
+"""A store on a Redis server: many processes share one live index.
+
+``RedisStore(url, namespace=...)`` keeps an index's documents in a Redis (7.0 or later)
+database, under keys that start with ``dedupe:{namespace}:``, so that several ingest
+processes add and remove documents while others query, all seeing the same index. It needs
+the ``redis`` package (``pip install 'article-dedupe[redis]'``); ``import dedupe`` does not.
+
+Guarantees:
+
+* **Atomic per document.** Adding, replacing and removing run as Lua scripts, each on a
+  batch of whole documents; a reader never sees part of a document, and writers adding at
+  once end in the state of some serial order of their batches. Rows (document numbers)
+  come from a counter, so they grow in insertion order, as the candidate rule expects.
+* **A fixed number of round trips.** :meth:`lookup` is one script call (document
+  frequencies, rows, set sizes and key counts of every key of a query), :meth:`fetch` one
+  ``MGET``: a query costs two round trips whatever its number of keys.
+* **Compact.** A posting is 8 bytes (key and row, ``uint32``) in a bucket string of a few
+  hundred bytes (linear hashing splits buckets as the index grows); a document's shingle
+  set, passage keys and band keys are one packed string. About 2 KB per Reuters article.
+* **A date window.** Timestamps are a sorted set, so :meth:`evict` reads only the
+  documents it removes.
+* **Data is never dropped silently.** A server whose ``maxmemory-policy`` may evict keys
+  (anything but ``noeviction``) is refused (``check_policy="warn"`` only warns). A
+  namespace that disappears (deleted, or the server restarted without persistence) raises
+  :class:`~dedupe.errors.IndexNotFoundError` on the next call, never answers as if empty.
+
+Layout of a namespace ``NS`` (every key starts with ``dedupe:{NS}:``):
+
+====================  ======  ==========================================================
+key                   type    holds
+====================  ======  ==========================================================
+``meta``              hash    format, version, parameters and thresholds (JSON), the
+                              parameters' fingerprint, the buckets' state (level, split
+                              pointer, postings, load)
+``next``              string  the row counter (``INCR``)
+``ids``               hash    document id -> row
+``time``              zset    row, scored by timestamp (``+inf``: none)
+``d:<row>``           string  the document: ``<u4 n_set, u4 n_keys, u4 n_bands, f8
+                              timestamp>``, then its shingle set, passage keys and band
+                              keys (``uint32`` little-endian) and its id (UTF-8)
+``p:<bucket>``        string  postings: 8 bytes each, the key then its row (``uint32``
+                              little-endian), in insertion order; row ``0xFFFFFFFF``
+                              marks a key whose rows are in ``s:<key>``
+``s:<key bytes>``     string  the rows of a key held by more than ``inline`` (16)
+                              documents, packed ``uint32``
+====================  ======  ==========================================================
+
+A removed document's ``d:<row>`` string lingers ``linger`` seconds (default 60) with an
+expiry, so a query that looked its row up a moment before still reads it whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import struct
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+
+from ..errors import (
+    DuplicateIdError,
+    IndexFormatError,
+    IndexNotFoundError,
+    InvalidParameterError,
+    ParameterMismatchError,
+    StoreError,
+    UnknownIdError,
+)
+from ..params import IndexParams, Thresholds
+from ..sketch import Sketch
+from ..version import __version__
+from . import lua
+from .base import Columns, Fetched, Hits
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "RedisPolicyWarning", "RedisStore", "safe_url"]
+
+#: ``format`` and ``version`` fields of a namespace's ``meta`` hash.
+FORMAT = "dedupe-redis"
+FORMAT_VERSION = 1
+#: Posting buckets of a new namespace: ``2 ** INITIAL_LEVEL``.
+INITIAL_LEVEL = 8
+#: Postings per bucket (on average) before one is split: 512-byte strings.
+BUCKET_LOAD = 64
+#: A key held by more documents than this keeps its rows in a string of its own.
+INLINE_ROWS = 16
+#: Postings written (or removed) by one script call at most (one document at least):
+#: a script blocks the server while it runs, so batches stay a few milliseconds long.
+BATCH_POSTINGS = 3000
+#: Documents one eviction script removes at most.
+EVICT_BATCH = 100
+#: Rows fetched by one ``MGET``.
+FETCH_BATCH = 2000
+_HEADER = struct.Struct("<IIId")
+_STAT = np.dtype([("row", "<u4"), ("n_set", "<u4"), ("n_keys", "<u4")])
+_NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
+_POLICIES = ("refuse", "warn", "off")
+_T = TypeVar("_T")
+
+
+class _Absent(Exception):
+    """A script found no namespace, and none was ever seen: the caller's empty answer."""
+
+
+class RedisPolicyWarning(UserWarning):
+    """The server's ``maxmemory-policy`` could drop postings, or could not be checked."""
+
+
+def safe_url(url: str) -> str:
+    """``url`` without its password (for messages).
+
+    >>> safe_url("redis://user:secret@db.example:6380/2?password=x&ssl_cert_reqs=none")
+    'redis://user@db.example:6380/2?ssl_cert_reqs=none'
+    >>> safe_url("redis://:secret@localhost")
+    'redis://localhost'
+    """
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if parts.password is not None or "@" in netloc:
+            host = parts.hostname or ""
+            host = f"[{host}]" if ":" in host else host
+            user = f"{parts.username}@" if parts.username else ""
+            netloc = user + host + (f":{parts.port}" if parts.port else "")
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "password"])
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
+    except ValueError:
+        return "<a Redis URL that cannot be parsed>"
+
+
+def _fingerprint(params: IndexParams) -> str:
+    text = json.dumps(params.to_dict(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _u4(values: Any) -> bytes:
+    return np.ascontiguousarray(values, dtype="<u4").tobytes()
+
+
+def _u4_array(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<u4").astype(np.uint32, copy=False)
+
+
+def _blobs(
+    ids: Sequence[str], sketch: Sketch, band_keys: np.ndarray, timestamps: np.ndarray
+) -> list[bytes]:
+    """One packed string per document (see the module docstring)."""
+    n = len(ids)
+    bands = np.asarray(band_keys).reshape(n, -1) if n else np.zeros((0, 0), np.uint32)
+    n_bands = bands.shape[1]
+    sv, kv, bv = _u4(sketch.set_values), _u4(sketch.key_values), _u4(bands)
+    so = (np.asarray(sketch.set_offsets, dtype=np.int64) * 4).tolist()
+    ko = (np.asarray(sketch.key_offsets, dtype=np.int64) * 4).tolist()
+    times = np.asarray(timestamps, dtype=np.float64).tolist()
+    width = 4 * n_bands
+    return [
+        b"".join(
+            (
+                _HEADER.pack((so[i + 1] - so[i]) // 4, (ko[i + 1] - ko[i]) // 4, n_bands, times[i]),
+                sv[so[i] : so[i + 1]],
+                kv[ko[i] : ko[i + 1]],
+                bv[i * width : (i + 1) * width],
+                doc_id.encode("utf-8", "surrogatepass"),
+            )
+        )
+        for i, doc_id in enumerate(ids)
+    ]
+
+
+class _Parsed:
+    """Documents parsed from their packed strings, as flat columns."""
+
+    def __init__(self, blobs: Sequence[bytes]) -> None:
+        n = len(blobs)
+        self.ids: list[str] = []
+        self.times = np.empty(n, dtype=np.float64)
+        self.set_sizes = np.empty(n, dtype=np.int64)
+        self.key_counts = np.empty(n, dtype=np.int64)
+        sets, keys, bands = [], [], []
+        n_bands = 0
+        for i, blob in enumerate(blobs):
+            ns, nk, n_bands, ts = _HEADER.unpack_from(blob)
+            a = _HEADER.size + 4 * ns
+            b = a + 4 * nk
+            c = b + 4 * n_bands
+            sets.append(blob[_HEADER.size : a])
+            keys.append(blob[a:b])
+            bands.append(blob[b:c])
+            self.ids.append(blob[c:].decode("utf-8", "surrogatepass"))
+            self.times[i], self.set_sizes[i], self.key_counts[i] = ts, ns, nk
+        self.set_values = _u4_array(b"".join(sets))
+        self.key_values = _u4_array(b"".join(keys))
+        self.band_keys = _u4_array(b"".join(bands)).reshape(n, n_bands)
+
+    def offsets(self, lens: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(lens) + 1, dtype=np.int64)
+        np.cumsum(lens, out=out[1:])
+        return out
+
+
+class RedisStore:
+    """Documents of one index in a namespace of a Redis server (see the module docstring).
+
+    ``url``: a Redis URL (``redis://[[user]:password@]host[:port][/db]``, ``rediss://``
+    for TLS, ``unix:///path.sock``). ``namespace``: letters, digits and ``._:/-`` (up to
+    128 characters); several indexes share a server under different namespaces.
+    ``timeout``: seconds to wait for the server (connecting and each reply).
+    ``linger``: seconds a removed document stays readable to queries already under way.
+    ``check_policy``: what to do when the server's ``maxmemory-policy`` may evict keys
+    (which would silently lose postings): ``"refuse"`` (raise
+    :class:`~dedupe.errors.StoreError`, the default), ``"warn"`` or ``"off"``.
+
+    Nothing is sent to the server until the store is first used. The
+    :class:`~dedupe.index.Index` records its parameters in the namespace on its first
+    write; ``Index.open(store)`` reads them back::
+
+        store = RedisStore("redis://localhost:6379/0", namespace="wire")
+        index = dedupe.Index(store=store)         # new, or the same parameters as stored
+        index.add("a", text, timestamp=now)
+        index = dedupe.Index.open(store)          # the parameters stored
+
+    >>> RedisStore("redis://localhost", namespace="a b")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.InvalidParameterError: namespace must be 1 to 128 letters, digits ...
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        namespace: str,
+        timeout: float = 10.0,
+        linger: float = 60.0,
+        check_policy: str = "refuse",
+    ) -> None:
+        if not isinstance(url, str) or not url:
+            raise InvalidParameterError(f"url must be a Redis URL string, got {url!r}")
+        if not isinstance(namespace, str) or not _NAMESPACE.fullmatch(namespace):
+            raise InvalidParameterError(
+                "namespace must be 1 to 128 letters, digits or ._:/- (starting with a letter "
+                f"or digit), got {namespace!r}"
+            )
+        for name, value in (("timeout", timeout), ("linger", linger)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value < 0
+                or (name == "timeout" and value == 0)
+            ):
+                raise InvalidParameterError(f"{name} must be a positive number of seconds")
+        if check_policy not in _POLICIES:
+            raise InvalidParameterError(
+                f"check_policy must be one of {', '.join(_POLICIES)}, got {check_policy!r}"
+            )
+        try:
+            import redis
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
+        except ImportError:
+            raise StoreError(
+                "RedisStore needs the redis package: pip install 'article-dedupe[redis]'"
+            ) from None
+        self.url, self.namespace = url, namespace
+        self.prefix = f"dedupe:{{{namespace}}}:"
+        self._safe_url = safe_url(url)
+        self._redis = redis
+        self._linger_ms = round(linger * 1000)
+        self._check_policy = check_policy
+        try:
+            self._client = redis.Redis.from_url(
+                url,
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+                retry=Retry(NoBackoff(), 0),  # a write that timed out must not run twice
+            )
+        except (ValueError, redis.RedisError) as err:
+            raise InvalidParameterError(
+                f"{self._safe_url}: not a usable Redis URL ({err})"
+            ) from None
+        self._scripts: dict[str, Any] = {}
+        self._ready = False
+        self._seen = False  # the namespace existed at some point: its loss is an error
+        self._sha: str | None = None
+
+    def __repr__(self) -> str:
+        return f"RedisStore({self._safe_url!r}, namespace={self.namespace!r})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        raise TypeError("a RedisStore cannot be pickled: open one in each process with its URL")
+
+    # ------------------------------------------------------------------ plumbing
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn the client's exceptions into :class:`StoreError` naming the server."""
+        redis = self._redis
+        where = f"Redis at {self._safe_url} (namespace {self.namespace!r})"
+        try:
+            yield
+        except redis.exceptions.TimeoutError as err:
+            raise StoreError(
+                f"{where} did not answer in time ({err}); check the server's load and network, "
+                "or pass a longer timeout="
+            ) from None
+        except redis.exceptions.AuthenticationError as err:
+            raise StoreError(f"{where} refused the credentials ({err}); check the URL") from None
+        except redis.exceptions.ConnectionError as err:
+            raise StoreError(
+                f"cannot reach {where}: {str(err).rstrip('.')}; is the server running, and "
+                "is the URL right?"
+            ) from None
+        except redis.exceptions.ResponseError as err:
+            text = str(err)
+            if text.startswith("DEDUPE "):
+                self._script_error(text)
+            if text.startswith("OOM"):
+                raise StoreError(
+                    f"{where} is out of memory ({text}); raise its maxmemory or evict old "
+                    "documents (Index.evict)"
+                ) from None
+            raise StoreError(f"{where} answered with an error: {text}") from None
+        except redis.exceptions.RedisError as err:
+            raise StoreError(f"{where}: {type(err).__name__}: {err}") from None
+
+    def _script_error(self, text: str) -> None:
+        code, _, detail = text[len("DEDUPE ") :].partition(" ")
+        if code == "duplicate":
+            raise DuplicateIdError(
+                f"id {detail!r} is already in the index; pass replace=True to replace it"
+            )
+        if code == "unknown":
+            raise UnknownIdError(f"no document with id {detail!r} in the index")
+        if code == "mismatch":
+            raise ParameterMismatchError(
+                f"{self!r} holds an index built with other parameters than those this store "
+                "recorded when it was opened (it was deleted and built again meanwhile?); "
+                "open it again with dedupe.Index.open(store)"
+            )
+        self._missing()
+        raise _Absent
+
+    def _missing(self) -> None:
+        """The namespace has no ``meta``: an error if it existed, else nothing."""
+        if self._seen:
+            raise IndexNotFoundError(
+                f"namespace {self.namespace!r} is gone from Redis at {self._safe_url}: it was "
+                "deleted, or the server restarted without persistence (appendonly or save); "
+                "rebuild it, and turn persistence on to keep it across restarts"
+            )
+
+    def _first_use(self) -> None:
+        """Once: check the server's version and eviction policy; register the scripts."""
+        if self._ready:
+            return
+        client = self._client
+        version = str(client.info("server").get("redis_version", "0"))
+        if tuple(int(x) for x in re.findall(r"\d+", version)[:2]) < (7, 0):
+            raise StoreError(
+                f"Redis at {self._safe_url} is version {version}; RedisStore needs 7.0 or later"
+            )
+        if self._check_policy != "off":
+            self._check_eviction_policy()
+        for name in ("RECORD", "PUT", "DROP", "EVICT", "LOOKUP"):
+            self._scripts[name] = client.register_script(getattr(lua, name))
+        self._ready = True
+
+    def _check_eviction_policy(self) -> None:
+        try:
+            policy = self._client.config_get("maxmemory-policy").get("maxmemory-policy")
+        except self._redis.exceptions.ResponseError:
+            policy = None  # CONFIG is disabled (managed services): say so, go on
+        if policy is None:
+            warnings.warn(
+                f"could not read maxmemory-policy of Redis at {self._safe_url} (CONFIG is not "
+                "allowed); make sure it is noeviction, or postings may be dropped",
+                RedisPolicyWarning,
+                stacklevel=4,
+            )
+        elif policy != "noeviction":
+            message = (
+                f"Redis at {self._safe_url} has maxmemory-policy {policy}: when it fills up "
+                "it deletes keys, which would silently drop postings and documents; run "
+                "`CONFIG SET maxmemory-policy noeviction` (and in redis.conf)"
+            )
+            if self._check_policy == "refuse":
+                raise StoreError(message + ", or pass check_policy='warn'")
+            warnings.warn(message, RedisPolicyWarning, stacklevel=4)
+
+    def _run(self, fn: Callable[[], _T], *, retry: bool = False) -> _T | None:
+        """``fn()`` with errors translated; ``None`` when a script found no namespace and
+        none was ever seen here. Reads (``retry``) are tried again once when the connection
+        broke (a server restart closes idle connections)."""
+        try:
+            with self._errors():
+                self._first_use()
+                try:
+                    return fn()
+                except self._redis.exceptions.ConnectionError:
+                    if not retry:
+                        raise
+                    return fn()
+        except _Absent:
+            return None
+
+    def _script(self, name: str, args: Sequence[Any]) -> Any:
+        return self._scripts[name](args=[self.prefix, *args])
+
+    def _key(self, name: str) -> str:
+        return self.prefix + name
+
+    def _exists_and(self, *commands: tuple[str, ...]) -> list[Any] | None:
+        """Run ``commands`` in one transaction with ``EXISTS meta``; ``None`` when the
+        namespace does not exist (after :meth:`_missing` had its say)."""
+
+        def go() -> list[Any]:
+            pipe = self._client.pipeline(transaction=True)
+            pipe.exists(self._key("meta"))
+            for command in commands:
+                pipe.execute_command(*command)
+            return pipe.execute()
+
+        exists, *replies = self._run(go, retry=True) or [0]
+        if not exists:
+            self._missing()
+            return None
+        self._seen = True
+        return replies
+
+    # ------------------------------------------------------------------ parameters
+    def meta(self) -> tuple[IndexParams, Thresholds] | None:
+        replies = self._exists_and(
+            ("HMGET", self._key("meta"), "format", "version", "params", "thresholds")
+        )
+        if replies is None:
+            return None
+        return self._parse_meta(replies[0])
+
+    def _parse_meta(self, fields: list[Any]) -> tuple[IndexParams, Thresholds]:
+        fmt, version, params, thresholds = (
+            None if f is None else f.decode("utf-8", "replace") for f in fields
+        )
+        where = f"namespace {self.namespace!r} on Redis at {self._safe_url}"
+        if fmt != FORMAT:
+            raise IndexFormatError(
+                f"{where} holds keys that dedupe did not write (format {fmt!r}); choose "
+                "another namespace"
+            )
+        if version != str(FORMAT_VERSION):
+            raise IndexFormatError(
+                f"{where} was written in format version {version} and this dedupe "
+                f"{__version__} reads version {FORMAT_VERSION}; upgrade dedupe"
+            )
+        try:
+            stored = IndexParams.from_dict(json.loads(params or ""))
+            self._sha = _fingerprint(stored)
+            return stored, Thresholds.from_dict(json.loads(thresholds or ""))
+        except (ValueError, TypeError) as err:
+            raise IndexFormatError(f"{where}: unreadable parameters ({err})") from None
+
+    def record_meta(
+        self, params: IndexParams, thresholds: Thresholds
+    ) -> tuple[IndexParams, Thresholds]:
+        def go() -> Any:
+            fields = {
+                "format": FORMAT,
+                "version": FORMAT_VERSION,
+                "params": json.dumps(params.to_dict(), sort_keys=True),
+                "thresholds": json.dumps(thresholds.to_dict(), sort_keys=True),
+                "params_sha": _fingerprint(params),
+                "created_by": f"dedupe {__version__}",
+                "lvl": INITIAL_LEVEL,
+                "spl": 0,
+                "entries": 0,
+                "load": BUCKET_LOAD,
+                "inline": INLINE_ROWS,
+            }
+            return self._script("RECORD", [x for kv in fields.items() for x in kv])
+
+        recorded = self._parse_meta(self._run(go) or [None] * 4)
+        self._seen = True
+        return recorded
+
+    def _fingerprint(self) -> str:
+        if self._sha is None:
+            if self.meta() is None:
+                raise IndexNotFoundError(
+                    f"namespace {self.namespace!r} on Redis at {self._safe_url} holds no index "
+                    "yet: write through dedupe.Index(store=...), which records its parameters"
+                )
+        assert self._sha is not None
+        return self._sha
+
+    # ------------------------------------------------------------------ reading
+    def __len__(self) -> int:
+        replies = self._exists_and(("HLEN", self._key("ids")))
+        return 0 if replies is None else int(replies[0])
+
+    def __contains__(self, doc_id: object) -> bool:
+        if not isinstance(doc_id, str):
+            return False
+        replies = self._exists_and(("HEXISTS", self._key("ids"), doc_id))
+        return bool(replies and replies[0])
+
+    def contains_many(self, ids: Sequence[str]) -> np.ndarray:
+        ids = list(ids)
+        if not ids:
+            return np.zeros(0, dtype=bool)
+        replies = self._exists_and(("HMGET", self._key("ids"), *ids))
+        if replies is None:
+            return np.zeros(len(ids), dtype=bool)
+        return np.array([r is not None for r in replies[0]], dtype=bool)
+
+    def _id_rows(self) -> tuple[list[str], np.ndarray]:
+        """Every id and its row, in insertion order (one snapshot)."""
+        replies = self._exists_and(("HGETALL", self._key("ids")))
+        if not replies:
+            return [], np.zeros(0, dtype=np.int64)
+        flat = replies[0]
+        if isinstance(flat, dict):
+            flat = [x for kv in flat.items() for x in kv]
+        ids = [d.decode("utf-8", "surrogatepass") for d in flat[0::2]]
+        rows = np.array(flat[1::2], dtype=np.int64)
+        order = np.argsort(rows, kind="stable")
+        return [ids[i] for i in order.tolist()], rows[order]
+
+    def ids(self) -> list[str]:
+        return self._id_rows()[0]
+
+    def rows(self, ids: Sequence[str]) -> np.ndarray:
+        ids = list(ids)
+        if not ids:
+            return np.zeros(0, dtype=np.int64)
+        replies = self._exists_and(("HMGET", self._key("ids"), *ids))
+        got = replies[0] if replies else [None] * len(ids)
+        for doc_id, row in zip(ids, got):
+            if row is None:
+                raise UnknownIdError(f"no document with id {doc_id!r} in the index")
+        return np.array(got, dtype=np.int64)
+
+    def _blobs_of(self, rows: np.ndarray) -> list[bytes]:
+        """The packed documents of ``rows``, in one round trip."""
+        names = [f"{self.prefix}d:{r}" for r in np.asarray(rows, dtype=np.int64).tolist()]
+        if not names:
+            return []
+
+        def go() -> list[Any]:
+            pipe = self._client.pipeline(transaction=False)
+            for i in range(0, len(names), FETCH_BATCH):
+                pipe.mget(names[i : i + FETCH_BATCH])
+            return [b for part in pipe.execute() for b in part]
+
+        blobs = self._run(go, retry=True) or []
+        if any(b is None for b in blobs):
+            if self.meta() is None:
+                raise IndexNotFoundError(f"namespace {self.namespace!r} is gone")
+            raise StoreError(
+                f"documents removed from {self!r} while they were read, more than the "
+                "store's linger seconds ago; try again (or raise linger=)"
+            )
+        return blobs
+
+    def fetch(self, rows: np.ndarray) -> Fetched:
+        docs = _Parsed(self._blobs_of(rows))
+        return Fetched(
+            docs.ids, docs.set_values, docs.offsets(docs.set_sizes), docs.key_counts.copy()
+        )
+
+    def columns(self) -> Columns:
+        ids, rows = self._id_rows()
+        docs = _Parsed(self._blobs_of(rows))
+        if docs.ids != ids:
+            raise StoreError(f"{self!r}: document ids and rows disagree; run check()")
+        sketch = Sketch(
+            docs.set_values,
+            docs.offsets(docs.set_sizes),
+            docs.key_values,
+            docs.offsets(docs.key_counts),
+        )
+        return Columns(ids, docs.times, sketch, docs.band_keys)
+
+    def lookup(self, keys: np.ndarray, max_df: np.ndarray) -> Hits:
+        keys = np.asarray(keys, dtype=np.uint32)
+        caps = np.minimum(np.asarray(max_df, dtype=np.int64), 2**32 - 1)
+        reply = self._run(lambda: self._script("LOOKUP", [_u4(keys), _u4(caps)]), retry=True)
+        if reply is None:  # a namespace never written: nothing holds any key
+            n = len(keys)
+            empty = np.zeros(0, dtype=np.int64)
+            return Hits(np.zeros(n, dtype=np.int64), empty, empty, empty, empty)
+        df_b, counts_b, rows_b, stats_b = reply
+        df = _u4_array(df_b).astype(np.int64)
+        counts = _u4_array(counts_b).astype(np.int64)
+        rows = _u4_array(rows_b).astype(np.int64)
+        stats = np.frombuffer(stats_b, dtype=_STAT)
+        order = np.argsort(stats["row"], kind="stable")
+        at = order[np.searchsorted(stats["row"][order], rows)] if len(rows) else order[:0]
+        return Hits(
+            df,
+            np.repeat(np.arange(len(keys), dtype=np.int64), counts),
+            rows,
+            stats["n_keys"][at].astype(np.int64),
+            stats["n_set"][at].astype(np.int64),
+        )
+
+    def newest(self) -> float:
+        replies = self._exists_and(
+            ("ZRANGE", self._key("time"), "(+inf", "-inf", "BYSCORE", "REV", "LIMIT", 0, 1,
+             "WITHSCORES")
+        )  # fmt: skip
+        if not replies or not replies[0]:
+            return float("nan")
+        got = replies[0]  # [member, score], or [(member, score)] after the client's parsing
+        return float(got[0][1] if isinstance(got[0], (tuple, list)) else got[1])
+
+    # ------------------------------------------------------------------ writing
+    def put(
+        self,
+        ids: Sequence[str],
+        sketch: Sketch,
+        band_keys: np.ndarray,
+        timestamps: np.ndarray,
+        *,
+        replace: bool = True,
+    ) -> None:
+        ids = list(ids)
+        if len(set(ids)) != len(ids):
+            first = next(d for i, d in enumerate(ids) if d in ids[:i])
+            raise DuplicateIdError(f"id {first!r} appears twice in the batch")
+        if not ids:
+            return
+        sha = self._fingerprint()
+        blobs = _blobs(ids, sketch, band_keys, timestamps)
+        scores = [
+            "+inf" if math.isnan(t) else repr(t)
+            for t in np.asarray(timestamps, dtype=np.float64).tolist()
+        ]
+        n_bands = np.asarray(band_keys).reshape(len(ids), -1).shape[1]
+        weights = (sketch.key_counts() + n_bands).tolist()
+        done: list[str] = []
+        for lo, hi in _batches(weights, BATCH_POSTINGS):
+            args: list[Any] = [sha, "1" if replace else "0", self._linger_ms]
+            for i in range(lo, hi):
+                args += [ids[i], scores[i], blobs[i]]
+            try:
+                self._run(lambda a=args: self._script("PUT", a))
+            except DuplicateIdError:
+                if done:  # a writer added one of our ids meanwhile: take ours back out
+                    self.drop(done)
+                raise
+            except StoreError as err:
+                if done:
+                    raise StoreError(
+                        f"{err} ({len(done)} of {len(ids)} documents were added, each whole)"
+                    ) from None
+                raise
+            done += ids[lo:hi]
+
+    def drop(self, ids: Sequence[str]) -> None:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return
+        self.rows(ids)  # every id known, before anything changes
+        for lo in range(0, len(ids), EVICT_BATCH):
+            part = ids[lo : lo + EVICT_BATCH]
+            self._run(lambda p=part: self._script("DROP", [self._linger_ms, *p]))
+
+    def evict(self, before: float) -> list[str]:
+        out: list[str] = []
+        while True:
+            got = self._run(
+                lambda: self._script("EVICT", [repr(float(before)), EVICT_BATCH, self._linger_ms])
+            )
+            got = got or []
+            out += [d.decode("utf-8", "surrogatepass") for d in got]
+            if len(got) < EVICT_BATCH:
+                return out
+
+    # ------------------------------------------------------------------ administration
+    def delete_namespace(self) -> int:
+        """Delete every key of the namespace (the index and its parameters); how many.
+
+        Other processes using it get :class:`~dedupe.errors.IndexNotFoundError` next."""
+
+        def go() -> int:
+            n = 0
+            batch: list[bytes] = []
+            for key in self._client.scan_iter(match=_glob_escape(self.prefix) + "*", count=1000):
+                batch.append(key)
+                if len(batch) >= 1000:
+                    n += self._client.unlink(*batch)
+                    batch = []
+            if batch:
+                n += self._client.unlink(*batch)
+            return n
+
+        n = self._run(go) or 0
+        self._seen, self._sha = False, None
+        return n
+
+    def describe(self) -> dict[str, Any]:
+        """What the namespace holds: documents, postings, buckets.
+
+        ``postings`` counts those in buckets (a key kept apart counts once there)."""
+        replies = self._exists_and(
+            ("HLEN", self._key("ids")),
+            ("HMGET", self._key("meta"), "entries", "lvl", "spl", "load", "inline"),
+        )
+        out: dict[str, Any] = {"url": self._safe_url, "namespace": self.namespace}
+        if replies is None:
+            return {**out, "documents": 0}
+        entries, lvl, spl, load, inline = (int(x or 0) for x in replies[1])
+        return {
+            **out,
+            "documents": int(replies[0]),
+            "postings": entries,
+            "posting_buckets": 2**lvl + spl,
+            "bucket_load": load,
+            "inline_rows": inline,
+        }
+
+    def check(self) -> dict[str, int]:
+        """Check that the postings are exactly those of the stored documents (none
+        dangling, none missing, each key's rows ascending, every key in its bucket) and
+        that ids, times and documents agree; raise :class:`~dedupe.errors.StoreError`
+        listing what is wrong. Reads the whole namespace: for tests and diagnosis."""
+        columns = self.columns()
+        _, rows = self._id_rows()
+        sk = columns.sketch
+        expected: dict[int, list[int]] = {}
+        for i, row in enumerate(rows.tolist()):
+            keys = columns.band_keys[i].tolist()
+            keys += sk.key_values[sk.key_offsets[i] : sk.key_offsets[i + 1]].tolist()
+            for k in keys:
+                expected.setdefault(k, []).append(row)
+
+        def go() -> tuple[dict[bytes, bytes], dict[bytes, bytes], list[Any], list[Any]]:
+            buckets, spilled = {}, {}
+            pattern = _glob_escape(self.prefix) + "p:*"
+            for name in self._client.scan_iter(match=pattern, count=1000):
+                buckets[name] = self._client.get(name) or b""
+            pattern = _glob_escape(self.prefix) + "s:*"
+            for name in self._client.scan_iter(match=pattern, count=1000):
+                spilled[name[-4:]] = self._client.get(name) or b""
+            times = self._client.zrange(self._key("time"), 0, -1)
+            meta = self._client.hmget(self._key("meta"), "entries", "lvl", "spl", "inline")
+            return buckets, spilled, times, meta
+
+        buckets, spilled, times, meta = self._run(go) or ({}, {}, [], [0, 0, 0, 0])
+        entries, lvl, spl, inline = (int(x or 0) for x in meta)
+        problems: list[str] = []
+        got: dict[int, list[int]] = {}
+        prefix = (self.prefix + "p:").encode()
+        for name, data in buckets.items():
+            pairs = np.frombuffer(data, dtype="<u4").reshape(-1, 2).tolist()
+            where = int(name[len(prefix) :])
+            for k, row in pairs:
+                home = k % 2**lvl
+                if home < spl:
+                    home = k % 2 ** (lvl + 1)
+                if home != where:
+                    problems.append(f"key {k} in bucket {where}, expected {home}")
+                if row == lua.MARK_ROW:
+                    kept = spilled.pop(struct.pack("<I", k), b"")
+                    got.setdefault(k, []).extend(_u4_array(kept).tolist())
+                    if len(kept) // 4 <= inline and not kept:
+                        problems.append(f"key {k} is kept apart with no rows")
+                else:
+                    got.setdefault(k, []).append(row)
+        for k, want in expected.items():
+            have = got.pop(k, [])
+            if have != want:
+                problems.append(f"key {k}: rows {have}, expected {want}")
+        problems += [f"dangling key {k}: rows {rows_}" for k, rows_ in got.items()]
+        problems += [f"rows kept apart for key {f.hex()} without a marker" for f in spilled]
+        if sorted(int(t) for t in times) != rows.tolist():
+            problems.append("the time index does not hold exactly the live rows")
+        n_entries = sum(len(data) // 8 for data in buckets.values())
+        if entries != n_entries:
+            problems.append(f"meta counts {entries} postings in buckets, there are {n_entries}")
+        if problems:
+            raise StoreError(f"{self!r} is inconsistent: " + "; ".join(problems[:20]))
+        return {"documents": len(columns), "keys": len(expected), "buckets": len(buckets)}
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
+
+
+def _batches(weights: list[int], budget: int) -> Iterator[tuple[int, int]]:
+    """Consecutive ``(lo, hi)`` ranges whose weights sum to at most ``budget`` (one item
+    at least).
+
+    >>> list(_batches([2, 2, 5, 1], 4))
+    [(0, 2), (2, 3), (3, 4)]
+    """
+    lo, total = 0, 0
+    for i, w in enumerate(weights):
+        if i > lo and total + w > budget:
+            yield lo, i
+            lo, total = i, 0
+        total += w
+    if lo < len(weights):
+        yield lo, len(weights)

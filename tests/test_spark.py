@@ -1,0 +1,369 @@
+"""dedupe.spark against dedupe.find_duplicates: the same reports, on one local Spark session.
+
+Skipped (with the reason) when pyspark or a Java runtime is missing. One session serves
+every test (``local[2]``, no UI, few shuffle partitions, bound to the loopback address).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import time
+
+import pytest
+
+pytest.importorskip("pyspark", reason="pyspark is not installed (the 'spark' extra)")
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    pytest.skip("no Java runtime (java not on PATH, JAVA_HOME unset)", allow_module_level=True)
+
+from pyspark.sql import SparkSession  # noqa: E402
+
+import dedupe  # noqa: E402
+import dedupe.spark  # noqa: E402
+from dedupe.errors import (  # noqa: E402
+    DuplicateIdError,
+    EmptyTextError,
+    InvalidParameterError,
+    InvalidTextError,
+)
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture(scope="session")
+def spark():
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("dedupe-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "2")
+        .config("spark.driver.memory", "1g")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+# ------------------------------------------------------------------ corpora
+def _vocabulary(rng: random.Random, size: int = 4000) -> list[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return sorted({"".join(rng.choices(letters, k=rng.randint(3, 9))) for _ in range(size)})
+
+
+def _article(rng: random.Random, vocab: list[str], words: int) -> str:
+    out, paragraph = [], []
+    for _ in range(words):
+        paragraph.append(rng.choice(vocab))
+        if len(paragraph) >= rng.randint(25, 60):
+            out.append(" ".join(paragraph).capitalize() + ".")
+            paragraph = []
+    if paragraph:
+        out.append(" ".join(paragraph).capitalize() + ".")
+    return "\n\n".join(out)
+
+
+def _edit(rng: random.Random, vocab: list[str], text: str, rate: float) -> str:
+    return " ".join(w if rng.random() > rate else rng.choice(vocab) for w in text.split())
+
+
+def collection(seed: int = 7) -> dict[str, str]:
+    """Articles with exact copies (some only alike after normalisation), near-duplicates,
+    excerpts embedded in other text, short alerts, and one boilerplate footer on many."""
+    rng = random.Random(seed)
+    vocab = _vocabulary(rng)
+    footer = _article(rng, vocab, 45)
+    docs: dict[str, str] = {}
+    bases = [_article(rng, vocab, rng.randint(60, 400)) for _ in range(40)]
+    for i, text in enumerate(bases):
+        docs[f"art-{i:03d}"] = text + ("\n\n" + footer if i % 3 == 0 else "")
+    for i in range(0, 40, 4):  # exact copies: verbatim, and only equal once normalised
+        docs[f"copy-{i:03d}"] = bases[i]
+        docs[f"copy-{i:03d}-upper"] = bases[i].upper()
+    for i in range(0, 40, 5):  # near-duplicates, several of one base (a band key of many)
+        for j in range(4 if i == 0 else 1):
+            docs[f"near-{i:03d}-{j}"] = _edit(rng, vocab, bases[i], 0.03)
+    for i in range(1, 40, 6):  # excerpts embedded in new text
+        words = bases[i].split()
+        lo = rng.randint(0, max(0, len(words) - 50))
+        piece = " ".join(words[lo : lo + 40])
+        docs[f"excerpt-{i:03d}"] = _article(rng, vocab, 80) + "\n\n" + piece
+    for i in range(2, 40, 7):  # short alerts taken from an article
+        docs[f"alert-{i:03d}"] = " ".join(bases[i].split()[:14])
+    return docs
+
+
+def ordered_frame(spark, docs: dict[str, str], *, partitions: int, seed: int):
+    """The documents in a shuffled DataFrame of ``partitions`` partitions, with their place
+    in ``docs`` as column ``pos``."""
+    rows = [(doc_id, text, pos) for pos, (doc_id, text) in enumerate(docs.items())]
+    random.Random(seed).shuffle(rows)
+    df = spark.createDataFrame(rows, "id string, text string, pos long")
+    return df.repartition(partitions) if partitions > 1 else df.coalesce(1)
+
+
+def assert_same(got: dedupe.Report, want: dedupe.Report) -> None:
+    assert got.matches == want.matches
+    assert got.clusters == want.clusters
+    assert got.skipped == want.skipped
+    assert got.documents == want.documents
+    assert got.params == want.params
+    assert got.hubs == want.hubs
+
+
+# ------------------------------------------------------------------ equality
+def test_seeds(spark, seeds):
+    df = spark.createDataFrame(list(seeds.items()), "id string, text string")
+    got = dedupe.spark.find_duplicates(df)
+    assert_same(got, dedupe.find_duplicates(seeds))
+    assert [(m.a, m.b, m.kind) for m in got.matches] == [("000", "001", "partial")]
+
+
+@pytest.mark.parametrize(
+    ("partitions", "max_key_docs", "representative"),
+    [(1, 200, "earliest"), (3, 3, "longest"), (8, 3, "earliest")],
+)
+def test_generated_collection_shuffled(spark, partitions, max_key_docs, representative):
+    docs = collection()
+    want = dedupe.find_duplicates(docs, max_key_docs=max_key_docs, representative=representative)
+    kinds = {m.kind for m in want.matches}
+    assert kinds == {"exact", "near_duplicate", "partial"}  # the corpus has every kind
+    df = ordered_frame(spark, docs, partitions=partitions, seed=partitions)
+    seconds: dict[str, float] = {}
+    got = dedupe.spark.find_duplicates(
+        df,
+        order_col="pos",
+        max_key_docs=max_key_docs,
+        representative=representative,
+        stage_seconds=seconds,
+    )
+    assert_same(got, want)
+    assert list(seconds) == list(dedupe.spark.STAGES)
+
+
+def test_the_cap_and_the_star_rule_change_the_result():
+    """The low cap of the tests above is not idle: it changes what single-machine finds."""
+    docs = collection()
+    capped = dedupe.find_duplicates(docs, max_key_docs=3).matches
+    assert capped != dedupe.find_duplicates(docs).matches
+
+
+def test_order_column_decides_a_and_b(spark):
+    """Reversed order: the later document of each pair becomes ``a``, as single-machine."""
+    docs = collection()
+    backwards = dict(reversed(list(docs.items())))
+    want = dedupe.find_duplicates(backwards)
+    rows = [(d, t, -p) for p, (d, t) in enumerate(docs.items())]
+    df = spark.createDataFrame(rows, "id string, text string, pos long")
+    assert_same(dedupe.spark.find_duplicates(df, order_col="pos"), want)
+
+
+def test_skipped_and_binary_texts(spark):
+    docs = {"b": "one two three four five six", "a": " -- ", "c": "one two three four five six"}
+    want = dedupe.find_duplicates(dict(sorted(docs.items())), skip_empty=True, ngram=2)
+    df = spark.createDataFrame([(k, v.encode()) for k, v in docs.items()], "id string, text binary")
+    got = dedupe.spark.find_duplicates(df, skip_empty=True, ngram=2)
+    assert_same(got, want)
+    assert got.skipped == ("a",)
+    with pytest.raises(EmptyTextError, match="'a' holds no words.*skip_empty=True"):
+        dedupe.spark.find_duplicates(df, ngram=2)
+    bad = spark.createDataFrame(
+        [("x", "some\x00binary"), ("y", "fine text")], "id string, text string"
+    )
+    with pytest.raises(InvalidTextError, match="text of 'x' contains NUL bytes"):
+        dedupe.spark.find_duplicates(bad)
+
+
+@pytest.mark.parametrize(
+    ("rows", "schema", "options", "error", "message"),
+    [
+        ([("a", "x")], "id string, body string", {}, InvalidParameterError, "text_col='text'"),
+        ([(1, "x")], "id long, text string", {}, InvalidParameterError, "must be strings; cast"),
+        ([("a", "x"), ("a", "y")], "id string, text string", {}, DuplicateIdError, "'a' \\(2"),
+        ([(None, "x")], "id string, text string", {}, InvalidParameterError, "null id"),
+        ([("", "x")], "id string, text string", {}, InvalidParameterError, "must not be empty"),
+        (
+            [("a", "x", None)],
+            "id string, text string, pos long",
+            {"order_col": "pos"},
+            InvalidParameterError,
+            "'pos' is null for 1",
+        ),
+        ([("a", "x")], "id string, text string", {"jaccard": 2}, InvalidParameterError, "jaccard"),
+        (
+            [("a", "x")],
+            "id string, text string",
+            {"representative": "middle"},
+            InvalidParameterError,
+            "representative",
+        ),
+    ],
+)
+def test_bad_input_raises_a_dedupe_error(spark, rows, schema, options, error, message):
+    df = spark.createDataFrame(rows, schema)
+    with pytest.raises(error, match=message):
+        dedupe.spark.find_duplicates(df, **options)
+
+
+def test_no_documents_and_one_document(spark):
+    schema = "id string, text string"
+    empty = dedupe.spark.find_duplicates(spark.createDataFrame([], schema))
+    assert_same(empty, dedupe.find_duplicates({}))
+    one = spark.createDataFrame([("a", "one two three four five six")], schema)
+    assert_same(
+        dedupe.spark.find_duplicates(one),
+        dedupe.find_duplicates({"a": "one two three four five six"}),
+    )
+
+
+def test_not_a_dataframe():
+    with pytest.raises(InvalidParameterError, match="use dedupe.find_duplicates"):
+        dedupe.spark.find_duplicates({"a": "text"})
+
+
+# ------------------------------------------------------------------ at scale: DataFrames
+def test_match_pairs_and_components(spark):
+    docs = collection(seed=11)
+    want = dedupe.find_duplicates(docs, clusters="components")  # what components() computes
+    df = ordered_frame(spark, docs, partitions=3, seed=5)
+    pairs = dedupe.spark.match_pairs(df, order_col="pos")
+    assert tuple(pairs.columns) == dedupe.spark.MATCH_COLUMNS
+    types = dict(pairs.dtypes)
+    assert [types[c] for c in ("jaccard", "shared", "kind")] == ["double", "int", "string"]
+    got = sorted((dedupe.Match(*r, exact=True) for r in pairs.collect()), key=dedupe.Match.sort_key)
+    assert tuple(got) == want.matches
+
+    rows = dedupe.spark.components(pairs).collect()
+    members: dict[str, set[str]] = {}
+    for r in rows:
+        members.setdefault(r["cluster"], set()).add(r["id"])
+    assert sorted(map(sorted, members.values())) == sorted(sorted(c.members) for c in want.clusters)
+    weakest = {r["cluster"]: (r["weakest_a"], r["weakest_b"], r["size"]) for r in rows}
+    for c in want.clusters:
+        edges = [m for m in want.matches if m.a in c.members]
+        last = max(edges, key=dedupe.Match.sort_key)
+        assert weakest[min(c.members)] == (last.a, last.b, len(c.members))
+
+
+def test_components_follow_a_long_chain(spark):
+    rows = [(f"n{i:03d}", f"n{i + 1:03d}", 0.9, 0.9, 0.9) for i in range(40)]
+    rows.append(("x", "y", 0.6, 0.7, 0.5))
+    pairs = spark.createDataFrame(
+        rows, "a string, b string, jaccard double, containment_ab double, containment_ba double"
+    )
+    got = {r["id"]: (r["cluster"], r["size"]) for r in dedupe.spark.components(pairs).collect()}
+    assert got["n040"] == ("n000", 41) and got["y"] == ("x", 2) and len(got) == 43
+
+
+def test_spark_submit_job_writes_parquet(spark, tmp_path):
+    """examples/spark_job.py (the README's spark-submit job): JSONL in, Parquet out."""
+    import json
+    import sys
+
+    from conftest import REPO
+
+    docs = collection(seed=5)
+    src = tmp_path / "articles.jsonl"
+    with open(src, "w", encoding="utf-8") as fh:
+        for pos, (doc_id, text) in enumerate(docs.items()):
+            fh.write(json.dumps({"id": doc_id, "text": text, "published": pos}) + "\n")
+    sys.path.insert(0, str(REPO / "examples"))
+    try:
+        import spark_job
+    finally:
+        sys.path.remove(str(REPO / "examples"))
+    assert spark_job.main([str(src), str(tmp_path / "out"), "--order-col", "published"]) == 0
+    want = dedupe.find_duplicates(docs)
+    written = spark.read.parquet(str(tmp_path / "out" / "matches")).collect()
+    got = sorted((dedupe.Match(**r.asDict()) for r in written), key=dedupe.Match.sort_key)
+    assert tuple(got) == want.matches
+    clusters = spark.read.parquet(str(tmp_path / "out" / "clusters")).collect()
+    assert {r["id"] for r in clusters} == {d for c in want.clusters for d in c.members}
+
+
+# ------------------------------------------------------------------ skew
+def test_skew_corpus_finishes_and_matches(spark):
+    """300 exact copies of one article and one footer on 2,000 articles: the copies
+    collapse, the footer's keys are capped, and the run stays short."""
+    rng = random.Random(3)
+    vocab = _vocabulary(rng)
+    story = _article(rng, vocab, 300)
+    footer = _article(rng, vocab, 60)
+    docs = {f"copy-{i:03d}": story for i in range(300)}
+    for i in range(2000):
+        docs[f"art-{i:04d}"] = _article(rng, vocab, rng.randint(40, 120)) + "\n\n" + footer
+    want = dedupe.find_duplicates(docs)
+    df = ordered_frame(spark, docs, partitions=4, seed=1)
+    started = time.perf_counter()
+    got = dedupe.spark.find_duplicates(df, order_col="pos")
+    took = time.perf_counter() - started
+    assert_same(got, want)
+    assert took < 120, f"skew corpus took {took:.0f} s on local[2]"
+    assert sum(m.kind == "exact" for m in got.matches) == 299
+
+
+# ------------------------------------------------------------------ Reuters
+@pytest.mark.slow
+def test_reuters_equal_single_machine(spark, reuters):
+    docs = {d["id"]: d["text"] for d in reuters}
+    want = dedupe.find_duplicates(docs)
+    for partitions in (1, 3, 8):
+        df = ordered_frame(spark, docs, partitions=partitions, seed=partitions)
+        got = dedupe.spark.find_duplicates(df, order_col="pos")
+        assert got.matches == want.matches, f"{partitions} partitions"
+        assert got.clusters == want.clusters, f"{partitions} partitions"
+        assert (got.documents, got.skipped) == (want.documents, want.skipped)
+    by_id = dedupe.find_duplicates(dict(sorted(docs.items())))
+    df = spark.createDataFrame(list(docs.items()), "id string, text string")
+    got = dedupe.spark.find_duplicates(df)
+    assert (got.matches, got.clusters) == (by_id.matches, by_id.clusters)
+
+
+# ------------------------------------------------------------------ Spark Connect
+_CONNECT_SCRIPT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from conftest import seed_texts
+from pyspark.sql import SparkSession
+import dedupe, dedupe.spark
+
+spark = (SparkSession.builder.remote("local[2]").config("spark.ui.enabled", "false")
+         .config("spark.sql.shuffle.partitions", "4").getOrCreate())
+assert "connect" in type(spark).__module__, type(spark)
+docs = seed_texts()
+df = spark.createDataFrame(list(docs.items()), "id string, text string")
+got, want = dedupe.spark.find_duplicates(df), dedupe.find_duplicates(docs)
+assert (got.matches, got.clusters) == (want.matches, want.clusters), got
+pairs = dedupe.spark.match_pairs(df)
+rows = dedupe.spark.components(pairs).collect()
+assert sorted((r["id"], r["cluster"], r["weakest_b"]) for r in rows) == [
+    ("000", "000", "001"), ("001", "000", "001")]
+spark.stop()
+print("connect ok")
+"""
+
+
+@pytest.mark.slow
+def test_spark_connect(tmp_path):
+    """The engine on Spark Connect (no df.rdd there): a local Connect server, in a fresh
+    process. Needs pyspark's connect dependencies (``pip install 'pyspark[connect]'``)."""
+    pytest.importorskip("grpc", reason="pyspark's Spark Connect dependencies are not installed")
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    script = tmp_path / "connect.py"
+    script.write_text(_CONNECT_SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), str(REPO / "tests")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0 and "connect ok" in done.stdout, done.stderr[-3000:]
