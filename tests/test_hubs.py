@@ -279,3 +279,28 @@ def test_readme_hubs_example_runs(capsys, monkeypatch):
     printed = capsys.readouterr().out.splitlines()
     expected = [line.split("# ", 1)[1] for line in code.splitlines() if line.startswith("print(")]
     assert printed == expected
+
+
+def test_cli_report_labels_from_fields(capsys, tmp_path, hub_docs):
+    path = tmp_path / "docs.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for i, (k, v) in enumerate(hub_docs.items()):
+            record = {
+                "id": k,
+                "text": v,
+                "headline": f"Headline {k}",
+                "published": f"2025-0{i % 9 + 1}",
+            }
+            fh.write(json.dumps(record) + "\n")
+    out = tmp_path / "r.html"
+    args = ["report", str(path), "-o", str(out), "--label-field", "headline",
+            "--date-field", "published", "-q"]  # fmt: skip
+    assert main(args) == 0
+    page = out.read_text(encoding="utf-8")
+    report = dedupe.find_duplicates(hub_docs)
+    for c in report.clusters:
+        for d in c.members:
+            assert f'<span class="dd-title">Headline {d}</span> <code>{d}</code>' in page
+    assert "<th>date</th>" in page and "2025-01" in page
+    hubs = page.split('<h2 id="hubs">', 1)[1].split("<h2 ", 1)[0]
+    assert all(f"Headline {h.id}" in hubs for h in report.hubs)

@@ -81,7 +81,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
             diffs.append((m, dedupe.align(docs[m.a], docs[m.b])))
             bar.update()
     page = views.html_report(
-        result, diffs, inputs=args.inputs, diff_seconds=time.perf_counter() - diff_start
+        result,
+        diffs,
+        inputs=args.inputs,
+        diff_seconds=time.perf_counter() - diff_start,
+        label_field=args.label_field or "title",
+        date_field=args.date_field or "date",
     )
     with open_output(args.output) as out:
         out.write(page)
@@ -142,6 +147,7 @@ def register(sub: Any) -> None:
     )
     add_input_args(p)
     add_on_error(p)
+    add_metadata_args(p)
     add_match_args(p)
     add_cluster_rule(p)
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="the HTML file to write")

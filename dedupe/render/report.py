@@ -393,16 +393,18 @@ def _field(meta: Mapping[str, Mapping[str, str]], doc: str, name: str) -> str:
     return str(value) if value else ""
 
 
-def _label(meta: Mapping[str, Mapping[str, str]], doc: str) -> str:
-    """A document as the page names it: its title (when known) and its id."""
-    title = _field(meta, doc, "title")
+def _label(meta: Mapping[str, Mapping[str, str]], doc: str, label: str = "title") -> str:
+    """A document as the page names it: its title (field ``label``, when known) and its id."""
+    title = _field(meta, doc, label)
     code = f"<code>{_esc(doc)}</code>"
     return f'<span class="dd-title">{_esc(title)}</span> {code}' if title else code
 
 
-def _linked(meta: Mapping[str, Mapping[str, str]], doc: str, anchor: str | None) -> str:
-    label = _label(meta, doc)
-    return f'<a href="#{anchor}">{label}</a>' if anchor else label
+def _linked(
+    meta: Mapping[str, Mapping[str, str]], doc: str, anchor: str | None, label: str = "title"
+) -> str:
+    shown = _label(meta, doc, label)
+    return f'<a href="#{anchor}">{shown}</a>' if anchor else shown
 
 
 def _doc_anchors(
@@ -424,13 +426,17 @@ def _doc_anchors(
 
 
 def _reuse_rows(
-    c: Cluster, pairs: Mapping[frozenset[str], Match], meta: Mapping[str, Mapping[str, str]]
+    c: Cluster,
+    pairs: Mapping[frozenset[str], Match],
+    meta: Mapping[str, Mapping[str, str]],
+    label: str = "title",
+    date: str = "date",
 ) -> list[tuple[float | None, str]]:
     """(share, cells) per member: the share of the representative's shingles it holds."""
     rep = c.representative
     rows: list[tuple[float | None, str]] = []
     outlets = any(_field(meta, d, "outlet") for d in c.members)
-    dates = any(_field(meta, d, "date") for d in c.members)
+    dates = any(_field(meta, d, date) for d in c.members)
     for doc in c.members:
         m = pairs.get(frozenset((rep, doc)))
         if doc == rep:
@@ -448,8 +454,8 @@ def _reuse_rows(
         )
         cells = (
             (f"<td>{_esc(_field(meta, doc, 'outlet'))}</td>" if outlets else "")
-            + f"<td class=ids>{_label(meta, doc)}</td>"
-            + (f"<td>{_esc(_field(meta, doc, 'date'))}</td>" if dates else "")
+            + f"<td class=ids>{_label(meta, doc, label)}</td>"
+            + (f"<td>{_esc(_field(meta, doc, date))}</td>" if dates else "")
             + f"<td>{bar}</td><td>{_esc(note)}</td>"
         )
         rows.append((share, cells))
@@ -470,6 +476,8 @@ def html_report(
     inputs: Sequence[str] = (),
     title: str = "dedupe report",
     diff_seconds: float | None = None,
+    label_field: str = "title",
+    date_field: str = "date",
 ) -> str:
     """A self-contained HTML page for a :class:`dedupe.Report`.
 
@@ -482,8 +490,9 @@ def html_report(
     ``diffs`` (see :func:`diff_choice`), runs of :data:`COLLAPSE_EQUAL_RUN` or more equal
     paragraphs folded; and a table of the pairs, best first (at most
     :data:`MAX_LISTED_PAIRS`). Titles, outlets and dates come from ``report.metadata``
-    (id -> {"title", "outlet", "date"}) when the report has it. The page says what was
-    left out. ``diff_seconds``, the time the diffs took, is shown when given.
+    (id -> fields: ``label_field``, ``outlet`` and ``date_field``) when the report has it.
+    The page says what was left out. ``diff_seconds``, the time the diffs took, is shown
+    when given.
 
     >>> from dedupe import align, find_duplicates
     >>> texts = {"x": "One two three four five six.", "y": "One two three four five seven."}
@@ -543,7 +552,7 @@ def html_report(
             edge = f"{_pair_link(w, anchors)} {_kind_badge(w.kind)}" if w else ""
             score = _score(w.score) if w else ""
             members = ("<br>" if meta else ", ").join(  # one title a line
-                _linked(meta, x, doc_anchor.get(x)) for x in c.members
+                _linked(meta, x, doc_anchor.get(x), label_field) for x in c.members
             )
             reuse = (
                 f'<a href="#cluster-{number}-reuse">{number}</a>'
@@ -553,7 +562,7 @@ def html_report(
             rows.append(
                 f'<tr id="cluster-{number}"><td class=num>{reuse}</td>'
                 f"<td class=num>{len(c.members)}</td><td class=ids>"
-                f"{_label(meta, c.representative)}</td><td class=ids>{edge}</td>"
+                f"{_label(meta, c.representative, label_field)}</td><td class=ids>{edge}</td>"
                 f"<td class=num>{score}</td><td class=ids>{members}</td></tr>"
             )
         parts.append('<table class="dd-list">' + "\n".join(rows) + "</table>")
@@ -580,7 +589,7 @@ def html_report(
         for h in hubs:
             groups = []
             for g, c in zip(h.groups, h.clusters, strict=True):
-                docs = ", ".join(_linked(meta, d, doc_anchor.get(d)) for d in g)
+                docs = ", ".join(_linked(meta, d, doc_anchor.get(d), label_field) for d in g)
                 where = f'<a href="#cluster-{c + 1}">cluster {c + 1}</a>: ' if c is not None else ""
                 groups.append(f"<li>{where}{docs}</li>")
             own = (
@@ -589,7 +598,7 @@ def html_report(
                 else ""
             )
             rows.append(
-                f"<tr><td class=ids>{_linked(meta, h.id, doc_anchor.get(h.id))}</td>"
+                f"<tr><td class=ids>{_linked(meta, h.id, doc_anchor.get(h.id), label_field)}</td>"
                 f"<td>{_esc(h.role)}</td><td class=num>{own}</td>"
                 f'<td class=ids><ul class="dd-groups">{"".join(groups)}</ul></td></tr>'
             )
@@ -607,7 +616,7 @@ def html_report(
         )
         pair_of = {frozenset((m.a, m.b)): m for m in matches}
         for number, c in enumerate(detailed, start=1):
-            (_, head), *body = _reuse_rows(c, pair_of, meta)
+            (_, head), *body = _reuse_rows(c, pair_of, meta, label_field, date_field)
             table = (
                 f'<table class="dd-list"><tr>{head}</tr>'
                 + "".join(f"<tr>{cells}</tr>" for _, cells in body)
@@ -616,7 +625,8 @@ def html_report(
             parts.append(
                 f'<details class="dd-cluster" id="cluster-{number}-reuse">'
                 f'<summary><a href="#cluster-{number}">Cluster {number}</a>: '
-                f"{_label(meta, c.representative)}, {len(c.members)} documents</summary>"
+                f"{_label(meta, c.representative, label_field)}, "
+                f"{len(c.members)} documents</summary>"
                 f"{table}</details>"
             )
         if len(clusters) > len(detailed):
@@ -641,7 +651,7 @@ def html_report(
     for number, (m, al) in enumerate(diffs, start=1):
         opened = " open" if number == 1 else ""
         names = [
-            f"{_field(meta, d, 'title')} ({d})" if _field(meta, d, "title") else d
+            f"{_field(meta, d, label_field)} ({d})" if _field(meta, d, label_field) else d
             for d in (m.a, m.b)
         ]
         fragment = alignment_html_fragment(
