@@ -33,7 +33,7 @@ from typing import Any
 from dedupe.align import MIN_PASSAGE_WORDS
 from dedupe.parallel import Progress
 
-from . import patchwork, report
+from . import clusters, patchwork, report
 from .baselines import DETECTORS, LABELS, available
 from .difflib_align import align_difflib
 from .exact import exact_pairs
@@ -348,6 +348,27 @@ def _markdown(results: dict[str, Any]) -> dict[str, str]:
             f"Jaccard rows hold containment at {SWEEP_JACCARD_AXIS_CONTAINMENT}, the "
             f"containment rows hold Jaccard at {JACCARD})\n\n" + report.sweep_table(q["sweep"])
         )
+    if results.get("clusters"):
+        c = results["clusters"]
+        s["clusters"] = (
+            f"### Clusters on news with roundups and shared quotes ({c['docs']:,} generated "
+            f"documents, seed {c['seed']}: {c['roundups']} roundup pages, {c['quotes']} quotes "
+            f"each pasted into 5-20 unrelated articles and posted alone; {c['pairs']:,} "
+            "verified pairs, the same for both rules)\n\n"
+            + report.purity_table(c)
+            + "\n\nStories: the injected re-publications (near-duplicates, excerpts, alerts) "
+            "join their documents into one story; every other document is a story of its "
+            "own. Purity: the share of clustered documents in their cluster's most common "
+            "story. Merges: stories in a cluster beyond the first, roundup pages and quote "
+            "posts not counted. Clusters merged by hub documents: clusters of the whole "
+            "corpus that hold two clusters (or lone documents) of the same pairs without the "
+            "roundup pages and quote posts. Story pairs in one cluster: the found "
+            "re-publication pairs whose documents share a cluster (`hubs` splits an alert "
+            "when a few of its words also stand in unrelated articles: the alert is then "
+            "listed as a hub). True hubs listed: roundup pages and quote posts listed as hubs "
+            f"with each document they were found with in a group of its own ({c['group_s']:.2f} "
+            "s to group, per rule)."
+        )
     if q.get("seeds"):
         s["seeds"] = "### The seed articles\n\n" + report.seeds_table(q["seeds"])
     if results.get("alignment"):
@@ -467,6 +488,10 @@ def _default_run(
         )
     results["quality"] = _quality(corpus, docs, q_tools, sweep_values, bar)
     if corpus is not None:
+        bar.describe("clusters: roundups and shared quotes")
+        results["clusters"] = clusters.run(clusters.DOCS[mode], seed=args.seed)
+        bar.update()
+    if corpus is not None:
         results["alignment"] = _alignment(corpus, bar)
         results["passages"] = _passages(corpus, bar)
     if not args.no_speed:
@@ -566,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
         n_regrouped = sum(1 for p in corpus.pairs if p.copies) if corpus else 0
         total += len(PASSAGE_WORDS) * n_regrouped + len(patchwork.SETTINGS)
         total += 1 + len(q_tools) + (2 * sweep_n if corpus and "dedupe" in q_tools else 0)
+        total += 1 if corpus else 0  # the cluster purity step
         total += 2 * n_align + (0 if args.no_speed else repeats * len(s_tools))
         results.update(_corpus=corpus, _docs=docs, _q_tools=q_tools, _s_tools=s_tools)
     results["corpus"] = corpus_desc
@@ -637,8 +663,8 @@ def _write_readme(
         if name == "bench-scale":
             parts = [written, sections["scale"]]
         else:
-            keep = [k for k in ("speed", "detection", "exact", "sweep", "alignment", "provenance",
-                                "seeds") if k in sections]  # fmt: skip
+            keep = [k for k in ("speed", "detection", "exact", "sweep", "clusters", "alignment",
+                                "provenance", "seeds") if k in sections]  # fmt: skip
             intro = (
                 f"{written} Corpus: {c['source']}, {c['docs']:,} documents, "
                 f"{c['text_mb']:.1f} MB of text. The full report, plots and raw numbers are "

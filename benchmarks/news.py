@@ -34,6 +34,12 @@ Injected overlaps, whose truth comes back with the texts (see :func:`generate_ch
   Claim: containment of the alert in the story >= 0.8 (it has fewer than 20 shingles).
 * shared quotes: a 15-30 word quote sentence inside 5-20 otherwise unrelated articles: no
   pairs, a must-not-merge group. Shared footers make no pairs either.
+* ``quote`` (only with ``quote_posts=True``, off by default so that the corpora of the
+  scale benchmark stay as they were): each shared quote also stands alone as a short
+  post (a tweet, a caption) contained in every article quoting it. Claim: containment of
+  the post in each article >= :data:`QUOTE_MIN_CONTAINMENT`. The articles are still not
+  related to each other: the post is a *contained hub*, and a roundup a *container hub*
+  (see :mod:`dedupe.cluster`).
 
 Every truth pair carries its exact Jaccard and containments (word 5-gram shingle sets,
 tokenised as :func:`dedupe.text.shingles` does). The same ``(size, seed)`` always gives the
@@ -129,6 +135,7 @@ NEAR_MIN_JACCARD = 0.5
 EXCERPT_MIN_CONTAINMENT = 0.5
 ROUNDUP_MIN_CONTAINMENT = 0.5
 ALERT_MIN_CONTAINMENT = 0.8
+QUOTE_MIN_CONTAINMENT = 0.8
 EMBEDDED_MIN_CONTAINMENT = 0.1
 NGRAM = 5
 
@@ -728,6 +735,7 @@ CLAIMS = {
     "excerpt_embedded": ("containment_ab", EMBEDDED_MIN_CONTAINMENT),
     "roundup": ("containment_ab", ROUNDUP_MIN_CONTAINMENT),
     "alert": ("containment_ab", ALERT_MIN_CONTAINMENT),
+    "quote": ("containment_ab", QUOTE_MIN_CONTAINMENT),
 }
 EXPECTED_KIND = {"near_duplicate": "near_duplicate"}  # every other kind: "partial"
 
@@ -773,13 +781,19 @@ class _Builder:
         outlets_ = outlets_.tolist()
         self.arts = [_Doc(h, b, o) for h, b, o in zip(headlines, bodies, outlets_)]
 
-    def quotes(self, group: list[_Doc]) -> None:
-        """One quote sentence inside every article of ``group`` (no pairs)."""
+    def quotes(self, group: list[_Doc], *, post: bool = False) -> None:
+        """One quote sentence inside every article of ``group`` (no pairs); with ``post``,
+        the quote alone too, as a document contained in each of them."""
         q = _quote(self.pools, self.rng)
         for d in group:
             d.paras.insert(int(self.rng.integers(1, len(d.paras) + 1)), q)
             d.role = "quote"
-        self.groups.append(("shared_quote", group, {"quote": q}))
+        detail: dict[str, Any] = {"quote": q}
+        if post:
+            detail["post"] = doc = _Doc("", [q], -1, "quote_post")
+            self.extra.append(doc)
+            self.pairs += [(doc, d, "quote", {}) for d in group]
+        self.groups.append(("shared_quote", group, detail))
 
     def near_duplicate(self, src: _Doc) -> None:
         """A copy of ``src`` with 1-3 small edits, edited less when that breaks the claim."""
@@ -887,17 +901,27 @@ class _Builder:
                 g["roundup"] = ids[id(detail["roundup"])]
             if "quote" in detail:
                 g["quote"] = detail["quote"]
+            if "post" in detail:
+                g["post"] = ids[id(detail["post"])]
             groups.append(g)
         return pairs, groups
 
 
 def generate_chunk(
-    index: int, n: int, seed: int, tr: Training, outs: list[Outlet], first_id: int
+    index: int,
+    n: int,
+    seed: int,
+    tr: Training,
+    outs: list[Outlet],
+    first_id: int,
+    *,
+    quote_posts: bool = False,
 ) -> Chunk:
     """Chunk ``index`` of a corpus: ``n`` documents with ids from ``first_id``, and the truth.
 
     Every plain article has at most one role (source of one copy, host, roundup member,
-    quote sharer), so the only related pairs are the injected ones.
+    quote sharer), so the only related pairs are the injected ones. ``quote_posts`` adds
+    each shared quote as a document of its own (in place of a plain article).
     """
     started = time.perf_counter()
     rng = np.random.default_rng([seed, index, n])
@@ -910,7 +934,7 @@ def generate_chunk(
                            size=max(int(big), round(SHARE_ROUNDUP * n)))  # fmt: skip
     quoters = rng.integers(QUOTE_GROUP[0], QUOTE_GROUP[1] + 1,
                            size=max(int(big), round(QUOTE_GROUPS_PER_DOC * n)))  # fmt: skip
-    n_art = n - n_near - n_alone - n_alert - len(members)
+    n_art = n - n_near - n_alone - n_alert - len(members) - (len(quoters) if quote_posts else 0)
     roles = {"near": n_near, "excerpt": n_exc, "alert": n_alert, "host": n_exc - n_alone,
              "member": int(members.sum()), "quote": int(quoters.sum())}  # fmt: skip
     if sum(roles.values()) > n_art:
@@ -927,7 +951,7 @@ def generate_chunk(
     b.articles(tr, targets, role["member"], np.repeat(digest_outlets, members))
     arts = b.arts
     for group in np.split(role["quote"], np.cumsum(quoters)[:-1]):
-        b.quotes([arts[i] for i in group])
+        b.quotes([arts[i] for i in group], post=quote_posts)
     for i in role["near"]:
         b.near_duplicate(arts[i])
     for k, i in enumerate(role["excerpt"]):
@@ -1042,16 +1066,26 @@ def _truth(
     }
 
 
-def generate_news(size: int, seed: int = 0, *, reuters: Path | None = REUTERS) -> NewsCorpus:
+def generate_news(
+    size: int, seed: int = 0, *, reuters: Path | None = REUTERS, quote_posts: bool = False
+) -> NewsCorpus:
     """A corpus of ``size`` documents in memory (in this process), with its truth;
-    ``reuters=None`` trains on the seeds."""
+    ``reuters=None`` trains on the seeds; ``quote_posts`` adds each shared quote as a
+    document of its own (see the module docstring).
+
+    >>> c = generate_news(300, seed=1, quote_posts=True)
+    >>> [g["kind"] for g in c.truth["groups"] if "post" in g]
+    ['shared_quote']
+    >>> {p["injected"] for p in c.truth["pairs"]} >= {"quote", "roundup"}
+    True
+    """
     started = time.perf_counter()
     tr = training(reuters)
     docs: dict[str, str] = {}
     outlet_of: dict[str, str] = {}
     chunks = []
     for index, n, first in _plan(size):
-        chunk = generate_chunk(index, n, seed, tr, outlets(seed), first)
+        chunk = generate_chunk(index, n, seed, tr, outlets(seed), first, quote_posts=quote_posts)
         for i, t, o in chunk.docs:
             docs[i] = t
             outlet_of[i] = o

@@ -261,6 +261,19 @@ def seeds_table(rows: list[dict[str, Any]]) -> str:
     )  # fmt: skip
 
 
+def purity_table(result: dict[str, Any]) -> str:
+    """The cluster purity table of :func:`benchmarks.clusters.run`'s rows."""
+    return table(
+        ["rule", "clusters", "largest", "purity", "merges of separate stories",
+         "must-not-merge groups joined", "clusters merged by hub documents",
+         "story pairs in one cluster", "hubs listed", "true hubs listed with their groups"],
+        [[r["rule"], r["clusters"], r["largest"], r["purity"], r["merges"],
+          f"{r['groups_joined']} / {r['groups']}", r["merged_by_hubs"],
+          f"{r['story_pairs_together']} / {r['story_pairs']}", r["hubs"],
+          f"{r['true_hubs_listed']} / {r['true_hubs']}"] for r in result["rows"]],
+    )  # fmt: skip
+
+
 # --- scale -------------------------------------------------------------------------------
 
 #: Injected kinds of the scale corpora, in table order.

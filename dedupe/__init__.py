@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING, Any
 
 from .align import Alignment, ParagraphOp, WordOp, align
-from .cluster import Cluster
+from .cluster import Cluster, Hub
 from .dedup import Decision, Deduplication
 from .errors import (
     DedupeError,
@@ -36,6 +36,7 @@ __all__ = [
     "Cluster",
     "Decision",
     "Deduplication",
+    "Hub",
     "Index",
     "IndexParams",
     "RedisStore",

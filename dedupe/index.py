@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .cluster import Cluster, build_clusters
+from .cluster import Cluster, Grouping, Hub, check_cluster_rule, group_matches
 from .dedup import Deduplication, deduplicate
 from .errors import (
     DuplicateIdError,
@@ -88,6 +88,7 @@ class Report:
     params: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, dict[str, str]] = field(default_factory=dict)
     ids: tuple[str, ...] = ()
+    hubs: tuple[Hub, ...] = ()
 
     def expanded_matches(self) -> list[Match]:
         """Every pair the matches stand for, exact copies expanded: each copy takes the
@@ -148,6 +149,7 @@ class Report:
             "metadata": {k: dict(v) for k, v in self.metadata.items()},
             "matches": [m.to_dict() for m in self.matches],
             "clusters": [c.to_dict() for c in self.clusters],
+            "hubs": [h.to_dict() for h in self.hubs],
         }
 
 
@@ -748,20 +750,46 @@ class Index:
         self,
         matches: Iterable[Match] | None = None,
         *,
+        clusters: str = "hubs",
         representative: str | Callable[[str], Any] = "earliest",
     ) -> list[Cluster]:
-        """Clusters of the verified pairs (see :func:`dedupe.cluster.build_clusters`).
+        """Clusters of the verified pairs (see :func:`dedupe.cluster.group_matches`):
+        ``clusters="hubs"`` keeps roundups and shared quotes from chaining stories,
+        ``"components"`` joins every pair.
 
         >>> idx = Index(ngram=2); idx.add_many({"a": "x y z", "b": "x y z", "c": "q"})
         []
         >>> [c.members for c in idx.clusters()]
         [('a', 'b')]
         """
+        return list(self.group(matches, clusters=clusters, representative=representative).clusters)
+
+    def group(
+        self,
+        matches: Iterable[Match] | None = None,
+        *,
+        clusters: str = "hubs",
+        representative: str | Callable[[str], Any] = "earliest",
+    ) -> Grouping:
+        """Clusters and hubs of the verified pairs (see :func:`dedupe.cluster.group_matches`).
+
+        >>> idx = Index(ngram=2); idx.add_many({"a": "x y z", "b": "x y z"})
+        []
+        >>> g = idx.group(); [c.members for c in g.clusters], g.hubs
+        ([('a', 'b')], ())
+        >>> idx.group(clusters="all")
+        Traceback (most recent call last):
+        ...
+        dedupe.errors.InvalidParameterError: clusters must be one of 'hubs', 'components'; got 'all'
+        """
+        check_cluster_rule(clusters)
         if matches is None:
             matches = self.pairs()
         columns = self.store.columns()
         sizes = dict(zip(columns.ids, columns.sketch.set_sizes().tolist()))
-        return build_clusters(columns.ids, matches, representative=representative, sizes=sizes)
+        return group_matches(
+            columns.ids, matches, clusters=clusters, representative=representative, sizes=sizes
+        )
 
     # ----------------------------------------------------------------- merge / save / load
     def merge(self, other: Index, *, replace: bool = False) -> None:
@@ -886,6 +914,7 @@ def find_duplicates(
     min_key_share: float = 0.1,
     workers: int = 0,
     representative: str | Callable[[str], Any] = "earliest",
+    clusters: str = "hubs",
     skip_empty: bool = False,
     progress: bool = False,
     metadata: Mapping[str, Mapping[str, str]] | None = None,
@@ -899,6 +928,10 @@ def find_duplicates(
     maps document ids to dicts of ``str`` fields (title, outlet, date...); it is checked
     (:class:`InvalidParameterError` for an unknown id or a value that is not a ``str``)
     and carried in ``Report.metadata`` for the documents of the report.
+    ``clusters`` is the grouping rule: ``"hubs"`` (a roundup or a quote shared by unrelated
+    stories does not merge them; it is listed in ``Report.hubs``) or ``"components"``
+    (every pair joins); see :mod:`dedupe.cluster`. Every pair is in ``Report.matches``
+    either way.
 
     >>> report = find_duplicates({"a": "one two three four five six seven",
     ...                           "b": "one two three four five six eight", "c": "else"}, ngram=2)
@@ -906,20 +939,22 @@ def find_duplicates(
     ([('a', 'b', 'near_duplicate')], [('a', 'b')])
     """
     options = {k: v for k, v in locals().items() if k in _INDEX_OPTIONS}
+    check_cluster_rule(clusters)
     started = time.perf_counter()
     index = Index(**options)
     skipped = index.add_many(
         list(_iter_docs(docs)), skip_empty=skip_empty, progress=progress, metadata=metadata
     )
     matches = index.pairs()
-    clusters = index.clusters(matches, representative=representative)
+    grouping = index.group(matches, clusters=clusters, representative=representative)
     return Report(
         tuple(matches),
-        tuple(clusters),
+        grouping.clusters,
         len(index),
         tuple(skipped),
         time.perf_counter() - started,
         {**index.params.to_dict(), **index.thresholds()},
         dict(index._metadata),
         tuple(index.ids()),
+        grouping.hubs,
     )

@@ -5,7 +5,7 @@ so its results are equal, not approximately equal: :func:`dedupe.sketch.sketch_t
 :func:`dedupe.lsh.band_keys` in ``mapInArrow`` (which works on Spark Connect, where
 ``df.rdd`` does not), :func:`dedupe.lsh.passage_rule` on the shared-key counts,
 :func:`dedupe.verify.shared_counts` and :func:`dedupe.verify.pair_scores` on the candidate
-pairs, and :func:`dedupe.cluster.build_clusters` on the collected matches. Only the
+pairs, and :func:`dedupe.cluster.group_matches` on the collected matches. Only the
 grouping is Spark's (joins and aggregations on DataFrames). No task forks processes.
 
 The stages (each materialised once with ``localCheckpoint``, and timed):
@@ -33,10 +33,11 @@ The stages (each materialised once with ``localCheckpoint``, and timed):
 6. ``verify``: each candidate pair is joined with both shingle sets and scored exactly in
    Arrow batches; the pairs that reach a threshold, and the copy matches, are the matches.
 7. ``collect`` (:func:`find_duplicates` only): matches to the driver, sorted best first;
-   clusters by :func:`dedupe.cluster.build_clusters`.
+   clusters and hubs by :func:`dedupe.cluster.group_matches`.
 
 For outputs too large to collect, :func:`match_pairs` returns the matches as a DataFrame and
-:func:`components` finds the clusters over them with DataFrame operations (min-label
+:func:`components` finds the clusters of the ``components`` rule (every pair joins; see
+:mod:`dedupe.cluster`) over them with DataFrame operations (min-label
 propagation with pointer jumping, no GraphFrames jar).
 
 >>> import dedupe.spark
@@ -58,7 +59,7 @@ from typing import Any
 
 import numpy as np
 
-from .cluster import REPRESENTATIVE_RULES, build_clusters
+from .cluster import REPRESENTATIVE_RULES, check_cluster_rule, group_matches
 from .errors import (
     DuplicateIdError,
     EmptyTextError,
@@ -708,6 +709,7 @@ def find_duplicates(
     min_key_share: float = 0.1,
     workers: int = 0,
     representative: str | Callable[[str], Any] = "earliest",
+    clusters: str = "hubs",
     skip_empty: bool = False,
     progress: bool = False,
     stage_seconds: dict[str, float] | None = None,
@@ -718,8 +720,8 @@ def find_duplicates(
     (``text_col``, strings or UTF-8 binary) and, optionally, its place in the collection
     (``order_col``: numbers, strings, dates or timestamps; ties are broken by id; default:
     the id). The report equals ``dedupe.find_duplicates`` on the same documents given in
-    that order: the same matches (scores, kinds, ``a`` the earlier document), clusters and
-    skipped ids (``seconds`` is this run's). The options are those of
+    that order: the same matches (scores, kinds, ``a`` the earlier document), clusters, hubs
+    and skipped ids (``seconds`` is this run's). The options are those of
     :func:`dedupe.find_duplicates`; ``workers`` and ``progress`` are checked and ignored
     (Spark decides the parallelism and shows its own progress). The matches are collected
     to the driver: for larger outputs use :func:`match_pairs` and :func:`components`.
@@ -738,6 +740,7 @@ def find_duplicates(
             f"representative must be one of {REPRESENTATIVE_RULES} or a key function, "
             f"got {representative!r}"
         )
+    check_cluster_rule(clusters)
     begun = time.perf_counter()
     plan, matches, documents, skipped = _run(
         df, id_col, text_col, order_col, params, thresholds, bool(skip_empty)
@@ -766,17 +769,20 @@ def find_duplicates(
         place[r["a"]], place[r["b"]] = r["a_row"], r["b_row"]
         sizes[r["a"]], sizes[r["b"]] = r["size_a"], r["size_b"]
     order = sorted(place, key=place.__getitem__)
-    clusters = build_clusters(order, found, representative=representative, sizes=sizes)
+    grouping = group_matches(
+        order, found, clusters=clusters, representative=representative, sizes=sizes
+    )
     plan.seconds["collect"] = time.perf_counter() - started
     if stage_seconds is not None:
         stage_seconds.update(plan.seconds)
     return Report(
         tuple(found),
-        tuple(clusters),
+        grouping.clusters,
         documents,
         tuple(skipped),
         time.perf_counter() - begun,
         {**params.to_dict(), **thresholds.to_dict()},
+        hubs=grouping.hubs,
     )
 
 
@@ -792,9 +798,10 @@ def components(
     ``size``, the number of documents in the component; and the component's weakest match
     ``weakest_a``, ``weakest_b``, ``weakest_score`` (its lowest-ranked edge: smallest
     score, then smallest Jaccard). The members are those of the clusters of
-    :func:`dedupe.find_duplicates`; its ``Cluster.weakest`` is the weakest edge of the
-    strongest spanning tree (union-find strongest first), which can be stronger than the
-    component's weakest edge when a weak edge closes a cycle of strong ones.
+    :func:`dedupe.find_duplicates` with ``clusters="components"`` (no hub rule here); its
+    ``Cluster.weakest`` is the weakest edge of the strongest spanning tree (union-find
+    strongest first), which can be stronger than the component's weakest edge when a weak
+    edge closes a cycle of strong ones.
 
     How: every document starts with the smallest id among itself and its neighbours;
     each round takes the smallest label of each neighbourhood, then jumps each label to its

@@ -46,7 +46,8 @@ def test_tiny_run_writes_results_and_tables(tiny_run: tuple[int, dict, str]) -> 
     assert code == 0
     assert results["mode"] == "tiny"
     for heading in ("Detection quality", "Recall against exhaustive exact", "Speed and memory",
-                    "Paragraph alignment", "The seed articles", "Shared passages"):  # fmt: skip
+                    "Paragraph alignment", "The seed articles", "Shared passages",
+                    "Clusters on news with roundups"):  # fmt: skip
         assert heading in text
     assert [r["min_passage_words"] for r in results["passages"]] == list(bench.PASSAGE_WORDS)
     assert "| exact all pairs (scipy sparse) |" in text
@@ -220,6 +221,7 @@ def test_update_readme_writes_the_block_from_the_run(tmp_path: Path, monkeypatch
             "--no-progress", "--no-speed", "--seed", "3"]  # fmt: skip
     # Full size is too slow for a unit test: run the default pipeline on a tiny corpus.
     monkeypatch.setitem(bench.BASES, "default", bench.BASES["tiny"])
+    monkeypatch.setitem(bench.clusters.DOCS, "default", bench.clusters.DOCS["tiny"])
     assert bench.main(args) == 0
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith(f"{README_END}\nend\n")
@@ -529,3 +531,48 @@ def test_progress_bar_counts_its_real_steps_without_eta(tmp_path, monkeypatch, t
     (bar,) = bars
     assert bar.options["enabled"] is terminal and bar.options["eta"] is False
     assert bar.done == bar.total > 0
+
+
+# --- hubs: quote posts in the generator, and the cluster purity benchmark ------------------
+
+
+@pytest.fixture(scope="module")
+def posts_corpus() -> news.NewsCorpus:
+    return news.generate_news(NEWS_SIZE, seed=5, quote_posts=True)
+
+
+def test_news_quote_posts_truth(posts_corpus: news.NewsCorpus) -> None:
+    from benchmarks.exact import exact_pairs
+
+    docs = posts_corpus.docs
+    groups = [g for g in posts_corpus.truth["groups"] if g["kind"] == "shared_quote"]
+    assert groups and all("post" in g for g in groups)
+    pairs = [p for p in posts_corpus.truth["pairs"] if p["injected"] == "quote"]
+    assert {(p["a"], p["b"]) for p in pairs} == {
+        (g["post"], m) for g in groups for m in g["members"]
+    }
+    exact = {(p.a, p.b): p for p in exact_pairs(docs, floor=0.0)}
+    for p in pairs:
+        assert docs[p["a"]].strip() == next(g["quote"] for g in groups if g["post"] == p["a"])
+        e = exact.get(_key(p["a"], p["b"]))
+        got = e.containment_ab if p["a"] <= p["b"] else e.containment_ba
+        assert got >= news.QUOTE_MIN_CONTAINMENT and got == pytest.approx(p["containment_ab"])
+    # without posts the corpus is the one the scale benchmark has always used
+    assert all("post" not in g for g in news.generate_news(400, seed=3).truth["groups"])
+
+
+def test_hubs_rule_merges_no_separate_stories() -> None:
+    from benchmarks.clusters import run
+
+    result = run(NEWS_SIZE, seed=5)
+    rows = {r["rule"]: r for r in result["rows"]}
+    old, new = rows["components"], rows["hubs"]
+    assert result["roundups"] >= 1 and result["quotes"] >= 1
+    # the old rule chains roundups' and quotes' stories; the new one merges none
+    assert old["merges"] > 0 and old["groups_joined"] > 0 and old["merged_by_hubs"] > 0
+    assert new["merges"] == 0 and new["groups_joined"] == 0 and new["merged_by_hubs"] == 0
+    assert new["purity"] == 1.0 > old["purity"]
+    # every roundup page and quote post is a hub, listed with every group it draws from
+    assert new["true_hubs_listed"] == new["true_hubs"] == result["roundups"] + result["quotes"]
+    assert new["story_pairs_together"] >= 0.99 * new["story_pairs"]
+    assert old["story_pairs_together"] == old["story_pairs"]

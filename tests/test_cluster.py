@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dedupe.cluster import build_clusters
+from dedupe.cluster import build_clusters, group_matches
 from dedupe.errors import InvalidParameterError
 from dedupe.match import Match
 
@@ -48,3 +48,145 @@ def test_to_dict_is_json_ready():
     import json
 
     json.dumps([c.to_dict() for c in build_clusters(ORDER, EDGES)])
+
+
+# --- the hub rule ---------------------------------------------------------------------
+
+
+def part(p: str, w: str, share: float = 0.9) -> Match:
+    """A partial match: ``share`` of ``p`` is in ``w``, a third of ``w`` in ``p``."""
+    return Match(p, w, 0.3, share, 0.3, "partial", 9, 10, 30)
+
+
+def near(a: str, b: str) -> Match:
+    return edge(a, b, 0.8)
+
+
+def members(clusters) -> list[tuple[str, ...]]:
+    return [c.members for c in clusters]
+
+
+STORIES = ["a1", "a2", "b1", "b2", "c1", "roundup", "quote"]
+
+
+def test_roundup_does_not_merge_stories():
+    # two stories (a, b), each with a copy; a roundup holds most of a1 and of b1
+    ms = [near("a1", "a2"), near("b1", "b2"), part("a1", "roundup"), part("b1", "roundup")]
+    g = group_matches(STORIES, ms)
+    assert members(g.clusters) == [("a1", "a2"), ("b1", "b2")]
+    (hub,) = g.hubs
+    assert (hub.id, hub.role, hub.groups, hub.clusters) == (
+        "roundup",
+        "container",
+        (("a1",), ("b1",)),
+        (0, 1),
+    )
+    assert hub.cluster is None
+    # the old rule: one cluster of everything
+    assert members(build_clusters(STORIES, ms, clusters="components")) == [
+        ("a1", "a2", "b1", "b2", "roundup")
+    ]
+
+
+def test_shared_quote_does_not_merge_stories():
+    # a short quote found whole in a1 and in b1 and in c1, unrelated stories
+    ms = [near("a1", "a2"), part("quote", "a1"), part("quote", "b1"), part("quote", "c1")]
+    g = group_matches(STORIES, ms)
+    assert members(g.clusters) == [("a1", "a2")]
+    (hub,) = g.hubs
+    assert (hub.id, hub.role) == ("quote", "contained")
+    assert hub.groups == (("a1",), ("b1",), ("c1",))
+    assert hub.clusters == (0, None, None)
+
+
+def test_components_rule_gives_the_old_result():
+    ms = [near("a1", "a2"), part("a1", "roundup"), part("b1", "roundup"), part("quote", "b1"),
+          part("quote", "c1")]  # fmt: skip
+    old = build_clusters(STORIES, ms, clusters="components")
+    assert members(old) == [("a1", "a2", "b1", "c1", "roundup", "quote")]
+    assert group_matches(STORIES, ms, clusters="components").hubs == ()
+    # near-duplicate-only matches: both rules agree, weakest edge included
+    assert build_clusters(ORDER, EDGES) == build_clusters(ORDER, EDGES, clusters="components")
+
+
+def test_related_parts_still_join():
+    # a story e, a rewrite dm holding most of it, and an excerpt x of e found in both:
+    # dm's parts (e, x) are linked by a match of their own, so nothing is a hub
+    ms = [part("e", "dm"), part("x", "e"), part("x", "dm")]
+    g = group_matches(["e", "dm", "x"], ms)
+    assert members(g.clusters) == [("e", "dm", "x")] and g.hubs == ()
+    # one part only: a container of one story is a member of it
+    g = group_matches(["e", "dm"], [part("e", "dm")])
+    assert members(g.clusters) == [("e", "dm")] and g.hubs == ()
+
+
+def test_roundup_of_roundups_and_quote_between_members():
+    # r holds a1 and b1; p holds r, a1 and b1 (a page of digests); q is quoted by a1 and b1.
+    # a1-b1 are linked only through hubs, so none of these joins them
+    ms = [part("a1", "r"), part("b1", "r"), part("r", "p"), part("a1", "p"), part("b1", "p"),
+          part("q", "a1"), part("q", "b1")]  # fmt: skip
+    g = group_matches(["a1", "b1", "r", "p", "q"], ms)
+    assert g.clusters == ()
+    assert sorted((h.id, h.role) for h in g.hubs) == [
+        ("p", "container"),
+        ("q", "contained"),
+        ("r", "container"),
+    ]
+
+
+def test_caption_in_hosts_with_their_own_excerpts():
+    # a caption stands in every host; each host also holds an excerpt of its own story:
+    # the caption is the hub of its pairs, and each host stays clustered with its excerpt
+    n = 50
+    ms = [part("cap", f"d{i}", 1.0) for i in range(n)] + [part(f"x{i}", f"d{i}") for i in range(n)]
+    order = ["cap"] + [f"d{i}" for i in range(n)] + [f"x{i}" for i in range(n)]
+    g = group_matches(order, ms)
+    assert sorted(members(g.clusters)) == sorted((f"d{i}", f"x{i}") for i in range(n))
+    (hub,) = g.hubs
+    assert (hub.id, hub.role, len(hub.groups)) == ("cap", "contained", n)
+    assert sorted(hub.clusters) == list(range(n))
+
+
+def test_hub_whose_groups_join_anyway_is_a_member():
+    # a roundup of a1 and b1, and a1 ~ b1 linked by a near-duplicate: one story, no hub
+    ms = [part("a1", "r"), part("b1", "r"), near("a1", "b1")]
+    g = group_matches(["a1", "b1", "r"], ms)
+    assert members(g.clusters) == [("a1", "b1", "r")] and g.hubs == ()
+
+
+def test_hubs_are_deterministic_and_to_dict():
+    import json
+
+    ms = [near("a1", "a2"), part("a1", "roundup"), part("b1", "roundup")]
+    g1 = group_matches(STORIES, ms)
+    g2 = group_matches(STORIES, list(reversed(ms)))
+    assert g1 == g2
+    d = g1.hubs[0].to_dict()
+    json.dumps(d)
+    assert d["groups"] == [{"cluster": 0, "ids": ["a1"]}, {"cluster": None, "ids": ["b1"]}]
+
+
+def test_cluster_rule_is_validated():
+    with pytest.raises(InvalidParameterError, match="'hubs', 'components'"):
+        group_matches(ORDER, EDGES, clusters="chains")
+    with pytest.raises(InvalidParameterError):
+        build_clusters(ORDER, EDGES, clusters=None)
+
+
+def test_hub_rule_stays_near_linear():
+    # two shapes that cost quadratic time when every candidate re-reads the matches of a
+    # much-matched neighbour: a caption in n hosts that each hold an excerpt of their own,
+    # and a story in n near-duplicate rewrites that each hold a part of their own
+    import time
+
+    n = 20000
+    caption = [part("cap", f"d{i}", 1.0) for i in range(n)] + [
+        part(f"x{i}", f"d{i}") for i in range(n)
+    ]
+    rewrites = [part("s", f"w{i}") for i in range(n)] + [part(f"y{i}", f"w{i}") for i in range(n)]
+    rewrites += [near("w0", f"w{i}") for i in range(1, n)]
+    for ms in (caption, rewrites):
+        order = sorted({d for m in ms for d in (m.a, m.b)})
+        started = time.perf_counter()
+        group_matches(order, ms)
+        assert time.perf_counter() - started < 10  # quadratic: minutes

@@ -112,6 +112,7 @@ def assert_same(got: dedupe.Report, want: dedupe.Report) -> None:
     assert got.skipped == want.skipped
     assert got.documents == want.documents
     assert got.params == want.params
+    assert got.hubs == want.hubs
 
 
 # ------------------------------------------------------------------ equality
@@ -227,7 +228,7 @@ def test_not_a_dataframe():
 # ------------------------------------------------------------------ at scale: DataFrames
 def test_match_pairs_and_components(spark):
     docs = collection(seed=11)
-    want = dedupe.find_duplicates(docs)
+    want = dedupe.find_duplicates(docs, clusters="components")  # what components() computes
     df = ordered_frame(spark, docs, partitions=3, seed=5)
     pairs = dedupe.spark.match_pairs(df, order_col="pos")
     assert tuple(pairs.columns) == dedupe.spark.MATCH_COLUMNS

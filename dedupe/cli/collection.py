@@ -15,6 +15,7 @@ from dedupe.render.labelled import display_fields, write_labelled_clusters, writ
 
 from .common import (
     EXIT_OK,
+    add_cluster_rule,
     add_input_args,
     add_match_args,
     add_metadata_args,
@@ -44,9 +45,16 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         result.metadata, label_field=args.label_field, date_field=args.date_field
     )
     with open_output(args.output) as out:
-        if args.clusters:
+        if args.hubs:
+            views.write_hubs(result.hubs, out, fmt=args.format)
+        elif args.clusters:
             write_labelled_clusters(
-                result.clusters, out, fmt=args.format, metadata=result.metadata, fields=fields
+                result.clusters,
+                out,
+                fmt=args.format,
+                metadata=result.metadata,
+                fields=fields,
+                hubs=result.hubs,
             )
         else:
             write_labelled_matches(
@@ -65,7 +73,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     check_fields(args, found.metadata)
     docs = found.docs
     result = find(args, docs, found.metadata)
-    chosen = views.diff_choice(result.matches, args.max_pairs)
+    chosen = views.diff_choice(result.matches, args.max_pairs, hubs=result.hubs)
     diffs = []
     diff_start = time.perf_counter()
     with Progress(len(chosen), desc="diffing", unit="pair", enabled=show_progress(args)) as bar:
@@ -73,7 +81,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
             diffs.append((m, dedupe.align(docs[m.a], docs[m.b])))
             bar.update()
     page = views.html_report(
-        result, diffs, inputs=args.inputs, diff_seconds=time.perf_counter() - diff_start
+        result,
+        diffs,
+        inputs=args.inputs,
+        diff_seconds=time.perf_counter() - diff_start,
+        label_field=args.label_field or "title",
+        date_field=args.date_field or "date",
     )
     with open_output(args.output) as out:
         out.write(page)
@@ -102,14 +115,22 @@ def register(sub: Any) -> None:
     add_on_error(p)
     add_metadata_args(p)
     add_match_args(p)
+    add_cluster_rule(p)
     p.add_argument(
         "--format",
         choices=("jsonl", "csv", "table"),
         default="jsonl",
         help="output format (default jsonl)",
     )
-    p.add_argument(
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument(
         "--clusters", action="store_true", help="write the clusters (largest first), not pairs"
+    )
+    shown.add_argument(
+        "--hubs",
+        action="store_true",
+        help="write the hubs (roundups, texts quoted by unrelated stories) and the clusters "
+        "they draw from, not pairs",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     add_quiet(p)
@@ -119,12 +140,16 @@ def register(sub: Any) -> None:
         "report",
         help="a self-contained HTML page of clusters and side-by-side diffs",
         description="Scan the inputs and write one HTML page (no external assets): a "
-        "summary, the clusters largest first with their weakest edge, and a collapsible "
-        "side-by-side paragraph diff for each pair, best first.",
+        "summary, the clusters largest first with their weakest edge and linked members, "
+        "the hubs and the clusters they draw from, how much of each cluster's "
+        "representative each member holds, and a collapsible side-by-side paragraph diff "
+        "for the pairs sharing the most text (pairs of a hub and exact duplicates last).",
     )
     add_input_args(p)
     add_on_error(p)
+    add_metadata_args(p)
     add_match_args(p)
+    add_cluster_rule(p)
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="the HTML file to write")
     p.add_argument(
         "--max-pairs",

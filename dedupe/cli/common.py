@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dedupe
+from dedupe.cluster import CLUSTER_RULES
 from dedupe.errors import InputError
 from dedupe.inputs import check_output_path, read_documents
 
@@ -67,6 +68,7 @@ def find(
     return dedupe.find_duplicates(
         docs,
         **scan_options(args),
+        clusters=getattr(args, "cluster_rule", "hubs"),
         skip_empty=True,
         progress=show_progress(args),
         metadata=metadata or None,
@@ -253,6 +255,16 @@ def add_match_args(p: argparse.ArgumentParser) -> None:
         help="MinHash permutations (default 128)",
     )
     g.add_argument("--seed", type=non_negative, default=1, help="MinHash seed (default 1)")
+
+
+def add_cluster_rule(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--cluster-rule",
+        choices=CLUSTER_RULES,
+        default="hubs",
+        help="hubs (default): a roundup, or a text quoted by unrelated stories, does not "
+        "merge them into one cluster: it is listed as a hub; components: every pair joins",
+    )
 
 
 def add_quiet(p: argparse.ArgumentParser) -> None:

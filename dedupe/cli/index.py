@@ -316,9 +316,10 @@ def _cmd_index_stats(args: argparse.Namespace) -> int:
     stats.update(index.thresholds())
     if args.pairs:
         pairs = index.pairs()
-        clusters = index.clusters(pairs)
+        grouping = index.group(pairs)
         stats["pairs"] = len(pairs)
-        stats["clusters"] = len(clusters)
+        stats["clusters"] = len(grouping.clusters)
+        stats["hubs"] = len(grouping.hubs)
     with open_output(None) as out:
         if args.json:
             if args.ids:

@@ -35,8 +35,10 @@ from .report import (
     clusters_table,
     diff_choice,
     html_report,
+    hubs_table,
     matches_table,
     write_clusters,
+    write_hubs,
     write_matches,
 )
 
@@ -60,11 +62,13 @@ __all__ = [
     "diff_choice",
     "html_page",
     "html_report",
+    "hubs_table",
     "matches_table",
     "provenance_html",
     "provenance_text",
     "render_provenance",
     "render_alignment",
     "write_clusters",
+    "write_hubs",
     "write_matches",
 ]

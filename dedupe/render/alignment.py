@@ -540,7 +540,7 @@ def _cell(
     return f'<td class="dd-{side.lower()}">{"".join(ps)}</td>'
 
 
-def alignment_html_fragment(al: Alignment, *, anchor: str = "dd-") -> str:
+def alignment_html_fragment(al: Alignment, *, anchor: str = "dd-", collapse_equal: int = 0) -> str:
     """The two-column diff as one ``<table class="dd-align">`` (style: :data:`ALIGNMENT_CSS`).
 
     Paired paragraphs stand side by side with deleted words in ``<del>`` (left) and
@@ -552,7 +552,16 @@ def alignment_html_fragment(al: Alignment, *, anchor: str = "dd-") -> str:
     id="{anchor}A7">`` (``B7`` on the right); give each fragment of a page its own
     ``anchor`` prefix.
 
+    With ``collapse_equal`` (0: never), each run of at least that many equal paragraphs is
+    folded into a closed ``<details class="dd-equal-run">`` between two tables (the columns
+    keep their widths); a link to a folded paragraph opens it in the browser.
+
     >>> from dedupe.align import align
+    >>> same = "\\n\\n".join(f"Paragraph {w} stays as it was." for w in "abcd")
+    >>> frag = alignment_html_fragment(align(same + "\\n\\nOld end.", same + "\\n\\nNew end."),
+    ...                                collapse_equal=3)
+    >>> frag.count("<details"), "4 equal paragraphs" in frag
+    (1, True)
     >>> frag = alignment_html_fragment(align("<b>x</b> y", "<b>x</b> z"))
     >>> "&lt;b&gt;" in frag and "<del>y</del>" in frag and "<ins>z</ins>" in frag
     True
@@ -565,11 +574,17 @@ def alignment_html_fragment(al: Alignment, *, anchor: str = "dd-") -> str:
     True
     """
     marks = _Marks(al)
-    rows = [
-        '<table class="dd-align"><colgroup><col class="dd-c-tag"><col><col></colgroup>'
-        "<thead><tr><th></th><th>A</th><th>B</th></tr></thead><tbody>"
-    ]
-    for op in al.ops:
+    head = '<table class="dd-align"><colgroup><col class="dd-c-tag"><col><col></colgroup>'
+    rows = [head + "<thead><tr><th></th><th>A</th><th>B</th></tr></thead><tbody>"]
+    folds = _equal_runs(al, collapse_equal)
+    for k, op in enumerate(al.ops):
+        if k in folds:
+            n = folds[k]
+            rows.append(
+                '</tbody></table><details class="dd-equal-run"><summary>'
+                f"{n} equal paragraphs ({_num('A', (op.a[0], al.ops[k + n - 1].a[1]))} = "
+                f"{_num('B', (op.b[0], al.ops[k + n - 1].b[1]))})</summary>{head}<tbody>"
+            )
         dels = sorted((w.a_start, w.a_end) for w in op.word_ops if w.tag in ("delete", "replace"))
         inss = sorted((w.b_start, w.b_end) for w in op.word_ops if w.tag in ("insert", "replace"))
         if op.kind in ("only_a", "only_b"):
@@ -583,8 +598,30 @@ def alignment_html_fragment(al: Alignment, *, anchor: str = "dd-") -> str:
             + _cell(al.b_paragraphs, op.b, "B", inss, "ins", marks, anchor)
             + "</tr>"
         )
+        if k + 1 in _fold_ends(folds):
+            rows.append(f"</tbody></table></details>{head}<tbody>")
     rows.append("</tbody></table>")
     return "\n".join(rows)
+
+
+def _equal_runs(al: Alignment, least: int) -> dict[int, int]:
+    """Start op -> length of each run of at least ``least`` equal ops (none when 0)."""
+    runs: dict[int, int] = {}
+    if least <= 0:
+        return runs
+    k = 0
+    while k < len(al.ops):
+        j = k
+        while j < len(al.ops) and al.ops[j].kind == "equal":
+            j += 1
+        if j - k >= least:
+            runs[k] = j - k
+        k = max(j, k + 1)
+    return runs
+
+
+def _fold_ends(folds: dict[int, int]) -> set[int]:
+    return {k + n for k, n in folds.items()}
 
 
 def alignment_summary_html(al: Alignment) -> str:

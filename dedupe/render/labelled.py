@@ -26,10 +26,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING
 
 from ..errors import InvalidParameterError
-from .report import TABLE_FORMATS, write_clusters, write_matches
+from .report import TABLE_FORMATS, hubs_by_cluster, write_clusters, write_matches
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..cluster import Cluster
+    from ..cluster import Cluster, Hub
     from ..match import Match
 
 __all__ = ["MAX_CELL", "display_fields", "write_labelled_clusters", "write_labelled_matches"]
@@ -155,11 +155,12 @@ def write_labelled_clusters(
     fmt: str = "jsonl",
     metadata: Metadata,
     fields: Sequence[str] = (),
+    hubs: Iterable[Hub] = (),
 ) -> None:
-    """Write clusters as ``jsonl`` (``Cluster.to_dict()`` plus ``cluster``, ``size`` and
-    ``metadata``: each member's metadata), ``csv`` (one row per member: cluster, size, id,
-    whether it is the representative, and its ``fields``) or ``table`` (the same rows,
-    aligned).
+    """Write clusters as ``jsonl`` (``Cluster.to_dict()`` plus ``cluster``, ``size``,
+    ``metadata``: each member's metadata, and ``hubs``: the ids of the hubs that draw from
+    it), ``csv`` (one row per member: cluster, size, id, whether it is the representative,
+    and its ``fields``) or ``table`` (the same rows, aligned).
 
     >>> import sys
     >>> from dedupe.cluster import Cluster
@@ -172,9 +173,10 @@ def write_labelled_clusters(
     """
     _check_format(fmt)
     if not metadata:
-        write_clusters(clusters, out, fmt=fmt)
+        write_clusters(clusters, out, fmt=fmt, hubs=hubs)
         return
     fields = list(fields)
+    drawn = hubs_by_cluster(hubs)
     if fmt == "jsonl":
         for number, c in enumerate(clusters, start=1):
             record = {
@@ -182,6 +184,7 @@ def write_labelled_clusters(
                 "size": len(c.members),
                 **c.to_dict(),
                 "metadata": {d: dict(metadata[d]) for d in c.members if d in metadata},
+                "hubs": drawn.get(number - 1, []),
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return

@@ -43,6 +43,12 @@ details.dd-pair .dd-body{padding:.6em .8em}
 .dd-sides{display:grid;grid-template-columns:8.5em 1fr 1fr;font-size:15px;margin:0 0 .6em}
 .dd-sides div{overflow-wrap:anywhere;font-size:13px;padding:0 8px}
 code{font:13px ui-monospace,monospace}
+.dd-title{font-weight:600}
+ul.dd-groups{margin:0;padding-left:1.1em}
+details.dd-cluster{margin:.3em 0}
+details.dd-cluster>summary{cursor:pointer;font-size:14px}
+details.dd-cluster table.dd-list{margin:.3em 0 .8em}
+meter{width:8em;vertical-align:middle}
 """
 
 #: CSS of the two-column alignment table (class prefix ``dd-``), for embedding pages.
@@ -72,6 +78,8 @@ ALIGNMENT_CSS = """\
   color:#7d5b00;text-decoration:none;white-space:nowrap}
 .dd-align a.dd-ref:hover{text-decoration:underline}
 .dd-align p:target{outline:2px solid #e3b341;outline-offset:3px}
+details.dd-equal-run>summary{cursor:pointer;font:13px system-ui,sans-serif;color:#555;
+  padding:4px 8px;background:#f6f8fa;border-bottom:1px solid #ddd}
 """
 
 #: CSS of the provenance view: the text with each span coloured by its source (12 colours,

@@ -28,7 +28,7 @@ from .page import html_page
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..align import Alignment
-    from ..cluster import Cluster
+    from ..cluster import Cluster, Hub
     from ..index import Report
     from ..match import Match
 
@@ -38,9 +38,13 @@ __all__ = [
     "MAX_LISTED_CLUSTERS",
     "write_matches",
     "write_clusters",
+    "write_hubs",
+    "hubs_table",
     "matches_table",
     "clusters_table",
     "diff_choice",
+    "COLLAPSE_EQUAL_RUN",
+    "MAX_DETAILED_CLUSTERS",
     "html_report",
 ]
 
@@ -182,15 +186,34 @@ _CLUSTER_CSV_FIELDS = (
 )
 
 
-def write_clusters(clusters: Iterable[Cluster], out: IO[str], *, fmt: str = "jsonl") -> None:
-    """Write clusters to `out` as ``jsonl`` (``Cluster.to_dict()`` plus ``size``, a line),
-    ``csv`` (one row per member, with the cluster's weakest edge) or ``table``.
+def hubs_by_cluster(hubs: Iterable[Hub]) -> dict[int, list[str]]:
+    """Cluster position -> the ids of the hubs that draw from it.
+
+    >>> from dedupe.cluster import Hub
+    >>> hubs_by_cluster([Hub("r", "container", (("a",), ("b",)), (0, 2))])
+    {0: ['r'], 2: ['r']}
+    """
+    out: dict[int, list[str]] = {}
+    for h in hubs:
+        for c in h.clusters:
+            if c is not None and h.id not in out.setdefault(c, []):
+                out[c].append(h.id)
+    return out
+
+
+def write_clusters(
+    clusters: Iterable[Cluster], out: IO[str], *, fmt: str = "jsonl", hubs: Iterable[Hub] = ()
+) -> None:
+    """Write clusters to `out` as ``jsonl`` (``Cluster.to_dict()`` plus ``size``, and
+    ``hubs``: the ids of the hubs that draw from it; a line), ``csv`` (one row per member,
+    with the cluster's weakest edge) or ``table``.
 
     >>> import sys
     >>> write_clusters([], sys.stdout, fmt="csv")  # doctest: +ELLIPSIS
     cluster,size,id,representative,weakest_a,...
     """
     _check_format(fmt)
+    drawn = hubs_by_cluster(hubs)
     if fmt == "table":
         out.write(clusters_table(clusters))
     elif fmt == "csv":
@@ -208,6 +231,70 @@ def write_clusters(clusters: Iterable[Cluster], out: IO[str], *, fmt: str = "jso
     else:
         for number, c in enumerate(clusters, start=1):
             record = {"cluster": number, "size": len(c.members), **c.to_dict()}
+            record["hubs"] = drawn.get(number - 1, [])
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _number(position: int | None) -> int | None:
+    """A cluster's number in the views (1 = the largest), from its position."""
+    return None if position is None else position + 1
+
+
+def hubs_table(hubs: Iterable[Hub]) -> str:
+    """Hubs as an aligned text table: the hub, its role, its own cluster's number (if any)
+    and the groups it draws from (``#n`` for cluster number n, then the ids it matches).
+
+    >>> from dedupe.cluster import Hub
+    >>> from dedupe.match import Match
+    >>> print(hubs_table([Hub("r", "container", (("a",), ("b", "c")), (0, None))]), end="")
+    hub  role       cluster  draws from
+    r    container           #1: a; b, c
+    """
+    rows = [["hub", "role", "cluster", "draws from"]]
+    for h in hubs:
+        groups = "; ".join(
+            (f"#{_number(c)}: " if c is not None else "") + ", ".join(g)
+            for g, c in zip(h.groups, h.clusters, strict=True)
+        )
+        own = _number(h.cluster)
+        rows.append([h.id, h.role, "" if own is None else str(own), groups])
+    return _aligned(rows, numeric={2} if len(rows) > 1 else set())
+
+
+_HUB_CSV_FIELDS = ("hub", "role", "hub_cluster", "group", "cluster", "id")
+
+
+def write_hubs(hubs: Iterable[Hub], out: IO[str], *, fmt: str = "jsonl") -> None:
+    """Write hubs to `out` as ``jsonl`` (``Hub.to_dict()`` a line, clusters by number, 1 =
+    the largest, as :func:`write_clusters` numbers them), ``csv`` (one row per document a
+    hub matches: hub, role, the hub's cluster, group, that group's cluster, id) or
+    ``table``.
+
+    >>> import sys
+    >>> from dedupe.cluster import Hub
+    >>> from dedupe.match import Match
+    >>> write_hubs([Hub("r", "container", (("a",), ("b",)), (0, None))], sys.stdout, fmt="csv")
+    hub,role,hub_cluster,group,cluster,id
+    r,container,,1,1,a
+    r,container,,2,,b
+    """
+    _check_format(fmt)
+    if fmt == "table":
+        out.write(hubs_table(hubs))
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(_HUB_CSV_FIELDS)
+        for h in hubs:
+            for number, (g, c) in enumerate(zip(h.groups, h.clusters, strict=True), start=1):
+                for doc in g:
+                    writer.writerow([h.id, h.role, _number(h.cluster) or "", number,
+                                     _number(c) or "", doc])  # fmt: skip
+    else:
+        for h in hubs:
+            record = h.to_dict()
+            record["cluster"] = _number(h.cluster)
+            for g in record["groups"]:
+                g["cluster"] = _number(g["cluster"])
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
@@ -249,19 +336,137 @@ def _pair_link(m: Match, anchors: Mapping[tuple[str, str], str]) -> str:
     return f'<a href="#{anchor}">{text}</a>' if anchor else text
 
 
-def diff_choice(matches: Sequence[Match], max_pairs: int) -> list[Match]:
-    """The pairs a report page diffs side by side: the first ``max_pairs`` of ``matches``
-    (best first), exact duplicates (the same shingle set, whose diff shows little) last.
+def _hub_pairs(hubs: Iterable[Hub]) -> set[frozenset[str]]:
+    """The pairs of a hub and a document it draws from (pairs that do not join clusters)."""
+    return {frozenset((h.id, d)) for h in hubs for g in h.groups for d in g}
 
+
+def diff_choice(
+    matches: Sequence[Match], max_pairs: int, *, hubs: Iterable[Hub] = ()
+) -> list[Match]:
+    """The pairs a report page diffs side by side, at most ``max_pairs``: those sharing the
+    most shingles first (the most to read in a diff), then the pairs of a hub and a document
+    it draws from (a caption inside a roundup says little), exact duplicates (the same
+    shingle set, whose diff shows nothing) last. Ties keep the order of ``matches``.
+
+    >>> from dedupe.cluster import Hub
     >>> from dedupe.match import Match
     >>> ms = [Match("a", "b", 1, 1, 1, "exact", 9, 9, 9),
+    ...       Match("q", "r", 0.1, 1, 0.1, "partial", 8, 8, 80),
     ...       Match("a", "c", 0.6, 0.6, 0.6, "partial", 5, 9, 9)]
-    >>> [m.b for m in diff_choice(ms, 1)]
-    ['c']
+    >>> [m.b for m in diff_choice(ms, 2)]
+    ['r', 'c']
+    >>> quote = Hub("q", "contained", (("r",), ("s",)), (None, None))
+    >>> [m.b for m in diff_choice(ms, 2, hubs=[quote])]
+    ['c', 'r']
     """
     if max_pairs < 0:
         raise InvalidParameterError(f"max_pairs must be 0 or more, got {max_pairs}")
-    return sorted(matches, key=lambda m: m.kind == "exact")[:max_pairs]
+    hub_pairs = _hub_pairs(hubs)
+    ranked = sorted(
+        range(len(matches)),
+        key=lambda i: (
+            matches[i].kind == "exact",
+            frozenset((matches[i].a, matches[i].b)) in hub_pairs,
+            -matches[i].shared,
+            i,
+        ),
+    )
+    return [matches[i] for i in ranked[:max_pairs]]
+
+
+#: The report page folds each run of at least this many equal paragraphs in its diffs.
+COLLAPSE_EQUAL_RUN = 3
+#: ...and shows how much of the representative each member holds for this many clusters.
+MAX_DETAILED_CLUSTERS = 500
+
+
+def _metadata(report: Report) -> Mapping[str, Mapping[str, str]]:
+    """``report.metadata`` (id -> {"title", "outlet", "date"}) when the report has one."""
+    meta = getattr(report, "metadata", {}) or {}
+    return meta if isinstance(meta, Mapping) else {}
+
+
+def _field(meta: Mapping[str, Mapping[str, str]], doc: str, name: str) -> str:
+    info = meta.get(doc)
+    value = info.get(name) if isinstance(info, Mapping) else None
+    return str(value) if value else ""
+
+
+def _label(meta: Mapping[str, Mapping[str, str]], doc: str, label: str = "title") -> str:
+    """A document as the page names it: its title (field ``label``, when known) and its id."""
+    title = _field(meta, doc, label)
+    code = f"<code>{_esc(doc)}</code>"
+    return f'<span class="dd-title">{_esc(title)}</span> {code}' if title else code
+
+
+def _linked(
+    meta: Mapping[str, Mapping[str, str]], doc: str, anchor: str | None, label: str = "title"
+) -> str:
+    shown = _label(meta, doc, label)
+    return f'<a href="#{anchor}">{shown}</a>' if anchor else shown
+
+
+def _doc_anchors(
+    diffed: Sequence[Match], listed: Sequence[Match], cluster_of: Mapping[str, int]
+) -> dict[str, str]:
+    """Each document -> the anchor of a pair it is in: its diff when one is shown, else its
+    row in the table of pairs; a pair inside the document's cluster when it has one."""
+    anchors: dict[str, str] = {}
+    for inside in (True, False):
+        for prefix, pairs in (("pair", diffed), ("match", listed)):
+            for number, m in enumerate(pairs, start=1):
+                same = m.a in cluster_of and cluster_of.get(m.a) == cluster_of.get(m.b)
+                if same or not inside:
+                    for doc in (m.a, m.b):
+                        if not inside and doc in cluster_of:
+                            continue
+                        anchors.setdefault(doc, f"{prefix}-{number}")
+    return anchors
+
+
+def _reuse_rows(
+    c: Cluster,
+    pairs: Mapping[frozenset[str], Match],
+    meta: Mapping[str, Mapping[str, str]],
+    label: str = "title",
+    date: str = "date",
+) -> list[tuple[float | None, str]]:
+    """(share, cells) per member: the share of the representative's shingles it holds."""
+    rep = c.representative
+    rows: list[tuple[float | None, str]] = []
+    outlets = any(_field(meta, d, "outlet") for d in c.members)
+    dates = any(_field(meta, d, date) for d in c.members)
+    for doc in c.members:
+        m = pairs.get(frozenset((rep, doc)))
+        if doc == rep:
+            share: float | None = 1.0
+            note = "the representative"
+        elif m is None:
+            share, note = None, "joined through other members"
+        else:
+            share = m.containment_ab if m.a == rep else m.containment_ba
+            note = m.kind.replace("_", " ")
+        bar = (
+            f'<meter min="0" max="1" value="{share:.3f}"></meter> {share:.0%}'
+            if share is not None
+            else "–"
+        )
+        cells = (
+            (f"<td>{_esc(_field(meta, doc, 'outlet'))}</td>" if outlets else "")
+            + f"<td class=ids>{_label(meta, doc, label)}</td>"
+            + (f"<td>{_esc(_field(meta, doc, date))}</td>" if dates else "")
+            + f"<td>{bar}</td><td>{_esc(note)}</td>"
+        )
+        rows.append((share, cells))
+    rows.sort(key=lambda r: -1.0 if r[0] is None else -r[0])
+    head = (
+        ("<th>outlet</th>" if outlets else "")
+        + "<th>document</th>"
+        + ("<th>date</th>" if dates else "")
+        + "<th>share of the representative it holds</th><th>pair</th>"
+    )
+    return [(None, head), *rows]
 
 
 def html_report(
@@ -271,27 +476,41 @@ def html_report(
     inputs: Sequence[str] = (),
     title: str = "dedupe report",
     diff_seconds: float | None = None,
+    label_field: str = "title",
+    date_field: str = "date",
 ) -> str:
     """A self-contained HTML page for a :class:`dedupe.Report`.
 
-    The page holds a summary; the clusters, largest first, with their weakest edge (at
-    most :data:`MAX_LISTED_CLUSTERS`); a collapsible side-by-side paragraph diff
-    (``<details>``, no script) for each pair of ``diffs`` (see :func:`diff_choice`); and a
-    table of the pairs, best first (at most :data:`MAX_LISTED_PAIRS`). It says what was
-    left out. ``diff_seconds``, the time the diffs took, is shown when given.
+    The page holds a summary; the clusters, largest first, with their weakest edge and
+    their members, each linked to a pair it is in (at most :data:`MAX_LISTED_CLUSTERS`);
+    the hubs (documents kept from joining clusters, see :mod:`dedupe.cluster`) with the
+    clusters they draw from; for each cluster, the share of its representative's shingles
+    each member holds, by outlet when known (at most :data:`MAX_DETAILED_CLUSTERS`); a
+    collapsible side-by-side paragraph diff (``<details>``, no script) for each pair of
+    ``diffs`` (see :func:`diff_choice`), runs of :data:`COLLAPSE_EQUAL_RUN` or more equal
+    paragraphs folded; and a table of the pairs, best first (at most
+    :data:`MAX_LISTED_PAIRS`). Titles, outlets and dates come from ``report.metadata``
+    (id -> fields: ``label_field``, ``outlet`` and ``date_field``) when the report has it.
+    The page says what was left out. ``diff_seconds``, the time the diffs took, is shown
+    when given.
 
     >>> from dedupe import align, find_duplicates
     >>> texts = {"x": "One two three four five six.", "y": "One two three four five seven."}
     >>> report = find_duplicates(texts, ngram=2)
     >>> diffs = [(m, align(texts[m.a], texts[m.b])) for m in diff_choice(report.matches, 200)]
     >>> page = html_report(report, diffs)
-    >>> page.count('<details class="dd-pair"'), "<script" in page
-    (1, False)
+    >>> page.count('<details class="dd-pair"'), "<script" in page, 'href="#pair-1"' in page
+    (1, False, True)
     """
     matches = list(report.matches)
     clusters = list(report.clusters)
+    hubs = list(getattr(report, "hubs", ()) or ())
+    meta = _metadata(report)
     diffed = [m for m, _ in diffs]
     anchors = {(m.a, m.b): f"pair-{i}" for i, m in enumerate(diffed, start=1)}
+    listed = matches[:MAX_LISTED_PAIRS]
+    cluster_of = {d: i for i, c in enumerate(clusters) for d in c.members}
+    doc_anchor = _doc_anchors(diffed, listed, cluster_of)
     left_out = len(matches) - len(diffed)
 
     parts: list[str] = [f"<h1>{_esc(title)}</h1>"]
@@ -305,6 +524,7 @@ def html_report(
     facts.append(("pairs", f"{len(matches)}" + (f" ({kinds})" if kinds else "")))
     in_clusters = sum(len(c.members) for c in clusters)
     facts.append(("clusters", f"{len(clusters)} ({in_clusters} documents in clusters)"))
+    facts.append(("hubs", f"{len(hubs)}"))
     facts.append(
         ("diffed", f"{len(diffed)} pairs" + (f", {left_out} left out" if left_out else ""))
     )
@@ -315,8 +535,9 @@ def html_report(
     facts_at = len(parts)
     parts.append(_facts(facts))
     parts.append(
-        '<nav class="dd-toc"><a href="#clusters">Clusters</a><a href="#diffs">Side-by-side '
-        'diffs</a><a href="#pairs">All pairs</a></nav>'
+        '<nav class="dd-toc"><a href="#clusters">Clusters</a><a href="#hubs">Hubs</a>'
+        '<a href="#reuse">Reuse by member</a><a href="#diffs">Side-by-side diffs</a>'
+        '<a href="#pairs">All pairs</a></nav>'
     )
 
     # Clusters.
@@ -330,12 +551,19 @@ def html_report(
             w = c.weakest
             edge = f"{_pair_link(w, anchors)} {_kind_badge(w.kind)}" if w else ""
             score = _score(w.score) if w else ""
-            members = ", ".join(f"<code>{_esc(x)}</code>" for x in c.members)
+            members = ("<br>" if meta else ", ").join(  # one title a line
+                _linked(meta, x, doc_anchor.get(x), label_field) for x in c.members
+            )
+            reuse = (
+                f'<a href="#cluster-{number}-reuse">{number}</a>'
+                if number <= MAX_DETAILED_CLUSTERS
+                else f"{number}"
+            )
             rows.append(
-                f'<tr id="cluster-{number}"><td class=num>{number}</td>'
-                f"<td class=num>{len(c.members)}</td><td><code>{_esc(c.representative)}</code>"
-                f"</td><td class=ids>{edge}</td><td class=num>{score}</td>"
-                f"<td class=ids>{members}</td></tr>"
+                f'<tr id="cluster-{number}"><td class=num>{reuse}</td>'
+                f"<td class=num>{len(c.members)}</td><td class=ids>"
+                f"{_label(meta, c.representative, label_field)}</td><td class=ids>{edge}</td>"
+                f"<td class=num>{score}</td><td class=ids>{members}</td></tr>"
             )
         parts.append('<table class="dd-list">' + "\n".join(rows) + "</table>")
         if len(clusters) > MAX_LISTED_CLUSTERS:
@@ -346,12 +574,75 @@ def html_report(
     else:
         parts.append("<p>No clusters: no two documents overlap at these thresholds.</p>")
 
+    # Hubs.
+    parts.append(f'<h2 id="hubs">Hubs ({len(hubs)})</h2>')
+    if hubs:
+        parts.append(
+            "<p>A hub holds most of documents of several unrelated groups (a roundup, a "
+            "live blog: <i>container</i>), or most of it stands in documents of several "
+            "unrelated groups (a caption, a quote: <i>contained</i>). Its pairs are listed "
+            "with the others but do not join the groups into one cluster.</p>"
+        )
+        rows = [
+            "<tr><th>hub</th><th>role</th><th class=num>its cluster</th><th>draws from</th></tr>"
+        ]
+        for h in hubs:
+            groups = []
+            for g, c in zip(h.groups, h.clusters, strict=True):
+                docs = ", ".join(_linked(meta, d, doc_anchor.get(d), label_field) for d in g)
+                where = f'<a href="#cluster-{c + 1}">cluster {c + 1}</a>: ' if c is not None else ""
+                groups.append(f"<li>{where}{docs}</li>")
+            own = (
+                f'<a href="#cluster-{h.cluster + 1}">{h.cluster + 1}</a>'
+                if h.cluster is not None
+                else ""
+            )
+            rows.append(
+                f"<tr><td class=ids>{_linked(meta, h.id, doc_anchor.get(h.id), label_field)}</td>"
+                f"<td>{_esc(h.role)}</td><td class=num>{own}</td>"
+                f'<td class=ids><ul class="dd-groups">{"".join(groups)}</ul></td></tr>'
+            )
+        parts.append('<table class="dd-list">' + "\n".join(rows) + "</table>")
+    else:
+        parts.append("<p>No hubs.</p>")
+
+    # Reuse by member.
+    detailed = clusters[:MAX_DETAILED_CLUSTERS]
+    parts.append(f'<h2 id="reuse">Reuse by member ({len(detailed)} clusters)</h2>')
+    if detailed:
+        parts.append(
+            "<p>For each cluster, the share of its representative's shingles that each "
+            "member holds (the representative's containment in it, from their pair).</p>"
+        )
+        pair_of = {frozenset((m.a, m.b)): m for m in matches}
+        for number, c in enumerate(detailed, start=1):
+            (_, head), *body = _reuse_rows(c, pair_of, meta, label_field, date_field)
+            table = (
+                f'<table class="dd-list"><tr>{head}</tr>'
+                + "".join(f"<tr>{cells}</tr>" for _, cells in body)
+                + "</table>"
+            )
+            parts.append(
+                f'<details class="dd-cluster" id="cluster-{number}-reuse">'
+                f'<summary><a href="#cluster-{number}">Cluster {number}</a>: '
+                f"{_label(meta, c.representative, label_field)}, "
+                f"{len(c.members)} documents</summary>"
+                f"{table}</details>"
+            )
+        if len(clusters) > len(detailed):
+            parts.append(
+                f'<p class="dd-note">{len(clusters) - len(detailed)} more clusters are not '
+                "detailed here.</p>"
+            )
+    else:
+        parts.append("<p>No clusters.</p>")
+
     # Side-by-side diffs.
     parts.append(f'<h2 id="diffs">Side-by-side diffs ({len(diffed)})</h2>')
     if left_out:
         parts.append(
-            f'<p class="dd-note">Diffs are shown for {len(diffed)} pairs, the best first and '
-            "exact duplicates last; "
+            f'<p class="dd-note">Diffs are shown for {len(diffed)} pairs, those sharing the '
+            "most shingles first, pairs of a hub and exact duplicates last; "
             f"{left_out} {'pair was' if left_out == 1 else 'pairs were'} left out "
             "(raise <code>--max-pairs</code> to see more).</p>"
         )
@@ -359,24 +650,31 @@ def html_report(
         parts.append("<p>No pairs to diff.</p>")
     for number, (m, al) in enumerate(diffs, start=1):
         opened = " open" if number == 1 else ""
+        names = [
+            f"{_field(meta, d, label_field)} ({d})" if _field(meta, d, label_field) else d
+            for d in (m.a, m.b)
+        ]
+        fragment = alignment_html_fragment(
+            al, anchor=f"pair-{number}-", collapse_equal=COLLAPSE_EQUAL_RUN
+        )
         parts.append(
             f'<details class="dd-pair" id="pair-{number}"{opened}>'
             f"<summary>{number}. {_pair_summary(m)}</summary>"
-            f'<div class="dd-body">{sides_html(m.a, m.b)}{alignment_summary_html(al)}\n'
-            f"{alignment_html_fragment(al, anchor=f'pair-{number}-')}</div></details>"
+            f'<div class="dd-body">{sides_html(*names)}{alignment_summary_html(al)}\n'
+            f"{fragment}</div></details>"
         )
 
     # Table of pairs.
     parts.append(f'<h2 id="pairs">Pairs ({len(matches)}, best first)</h2>')
     if matches:
-        listed = matches[:MAX_LISTED_PAIRS]
         rows = [
             "<tr><th class=num>#</th><th>pair</th><th>kind</th><th class=num>Jaccard</th>"
             "<th class=num>A in B</th><th class=num>B in A</th></tr>"
         ]
         for number, m in enumerate(listed, start=1):
             rows.append(
-                f"<tr><td class=num>{number}</td><td class=ids>{_pair_link(m, anchors)}</td>"
+                f'<tr id="match-{number}"><td class=num>{number}</td>'
+                f"<td class=ids>{_pair_link(m, anchors)}</td>"
                 f"<td>{_kind_badge(m.kind)}</td><td class=num>{_score(m.jaccard)}</td>"
                 f"<td class=num>{_score(m.containment_ab)}</td>"
                 f"<td class=num>{_score(m.containment_ba)}</td></tr>"
