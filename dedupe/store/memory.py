@@ -296,7 +296,9 @@ class MemoryStore:
         )
         big, small = self._postings
         small = np.sort(np.concatenate((small, entries)))
-        if len(small) > max(65536, len(big) // 4):
+        if not len(big):  # the first fold: one sort, not two
+            self._postings = [small, _EMPTY_RUN]
+        elif len(small) > max(65536, len(big) // 4):
             self._postings = [np.sort(np.concatenate((big, small))), _EMPTY_RUN]
         else:
             self._postings = [big, small]
