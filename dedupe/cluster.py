@@ -208,6 +208,10 @@ class _Hubs:
                 self.wholes.setdefault(part, []).append(whole)
                 self.contains.add((part, whole))
         self.hubs: dict[str, set[str]] = {"container": set(), "contained": set()}
+        # near-duplicate groups never change once built: each document's root, looked up
+        # in one dict access (the rule asks for them hundreds of thousands of times)
+        roots = {doc: self.core.find(doc) for doc in self.adj}
+        self.root: Callable[[str], str] = lambda doc: roots.get(doc, doc)
 
     def neighbours(self, doc: str, role: str) -> list[str]:
         return (self.parts if role == "container" else self.wholes).get(doc, [])
@@ -225,7 +229,7 @@ class _Hubs:
 
     def linked(self, u: str, x: str) -> bool:
         """Whether the match between ``u`` and ``x`` joins under the current hubs."""
-        if self.core.find(u) == self.core.find(x):
+        if self.root(u) == self.root(x):
             return True
         if (u, x) in self.contains and not self.cut(u, x):
             return True
@@ -237,13 +241,14 @@ class _Hubs:
         ``links`` caches, for each document, the groups its joining matches reach (kept
         for one pass: each document's matches are read once a pass, however many
         candidates it neighbours)."""
-        core = self.core.find
+        core = self.root
         own = core(doc)
         near = self.drawn(doc, role)
         roots = {core(u) for u in near} - {own}
         if len(roots) < 2:
             return len(roots)
         local = _UnionFind()
+        count = len(roots)  # groups left; each union that joins two of them takes one off
         for u in near:
             ru = core(u)
             if ru == own:
@@ -253,14 +258,16 @@ class _Hubs:
                 reached = {core(x) for x in self.adj.get(u, ()) if self.linked(u, x)}
                 links[u] = reached
             for rx in reached & roots:
-                if rx != ru:
-                    local.union(ru, rx)
-        return len({local.find(r) for r in roots})
+                if rx != ru and local.union(ru, rx):
+                    count -= 1
+                    if count == 1:  # all linked: no need to read the other neighbours
+                        return 1
+        return count
 
     def decide(self, order: Sequence[str]) -> None:
         """Find the hubs: candidates reaching the most groups first, again and again until
         no hub is added (a hub's matches stop linking other documents' groups)."""
-        core = self.core.find
+        core = self.root
         reach = {
             (doc, role): len({core(u) for u in self.neighbours(doc, role)} - {core(doc)})
             for doc in order
