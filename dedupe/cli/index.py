@@ -118,6 +118,14 @@ def _open(args: argparse.Namespace, path: str | None) -> Any:
     return dedupe.Index.load(path)
 
 
+def _open_alone(args: argparse.Namespace) -> tuple[str | None, Any]:
+    """``(FILE or None, the index)`` for an action that takes nothing but the index."""
+    path, rest = _positionals(args, args.paths, "")
+    if rest:
+        raise InputError(f"unexpected argument(s): {' '.join(rest)}")
+    return path, _open(args, path)
+
+
 def _save(index: Any, path: str | None) -> None:
     """Save a file index; :meth:`dedupe.Index.save` writes atomically (temporary file,
     rename). A Redis index is saved as it changes."""
@@ -283,10 +291,7 @@ def _cmd_index_remove(args: argparse.Namespace) -> int:
 
 
 def _cmd_index_evict(args: argparse.Namespace) -> int:
-    path, rest = _positionals(args, args.paths, "")
-    if rest:
-        raise InputError(f"unexpected argument(s): {' '.join(rest)}")
-    index = _open(args, path)
+    path, index = _open_alone(args)
     removed = index.evict(before=args.before)
     if removed:
         _save(index, path)
@@ -302,10 +307,7 @@ def _cmd_index_evict(args: argparse.Namespace) -> int:
 
 
 def _cmd_index_stats(args: argparse.Namespace) -> int:
-    path, rest = _positionals(args, args.paths, "")
-    if rest:
-        raise InputError(f"unexpected argument(s): {' '.join(rest)}")
-    index = _open(args, path)
+    path, index = _open_alone(args)
     stats: dict[str, Any]
     if path is None:
         stats = index.store.describe()

@@ -91,8 +91,10 @@ BUCKET_LOAD = 64
 #: A key held by more documents than this keeps its rows in a string of its own.
 INLINE_ROWS = 16
 #: Postings written (or removed) by one script call at most (one document at least):
-#: a script blocks the server while it runs, so batches stay a few milliseconds long.
-BATCH_POSTINGS = 3000
+#: a script blocks the server while it runs, so batches stay short. Measured with 2 writers
+#: and 1 reader on Reuters (benchmarks --redis): 1,000 against 3,000 gave the reader 28%
+#: more queries per second during the ingest and a 37% lower p99, for 12% fewer inserts.
+BATCH_POSTINGS = 1000
 #: Documents one eviction script removes at most.
 EVICT_BATCH = 100
 #: Rows fetched by one ``MGET``.
