@@ -232,6 +232,7 @@ def test_a_loaded_index_keeps_its_query_postings(tmp_path, removed):
     loaded = Index.load(path)
     store = loaded.store
     assert store._posted == len(loaded) and not store._postings[0].flags.writeable  # mapped
+    assert store._postings[0].flags.aligned  # worked on in place, never copied whole
     for doc_id in ["doc-1/é", "doc-5/é", "copy"]:
         assert loaded.query(texts[doc_id]) == index.query(texts[doc_id])
     assert loaded.pairs() == index.pairs()

@@ -154,6 +154,10 @@ def write_index(
         "arrays": specs,
     }
     head = json.dumps(header, ensure_ascii=False).encode("utf-8")
+    # spaces after the JSON put the payload on a 64-byte boundary: the mapped arrays are
+    # then aligned, and numpy works on them in place (an unaligned array is copied whole
+    # by operations such as searchsorted, on every query)
+    head += b" " * (-(_PREFIX.size + len(head) + 32) % 64)
     with atomic_write(path) as fh:
         fh.write(_PREFIX.pack(MAGIC, FORMAT_VERSION, len(head)))
         fh.write(head)
