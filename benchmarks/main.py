@@ -431,7 +431,8 @@ def _scale_markdown(results: dict[str, Any]) -> str:
         "overlaps whose exact scores are recorded. Each tool runs "
         f"{'once' if opts['repeats'] == 1 else str(opts['repeats']) + ' times'} per size in "
         "its own process, watched from outside: a tool whose processes hold more than "
-        f"{opts['max_rss_gb']:.0f} GB of RSS, or that runs longer than "
+        f"{opts['max_rss_gb']:.0f} GB (PSS: pages shared with forked workers counted once), "
+        "or that runs longer than "
         f"{opts['timeout_min']:.0f} min, is stopped.",
         report.scale_corpus_table(rows),
         'Pairs: "all injected / those whose exact Jaccard or containment (either way) '
@@ -449,7 +450,8 @@ def _scale_markdown(results: dict[str, Any]) -> str:
         f"baselines shingle and sketch {opts['batch']:,} documents at a time (\"batches\").",
         report.scale_recall_table(rows),
         "Recall over the injected pairs whose exact scores reach the thresholds. Alerts have "
-        "fewer than 20 shingles (dedupe judges such texts on Jaccard only: `min_shingles`). "
+        "fewer than 20 shingles (dedupe takes every shingle of a text under `short_text` as "
+        "a key; MinHash tools see only their low Jaccard with the full story). "
         '"outside the truth": reported pairs that were not injected (for dedupe these are '
         "verified, so the texts do overlap that much). Must-not-merge groups are a roundup's "
         "members and the articles sharing a quote: \"joined\" counts the groups that the "
