@@ -38,13 +38,13 @@ from .errors import (
     UnknownIdError,
 )
 from .flat import concat_arrays, lengths, offsets_of, segment_positions, sorted_unique, take
-from .lsh import band_keys, candidates, group_collection, probe_groups
+from .lsh import band_keys, candidates, group_collection, probe_groups, sketch_for_store
 from .match import Match
 from .metadata import check_metadata
 from .parallel import Progress, fork_map, resolve_workers
 from .params import IndexParams, Thresholds, check_int, seconds, timestamp
 from .provenance import MAX_GAP, MIN_WORDS, Provenance, trace
-from .sketch import MinHasher, Sketch, sketch_texts
+from .sketch import MinHasher, Sketch
 from .store import Columns, MemoryStore, Store
 from .store.file import read_index, write_index
 from .store.memory import posting_entries
@@ -165,18 +165,8 @@ def _check_id(doc_id: Any) -> str:
 
 
 def _sketch_part(texts: list[str], params: IndexParams) -> tuple[Sketch, np.ndarray]:
-    """The sketch of ``texts`` (without signatures) and their band keys."""
-    sketch = sketch_texts(
-        texts,
-        ngram=params.ngram,
-        window=params.window,
-        num_perm=params.num_perm,
-        seed=params.seed,
-        short_text=params.short_text,
-        scheme=params.hash_scheme,
-    )
-    bands = band_keys(sketch.signatures, params.bands)
-    return replace(sketch, signatures=None), bands
+    """A worker's task: :func:`dedupe.lsh.sketch_for_store` of one chunk."""
+    return sketch_for_store(texts, params)
 
 
 def _shared_part(pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:

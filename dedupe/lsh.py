@@ -36,7 +36,8 @@ from typing import Any
 import numpy as np
 
 from .flat import lengths, offsets_of, segment_positions, sorted_unique
-from .sketch import KEY_MASK, POLY
+from .params import IndexParams
+from .sketch import KEY_MASK, POLY, Sketch, sketch_texts
 
 __all__ = [
     "BAND_BIT",
@@ -365,3 +366,23 @@ def _keep(
         return codes
     ok = passage_rule(codes // n, codes % n, shared, n_keys, short, min_key_share=min_key_share)
     return codes[ok]
+
+
+def sketch_for_store(texts: list[str], params: IndexParams) -> tuple[Sketch, np.ndarray]:
+    """What every engine stores of ``texts``: their sketch (signatures dropped once cut
+    into bands) and their band keys (``uint32[n, bands]``), shaped by ``params``.
+
+    >>> sk, bands = sketch_for_store(["a b c d e f g"], IndexParams(num_perm=8, bands=2))
+    >>> sk.signatures is None, bands.shape
+    (True, (1, 2))
+    """
+    sketch = sketch_texts(
+        texts,
+        ngram=params.ngram,
+        window=params.window,
+        num_perm=params.num_perm,
+        seed=params.seed,
+        short_text=params.short_text,
+        scheme=params.hash_scheme,
+    )
+    return replace(sketch, signatures=None), band_keys(sketch.signatures, params.bands)

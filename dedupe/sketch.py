@@ -1,7 +1,9 @@
 """Deterministic shingle hashing and batched MinHash signatures in numpy.
 
-Each distinct word is hashed once (BLAKE2b, 64 bits; never Python's salted ``hash()``);
-word n-grams are combined in numpy with no per-shingle Python loop. Signatures are
+Words are hashed in numpy from their UTF-8 bytes, 8 bytes at a time (a 64-bit polynomial
+hash, :data:`HASH_SCHEME`; never Python's salted ``hash()``; the BLAKE2b scheme of dedupe
+0.1 is kept to read its files); word n-grams are combined in numpy with no per-shingle
+Python loop. Signatures are
 bit-identical to a datasketch ``MinHash(num_perm, seed)`` (its default ``affine32``
 scheme) fed the same shingles with :func:`datasketch_hash` as its ``hashfunc``:
 

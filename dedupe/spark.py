@@ -1,9 +1,9 @@
 """dedupe on Apache Spark: the same matches as :func:`dedupe.find_duplicates`, on a cluster.
 
 The Spark engine runs the very functions of the single-machine pipeline next to the data,
-so its results are equal, not approximately equal: :func:`dedupe.sketch.sketch_texts` and
-:func:`dedupe.lsh.band_keys` in ``mapInArrow`` (which works on Spark Connect, where
-``df.rdd`` does not), :func:`dedupe.lsh.passage_rule` on the shared-key counts,
+so its results are equal, not approximately equal: :func:`dedupe.lsh.sketch_for_store`
+(the sketch and band keys every engine stores) in ``mapInArrow`` (which works on Spark
+Connect, where ``df.rdd`` does not), :func:`dedupe.lsh.passage_rule` on the shared-key counts,
 :func:`dedupe.verify.shared_counts` and :func:`dedupe.verify.pair_scores` on the candidate
 pairs, and :func:`dedupe.cluster.group_matches` on the collected matches. Only the
 grouping is Spark's (joins and aggregations on DataFrames). No task forks processes.
@@ -69,10 +69,9 @@ from .errors import (
 )
 from .flat import lengths, offsets_of, row_ids
 from .index import Report
-from .lsh import BAND_BIT, band_keys, passage_rule
+from .lsh import BAND_BIT, passage_rule, sketch_for_store
 from .match import Match, match_kind
 from .params import IndexParams, Thresholds, check_int
-from .sketch import sketch_texts
 from .text import ensure_text, has_words
 from .verify import pair_scores, set_fingerprints, shared_counts
 
@@ -197,16 +196,8 @@ def _sketch_batches(
                 status[i] = _OK
                 texts.append(text)
                 kept.append(i)
-        sk = sketch_texts(
-            texts,
-            ngram=params.ngram,
-            window=params.window,
-            num_perm=params.num_perm,
-            seed=params.seed,
-            short_text=params.short_text,
-            scheme=params.hash_scheme,
-        )
-        bands = band_keys(sk.signatures, params.bands).astype(np.int64)
+        sk, bands = sketch_for_store(texts, params)
+        bands = bands.astype(np.int64)
         m, n_bands = bands.shape if len(kept) else (0, params.bands)
         # each document's keys: its band keys, then its passage keys
         all_keys = np.concatenate((bands.ravel(), sk.key_values.astype(np.int64)))

@@ -6,7 +6,8 @@ rows are dead the columns are compacted (the rows after a removed one move up).
 Columns are 32-bit (shingle fingerprints, passage keys, band keys). The first block put
 into an empty store is adopted as it is (no copy: a memory-mapped index file stays mapped).
 
-Query postings are built on the first query: two sorted runs of ``key << 32 | row``
+Query postings are built on the first query (or adopted from an index file that keeps
+them, :meth:`MemoryStore.adopt_postings`): two sorted runs of ``key << 32 | row``
 (8 bytes an entry), a large one and a small recent one that is folded into the large one
 when it passes a quarter of its size, so a stream of add-then-query costs amortised
 ``O(log n)`` per key, not a full re-sort.
