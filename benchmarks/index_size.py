@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .speed import peak_rss_mb
+
 REPO = Path(__file__).resolve().parents[1]
 QUERY = (
     "Officials said on Tuesday that the company would report its results for the quarter "
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     n = len(index)
     print(f"added {n:,} documents in {add_s:.0f} s ({n / add_s:,.0f} docs/s, one worker); "
           f"index memory {grown:,.0f} MB = {grown * 2**20 / n:,.0f} bytes per document; "
-          f"peak RSS {_status_mb('VmHWM'):,.0f} MB", flush=True)  # fmt: skip
+          f"peak RSS {peak_rss_mb():,.0f} MB", flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp) / "index.idx"
         t = time.perf_counter()
