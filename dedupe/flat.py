@@ -24,6 +24,7 @@ __all__ = [
     "concat_arrays",
     "concat_offsets",
     "release_freed",
+    "reuse_freed",
     "lengths",
     "offsets_of",
     "row_ids",
@@ -147,12 +148,45 @@ RELEASE_BYTES = 1 << 28
 
 
 @functools.lru_cache(maxsize=1)
-def _malloc_trim() -> object | None:
+def _libc() -> ctypes.CDLL | None:
     name = ctypes.util.find_library("c")
     try:
-        return ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to do
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
         return None
+    # glibc only (macOS and musl have neither call): nothing to do elsewhere
+    return libc if libc is not None and hasattr(libc, "mallopt") else None
+
+
+def _malloc_trim() -> object | None:
+    libc = _libc()
+    return None if libc is None else libc.malloc_trim
+
+
+#: glibc ``mallopt`` parameters (``malloc.h``).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+#: A worker process keeps up to this much freed memory at the top of its heap for reuse.
+WORKER_TRIM_BYTES = 256 << 20
+#: ...and takes blocks below this size (glibc's largest allowed) from its heap.
+WORKER_MMAP_BYTES = 32 << 20
+
+
+def reuse_freed() -> None:
+    """Make this (short-lived worker) process keep the memory it frees for its next
+    allocations instead of returning it to the system at once.
+
+    By default glibc gives large freed blocks back, so a worker that sketches chunk
+    after chunk faults in fresh zeroed pages for every temporary array (a third of its
+    time went to the kernel). Kept blocks are reused; the process's memory is its own
+    high-water mark plus at most :data:`WORKER_TRIM_BYTES`, freed when it exits. A
+    no-op where the C library is not glibc.
+
+    >>> reuse_freed()
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(_M_TRIM_THRESHOLD, WORKER_TRIM_BYTES)
+        libc.mallopt(_M_MMAP_THRESHOLD, WORKER_MMAP_BYTES)
 
 
 def release_freed() -> None:

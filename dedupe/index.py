@@ -65,10 +65,11 @@ __all__ = ["Index", "IndexParams", "Report", "Thresholds", "find_duplicates", "Q
 QUERY_ID = "<query>"
 #: Texts are sketched in chunks of this many (a progress step, and a task for a worker).
 SKETCH_CHUNK_DOCS = 2000
-#: Batches of at least this many texts are sketched in worker processes.
+#: Batches of at least this many texts are sketched, and collections of at least this many
+#: documents grouped by key, in worker processes.
 PARALLEL_MIN_DOCS = 4000
 #: At least this many candidate pairs are verified in worker processes.
-PARALLEL_MIN_PAIRS = 20000
+PARALLEL_MIN_PAIRS = 5000
 
 
 @dataclass(frozen=True)
@@ -164,9 +165,13 @@ def _check_id(doc_id: Any) -> str:
         raise InvalidParameterError(str(err)) from None
 
 
-def _sketch_part(texts: list[str], params: IndexParams) -> tuple[Sketch, np.ndarray]:
-    """A worker's task: :func:`dedupe.lsh.sketch_for_store` of one chunk."""
-    return sketch_for_store(texts, params)
+def _sketch_part(
+    span: tuple[int, int], shared: tuple[list[str], IndexParams]
+) -> tuple[Sketch, np.ndarray]:
+    """A worker's task: :func:`dedupe.lsh.sketch_for_store` of the texts ``lo:hi`` (the
+    texts are inherited when the worker is forked: only the span is sent to it)."""
+    texts, params = shared
+    return sketch_for_store(texts[span[0] : span[1]], params)
 
 
 def _shared_part(pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -383,14 +388,17 @@ class Index:
         self, texts: list[str], progress: Progress | None = None
     ) -> tuple[Sketch, np.ndarray]:
         """Sketch many texts (and their band keys), in forked workers for large batches."""
-        chunks = [texts[i : i + SKETCH_CHUNK_DOCS] for i in range(0, len(texts), SKETCH_CHUNK_DOCS)]
+        spans = [
+            (i, min(i + SKETCH_CHUNK_DOCS, len(texts)))
+            for i in range(0, len(texts), SKETCH_CHUNK_DOCS)
+        ]
         workers = resolve_workers(self.workers) if len(texts) >= PARALLEL_MIN_DOCS else 1
         parts = fork_map(
             _sketch_part,
-            chunks or [[]],
+            spans or [(0, 0)],
             workers,
-            shared=self.params,
-            done=(lambda i: progress.update(len(chunks[i]))) if progress and chunks else None,
+            shared=(texts, self.params),
+            done=(lambda i: progress.update(spans[i][1] - spans[i][0])) if progress else None,
         )
         sketches, bands = [sk for sk, _ in parts], [b for _, b in parts]
         parts.clear()  # each part is freed as it is copied into the whole
@@ -670,7 +678,10 @@ class Index:
         t = self._thresholds
         pairs = candidates(
             group_collection(
-                bands.reshape(len(firsts), self.params.bands), key_values, key_offsets
+                bands.reshape(len(firsts), self.params.bands),
+                key_values,
+                key_offsets,
+                map_parts=self._map if len(firsts) >= PARALLEL_MIN_DOCS else None,
             ),
             lengths(key_offsets),
             max_key_docs=t.max_key_docs,

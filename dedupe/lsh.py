@@ -150,39 +150,49 @@ GROUP_PARTS = 16
 
 
 def group_collection(
-    bands: np.ndarray, key_values: np.ndarray, key_offsets: np.ndarray
+    bands: np.ndarray,
+    key_values: np.ndarray,
+    key_offsets: np.ndarray,
+    *,
+    map_parts: Callable[[Callable[[Any, Any], Any], list, Any], list] | None = None,
 ) -> KeyGroups:
     """:func:`group_keys` of a whole collection: row ``i`` holds the band keys
     ``bands[i]`` and the passage keys ``key_values[key_offsets[i]:key_offsets[i + 1]]``.
-    Built one key range at a time: the memory it takes beyond its result (4 bytes a shared
-    entry) is about 1 byte per entry plus one part's sort.
+    Built one key range at a time (``map_parts(fn, parts, state)`` may spread the ranges
+    over processes, as ``map_blocks`` of :func:`candidates`): the memory it takes beyond
+    its result (4 bytes a shared entry) is about 1 byte per entry plus one part's sort.
 
     >>> g = group_collection(np.array([[2**31 + 1], [2**31 + 1]], np.uint32),
     ...                      np.array([7, 7, 9], np.uint32), np.array([0, 1, 3]))
     >>> g.rows.tolist(), g.is_band.tolist()
     ([0, 1, 0, 1], [False, True])
     """
-    shift = 32 - GROUP_PARTS.bit_length() + 1
+    shift = np.uint32(32 - GROUP_PARTS.bit_length() + 1)
     n_bands = bands.shape[1] if bands.ndim == 2 else 0
     band_flat = bands.reshape(-1)
-    band_part = (band_flat >> np.uint32(shift)).astype(np.uint8)
-    key_part = (np.asarray(key_values) >> np.uint32(shift)).astype(np.uint8)
-    found = []
-    for part in range(GROUP_PARTS):
-        at = np.flatnonzero(band_part == part)
-        band_rows = at // max(n_bands, 1)
-        band_keys_ = band_flat[at]
-        at = np.flatnonzero(key_part == part)
-        key_rows = np.searchsorted(key_offsets, at, side="right") - 1
-        packed = np.concatenate(
-            (
-                (band_keys_.astype(np.uint64) << np.uint64(32)) | band_rows.astype(np.uint64),
-                (key_values[at].astype(np.uint64) << np.uint64(32)) | key_rows.astype(np.uint64),
-            )
-        )
-        found.append(_groups(_shared_entries(packed)))
-        del packed
-    return _join_groups(found)
+    state = (
+        band_flat,
+        (band_flat >> shift).astype(np.uint8),
+        max(n_bands, 1),
+        np.asarray(key_values),
+        (np.asarray(key_values) >> shift).astype(np.uint8),
+        key_offsets,
+    )
+    return _join_groups((map_parts or _serial_map)(_group_part, list(range(GROUP_PARTS)), state))
+
+
+def _group_part(part: int, state: tuple) -> KeyGroups:
+    """The groups of the keys whose top bits are ``part`` (see :func:`group_collection`)."""
+    band_flat, band_part, n_bands, key_values, key_part, key_offsets = state
+    at = np.flatnonzero(band_part == part)
+    band_entries = (band_flat[at].astype(np.uint64) << np.uint64(32)) | (at // n_bands).astype(
+        np.uint64
+    )
+    at = np.flatnonzero(key_part == part)
+    key_rows = np.searchsorted(key_offsets, at, side="right") - 1
+    key_entries = (key_values[at].astype(np.uint64) << np.uint64(32)) | key_rows.astype(np.uint64)
+    del at, key_rows
+    return _groups(_shared_entries(np.concatenate((band_entries, key_entries))))
 
 
 def probe_groups(

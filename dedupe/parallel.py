@@ -16,6 +16,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from .flat import reuse_freed
+
 __all__ = ["Progress", "can_fork", "fork_map", "resolve_workers"]
 
 T = TypeVar("T")
@@ -84,7 +86,8 @@ def fork_map(
         _SHARED = shared
         try:
             out = []
-            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            context = mp.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=reuse_freed) as pool:
                 for i, result in enumerate(pool.map(_call, [fn] * len(items), items)):
                     out.append(result)
                     if done is not None:

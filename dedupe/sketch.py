@@ -38,7 +38,6 @@ from .flat import (
     lengths,
     offsets_of,
     row_ids,
-    segment_positions,
     take,
 )
 from .text import word_buffer
@@ -109,13 +108,18 @@ _FMIX32 = tuple(np.uint32(c) for c in (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16))
 _BYTE_MASKS = np.array([(1 << (8 * r)) - 1 for r in range(9)], dtype=np.uint64)
 
 
-def _fmix(x: np.ndarray, consts: tuple) -> np.ndarray:
-    """MurmurHash3's finalizer: a fixed bijection that spreads every input bit."""
+def _fmix(x: np.ndarray, consts: tuple, *, inplace: bool = False) -> np.ndarray:
+    """MurmurHash3's finalizer: a fixed bijection that spreads every input bit (computed
+    in ``x`` itself with ``inplace``)."""
     s1, m1, s2, m2, s3 = consts
+    x = x if inplace else x.copy()
     with np.errstate(over="ignore"):
-        x = (x ^ (x >> s1)) * m1
-        x = (x ^ (x >> s2)) * m2
-    return x ^ (x >> s3)
+        x ^= x >> s1
+        x *= m1
+        x ^= x >> s2
+        x *= m2
+        x ^= x >> s3
+    return x
 
 
 def mix64(x: np.ndarray) -> np.ndarray:
@@ -161,14 +165,18 @@ def _buffer_word_hashes(
     view = np.ndarray((len(buf),), dtype="<u8", buffer=padded, strides=(1,))
     h = lens.astype(np.uint64)
     with np.errstate(over="ignore"):
-        h = h * POLY + (view[starts] & _BYTE_MASKS[np.minimum(lens, 8)])
+        h *= POLY
+        first = view[starts]
+        first &= _BYTE_MASKS[np.minimum(lens, 8)]
+        h += first
+        del first
         for at in range(8, LONG_WORD_BYTES, 8):
             sel = np.flatnonzero(lens > at)
             if not len(sel):
                 break
             chunk = view[starts[sel] + at] & _BYTE_MASKS[np.minimum(lens[sel] - at, 8)]
             h[sel] = h[sel] * POLY + chunk
-    out = _fmix(h, _FMIX64)
+    out = _fmix(h, _FMIX64, inplace=True)
     for i in np.flatnonzero(lens > LONG_WORD_BYTES).tolist():
         out[i] = _blake_hash(buf[starts[i] : ends[i]])
     return out
@@ -202,11 +210,13 @@ def shingle_hashes(hashes: np.ndarray, ngram: int) -> np.ndarray:
         return np.empty(0, dtype=np.uint64)
     n = min(ngram, total)
     count = total - n + 1
-    acc = np.zeros(count, dtype=np.uint64)
+    acc = np.array(hashes[:count], dtype=np.uint64)  # a copy: 0 * POLY + the first word
     with np.errstate(over="ignore"):
-        for j in range(n):
-            acc = acc * POLY + hashes[j : j + count]
-    return _fmix(acc ^ np.uint64(n), _FMIX64)
+        for j in range(1, n):
+            acc *= POLY
+            acc += hashes[j : j + count]
+    acc ^= np.uint64(n)
+    return _fmix(acc, _FMIX64, inplace=True)
 
 
 def text_hashes(text: str, *, ngram: int = 5, scheme: str = HASH_SCHEME) -> np.ndarray:
@@ -239,20 +249,25 @@ def batch_text_hashes(
     doc_starts = offsets_of(np.fromiter(map(len, buffers), np.int64, len(buffers)) + 1)[:-1]
     starts, ends = _word_bounds(big)
     flat = _buffer_word_hashes(big, starts, ends, scheme)
-    counts = np.bincount(
-        np.searchsorted(doc_starts, starts, side="right") - 1, minlength=len(texts)
-    ).astype(np.int64)
-    first = offsets_of(counts)
-    # one rolling combination over the whole word stream, then keep in-document n-grams
-    full = shingle_hashes(flat, ngram) if len(flat) >= ngram else np.empty(0, np.uint64)
+    first = np.append(np.searchsorted(starts, doc_starts), len(starts))  # each text's 1st word
+    counts = lengths(first)
+    del starts, ends
     n_sh = np.where(counts >= ngram, counts - ngram + 1, np.minimum(counts, 1))
     offsets = offsets_of(n_sh)
+    long_rows = counts >= ngram
+    if len(flat) >= ngram:
+        # one rolling combination over the whole word stream, then keep the n-grams that
+        # start and end in the same text (in order: exactly the long texts' shingles)
+        word_doc = np.repeat(np.arange(len(texts), dtype=np.int32), counts)
+        inside = word_doc[: len(flat) - ngram + 1] == word_doc[ngram - 1 :]
+        del word_doc
+        full = shingle_hashes(flat, ngram)[inside]
+    else:
+        full = np.empty(0, np.uint64)
+    if long_rows.all():
+        return full, offsets
     out = np.empty(int(offsets[-1]), dtype=np.uint64)
-    long_docs = np.flatnonzero(counts >= ngram)
-    if len(long_docs):
-        lens = n_sh[long_docs]
-        k = segment_positions(lens)
-        out[np.repeat(offsets[long_docs], lens) + k] = full[np.repeat(first[long_docs], lens) + k]
+    out[np.repeat(long_rows, n_sh)] = full
     for i in np.flatnonzero((counts > 0) & (counts < ngram)).tolist():
         out[offsets[i]] = shingle_hashes(flat[first[i] : first[i + 1]], ngram)[0]
     return out, offsets
@@ -334,17 +349,18 @@ class MinHasher:
         ``uint32[n, num_perm]``, computed :data:`CHUNK_CELLS` cells at a time."""
         n = len(offsets) - 1
         out = np.full((n, self.num_perm), _EMPTY32, dtype=np.uint32)
-        h32 = _fmix(np.asarray(values).astype(np.uint32), _FMIX32)
+        h32 = _fmix(np.asarray(values).astype(np.uint32), _FMIX32, inplace=True)
         lens = lengths(offsets)
         nonempty = np.flatnonzero(lens)
         ne_start, ne_end = offsets[nonempty], offsets[nonempty + 1]
         step = max(1, self.CHUNK_CELLS // self.num_perm)
+        scratch = np.empty((self.num_perm, min(step, len(h32))), dtype=np.uint32)
         with np.errstate(over="ignore"):
             for lo in range(0, len(h32), step):
                 hi = min(lo + step, len(h32))
                 i0 = int(np.searchsorted(ne_end, lo, side="right"))
                 i1 = int(np.searchsorted(ne_start, hi, side="left"))
-                block = self._a * h32[None, lo:hi]
+                block = np.multiply(self._a, h32[None, lo:hi], out=scratch[:, : hi - lo])
                 block += self._b
                 mins = np.minimum.reduceat(block, np.maximum(ne_start[i0:i1], lo) - lo, axis=1)
                 docs = nonempty[i0:i1]
@@ -379,34 +395,69 @@ def window_minima(
     counts = lengths(offsets)
     n_win = np.where(counts >= window, counts - window + 1, np.minimum(counts, 1))
     win_off = offsets_of(n_win)
-    out = np.empty(int(win_off[-1]), dtype=np.uint64)
-    long_docs = np.flatnonzero(counts >= window)
-    if len(long_docs) and len(hashes) >= window:
-        minima = _sliding_min(hashes, window)
-        lens = n_win[long_docs]
-        k = segment_positions(lens)
-        at = np.repeat(offsets[long_docs], lens) + k
-        out[np.repeat(win_off[long_docs], lens) + k] = minima[at]
-    for i in np.flatnonzero((counts > 0) & (counts < window)).tolist():
-        out[win_off[i]] = hashes[offsets[i] : offsets[i + 1]].min()
-    return (out & KEY_MASK).astype(np.uint32), win_off
+    long_rows = counts >= window
+    if long_rows.any() and len(hashes) >= window:
+        # minima over the whole stream, then the windows that lie inside one text
+        row = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+        inside = row[: len(hashes) - window + 1] == row[window - 1 :]
+        del row
+        found = _sliding_min(hashes, window)[inside].astype(np.uint32)
+    else:
+        found = np.empty(0, dtype=np.uint32)
+    if long_rows.all():
+        out = found
+    else:
+        out = np.empty(int(win_off[-1]), dtype=np.uint32)
+        out[np.repeat(long_rows, n_win)] = found
+        for i in np.flatnonzero((counts > 0) & ~long_rows).tolist():
+            out[win_off[i]] = hashes[offsets[i] : offsets[i + 1]].min()
+    out &= np.uint32(KEY_MASK)
+    return out, win_off
+
+
+#: :func:`unique_per_row` sorts up to this many rows at once, as the rows of a matrix...
+SORT_GROUP_ROWS = 128
+#: ...of at most this many cells (rows of similar lengths, padded to the longest).
+SORT_GROUP_CELLS = 1 << 20
 
 
 def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's 32-bit values sorted and distinct (exact: one sort of ``row << 32 | value``).
+    """Each row's 32-bit values sorted and distinct.
+
+    Rows are sorted in groups of similar lengths, as the rows of a padded ``uint32``
+    matrix (numpy sorts short rows in cache with SIMD: several times faster than one
+    sort of the whole array).
 
     >>> v, o = unique_per_row(np.array([3, 1, 3, 9, 9], np.uint32), np.array([0, 3, 5]))
     >>> v.tolist(), o.tolist()
     ([1, 3, 9], [0, 2, 3])
     """
-    rows = row_ids(offsets).astype(np.uint64)
-    packed = (rows << np.uint64(32)) | np.asarray(values, dtype=np.uint32).astype(np.uint64)
-    packed.sort(kind="stable")  # rows arrive in order: runs the merge sort exploits
-    keep = np.ones(len(packed), dtype=bool)
-    keep[1:] = packed[1:] != packed[:-1]
-    packed = packed[keep]
-    bounds = np.searchsorted(packed >> np.uint64(32), np.arange(len(offsets), dtype=np.uint64))
-    return (packed & np.uint64(0xFFFFFFFF)).astype(np.uint32), bounds.astype(np.int64)
+    values = np.asarray(values, dtype=np.uint32)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lens = lengths(offsets)
+    out = np.empty_like(values)
+    order = np.argsort(lens, kind="stable")
+    order = order[lens[order] > 0]
+    g = 0
+    while g < len(order):
+        k = min(SORT_GROUP_ROWS, len(order) - g)
+        while k > 1 and k * int(lens[order[g + k - 1]]) > SORT_GROUP_CELLS:
+            k //= 2
+        rows = order[g : g + k]
+        g += k
+        row_lens = lens[rows]
+        width = int(row_lens[-1])  # the longest: rows are in length order
+        ends = np.cumsum(row_lens)
+        total = int(ends[-1])
+        firsts = ends - row_lens
+        src = np.repeat(offsets[rows] - firsts, row_lens) + np.arange(total)
+        cell = np.repeat(np.arange(k, dtype=np.int64) * width - firsts, row_lens)
+        cell += np.arange(total)
+        matrix = np.full(k * width, _EMPTY32, dtype=np.uint32)  # padding sorts last
+        matrix[cell] = values[src]
+        matrix.reshape(k, width).sort(axis=1)
+        out[src] = matrix[cell]
+    return _drop_repeats(out, offsets)
 
 
 @dataclass(frozen=True, eq=False)
@@ -505,6 +556,21 @@ def sketch_texts(
     return Sketch.concat(parts)
 
 
+def _drop_repeats(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row without the values equal to the one before them (window minima repeat for
+    several windows in a row; a sorted row keeps its distinct values).
+
+    >>> [a.tolist() for a in _drop_repeats(np.array([4, 4, 2, 4, 4]), np.array([0, 3, 5]))]
+    [[4, 2, 4], [0, 2, 3]]
+    """
+    keep = np.ones(len(values), dtype=bool)
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    keep[offsets[:-1][lengths(offsets) > 0]] = True  # every row keeps its first value
+    kept = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept[1:])
+    return values[keep], kept[offsets]
+
+
 def passage_keys(
     hashes: np.ndarray, offsets: np.ndarray, set_values: np.ndarray, set_offsets: np.ndarray,
     *, window: int, short_text: int,
@@ -518,7 +584,7 @@ def passage_keys(
     ...              window=2, short_text=0)[0].tolist()
     [2, 3, 4]
     """
-    minima, win_off = window_minima(hashes, offsets, window)
+    minima, win_off = _drop_repeats(*window_minima(hashes, offsets, window))
     short = lengths(set_offsets) < short_text
     if not short.any():
         return unique_per_row(minima, win_off)
