@@ -5,8 +5,9 @@
 Adds the corpus to ``Index(workers=1)`` in batches (only one batch of texts is held at a
 time, so the growth is the index's), then reports:
 
-* the resident memory the index holds per article (``VmRSS`` growth after ``gc``, ids and
-  allocator slack included) and the peak (``VmHWM``);
+* the resident memory the index holds per article (``VmRSS`` growth once the last batch of
+  texts is freed, after ``gc`` and :func:`dedupe.flat.release_freed`; ids and the
+  allocator's fragmentation included) and the peak (``VmHWM``);
 * the time to save it, the file size, the time to load it (memory-mapped and checked) in a
   fresh process, and that process's first two queries (the first one imports datasketch;
   the postings are read from the file).
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         _load(args.load)
         return 0
     import dedupe
+    from dedupe.flat import release_freed
 
     dedupe.find_duplicates({"a": "one two three four five six", "b": "two three four five"})
     gc.collect()
@@ -94,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     for batch in _batches(args.corpus, args.batch, args.limit):
         index.add_many(batch, skip_empty=True)
     add_s = time.perf_counter() - t
+    del batch  # the last batch of texts is not the index's
     gc.collect()
+    release_freed()  # nor is memory the allocator keeps for reuse
     grown = _status_mb("VmRSS") - base
     n = len(index)
     print(f"added {n:,} documents in {add_s:.0f} s ({n / add_s:,.0f} docs/s, one worker); "

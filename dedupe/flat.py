@@ -87,8 +87,21 @@ def take(
     starts = offsets[rows]
     lens = offsets[rows + 1] - starts
     new_offsets = offsets_of(lens)
-    index = np.repeat(starts - new_offsets[:-1], lens) + np.arange(int(new_offsets[-1]))
-    return values[index], new_offsets
+    total = int(new_offsets[-1])
+    out = np.empty(total, dtype=values.dtype)
+    shift = starts - new_offsets[:-1]  # value j of the result is values[j + shift[row]]
+    # TAKE_CHUNK values at a time: the gather's index never holds more (8 bytes each)
+    cuts = np.searchsorted(new_offsets, np.arange(0, total, TAKE_CHUNK), side="right") - 1
+    for lo, hi in zip(cuts.tolist(), [*cuts[1:].tolist(), len(rows)]):
+        a, b = int(new_offsets[lo]), int(new_offsets[hi])
+        index = np.repeat(shift[lo:hi], lens[lo:hi])
+        index += np.arange(a, b)
+        out[a:b] = values[index]
+    return out, new_offsets
+
+
+#: :func:`take` gathers this many values at a time.
+TAKE_CHUNK = 1 << 22
 
 
 def concat(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

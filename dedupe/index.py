@@ -37,7 +37,14 @@ from .errors import (
     InvalidTextError,
     UnknownIdError,
 )
-from .flat import concat_arrays, lengths, offsets_of, segment_positions, sorted_unique, take
+from .flat import (
+    concat_arrays,
+    offsets_of,
+    release_freed,
+    segment_positions,
+    sorted_unique,
+    take,
+)
 from .lsh import band_keys, candidates, group_collection, probe_groups, sketch_for_store
 from .match import Match
 from .metadata import check_metadata
@@ -499,6 +506,9 @@ class Index:
                 self.store.put(
                     ids, sketch, bands, np.array(kept, dtype=np.float64), replace=replace
                 )
+                del sketch, bands
+                if len(ids) >= PARALLEL_MIN_DOCS:  # a large batch: hand its scratch back
+                    release_freed()
         for doc_id in ids:
             self._metadata.pop(doc_id, None)
             if doc_id in given:
@@ -669,27 +679,23 @@ class Index:
         group each document belongs to (:func:`dedupe.verify.exact_copies`)."""
         sk = columns.sketch
         rep = exact_copies(sk.set_values, sk.set_offsets)
-        firsts = np.flatnonzero(rep == np.arange(len(rep)))
-        key_values, key_offsets = sk.key_values, sk.key_offsets
-        sizes, bands = sk.set_sizes(), columns.band_keys
-        if len(firsts) < len(rep):  # candidates among the first of each copy group only
-            key_values, key_offsets = take(key_values, key_offsets, firsts)
-            sizes, bands = sizes[firsts], bands[firsts]
+        firsts = rep == np.arange(len(rep))
         t = self._thresholds
         pairs = candidates(
             group_collection(
-                bands.reshape(len(firsts), self.params.bands),
-                key_values,
-                key_offsets,
-                map_parts=self._map if len(firsts) >= PARALLEL_MIN_DOCS else None,
+                columns.band_keys.reshape(len(rep), self.params.bands),
+                sk.key_values,
+                sk.key_offsets,
+                keep=None if firsts.all() else firsts,  # copies pair through their first
+                map_parts=self._map if len(rep) >= PARALLEL_MIN_DOCS else None,
             ),
-            lengths(key_offsets),
+            sk.key_counts(),
             max_key_docs=t.max_key_docs,
             min_key_share=t.min_key_share,
-            short=sizes < self.params.short_text,
+            short=sk.set_sizes() < self.params.short_text,
             map_blocks=self._map,
         )
-        return firsts[pairs], rep
+        return pairs, rep
 
     def _map(self, fn: Callable[[Any, Any], Any], items: list, shared: Any) -> list:
         """``fn(item, shared)`` for each item, over the index's worker processes."""

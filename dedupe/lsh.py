@@ -154,10 +154,12 @@ def group_collection(
     key_values: np.ndarray,
     key_offsets: np.ndarray,
     *,
+    keep: np.ndarray | None = None,
     map_parts: Callable[[Callable[[Any, Any], Any], list, Any], list] | None = None,
 ) -> KeyGroups:
     """:func:`group_keys` of a whole collection: row ``i`` holds the band keys
-    ``bands[i]`` and the passage keys ``key_values[key_offsets[i]:key_offsets[i + 1]]``.
+    ``bands[i]`` and the passage keys ``key_values[key_offsets[i]:key_offsets[i + 1]]``
+    (only the rows where ``keep`` is true, when it is given).
     Built one key range at a time (``map_parts(fn, parts, state)`` may spread the ranges
     over processes, as ``map_blocks`` of :func:`candidates`): the memory it takes beyond
     its result (4 bytes a shared entry) is about 1 byte per entry plus one part's sort.
@@ -177,19 +179,25 @@ def group_collection(
         np.asarray(key_values),
         (np.asarray(key_values) >> shift).astype(np.uint8),
         key_offsets,
+        keep,
     )
     return _join_groups((map_parts or _serial_map)(_group_part, list(range(GROUP_PARTS)), state))
 
 
 def _group_part(part: int, state: tuple) -> KeyGroups:
     """The groups of the keys whose top bits are ``part`` (see :func:`group_collection`)."""
-    band_flat, band_part, n_bands, key_values, key_part, key_offsets = state
+    band_flat, band_part, n_bands, key_values, key_part, key_offsets, keep = state
     at = np.flatnonzero(band_part == part)
-    band_entries = (band_flat[at].astype(np.uint64) << np.uint64(32)) | (at // n_bands).astype(
-        np.uint64
-    )
+    band_rows = at // n_bands
+    if keep is not None:
+        mine = keep[band_rows]
+        at, band_rows = at[mine], band_rows[mine]
+    band_entries = (band_flat[at].astype(np.uint64) << np.uint64(32)) | band_rows.astype(np.uint64)
     at = np.flatnonzero(key_part == part)
     key_rows = np.searchsorted(key_offsets, at, side="right") - 1
+    if keep is not None:
+        mine = keep[key_rows]
+        at, key_rows = at[mine], key_rows[mine]
     key_entries = (key_values[at].astype(np.uint64) << np.uint64(32)) | key_rows.astype(np.uint64)
     del at, key_rows
     return _groups(_shared_entries(np.concatenate((band_entries, key_entries))))
@@ -227,18 +235,53 @@ def _code_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes[starts], lengths(np.append(starts, len(codes)))
 
 
-def _row_blocks(rows: np.ndarray, weight: np.ndarray, n: int, size: int) -> list[tuple[int, int]]:
-    """Row ranges ``[lo, hi)`` whose entries weigh about ``size`` together (a row is never
-    split)."""
-    per_row = np.bincount(rows, weights=weight, minlength=n)
+#: Entries handled per pass when they are counted and sorted into blocks (bounds those
+#: passes' scratch memory: about 40 bytes an entry).
+PASS_ENTRIES = 1 << 23
+
+
+def _row_blocks(
+    rows: np.ndarray, weight: np.ndarray, n: int, size: int
+) -> tuple[list[tuple[int, int]], np.ndarray | None]:
+    """Blocks of rows whose entries weigh about ``size`` together (a row is never split):
+    for each block the span ``[s0, s1)`` of ``positions`` that holds its entries
+    (ascending), and ``positions``, the entries grouped by block (``None`` when there is
+    one block: every entry). Two passes of :data:`PASS_ENTRIES` entries each, so that no
+    block scans the whole list."""
+    per_row = np.zeros(n, dtype=np.float64)
+    for c in range(0, len(rows), PASS_ENTRIES):
+        part = slice(c, c + PASS_ENTRIES)
+        per_row += np.bincount(rows[part], weights=weight[part], minlength=n)
     cum = np.cumsum(per_row)
-    out, lo = [], 0
+    del per_row
+    lows, lo = [], 0
     while lo < n:
         base = cum[lo - 1] if lo else 0.0
-        hi = max(lo + 1, int(np.searchsorted(cum, base + size, side="right")))
-        out.append((lo, min(hi, n)))
-        lo = hi
-    return out
+        lows.append(lo)
+        lo = max(lo + 1, int(np.searchsorted(cum, base + size, side="right")))
+    if len(lows) <= 1:
+        return [(0, len(rows))], None
+    bounds = np.array(lows, dtype=np.int64)
+    kind = np.uint16 if len(lows) <= 1 << 16 else np.uint32  # radix-sorted when 16-bit
+
+    def block_of(part: slice) -> np.ndarray:
+        return (np.searchsorted(bounds, rows[part], side="right") - 1).astype(kind)
+
+    counts = np.zeros(len(lows), dtype=np.int64)
+    for c in range(0, len(rows), PASS_ENTRIES):
+        counts += np.bincount(block_of(slice(c, c + PASS_ENTRIES)), minlength=len(lows))
+    starts = offsets_of(counts)
+    positions = np.empty(len(rows), dtype=np.int32 if len(rows) < 1 << 31 else np.int64)
+    cursor = starts[:-1].copy()
+    for c in range(0, len(rows), PASS_ENTRIES):
+        blocks = block_of(slice(c, c + PASS_ENTRIES))
+        order = np.argsort(blocks, kind="stable")
+        blocks = blocks[order]
+        here = np.bincount(blocks, minlength=len(lows))
+        rank = np.arange(len(blocks)) - offsets_of(here)[:-1][blocks]
+        positions[cursor[blocks] + rank] = order + c
+        cursor += here
+    return list(zip(starts[:-1].tolist(), starts[1:].tolist())), positions
 
 
 def _join_entries(
@@ -253,18 +296,24 @@ def _join_entries(
     rows = groups.rows[np.repeat(chosen, all_lens)]
     lens = all_lens[sel]
     del chosen, all_lens
-    rank = _positions32(lens)
-    weight = np.repeat((lens - 1).astype(np.int32), lens) - rank
+    firsts = offsets_of(lens)[:-1]
+    kind = np.int32 if len(rows) < 1 << 31 else np.int64
+    # entry j of a group starting at s with m entries has m - 1 - (j - s) later partners
+    weight = np.repeat((firsts + lens - 1).astype(kind), lens)
+    for c in range(0, len(weight), PASS_ENTRIES):
+        weight[c : c + PASS_ENTRIES] -= np.arange(c, min(c + PASS_ENTRIES, len(weight)), dtype=kind)
     if star.any():
-        weight[np.repeat(star, lens) & (rank > 0)] = 0
+        weight[np.repeat(star, lens)] = 0
+        weight[firsts[star]] = lens[star] - 1
     return rows, weight
 
 
 def _join_block(block: tuple[int, int], shared: tuple) -> np.ndarray:
-    """The pair codes a block of first rows ``[lo, hi)`` keeps (see :func:`candidates`)."""
-    rows, weight, n, band, n_keys, short, min_key_share = shared
-    lo, hi = block
-    at = np.flatnonzero((rows >= lo) & (rows < hi))
+    """The pair codes a block of first rows keeps (see :func:`candidates`): its entries are
+    ``positions[s0:s1]`` (every entry when ``positions`` is ``None``)."""
+    rows, weight, positions, n, band, n_keys, short, min_key_share = shared
+    s0, s1 = block
+    at = np.arange(s0, s1) if positions is None else positions[s0:s1].astype(np.int64)
     cnt = weight[at].astype(np.int64)
     firsts = np.repeat(rows[at].astype(np.int64), cnt)
     partners = rows[np.repeat(at + 1, cnt) + segment_positions(cnt)].astype(np.int64)
@@ -275,14 +324,6 @@ def _join_block(block: tuple[int, int], shared: tuple) -> np.ndarray:
 
 def _serial_map(fn: Callable[[Any, Any], Any], items: list, shared: Any) -> list:
     return [fn(item, shared) for item in items]
-
-
-def _positions32(lens: np.ndarray) -> np.ndarray:
-    """:func:`dedupe.flat.segment_positions` as ``int32`` (4 bytes an entry)."""
-    ends = np.cumsum(lens)
-    return np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int32) - np.repeat(
-        (ends - lens).astype(np.int32), lens
-    )
 
 
 def candidates(
@@ -331,10 +372,10 @@ def candidates(
             parts.append(_keep(codes, shared, n, band, n_keys, short, min_key_share))
             continue
         rows, weight = _join_entries(groups, sel, star[sel])
-        blocks = _row_blocks(rows, weight, n, block_pairs)
-        state = (rows, weight, n, band, n_keys, short, min_key_share)
+        blocks, positions = _row_blocks(rows, weight, n, block_pairs)
+        state = (rows, weight, positions, n, band, n_keys, short, min_key_share)
         parts.extend((map_blocks or _serial_map)(_join_block, blocks, state))
-        del rows, weight, state
+        del rows, weight, positions, state
     codes = sorted_unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
     return np.stack((codes // n, codes % n), axis=1)
 

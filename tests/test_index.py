@@ -365,12 +365,23 @@ def test_the_blocked_self_join_does_not_depend_on_the_block_size(monkeypatch):
     import dedupe.lsh
 
     rng = random.Random(17)
-    docs = {f"d{i}": make_text(rng, rng.randint(10, 150)) for i in range(120)}
-    whole = find_duplicates(docs, jaccard=0.3, containment=0.3).matches
-    monkeypatch.setattr(dedupe.lsh, "BLOCK_PAIRS", 7)
+    base = [make_text(rng, 200).split() for _ in range(8)]
+    docs = {}
+    for i in range(120):  # slices of a few stories, with words of their own
+        words, lo = base[i % 8], rng.randint(0, 150)
+        own = make_text(rng, rng.randint(5, 60))
+        docs[f"d{i}"] = " ".join(words[lo : lo + rng.randint(20, 120)]) + " " + own
+    docs.update({f"copy{i}": docs[f"d{i}"] for i in range(0, 120, 9)})  # exact copies
+    one = Index(jaccard=0.3, containment=0.3)
+    one.add_many(docs)
+    whole, candidates = one.pairs(), one.candidate_pairs()
+    assert any(m.kind == "exact" for m in whole) and len(whole) > 20
+    monkeypatch.setattr(dedupe.lsh, "BLOCK_PAIRS", 7)  # many blocks...
+    monkeypatch.setattr(dedupe.lsh, "PASS_ENTRIES", 5)  # ...sorted a few entries at a time
     blocked = Index(jaccard=0.3, containment=0.3)
     blocked.add_many(docs)
-    assert tuple(blocked.pairs()) == whole
+    assert blocked.pairs() == whole
+    assert blocked.candidate_pairs().tolist() == candidates.tolist()
 
 
 # ------------------------------------------------------------------ date window
