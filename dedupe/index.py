@@ -48,7 +48,7 @@ from .flat import (
 from .lsh import band_keys, candidates, group_collection, probe_groups, sketch_for_store
 from .match import Match
 from .metadata import check_metadata
-from .parallel import Progress, fork_map, resolve_workers
+from .parallel import Joined, Progress, fork_map, resolve_workers
 from .params import IndexParams, Thresholds, check_int, seconds, timestamp
 from .provenance import MAX_GAP, MIN_WORDS, Provenance, trace
 from .sketch import MinHasher, Sketch
@@ -172,13 +172,10 @@ def _check_id(doc_id: Any) -> str:
         raise InvalidParameterError(str(err)) from None
 
 
-def _sketch_part(
-    span: tuple[int, int], shared: tuple[list[str], IndexParams]
-) -> tuple[Sketch, np.ndarray]:
-    """A worker's task: :func:`dedupe.lsh.sketch_for_store` of the texts ``lo:hi`` (the
-    texts are inherited when the worker is forked: only the span is sent to it)."""
-    texts, params = shared
-    return sketch_for_store(texts[span[0] : span[1]], params)
+def _sketch_part(texts: list[str] | Joined, params: IndexParams) -> tuple[Sketch, np.ndarray]:
+    """A worker's task: :func:`dedupe.lsh.sketch_for_store` of one chunk (sent joined:
+    see :class:`dedupe.parallel.Joined`; texts hold no NUL)."""
+    return sketch_for_store(texts.texts if isinstance(texts, Joined) else texts, params)
 
 
 def _shared_part(pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -395,17 +392,15 @@ class Index:
         self, texts: list[str], progress: Progress | None = None
     ) -> tuple[Sketch, np.ndarray]:
         """Sketch many texts (and their band keys), in forked workers for large batches."""
-        spans = [
-            (i, min(i + SKETCH_CHUNK_DOCS, len(texts)))
-            for i in range(0, len(texts), SKETCH_CHUNK_DOCS)
-        ]
+        step = SKETCH_CHUNK_DOCS
+        chunks = [Joined(texts[i : i + step]) for i in range(0, len(texts), step)]
         workers = resolve_workers(self.workers) if len(texts) >= PARALLEL_MIN_DOCS else 1
         parts = fork_map(
             _sketch_part,
-            spans or [(0, 0)],
+            chunks or [[]],
             workers,
-            shared=(texts, self.params),
-            done=(lambda i: progress.update(spans[i][1] - spans[i][0])) if progress else None,
+            shared=self.params,
+            done=(lambda i: progress.update(len(chunks[i].texts))) if progress and chunks else None,
         )
         sketches, bands = [sk for sk, _ in parts], [b for _, b in parts]
         parts.clear()  # each part is freed as it is copied into the whole

@@ -95,9 +95,7 @@ def _shared_entries(packed: np.ndarray) -> np.ndarray:
     """Sort ``key << 32 | row`` entries (in place) and keep those of keys held twice or
     more."""
     packed.sort()  # by key, rows ascending within each key
-    key = packed >> np.uint64(32)
-    same = key[1:] == key[:-1]
-    del key
+    same = (packed[1:] ^ packed[:-1]) < np.uint64(1 << 32)  # the same key
     shared = np.zeros(len(packed), dtype=bool)
     shared[1:] |= same
     shared[:-1] |= same
@@ -185,22 +183,30 @@ def group_collection(
 
 
 def _group_part(part: int, state: tuple) -> KeyGroups:
-    """The groups of the keys whose top bits are ``part`` (see :func:`group_collection`)."""
+    """The groups of the keys whose top bits are ``part`` (see :func:`group_collection`);
+    its ``key << 32 | row`` entries are built in place, in one array."""
     band_flat, band_part, n_bands, key_values, key_part, key_offsets, keep = state
-    at = np.flatnonzero(band_part == part)
-    band_rows = at // n_bands
+    band_at = np.flatnonzero(band_part == part)
+    key_at = np.flatnonzero(key_part == part)
+    band_rows = band_at // n_bands
+    key_rows = np.searchsorted(key_offsets, key_at, side="right")
+    key_rows -= 1
     if keep is not None:
         mine = keep[band_rows]
-        at, band_rows = at[mine], band_rows[mine]
-    band_entries = (band_flat[at].astype(np.uint64) << np.uint64(32)) | band_rows.astype(np.uint64)
-    at = np.flatnonzero(key_part == part)
-    key_rows = np.searchsorted(key_offsets, at, side="right") - 1
-    if keep is not None:
+        band_at, band_rows = band_at[mine], band_rows[mine]
         mine = keep[key_rows]
-        at, key_rows = at[mine], key_rows[mine]
-    key_entries = (key_values[at].astype(np.uint64) << np.uint64(32)) | key_rows.astype(np.uint64)
-    del at, key_rows
-    return _groups(_shared_entries(np.concatenate((band_entries, key_entries))))
+        key_at, key_rows = key_at[mine], key_rows[mine]
+        del mine
+    packed = np.empty(len(band_at) + len(key_at), dtype=np.uint64)
+    packed[: len(band_at)] = band_flat[band_at]
+    packed[len(band_at) :] = key_values[key_at]
+    del band_at, key_at
+    packed <<= np.uint64(32)
+    packed[: len(band_rows)] |= band_rows.astype(np.uint64)
+    del band_rows
+    packed[len(packed) - len(key_rows) :] |= key_rows.astype(np.uint64)
+    del key_rows
+    return _groups(_shared_entries(packed))
 
 
 def probe_groups(
@@ -296,15 +302,21 @@ def _join_entries(
     rows = groups.rows[np.repeat(chosen, all_lens)]
     lens = all_lens[sel]
     del chosen, all_lens
-    firsts = offsets_of(lens)[:-1]
-    kind = np.int32 if len(rows) < 1 << 31 else np.int64
-    # entry j of a group starting at s with m entries has m - 1 - (j - s) later partners
-    weight = np.repeat((firsts + lens - 1).astype(kind), lens)
-    for c in range(0, len(weight), PASS_ENTRIES):
-        weight[c : c + PASS_ENTRIES] -= np.arange(c, min(c + PASS_ENTRIES, len(weight)), dtype=kind)
+    ends = np.cumsum(lens)
+    most = int(lens.max()) - 1 if len(lens) else 0
+    kind = next(t for t in (np.uint8, np.uint16, np.uint32, np.int64) if most <= np.iinfo(t).max)
+    weight = np.empty(len(rows), dtype=kind)  # 1 byte an entry for passage keys
+    # entry j of a group ending at e has e - 1 - j later partners; groups PASS_ENTRIES
+    # entries at a time
+    cuts = np.searchsorted(ends, np.arange(0, len(rows), PASS_ENTRIES), side="right")
+    for g0, g1 in zip(cuts.tolist(), [*cuts[1:].tolist(), len(lens)]):
+        e0 = int(ends[g0 - 1]) if g0 else 0
+        e1 = int(ends[g1 - 1]) if g1 else 0
+        part = np.repeat(ends[g0:g1] - 1, lens[g0:g1]) - np.arange(e0, e1)
+        weight[e0:e1] = part
     if star.any():
         weight[np.repeat(star, lens)] = 0
-        weight[firsts[star]] = lens[star] - 1
+        weight[(ends - lens)[star]] = lens[star] - 1
     return rows, weight
 
 
@@ -359,7 +371,7 @@ def candidates(
     lens = lengths(groups.offsets)
     star = groups.is_band & (groups.df > max_key_docs)
     usable = (lens >= 2) & (groups.is_band | (groups.df <= max_key_docs))
-    parts = []
+    parts, joins = [], []
     for band in (True, False):
         sel = np.flatnonzero(usable & (groups.is_band == band))
         if probe is not None:  # the probe stands first: its partners are the others
@@ -371,7 +383,12 @@ def candidates(
             codes, shared = _code_counts(codes[others != probe])
             parts.append(_keep(codes, shared, n, band, n_keys, short, min_key_share))
             continue
-        rows, weight = _join_entries(groups, sel, star[sel])
+        joins.append((band, *_join_entries(groups, sel, star[sel])))
+    # The groups are not needed any more: a collection's (passed inline, as Index.pairs
+    # does) are freed here, before the self-join, its longest step.
+    del groups, lens, star, usable
+    while joins:
+        band, rows, weight = joins.pop(0)
         blocks, positions = _row_blocks(rows, weight, n, block_pairs)
         state = (rows, weight, positions, n, band, n_keys, short, min_key_share)
         parts.extend((map_blocks or _serial_map)(_join_block, blocks, state))
