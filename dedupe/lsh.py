@@ -241,6 +241,9 @@ def _code_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes[starts], lengths(np.append(starts, len(codes)))
 
 
+#: A block whose pair codes, counted from its first row, stay below this sorts them as
+#: ``uint32`` (else ``int64``).
+CODES32 = 1 << 32
 #: Entries handled per pass when they are counted and sorted into blocks (bounds those
 #: passes' scratch memory: about 40 bytes an entry).
 PASS_ENTRIES = 1 << 23
@@ -330,7 +333,17 @@ def _join_block(block: tuple[int, int], shared: tuple) -> np.ndarray:
     firsts = np.repeat(rows[at].astype(np.int64), cnt)
     partners = rows[np.repeat(at + 1, cnt) + segment_positions(cnt)].astype(np.int64)
     ok = firsts != partners
-    codes, count = _code_counts(firsts[ok] * n + partners[ok])
+    firsts, partners = firsts[ok], partners[ok]
+    base = int(firsts.min()) if len(firsts) else 0
+    if len(firsts) and (int(firsts.max()) - base + 1) * n <= CODES32:
+        # the block's codes fit 32 bits from its first row on: a sort twice as fast
+        firsts -= base
+        firsts *= n
+        firsts += partners
+        local, count = _code_counts(firsts.astype(np.uint32))
+        codes = local.astype(np.int64) + base * n
+    else:
+        codes, count = _code_counts(firsts * n + partners)
     return _keep(codes, count, n, band, n_keys, short, min_key_share)
 
 

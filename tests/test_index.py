@@ -382,6 +382,8 @@ def test_the_blocked_self_join_does_not_depend_on_the_block_size(monkeypatch):
     blocked.add_many(docs)
     assert blocked.pairs() == whole
     assert blocked.candidate_pairs().tolist() == candidates.tolist()
+    monkeypatch.setattr(dedupe.lsh, "CODES32", 0)  # pair codes sorted as int64
+    assert blocked.candidate_pairs().tolist() == candidates.tolist()
 
 
 # ------------------------------------------------------------------ date window
