@@ -71,7 +71,7 @@ __all__ = ["Index", "IndexParams", "Report", "Thresholds", "find_duplicates", "Q
 #: The id a query text takes in the matches :meth:`Index.query` returns.
 QUERY_ID = "<query>"
 #: Texts are sketched in chunks of this many (a progress step, and a task for a worker).
-SKETCH_CHUNK_DOCS = 2000
+SKETCH_CHUNK_DOCS = 1000
 #: Batches of at least this many texts are sketched, and collections of at least this many
 #: documents grouped by key, in worker processes.
 PARALLEL_MIN_DOCS = 4000

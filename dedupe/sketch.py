@@ -419,6 +419,8 @@ def window_minima(
 SORT_GROUP_ROWS = 128
 #: ...of at most this many cells (rows of similar lengths, padded to the longest).
 SORT_GROUP_CELLS = 1 << 20
+#: Up to this many rows are sorted one by one (less overhead for a single query text).
+FEW_ROWS = 4
 
 
 def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -436,6 +438,10 @@ def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
     offsets = np.asarray(offsets, dtype=np.int64)
     lens = lengths(offsets)
     out = np.empty_like(values)
+    if len(lens) <= FEW_ROWS:  # a query's text or two: sort them one by one
+        for lo, hi in zip(offsets[:-1].tolist(), offsets[1:].tolist()):
+            out[lo:hi] = np.sort(values[lo:hi])
+        return _drop_repeats(out, offsets)
     order = np.argsort(lens, kind="stable")
     order = order[lens[order] > 0]
     g = 0

@@ -151,3 +151,26 @@ def test_one_long_document_takes_bounded_signature_memory():
     tracemalloc.stop()
     assert peak < 40 * 2**20  # the input is 8 MB; one block is 4 MB
     assert np.array_equal(sig[1], hasher.signature(values[1000:]))
+
+
+def test_unique_per_row_equals_numpy_unique_on_every_path(monkeypatch):
+    import dedupe.sketch as sk
+    from dedupe.flat import offsets_of
+
+    rng = np.random.default_rng(5)
+    lens = np.concatenate(([0, 3, 5000, 0, 1], rng.integers(0, 400, 600)))
+    offsets = offsets_of(lens)
+    values = rng.integers(0, 300, int(offsets[-1])).astype(np.uint32)
+    values[-50:] = 0xFFFFFFFF  # the padding value is a real value too
+    expected = [np.unique(values[a:b]) for a, b in zip(offsets[:-1], offsets[1:])]
+
+    def check() -> None:
+        got, got_off = sk.unique_per_row(values, offsets)
+        assert got_off.tolist() == offsets_of([len(e) for e in expected]).tolist()
+        assert got.tolist() == np.concatenate(expected).tolist()
+
+    check()  # rows sorted in padded groups
+    monkeypatch.setattr(sk, "SORT_GROUP_CELLS", 700)  # groups cut by the cell limit
+    check()
+    monkeypatch.setattr(sk, "FEW_ROWS", 10_000)  # rows sorted one by one
+    check()
