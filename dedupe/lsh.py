@@ -244,6 +244,9 @@ def _code_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 #: A block whose pair codes, counted from its first row, stay below this sorts them as
 #: ``uint32`` (else ``int64``).
 CODES32 = 1 << 32
+#: Up to this many blocks of the self-join scan the entries for their own; more sort
+#: them into blocks first.
+SCAN_BLOCKS = 8
 #: Entries handled per pass when they are counted and sorted into blocks (bounds those
 #: passes' scratch memory: about 40 bytes an entry).
 PASS_ENTRIES = 1 << 23
@@ -251,12 +254,12 @@ PASS_ENTRIES = 1 << 23
 
 def _row_blocks(
     rows: np.ndarray, weight: np.ndarray, n: int, size: int
-) -> tuple[list[tuple[int, int]], np.ndarray | None]:
-    """Blocks of rows whose entries weigh about ``size`` together (a row is never split):
-    for each block the span ``[s0, s1)`` of ``positions`` that holds its entries
-    (ascending), and ``positions``, the entries grouped by block (``None`` when there is
-    one block: every entry). Two passes of :data:`PASS_ENTRIES` entries each, so that no
-    block scans the whole list."""
+) -> tuple[list[tuple[int, int, int, int]], np.ndarray | None]:
+    """Blocks of rows ``[lo, hi)`` whose entries weigh about ``size`` together (a row is
+    never split), each with the span ``[s0, s1)`` of ``positions`` that holds its entries
+    (ascending), and ``positions``, the entries grouped by block: two passes of
+    :data:`PASS_ENTRIES` entries each, so that no block scans the whole list. ``None``
+    for up to :data:`SCAN_BLOCKS` blocks, which find their entries by scanning."""
     per_row = np.zeros(n, dtype=np.float64)
     for c in range(0, len(rows), PASS_ENTRIES):
         part = slice(c, c + PASS_ENTRIES)
@@ -268,8 +271,9 @@ def _row_blocks(
         base = cum[lo - 1] if lo else 0.0
         lows.append(lo)
         lo = max(lo + 1, int(np.searchsorted(cum, base + size, side="right")))
-    if len(lows) <= 1:
-        return [(0, len(rows))], None
+    ranges = list(zip(lows, [*lows[1:], n]))
+    if len(lows) <= SCAN_BLOCKS:  # each block scans every entry: cheaper than sorting them
+        return [(lo, hi, 0, 0) for lo, hi in ranges], None
     bounds = np.array(lows, dtype=np.int64)
     kind = np.uint16 if len(lows) <= 1 << 16 else np.uint32  # radix-sorted when 16-bit
 
@@ -290,7 +294,8 @@ def _row_blocks(
         rank = np.arange(len(blocks)) - offsets_of(here)[:-1][blocks]
         positions[cursor[blocks] + rank] = order + c
         cursor += here
-    return list(zip(starts[:-1].tolist(), starts[1:].tolist())), positions
+    spans = zip(starts[:-1].tolist(), starts[1:].tolist())
+    return [(lo, hi, s0, s1) for (lo, hi), (s0, s1) in zip(ranges, spans)], positions
 
 
 def _join_entries(
@@ -323,12 +328,17 @@ def _join_entries(
     return rows, weight
 
 
-def _join_block(block: tuple[int, int], shared: tuple) -> np.ndarray:
-    """The pair codes a block of first rows keeps (see :func:`candidates`): its entries are
-    ``positions[s0:s1]`` (every entry when ``positions`` is ``None``)."""
+def _join_block(block: tuple[int, int, int, int], shared: tuple) -> np.ndarray:
+    """The pair codes the block of first rows ``[lo, hi)`` keeps (see :func:`candidates`):
+    its entries are ``positions[s0:s1]``, or found by scanning (see :func:`_row_blocks`)."""
     rows, weight, positions, n, band, n_keys, short, min_key_share = shared
-    s0, s1 = block
-    at = np.arange(s0, s1) if positions is None else positions[s0:s1].astype(np.int64)
+    lo, hi, s0, s1 = block
+    if positions is not None:
+        at = positions[s0:s1].astype(np.int64)
+    elif (lo, hi) == (0, n):  # the only block
+        at = np.arange(len(rows))
+    else:
+        at = np.flatnonzero((rows >= lo) & (rows < hi))
     cnt = weight[at].astype(np.int64)
     firsts = np.repeat(rows[at].astype(np.int64), cnt)
     partners = rows[np.repeat(at + 1, cnt) + segment_positions(cnt)].astype(np.int64)

@@ -141,8 +141,15 @@ def _check_scheme(scheme: str) -> None:
 def _word_bounds(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Start and end byte of every word of a buffer whose words are separated by spaces."""
     is_word = np.frombuffer(buf, dtype=np.uint8) != _SPACE
-    edges = np.diff(is_word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    starts = np.flatnonzero(is_word[1:] > is_word[:-1])  # a space, then a word byte
+    starts += 1
+    ends = np.flatnonzero(is_word[:-1] > is_word[1:])
+    ends += 1
+    if len(is_word) and is_word[0]:
+        starts = np.concatenate((np.zeros(1, np.int64), starts))
+    if len(is_word) and is_word[-1]:
+        ends = np.append(ends, len(is_word))
+    return starts, ends
 
 
 def _buffer_word_hashes(
@@ -170,14 +177,15 @@ def _buffer_word_hashes(
         first &= _BYTE_MASKS[np.minimum(lens, 8)]
         h += first
         del first
+        sel = np.flatnonzero(lens > 8)
         for at in range(8, LONG_WORD_BYTES, 8):
-            sel = np.flatnonzero(lens > at)
             if not len(sel):
                 break
             chunk = view[starts[sel] + at] & _BYTE_MASKS[np.minimum(lens[sel] - at, 8)]
             h[sel] = h[sel] * POLY + chunk
+            sel = sel[lens[sel] > at + 8]  # the words that go on past these bytes
     out = _fmix(h, _FMIX64, inplace=True)
-    for i in np.flatnonzero(lens > LONG_WORD_BYTES).tolist():
+    for i in sel.tolist():  # longer than LONG_WORD_BYTES
         out[i] = _blake_hash(buf[starts[i] : ends[i]])
     return out
 

@@ -376,11 +376,13 @@ def test_the_blocked_self_join_does_not_depend_on_the_block_size(monkeypatch):
     one.add_many(docs)
     whole, candidates = one.pairs(), one.candidate_pairs()
     assert any(m.kind == "exact" for m in whole) and len(whole) > 20
-    monkeypatch.setattr(dedupe.lsh, "BLOCK_PAIRS", 7)  # many blocks...
+    monkeypatch.setattr(dedupe.lsh, "BLOCK_PAIRS", 7)  # many blocks (sorted into blocks)...
     monkeypatch.setattr(dedupe.lsh, "PASS_ENTRIES", 5)  # ...sorted a few entries at a time
     blocked = Index(jaccard=0.3, containment=0.3)
     blocked.add_many(docs)
     assert blocked.pairs() == whole
+    assert blocked.candidate_pairs().tolist() == candidates.tolist()
+    monkeypatch.setattr(dedupe.lsh, "SCAN_BLOCKS", 10_000)  # blocks scan for their entries
     assert blocked.candidate_pairs().tolist() == candidates.tolist()
     monkeypatch.setattr(dedupe.lsh, "CODES32", 0)  # pair codes sorted as int64
     assert blocked.candidate_pairs().tolist() == candidates.tolist()
