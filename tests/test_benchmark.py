@@ -343,6 +343,15 @@ def test_news_truth_pairs_overlap_as_claimed(news_corpus: news.NewsCorpus, news_
         assert news.shingle_set(text) == {tuple(s.encode().split()) for s in shingles(text)}
 
 
+#: The generated news corpus is realistic when its Markov chain learns from Reuters; trained
+#: on the five seed articles alone it repeats itself, and unrelated articles overlap.
+REUTERS = news.REUTERS
+needs_reuters = pytest.mark.skipif(
+    not REUTERS.exists(), reason=f"news trained on the seeds alone: no Reuters at {REUTERS}"
+)
+
+
+@needs_reuters
 def test_news_footers_and_quotes_make_no_pairs(news_corpus: news.NewsCorpus, news_exact) -> None:
     truth = {_key(p["a"], p["b"]) for p in news_corpus.truth["pairs"]}
     alerts = {p["a"] for p in news_corpus.truth["pairs"] if p["injected"] == "alert"}
@@ -477,7 +486,8 @@ def test_scale_run_end_to_end(tmp_path: Path) -> None:
     assert d["seconds"] > 0 and d["tree_rss_peak_mb"] >= d["main_hwm_mb"] > 0
     assert d["scores"]["recall"]["near_duplicate"]["recall"] == 1.0
     assert d["scores"]["recall"]["roundup"]["recall"] == 1.0
-    assert d["scores"]["outside_truth"] == 0 and d["scores"]["inside_groups"] == 0
+    if REUTERS.exists():  # realistic news: nothing overlaps but what was injected
+        assert d["scores"]["outside_truth"] == 0 and d["scores"]["inside_groups"] == 0
     assert tools["datasketch_bulk"]["scores"]["recall"]["near_duplicate"]["recall"] >= 0.8
     text = (out / "report.md").read_text()
     assert "At scale: generated news" in text and "| 400 | dedupe.find_duplicates |" in text
@@ -561,6 +571,7 @@ def test_news_quote_posts_truth(posts_corpus: news.NewsCorpus) -> None:
     assert all("post" not in g for g in news.generate_news(400, seed=3).truth["groups"])
 
 
+@needs_reuters
 def test_hubs_rule_merges_no_separate_stories() -> None:
     from benchmarks.clusters import run
 
