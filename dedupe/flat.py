@@ -23,10 +23,11 @@ __all__ = [
     "concat",
     "concat_arrays",
     "concat_offsets",
-    "release_freed",
-    "reuse_freed",
     "lengths",
     "offsets_of",
+    "release_freed",
+    "reuse_freed",
+    "row_chunks",
     "row_ids",
     "segment_positions",
     "sorted_unique",
@@ -87,12 +88,10 @@ def take(
     starts = offsets[rows]
     lens = offsets[rows + 1] - starts
     new_offsets = offsets_of(lens)
-    total = int(new_offsets[-1])
-    out = np.empty(total, dtype=values.dtype)
+    out = np.empty(int(new_offsets[-1]), dtype=values.dtype)
     shift = starts - new_offsets[:-1]  # value j of the result is values[j + shift[row]]
     # TAKE_CHUNK values at a time: the gather's index never holds more (8 bytes each)
-    cuts = np.searchsorted(new_offsets, np.arange(0, total, TAKE_CHUNK), side="right") - 1
-    for lo, hi in zip(cuts.tolist(), [*cuts[1:].tolist(), len(rows)]):
+    for lo, hi in row_chunks(new_offsets, TAKE_CHUNK):
         a, b = int(new_offsets[lo]), int(new_offsets[hi])
         index = np.repeat(shift[lo:hi], lens[lo:hi])
         index += np.arange(a, b)
@@ -102,6 +101,19 @@ def take(
 
 #: :func:`take` gathers this many values at a time.
 TAKE_CHUNK = 1 << 22
+
+
+def row_chunks(offsets: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Consecutive row ranges ``[lo, hi)`` covering every row that holds values, a new
+    range starting at the row that holds each ``size``-th value: work done a range at a
+    time holds about ``size`` values (a row is never split).
+
+    >>> row_chunks(np.array([0, 2, 2, 5, 6]), 3)
+    [(0, 2), (2, 4)]
+    """
+    total = int(offsets[-1])
+    cuts = np.searchsorted(offsets, np.arange(0, total, size), side="right") - 1
+    return list(zip(cuts.tolist(), [*cuts[1:].tolist(), len(offsets) - 1]))
 
 
 def concat(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
@@ -162,18 +174,13 @@ RELEASE_BYTES = 1 << 28
 
 @functools.lru_cache(maxsize=1)
 def _libc() -> ctypes.CDLL | None:
+    """glibc, or ``None`` (macOS and musl have neither ``mallopt`` nor ``malloc_trim``)."""
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name) if name else None
     except OSError:
         return None
-    # glibc only (macOS and musl have neither call): nothing to do elsewhere
     return libc if libc is not None and hasattr(libc, "mallopt") else None
-
-
-def _malloc_trim() -> object | None:
-    libc = _libc()
-    return None if libc is None else libc.malloc_trim
 
 
 #: glibc ``mallopt`` parameters (``malloc.h``).
@@ -211,9 +218,9 @@ def release_freed() -> None:
 
     >>> release_freed()
     """
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:

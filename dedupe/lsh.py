@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .flat import lengths, offsets_of, segment_positions, sorted_unique
+from .flat import lengths, offsets_of, row_chunks, segment_positions, sorted_unique
 from .params import IndexParams
 from .sketch import KEY_MASK, POLY, Sketch, sketch_texts
 
@@ -310,21 +310,18 @@ def _join_entries(
     rows = groups.rows[np.repeat(chosen, all_lens)]
     lens = all_lens[sel]
     del chosen, all_lens
-    ends = np.cumsum(lens)
+    offsets = offsets_of(lens)
     most = int(lens.max()) - 1 if len(lens) else 0
     kind = next(t for t in (np.uint8, np.uint16, np.uint32, np.int64) if most <= np.iinfo(t).max)
     weight = np.empty(len(rows), dtype=kind)  # 1 byte an entry for passage keys
-    # entry j of a group ending at e has e - 1 - j later partners; groups PASS_ENTRIES
-    # entries at a time
-    cuts = np.searchsorted(ends, np.arange(0, len(rows), PASS_ENTRIES), side="right")
-    for g0, g1 in zip(cuts.tolist(), [*cuts[1:].tolist(), len(lens)]):
-        e0 = int(ends[g0 - 1]) if g0 else 0
-        e1 = int(ends[g1 - 1]) if g1 else 0
-        part = np.repeat(ends[g0:g1] - 1, lens[g0:g1]) - np.arange(e0, e1)
-        weight[e0:e1] = part
+    # entry j of a group ending at e has e - 1 - j later partners (groups PASS_ENTRIES
+    # entries at a time)
+    for g0, g1 in row_chunks(offsets, PASS_ENTRIES):
+        e0, e1 = int(offsets[g0]), int(offsets[g1])
+        weight[e0:e1] = np.repeat(offsets[g0 + 1 : g1 + 1] - 1, lens[g0:g1]) - np.arange(e0, e1)
     if star.any():
         weight[np.repeat(star, lens)] = 0
-        weight[(ends - lens)[star]] = lens[star] - 1
+        weight[offsets[:-1][star]] = lens[star] - 1
     return rows, weight
 
 

@@ -3,9 +3,9 @@
 Words are hashed in numpy from their UTF-8 bytes, 8 bytes at a time (a 64-bit polynomial
 hash, :data:`HASH_SCHEME`; never Python's salted ``hash()``; the BLAKE2b scheme of dedupe
 0.1 is kept to read its files); word n-grams are combined in numpy with no per-shingle
-Python loop. Signatures are
-bit-identical to a datasketch ``MinHash(num_perm, seed)`` (its default ``affine32``
-scheme) fed the same shingles with :func:`datasketch_hash` as its ``hashfunc``:
+Python loop. Signatures are bit-identical to a datasketch ``MinHash(num_perm, seed)`` (its
+default ``affine32`` scheme) fed the same shingles with :func:`datasketch_hash` as its
+``hashfunc``:
 
 >>> from datasketch import MinHash
 >>> from dedupe.text import shingles
@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -258,26 +259,40 @@ def batch_text_hashes(
     starts, ends = _word_bounds(big)
     flat = _buffer_word_hashes(big, starts, ends, scheme)
     first = np.append(np.searchsorted(starts, doc_starts), len(starts))  # each text's 1st word
-    counts = lengths(first)
     del starts, ends
-    n_sh = np.where(counts >= ngram, counts - ngram + 1, np.minimum(counts, 1))
-    offsets = offsets_of(n_sh)
-    long_rows = counts >= ngram
-    if len(flat) >= ngram:
-        # one rolling combination over the whole word stream, then keep the n-grams that
-        # start and end in the same text (in order: exactly the long texts' shingles)
-        word_doc = np.repeat(np.arange(len(texts), dtype=np.int32), counts)
-        inside = word_doc[: len(flat) - ngram + 1] == word_doc[ngram - 1 :]
-        del word_doc
-        full = shingle_hashes(flat, ngram)[inside]
-    else:
-        full = np.empty(0, np.uint64)
+    # one rolling combination over the whole word stream, then each text's own n-grams
+    return _text_windows(
+        shingle_hashes(flat, ngram) if len(flat) >= ngram else np.empty(0, np.uint64),
+        lengths(first),
+        ngram,
+        lambda i: shingle_hashes(flat[first[i] : first[i + 1]], ngram)[0],
+    )
+
+
+def _text_windows(
+    whole: np.ndarray, counts: np.ndarray, width: int, short_value: Callable[[int], Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's windows, ragged, from ``whole``: one value per window of ``width``
+    consecutive items of the texts' items laid end to end (the windows that straddle two
+    texts are dropped; text ``i`` holds ``counts[i]`` items). A non-empty text of fewer
+    items has one window, ``short_value(i)``.
+
+    >>> v, o = _text_windows(np.array([1, 2, 3, 4]), np.array([3, 0, 1, 1]), 2, lambda i: 9)
+    >>> v.tolist(), o.tolist()
+    ([1, 2, 9, 9], [0, 2, 2, 3, 4])
+    """
+    long_rows = counts >= width
+    n_win = np.where(long_rows, counts - width + 1, np.minimum(counts, 1))
+    offsets = offsets_of(n_win)
+    row = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+    found = whole[row[: len(whole)] == row[width - 1 :]] if len(whole) else whole
+    del row
     if long_rows.all():
-        return full, offsets
-    out = np.empty(int(offsets[-1]), dtype=np.uint64)
-    out[np.repeat(long_rows, n_sh)] = full
-    for i in np.flatnonzero((counts > 0) & (counts < ngram)).tolist():
-        out[offsets[i]] = shingle_hashes(flat[first[i] : first[i + 1]], ngram)[0]
+        return found, offsets
+    out = np.empty(int(offsets[-1]), dtype=whole.dtype)
+    out[np.repeat(long_rows, n_win)] = found
+    for i in np.flatnonzero((counts > 0) & ~long_rows).tolist():
+        out[offsets[i]] = short_value(i)
     return out, offsets
 
 
@@ -400,27 +415,30 @@ def window_minima(
     >>> keys.tolist(), offs.tolist()
     ([3, 3, 4, 2], [0, 3, 4])
     """
-    counts = lengths(offsets)
-    n_win = np.where(counts >= window, counts - window + 1, np.minimum(counts, 1))
-    win_off = offsets_of(n_win)
-    long_rows = counts >= window
-    if long_rows.any() and len(hashes) >= window:
-        # minima over the whole stream, then the windows that lie inside one text
-        row = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
-        inside = row[: len(hashes) - window + 1] == row[window - 1 :]
-        del row
-        found = _sliding_min(hashes, window)[inside].astype(np.uint32)
-    else:
-        found = np.empty(0, dtype=np.uint32)
-    if long_rows.all():
-        out = found
-    else:
-        out = np.empty(int(win_off[-1]), dtype=np.uint32)
-        out[np.repeat(long_rows, n_win)] = found
-        for i in np.flatnonzero((counts > 0) & ~long_rows).tolist():
-            out[win_off[i]] = hashes[offsets[i] : offsets[i + 1]].min()
-    out &= np.uint32(KEY_MASK)
-    return out, win_off
+    minima, win_off = _text_windows(  # minima over the whole stream, then each text's own
+        _sliding_min(hashes, window) if len(hashes) >= window else np.empty(0, np.uint64),
+        lengths(offsets),
+        window,
+        lambda i: hashes[offsets[i] : offsets[i + 1]].min(),
+    )
+    keys = minima.astype(np.uint32)
+    keys &= np.uint32(KEY_MASK)
+    return keys, win_off
+
+
+def _drop_repeats(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row without the values equal to the one before them (window minima repeat for
+    several windows in a row; a sorted row keeps its distinct values).
+
+    >>> [a.tolist() for a in _drop_repeats(np.array([4, 4, 2, 4, 4]), np.array([0, 3, 5]))]
+    [[4, 2, 4], [0, 2, 3]]
+    """
+    keep = np.ones(len(values), dtype=bool)
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    keep[offsets[:-1][lengths(offsets) > 0]] = True  # every row keeps its first value
+    kept = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept[1:])
+    return values[keep], kept[offsets]
 
 
 #: :func:`unique_per_row` sorts up to this many rows at once, as the rows of a matrix...
@@ -435,8 +453,8 @@ def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
     """Each row's 32-bit values sorted and distinct.
 
     Rows are sorted in groups of similar lengths, as the rows of a padded ``uint32``
-    matrix (numpy sorts short rows in cache with SIMD: several times faster than one
-    sort of the whole array).
+    matrix: numpy sorts short rows in cache, several times faster an element than one
+    sort of the whole array.
 
     >>> v, o = unique_per_row(np.array([3, 1, 3, 9, 9], np.uint32), np.array([0, 3, 5]))
     >>> v.tolist(), o.tolist()
@@ -568,21 +586,6 @@ def sketch_texts(
     if not parts:
         parts.append(_sketch_chunk([], ngram, window, short_text, scheme, hasher))
     return Sketch.concat(parts)
-
-
-def _drop_repeats(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row without the values equal to the one before them (window minima repeat for
-    several windows in a row; a sorted row keeps its distinct values).
-
-    >>> [a.tolist() for a in _drop_repeats(np.array([4, 4, 2, 4, 4]), np.array([0, 3, 5]))]
-    [[4, 2, 4], [0, 2, 3]]
-    """
-    keep = np.ones(len(values), dtype=bool)
-    np.not_equal(values[1:], values[:-1], out=keep[1:])
-    keep[offsets[:-1][lengths(offsets) > 0]] = True  # every row keeps its first value
-    kept = np.zeros(len(values) + 1, dtype=np.int64)
-    np.cumsum(keep, out=kept[1:])
-    return values[keep], kept[offsets]
 
 
 def passage_keys(
