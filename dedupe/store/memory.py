@@ -3,8 +3,10 @@
 Rows are positions in insertion order. Removal marks a row dead; when a quarter of the
 rows are dead the columns are compacted (the rows after a removed one move up).
 
-Columns are 32-bit (shingle fingerprints, passage keys, band keys). The first block put
-into an empty store is adopted as it is (no copy: a memory-mapped index file stays mapped).
+Columns are 32-bit (passage keys, band keys); shingle fingerprint sets are packed in about
+3.2 bytes a value (:mod:`dedupe.packing`) and decoded when fetched. The first block put
+into an empty store is adopted as it is (no copy: a memory-mapped index file stays mapped,
+its sets too).
 
 Query postings are built on the first query (or adopted from an index file that keeps
 them, :meth:`MemoryStore.adopt_postings`): two sorted runs of ``key << 32 | row``
@@ -31,7 +33,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import DuplicateIdError, UnknownIdError
-from ..flat import row_ids, segment_positions, take
+from ..flat import offsets_of, row_ids, segment_positions, take
+from ..packing import pack, unpack
 from ..params import IndexParams, Thresholds
 from ..sketch import Sketch
 from .base import Columns, Fetched, Hits
@@ -96,6 +99,61 @@ class _Ragged:
         return self._offsets.view
 
 
+class _Sets:
+    """A growable column of sorted ``uint32`` sets, packed (:mod:`dedupe.packing`: about
+    3.2 bytes a value, not 4). A first block that is read-only (a memory-mapped index
+    file) is adopted plain instead: it stays mapped, and rows after it are packed."""
+
+    def __init__(self) -> None:
+        self._plain = np.empty(0, dtype=np.uint32)
+        self._plain_rows = 0
+        self._offsets = _Column(np.int64)  # every row's value offsets, plain rows first
+        self._offsets.append(np.zeros(1, dtype=np.int64))
+        self._low = _Column(np.uint8)
+        self._high = _Column(np.uint8)
+        self._high_offsets = _Column(np.int64)
+        self._high_offsets.append(np.zeros(1, dtype=np.int64))
+
+    def append(self, values: np.ndarray, offsets: np.ndarray) -> None:
+        base = int(self._offsets.view[-1])
+        if not base and not np.asarray(values).flags.writeable:
+            self._plain, self._plain_rows = np.asarray(values), len(offsets) - 1
+        else:
+            values = values[offsets[0] : offsets[-1]]
+            low, high, high_lens = pack(values, offsets - offsets[0])
+            self._low.append(low)
+            self._high.append(high)
+            self._high_offsets.append(np.cumsum(high_lens) + self._high_offsets.view[-1])
+        self._offsets.append(np.asarray(offsets[1:] - offsets[0], dtype=np.int64) + base)
+
+    @property
+    def offsets(self) -> np.ndarray:
+        return self._offsets.view
+
+    def all(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every set: a view when all are plain (a mapped file), else decoded."""
+        if self._plain_rows == len(self.offsets) - 1:
+            return self._plain, self.offsets
+        return self.take(np.arange(len(self.offsets) - 1))
+
+    def take(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sets of ``rows`` (in that order), decoded: as :func:`dedupe.flat.take`."""
+        rows = np.asarray(rows, dtype=np.int64)
+        plain = rows < self._plain_rows
+        if plain.all():
+            return take(self._plain, self.offsets[: self._plain_rows + 1], rows)
+        offsets = self.offsets[self._plain_rows :] - self.offsets[self._plain_rows]
+        packed = self._low.view, self._high.view, offsets, self._high_offsets.view
+        if not plain.any():
+            return unpack(*packed, rows - self._plain_rows)
+        lens = self.offsets[rows + 1] - self.offsets[rows]
+        out = np.empty(int(lens.sum()), dtype=np.uint32)
+        in_plain = np.repeat(plain, lens)
+        out[in_plain] = take(self._plain, self.offsets[: self._plain_rows + 1], rows[plain])[0]
+        out[~in_plain] = unpack(*packed, rows[~plain] - self._plain_rows)[0]
+        return out, offsets_of(lens)
+
+
 class MemoryStore:
     """Documents in this process's memory (see the module docstring)."""
 
@@ -109,7 +167,7 @@ class MemoryStore:
         self._alive = _Column(np.bool_)
         self._times = _Column(np.float64)
         self._bands = _Column(np.uint32)
-        self._sets = _Ragged(np.uint32)
+        self._sets = _Sets()
         self._keys = _Ragged(np.uint32)
         self._postings = [_EMPTY_RUN, _EMPTY_RUN]
         self._posted = 0  # rows below this are in the postings
@@ -161,17 +219,19 @@ class MemoryStore:
         offsets = self._keys.offsets
         return Fetched(
             [self._ids[r] for r in rows.tolist()],  # type: ignore[misc]
-            *take(self._sets.values, self._sets.offsets, rows),
+            *self._sets.take(rows),
             offsets[rows + 1] - offsets[rows],
         )
 
     def columns(self) -> Columns:
-        if len(self) == len(self._ids):  # nothing removed: views, no copy
+        if len(self) == len(self._ids):  # nothing removed: views, no copy (but the sets)
             return Columns(
                 list(self._ids),  # type: ignore[arg-type]
                 self._times.view,
                 Sketch(
-                    self._sets.values, self._sets.offsets, self._keys.values, self._keys.offsets
+                    *self._sets.all(),
+                    self._keys.values,
+                    self._keys.offsets,
                 ),
                 self._bands.view,
             )
@@ -180,7 +240,7 @@ class MemoryStore:
             self.ids(),
             self._times.view[rows],
             Sketch(
-                *take(self._sets.values, self._sets.offsets, rows),
+                *self._sets.take(rows),
                 *take(self._keys.values, self._keys.offsets, rows),
             ),
             self._bands.view[rows],
