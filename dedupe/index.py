@@ -393,6 +393,11 @@ class Index:
     ) -> tuple[Sketch, np.ndarray]:
         """Sketch many texts (and their band keys), in forked workers for large batches."""
         step = SKETCH_CHUNK_DOCS
+        if len(texts) <= step:  # one chunk (a query): sketched here
+            sketch, bands = sketch_for_store(texts, self.params)
+            if progress is not None:
+                progress.update(len(texts))
+            return sketch, bands
         chunks = [Joined(texts[i : i + step]) for i in range(0, len(texts), step)]
         workers = resolve_workers(self.workers) if len(texts) >= PARALLEL_MIN_DOCS else 1
         parts = fork_map(

@@ -473,4 +473,7 @@ def sketch_for_store(texts: list[str], params: IndexParams) -> tuple[Sketch, np.
         short_text=params.short_text,
         scheme=params.hash_scheme,
     )
-    return replace(sketch, signatures=None), band_keys(sketch.signatures, params.bands)
+    sets_and_keys = Sketch(
+        sketch.set_values, sketch.set_offsets, sketch.key_values, sketch.key_offsets
+    )
+    return sets_and_keys, band_keys(sketch.signatures, params.bands)

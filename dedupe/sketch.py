@@ -39,6 +39,7 @@ from .flat import (
     lengths,
     offsets_of,
     row_ids,
+    sorted_unique,
     take,
 )
 from .text import word_buffer
@@ -141,16 +142,10 @@ def _check_scheme(scheme: str) -> None:
 
 def _word_bounds(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Start and end byte of every word of a buffer whose words are separated by spaces."""
-    is_word = np.frombuffer(buf, dtype=np.uint8) != _SPACE
-    starts = np.flatnonzero(is_word[1:] > is_word[:-1])  # a space, then a word byte
-    starts += 1
-    ends = np.flatnonzero(is_word[:-1] > is_word[1:])
-    ends += 1
-    if len(is_word) and is_word[0]:
-        starts = np.concatenate((np.zeros(1, np.int64), starts))
-    if len(is_word) and is_word[-1]:
-        ends = np.append(ends, len(is_word))
-    return starts, ends
+    is_word = np.zeros(len(buf) + 2, dtype=bool)  # a space before and after the buffer
+    np.not_equal(np.frombuffer(buf, dtype=np.uint8), _SPACE, out=is_word[1:-1])
+    edges = np.flatnonzero(is_word[1:] != is_word[:-1])  # byte i of buf is is_word[i + 1]
+    return edges[0::2], edges[1::2]  # words start and end by turns
 
 
 def _buffer_word_hashes(
@@ -255,10 +250,13 @@ def batch_text_hashes(
     _check_scheme(scheme)
     buffers = [word_buffer(t) for t in texts]
     big = b" ".join(buffers)
-    doc_starts = offsets_of(np.fromiter(map(len, buffers), np.int64, len(buffers)) + 1)[:-1]
     starts, ends = _word_bounds(big)
     flat = _buffer_word_hashes(big, starts, ends, scheme)
-    first = np.append(np.searchsorted(starts, doc_starts), len(starts))  # each text's 1st word
+    if len(buffers) == 1:  # one text (a query): every word is its own
+        first = np.array([0, len(flat)], dtype=np.int64)
+    else:  # each text's first word
+        doc_starts = offsets_of(np.fromiter(map(len, buffers), np.int64, len(buffers)) + 1)[:-1]
+        first = np.append(np.searchsorted(starts, doc_starts), len(starts))
     del starts, ends
     # one rolling combination over the whole word stream, then each text's own n-grams
     return _text_windows(
@@ -280,7 +278,15 @@ def _text_windows(
     >>> v, o = _text_windows(np.array([1, 2, 3, 4]), np.array([3, 0, 1, 1]), 2, lambda i: 9)
     >>> v.tolist(), o.tolist()
     ([1, 2, 9, 9], [0, 2, 2, 3, 4])
+    >>> [a.tolist() for a in _text_windows(np.array([], np.uint64), np.array([1]), 2, lambda i: 9)]
+    [[9], [0, 1]]
     """
+    if len(counts) == 1:  # one text (a query): its windows are those of the whole stream
+        n = int(counts[0])
+        if n >= width:
+            return whole, np.array([0, len(whole)], dtype=np.int64)
+        short = [short_value(0)] if n else []
+        return np.array(short, dtype=whole.dtype), np.array([0, len(short)], dtype=np.int64)
     long_rows = counts >= width
     n_win = np.where(long_rows, counts - width + 1, np.minimum(counts, 1))
     offsets = offsets_of(n_win)
@@ -372,12 +378,22 @@ class MinHasher:
         ``uint32[n, num_perm]``, computed :data:`CHUNK_CELLS` cells at a time."""
         n = len(offsets) - 1
         out = np.full((n, self.num_perm), _EMPTY32, dtype=np.uint32)
+        if n == 1:  # one text (a query): no rows to keep apart
+            values = np.asarray(values)[offsets[0] : offsets[1]]
         h32 = _fmix(np.asarray(values).astype(np.uint32), _FMIX32, inplace=True)
+        step = max(1, self.CHUNK_CELLS // self.num_perm)
+        scratch = np.empty((self.num_perm, min(step, len(h32))), dtype=np.uint32)
+        if n == 1:
+            with np.errstate(over="ignore"):
+                for lo in range(0, len(h32), step):
+                    hi = min(lo + step, len(h32))
+                    block = np.multiply(self._a, h32[None, lo:hi], out=scratch[:, : hi - lo])
+                    block += self._b
+                    np.minimum(out[0], block.min(axis=1), out=out[0])
+            return out
         lens = lengths(offsets)
         nonempty = np.flatnonzero(lens)
         ne_start, ne_end = offsets[nonempty], offsets[nonempty + 1]
-        step = max(1, self.CHUNK_CELLS // self.num_perm)
-        scratch = np.empty((self.num_perm, min(step, len(h32))), dtype=np.uint32)
         with np.errstate(over="ignore"):
             for lo in range(0, len(h32), step):
                 hi = min(lo + step, len(h32))
@@ -445,7 +461,7 @@ def _drop_repeats(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, 
 SORT_GROUP_ROWS = 128
 #: ...of at most this many cells (rows of similar lengths, padded to the longest).
 SORT_GROUP_CELLS = 1 << 20
-#: Up to this many rows are sorted one by one (less overhead for a single query text).
+#: Up to this many rows are sorted one by one (less overhead for a few query texts).
 FEW_ROWS = 4
 
 
@@ -462,6 +478,9 @@ def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
     """
     values = np.asarray(values, dtype=np.uint32)
     offsets = np.asarray(offsets, dtype=np.int64)
+    if len(offsets) == 2:  # one text (a query)
+        out = sorted_unique(values[offsets[0] : offsets[1]])
+        return out, np.array([0, len(out)], dtype=np.int64)
     lens = lengths(offsets)
     out = np.empty_like(values)
     if len(lens) <= FEW_ROWS:  # a query's text or two: sort them one by one
@@ -601,8 +620,12 @@ def passage_keys(
     ...              window=2, short_text=0)[0].tolist()
     [2, 3, 4]
     """
-    minima, win_off = _drop_repeats(*window_minima(hashes, offsets, window))
     short = lengths(set_offsets) < short_text
+    if short.all():  # short texts only (a short query): every shingle is a key
+        return unique_per_row(set_values & np.uint32(KEY_MASK), set_offsets)
+    minima, win_off = window_minima(hashes, offsets, window)
+    if len(short) > 1:  # minima repeat: fewer values to sort (one text is sorted as it is)
+        minima, win_off = _drop_repeats(minima, win_off)
     if not short.any():
         return unique_per_row(minima, win_off)
     win_rows, set_rows = row_ids(win_off), row_ids(set_offsets)
