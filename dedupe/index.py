@@ -39,13 +39,20 @@ from .errors import (
 )
 from .flat import (
     concat_arrays,
-    offsets_of,
+    lengths,
     release_freed,
     segment_positions,
     sorted_unique,
     take,
 )
-from .lsh import band_keys, candidates, group_collection, probe_groups, sketch_for_store
+from .lsh import (
+    BAND_BIT,
+    band_keys,
+    candidates,
+    group_collection,
+    probe_candidates,
+    sketch_for_store,
+)
 from .match import Match
 from .metadata import check_metadata
 from .parallel import Joined, Progress, fork_map, resolve_workers
@@ -588,64 +595,60 @@ class Index:
                 f"{name.format(empty)} holds no words (it is empty, blank or punctuation only)"
             )
         t = self._thresholds
-        # Each text's keys, its band keys then its passage keys, asked for once in all.
-        n, n_bands = bands.shape
-        lens = n_bands + key_counts
-        offsets = offsets_of(lens)
-        keys = np.empty(int(offsets[-1]), dtype=np.uint32)
-        starts = offsets[:-1]
-        keys[np.repeat(starts, n_bands) + np.tile(np.arange(n_bands), n)] = bands.ravel()
-        keys[np.repeat(starts + n_bands, key_counts) + segment_positions(key_counts)] = (
-            sketch.key_values[sketch.key_offsets[0] : sketch.key_offsets[-1]]
-        )
-        distinct, which = np.unique(keys, return_inverse=True)
-        # Every key, band keys too, is asked for its rows up to max_key_docs: past that the
-        # rule uses a band key's earliest document only, so the rest need not be read.
+        n, short_text = len(texts), self.params.short_text
+        ko = sketch.key_offsets
+        # The keys of every text, band keys and passage keys, asked for once in all. Every
+        # key, band keys too, is asked for its rows up to max_key_docs: past that the rule
+        # uses a band key's earliest document only, so the rest need not be read.
+        distinct = sorted_unique(np.concatenate((bands.ravel(), sketch.key_values[: ko[-1]])))
         hits = self.store.lookup(distinct, np.full(len(distinct), t.max_key_docs))
-        order = np.argsort(hits.key_index, kind="stable")
-        hit_rows, hit_keys, hit_sizes = (
-            hits.rows[order],
-            hits.row_keys[order],
-            hits.row_sizes[order],
-        )
-        first = np.searchsorted(hits.key_index[order], np.arange(len(distinct) + 1))
-        per_key = np.diff(first)
+        is_band = (distinct & BAND_BIT) != 0
+        short = hits.row_sizes < short_text
+        first = np.searchsorted(hits.key_index, np.arange(len(distinct) + 1)) if n > 1 else None
         chosen = []
         for i in range(n):
-            ks = which[offsets[i] : offsets[i + 1]]
-            count = per_key[ks]
-            at = np.repeat(first[ks], count) + segment_positions(count)
-            rows = hit_rows[at]
-            found = sorted_unique(rows)
-            local = np.searchsorted(found, rows)
-            probe = len(found)
-            n_keys = np.zeros(probe + 1, dtype=np.int64)
-            sizes = np.zeros(probe + 1, dtype=np.int64)
-            n_keys[local], sizes[local] = hit_keys[at], hit_sizes[at]
-            n_keys[probe], sizes[probe] = key_counts[i], set_sizes[i]
-            key_of = np.repeat(np.arange(len(ks), dtype=np.int64), count)
-            pairs = candidates(
-                probe_groups(keys[offsets[i] : offsets[i + 1]], hits.df[ks], key_of, local, probe),
-                n_keys,
-                max_key_docs=t.max_key_docs,
-                min_key_share=t.min_key_share,
-                short=sizes < self.params.short_text,
-                probe=probe,
+            if first is None:  # one text: every key asked for is its own
+                ks, at, key_of = slice(None), slice(None), hits.key_index
+            else:  # the entries of this text's keys
+                ks = np.searchsorted(
+                    distinct, np.concatenate((bands[i], sketch.key_values[ko[i] : ko[i + 1]]))
+                )
+                count = first[ks + 1] - first[ks]
+                at = np.repeat(first[ks], count) + segment_positions(count)
+                key_of = np.repeat(np.arange(len(ks)), count)
+            chosen.append(
+                probe_candidates(
+                    is_band[ks],
+                    hits.df[ks],
+                    key_of,
+                    hits.rows[at],
+                    hits.row_keys[at],
+                    short[at],
+                    int(key_counts[i]),
+                    bool(set_sizes[i] < short_text),
+                    max_key_docs=t.max_key_docs,
+                    min_key_share=t.min_key_share,
+                )
             )
-            chosen.append(found[pairs[:, 0]])
-        wanted = sorted_unique(np.concatenate(chosen))
+        wanted = chosen[0] if n == 1 else sorted_unique(np.concatenate(chosen))
+        if not len(wanted):
+            return [[] for _ in range(n)]
         docs = self.store.fetch(wanted)
         answers = []
         for i, rows in enumerate(chosen):
-            at = np.searchsorted(wanted, rows)
-            values, doc_offsets = take(docs.set_values, docs.set_offsets, at)
+            if n == 1:  # the text's candidates are those fetched
+                values, doc_offsets, names = docs.set_values, docs.set_offsets, docs.ids
+            else:
+                at = np.searchsorted(wanted, rows)
+                values, doc_offsets = take(docs.set_values, docs.set_offsets, at)
+                names = [docs.ids[j] for j in at.tolist()]
             own = sketch.set_values[sketch.set_offsets[i] : sketch.set_offsets[i + 1]]
             out = judge(
-                [QUERY_ID] * len(at),
-                [docs.ids[j] for j in at.tolist()],
+                [QUERY_ID] * len(names),
+                names,
                 shared_with(own, values, doc_offsets),
-                np.full(len(at), set_sizes[i]),
-                np.diff(doc_offsets),
+                np.full(len(names), set_sizes[i]),
+                lengths(doc_offsets),
                 t,
             )
             out.sort(key=Match.sort_key)

@@ -10,9 +10,12 @@ Two kinds of 32-bit key propose candidate pairs:
   embedded in a longer article is proposed even when the whole-document Jaccard is tiny. A
   short text (fewer than ``short_text`` distinct shingles) takes every shingle as a key.
 
-:func:`candidates` decides which documents sharing keys become candidate pairs. Every
-engine calls it (``Index.query`` and ``Index.pairs`` over any store, the Spark job), so all
-of them propose the same pairs. The rule, for keys held by ``df`` documents:
+:func:`candidates` decides which documents of a collection sharing keys become candidate
+pairs (``Index.pairs`` over any store), and :func:`probe_candidates` which stored documents
+a query text pairs with (``Index.query``); both decide by the same helpers
+(:func:`_key_rules` for rules 1 and 2, :func:`passage_rule` for rule 3, which the Spark job
+calls too), so every engine proposes the same pairs. The rule, for keys held by ``df``
+documents:
 
 1. a passage key with ``df > max_key_docs`` proposes nothing (boilerplate);
 2. a band key with ``df <= max_key_docs`` pairs all its documents; one held by more pairs
@@ -48,7 +51,7 @@ __all__ = [
     "group_collection",
     "group_keys",
     "passage_rule",
-    "probe_groups",
+    "probe_candidates",
 ]
 
 #: Band keys have the top bit set, passage keys have it clear: one key space, no clash.
@@ -209,29 +212,6 @@ def _group_part(part: int, state: tuple) -> KeyGroups:
     return _groups(_shared_entries(packed))
 
 
-def probe_groups(
-    keys: np.ndarray, df: np.ndarray, key_index: np.ndarray, rows: np.ndarray, probe: int
-) -> KeyGroups:
-    """Groups for one probe document (a query) against a store's postings: group ``g`` is
-    the probe's key ``keys[g]`` with the probe row first, then the stored rows found for it
-    (``rows[key_index == g]``, ascending); ``df`` is the number of stored documents holding
-    it.
-
-    >>> g = probe_groups(np.array([4, 6], np.uint32), np.array([1, 0]), np.array([0]),
-    ...                  np.array([3]), probe=9)
-    >>> g.rows.tolist(), g.offsets.tolist()
-    ([9, 3, 9], [0, 2, 3])
-    """
-    order = np.lexsort((rows, key_index))
-    found = np.bincount(key_index, minlength=len(keys))
-    offsets = offsets_of(found + 1)
-    out = np.empty(int(offsets[-1]), dtype=np.int64)
-    out[offsets[:-1]] = probe
-    pos = np.repeat(offsets[:-1] + 1, found) + segment_positions(found)
-    out[pos] = np.asarray(rows, dtype=np.int64)[order]
-    return KeyGroups(offsets, out, (keys & BAND_BIT) != 0, np.asarray(df, dtype=np.int64))
-
-
 def _code_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values of ``codes`` and how often each occurs (by sorting)."""
     codes = np.sort(codes)
@@ -365,20 +345,17 @@ def candidates(
     max_key_docs: int,
     min_key_share: float,
     short: np.ndarray | None = None,
-    probe: int | None = None,
     block_pairs: int | None = None,
     map_blocks: Callable[[Callable[[Any, Any], Any], list, Any], list] | None = None,
 ) -> np.ndarray:
     """Candidate pairs (``int64[k, 2]``, sorted, smaller row first) under the rule above.
 
     ``n_keys[row]`` is the number of passage keys of each row and ``short[row]`` whether it
-    is a short text (rows run from 0 to ``len(n_keys) - 1``, the probe's included). With
-    ``probe`` only pairs holding the probe row are formed (a query against an index: the
-    probe counts as the latest document); without, every pair of documents that share a
-    key (all pairs of a collection), formed ``block_pairs`` (default :data:`BLOCK_PAIRS`)
-    pair entries at a time. ``map_blocks(fn, blocks, state)`` runs ``fn(block, state)`` for
-    each block (default: here, one after the other; an engine may spread them over
-    processes: the result is the same).
+    is a short text (rows run from 0 to ``len(n_keys) - 1``). Every pair of documents that
+    share a key is judged (all pairs of a collection), formed ``block_pairs`` (default
+    :data:`BLOCK_PAIRS`) pair entries at a time. ``map_blocks(fn, blocks, state)`` runs
+    ``fn(block, state)`` for each block (default: here, one after the other; an engine may
+    spread them over processes: the result is the same).
 
     >>> g = group_keys(np.array([1, 1, 2, 2], np.uint32), np.array([0, 1, 1, 2]))
     >>> candidates(g, np.array([1, 1, 1]), max_key_docs=200, min_key_share=0.1).tolist()
@@ -389,20 +366,11 @@ def candidates(
     if short is None:
         short = np.zeros(n, dtype=bool)
     lens = lengths(groups.offsets)
-    star = groups.is_band & (groups.df > max_key_docs)
-    usable = (lens >= 2) & (groups.is_band | (groups.df <= max_key_docs))
+    usable, star = _key_rules(groups.is_band, groups.df, max_key_docs)
+    usable &= lens >= 2
     parts, joins = [], []
     for band in (True, False):
         sel = np.flatnonzero(usable & (groups.is_band == band))
-        if probe is not None:  # the probe stands first: its partners are the others
-            starts, glens = groups.offsets[sel], lens[sel]
-            glens = np.where(star[sel], 2, glens)  # a capped band key: the earliest only
-            pos = np.repeat(starts + 1, glens - 1) + segment_positions(glens - 1)
-            others = groups.rows[pos].astype(np.int64)
-            codes = np.minimum(others, probe) * n + np.maximum(others, probe)
-            codes, shared = _code_counts(codes[others != probe])
-            parts.append(_keep(codes, shared, n, band, n_keys, short, min_key_share))
-            continue
         joins.append((band, *_join_entries(groups, sel, star[sel])))
     # The groups are not needed any more: a collection's (passed inline, as Index.pairs
     # does) are freed here, before the self-join, its longest step.
@@ -415,6 +383,68 @@ def candidates(
         del rows, weight, positions, state
     codes = sorted_unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
     return np.stack((codes // n, codes % n), axis=1)
+
+
+def probe_candidates(
+    is_band: np.ndarray,
+    df: np.ndarray,
+    key_index: np.ndarray,
+    rows: np.ndarray,
+    n_keys: np.ndarray,
+    short: np.ndarray,
+    probe_keys: int,
+    probe_short: bool,
+    *,
+    max_key_docs: int,
+    min_key_share: float,
+) -> np.ndarray:
+    """The stored rows a probe document (a query text) is a candidate pair with, under the
+    rule above (ascending, each once): those :func:`candidates` would pair it with if it
+    were stored after them.
+
+    The probe holds keys ``0, 1, ...``: key ``g`` is a band key when ``is_band[g]``, held
+    by ``df[g]`` stored documents. Its holders are entries grouped by key (as
+    :meth:`dedupe.store.Store.lookup` gives them): entry ``e`` says that row ``rows[e]``,
+    which has ``n_keys[e]`` passage keys and is a short text when ``short[e]``, holds key
+    ``key_index[e]``; each key's rows ascend, and a key held by more than ``max_key_docs``
+    documents may list its earliest one alone. ``probe_keys`` and ``probe_short``: the
+    probe's passage key count and whether it is a short text.
+
+    >>> probe_candidates(np.array([True, False]), np.array([1, 2]), np.array([0, 1, 1]),
+    ...                  np.array([7, 3, 7]), np.array([9, 9, 9]), np.zeros(3, bool), 9, False,
+    ...                  max_key_docs=200, min_key_share=0.2).tolist()
+    [7]
+    """
+    usable, star = _key_rules(is_band, df, max_key_docs)
+    ok = usable[key_index]
+    if star.any():  # a band key held by too many pairs the probe with the earliest only
+        first = np.ones(len(key_index), dtype=bool)
+        first[1:] = key_index[1:] != key_index[:-1]
+        ok &= first | ~star[key_index]
+    found = sorted_unique(rows)
+    local = np.searchsorted(found, rows)
+    band = is_band[key_index]
+    paired = np.zeros(len(found), dtype=bool)
+    paired[local[ok & band]] = True  # rule 2: a shared band key
+    shared = np.bincount(local[ok & ~band], minlength=len(found))
+    keys_of = np.empty(len(found), dtype=np.int64)
+    keys_of[local] = n_keys
+    short_of = np.empty(len(found), dtype=bool)
+    short_of[local] = short
+    paired |= _enough_shared(
+        shared, keys_of, probe_keys, short_of | probe_short, min_key_share=min_key_share
+    )
+    return found[paired]
+
+
+def _key_rules(
+    is_band: np.ndarray, df: np.ndarray, max_key_docs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rules 1 and 2 for each key: whether it proposes pairs at all (a passage key held by
+    more than ``max_key_docs`` documents does not), and whether it pairs its documents with
+    the earliest of them only (a band key held by more)."""
+    over = df > max_key_docs
+    return is_band | ~over, is_band & over
 
 
 def passage_rule(
@@ -434,8 +464,27 @@ def passage_rule(
     ...              np.array([50, 50, 3]), np.array([False, False, True]), min_key_share=0.1)
     array([False,  True])
     """
-    fewest = np.minimum(n_keys[first], n_keys[second])
-    needed = np.where(short[first] | short[second], 1.0, np.maximum(1.0, min_key_share * fewest))
+    return _enough_shared(
+        shared,
+        n_keys[first],
+        n_keys[second],
+        short[first] | short[second],
+        min_key_share=min_key_share,
+    )
+
+
+def _enough_shared(
+    shared: np.ndarray,
+    keys_a: np.ndarray | int,
+    keys_b: np.ndarray | int,
+    either_short: np.ndarray,
+    *,
+    min_key_share: float,
+) -> np.ndarray:
+    """Rule 3 on the passage key counts of both documents of each pair (see
+    :func:`passage_rule`)."""
+    fewest = np.minimum(keys_a, keys_b)
+    needed = np.where(either_short, 1.0, np.maximum(1.0, min_key_share * fewest))
     return shared >= needed
 
 

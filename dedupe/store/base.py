@@ -46,8 +46,10 @@ class Columns:
 class Hits:
     """What a store holds for a list of keys: ``df[k]`` documents hold key ``k``; their rows
     are ``rows[key_index == k]`` when ``df[k]`` is within the limit asked for, else only the
-    earliest of them. ``row_keys`` and ``row_sizes`` are the passage key count and the
-    shingle set size of each of those rows (the candidate rule needs them)."""
+    earliest of them. Entries are grouped by key in the order the keys were asked for
+    (``key_index`` ascends), each key's rows ascending. ``row_keys`` and ``row_sizes`` are
+    the passage key count and the shingle set size of each entry's row (the candidate rule
+    needs them)."""
 
     df: np.ndarray
     key_index: np.ndarray
@@ -118,7 +120,8 @@ class Store(Protocol):
 
     def lookup(self, keys: np.ndarray, max_df: np.ndarray) -> Hits:
         """For each key (``uint32``), how many documents hold it, and their rows where that
-        number is at most ``max_df`` for the key (else the earliest row only)."""
+        number is at most ``max_df`` for the key (else the earliest row only), grouped by
+        key in order, each key's rows ascending (see :class:`Hits`)."""
         ...
 
     def fetch(self, rows: np.ndarray) -> Fetched:
