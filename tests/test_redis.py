@@ -174,7 +174,7 @@ def test_a_query_costs_two_round_trips(store, seeds, monkeypatch):
 
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
     assert [m.b for m in index.query(seeds["000"])] == ["000", "001"]
-    assert len(sent) == 2  # one lookup script, one MGET of the candidates
+    assert len(sent) == 2  # one lookup script, one fetch of the candidates
 
 
 # ----------------------------------------------------------------- concurrent processes

@@ -28,7 +28,7 @@ True
 
 from __future__ import annotations
 
-__all__ = ["DROP", "EVICT", "LOOKUP", "MARK_ROW", "PRELUDE", "PUT", "RECORD"]
+__all__ = ["DROP", "EVICT", "FETCH", "LOOKUP", "MARK_ROW", "PRELUDE", "PUT", "RECORD"]
 
 #: The row of a marker posting (the key's rows are in a string of their own).
 MARK_ROW = 0xFFFFFFFF
@@ -362,10 +362,11 @@ return ids
 """
 )
 
-#: For each key: how many documents hold it, its rows (all when at most the key's cap,
-#: else the earliest) and, once per row, its shingle set size and passage key count.
-#: ARGV: prefix, keys (packed uint32), caps (packed uint32). Replies four packed strings:
-#: df per key, rows returned per key, the rows, and (row, set size, key count) per row.
+#: For each key: how many documents hold it, and its rows (all when at most the key's cap,
+#: else the earliest), each with its shingle set size and passage key count.
+#: ARGV: prefix, keys (packed uint32), caps (packed uint32). Replies three packed strings:
+#: df per key, rows returned per key, and (row, set size, key count) for each row returned,
+#: key after key (uint32 little-endian).
 LOOKUP = (
     "#!lua flags=no-writes\n"
     + PRELUDE
@@ -376,7 +377,7 @@ local n = #keys / 4
 local names = {}
 for i = 1, n do names[i] = bucket(u4(keys, 4 * i - 3)) end
 local cur = mget(names)
-local dfs, counts, rows, stats, seen = {}, {}, {}, {}, {}
+local dfs, counts, entries, stats = {}, {}, {}, {}
 for i = 1, n do
   local f = string.sub(keys, 4 * i - 3, 4 * i)
   local cap = struct.unpack('<I4', caps, 4 * i - 3)
@@ -399,16 +400,46 @@ for i = 1, n do
   else got = found[1] end
   dfs[i] = struct.pack('<I4', df)
   counts[i] = struct.pack('<I4', #got / 4)
-  rows[i] = got
   for j = 1, #got, 4 do
     local rb = string.sub(got, j, j + 3)
-    if not seen[rb] then
-      seen[rb] = true
-      local row = struct.unpack('<I4', rb)
-      stats[#stats + 1] = rb .. redis.call('GETRANGE', P .. 'd:' .. row, 0, 7)
+    local stat = stats[rb]
+    if not stat then
+      stat = rb .. redis.call('GETRANGE', P .. 'd:' .. struct.unpack('<I4', rb), 0, 7)
+      stats[rb] = stat
     end
+    entries[#entries + 1] = stat
   end
 end
-return {table.concat(dfs), table.concat(counts), table.concat(rows), table.concat(stats)}
+return {table.concat(dfs), table.concat(counts), table.concat(entries)}
+"""
+)
+
+#: The shingle sets of documents by row, for verifying candidates: only what that needs is
+#: sent (not the passage and band keys). ARGV: prefix, rows (packed uint32). Replies three
+#: strings: (set size, key count, id length) per row (packed uint32), the shingle sets one
+#: after the other, and the ids (UTF-8) one after the other. A row whose document is gone
+#: (removed more than ``linger`` ago) fails the whole call (``DEDUPE removed``).
+FETCH = (
+    "#!lua flags=no-writes\n"
+    + PRELUDE
+    + r"""
+local rows = ARGV[2]
+local names = {}
+for i = 1, #rows / 4 do names[i] = P .. 'd:' .. u4(rows, 4 * i - 3) end
+local got = mget(names)
+local heads, sets, ids = {}, {}, {}
+for i, name in ipairs(names) do
+  local blob = got[name]
+  if blob == '' then
+    if redis.call('EXISTS', META) == 0 then return redis.error_reply('DEDUPE notfound') end
+    return redis.error_reply('DEDUPE removed')
+  end
+  local ns, nk, nb = struct.unpack('<I4I4I4', blob)
+  local id_at = 21 + 4 * (ns + nk + nb)
+  heads[i] = string.sub(blob, 1, 8) .. struct.pack('<I4', #blob - id_at + 1)
+  sets[i] = string.sub(blob, 21, 20 + 4 * ns)
+  ids[i] = string.sub(blob, id_at)
+end
+return {table.concat(heads), table.concat(sets), table.concat(ids)}
 """
 )

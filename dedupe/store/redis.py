@@ -13,7 +13,8 @@ Guarantees:
   come from a counter, so they grow in insertion order, as the candidate rule expects.
 * **A fixed number of round trips.** :meth:`lookup` is one script call (document
   frequencies, rows, set sizes and key counts of every key of a query), :meth:`fetch` one
-  ``MGET``: a query costs two round trips whatever its number of keys.
+  more (the candidates' shingle sets and ids, in three strings): a query costs two round
+  trips whatever its number of keys.
 * **Compact.** A posting is 8 bytes (key and row, ``uint32``) in a bucket string of a few
   hundred bytes (linear hashing splits buckets as the index grows); a document's shingle
   set, passage keys and band keys are one packed string. About 2 KB per Reuters article.
@@ -73,6 +74,7 @@ from ..errors import (
     StoreError,
     UnknownIdError,
 )
+from ..flat import offsets_of
 from ..params import IndexParams, Thresholds
 from ..sketch import Sketch
 from ..version import __version__
@@ -101,6 +103,7 @@ EVICT_BATCH = 100
 FETCH_BATCH = 2000
 _HEADER = struct.Struct("<IIId")
 _STAT = np.dtype([("row", "<u4"), ("n_set", "<u4"), ("n_keys", "<u4")])
+_HEAD = np.dtype([("n_set", "<u4"), ("n_keys", "<u4"), ("id_len", "<u4")])
 _NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 _POLICIES = ("refuse", "warn", "off")
 _T = TypeVar("_T")
@@ -199,11 +202,6 @@ class _Parsed:
         self.set_values = _u4_array(b"".join(sets))
         self.key_values = _u4_array(b"".join(keys))
         self.band_keys = _u4_array(b"".join(bands)).reshape(n, n_bands)
-
-    def offsets(self, lens: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(lens) + 1, dtype=np.int64)
-        np.cumsum(lens, out=out[1:])
-        return out
 
 
 class RedisStore:
@@ -339,6 +337,11 @@ class RedisStore:
             )
         if code == "unknown":
             raise UnknownIdError(f"no document with id {detail!r} in the index")
+        if code == "removed":
+            raise StoreError(
+                f"documents removed from {self!r} while they were read, more than the "
+                "store's linger seconds ago; try again (or raise linger=)"
+            )
         if code == "mismatch":
             raise ParameterMismatchError(
                 f"{self!r} holds an index built with other parameters than those this store "
@@ -369,7 +372,7 @@ class RedisStore:
             )
         if self._check_policy != "off":
             self._check_eviction_policy()
-        for name in ("RECORD", "PUT", "DROP", "EVICT", "LOOKUP"):
+        for name in ("RECORD", "PUT", "DROP", "EVICT", "LOOKUP", "FETCH"):
             self._scripts[name] = client.register_script(getattr(lua, name))
         self._ready = True
 
@@ -547,7 +550,7 @@ class RedisStore:
         return np.array(got, dtype=np.int64)
 
     def _blobs_of(self, rows: np.ndarray) -> list[bytes]:
-        """The packed documents of ``rows``, in one round trip."""
+        """The packed documents of ``rows``, whole, in one round trip."""
         names = [f"{self.prefix}d:{r}" for r in np.asarray(rows, dtype=np.int64).tolist()]
         if not names:
             return []
@@ -569,9 +572,28 @@ class RedisStore:
         return blobs
 
     def fetch(self, rows: np.ndarray) -> Fetched:
-        docs = _Parsed(self._blobs_of(rows))
+        rows = np.asarray(rows, dtype=np.int64)
+        parts = [_u4(rows[i : i + FETCH_BATCH]) for i in range(0, len(rows), FETCH_BATCH)]
+
+        def go() -> list[Any]:
+            if len(parts) == 1:  # a query's candidates: one call
+                return [self._script("FETCH", parts)]
+            pipe = self._client.pipeline(transaction=False)
+            for part in parts:
+                self._scripts["FETCH"](args=[self.prefix, part], client=pipe)
+            return pipe.execute()
+
+        replies = self._run(go, retry=True) if parts else [[b"", b"", b""]]
+        if replies is None:
+            raise IndexNotFoundError(f"namespace {self.namespace!r} is gone")
+        heads = np.frombuffer(b"".join(r[0] for r in replies), dtype=_HEAD)
+        raw = b"".join(r[2] for r in replies)
+        ends = np.cumsum(heads["id_len"]).tolist()
         return Fetched(
-            docs.ids, docs.set_values, docs.offsets(docs.set_sizes), docs.key_counts.copy()
+            [raw[a:b].decode("utf-8", "surrogatepass") for a, b in zip([0, *ends], ends)],
+            _u4_array(b"".join(r[1] for r in replies)),
+            offsets_of(heads["n_set"]),
+            heads["n_keys"].astype(np.int64),
         )
 
     def columns(self) -> Columns:
@@ -581,9 +603,9 @@ class RedisStore:
             raise StoreError(f"{self!r}: document ids and rows disagree; run check()")
         sketch = Sketch(
             docs.set_values,
-            docs.offsets(docs.set_sizes),
+            offsets_of(docs.set_sizes),
             docs.key_values,
-            docs.offsets(docs.key_counts),
+            offsets_of(docs.key_counts),
         )
         return Columns(ids, docs.times, sketch, docs.band_keys)
 
@@ -595,19 +617,14 @@ class RedisStore:
             n = len(keys)
             empty = np.zeros(0, dtype=np.int64)
             return Hits(np.zeros(n, dtype=np.int64), empty, empty, empty, empty)
-        df_b, counts_b, rows_b, stats_b = reply
-        df = _u4_array(df_b).astype(np.int64)
-        counts = _u4_array(counts_b).astype(np.int64)
-        rows = _u4_array(rows_b).astype(np.int64)
-        stats = np.frombuffer(stats_b, dtype=_STAT)
-        order = np.argsort(stats["row"], kind="stable")
-        at = order[np.searchsorted(stats["row"][order], rows)] if len(rows) else order[:0]
+        df, counts, entries = reply
+        entries = np.frombuffer(entries, dtype=_STAT)  # one per row returned, key after key
         return Hits(
-            df,
-            np.repeat(np.arange(len(keys), dtype=np.int64), counts),
-            rows,
-            stats["n_keys"][at].astype(np.int64),
-            stats["n_set"][at].astype(np.int64),
+            _u4_array(df).astype(np.int64),
+            np.repeat(np.arange(len(keys), dtype=np.int64), _u4_array(counts)),
+            entries["row"].astype(np.int64),
+            entries["n_keys"].astype(np.int64),
+            entries["n_set"].astype(np.int64),
         )
 
     def newest(self) -> float:
