@@ -262,3 +262,21 @@ def test_crafted_postings_are_refused(tmp_path):
         _rewrite(path, postings=bad)
         with pytest.raises(IndexFormatError, match=message):
             Index.load(path)
+
+
+def test_the_memory_store_looks_up_the_largest_key():
+    """A band key may be 0xFFFFFFFF: the end of its postings must not wrap around (it
+    raised ValueError), whether the postings are one sorted run or two."""
+    from dedupe.sketch import sketch_texts
+    from dedupe.store import MemoryStore
+
+    sk = sketch_texts(["a b c d e f", "x y z"], ngram=5, window=8, num_perm=8, seed=1)
+    top, other = 0xFFFFFFFF, 2**31 + 5
+    store = MemoryStore()
+    store.put(["a", "b"], sk, np.array([[top, other], [top, other + 1]]), np.full(2, np.nan))
+    hits = store.lookup(np.array([other, top], np.uint32), np.full(2, 10))
+    assert hits.df.tolist() == [1, 2] and hits.rows.tolist() == [0, 0, 1]
+    store.put(["c"], sk.take([0]), np.array([[top, other]]), np.full(1, np.nan))  # a 2nd run
+    hits = store.lookup(np.array([other, top], np.uint32), np.full(2, 1))
+    assert hits.df.tolist() == [2, 3] and hits.key_index.tolist() == [0, 1]
+    assert hits.rows.tolist() == [0, 0]  # past max_df: the earliest row only

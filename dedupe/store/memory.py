@@ -46,6 +46,7 @@ _EMPTY_RUN = np.empty(0, dtype=np.uint64)
 #: must not fold the same new rows twice.
 _POSTINGS_LOCK = threading.RLock()
 _LOW32 = np.uint64(0xFFFFFFFF)
+_SHIFT = np.uint64(32)
 
 
 class _Column:
@@ -249,28 +250,36 @@ class MemoryStore:
     def lookup(self, keys: np.ndarray, max_df: np.ndarray) -> Hits:
         self._refresh_postings()
         keys = np.asarray(keys, dtype=np.uint64)
+        n = len(keys)
         idx_parts, row_parts = [], []
-        for run in self._postings:
-            lo = np.searchsorted(run, keys << np.uint64(32), "left")
-            hi = np.searchsorted(run, (keys + np.uint64(1)) << np.uint64(32), "left")
-            lens = hi - lo
+        runs = [run for run in self._postings if len(run)]
+        for run in runs:  # each run sorted: a key's rows ascend
+            lo = np.searchsorted(run, keys << _SHIFT, "left")
+            lens = np.searchsorted(run, (keys << _SHIFT) | _LOW32, "right") - lo
             pos = np.repeat(lo, lens) + segment_positions(lens)
-            idx_parts.append(np.repeat(np.arange(len(keys), dtype=np.int64), lens))
+            idx_parts.append(np.repeat(np.arange(n, dtype=np.int64), lens))
             row_parts.append((run[pos] & _LOW32).astype(np.int64))
-        key_index, rows = np.concatenate(idx_parts), np.concatenate(row_parts)
-        live = self._alive.view[rows] if len(rows) else np.zeros(0, dtype=bool)
-        key_index, rows = key_index[live], rows[live]
-        df = np.bincount(key_index, minlength=len(keys)).astype(np.int64)
-        order = np.lexsort((rows, key_index))  # by key, earliest row first
-        key_index, rows = key_index[order], rows[order]
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = key_index[1:] != key_index[:-1]
-        keep = first | (df[key_index] <= np.asarray(max_df)[key_index])
-        rows = rows[keep]
+        if len(runs) == 1:  # grouped by key already
+            key_index, rows = idx_parts[0], row_parts[0]
+        else:
+            key_index = np.concatenate(idx_parts or [np.zeros(0, dtype=np.int64)])
+            rows = np.concatenate(row_parts or [np.zeros(0, dtype=np.int64)])
+            order = np.lexsort((rows, key_index))  # by key, earliest row first
+            key_index, rows = key_index[order], rows[order]
+        if len(self._row) < len(self._ids):  # removed rows linger in the postings
+            live = self._alive.view[rows]
+            key_index, rows = key_index[live], rows[live]
+        df = np.bincount(key_index, minlength=n).astype(np.int64, copy=False)
+        over = df > np.asarray(max_df)
+        if over.any():  # those keys keep their earliest row only
+            first = np.ones(len(rows), dtype=bool)
+            first[1:] = key_index[1:] != key_index[:-1]
+            keep = first | ~over[key_index]
+            key_index, rows = key_index[keep], rows[keep]
         keys_off, sets_off = self._keys.offsets, self._sets.offsets
         return Hits(
             df,
-            key_index[keep],
+            key_index,
             rows,
             keys_off[rows + 1] - keys_off[rows],
             sets_off[rows + 1] - sets_off[rows],
