@@ -52,7 +52,8 @@ def lengths(offsets: np.ndarray) -> np.ndarray:
     >>> lengths(np.array([0, 2, 2, 5])).tolist()
     [2, 0, 3]
     """
-    return np.diff(np.asarray(offsets, dtype=np.int64))
+    offsets = np.asarray(offsets, dtype=np.int64)
+    return offsets[1:] - offsets[:-1]  # np.diff, without its overhead (a query calls it often)
 
 
 def segment_positions(lens: np.ndarray) -> np.ndarray:
