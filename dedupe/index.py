@@ -571,8 +571,8 @@ class Index:
         self, texts: Iterable[str | bytes], *, k: int | None = None
     ) -> list[list[Match]]:
         """:meth:`query` of each text, answered together: the texts are sketched in one
-        batch and the store is asked once for the keys of them all and once for all their
-        candidates (on Redis: two round trips, whatever the number of texts).
+        batch and the store is asked once for the keys of them all and at most once for all
+        their candidates (on Redis: one or two round trips, whatever the number of texts).
 
         >>> idx = Index(); idx.add("a", "one two three four five six seven")
         >>> [[m.b for m in ms] for ms in idx.query_many(["one two three four five six", "x"])]
@@ -633,13 +633,16 @@ class Index:
         wanted = chosen[0] if n == 1 else sorted_unique(np.concatenate(chosen))
         if not len(wanted):
             return [[] for _ in range(n)]
-        docs = self.store.fetch(wanted)
+        if hits.docs is not None:  # the store sent every row's document along
+            docs, doc_rows = hits.docs, sorted_unique(hits.rows)
+        else:
+            docs, doc_rows = self.store.fetch(wanted), wanted
         answers = []
         for i, rows in enumerate(chosen):
-            if n == 1:  # the text's candidates are those fetched
+            if len(rows) == len(doc_rows):  # the text's candidates are the documents
                 values, doc_offsets, names = docs.set_values, docs.set_offsets, docs.ids
             else:
-                at = np.searchsorted(wanted, rows)
+                at = np.searchsorted(doc_rows, rows)
                 values, doc_offsets = take(docs.set_values, docs.set_offsets, at)
                 names = [docs.ids[j] for j in at.tolist()]
             own = sketch.set_values[sketch.set_offsets[i] : sketch.set_offsets[i + 1]]

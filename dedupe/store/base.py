@@ -43,22 +43,6 @@ class Columns:
 
 
 @dataclass(frozen=True, eq=False)
-class Hits:
-    """What a store holds for a list of keys: ``df[k]`` documents hold key ``k``; their rows
-    are ``rows[key_index == k]`` when ``df[k]`` is within the limit asked for, else only the
-    earliest of them. Entries are grouped by key in the order the keys were asked for
-    (``key_index`` ascends), each key's rows ascending. ``row_keys`` and ``row_sizes`` are
-    the passage key count and the shingle set size of each entry's row (the candidate rule
-    needs them)."""
-
-    df: np.ndarray
-    key_index: np.ndarray
-    rows: np.ndarray
-    row_keys: np.ndarray
-    row_sizes: np.ndarray
-
-
-@dataclass(frozen=True, eq=False)
 class Fetched:
     """Documents fetched by row: their ids, shingle sets (ragged: ``set_values``,
     ``set_offsets``) and passage key counts."""
@@ -67,6 +51,24 @@ class Fetched:
     set_values: np.ndarray
     set_offsets: np.ndarray
     key_counts: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Hits:
+    """What a store holds for a list of keys: ``df[k]`` documents hold key ``k``; their rows
+    are ``rows[key_index == k]`` when ``df[k]`` is within the limit asked for, else only the
+    earliest of them. Entries are grouped by key in the order the keys were asked for
+    (``key_index`` ascends), each key's rows ascending. ``row_keys`` and ``row_sizes`` are
+    the passage key count and the shingle set size of each entry's row (the candidate rule
+    needs them). ``docs``, when a store sends it along (sparing a :meth:`Store.fetch`), is
+    what :meth:`Store.fetch` gives for every distinct row of ``rows``, by ascending row."""
+
+    df: np.ndarray
+    key_index: np.ndarray
+    rows: np.ndarray
+    row_keys: np.ndarray
+    row_sizes: np.ndarray
+    docs: Fetched | None = None
 
 
 @runtime_checkable
@@ -121,7 +123,8 @@ class Store(Protocol):
     def lookup(self, keys: np.ndarray, max_df: np.ndarray) -> Hits:
         """For each key (``uint32``), how many documents hold it, and their rows where that
         number is at most ``max_df`` for the key (else the earliest row only), grouped by
-        key in order, each key's rows ascending (see :class:`Hits`)."""
+        key in order, each key's rows ascending (see :class:`Hits`), and possibly the
+        documents of those rows (``Hits.docs``)."""
         ...
 
     def fetch(self, rows: np.ndarray) -> Fetched:

@@ -215,6 +215,20 @@ local function postings_of(blob, row, list)
   return string.sub(blob, off + 1)
 end
 
+-- what verifying needs of packed documents `blobs` (in order): three strings, (set size,
+-- key count, id length) per document (uint32), their shingle sets, their ids
+local function docs_reply(blobs)
+  local heads, sets, ids = {}, {}, {}
+  for i, blob in ipairs(blobs) do
+    local ns, nk, nb = struct.unpack('<I4I4I4', blob)
+    local id_at = 21 + 4 * (ns + nk + nb)
+    heads[i] = string.sub(blob, 1, 8) .. struct.pack('<I4', #blob - id_at + 1)
+    sets[i] = string.sub(blob, 21, 20 + 4 * ns)
+    ids[i] = string.sub(blob, id_at)
+  end
+  return table.concat(heads), table.concat(sets), table.concat(ids)
+end
+
 -- append the postings of a packed document stored in `row`
 local function add_doc(blob, row)
   local hot = 24 * LOAD
@@ -363,21 +377,23 @@ return ids
 )
 
 #: For each key: how many documents hold it, and its rows (all when at most the key's cap,
-#: else the earliest), each with its shingle set size and passage key count.
-#: ARGV: prefix, keys (packed uint32), caps (packed uint32). Replies three packed strings:
-#: df per key, rows returned per key, and (row, set size, key count) for each row returned,
-#: key after key (uint32 little-endian).
+#: else the earliest), each with its shingle set size and passage key count; and, when they
+#: are at most ``send`` distinct rows, what :data:`FETCH` replies for all of them (by
+#: ascending row), read in the same moment, so that the caller needs no second call.
+#: ARGV: prefix, keys (packed uint32), caps (packed uint32), send. Replies three packed
+#: strings: df per key, rows returned per key, and (row, set size, key count) for each row
+#: returned, key after key (uint32 little-endian); then FETCH's three strings, or nothing.
 LOOKUP = (
     "#!lua flags=no-writes\n"
     + PRELUDE
     + r"""
 if not load_state() then return redis.error_reply('DEDUPE notfound') end
-local keys, caps = ARGV[2], ARGV[3]
+local keys, caps, send = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local n = #keys / 4
 local names = {}
 for i = 1, n do names[i] = bucket(u4(keys, 4 * i - 3)) end
 local cur = mget(names)
-local dfs, counts, entries, stats = {}, {}, {}, {}
+local dfs, counts, entries, stats, docs, distinct = {}, {}, {}, {}, {}, 0
 for i = 1, n do
   local f = string.sub(keys, 4 * i - 3, 4 * i)
   local cap = struct.unpack('<I4', caps, 4 * i - 3)
@@ -404,13 +420,28 @@ for i = 1, n do
     local rb = string.sub(got, j, j + 3)
     local stat = stats[rb]
     if not stat then
-      stat = rb .. redis.call('GETRANGE', P .. 'd:' .. struct.unpack('<I4', rb), 0, 7)
+      local row = struct.unpack('<I4', rb)
+      distinct = distinct + 1
+      if distinct <= send then  -- the whole document, kept for the reply
+        local blob = redis.call('GET', P .. 'd:' .. row)
+        docs[distinct] = {row, blob}
+        stat = rb .. string.sub(blob, 1, 8)
+      else
+        stat = rb .. redis.call('GETRANGE', P .. 'd:' .. row, 0, 7)
+      end
       stats[rb] = stat
     end
     entries[#entries + 1] = stat
   end
 end
-return {table.concat(dfs), table.concat(counts), table.concat(entries)}
+local reply = {table.concat(dfs), table.concat(counts), table.concat(entries)}
+if distinct > 0 and distinct <= send then
+  table.sort(docs, function(a, b) return a[1] < b[1] end)
+  local blobs = {}
+  for i, d in ipairs(docs) do blobs[i] = d[2] end
+  reply[4], reply[5], reply[6] = docs_reply(blobs)
+end
+return reply
 """
 )
 
@@ -427,19 +458,14 @@ local rows = ARGV[2]
 local names = {}
 for i = 1, #rows / 4 do names[i] = P .. 'd:' .. u4(rows, 4 * i - 3) end
 local got = mget(names)
-local heads, sets, ids = {}, {}, {}
+local blobs = {}
 for i, name in ipairs(names) do
-  local blob = got[name]
-  if blob == '' then
+  blobs[i] = got[name]
+  if blobs[i] == '' then
     if redis.call('EXISTS', META) == 0 then return redis.error_reply('DEDUPE notfound') end
     return redis.error_reply('DEDUPE removed')
   end
-  local ns, nk, nb = struct.unpack('<I4I4I4', blob)
-  local id_at = 21 + 4 * (ns + nk + nb)
-  heads[i] = string.sub(blob, 1, 8) .. struct.pack('<I4', #blob - id_at + 1)
-  sets[i] = string.sub(blob, 21, 20 + 4 * ns)
-  ids[i] = string.sub(blob, id_at)
 end
-return {table.concat(heads), table.concat(sets), table.concat(ids)}
+return {docs_reply(blobs)}
 """
 )
