@@ -954,7 +954,8 @@ def find_duplicates(
     options = {k: v for k, v in locals().items() if k in _INDEX_OPTIONS}
     check_cluster_rule(clusters)
     started = time.perf_counter()
-    index = Index(**options)
+    # one pass over sets held for seconds: plain, not packed (packing pays off in a live index)
+    index = Index(store=MemoryStore(pack_sets=False), **options)
     skipped = index.add_many(
         list(_iter_docs(docs)), skip_empty=skip_empty, progress=progress, metadata=metadata
     )

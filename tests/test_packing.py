@@ -94,3 +94,18 @@ def test_sets_survive_removal_and_compaction():
     assert {d: index.signature(d).tolist() for d in index.ids()} == {
         d: before[d] for d in list(SEEDS)[24:]
     }
+
+
+def test_plain_and_packed_stores_answer_the_same():
+    from dedupe.store import MemoryStore
+
+    plain, packed = Index(store=MemoryStore(pack_sets=False)), Index()
+    plain.add_many(SEEDS)
+    packed.add_many(SEEDS)
+    assert plain.store._sets._plain_rows == len(SEEDS)  # noqa: SLF001 (kept plain)
+    assert packed.store._sets._plain_rows == 0  # noqa: SLF001
+    assert plain.pairs() == packed.pairs()
+    rows = np.array([4, 0, 29])
+    assert (
+        plain.store.fetch(rows).set_values.tolist() == packed.store.fetch(rows).set_values.tolist()
+    )

@@ -102,11 +102,13 @@ class _Ragged:
 
 class _Sets:
     """A growable column of sorted ``uint32`` sets, packed (:mod:`dedupe.packing`: about
-    3.2 bytes a value, not 4). A first block that is read-only (a memory-mapped index
-    file) is adopted plain instead: it stays mapped, and rows after it are packed."""
+    3.2 bytes a value, not 4) when ``packed``. Sets come first plain when not ``packed``,
+    and a first block that is read-only (a memory-mapped index file) is adopted plain (no
+    copy: it stays mapped); rows after it are packed."""
 
-    def __init__(self) -> None:
-        self._plain = np.empty(0, dtype=np.uint32)
+    def __init__(self, packed: bool) -> None:
+        self._packed = packed
+        self._plain = _Column(np.uint32)
         self._plain_rows = 0
         self._offsets = _Column(np.int64)  # every row's value offsets, plain rows first
         self._offsets.append(np.zeros(1, dtype=np.int64))
@@ -117,10 +119,11 @@ class _Sets:
 
     def append(self, values: np.ndarray, offsets: np.ndarray) -> None:
         base = int(self._offsets.view[-1])
-        if not base and not np.asarray(values).flags.writeable:
-            self._plain, self._plain_rows = np.asarray(values), len(offsets) - 1
+        values = np.asarray(values)[offsets[0] : offsets[-1]]
+        if not self._packed or not (base or values.flags.writeable):
+            self._plain.append(values)
+            self._plain_rows += len(offsets) - 1
         else:
-            values = values[offsets[0] : offsets[-1]]
             low, high, high_lens = pack(values, offsets - offsets[0])
             self._low.append(low)
             self._high.append(high)
@@ -134,7 +137,7 @@ class _Sets:
     def all(self) -> tuple[np.ndarray, np.ndarray]:
         """Every set: a view when all are plain (a mapped file), else decoded."""
         if self._plain_rows == len(self.offsets) - 1:
-            return self._plain, self.offsets
+            return self._plain.view, self.offsets
         return self.take(np.arange(len(self.offsets) - 1))
 
     def take(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -142,7 +145,7 @@ class _Sets:
         rows = np.asarray(rows, dtype=np.int64)
         plain = rows < self._plain_rows
         if plain.all():
-            return take(self._plain, self.offsets[: self._plain_rows + 1], rows)
+            return take(self._plain.view, self.offsets[: self._plain_rows + 1], rows)
         offsets = self.offsets[self._plain_rows :] - self.offsets[self._plain_rows]
         packed = self._low.view, self._high.view, offsets, self._high_offsets.view
         if not plain.any():
@@ -150,16 +153,20 @@ class _Sets:
         lens = self.offsets[rows + 1] - self.offsets[rows]
         out = np.empty(int(lens.sum()), dtype=np.uint32)
         in_plain = np.repeat(plain, lens)
-        out[in_plain] = take(self._plain, self.offsets[: self._plain_rows + 1], rows[plain])[0]
+        out[in_plain] = take(self._plain.view, self.offsets[: self._plain_rows + 1], rows[plain])[0]
         out[~in_plain] = unpack(*packed, rows[~plain] - self._plain_rows)[0]
         return out, offsets_of(lens)
 
 
 class MemoryStore:
-    """Documents in this process's memory (see the module docstring)."""
+    """Documents in this process's memory (see the module docstring). With
+    ``pack_sets=False`` shingle sets are kept as plain ``uint32`` (4 bytes a value, no
+    packing and decoding: for a collection held only while it is compared, as
+    :func:`~dedupe.find_duplicates` does)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, pack_sets: bool = True) -> None:
         self._meta: tuple[IndexParams, Thresholds] | None = None
+        self._pack_sets = pack_sets
         self._reset()
 
     def _reset(self) -> None:
@@ -168,7 +175,7 @@ class MemoryStore:
         self._alive = _Column(np.bool_)
         self._times = _Column(np.float64)
         self._bands = _Column(np.uint32)
-        self._sets = _Sets()
+        self._sets = _Sets(self._pack_sets)
         self._keys = _Ragged(np.uint32)
         self._postings = [_EMPTY_RUN, _EMPTY_RUN]
         self._posted = 0  # rows below this are in the postings
