@@ -38,6 +38,8 @@ from typing import Any
 
 import numpy as np
 
+from dedupe.store.redis import BATCH_POSTINGS
+
 from . import report
 from .loaders import CorpusError, load_jsonl
 from .redis_server import RedisServer, ServerUnavailable
@@ -64,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--writers", type=int, default=2, help="writer processes (default 2)")
     p.add_argument("--readers", type=int, default=1, help="reader processes (default 1)")
     p.add_argument("--batch", type=int, default=100, help="documents per add (default 100)")
+    p.add_argument("--write-batch", type=int, default=BATCH_POSTINGS,
+                   help="postings a writer's script call writes at most (RedisStore "
+                   f"write_batch, default {BATCH_POSTINGS}): smaller gives readers lower "
+                   "latency during the ingest, for fewer documents added per second")  # fmt: skip
     p.add_argument("--query-batch", type=int, default=16,
                    help="also run with readers asking query_many of this many texts at once "
                    "(default 16; 1: only single queries)")  # fmt: skip
@@ -84,11 +90,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # ----------------------------------------------------------------- worker processes
-def _dedupe_writer(url: str, items: list, batch: int, barrier: Any, out: Any) -> None:
+def _dedupe_writer(target: tuple, items: list, batch: int, barrier: Any, out: Any) -> None:
     from dedupe import Index, RedisStore
 
+    url, write_batch = target
     try:
-        index = Index.open(RedisStore(url, namespace=NAMESPACE), workers=1)
+        store = RedisStore(url, namespace=NAMESPACE, write_batch=write_batch)
+        index = Index.open(store, workers=1)
         barrier.wait()
         start = time.monotonic()
         for lo in range(0, len(items), batch):
@@ -99,10 +107,11 @@ def _dedupe_writer(url: str, items: list, batch: int, barrier: Any, out: Any) ->
         out.put(("writer", 0, 0.0, 0.0, f"{type(err).__name__}: {err}"))
 
 
-def _dedupe_reader(url: str, texts: list, until: Any, limit: int | None, barrier, out,
+def _dedupe_reader(target: tuple, texts: list, until: Any, limit: int | None, barrier, out,
                    batch: int = 1) -> None:  # fmt: skip
     from dedupe import Index, RedisStore
 
+    url, _ = target
     try:
         index = Index.open(RedisStore(url, namespace=NAMESPACE), workers=1)
         query = index.query if batch == 1 else index.query_many
@@ -302,14 +311,15 @@ def _run_dedupe(
     rng = np.random.default_rng(0)
     sample = [texts[i] for i in rng.permutation(len(texts))]
     out: dict[str, Any] = {"query_batch": batch}
-    out["concurrent"] = _concurrent(_dedupe_writer, _dedupe_reader, server.url, items, sample,
+    target = (server.url, args.write_batch)
+    out["concurrent"] = _concurrent(_dedupe_writer, _dedupe_reader, target, items, sample,
                                     args, batch)  # fmt: skip
     client.execute_command("MEMORY", "PURGE")
     out["docs"] = len(store)
     out["redis_bytes"] = _used_memory(client) - before
     out["bytes_doc"] = out["redis_bytes"] / max(out["docs"], 1)
     out["describe"] = store.describe()
-    out["alone"] = _alone(_dedupe_reader, server.url, sample, args.queries, batch)
+    out["alone"] = _alone(_dedupe_reader, target, sample, args.queries, batch)
     live = Index.open(store, workers=1)
     query = live.query if batch == 1 else live.query_many
     out["round_trips"] = _round_trips(query, sample[: 200 * batch], batch)
@@ -440,7 +450,8 @@ def _markdown(results: dict[str, Any]) -> str:
     ]
     head = (
         f"{c['docs']:,} documents ({c['source']}, {c['text_mb']:.1f} MB of text); writers add "
-        f"batches of {results['batch']} dated documents with `Index.add_many`; readers query "
+        f"batches of {results['batch']} dated documents with `Index.add_many` (script calls "
+        f"of at most {results.get('write_batch', BATCH_POSTINGS):,} postings); readers query "
         "corpus texts (in random order) one call at a time, during the ingest and then alone; "
         f"`redis-server` {results['redis_version']} on loopback, no persistence, "
         "`maxmemory-policy noeviction`."
@@ -500,6 +511,7 @@ def main(argv: list[str]) -> int:
         "writers": args.writers,
         "readers": args.readers,
         "batch": args.batch,
+        "write_batch": args.write_batch,
     }
     with tempfile.TemporaryDirectory() as tmp:
         try:

@@ -7,6 +7,7 @@ started or the redis package is missing.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import random
 import sys
@@ -138,7 +139,8 @@ def test_hot_keys_and_removals_keep_answers_and_postings_right(store, max_key_do
     """A footer shared by a third of the documents makes keys held by many; buckets are
     compacted (their rows kept apart), capped keys give their earliest row; removing,
     replacing and evicting documents leaves the postings exact."""
-    monkeypatch.setattr(redis_store, "BATCH_POSTINGS", 400)  # several script calls a batch
+    # several script calls a batch (the fixture's namespace, so it is cleaned up after)
+    store = RedisStore(store.url, namespace=store.namespace, write_batch=400)
     docs = stream(90)
     index = Index(store=store, max_key_docs=max_key_docs, jaccard=0.3, containment=0.3)
     memory = Index(max_key_docs=max_key_docs, jaccard=0.3, containment=0.3)
@@ -291,7 +293,7 @@ def test_two_writers_adding_one_new_id_one_wins(redis_server):
 def test_a_batch_that_meets_a_raced_id_is_taken_back(store, monkeypatch):
     """A batch split into several script calls stops at an id another writer added
     meanwhile, and the documents it had added are removed again."""
-    monkeypatch.setattr(redis_store, "BATCH_POSTINGS", 100)
+    store = RedisStore(store.url, namespace=store.namespace, write_batch=100)
     docs = stream(30)
     index = Index(store=store)
     index.add("keep", "a document that stays")
@@ -406,6 +408,8 @@ def test_bad_arguments_are_refused():
         RedisStore("redis://localhost", namespace="a", timeout=0)
     with pytest.raises(InvalidParameterError, match="check_policy"):
         RedisStore("redis://localhost", namespace="a", check_policy="maybe")
+    with pytest.raises(InvalidParameterError, match="write_batch"):
+        RedisStore("redis://localhost", namespace="a", write_batch=0)
     with pytest.raises(InvalidParameterError, match="not a usable Redis URL"):
         RedisStore("http://localhost", namespace="a")
     with pytest.raises(TypeError, match="cannot be pickled"):
@@ -565,3 +569,44 @@ def test_the_index_commands_work_on_a_redis_namespace(redis_server, seeds, tmp_p
     status, _, err = call("index", "stats", "--redis", redis_server.url)
     assert status == 2 and "--redis needs --namespace" in err
     library.store.delete_namespace()
+
+
+@pytest.mark.parametrize("write_batch", [1, 300, 100_000])
+def test_write_batch_bounds_the_postings_of_a_script_call(store, write_batch, monkeypatch):
+    """Each PUT call writes at most write_batch postings, or one document; the result is
+    the same whatever the batch."""
+    store = RedisStore(store.url, namespace=store.namespace, write_batch=write_batch)
+    calls, script = [], store._script
+
+    def counting(name, args):
+        if name == "PUT":
+            calls.append(len(args[3:]) // 3)
+        return script(name, args)
+
+    monkeypatch.setattr(store, "_script", counting)
+    docs = stream(40)
+    index, memory = Index(store=store), Index()
+    index.add_many(docs)
+    memory.add_many(docs)
+    sketch, bands = memory._sketch(list(docs.values()))
+    postings = (sketch.key_counts() + bands.shape[1]).tolist()
+    assert sum(calls) == 40
+    at = 0
+    for n in calls:
+        assert n == 1 or sum(postings[at : at + n]) <= write_batch
+        at += n
+    expected = {1: 40, 100_000: 1}.get(write_batch)
+    assert (len(calls) == expected) if expected else (len(calls) > 1)
+    assert index.pairs() == memory.pairs()
+
+
+def test_the_redis_benchmark_runs_with_a_write_batch(redis_server, tmp_path):
+    """``python -m benchmarks --redis --tiny`` (its own server) records the write batch
+    its writers used and answers like the in-memory index."""
+    from benchmarks import redis_bench
+
+    assert redis_bench.main(["--tiny", "--out", str(tmp_path), "--write-batch", "300"]) == 0
+    results = json.loads((tmp_path / "redis.json").read_text())
+    assert results["write_batch"] == 300
+    d = results["dedupe"]
+    assert d["docs"] > 0 and d["equal"] == d["checked"] > 0 and d["pairs_equal"]

@@ -76,7 +76,7 @@ from ..errors import (
     UnknownIdError,
 )
 from ..flat import offsets_of
-from ..params import IndexParams, Thresholds
+from ..params import IndexParams, Thresholds, check_int
 from ..sketch import Sketch
 from ..version import __version__
 from . import lua
@@ -233,6 +233,10 @@ class RedisStore:
     ``check_policy``: what to do when the server's ``maxmemory-policy`` may evict keys
     (which would silently lose postings): ``"refuse"`` (raise
     :class:`~dedupe.errors.StoreError`, the default), ``"warn"`` or ``"off"``.
+    ``write_batch``: postings one script call writes at most (one document at least). A
+    script holds the server while it runs, so queries wait for the writes under way:
+    smaller batches give readers lower latency during a heavy ingest, for fewer documents
+    added per second (see the README's Redis benchmark).
 
     Nothing is sent to the server until the store is first used. The
     :class:`~dedupe.index.Index` records its parameters in the namespace on its first
@@ -257,6 +261,7 @@ class RedisStore:
         timeout: float = 10.0,
         linger: float = 60.0,
         check_policy: str = "refuse",
+        write_batch: int = BATCH_POSTINGS,
     ) -> None:
         if not isinstance(url, str) or not url:
             raise InvalidParameterError(f"url must be a Redis URL string, got {url!r}")
@@ -274,6 +279,7 @@ class RedisStore:
                 or (name == "timeout" and value == 0)
             ):
                 raise InvalidParameterError(f"{name} must be a positive number of seconds")
+        check_int("write_batch", write_batch, 1)
         if check_policy not in _POLICIES:
             raise InvalidParameterError(
                 f"check_policy must be one of {', '.join(_POLICIES)}, got {check_policy!r}"
@@ -292,6 +298,7 @@ class RedisStore:
         self._redis = redis
         self._linger_ms = round(linger * 1000)
         self._check_policy = check_policy
+        self._write_batch = write_batch
         try:
             self._client = redis.Redis.from_url(
                 url,
@@ -675,7 +682,7 @@ class RedisStore:
         n_bands = np.asarray(band_keys).reshape(len(ids), -1).shape[1]
         weights = (sketch.key_counts() + n_bands).tolist()
         done: list[str] = []
-        for lo, hi in _batches(weights, BATCH_POSTINGS):
+        for lo, hi in _batches(weights, self._write_batch):
             args: list[Any] = [sha, "1" if replace else "0", self._linger_ms]
             for i in range(lo, hi):
                 args += [ids[i], scores[i], blobs[i]]
