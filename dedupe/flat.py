@@ -111,9 +111,12 @@ def row_chunks(offsets: np.ndarray, size: int) -> list[tuple[int, int]]:
 
     >>> row_chunks(np.array([0, 2, 2, 5, 6]), 3)
     [(0, 2), (2, 4)]
+    >>> row_chunks(np.array([0, 9, 10]), 2)  # a row longer than size: no empty range
+    [(0, 2)]
     """
     total = int(offsets[-1])
     cuts = np.searchsorted(offsets, np.arange(0, total, size), side="right") - 1
+    cuts = sorted_unique(cuts)  # a row longer than size is one range, not several
     return list(zip(cuts.tolist(), [*cuts[1:].tolist(), len(offsets) - 1]))
 
 

@@ -409,10 +409,10 @@ class Index:
         workers = resolve_workers(self.workers) if len(texts) >= PARALLEL_MIN_DOCS else 1
         parts = fork_map(
             _sketch_part,
-            chunks or [[]],
+            chunks,
             workers,
             shared=self.params,
-            done=(lambda i: progress.update(len(chunks[i].texts))) if progress and chunks else None,
+            done=(lambda i: progress.update(len(chunks[i].texts))) if progress else None,
         )
         sketches, bands = [sk for sk, _ in parts], [b for _, b in parts]
         parts.clear()  # each part is freed as it is copied into the whole

@@ -30,6 +30,9 @@ __all__ = ["pack", "unpack"]
 #: The low bits kept as bytes; the rest (8 bits, 256 buckets) are coded in unary.
 LOW_BYTES = 3
 _BUCKETS = 1 << (32 - 8 * LOW_BYTES)
+#: :func:`pack` works on rows of about this many values at a time (its scratch takes about
+#: 20 bytes a value).
+PACK_CHUNK = 1 << 18
 
 
 def pack(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -44,19 +47,29 @@ def pack(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarra
     values = np.ascontiguousarray(values, dtype="<u4")
     offsets = np.asarray(offsets, dtype=np.int64)
     lens = lengths(offsets)
-    rising = values[1:] > values[:-1]
-    rising[offsets[1:-1][(offsets[1:-1] > 0) & (offsets[1:-1] < len(values))] - 1] = True
-    if not rising.all():
-        raise ValueError("pack takes rows of sorted distinct values")
     high_lens = (lens + _BUCKETS + 7) // 8
     high_offsets = offsets_of(high_lens)
-    bits = np.zeros(int(high_offsets[-1]) * 8, dtype=np.uint8)
-    first_bit = np.repeat(high_offsets[:-1] * 8 - offsets[:-1], lens)
-    first_bit += np.arange(len(values), dtype=np.int64)  # the value's place in its row
-    first_bit += values >> np.uint32(8 * LOW_BYTES)
-    bits[first_bit] = 1
-    low = values.view(np.uint8).reshape(-1, 4)[:, :LOW_BYTES].ravel()
-    return low, np.packbits(bits), high_lens
+    low = np.empty((len(values), LOW_BYTES), dtype=np.uint8)
+    high = np.zeros(int(high_offsets[-1]), dtype=np.uint8)  # rows with no values: no bits
+    for lo, hi in row_chunks(offsets, PACK_CHUNK):  # bounded scratch: a chunk's rows
+        a, b = int(offsets[lo]), int(offsets[hi])
+        part = values[a:b]
+        rising = part[1:] > part[:-1]
+        inner = offsets[lo + 1 : hi] - a  # each row but the chunk's first starts afresh
+        rising[inner[(inner > 0) & (inner < len(part))] - 1] = True
+        if not rising.all():
+            raise ValueError("pack takes rows of sorted distinct values")
+        del rising
+        h0, h1 = int(high_offsets[lo]), int(high_offsets[hi])
+        bits = np.zeros((h1 - h0) * 8, dtype=np.uint8)
+        first_bit = np.repeat((high_offsets[lo:hi] - h0) * 8 - (offsets[lo:hi] - a), lens[lo:hi])
+        first_bit += np.arange(b - a, dtype=np.int64)  # the value's place in its row
+        first_bit += part >> np.uint32(8 * LOW_BYTES)
+        bits[first_bit] = 1
+        del first_bit
+        high[h0:h1] = np.packbits(bits)
+        low[a:b] = part.view(np.uint8).reshape(-1, 4)[:, :LOW_BYTES]
+    return low.ravel(), high, high_lens
 
 
 def unpack(

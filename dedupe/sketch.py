@@ -383,24 +383,19 @@ class MinHasher:
         h32 = _fmix(np.asarray(values).astype(np.uint32), _FMIX32, inplace=True)
         step = max(1, self.CHUNK_CELLS // self.num_perm)
         scratch = np.empty((self.num_perm, min(step, len(h32))), dtype=np.uint32)
-        if n == 1:
-            with np.errstate(over="ignore"):
-                for lo in range(0, len(h32), step):
-                    hi = min(lo + step, len(h32))
-                    block = np.multiply(self._a, h32[None, lo:hi], out=scratch[:, : hi - lo])
-                    block += self._b
-                    np.minimum(out[0], block.min(axis=1), out=out[0])
-            return out
         lens = lengths(offsets)
         nonempty = np.flatnonzero(lens)
         ne_start, ne_end = offsets[nonempty], offsets[nonempty + 1]
         with np.errstate(over="ignore"):
             for lo in range(0, len(h32), step):
                 hi = min(lo + step, len(h32))
-                i0 = int(np.searchsorted(ne_end, lo, side="right"))
-                i1 = int(np.searchsorted(ne_start, hi, side="left"))
                 block = np.multiply(self._a, h32[None, lo:hi], out=scratch[:, : hi - lo])
                 block += self._b
+                if n == 1:
+                    np.minimum(out[0], block.min(axis=1), out=out[0])
+                    continue
+                i0 = int(np.searchsorted(ne_end, lo, side="right"))
+                i1 = int(np.searchsorted(ne_start, hi, side="left"))
                 mins = np.minimum.reduceat(block, np.maximum(ne_start[i0:i1], lo) - lo, axis=1)
                 docs = nonempty[i0:i1]
                 out[docs] = np.minimum(out[docs], mins.T)
@@ -478,15 +473,11 @@ def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
     """
     values = np.asarray(values, dtype=np.uint32)
     offsets = np.asarray(offsets, dtype=np.int64)
-    if len(offsets) == 2:  # one text (a query)
-        out = sorted_unique(values[offsets[0] : offsets[1]])
-        return out, np.array([0, len(out)], dtype=np.int64)
     lens = lengths(offsets)
+    if len(lens) <= FEW_ROWS:  # a query's text or two: each row on its own
+        rows = [sorted_unique(values[lo:hi]) for lo, hi in zip(offsets[:-1], offsets[1:])]
+        return (np.concatenate(rows) if rows else values[:0]), offsets_of([len(r) for r in rows])
     out = np.empty_like(values)
-    if len(lens) <= FEW_ROWS:  # a query's text or two: sort them one by one
-        for lo, hi in zip(offsets[:-1].tolist(), offsets[1:].tolist()):
-            out[lo:hi] = np.sort(values[lo:hi])
-        return _drop_repeats(out, offsets)
     order = np.argsort(lens, kind="stable")
     order = order[lens[order] > 0]
     g = 0

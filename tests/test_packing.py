@@ -109,3 +109,24 @@ def test_plain_and_packed_stores_answer_the_same():
     assert (
         plain.store.fetch(rows).set_values.tolist() == packed.store.fetch(rows).set_values.tolist()
     )
+
+
+def test_packing_a_chunk_at_a_time_gives_the_same_bytes(monkeypatch):
+    """pack and unpack work PACK_CHUNK and TAKE_CHUNK values at a time; rows longer than
+    a chunk and empty rows before the first value come through whole."""
+    import dedupe.flat
+    import dedupe.packing
+
+    rng = np.random.default_rng(3)
+    values, offsets = _sets(rng, 60, 400)
+    offsets = np.concatenate(([0, 0], offsets))  # two empty rows first
+    whole = pack(values, offsets)
+    monkeypatch.setattr(dedupe.packing, "PACK_CHUNK", 50)  # shorter than most rows
+    monkeypatch.setattr(dedupe.packing, "TAKE_CHUNK", 50)
+    monkeypatch.setattr(dedupe.flat, "TAKE_CHUNK", 50)
+    chunked = pack(values, offsets)
+    assert all(a.tolist() == b.tolist() for a, b in zip(whole, chunked))
+    rows = np.concatenate((np.arange(62), rng.integers(0, 62, 40)))
+    got = unpack(*chunked[:2], offsets, offsets_of(chunked[2]), rows)
+    want = take(values, offsets, rows)
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()

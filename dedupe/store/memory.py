@@ -120,7 +120,8 @@ class _Sets:
     def append(self, values: np.ndarray, offsets: np.ndarray) -> None:
         base = int(self._offsets.view[-1])
         values = np.asarray(values)[offsets[0] : offsets[-1]]
-        if not self._packed or not (base or values.flags.writeable):
+        mapped = len(self._offsets.view) == 1 and not values.flags.writeable  # the first rows
+        if mapped or not self._packed:
             self._plain.append(values)
             self._plain_rows += len(offsets) - 1
         else:
