@@ -37,7 +37,8 @@ from collections import Counter
 from typing import Any
 
 import dedupe
-from dedupe.cluster import CLUSTER_RULES, group_matches
+from dedupe.cluster import group_matches
+from dedupe.params import CLUSTER_RULES
 
 from .news import generate_news
 

@@ -2,8 +2,8 @@
 
 from typing import TYPE_CHECKING, Any
 
+from . import render as render  # the views: dedupe.render.text(alignment), ...
 from .align import Alignment, ParagraphOp, WordOp, align
-from .cluster import Cluster, Hub
 from .dedup import Decision, Deduplication
 from .errors import (
     DedupeError,
@@ -18,10 +18,10 @@ from .errors import (
     StoreError,
     UnknownIdError,
 )
-from .index import Index, Report, find_duplicates
-from .match import Match
-from .params import IndexParams, Thresholds
+from .index import Index, find_duplicates
+from .params import IndexParams, RunOptions, Thresholds
 from .provenance import Provenance, Source, SourcePassage, Span
+from .results import Cluster, Hub, Match, Report
 from .version import __version__
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ __all__ = [
     "Index",
     "IndexParams",
     "RedisStore",
+    "RunOptions",
     "Thresholds",
     "Match",
     "Provenance",

@@ -30,12 +30,13 @@ Two grouping rules (:data:`CLUSTER_RULES`):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from .errors import InvalidParameterError
 from .match import Match
+from .params import CLUSTER_RULES, check_cluster_rule
+from .ranking import Rule, rank_key
+from .results import Cluster, Grouping, Hub
+from .unionfind import UnionFind
 
 __all__ = [
     "Cluster",
@@ -43,144 +44,14 @@ __all__ = [
     "Grouping",
     "build_clusters",
     "group_matches",
-    "check_cluster_rule",
     "CLUSTER_RULES",
     "HUB_ROLES",
-    "REPRESENTATIVE_RULES",
 ]
 
-#: Named rules for a cluster's representative.
-REPRESENTATIVE_RULES = ("earliest", "longest")
-#: Grouping rules: ``"hubs"`` (the default) keeps hubs from chaining stories together,
-#: ``"components"`` joins every verified match (connected components).
-CLUSTER_RULES = ("hubs", "components")
 #: Roles of a hub: it contains parts of several groups, or is contained in several groups.
 HUB_ROLES = ("container", "contained")
 # Kinds of match that always join (symmetric: high Jaccard).
 _SYMMETRIC = frozenset(("exact", "near_duplicate"))
-
-
-@dataclass(frozen=True)
-class Cluster:
-    """A group of documents linked by verified matches.
-
-    ``members`` are in the order the documents were given; ``representative`` is chosen
-    by the stated rule; ``weakest`` is the lowest-scoring edge of the strongest tree
-    that holds the cluster together (``None`` never happens for clusters of 2+).
-    """
-
-    members: tuple[str, ...]
-    representative: str
-    weakest: Match | None
-    rule: str = "earliest"
-
-    def __len__(self) -> int:
-        return len(self.members)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {
-            "members": list(self.members),
-            "representative": self.representative,
-            "rule": self.rule,
-            "weakest": self.weakest.to_dict() if self.weakest else None,
-        }
-
-
-@dataclass(frozen=True)
-class Hub:
-    """A document whose partial matches were kept from joining clusters (see the module).
-
-    ``role`` is ``"container"`` (it holds most of documents of several groups) or
-    ``"contained"`` (most of it is in documents of several groups). ``groups`` lists,
-    one tuple per group it draws from, the documents it matches there (in the order the
-    documents were given); ``clusters`` gives for each group its position in the list of
-    clusters, or ``None`` for a document in no cluster; ``cluster`` is the position of the
-    hub's own cluster (its near-duplicates), or ``None``.
-
-    >>> Hub("r", "container", (("a",), ("b",)), (0, None)).to_dict()["groups"][1]
-    {'cluster': None, 'ids': ['b']}
-    """
-
-    id: str
-    role: str
-    groups: tuple[tuple[str, ...], ...]
-    clusters: tuple[int | None, ...]
-    cluster: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: ``id``, ``role``, ``cluster`` and ``groups`` (``cluster``, ``ids``)."""
-        return {
-            "id": self.id,
-            "role": self.role,
-            "cluster": self.cluster,
-            "groups": [
-                {"cluster": c, "ids": list(g)}
-                for g, c in zip(self.groups, self.clusters, strict=True)
-            ],
-        }
-
-
-@dataclass(frozen=True)
-class Grouping:
-    """What :func:`group_matches` returns: the clusters (largest first) and the hubs."""
-
-    clusters: tuple[Cluster, ...]
-    hubs: tuple[Hub, ...]
-
-
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        parent = self.parent
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while x != root:  # path compression
-            parent[x], x = root, parent.get(x, x)
-        return root
-
-    def union(self, a: str, b: str) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return False
-        self.parent[rb] = ra
-        return True
-
-
-def check_cluster_rule(rule: object) -> str:
-    """``rule`` if it is one of :data:`CLUSTER_RULES`, else :class:`InvalidParameterError`.
-
-    >>> check_cluster_rule("chains")
-    Traceback (most recent call last):
-    ...
-    dedupe.errors.InvalidParameterError: clusters must be one of 'hubs', 'components'; got 'chains'
-    """
-    if not isinstance(rule, str) or rule not in CLUSTER_RULES:
-        choices = ", ".join(repr(r) for r in CLUSTER_RULES)
-        raise InvalidParameterError(f"clusters must be one of {choices}; got {rule!r}")
-    return rule
-
-
-def _representative_key(
-    representative: str | Callable[[str], Any],
-    position: dict[str, int],
-    sizes: dict[str, int] | None,
-) -> tuple[Callable[[str], Any], str]:
-    if callable(representative):
-        return representative, getattr(representative, "__name__", "key")
-    if representative == "earliest":
-        return position.__getitem__, "earliest"
-    if representative == "longest":
-        if sizes is None:
-            raise InvalidParameterError("representative='longest' needs document sizes")
-        return (lambda d: (-sizes[d], position[d])), "longest"
-    raise InvalidParameterError(
-        f"representative must be one of {REPRESENTATIVE_RULES} or a key function, "
-        f"got {representative!r}"
-    )
 
 
 def _part_whole(m: Match) -> tuple[str, str]:
@@ -192,7 +63,7 @@ class _Hubs:
     """The hub rule over one set of matches (see the module docstring)."""
 
     def __init__(self, matches: list[Match]) -> None:
-        self.core = _UnionFind()  # near-duplicate and exact matches
+        self.core = UnionFind()  # near-duplicate and exact matches
         self.parts: dict[str, list[str]] = {}
         self.wholes: dict[str, list[str]] = {}
         self.adj: dict[str, list[str]] = {}
@@ -247,7 +118,7 @@ class _Hubs:
         roots = {core(u) for u in near} - {own}
         if len(roots) < 2:
             return len(roots)
-        local = _UnionFind()
+        local = UnionFind()
         count = len(roots)  # groups left; each union that joins two of them takes one off
         for u in near:
             ru = core(u)
@@ -296,15 +167,17 @@ def group_matches(
     matches: Iterable[Match],
     *,
     clusters: str = "hubs",
-    representative: str | Callable[[str], Any] = "earliest",
-    sizes: dict[str, int] | None = None,
+    representative: Rule = "earliest",
+    sizes: Mapping[str, int] | None = None,
+    metadata: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Grouping:
     """Clusters (largest first, then by first member) and hubs of ``matches``.
 
     ``order`` lists every document id in insertion order; ``clusters`` is the grouping
-    rule (:data:`CLUSTER_RULES`, see the module docstring). ``representative`` is
-    ``"earliest"`` (first in ``order``), ``"longest"`` (most shingles, from ``sizes``;
-    ties go to the earliest) or a key function (the member with the smallest key wins).
+    rule (:data:`CLUSTER_RULES`, see the module docstring). ``representative`` is a rule
+    of :mod:`dedupe.ranking` (the member ranked first represents the cluster):
+    ``"earliest"``, ``"longest"`` (most shingles, from ``sizes``), a metadata field
+    (from ``metadata``) or a key function; ties go to the earliest.
 
     A roundup ``r`` holds most of two unrelated stories ``a`` and ``b``; ``b2`` is a copy
     of ``b``:
@@ -320,29 +193,17 @@ def group_matches(
     [('r', 'a', 'b', 'b2')]
     """
     check_cluster_rule(clusters)
-    position = {doc: i for i, doc in enumerate(order)}
-    key, rule = _representative_key(representative, position, sizes)
+    key, rule = rank_key(
+        representative, order, sizes=sizes, metadata=metadata, option="representative"
+    )
     edges = sorted(matches, key=Match.sort_key)  # strongest first: each join is the weakest yet
-
-    def rank(doc: str) -> int:
-        return position.get(doc, len(order))
-
-    touched = sorted({d for m in edges for d in (m.a, m.b)}, key=lambda d: (rank(d), d))
+    rank = _Rank(order)
+    touched = sorted({d for m in edges for d in (m.a, m.b)}, key=rank)
     hubs = _Hubs(edges) if clusters == "hubs" else None
     if hubs is not None:
         hubs.decide(touched)
         _settle(hubs, edges, touched)
-    joined = hubs.joined(edges) if hubs is not None else edges
-
-    uf = _UnionFind()
-    weakest: dict[str, Match] = {}  # root -> weakest edge of its tree
-    for m in joined:
-        ra, rb = uf.find(m.a), uf.find(m.b)
-        if ra == rb:
-            continue
-        uf.union(ra, rb)
-        weakest.pop(rb, None)
-        weakest[ra] = m
+    uf, weakest = _spanning(hubs.joined(edges) if hubs is not None else edges)
     groups: dict[str, list[str]] = {}
     for doc in touched:
         groups.setdefault(uf.find(doc), []).append(doc)
@@ -352,9 +213,41 @@ def group_matches(
         if len(members) > 1
     ]
     found.sort(key=lambda cr: (-len(cr[0].members), rank(cr[0].members[0])))
-    if hubs is None:
-        return Grouping(tuple(c for c, _ in found), ())
-    index = {root: i for i, (_, root) in enumerate(found)}
+    listed = () if hubs is None else _listed_hubs(hubs, touched, uf, [r for _, r in found], rank)
+    return Grouping(tuple(c for c, _ in found), listed)
+
+
+class _Rank:
+    """A document's place in the input order (unknown ids last, by id)."""
+
+    def __init__(self, order: Sequence[str]) -> None:
+        self.position = {doc: i for i, doc in enumerate(order)}
+        self.last = len(order)
+
+    def __call__(self, doc: str) -> tuple[int, str]:
+        return self.position.get(doc, self.last), doc
+
+
+def _spanning(joined: Iterable[Match]) -> tuple[UnionFind, dict[str, Match]]:
+    """The components of the ``joined`` edges (strongest first) and each root's weakest
+    edge of its strongest spanning tree (Kruskal)."""
+    uf = UnionFind()
+    weakest: dict[str, Match] = {}
+    for m in joined:
+        ra, rb = uf.find(m.a), uf.find(m.b)
+        if ra == rb:
+            continue
+        uf.union(ra, rb)
+        weakest.pop(rb, None)
+        weakest[ra] = m
+    return uf, weakest
+
+
+def _listed_hubs(
+    hubs: _Hubs, touched: list[str], uf: UnionFind, roots: list[str], rank: _Rank
+) -> tuple[Hub, ...]:
+    """Each hub with the groups it draws from (``roots``: the clusters' roots, in order)."""
+    index = {root: i for i, root in enumerate(roots)}
     listed = []
     for doc in touched:
         for role in HUB_ROLES:
@@ -362,19 +255,13 @@ def group_matches(
                 continue
             own = uf.find(doc)
             drawn: dict[str, list[str]] = {}
-            for u in sorted(set(hubs.drawn(doc, role)), key=lambda d: (rank(d), d)):
+            for u in sorted(set(hubs.drawn(doc, role)), key=rank):
                 if uf.find(u) != own:
                     drawn.setdefault(uf.find(u), []).append(u)
-            listed.append(
-                Hub(
-                    doc,
-                    role,
-                    tuple(tuple(g) for g in drawn.values()),
-                    tuple(index.get(r) for r in drawn),
-                    index.get(own),
-                )
-            )
-    return Grouping(tuple(c for c, _ in found), tuple(listed))
+            groups = tuple(tuple(g) for g in drawn.values())
+            positions = tuple(index.get(r) for r in drawn)
+            listed.append(Hub(doc, role, groups, positions, index.get(own)))
+    return tuple(listed)
 
 
 def _settle(hubs: _Hubs, edges: list[Match], touched: list[str]) -> None:
@@ -382,7 +269,7 @@ def _settle(hubs: _Hubs, edges: list[Match], touched: list[str]) -> None:
     changed = True
     while changed:
         changed = False
-        uf = _UnionFind()
+        uf = UnionFind()
         for m in hubs.joined(edges):
             uf.union(m.a, m.b)
         for doc in touched:
@@ -401,8 +288,8 @@ def build_clusters(
     matches: Iterable[Match],
     *,
     clusters: str = "hubs",
-    representative: str | Callable[[str], Any] = "earliest",
-    sizes: dict[str, int] | None = None,
+    representative: Rule = "earliest",
+    sizes: Mapping[str, int] | None = None,
 ) -> list[Cluster]:
     """The clusters of :func:`group_matches` (largest first, then by first member).
 

@@ -2,9 +2,10 @@
 
 The rule (one greedy pass, linear in the matches apart from a heap over the documents):
 
-1. Documents are ranked by the keep rule: ``"earliest"`` (input order, or the date in a
-   metadata field named by ``date_field``), ``"longest"`` (most distinct shingles), a
-   metadata field (smallest value first; ``"-field"``: largest first) or a key function.
+1. Documents are ranked by the keep rule (:mod:`dedupe.ranking`, the rule of a cluster's
+   representative too): ``"earliest"`` (input order, or the date in a metadata field named
+   by ``date_field``), ``"longest"`` (most distinct shingles), a metadata field (smallest
+   value first; ``"-field"``: largest first) or a key function.
 2. They are considered one at a time in that order, except that with ``partial="drop"``
    a document is considered only after every document that contains it (in a partial
    match the smaller document, the one more contained in the other, is the contained one;
@@ -39,19 +40,17 @@ every other member is dropped as an ``exact`` duplicate of it (or of what it was
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidParameterError
 from .match import Match
-from .metadata import parse_date
+from .ranking import Rule, rank_key
+from .unionfind import UnionFind
 
-__all__ = ["Decision", "Deduplication", "KEEP_RULES", "PARTIAL_RULES", "deduplicate"]
+__all__ = ["Decision", "Deduplication", "PARTIAL_RULES", "deduplicate"]
 
-#: Named keep rules (any other string names a metadata field).
-KEEP_RULES = ("earliest", "longest")
 #: What happens to a document contained in another: dropped (default), or kept.
 PARTIAL_RULES = ("drop", "keep")
 
@@ -120,80 +119,11 @@ def _decision(doc: str, kept: str, m: Match, doc_is_a: bool) -> Decision:
     return Decision(doc, kept, m.kind, m.jaccard, c_doc, c_kept)
 
 
-def _numeric(values: Iterable[str]) -> bool:
-    try:
-        return all(math.isfinite(float(v)) for v in values)
-    except ValueError:
-        return False
-
-
-def _rank_key(
-    keep: str | Callable[[str], Any],
-    position: Mapping[str, int],
-    sizes: Mapping[str, int],
-    metadata: Mapping[str, Mapping[str, str]],
-    date_field: str | None,
-) -> tuple[Callable[[str], Any], str]:
-    """A sort key (smaller: kept first) and the rule's name."""
-    if date_field is not None and keep != "earliest":
-        raise InvalidParameterError(
-            f"date_field ranks documents for keep='earliest' only, and keep is {keep!r}: "
-            "leave date_field out, or use keep='earliest'"
-        )
-    if callable(keep):
-        user = keep
-        return (lambda d: (user(d), position[d])), getattr(keep, "__name__", "key")
-    if not isinstance(keep, str) or not keep or keep == "-":
-        raise InvalidParameterError(
-            f"keep must be one of {KEEP_RULES}, a metadata field name or a key function, "
-            f"got {keep!r}"
-        )
-    if keep == "longest":
-        return (lambda d: (-sizes.get(d, 0), position[d])), "longest"
-    if keep == "earliest" and date_field is None:
-        return position.__getitem__, "earliest"
-    if keep == "earliest":
-        dates: dict[str, float] = {}
-        for doc in position:
-            value = metadata.get(doc, {}).get(date_field)  # type: ignore[arg-type]
-            if value is not None:
-                try:
-                    dates[doc] = parse_date(value)
-                except InvalidParameterError as err:
-                    raise InvalidParameterError(
-                        f"document {doc!r}, field {date_field!r}: {err}; fix the value, or "
-                        "leave the field out for that document (undated documents rank last)"
-                    ) from None
-        # undated documents come after every dated one, in input order
-        return (
-            lambda d: (0, dates[d], position[d]) if d in dates else (1, 0.0, position[d])
-        ), f"earliest by {date_field}"
-    descending = keep.startswith("-")
-    name = keep[1:] if descending else keep
-    values = {d: metadata[d][name] for d in position if name in metadata.get(d, {})}
-    if not values:
-        raise InvalidParameterError(
-            f"keep={keep!r}: no document has a metadata field {name!r}; use "
-            f"{' or '.join(KEEP_RULES)}, or the name of a field the documents have"
-        )
-    sign = -1.0 if descending else 1.0
-    if _numeric(values.values()):
-        numbers = {d: sign * float(v) for d, v in values.items()}
-        return (
-            lambda d: (0, numbers[d], position[d]) if d in numbers else (1, 0.0, position[d])
-        ), keep
-    ordered = sorted(set(values.values()), reverse=descending)
-    rank = {v: i for i, v in enumerate(ordered)}
-    return (
-        lambda d: (0, rank[values[d]], position[d]) if d in values else (1, 0, position[d])
-    ), keep
-
-
 def deduplicate(
     ids: Sequence[str],
     matches: Iterable[Match],
     *,
-    keep: str | Callable[[str], Any] = "earliest",
+    keep: Rule = "earliest",
     partial: str = "drop",
     metadata: Mapping[str, Mapping[str, str]] | None = None,
     date_field: str | None = None,
@@ -230,54 +160,67 @@ def deduplicate(
                 raise InvalidParameterError(
                     f"a match names {side!r}, which is not among the ids; pass every id"
                 )
-    # exact-copy groups (union-find over exact matches), by the first id in input order
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while x != root:
-            parent[x], x = root, parent.get(x, x)
-        return root
-
-    sizes: dict[str, int] = {}
-    for m in matches:
-        sizes[m.a], sizes[m.b] = m.size_a, m.size_b
-        if m.kind == "exact":
-            ra, rb = find(m.a), find(m.b)
-            if ra != rb:
-                first, other = (ra, rb) if position[ra] < position[rb] else (rb, ra)
-                parent[other] = first
-    key, rule = _rank_key(keep, position, sizes, metadata, date_field)
+    groups = _CopyGroups(matches, position)
+    key, rule = rank_key(keep, ids, sizes=groups.sizes, metadata=metadata, date_field=date_field)
     dropped_kinds = {"exact", "near_duplicate"} | ({"partial"} if partial == "drop" else set())
-    members: dict[str, list[str]] = {}
-    for doc in sizes:
-        members.setdefault(find(doc), []).append(doc)
-    for group in members.values():
-        group.sort(key=key)
-    edges: dict[str, list[tuple[str, Match, bool]]] = {g: [] for g in members}
-    waiting = dict.fromkeys(members, 0)  # how many containers each group waits for
-    contained_in: dict[str, list[str]] = {g: [] for g in members}
-    for m in matches:
-        ga, gb = find(m.a), find(m.b)
-        if ga == gb or m.kind not in dropped_kinds:
-            continue
-        edges[ga].append((gb, m, True))
-        edges[gb].append((ga, m, False))
-        if m.kind == "partial" and m.size_a != m.size_b:  # the smaller waits for the larger
-            small, large = (ga, gb) if m.size_a < m.size_b else (gb, ga)
-            waiting[small] += 1
-            contained_in[large].append(small)
-    heap = [(key(group[0]), position[group[0]], g) for g, group in members.items()]
-    heap = [h for h in heap if waiting[h[2]] == 0]
+    groups.link(matches, dropped_kinds, key)
+    decisions = _decide(groups, key, position)
+    kept = tuple(doc for doc in ids if doc not in decisions)
+    dropped = tuple(decisions[doc] for doc in ids if doc in decisions)
+    return Deduplication(kept, dropped, rule, partial)
+
+
+class _CopyGroups:
+    """Documents in a match, grouped by exact copies (union-find over exact matches, each
+    group named by its first id in input order), and the links between groups."""
+
+    def __init__(self, matches: list[Match], position: Mapping[str, int]) -> None:
+        uf = UnionFind()
+        self.sizes: dict[str, int] = {}
+        for m in matches:
+            self.sizes[m.a], self.sizes[m.b] = m.size_a, m.size_b
+            if m.kind == "exact":
+                ra, rb = uf.find(m.a), uf.find(m.b)
+                uf.union(*((ra, rb) if position[ra] < position[rb] else (rb, ra)))
+        self.find = uf.find
+        self.members: dict[str, list[str]] = {}
+        for doc in self.sizes:
+            self.members.setdefault(uf.find(doc), []).append(doc)
+        #: group -> (other group, match, whether the group is the match's ``a`` side)
+        self.edges: dict[str, list[tuple[str, Match, bool]]] = {g: [] for g in self.members}
+        self.waiting = dict.fromkeys(self.members, 0)  # how many containers a group awaits
+        self.contained_in: dict[str, list[str]] = {g: [] for g in self.members}
+
+    def link(self, matches: list[Match], kinds: set[str], key: Callable[[str], Any]) -> None:
+        """Order each group by ``key`` and record the matches of the ``kinds`` that drop."""
+        for group in self.members.values():
+            group.sort(key=key)
+        for m in matches:
+            ga, gb = self.find(m.a), self.find(m.b)
+            if ga == gb or m.kind not in kinds:
+                continue
+            self.edges[ga].append((gb, m, True))
+            self.edges[gb].append((ga, m, False))
+            if m.kind == "partial" and m.size_a != m.size_b:  # the smaller awaits the larger
+                small, large = (ga, gb) if m.size_a < m.size_b else (gb, ga)
+                self.waiting[small] += 1
+                self.contained_in[large].append(small)
+
+
+def _decide(
+    groups: _CopyGroups, key: Callable[[str], Any], position: Mapping[str, int]
+) -> dict[str, Decision]:
+    """The greedy pass of the module docstring: a decision for every dropped document."""
+    members = groups.members
+    heap = [(key(g[0]), position[g[0]], name) for name, g in members.items()]
+    heap = [h for h in heap if groups.waiting[h[2]] == 0]
     heapq.heapify(heap)
     kept_of: dict[str, str] = {}  # group -> its kept member
     decisions: dict[str, Decision] = {}
     while heap:
         _, _, g = heapq.heappop(heap)
         best: tuple[Any, str, Match, bool] | None = None
-        for other, m, g_is_a in edges[g]:
+        for other, m, g_is_a in groups.edges[g]:
             k = kept_of.get(other)
             if k is not None:
                 rank = (m.sort_key(), key(k))
@@ -292,11 +235,9 @@ def deduplicate(
             _, k, m, g_is_a = best
             for doc in group:
                 decisions[doc] = _decision(doc, k, m, g_is_a)
-        for small in contained_in[g]:
-            waiting[small] -= 1
-            if waiting[small] == 0:
+        for small in groups.contained_in[g]:
+            groups.waiting[small] -= 1
+            if groups.waiting[small] == 0:
                 first = members[small][0]
                 heapq.heappush(heap, (key(first), position[first], small))
-    kept = tuple(doc for doc in ids if doc not in decisions)
-    dropped = tuple(decisions[doc] for doc in ids if doc in decisions)
-    return Deduplication(kept, dropped, rule, partial)
+    return decisions

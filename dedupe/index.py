@@ -2,7 +2,7 @@
 
 :class:`Index` orchestrates the pipeline stages and holds no rule of its own: texts are
 sketched (:func:`dedupe.sketch.sketch_texts`), their band keys computed
-(:func:`dedupe.lsh.band_keys`), and both kept in a :class:`~dedupe.store.Store`; queries and
+(:func:`dedupe.sketch.band_keys`), and both kept in a :class:`~dedupe.store.Store`; queries and
 ``pairs`` choose candidates with the one rule of :func:`dedupe.lsh.candidates` and verify
 them exactly (:mod:`dedupe.verify`); clusters come from :mod:`dedupe.cluster`.
 
@@ -18,59 +18,51 @@ them exactly (:mod:`dedupe.verify`); clusters come from :mod:`dedupe.cluster`.
 from __future__ import annotations
 
 import datetime
-import inspect
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from .cluster import Cluster, Grouping, Hub, check_cluster_rule, group_matches
-from .dedup import Deduplication, deduplicate
+from .cluster import group_matches
 from .errors import (
-    DuplicateIdError,
     EmptyTextError,
     IndexNotFoundError,
     InvalidParameterError,
     InvalidTextError,
     UnknownIdError,
 )
-from .flat import (
-    concat_arrays,
-    lengths,
-    release_freed,
-    segment_positions,
-    sorted_unique,
-    take,
-)
+from .flat import concat_arrays, lengths, release_freed, sorted_unique, take
 from .lsh import (
-    BAND_BIT,
-    band_keys,
     candidates,
     group_collection,
-    probe_candidates,
+    probe_hits,
+    query_keys,
     sketch_for_store,
 )
 from .match import Match
 from .metadata import check_metadata
 from .parallel import Joined, Progress, fork_map, resolve_workers
-from .params import IndexParams, Thresholds, check_int, seconds, timestamp
-from .provenance import MAX_GAP, MIN_WORDS, Provenance, trace
-from .sketch import MinHasher, Sketch
-from .store import Columns, MemoryStore, Store
-from .store.file import read_index, write_index
-from .store.memory import posting_entries
-from .text import check_unicode, ensure_text, has_words
-from .verify import (
-    copy_matches,
-    exact_copies,
-    expand_copies,
-    judge,
-    shared_counts,
-    shared_with,
+from .params import (
+    IndexParams,
+    RunOptions,
+    Thresholds,
+    check_int,
+    seconds,
+    split_options,
+    timestamp,
 )
+from .provenance import MAX_GAP, MIN_WORDS, Provenance, trace
+from .ranking import Rule
+from .results import Cluster, Grouping, Report, build_report
+from .sketch import MinHasher, Sketch
+from .store import Columns, Fetched, Hits, MemoryStore, Store
+from .store.base import check_new_ids
+from .store.file import load_store, save_store
+from .text import check_unicode, ensure_text, has_words
+from .verify import copy_matches, exact_copies, judge, shared_counts, shared_with
 from .version import __version__
 
 __all__ = ["Index", "IndexParams", "Report", "Thresholds", "find_duplicates", "QUERY_ID"]
@@ -84,88 +76,6 @@ SKETCH_CHUNK_DOCS = 1000
 PARALLEL_MIN_DOCS = 4000
 #: At least this many candidate pairs are verified in worker processes.
 PARALLEL_MIN_PAIRS = 5000
-
-
-@dataclass(frozen=True)
-class Report:
-    """What :func:`find_duplicates` found: matches best first, clusters largest first.
-
-    ``metadata`` holds the metadata given for the documents of the report (id -> dict of
-    ``str`` fields; ids without metadata are left out), and ``ids`` every document id in
-    input order (those skipped for holding no words aside).
-    """
-
-    matches: tuple[Match, ...]
-    clusters: tuple[Cluster, ...]
-    documents: int
-    skipped: tuple[str, ...] = ()
-    seconds: float = 0.0
-    params: dict[str, Any] = field(default_factory=dict)
-    metadata: dict[str, dict[str, str]] = field(default_factory=dict)
-    ids: tuple[str, ...] = ()
-    hubs: tuple[Hub, ...] = ()
-
-    def expanded_matches(self) -> list[Match]:
-        """Every pair the matches stand for, exact copies expanded: each copy takes the
-        matches of the first document of its group (see :func:`dedupe.verify.expand_copies`).
-
-        >>> r = find_duplicates({"a": "x y z w", "b": "x y z w", "c": "x y z w"}, ngram=2)
-        >>> len(r.matches), len(r.expanded_matches())
-        (2, 3)
-        """
-        return sorted(expand_copies(self.matches), key=Match.sort_key)
-
-    def deduplicate(
-        self,
-        *,
-        keep: str | Callable[[str], Any] = "earliest",
-        partial: str = "drop",
-        date_field: str | None = None,
-    ) -> Deduplication:
-        """Which documents to keep, and for each dropped one the kept document it duplicates
-        (see :mod:`dedupe.dedup` for the rule and its guarantees).
-
-        ``keep``: ``"earliest"`` (input order, or by the date in the metadata field
-        ``date_field``), ``"longest"``, a metadata field name (``"-name"``: largest value
-        first) or a key function of the id. ``partial="drop"`` (default) drops a document
-        contained in another (the container is kept); ``"keep"`` drops only exact copies
-        and near-duplicates.
-
-        >>> r = find_duplicates({"a": "one two three four five six", "b": "one two three "
-        ...                      "four five six", "c": "else"}, ngram=2)
-        >>> d = r.deduplicate(); d.kept, [(x.id, x.duplicate_of, x.kind) for x in d.dropped]
-        (('a', 'c'), [('b', 'a', 'exact')])
-        """
-        if not self.ids and self.documents:
-            raise InvalidParameterError(
-                "this Report does not list its document ids (Report.ids); build it with "
-                "find_duplicates"
-            )
-        return deduplicate(
-            self.ids,
-            self.matches,
-            keep=keep,
-            partial=partial,
-            metadata=self.metadata,
-            date_field=date_field,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict.
-
-        >>> find_duplicates({"a": "x y"}, metadata={"a": {"title": "T"}}).to_dict()["metadata"]
-        {'a': {'title': 'T'}}
-        """
-        return {
-            "documents": self.documents,
-            "skipped": list(self.skipped),
-            "seconds": self.seconds,
-            "params": dict(self.params),
-            "metadata": {k: dict(v) for k, v in self.metadata.items()},
-            "matches": [m.to_dict() for m in self.matches],
-            "clusters": [c.to_dict() for c in self.clusters],
-            "hubs": [h.to_dict() for h in self.hubs],
-        }
 
 
 def _check_id(doc_id: Any) -> str:
@@ -187,6 +97,47 @@ def _sketch_part(texts: list[str] | Joined, params: IndexParams) -> tuple[Sketch
 
 def _shared_part(pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     return shared_counts(*sets, pairs)
+
+
+@dataclass
+class _Batch:
+    """A batch of documents to add, checked: ``named`` every id given (in order), ``ids``,
+    ``texts`` and ``times`` those with words, ``skipped`` those without."""
+
+    named: list[str]
+    ids: list[str]
+    texts: list[str]
+    times: np.ndarray
+    skipped: list[str]
+
+    @classmethod
+    def read(cls, items: Any, timestamps: Any, *, skip_empty: bool) -> _Batch:
+        """Check every entry of ``items`` (ids, texts, times) before anything is added."""
+        pairs = list(items.items()) if isinstance(items, Mapping) else list(items)
+        times = _times_for(pairs, timestamps)
+        batch = cls([], [], [], np.zeros(0), [])
+        kept: list[float] = []
+        for entry, when in zip(pairs, times):
+            if not (isinstance(entry, tuple) and len(entry) == 2):
+                raise InvalidParameterError(
+                    f"items must be (id, text) pairs or a mapping, got {type(entry).__name__}"
+                )
+            doc_id = _check_id(entry[0])
+            batch.named.append(doc_id)
+            text = ensure_text(entry[1], name=f"text of {doc_id!r}")
+            if has_words(text):
+                batch.ids.append(doc_id)
+                batch.texts.append(text)
+                kept.append(when)
+            elif skip_empty:
+                batch.skipped.append(doc_id)
+            else:
+                raise EmptyTextError(
+                    f"text of {doc_id!r} holds no words (it is empty, blank or "
+                    "punctuation only); leave it out or pass skip_empty=True"
+                )
+        batch.times = np.array(kept, dtype=np.float64)
+        return batch
 
 
 def _threshold_property(name: str) -> property:
@@ -237,37 +188,23 @@ class Index:
     def __init__(
         self,
         *,
-        ngram: int = 5,
-        num_perm: int = 128,
-        seed: int = 1,
-        bands: int = 0,
-        window: int = 8,
-        short_text: int = 40,
-        jaccard: float = 0.5,
-        containment: float = 0.5,
-        min_shingles: int = 5,
-        max_key_docs: int = 200,
-        min_key_share: float = 0.1,
-        workers: int = 0,
+        ngram: int = IndexParams.ngram,
+        num_perm: int = IndexParams.num_perm,
+        seed: int = IndexParams.seed,
+        bands: int = IndexParams.bands,
+        window: int = IndexParams.window,
+        short_text: int = IndexParams.short_text,
+        jaccard: float = Thresholds.jaccard,
+        containment: float = Thresholds.containment,
+        min_shingles: int = Thresholds.min_shingles,
+        max_key_docs: int = Thresholds.max_key_docs,
+        min_key_share: float = Thresholds.min_key_share,
+        workers: int = RunOptions.workers,
         retention: float | datetime.timedelta | None = None,
         store: Store | None = None,
     ) -> None:
-        self.params = IndexParams(
-            ngram=ngram,
-            num_perm=num_perm,
-            seed=seed,
-            bands=bands,
-            window=window,
-            short_text=short_text,
-        )
-        self._thresholds = Thresholds(
-            jaccard=jaccard,
-            containment=containment,
-            min_shingles=min_shingles,
-            max_key_docs=max_key_docs,
-            min_key_share=min_key_share,
-        )
-        self.workers = check_int("workers", workers, 0, 256)
+        self.params, self._thresholds, run = split_options(locals())
+        self.workers = run.workers
         self.retention = None if retention is None else seconds(retention)
         if store is not None and not isinstance(store, Store):
             raise InvalidParameterError(f"store must be a dedupe Store, got {type(store).__name__}")
@@ -310,14 +247,16 @@ class Index:
                 "or create the index with dedupe.Index(store=...)"
             )
         params, stored = recorded
-        options = stored.to_dict()
-        unknown = sorted(set(thresholds) - set(options))
+        unknown = sorted(set(thresholds) - set(stored.to_dict()))
         if unknown:
             raise InvalidParameterError(
-                f"unknown threshold(s) {', '.join(unknown)}: Index.open takes {', '.join(options)}"
+                f"unknown threshold(s) {', '.join(unknown)}: Index.open takes "
+                f"{', '.join(stored.to_dict())}"
             )
-        index = cls(**{**options, **thresholds}, workers=workers, retention=retention)
-        index.params, index.store, index._recorded = params, store, True
+        chosen = Thresholds.from_dict({**stored.to_dict(), **thresholds})
+        index = cls(workers=workers, retention=retention)
+        index.params, index._thresholds = params, chosen
+        index.store, index._recorded = store, True
         return index
 
     def _record(self) -> None:
@@ -470,61 +409,27 @@ class Index:
         >>> Index().add_many({"a": "some words", "b": " -- "}, skip_empty=True)
         ['b']
         """
-        pairs = list(items.items()) if isinstance(items, Mapping) else list(items)
-        times = _times_for(pairs, timestamps)
-        named = [p[0] for p in pairs if isinstance(p, tuple) and p and isinstance(p[0], str)]
-        stored = {d for d, known in zip(named, self.store.contains_many(named)) if known}
-        ids: list[str] = []
-        texts: list[str] = []
-        kept: list[float] = []
-        skipped: list[str] = []
-        seen: set[str] = set()
-        for entry, when in zip(pairs, times):
-            if not (isinstance(entry, tuple) and len(entry) == 2):
-                raise InvalidParameterError(
-                    f"items must be (id, text) pairs or a mapping, got {type(entry).__name__}"
-                )
-            doc_id = _check_id(entry[0])
-            if doc_id in seen:
-                raise DuplicateIdError(f"id {doc_id!r} appears twice in the batch")
-            if doc_id in stored and not replace:
-                raise DuplicateIdError(
-                    f"id {doc_id!r} is already in the index; pass replace=True to replace it"
-                )
-            seen.add(doc_id)
-            text = ensure_text(entry[1], name=f"text of {doc_id!r}")
-            if not has_words(text):
-                if not skip_empty:
-                    raise EmptyTextError(
-                        f"text of {doc_id!r} holds no words (it is empty, blank or "
-                        "punctuation only); leave it out or pass skip_empty=True"
-                    )
-                skipped.append(doc_id)
-                continue
-            ids.append(doc_id)
-            texts.append(text)
-            kept.append(when)
-        given = check_metadata(metadata, seen)
-        with Progress(len(ids), desc="indexing", unit="doc", enabled=progress) as bar:
-            if ids:
-                sketch, bands = self._sketch(texts, bar)
-                del texts
+        batch = _Batch.read(items, timestamps, skip_empty=skip_empty)
+        check_new_ids(batch.named, self.store.contains_many(batch.named), replace=replace)
+        given = check_metadata(metadata, batch.named)
+        with Progress(len(batch.ids), desc="indexing", unit="doc", enabled=progress) as bar:
+            if batch.ids:
+                sketch, bands = self._sketch(batch.texts, bar)
+                batch.texts.clear()
                 self._record()
-                self.store.put(
-                    ids, sketch, bands, np.array(kept, dtype=np.float64), replace=replace
-                )
+                self.store.put(batch.ids, sketch, bands, batch.times, replace=replace)
                 del sketch, bands
-                if len(ids) >= PARALLEL_MIN_DOCS:  # a large batch: hand its scratch back
+                if len(batch.ids) >= PARALLEL_MIN_DOCS:  # a large batch: hand its scratch back
                     release_freed()
-        for doc_id in ids:
+        for doc_id in batch.ids:
             self._metadata.pop(doc_id, None)
             if doc_id in given:
                 self._metadata[doc_id] = given[doc_id]
-        if self.retention is not None and ids:
+        if self.retention is not None and batch.ids:
             newest = self.store.newest()
             if np.isfinite(newest):
                 self._forget(self.store.evict(newest - self.retention))
-        return skipped
+        return batch.skipped
 
     def _forget(self, ids: Iterable[str]) -> list[str]:
         """Drop the metadata of removed documents; their ids."""
@@ -578,85 +483,66 @@ class Index:
         >>> [[m.b for m in ms] for ms in idx.query_many(["one two three four five six", "x"])]
         [['a'], []]
         """
-        if isinstance(texts, (str, bytes)):
-            raise InvalidParameterError("query_many takes a list of texts; use query for one")
-        texts = list(texts)
-        name = "query text" if len(texts) == 1 else "query text {}"
-        texts = [ensure_text(x, name=name.format(i)) for i, x in enumerate(texts)]
+        texts = _query_texts(texts)
         if k is not None:
             check_int("k", k, 1)
         if not texts:
             return []
-        sketch, bands = self._sketch(texts)
-        set_sizes, key_counts = sketch.set_sizes(), sketch.key_counts()
-        if not set_sizes.all():
-            empty = int(np.flatnonzero(set_sizes == 0)[0])
-            raise EmptyTextError(
-                f"{name.format(empty)} holds no words (it is empty, blank or punctuation only)"
-            )
         t = self._thresholds
-        n, short_text = len(texts), self.params.short_text
-        ko = sketch.key_offsets
-        # The keys of every text, band keys and passage keys, asked for once in all. Every
-        # key, band keys too, is asked for its rows up to max_key_docs: past that the rule
-        # uses a band key's earliest document only, so the rest need not be read.
-        distinct = sorted_unique(np.concatenate((bands.ravel(), sketch.key_values[: ko[-1]])))
-        hits = self.store.lookup(distinct, np.full(len(distinct), t.max_key_docs))
-        is_band = (distinct & BAND_BIT) != 0
-        short = hits.row_sizes < short_text
-        first = np.searchsorted(hits.key_index, np.arange(len(distinct) + 1)) if n > 1 else None
-        chosen = []
-        for i in range(n):
-            if first is None:  # one text: every key asked for is its own
-                ks, at, key_of = slice(None), slice(None), hits.key_index
-            else:  # the entries of this text's keys
-                ks = np.searchsorted(
-                    distinct, np.concatenate((bands[i], sketch.key_values[ko[i] : ko[i + 1]]))
-                )
-                count = first[ks + 1] - first[ks]
-                at = np.repeat(first[ks], count) + segment_positions(count)
-                key_of = np.repeat(np.arange(len(ks)), count)
-            chosen.append(
-                probe_candidates(
-                    is_band[ks],
-                    hits.df[ks],
-                    key_of,
-                    hits.rows[at],
-                    hits.row_keys[at],
-                    short[at],
-                    int(key_counts[i]),
-                    bool(set_sizes[i] < short_text),
-                    max_key_docs=t.max_key_docs,
-                    min_key_share=t.min_key_share,
-                )
-            )
-        wanted = chosen[0] if n == 1 else sorted_unique(np.concatenate(chosen))
+        sketch, bands = self._sketch(texts)
+        _check_words(sketch, len(texts))
+        keys = query_keys(bands, sketch)
+        hits = self.store.lookup(keys, np.full(len(keys), t.max_key_docs))
+        chosen = probe_hits(
+            hits,
+            keys,
+            bands,
+            sketch,
+            short_text=self.params.short_text,
+            max_key_docs=t.max_key_docs,
+            min_key_share=t.min_key_share,
+        )
+        wanted = chosen[0] if len(chosen) == 1 else sorted_unique(np.concatenate(chosen))
         if not len(wanted):
-            return [[] for _ in range(n)]
-        if hits.docs is not None:  # the store sent every row's document along
-            docs, doc_rows = hits.docs, sorted_unique(hits.rows)
+            return [[] for _ in texts]
+        docs, doc_rows = self._fetch(hits, wanted)
+        return [self._judge(sketch, i, docs, doc_rows, rows, k) for i, rows in enumerate(chosen)]
+
+    def _fetch(self, hits: Hits, wanted: np.ndarray) -> tuple[Fetched, np.ndarray]:
+        """The documents of the ``wanted`` rows and their rows: sent along with ``hits``
+        by stores that do (every row they found), else fetched."""
+        if hits.docs is not None:
+            return hits.docs, sorted_unique(hits.rows)
+        return self.store.fetch(wanted), wanted
+
+    def _judge(
+        self,
+        sketch: Sketch,
+        i: int,
+        docs: Fetched,
+        doc_rows: np.ndarray,
+        rows: np.ndarray,
+        k: int | None,
+    ) -> list[Match]:
+        """The verified matches of query text ``i`` with its candidate ``rows``, best
+        first (at most ``k``)."""
+        if len(rows) == len(doc_rows):  # the text's candidates are the documents
+            values, doc_offsets, names = docs.set_values, docs.set_offsets, docs.ids
         else:
-            docs, doc_rows = self.store.fetch(wanted), wanted
-        answers = []
-        for i, rows in enumerate(chosen):
-            if len(rows) == len(doc_rows):  # the text's candidates are the documents
-                values, doc_offsets, names = docs.set_values, docs.set_offsets, docs.ids
-            else:
-                at = np.searchsorted(doc_rows, rows)
-                values, doc_offsets = take(docs.set_values, docs.set_offsets, at)
-                names = [docs.ids[j] for j in at.tolist()]
-            own = sketch.set_values[sketch.set_offsets[i] : sketch.set_offsets[i + 1]]
-            out = judge(
-                [QUERY_ID] * len(names),
-                names,
-                shared_with(own, values, doc_offsets),
-                np.full(len(names), set_sizes[i]),
-                lengths(doc_offsets),
-                t,
-            )
-            out.sort(key=Match.sort_key)
-            answers.append(out[:k] if k is not None else out)
-        return answers
+            at = np.searchsorted(doc_rows, rows)
+            values, doc_offsets = take(docs.set_values, docs.set_offsets, at)
+            names = [docs.ids[j] for j in at.tolist()]
+        own = sketch.set_values[sketch.set_offsets[i] : sketch.set_offsets[i + 1]]
+        out = judge(
+            [QUERY_ID] * len(names),
+            names,
+            shared_with(own, values, doc_offsets),
+            np.full(len(names), len(own)),
+            lengths(doc_offsets),
+            self._thresholds,
+        )
+        out.sort(key=Match.sort_key)
+        return out[:k] if k is not None else out
 
     def provenance(
         self, text: str | bytes, *, min_words: int = MIN_WORDS, max_gap: int = MAX_GAP
@@ -737,14 +623,7 @@ class Index:
         columns = self.store.columns()
         pairs, rep = self._pair_rows(columns)
         sk = columns.sketch
-        workers = resolve_workers(self.workers)
-        if workers >= 2 and len(pairs) >= PARALLEL_MIN_PAIRS:
-            chunks = np.array_split(pairs, workers)
-            shared = np.concatenate(
-                fork_map(_shared_part, chunks, workers, shared=(sk.set_values, sk.set_offsets))
-            )
-        else:
-            shared = shared_counts(sk.set_values, sk.set_offsets, pairs)
+        shared = self._shared(sk, pairs)
         sizes = sk.set_sizes()
         ids = columns.ids
         out = judge(
@@ -759,12 +638,21 @@ class Index:
         out.sort(key=Match.sort_key)
         return out
 
+    def _shared(self, sk: Sketch, pairs: np.ndarray) -> np.ndarray:
+        """Exact shared-shingle counts of ``pairs``, in worker processes for many pairs."""
+        workers = resolve_workers(self.workers)
+        if workers < 2 or len(pairs) < PARALLEL_MIN_PAIRS:
+            return shared_counts(sk.set_values, sk.set_offsets, pairs)
+        chunks = np.array_split(pairs, workers)
+        sets = (sk.set_values, sk.set_offsets)
+        return np.concatenate(fork_map(_shared_part, chunks, workers, shared=sets))
+
     def clusters(
         self,
         matches: Iterable[Match] | None = None,
         *,
-        clusters: str = "hubs",
-        representative: str | Callable[[str], Any] = "earliest",
+        clusters: str = RunOptions.clusters,
+        representative: Rule = RunOptions.representative,
     ) -> list[Cluster]:
         """Clusters of the verified pairs (see :func:`dedupe.cluster.group_matches`):
         ``clusters="hubs"`` keeps roundups and shared quotes from chaining stories,
@@ -781,8 +669,8 @@ class Index:
         self,
         matches: Iterable[Match] | None = None,
         *,
-        clusters: str = "hubs",
-        representative: str | Callable[[str], Any] = "earliest",
+        clusters: str = RunOptions.clusters,
+        representative: Rule = RunOptions.representative,
     ) -> Grouping:
         """Clusters and hubs of the verified pairs (see :func:`dedupe.cluster.group_matches`).
 
@@ -795,13 +683,18 @@ class Index:
         ...
         dedupe.errors.InvalidParameterError: clusters must be one of 'hubs', 'components'; got 'all'
         """
-        check_cluster_rule(clusters)
+        RunOptions(clusters=clusters, representative=representative)  # checked first
         if matches is None:
             matches = self.pairs()
         columns = self.store.columns()
         sizes = dict(zip(columns.ids, columns.sketch.set_sizes().tolist()))
         return group_matches(
-            columns.ids, matches, clusters=clusters, representative=representative, sizes=sizes
+            columns.ids,
+            matches,
+            clusters=clusters,
+            representative=representative,
+            sizes=sizes,
+            metadata=self._metadata,
         )
 
     # ----------------------------------------------------------------- merge / save / load
@@ -815,11 +708,7 @@ class Index:
             raise InvalidParameterError(f"merge takes an Index, got {type(other).__name__}")
         self.params.check_same(other.params)
         columns = other.store.columns()
-        clash = [d for d, known in zip(columns.ids, self.store.contains_many(columns.ids)) if known]
-        if clash and not replace:
-            raise DuplicateIdError(
-                f"{len(clash)} ids are in both indexes (first: {clash[0]!r}); pass replace=True"
-            )
+        check_new_ids(columns.ids, self.store.contains_many(columns.ids), replace=replace)
         self._record()
         self.store.put(
             columns.ids, columns.sketch, columns.band_keys, columns.timestamps, replace=replace
@@ -835,23 +724,13 @@ class Index:
         >>> idx = Index(); idx.add("a", "some words")
         >>> idx.save(os.path.join(tempfile.mkdtemp(), "x.idx"))
         """
-        columns = self.store.columns()
-        sorted_postings = getattr(self.store, "sorted_postings", None)
-        postings = sorted_postings() if sorted_postings is not None else None
-        if postings is None:  # rows renumbered (removals), or another store: build them
-            sk = columns.sketch
-            postings = np.sort(posting_entries(columns.band_keys, sk.key_values, sk.key_offsets))
-        write_index(
+        save_store(
             path,
+            self.store,
             params=self.params,
             thresholds=self._thresholds,
-            ids=columns.ids,
-            timestamps=columns.timestamps,
-            sketch=columns.sketch,
-            band_keys=columns.band_keys,
+            metadata=self._metadata,
             created_by=f"dedupe {__version__}",
-            metadata={d: self._metadata[d] for d in columns.ids if d in self._metadata},
-            postings=postings,
         )
 
     @classmethod
@@ -860,24 +739,36 @@ class Index:
 
         With ``expect``, parameters that differ raise :class:`ParameterMismatchError`.
 
-        >>> Index.load("no/such.idx")
+        >>> Index.load("no/such.idx")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        dedupe.errors.IndexFormatError: no/such.idx: no such file
+        dedupe.errors.IndexNotFoundError: no/such.idx: no such index file; ...
         """
-        stored = read_index(path)
+        store, stored = load_store(path)
         if expect is not None:
             expect.check_same(stored.params, what=str(path))
-        index = cls(**stored.thresholds.to_dict())
-        index.params = stored.params
-        bands = stored.band_keys
-        if bands is None:  # a version 1 file: band keys from its signatures
-            bands = band_keys(stored.sketch.signatures, stored.params.bands)
-        index.store.put(stored.ids, stored.sketch, bands, stored.timestamps)
-        if stored.postings is not None:  # the query postings, ready (none in older files)
-            index.store.adopt_postings(stored.postings)
+        index = cls(store=store)
+        index.params, index._thresholds = stored.params, stored.thresholds
         index._metadata = stored.metadata
         return index
+
+
+def _query_texts(texts: Any) -> list[str]:
+    """Query texts as ``str``, each checked (named by its position when there are several)."""
+    if isinstance(texts, (str, bytes)):
+        raise InvalidParameterError("query_many takes a list of texts; use query for one")
+    texts = list(texts)
+    name = "query text" if len(texts) == 1 else "query text {}"
+    return [ensure_text(x, name=name.format(i)) for i, x in enumerate(texts)]
+
+
+def _check_words(sketch: Sketch, n: int) -> None:
+    """Every query text holds words (else :class:`EmptyTextError` naming the first one)."""
+    sizes = sketch.set_sizes()
+    if not sizes.all():
+        empty = int(np.flatnonzero(sizes == 0)[0])
+        name = "query text" if n == 1 else f"query text {empty}"
+        raise EmptyTextError(f"{name} holds no words (it is empty, blank or punctuation only)")
 
 
 def _times_for(pairs: list[Any], timestamps: Any) -> list[float]:
@@ -898,36 +789,48 @@ def _times_for(pairs: list[Any], timestamps: Any) -> list[float]:
     return times
 
 
-def _iter_docs(docs: Any) -> Iterable[tuple[str, Any]]:
-    if isinstance(docs, Mapping):
-        return docs.items()
-    if isinstance(docs, (str, bytes)) or not isinstance(docs, Iterable):
-        raise InvalidParameterError(
-            f"docs must be a mapping of id to text or (id, text) pairs, got {type(docs).__name__}"
-        )
-    return docs
+class _Docs(list):
+    """A collection given to :func:`find_duplicates` (a mapping of id to text, or ``(id,
+    text)`` pairs) as a list of pairs, each checked with a message that names ``docs``."""
+
+    def __init__(self, docs: Any) -> None:
+        if isinstance(docs, (str, bytes)) or not isinstance(docs, Iterable):
+            raise InvalidParameterError(
+                "docs must be a mapping of id to text or (id, text) pairs, got "
+                f"{type(docs).__name__}"
+            )
+        super().__init__(docs.items() if isinstance(docs, Mapping) else docs)
+        for entry in self:
+            if not (isinstance(entry, tuple) and len(entry) == 2):
+                raise InvalidParameterError(
+                    "docs must be a mapping of id to text or (id, text) pairs; it holds a "
+                    f"{type(entry).__name__}: {_short(entry)} (for a list of texts, give "
+                    "each an id: dict(enumerate(texts)) with str ids, say)"
+                )
 
 
-_INDEX_OPTIONS = tuple(p for p in inspect.signature(Index).parameters if p != "store")
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def find_duplicates(
     docs: Mapping[str, str | bytes] | Iterable[tuple[str, str | bytes]],
     *,
-    jaccard: float = 0.5,
-    containment: float = 0.5,
-    ngram: int = 5,
-    num_perm: int = 128,
-    seed: int = 1,
-    bands: int = 0,
-    window: int = 8,
-    short_text: int = 40,
-    min_shingles: int = 5,
-    max_key_docs: int = 200,
-    min_key_share: float = 0.1,
-    workers: int = 0,
-    representative: str | Callable[[str], Any] = "earliest",
-    clusters: str = "hubs",
+    jaccard: float = Thresholds.jaccard,
+    containment: float = Thresholds.containment,
+    ngram: int = IndexParams.ngram,
+    num_perm: int = IndexParams.num_perm,
+    seed: int = IndexParams.seed,
+    bands: int = IndexParams.bands,
+    window: int = IndexParams.window,
+    short_text: int = IndexParams.short_text,
+    min_shingles: int = Thresholds.min_shingles,
+    max_key_docs: int = Thresholds.max_key_docs,
+    min_key_share: float = Thresholds.min_key_share,
+    workers: int = RunOptions.workers,
+    representative: Rule = RunOptions.representative,
+    clusters: str = RunOptions.clusters,
     skip_empty: bool = False,
     progress: bool = False,
     metadata: Mapping[str, Mapping[str, str]] | None = None,
@@ -935,40 +838,39 @@ def find_duplicates(
     """Every overlapping pair in a collection, verified and scored, and the clusters.
 
     A pair is reported when its Jaccard similarity reaches ``jaccard`` or the share of
-    either document found in the other reaches ``containment``. The other options are
-    those of :class:`Index`. With ``skip_empty`` texts without words are left out and
-    listed in ``Report.skipped`` instead of raising :class:`EmptyTextError`. ``metadata``
-    maps document ids to dicts of ``str`` fields (title, outlet, date...); it is checked
-    (:class:`InvalidParameterError` for an unknown id or a value that is not a ``str``)
-    and carried in ``Report.metadata`` for the documents of the report.
+    either document found in the other reaches ``containment``. Every option is described
+    in :mod:`dedupe.params` (the shaping ones are those of :class:`Index`). With
+    ``skip_empty`` texts without words are left out and listed in ``Report.skipped``
+    instead of raising :class:`EmptyTextError`. ``metadata`` maps document ids to dicts of
+    ``str`` fields (title, outlet, date...); it is checked (:class:`InvalidParameterError`
+    for an unknown id or a value that is not a ``str``) and carried in ``Report.metadata``.
     ``clusters`` is the grouping rule: ``"hubs"`` (a roundup or a quote shared by unrelated
     stories does not merge them; it is listed in ``Report.hubs``) or ``"components"``
-    (every pair joins); see :mod:`dedupe.cluster`. Every pair is in ``Report.matches``
-    either way.
+    (every pair joins); see :mod:`dedupe.cluster`. ``Report.matches`` holds every verified
+    pair with exact copies collapsed, ``Report.expanded_matches()`` every pair (see
+    :class:`~dedupe.results.Report`).
 
     >>> report = find_duplicates({"a": "one two three four five six seven",
     ...                           "b": "one two three four five six eight", "c": "else"}, ngram=2)
     >>> [(m.a, m.b, m.kind) for m in report.matches], [c.members for c in report.clusters]
     ([('a', 'b', 'near_duplicate')], [('a', 'b')])
     """
-    options = {k: v for k, v in locals().items() if k in _INDEX_OPTIONS}
-    check_cluster_rule(clusters)
+    params, thresholds, run = split_options(locals())
     started = time.perf_counter()
     # one pass over sets held for seconds: plain, not packed (packing pays off in a live index)
-    index = Index(store=MemoryStore(pack_sets=False), **options)
+    index = Index(store=MemoryStore(pack_sets=False), workers=run.workers)
+    index.params, index._thresholds = params, thresholds
     skipped = index.add_many(
-        list(_iter_docs(docs)), skip_empty=skip_empty, progress=progress, metadata=metadata
+        _Docs(docs), skip_empty=skip_empty, progress=progress, metadata=metadata
     )
     matches = index.pairs()
-    grouping = index.group(matches, clusters=clusters, representative=representative)
-    return Report(
-        tuple(matches),
-        grouping.clusters,
-        len(index),
-        tuple(skipped),
-        time.perf_counter() - started,
-        {**index.params.to_dict(), **index.thresholds()},
-        dict(index._metadata),
-        tuple(index.ids()),
-        grouping.hubs,
+    grouping = index.group(matches, clusters=run.clusters, representative=run.representative)
+    return build_report(
+        matches=matches,
+        grouping=grouping,
+        ids=index.ids(),
+        skipped=skipped,
+        seconds=time.perf_counter() - started,
+        params={**params.to_dict(), **thresholds.to_dict()},
+        metadata=index._metadata,
     )

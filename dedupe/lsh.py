@@ -40,45 +40,25 @@ import numpy as np
 
 from .flat import lengths, offsets_of, row_chunks, segment_positions, sorted_unique
 from .params import IndexParams
-from .sketch import KEY_MASK, POLY, Sketch, sketch_texts
+from .sketch import BAND_BIT, Sketch, band_keys, sketch_texts
+from .store.base import Hits
 
 __all__ = [
-    "BAND_BIT",
     "BLOCK_PAIRS",
     "KeyGroups",
-    "band_keys",
     "candidates",
     "group_collection",
     "group_keys",
     "passage_rule",
     "probe_candidates",
+    "probe_hits",
+    "query_keys",
+    "sketch_for_store",
 ]
 
-#: Band keys have the top bit set, passage keys have it clear: one key space, no clash.
-BAND_BIT = np.uint32(1 << 31)
 #: The self-join forms about this many pair entries at a time (about 80 bytes of scratch
 #: memory each), which bounds its memory whatever the collection.
 BLOCK_PAIRS = 1_000_000
-
-
-def band_keys(signatures: np.ndarray, bands: int) -> np.ndarray:
-    """One 32-bit key per (document, band), top bit set: ``uint32[n, bands]``.
-
-    >>> k = band_keys(np.zeros((2, 8), np.uint32), 4)
-    >>> k.shape, bool((k >= 2**31).all())
-    ((2, 4), True)
-    """
-    n = len(signatures)
-    rows = signatures.shape[1] // bands
-    cube = signatures.reshape(n, bands, rows).astype(np.uint64)
-    acc = np.arange(1, bands + 1, dtype=np.uint64)[None, :].repeat(n, axis=0)
-    with np.errstate(over="ignore"):
-        for r in range(rows):
-            acc = acc * POLY + cube[:, :, r]
-        acc ^= acc >> np.uint64(31)
-        acc *= np.uint64(0xBF58476D1CE4E5B9)
-        acc ^= acc >> np.uint64(29)
-    return (acc & KEY_MASK).astype(np.uint32) | BAND_BIT
 
 
 @dataclass(frozen=True, eq=False)
@@ -503,6 +483,80 @@ def _keep(
         return codes
     ok = passage_rule(codes // n, codes % n, shared, n_keys, short, min_key_share=min_key_share)
     return codes[ok]
+
+
+def query_keys(bands: np.ndarray, sketch: Sketch) -> np.ndarray:
+    """Every distinct key of a batch of query texts, band and passage keys (sorted): what
+    :func:`probe_hits` needs looked up in a store.
+
+    >>> sk = Sketch(np.zeros(0, np.uint32), np.zeros(2, np.int64), np.array([5, 3], np.uint32),
+    ...             np.array([0, 2]))
+    >>> query_keys(np.array([[2**31 + 3]], np.uint32), sk).tolist()
+    [3, 5, 2147483651]
+    """
+    ko = sketch.key_offsets
+    return sorted_unique(np.concatenate((bands.ravel(), sketch.key_values[: ko[-1]])))
+
+
+def probe_hits(
+    hits: Hits,
+    keys: np.ndarray,
+    bands: np.ndarray,
+    sketch: Sketch,
+    *,
+    short_text: int,
+    max_key_docs: int,
+    min_key_share: float,
+) -> list[np.ndarray]:
+    """For each query text of ``sketch`` (band keys ``bands``), the stored rows it is a
+    candidate pair with (:func:`probe_candidates`), from ``hits``: what a store's
+    :meth:`~dedupe.store.Store.lookup` gave for ``keys`` (:func:`query_keys`).
+
+    >>> from dedupe.store import MemoryStore
+    >>> from dedupe.params import IndexParams
+    >>> params = IndexParams(num_perm=8, ngram=2)
+    >>> stored, stored_bands = sketch_for_store(["a b c d e f g h"], params)
+    >>> store = MemoryStore(); store.put(["x"], stored, stored_bands, np.full(1, np.nan))
+    >>> sk, bands = sketch_for_store(["a b c d e f g h", "q r s"], params)
+    >>> keys = query_keys(bands, sk)
+    >>> hits = store.lookup(keys, np.full(len(keys), 200))
+    >>> [r.tolist() for r in probe_hits(hits, keys, bands, sk, short_text=40,
+    ...                                  max_key_docs=200, min_key_share=0.1)]
+    [[0], []]
+    """
+    n = len(sketch.key_offsets) - 1
+    ko, set_sizes, key_counts = sketch.key_offsets, sketch.set_sizes(), sketch.key_counts()
+    is_band = (keys & BAND_BIT) != 0
+    short = hits.row_sizes < short_text
+    first = np.searchsorted(hits.key_index, np.arange(len(keys) + 1)) if n > 1 else None
+    chosen = []
+    for i in range(n):
+        if first is None:  # one text: every key asked for is its own
+            ks: Any = slice(None)
+            at: Any = slice(None)
+            key_of = hits.key_index
+        else:  # the entries of this text's keys
+            ks = np.searchsorted(
+                keys, np.concatenate((bands[i], sketch.key_values[ko[i] : ko[i + 1]]))
+            )
+            count = first[ks + 1] - first[ks]
+            at = np.repeat(first[ks], count) + segment_positions(count)
+            key_of = np.repeat(np.arange(len(ks)), count)
+        chosen.append(
+            probe_candidates(
+                is_band[ks],
+                hits.df[ks],
+                key_of,
+                hits.rows[at],
+                hits.row_keys[at],
+                short[at],
+                int(key_counts[i]),
+                bool(set_sizes[i] < short_text),
+                max_key_docs=max_key_docs,
+                min_key_share=min_key_share,
+            )
+        )
+    return chosen
 
 
 def sketch_for_store(texts: list[str], params: IndexParams) -> tuple[Sketch, np.ndarray]:

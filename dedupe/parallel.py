@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from .flat import reuse_freed
+from .params import MAX_AUTO_WORKERS
 
 __all__ = ["Joined", "Progress", "can_fork", "fork_map", "resolve_workers"]
 
@@ -26,19 +27,19 @@ R = TypeVar("R")
 
 #: Seconds before a progress bar appears (quick runs show none).
 PROGRESS_DELAY = 0.5
-#: Most worker processes used by default (``workers=0``).
-MAX_DEFAULT_WORKERS = 4
 
 _SHARED: Any = None  # what forked workers inherit (see fork_map's `shared`)
 
 
 def resolve_workers(workers: int) -> int:
-    """The number of processes to use: ``workers``, or for 0 one per core (at most 4).
+    """The number of processes (or threads) to use by the library's one convention
+    (:func:`dedupe.params.check_workers`): ``workers``, or for 0 one per core, at most
+    :data:`dedupe.params.MAX_AUTO_WORKERS`.
 
     >>> resolve_workers(1)
     1
     """
-    return workers or min(MAX_DEFAULT_WORKERS, os.cpu_count() or 1)
+    return workers or min(MAX_AUTO_WORKERS, os.cpu_count() or 1)
 
 
 def can_fork() -> bool:

@@ -1,11 +1,24 @@
-"""The parameters of an index: what shapes stored data, and the thresholds of a match.
+"""The one source of options: their names, defaults, validation and documentation.
 
-Both are small frozen dataclasses, validated on creation (a wrong type or a value out of
-range raises :class:`~dedupe.errors.InvalidParameterError` naming it) and picklable, so
-worker processes, Spark tasks and index files all carry the same values.
+Three small frozen dataclasses hold them, each field declared once with :func:`option`
+(its default, a one-line doc and its check):
 
->>> IndexParams().rows, Thresholds().jaccard
-(4, 0.5)
+* :class:`IndexParams`: what shapes stored data (two indexes, or an index and a file,
+  can be compared only when these agree);
+* :class:`Thresholds`: when a pair is proposed and reported (they may change any time);
+* :class:`RunOptions`: how a run is carried out and presented (worker processes, the
+  cluster rule and the representative).
+
+They are validated on creation (a wrong type or a value out of range raises
+:class:`~dedupe.errors.InvalidParameterError` naming it) and picklable, so worker
+processes, Spark tasks and index files all carry the same values. :data:`OPTIONS` lists
+every user-facing option; the public signatures (:class:`dedupe.Index`,
+:func:`dedupe.find_duplicates`, :mod:`dedupe.spark`) take their defaults from these classes
+and build them with :func:`split_options`, and the command line builds its flags from
+:data:`OPTIONS`; a test checks that no signature drifts from it.
+
+>>> IndexParams().rows, Thresholds().jaccard, RunOptions().workers
+(4, 0.5, 0)
 >>> IndexParams(ngram="5")
 Traceback (most recent call last):
 ...
@@ -16,14 +29,38 @@ from __future__ import annotations
 
 import datetime
 import math
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Callable, Mapping
+from dataclasses import Field, asdict, dataclass, field, fields
 from typing import Any
 
 from .errors import InvalidParameterError, ParameterMismatchError
+from .ranking import RANK_RULES, Rule
 from .sketch import HASH_SCHEME, HASH_SCHEMES
 from .text import TOKENIZER
 
-__all__ = ["IndexParams", "Thresholds", "check_int", "check_unit", "seconds", "timestamp"]
+__all__ = [
+    "CLUSTER_RULES",
+    "OPTIONS",
+    "IndexParams",
+    "Option",
+    "RunOptions",
+    "Thresholds",
+    "check_cluster_rule",
+    "check_int",
+    "check_unit",
+    "check_workers",
+    "option",
+    "seconds",
+    "split_options",
+    "timestamp",
+]
+
+#: Grouping rules: ``"hubs"`` (the default) keeps hubs from chaining stories together,
+#: ``"components"`` joins every verified match (connected components); see
+#: :mod:`dedupe.cluster`.
+CLUSTER_RULES = ("hubs", "components")
+#: Most worker processes (or threads) ``workers=0`` starts.
+MAX_AUTO_WORKERS = 4
 
 
 def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
@@ -42,7 +79,7 @@ def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
         )
     if value < low or (high is not None and value > high):
         bounds = f"between {low} and {high}" if high is not None else f">= {low}"
-        raise InvalidParameterError(f"{name} must be {bounds}, got {value}")
+        raise _out_of_range(f"{name} must be {bounds}, got {value}", bounds)
     return int(value)
 
 
@@ -62,8 +99,18 @@ def check_unit(name: str, value: Any) -> float:
         or not math.isfinite(value)
         or not 0.0 <= value <= 1.0
     ):
-        raise InvalidParameterError(f"{name} must be a number between 0 and 1, got {value!r}")
+        raise _out_of_range(
+            f"{name} must be a number between 0 and 1, got {value!r}", "between 0 and 1"
+        )
     return float(value)
+
+
+def _out_of_range(message: str, allowed: str) -> InvalidParameterError:
+    """The error of a value out of range; ``allowed`` (``"between 0 and 1"``) lets a
+    caller with its own words, such as the command line, say it again."""
+    err = InvalidParameterError(message)
+    err.allowed = allowed  # type: ignore[attr-defined]
+    return err
 
 
 def timestamp(value: Any, *, name: str = "timestamp") -> float:
@@ -112,6 +159,80 @@ def seconds(value: Any, *, name: str = "retention") -> float:
     return float(value)
 
 
+def check_workers(value: Any, name: str = "workers") -> int:
+    """``workers`` as an int, by the one convention of the library: ``0`` (the default)
+    one per core, at most :data:`MAX_AUTO_WORKERS`; ``1`` none (everything in this
+    process); ``n`` at most ``n`` processes (or threads, where the work runs in threads).
+
+    >>> check_workers(0), check_workers(3)
+    (0, 3)
+    >>> check_workers(-1)
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.InvalidParameterError: workers must be between 0 and 256, got -1
+    """
+    return check_int(name, value, 0, 256)
+
+
+def check_cluster_rule(rule: Any) -> str:
+    """``rule`` if it is one of :data:`CLUSTER_RULES`, else :class:`InvalidParameterError`.
+
+    >>> check_cluster_rule("chains")
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.InvalidParameterError: clusters must be one of 'hubs', 'components'; got 'chains'
+    """
+    if not isinstance(rule, str) or rule not in CLUSTER_RULES:
+        choices = ", ".join(repr(r) for r in CLUSTER_RULES)
+        raise InvalidParameterError(f"clusters must be one of {choices}; got {rule!r}")
+    return rule
+
+
+def check_rule(rule: Any, name: str = "representative") -> Rule:
+    """A ranking rule (:mod:`dedupe.ranking`) whose form is right: a named rule, a field
+    name or a callable (whether a named field exists is checked when documents are ranked).
+
+    >>> check_rule(42)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.InvalidParameterError: representative must be one of ('earliest', ...
+    """
+    if callable(rule) or (isinstance(rule, str) and rule not in ("", "-")):
+        return rule
+    raise InvalidParameterError(
+        f"{name} must be one of {RANK_RULES}, a metadata field name or a key function, got {rule!r}"
+    )
+
+
+def option(default: Any, doc: str, check: Callable[[str, Any], Any], *, cli: bool = True) -> Any:
+    """A field of an options class: its default, its one-line ``doc`` and ``check(name,
+    value)``, which returns the value to keep or raises :class:`InvalidParameterError`.
+    ``cli=False`` keeps it off the command line (and off :data:`OPTIONS`)."""
+    return field(default=default, metadata={"doc": doc, "check": check, "cli": cli})
+
+
+def _validate(obj: Any) -> None:
+    """Run every field's check, keeping what it returns (``1`` -> ``1.0`` for a share)."""
+    for f in fields(obj):
+        value = f.metadata["check"](f.name, getattr(obj, f.name))
+        object.__setattr__(obj, f.name, value)
+
+
+def _whole(low: int, high: int | None = None) -> Callable[[str, Any], int]:
+    return lambda name, value: check_int(name, value, low, high)
+
+
+def _one_of(choices: tuple[str, ...], what: str) -> Callable[[str, Any], str]:
+    def check(name: str, value: Any) -> str:
+        if value not in choices:
+            raise InvalidParameterError(
+                f"unknown {what} {value!r}: this dedupe knows {', '.join(choices)}"
+            )
+        return str(value)
+
+    return check
+
+
 def _from_dict(cls: type, data: Any, what: str) -> Any:
     if not isinstance(data, dict):
         raise InvalidParameterError(f"{what} must be a mapping, got {type(data).__name__}")
@@ -125,46 +246,42 @@ def _from_dict(cls: type, data: Any, what: str) -> Any:
 @dataclass(frozen=True)
 class IndexParams:
     """Everything that shapes what is stored for a document; two indexes can be merged,
-    and a file loaded, only when these agree.
+    and a file loaded, only when these agree (``hash_scheme`` and ``tokenizer`` are the
+    versions of the hashing and tokenising code, recorded in index files).
 
-    ``ngram``: words per shingle; ``num_perm`` and ``seed``: the MinHash permutations
-    (datasketch's); ``bands``: document LSH bands (0: bands of 4 rows, or of 1 row when
-    ``num_perm`` is not a multiple of 4); ``window``: shingles per passage key;
-    ``short_text``: texts with fewer distinct shingles take every shingle as a passage key,
-    so that a short alert inside a longer story is found (0: never; at the default 40, on
-    Reuters-21578, every containment pair with a text under 20 shingles is found, against
-    0.99 at 20 and 0.63 at 0); ``hash_scheme`` and
-    ``tokenizer``: versions of the hashing and tokenising code.
+    ``short_text``: at the default 40, on Reuters-21578, every containment pair with a
+    text under 20 shingles is found, against 0.99 at 20 and 0.63 at 0.
 
     >>> IndexParams().bands, IndexParams(num_perm=6).bands
     (32, 6)
     """
 
-    ngram: int = 5
-    num_perm: int = 128
-    seed: int = 1
-    bands: int = 0
-    window: int = 8
-    short_text: int = 40
-    hash_scheme: str = HASH_SCHEME
-    tokenizer: str = TOKENIZER
+    ngram: int = option(5, "words per shingle", _whole(1, 64))
+    num_perm: int = option(128, "MinHash permutations (datasketch-compatible)", _whole(1, 4096))
+    seed: int = option(1, "MinHash seed", _whole(0, 2**32 - 1))
+    bands: int = option(
+        0, "document LSH bands (0: bands of 4 rows, or of 1 row when num_perm is not a "
+        "multiple of 4)", _whole(0)
+    )  # fmt: skip
+    window: int = option(
+        8, "shingles per passage key: texts sharing a run of this many shingles share a key",
+        _whole(1, 1000),
+    )  # fmt: skip
+    short_text: int = option(
+        40, "texts with fewer distinct shingles take every shingle as a passage key, so that "
+        "a short alert inside a longer story is found (0: never)", _whole(0, 10_000)
+    )  # fmt: skip
+    hash_scheme: str = option(
+        HASH_SCHEME, "version of the hashing code", _one_of(HASH_SCHEMES, "hash scheme"),
+        cli=False,
+    )  # fmt: skip
+    tokenizer: str = option(
+        TOKENIZER, "version of the tokenising code", _one_of((TOKENIZER,), "tokeniser"),
+        cli=False,
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
-        check_int("ngram", self.ngram, 1, 64)
-        check_int("num_perm", self.num_perm, 1, 4096)
-        check_int("seed", self.seed, 0, 2**32 - 1)
-        check_int("bands", self.bands, 0)
-        check_int("window", self.window, 1, 1000)
-        check_int("short_text", self.short_text, 0, 10_000)
-        if self.hash_scheme not in HASH_SCHEMES:
-            raise InvalidParameterError(
-                f"unknown hash scheme {self.hash_scheme!r}: this dedupe hashes with "
-                f"{', '.join(HASH_SCHEMES)}"
-            )
-        if self.tokenizer != TOKENIZER:
-            raise InvalidParameterError(
-                f"unknown tokeniser {self.tokenizer!r}: this dedupe tokenises with {TOKENIZER!r}"
-            )
+        _validate(self)
         if self.bands == 0:
             object.__setattr__(self, "bands", self.num_perm // (4 if self.num_perm % 4 == 0 else 1))
         if self.num_perm % self.bands:
@@ -214,36 +331,38 @@ class IndexParams:
 class Thresholds:
     """When a candidate pair is proposed and when it is reported; they may change any time.
 
-    * ``jaccard``: a pair is reported when its Jaccard similarity reaches this, or
-    * ``containment``: when the share of either text's shingles found in the other does;
-    * ``min_shingles``: texts with fewer distinct shingles are matched on Jaccard only.
-      At the default 5 (9 words) and ``containment=0.5`` a containment match needs at
-      least 3 shared shingles, 7 words in a row or more scattered, so a 5-word
-      coincidence (one shared shingle) never makes a match. On Reuters-21578 every pair
-      with containment 0.5 involves texts of 9 shingles or more (template notices, market
-      flashes inside longer reports);
-    * ``max_key_docs``: a passage key held by more documents than this (boilerplate,
-      datelines) proposes no candidates; document bands are never capped;
-    * ``min_key_share``: two texts that share only passage keys (no document band) are
-      candidates when they share at least this share of the smaller one's keys (a pair
-      with containment ``c`` in runs of ``L`` shingles shares about
-      ``c * (L - window + 1) / L`` of them).
+    A pair is reported when its Jaccard similarity reaches ``jaccard``, or the share of
+    either text's shingles found in the other reaches ``containment`` (for a text of at
+    least ``min_shingles`` shingles). At the default ``min_shingles`` 5 (9 words) and
+    ``containment`` 0.5 a containment match needs at least 3 shared shingles, 7 words in
+    a row or more scattered, so a 5-word coincidence (one shared shingle) never makes a
+    match; on Reuters-21578 every pair with containment 0.5 involves texts of 9 shingles
+    or more. Two texts sharing only passage keys (no document band) are candidates when
+    they share ``min_key_share`` of the smaller one's keys: a pair with containment ``c``
+    in runs of ``L`` shingles shares about ``c * (L - window + 1) / L`` of them.
 
     >>> Thresholds(jaccard=0.8).to_dict()["jaccard"]
     0.8
     """
 
-    jaccard: float = 0.5
-    containment: float = 0.5
-    min_shingles: int = 5
-    max_key_docs: int = 200
-    min_key_share: float = 0.1
+    jaccard: float = option(0.5, "report a pair whose Jaccard similarity reaches this", check_unit)
+    containment: float = option(
+        0.5, "...or where this share of either text's shingles is in the other", check_unit
+    )
+    min_shingles: int = option(
+        5, "texts with fewer distinct shingles are matched on Jaccard only", _whole(0)
+    )
+    max_key_docs: int = option(
+        200, "a passage key held by more documents (boilerplate, datelines) proposes no "
+        "candidates; document bands are never capped", _whole(2)
+    )  # fmt: skip
+    min_key_share: float = option(
+        0.1, "texts sharing only passage keys are candidates when they share this share of "
+        "the smaller one's keys", check_unit
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
-        for name in ("jaccard", "containment", "min_key_share"):
-            object.__setattr__(self, name, check_unit(name, getattr(self, name)))
-        check_int("min_shingles", self.min_shingles, 0)
-        check_int("max_key_docs", self.max_key_docs, 2)
+        _validate(self)
 
     def to_dict(self) -> dict[str, float | int]:
         """JSON-ready dict."""
@@ -257,3 +376,71 @@ class Thresholds:
         0.5
         """
         return _from_dict(cls, data, "thresholds")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run is carried out and presented; they shape no stored data.
+
+    >>> RunOptions(clusters="components").clusters
+    'components'
+    """
+
+    workers: int = option(
+        0, "worker processes (0: one per core, at most 4; 1: none)", lambda _, v: check_workers(v)
+    )
+    clusters: str = option(
+        "hubs", "grouping rule: hubs (a roundup, or a text quoted by unrelated stories, does "
+        "not merge them; it is listed as a hub) or components (every pair joins)",
+        lambda _, v: check_cluster_rule(v),
+    )  # fmt: skip
+    representative: Rule = option(
+        "earliest", "which member represents a cluster: earliest, longest, a metadata field "
+        "(-field: largest first) or a key function", lambda n, v: check_rule(v, n)
+    )  # fmt: skip
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One user-facing option as :data:`OPTIONS` lists it: ``group`` is the class that
+    holds it (``"IndexParams"``, ``"Thresholds"`` or ``"RunOptions"``), ``annotation``
+    its type as written there and ``check(name, value)`` its validation."""
+
+    name: str
+    default: Any
+    doc: str
+    group: str
+    annotation: str
+    check: Callable[[str, Any], Any]
+
+
+def _options_of(cls: type) -> list[Field[Any]]:
+    return [f for f in fields(cls) if f.metadata.get("cli", True)]
+
+
+#: Every user-facing option, by name, in the order of the classes' fields.
+OPTIONS: dict[str, Option] = {
+    f.name: Option(
+        f.name, f.default, f.metadata["doc"], cls.__name__, str(f.type), f.metadata["check"]
+    )
+    for cls in (IndexParams, Thresholds, RunOptions)
+    for f in _options_of(cls)
+}
+
+
+def split_options(values: Mapping[str, Any]) -> tuple[IndexParams, Thresholds, RunOptions]:
+    """The three option classes built from ``values`` (a function's arguments: names that
+    are not options are passed over; options left out take their defaults).
+
+    >>> params, thresholds, run = split_options({"ngram": 3, "jaccard": 0.7, "docs": {}})
+    >>> params.ngram, thresholds.jaccard, run.clusters
+    (3, 0.7, 'hubs')
+    """
+    built = [
+        cls(**{f.name: values[f.name] for f in _options_of(cls) if f.name in values})
+        for cls in (IndexParams, Thresholds, RunOptions)
+    ]
+    return built[0], built[1], built[2]

@@ -62,7 +62,7 @@ both texts) when you have it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -76,10 +76,8 @@ from .sketch import (
     unique_per_row,
     word_hashes,
 )
+from .store import Fetched, Store
 from .text import ensure_text, word_buffer, word_offsets, word_spans
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .store import Fetched, Store
 
 __all__ = [
     "MAX_GAP",
@@ -233,17 +231,6 @@ class Provenance:
             "sources": [s.to_dict() for s in self.sources],
             "spans": [{**s.to_dict(), "text": self.text[s.start : s.end]} for s in self.spans],
         }
-
-    def render(self, fmt: str = "text") -> str:
-        """``"text"`` or ``"html"`` (a whole page); see :mod:`dedupe.render.provenance`.
-
-        >>> p = Provenance("ab", (Span(0, 2, None),), (), 1, 0)
-        >>> print(p.render("text").splitlines()[0])
-        0 sources; 0.0% of 2 characters found in indexed documents
-        """
-        from .render.provenance import render_provenance
-
-        return render_provenance(self, fmt)
 
 
 def _cuts(text: str, starts: np.ndarray, ends: np.ndarray, at: np.ndarray) -> np.ndarray:

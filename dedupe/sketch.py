@@ -50,8 +50,10 @@ __all__ = [
     "KEY_MASK",
     "LEGACY_HASH_SCHEME",
     "SKETCH_CHUNK_CHARS",
+    "BAND_BIT",
     "MinHasher",
     "Sketch",
+    "band_keys",
     "batch_text_hashes",
     "datasketch_hash",
     "shingle_hash",
@@ -636,3 +638,27 @@ def _sketch_chunk(
         hashes, offsets, set_values, set_offsets, window=window, short_text=short_text
     )
     return Sketch(set_values, set_offsets, *keys, hasher.signatures(set_values, set_offsets))
+
+
+#: Band keys have the top bit set, passage keys have it clear: one key space, no clash.
+BAND_BIT = np.uint32(1 << 31)
+
+
+def band_keys(signatures: np.ndarray, bands: int) -> np.ndarray:
+    """One 32-bit key per (document, band), top bit set: ``uint32[n, bands]``.
+
+    >>> k = band_keys(np.zeros((2, 8), np.uint32), 4)
+    >>> k.shape, bool((k >= 2**31).all())
+    ((2, 4), True)
+    """
+    n = len(signatures)
+    rows = signatures.shape[1] // bands
+    cube = signatures.reshape(n, bands, rows).astype(np.uint64)
+    acc = np.arange(1, bands + 1, dtype=np.uint64)[None, :].repeat(n, axis=0)
+    with np.errstate(over="ignore"):
+        for r in range(rows):
+            acc = acc * POLY + cube[:, :, r]
+        acc ^= acc >> np.uint64(31)
+        acc *= np.uint64(0xBF58476D1CE4E5B9)
+        acc ^= acc >> np.uint64(29)
+    return (acc & KEY_MASK).astype(np.uint32) | BAND_BIT

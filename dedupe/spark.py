@@ -54,12 +54,12 @@ True
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from .cluster import REPRESENTATIVE_RULES, check_cluster_rule, group_matches
+from .cluster import group_matches
 from .errors import (
     DuplicateIdError,
     EmptyTextError,
@@ -68,10 +68,12 @@ from .errors import (
     MissingDependencyError,
 )
 from .flat import lengths, offsets_of, row_ids
-from .index import Report
-from .lsh import BAND_BIT, passage_rule, sketch_for_store
+from .lsh import passage_rule, sketch_for_store
 from .match import Match, match_kind
-from .params import IndexParams, Thresholds, check_int
+from .params import IndexParams, RunOptions, Thresholds, check_int, split_options
+from .ranking import Rule, rank_key
+from .results import Report, build_report
+from .sketch import BAND_BIT
 from .text import ensure_text, has_words
 from .verify import pair_scores, set_fingerprints, shared_counts
 
@@ -389,34 +391,6 @@ def _check_ids(df: DataFrame, order_col: str | None) -> int:
     return int(stats["n"])
 
 
-def _options(
-    jaccard: float,
-    containment: float,
-    ngram: int,
-    num_perm: int,
-    seed: int,
-    bands: int,
-    window: int,
-    short_text: int,
-    min_shingles: int,
-    max_key_docs: int,
-    min_key_share: float,
-    workers: int,
-) -> tuple[IndexParams, Thresholds]:
-    params = IndexParams(
-        ngram=ngram, num_perm=num_perm, seed=seed, bands=bands, window=window, short_text=short_text
-    )
-    thresholds = Thresholds(
-        jaccard=jaccard,
-        containment=containment,
-        min_shingles=min_shingles,
-        max_key_docs=max_key_docs,
-        min_key_share=min_key_share,
-    )
-    check_int("workers", workers, 0, 256)
-    return params, thresholds
-
-
 # ---------------------------------------------------------------------- the plan
 class _Plan:
     """The stages, each materialised (``localCheckpoint``) and timed in ``seconds``."""
@@ -602,8 +576,9 @@ def _run(
     params: IndexParams,
     thresholds: Thresholds,
     skip_empty: bool,
-) -> tuple[_Plan, DataFrame, int, list[str]]:
-    """Every stage up to the matches: ``(plan, matches with rows, documents, skipped)``."""
+) -> tuple[_Plan, DataFrame, DataFrame, list[str]]:
+    """Every stage up to the matches: ``(plan, matches with rows, (id, row) of every
+    document sketched, ids skipped)``."""
     _check_columns(df, id_col, text_col, order_col)
     plan = _Plan(params, thresholds)
     rows = plan.order(df, id_col, order_col)
@@ -628,7 +603,7 @@ def _run(
     entries = plan.keys(reps)
     found = plan.candidates(entries)
     verified = plan.verify(found, reps)
-    return plan, verified.unionByName(copy_matches), plan.rows - len(skipped), skipped
+    return plan, verified.unionByName(copy_matches), docs.select("id", "row"), skipped
 
 
 def match_pairs(
@@ -637,18 +612,18 @@ def match_pairs(
     id_col: str = "id",
     text_col: str = "text",
     order_col: str | None = None,
-    jaccard: float = 0.5,
-    containment: float = 0.5,
-    ngram: int = 5,
-    num_perm: int = 128,
-    seed: int = 1,
-    bands: int = 0,
-    window: int = 8,
-    short_text: int = 40,
-    min_shingles: int = 5,
-    max_key_docs: int = 200,
-    min_key_share: float = 0.1,
-    workers: int = 0,
+    jaccard: float = Thresholds.jaccard,
+    containment: float = Thresholds.containment,
+    ngram: int = IndexParams.ngram,
+    num_perm: int = IndexParams.num_perm,
+    seed: int = IndexParams.seed,
+    bands: int = IndexParams.bands,
+    window: int = IndexParams.window,
+    short_text: int = IndexParams.short_text,
+    min_shingles: int = Thresholds.min_shingles,
+    max_key_docs: int = Thresholds.max_key_docs,
+    min_key_share: float = Thresholds.min_key_share,
+    workers: int = RunOptions.workers,
     skip_empty: bool = False,
     stage_seconds: dict[str, float] | None = None,
 ) -> DataFrame:
@@ -666,10 +641,7 @@ def match_pairs(
     >>> pairs = dedupe.spark.match_pairs(spark.read.parquet("articles/"))  # doctest: +SKIP
     >>> pairs.write.parquet("matches/")  # doctest: +SKIP
     """
-    params, thresholds = _options(
-        jaccard, containment, ngram, num_perm, seed, bands, window, short_text, min_shingles,
-        max_key_docs, min_key_share, workers,
-    )  # fmt: skip
+    params, thresholds, _ = split_options(locals())
     plan, matches, _, _ = _run(
         df, id_col, text_col, order_col, params, thresholds, bool(skip_empty)
     )
@@ -687,20 +659,21 @@ def find_duplicates(
     id_col: str = "id",
     text_col: str = "text",
     order_col: str | None = None,
-    jaccard: float = 0.5,
-    containment: float = 0.5,
-    ngram: int = 5,
-    num_perm: int = 128,
-    seed: int = 1,
-    bands: int = 0,
-    window: int = 8,
-    short_text: int = 40,
-    min_shingles: int = 5,
-    max_key_docs: int = 200,
-    min_key_share: float = 0.1,
-    workers: int = 0,
-    representative: str | Callable[[str], Any] = "earliest",
-    clusters: str = "hubs",
+    metadata_cols: Sequence[str] = (),
+    jaccard: float = Thresholds.jaccard,
+    containment: float = Thresholds.containment,
+    ngram: int = IndexParams.ngram,
+    num_perm: int = IndexParams.num_perm,
+    seed: int = IndexParams.seed,
+    bands: int = IndexParams.bands,
+    window: int = IndexParams.window,
+    short_text: int = IndexParams.short_text,
+    min_shingles: int = Thresholds.min_shingles,
+    max_key_docs: int = Thresholds.max_key_docs,
+    min_key_share: float = Thresholds.min_key_share,
+    workers: int = RunOptions.workers,
+    representative: Rule = RunOptions.representative,
+    clusters: str = RunOptions.clusters,
     skip_empty: bool = False,
     progress: bool = False,
     stage_seconds: dict[str, float] | None = None,
@@ -714,67 +687,75 @@ def find_duplicates(
     that order: the same matches (scores, kinds, ``a`` the earlier document), clusters, hubs
     and skipped ids (``seconds`` is this run's). The options are those of
     :func:`dedupe.find_duplicates`; ``workers`` and ``progress`` are checked and ignored
-    (Spark decides the parallelism and shows its own progress). The matches are collected
-    to the driver: for larger outputs use :func:`match_pairs` and :func:`components`.
+    (Spark decides the parallelism and shows its own progress). ``metadata_cols`` names
+    columns carried as the documents' metadata (``Report.metadata``: values as text, dates
+    in ISO 8601, nulls left out), so that :meth:`~dedupe.results.Report.deduplicate` can
+    rank by them. The matches and the ids are collected to the driver: for larger outputs
+    use :func:`match_pairs` and :func:`components`.
     ``stage_seconds``, when given, is filled with the seconds each stage took
     (:data:`STAGES`).
 
     >>> df = spark.read.json("articles.jsonl")  # doctest: +SKIP
     >>> report = dedupe.spark.find_duplicates(df, order_col="published")  # doctest: +SKIP
     """
-    params, thresholds = _options(
-        jaccard, containment, ngram, num_perm, seed, bands, window, short_text, min_shingles,
-        max_key_docs, min_key_share, workers,
-    )  # fmt: skip
-    if not callable(representative) and representative not in REPRESENTATIVE_RULES:
-        raise InvalidParameterError(
-            f"representative must be one of {REPRESENTATIVE_RULES} or a key function, "
-            f"got {representative!r}"
-        )
-    check_cluster_rule(clusters)
+    params, thresholds, run = split_options(locals())
+    metadata = _metadata(df, id_col, metadata_cols)
+    rank_key(
+        run.representative, list(metadata), metadata=metadata, sizes={}, option="representative"
+    )
     begun = time.perf_counter()
-    plan, matches, documents, skipped = _run(
+    plan, matches, docs, skipped = _run(
         df, id_col, text_col, order_col, params, thresholds, bool(skip_empty)
     )
     started = time.perf_counter()
-    rows = matches.collect()
-    found = [
-        Match(
-            r["a"],
-            r["b"],
-            r["jaccard"],
-            r["containment_ab"],
-            r["containment_ba"],
-            r["kind"],
-            r["shared"],
-            r["size_a"],
-            r["size_b"],
-            True,
-        )
-        for r in rows
-    ]
-    found.sort(key=Match.sort_key)
-    place: dict[str, int] = {}
-    sizes: dict[str, int] = {}
-    for r in rows:
-        place[r["a"]], place[r["b"]] = r["a_row"], r["b_row"]
-        sizes[r["a"]], sizes[r["b"]] = r["size_a"], r["size_b"]
-    order = sorted(place, key=place.__getitem__)
+    found = [Match(**{f: r[f] for f in MATCH_COLUMNS}) for r in matches.collect()]
+    ids = [r["id"] for r in docs.orderBy("row").collect()]
+    sizes = {m.a: m.size_a for m in found} | {m.b: m.size_b for m in found}
     grouping = group_matches(
-        order, found, clusters=clusters, representative=representative, sizes=sizes
+        ids,
+        found,
+        clusters=run.clusters,
+        representative=run.representative,
+        sizes=sizes,
+        metadata=metadata,
     )
     plan.seconds["collect"] = time.perf_counter() - started
     if stage_seconds is not None:
         stage_seconds.update(plan.seconds)
-    return Report(
-        tuple(found),
-        grouping.clusters,
-        documents,
-        tuple(skipped),
-        time.perf_counter() - begun,
-        {**params.to_dict(), **thresholds.to_dict()},
-        hubs=grouping.hubs,
+    return build_report(
+        matches=found,
+        grouping=grouping,
+        ids=ids,
+        skipped=skipped,
+        seconds=time.perf_counter() - begun,
+        params={**params.to_dict(), **thresholds.to_dict()},
+        metadata=metadata,
     )
+
+
+def _metadata(df: DataFrame, id_col: str, columns: Sequence[str]) -> dict[str, dict[str, str]]:
+    """The ``columns`` of each document as its metadata (``str`` values; nulls left out)."""
+    if isinstance(columns, str):
+        raise InvalidParameterError("metadata_cols must be a list of column names, not a str")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InvalidParameterError(
+            f"metadata_cols names columns the DataFrame lacks: {', '.join(map(repr, missing))} "
+            f"(it has {', '.join(map(repr, df.columns))})"
+        )
+    if not columns:
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for r in df.select(F.col(id_col).alias("_id"), *columns).collect():
+        fields = {c: _text(r[c]) for c in columns if r[c] is not None}
+        if fields:
+            out[r["_id"]] = fields
+    return out
+
+
+def _text(value: Any) -> str:
+    """A metadata value as text (dates and times in ISO 8601)."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 # ---------------------------------------------------------------------- clusters at scale
@@ -840,10 +821,23 @@ def components(
         raise InvalidParameterError(
             f"the components did not settle in max_rounds={max_rounds} rounds; raise it"
         )
+    weakest = _weakest_edges(pairs, labels, a_col, b_col)
+    sizes = labels.groupBy("label").agg(F.count(F.lit(1)).alias("size"))
+    return (
+        labels.select(F.col("v").alias("id"), F.col("label").alias("cluster"))
+        .join(sizes.withColumnRenamed("label", "cluster"), "cluster")
+        .join(weakest, "cluster")
+        .select("id", "cluster", "size", "weakest_a", "weakest_b", "weakest_score")
+    )
+
+
+def _weakest_edges(pairs: DataFrame, labels: DataFrame, a_col: str, b_col: str) -> DataFrame:
+    """Each component's weakest match: ``cluster``, ``weakest_a``, ``weakest_b``,
+    ``weakest_score``."""
     # the weakest edge is the last in Match.sort_key order: the largest (-score, -jaccard, a, b)
     score = F.greatest("jaccard", "containment_ab", "containment_ba")
     last = F.max(F.struct((-F.col("score")).alias("s"), (-F.col("jaccard")).alias("j"), "a", "b"))
-    weakest = (
+    return (
         pairs.select(
             F.col(a_col).alias("a"), F.col(b_col).alias("b"), "jaccard", score.alias("score")
         )
@@ -856,11 +850,4 @@ def components(
             F.col("w.b").alias("weakest_b"),
             (-F.col("w.s")).alias("weakest_score"),
         )
-    )
-    sizes = labels.groupBy("label").agg(F.count(F.lit(1)).alias("size"))
-    return (
-        labels.select(F.col("v").alias("id"), F.col("label").alias("cluster"))
-        .join(sizes.withColumnRenamed("label", "cluster"), "cluster")
-        .join(weakest, "cluster")
-        .select("id", "cluster", "size", "weakest_a", "weakest_b", "weakest_score")
     )

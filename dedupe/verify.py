@@ -15,7 +15,6 @@ documents' full shingle sets (sorted distinct hashes, flat: row ``i`` owns
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 
@@ -28,7 +27,6 @@ __all__ = [
     "SHARED_CHUNK",
     "copy_matches",
     "exact_copies",
-    "expand_copies",
     "judge",
     "pair_scores",
     "set_fingerprints",
@@ -229,37 +227,4 @@ def copy_matches(ids: Sequence[str], rep: np.ndarray, sizes: np.ndarray) -> list
     for copy in np.flatnonzero(rep != np.arange(len(rep))).tolist():
         first, size = int(rep[copy]), int(sizes[copy])
         out.append(Match(ids[first], ids[copy], 1.0, 1.0, 1.0, "exact", size, size, size, True))
-    return out
-
-
-def expand_copies(matches: Sequence[Match]) -> list[Match]:
-    """Every pair the collapsed ``matches`` stand for: each exact copy takes the matches of
-    the first document of its group, and the copies of a group match one another. Quadratic
-    in the size of copy groups: for reading all pairs of a small collection, or for checks.
-
-    >>> ms = [Match("w", "c", 1.0, 1.0, 1.0, "exact", 9, 9, 9),
-    ...       Match("w", "x", 0.2, 0.3, 0.5, "partial", 3, 9, 6)]
-    >>> sorted((m.a, m.b) for m in expand_copies(ms))
-    [('c', 'x'), ('w', 'c'), ('w', 'x')]
-    """
-    copies: dict[str, list[str]] = {}
-    for m in matches:
-        if m.kind == "exact":
-            copies.setdefault(m.a, []).append(m.b)
-    copied = {c for group in copies.values() for c in group}
-    if not copied:
-        return list(matches)
-    out = list(matches)
-    for first, group in copies.items():  # copies of one group match one another
-        size = next(m.size_a for m in matches if m.a == first and m.kind == "exact")
-        for i, x in enumerate(group):
-            for y in group[i + 1 :]:
-                out.append(Match(x, y, 1.0, 1.0, 1.0, "exact", size, size, size, True))
-    for m in matches:
-        if m.kind == "exact" and m.b in copied:
-            continue
-        for a in [m.a, *copies.get(m.a, [])]:
-            for b in [m.b, *copies.get(m.b, [])]:
-                if (a, b) != (m.a, m.b):
-                    out.append(replace(m, a=a, b=b))
     return out

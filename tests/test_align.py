@@ -413,7 +413,7 @@ def test_bytes_are_decoded_and_non_text_is_refused():
         {"max_candidates": 1.5},
         {"max_word_diff_words": True},
         {"block_cells": 0},
-        {"workers": 0},
+        {"workers": -1},
         {"blocking": "yes"},
         {"min_passage_words": 1},
         {"min_passage_words": 0},

@@ -1,6 +1,6 @@
-"""The package has no import loop, lazy (inside functions) or not.
-
-Imports under ``if TYPE_CHECKING:`` are for type hints only and are left out.
+"""The package has no import loop: lazy (inside functions), under ``if TYPE_CHECKING:``
+(type hints only), or plain. Models never import their views (:mod:`dedupe.render`,
+:mod:`dedupe.cli`).
 """
 
 from __future__ import annotations
@@ -29,22 +29,12 @@ def _resolve(current: str, is_package: bool, node: ast.ImportFrom) -> str:
     return f"{base}.{node.module}" if node.module else base
 
 
-def _is_type_checking(node: ast.AST) -> bool:
-    test = getattr(node, "test", None)
-    return isinstance(node, ast.If) and (
-        (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
-        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
-    )
-
-
 def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     """The package modules ``name`` imports (anywhere in the file)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:
-        if _is_type_checking(node):
-            return
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -107,3 +97,25 @@ def test_lazy_imports_count(tmp_path):
     modules = {"pkg": tmp_path / "__init__.py", "pkg.a": tmp_path / "a.py"}
     (tmp_path / "a.py").write_text("def f():\n    from . import b\n    from .c import d\n")
     assert imports_of("pkg.a", tmp_path / "a.py", modules) == {"pkg"}
+
+
+def test_type_checking_imports_count(tmp_path):
+    """An import for type hints only is an edge too: a loop through it is a loop."""
+    modules = {"pkg": tmp_path / "__init__.py", "pkg.a": tmp_path / "a.py"}
+    (tmp_path / "a.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import b\n"
+    )
+    assert imports_of("pkg.a", tmp_path / "a.py", modules) == {"pkg"}
+
+
+#: Modules that show results (views) and the command line over them.
+VIEWS = ("dedupe.render", "dedupe.cli")
+
+
+def test_models_never_import_views():
+    graph = package_graph()
+    for module, targets in graph.items():
+        if module in ("dedupe", "dedupe.__main__") or module.startswith(VIEWS):
+            continue
+        wrong = sorted(t for t in targets if t.startswith(VIEWS))
+        assert not wrong, f"{module} imports views {wrong}"

@@ -251,7 +251,7 @@ def test_html_view_escapes_and_has_no_script():
 
 def test_text_view_goes_paragraph_by_paragraph(seeds, seed_index):
     text = paras(seeds["002"])[3] + "\n\n" + ORIGINAL
-    view = seed_index.provenance(text).render("text")
+    view = dedupe.render.text(seed_index.provenance(text))
     lines = view.splitlines()
     assert lines[0].startswith("1 source; ") and lines[1].startswith("[1] 002 ")
     assert "¶1  [1] 100%" in lines and "¶2  [-] 100%" in lines

@@ -144,7 +144,7 @@ def test_seed_page_marks_the_word_changes():
 
 def test_unknown_format():
     with pytest.raises(InvalidParameterError, match="unknown format 'pdf'"):
-        align("a", "b").render("pdf")
+        render_alignment(align("a", "b"), "pdf")
 
 
 def test_empty_alignment_renders():

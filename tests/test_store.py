@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 from dedupe import Index, IndexParams
-from dedupe.errors import DuplicateIdError, IndexFormatError, ParameterMismatchError
+from dedupe.errors import (
+    DuplicateIdError,
+    IndexFormatError,
+    IndexNotFoundError,
+    ParameterMismatchError,
+)
 
 WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi".split()
 
@@ -64,9 +69,21 @@ def test_corrupt_payload_and_header(tmp_path):
         Index.load(path)
 
 
+def test_empty_file_is_reported_as_empty(tmp_path):
+    path = tmp_path / "empty.idx"
+    path.write_bytes(b"")
+    with pytest.raises(IndexFormatError, match=r"empty \(0 bytes\)"):
+        Index.load(path)
+
+
+def test_missing_file_is_not_found(tmp_path):
+    with pytest.raises(IndexNotFoundError, match="no such index file"):
+        Index.load(tmp_path / "nope.idx")
+
+
 @pytest.mark.parametrize(
     "content",
-    [b"", b"PK\x03\x04 a zip file", b"\x89PNG\r\n\x1a\n" * 10, b'{"format": "dedupe-index"}'],
+    [b"PK\x03\x04 a zip file", b"\x89PNG\r\n\x1a\n" * 10, b'{"format": "dedupe-index"}'],
 )
 def test_foreign_files(tmp_path, content):
     path = tmp_path / "foreign.idx"
@@ -75,9 +92,7 @@ def test_foreign_files(tmp_path, content):
         Index.load(path)
 
 
-def test_missing_file_and_folder(tmp_path):
-    with pytest.raises(IndexFormatError, match="no such file"):
-        Index.load(tmp_path / "nope.idx")
+def test_a_folder_is_not_an_index_file(tmp_path):
     with pytest.raises(IndexFormatError, match="folder"):
         Index.load(tmp_path)
 

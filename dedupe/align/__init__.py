@@ -19,6 +19,7 @@ that rapidfuzz's bit-parallel string kernels compare words, not characters.
 
 from __future__ import annotations
 
+from ..params import RunOptions
 from ..text import ensure_text
 from .chain import Pairing, chain_pairs, grow_splits, op_order, pair_moves
 from .model import OP_KINDS, Alignment, ParagraphOp, Passage, WordOp
@@ -82,7 +83,7 @@ def align(
     max_word_diff_words: int = MAX_WORD_DIFF_WORDS,
     block_cells: int = BLOCK_CELLS,
     blocking: bool | None = None,
-    workers: int = -1,
+    workers: int = RunOptions.workers,
     min_passage_words: int = MIN_PASSAGE_WORDS,
 ) -> Alignment:
     """Align the paragraphs of ``a`` and ``b`` and diff each pair word by word.
@@ -121,8 +122,9 @@ def align(
       number of pairs per paragraph, so time and memory grow linearly. ``None``
       (default): block when there are more than ``BLOCKING_MIN_PAIRS`` paragraph pairs;
       ``False``: score every pair.
-    - ``workers``: threads for ``cdist`` (-1: all cores) on blocks of at least
-      ``PARALLEL_MIN_CELLS`` cells; smaller ones run on one thread.
+    - ``workers``: threads for ``cdist``, by the library's one convention
+      (:func:`dedupe.params.check_workers`: 0 one per core, at most 4; 1 none), on blocks
+      of at least ``PARALLEL_MIN_CELLS`` cells; smaller ones run on one thread.
     - ``min_passage_words``: shortest shared passage, in words (default 8, at least 2).
       A run found several times on a side (repeated boilerplate) is reported once for
       each pair of its occurrences while it occurs at most ``MAX_PASSAGE_REPEATS`` (8)

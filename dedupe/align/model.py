@@ -263,7 +263,8 @@ class Alignment:
         return out
 
     def to_dict(self, *, equal_words: bool = False) -> dict[str, Any]:
-        """JSON-serialisable view (schema in :data:`dedupe.render.ALIGNMENT_SCHEMA`).
+        """JSON-serialisable dict (schema in :data:`dedupe.render.ALIGNMENT_SCHEMA`; the
+        other views are in :mod:`dedupe.render`).
 
         >>> import json
         >>> from dedupe import align
@@ -285,18 +286,6 @@ class Alignment:
             "ops": [op.to_dict(equal_words=equal_words) for op in self.ops],
             "passages": passages,
         }
-
-    def render(self, fmt: str = "text") -> str:
-        """``"text"``, ``"markdown"`` or ``"html"`` (a whole page); see :mod:`dedupe.render`.
-
-        >>> from dedupe import align
-        >>> print(align("a b c", "a b d").render("text"))
-        ~ A1 -> B1 edited 0.67
-          a b [-c-]{+d+}
-        """
-        from ..render import render_alignment
-
-        return render_alignment(self, fmt)
 
 
 def _para_range(starts: list[int], start: int, end: int) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidParameterError
-from ..params import check_int
+from ..params import RunOptions, check_int, check_workers
 
 __all__ = [
     "BLOCK_CELLS",
@@ -108,7 +108,7 @@ DEFAULTS: dict[str, Any] = {
     "max_word_diff_words": MAX_WORD_DIFF_WORDS,
     "block_cells": BLOCK_CELLS,
     "blocking": None,
-    "workers": -1,
+    "workers": RunOptions.workers,
     "min_passage_words": MIN_PASSAGE_WORDS,
 }
 
@@ -134,6 +134,4 @@ def check_options(opts: dict[str, Any]) -> None:
         raise InvalidParameterError(
             f"blocking must be None, True or False, got {opts['blocking']!r}"
         )
-    w = opts["workers"]
-    if isinstance(w, bool) or not isinstance(w, int) or w == 0 or w < -1:
-        raise InvalidParameterError(f"workers must be -1 (all cores) or >= 1, got {w!r}")
+    check_workers(opts["workers"])

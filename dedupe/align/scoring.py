@@ -12,6 +12,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
 from ..flat import sorted_unique
+from ..parallel import resolve_workers
 from .options import BLOCKING_MAX_DF, BLOCKING_MIN_WORDS, PARALLEL_MIN_CELLS
 from .sides import Encoder, Side, sentence_codes
 
@@ -120,49 +121,82 @@ def candidate_cells(
     no more than a few thousand short ones.
     """
     n, m = len(a.codes), len(b.codes)
-    out: dict[tuple[int, int], float] = {}
     if not n or not m:
-        return out
+        return {}
     long_a = {i for i in range(n) if len(a.codes[i]) > max_words}
     long_b = {j for j in range(m) if len(b.codes[j]) > max_words}
-    # Long paragraphs are left out of the word-level scoring: stand-ins that match nothing
-    # (code points below those of the encoder).
-    queries = ["\x01" if k in long_a else c for k, c in enumerate(a.codes)]
-    choices = ["\x02" if k in long_b else c for k, c in enumerate(b.codes)]
-    cut = int(np.floor(cutoff * 100))
-    floor = max(cut, 1)
+    cells = _Cells(a, b, long_a, long_b, cutoff, max_candidates, workers)
+    if blocking:
+        cells.score_blocked(block_cells)
+    else:
+        cells.score_all(block_cells)
+    if long_a or long_b:  # long paragraphs: scored over sentences
+        cells.score_long(long_a, long_b)
+    return cells.out
 
-    def keep(i: int, cols: np.ndarray, vals: np.ndarray) -> None:
-        if len(cols) > max_candidates:  # best first; ties nearest the diagonal
+
+class _Cells:
+    """The scoring of :func:`candidate_cells`: ``out`` collects the pairs that reach the
+    cutoff, at most ``max_candidates`` per row."""
+
+    def __init__(
+        self,
+        a: Side,
+        b: Side,
+        long_a: set[int],
+        long_b: set[int],
+        cutoff: float,
+        max_candidates: int,
+        workers: int,
+    ) -> None:
+        self.a, self.b = a, b
+        self.n, self.m = len(a.codes), len(b.codes)
+        # Long paragraphs are left out of the word-level scoring: stand-ins that match
+        # nothing (code points below those of the encoder).
+        self.queries = ["\x01" if k in long_a else c for k, c in enumerate(a.codes)]
+        self.choices = ["\x02" if k in long_b else c for k, c in enumerate(b.codes)]
+        self.cutoff, self.max_candidates, self.workers = cutoff, max_candidates, workers
+        self.cut = int(np.floor(cutoff * 100))
+        self.floor = max(self.cut, 1)
+        self.out: dict[tuple[int, int], float] = {}
+
+    def keep(self, i: int, cols: np.ndarray, vals: np.ndarray) -> None:
+        """Score row ``i``'s best columns exactly (ties nearest the diagonal first)."""
+        n, m = self.n, self.m
+        if len(cols) > self.max_candidates:
             key = vals.astype(np.float64) * (m + 1) - np.abs(cols - i * m / n)
-            cols = cols[np.argpartition(-key, max_candidates - 1)[:max_candidates]]
+            cols = cols[np.argpartition(-key, self.max_candidates - 1)[: self.max_candidates]]
         for j in cols.tolist():
-            sim = Indel.normalized_similarity(a.codes[i], b.codes[j])
-            if sim >= cutoff:
-                out[(i, j)] = sim
+            sim = Indel.normalized_similarity(self.a.codes[i], self.b.codes[j])
+            if sim >= self.cutoff:
+                self.out[(i, j)] = sim
 
-    def threads(cells: int) -> int:
-        return workers if cells >= PARALLEL_MIN_CELLS else 1
+    def threads(self, cells: int) -> int:
+        return resolve_workers(self.workers) if cells >= PARALLEL_MIN_CELLS else 1
 
-    if not blocking:
+    def score_all(self, block_cells: int) -> None:
+        """Every pair, ``block_cells`` cells at a time."""
+        n, m = self.n, self.m
         rows = max(1, block_cells // m)
         for r0 in range(0, n, rows):
             block = process.cdist(
-                queries[r0 : r0 + rows],
-                choices,
+                self.queries[r0 : r0 + rows],
+                self.choices,
                 scorer=fuzz.ratio,
-                score_cutoff=cut,
+                score_cutoff=self.cut,
                 dtype=np.uint8,
-                workers=threads(min(rows, n - r0) * m),
+                workers=self.threads(min(rows, n - r0) * m),
             )
             for r in range(block.shape[0]):
-                cols = np.flatnonzero(block[r] >= floor)
+                cols = np.flatnonzero(block[r] >= self.floor)
                 if len(cols):
-                    keep(r0 + r, cols, block[r][cols])
-    else:
-        # Pairs sharing a word bigram rare on both sides; short paragraphs (too few words
-        # for rare bigrams) pair on a rare word; identical paragraphs always pair. Every
-        # rule proposes a bounded number of pairs per paragraph: linear, however many.
+                    self.keep(r0 + r, cols, block[r][cols])
+
+    def score_blocked(self, block_cells: int) -> None:
+        """Pairs sharing a word bigram rare on both sides; short paragraphs (too few words
+        for rare bigrams) pair on a rare word; identical paragraphs always pair. Every rule
+        proposes a bounded number of pairs per paragraph: linear, however many."""
+        queries, choices, n, m = self.queries, self.choices, self.n, self.m
         short_a = [i for i in range(n) if len(queries[i]) < BLOCKING_MIN_WORDS]
         short_b = [j for j in range(m) if len(choices[j]) < BLOCKING_MIN_WORDS]
         rest_a = [i for i in range(n) if len(queries[i]) >= BLOCKING_MIN_WORDS]
@@ -171,9 +205,9 @@ def candidate_cells(
             _gram_pairs(queries, choices, rest_a, every_b, BLOCKING_MAX_DF, 2),
             _gram_pairs(queries, choices, short_a, every_b, BLOCKING_MAX_DF, 1),
             _gram_pairs(queries, choices, rest_a, short_b, BLOCKING_MAX_DF, 1),
-            _copy_pairs(queries, choices, list(range(n)), max_candidates),
+            _copy_pairs(queries, choices, list(range(n)), self.max_candidates),
         ]
-        pairs = sorted_unique(np.concatenate(keys)) if len(keys) > 1 else keys[0]
+        pairs = sorted_unique(np.concatenate(keys))
         for c0 in range(0, len(pairs), block_cells):
             chunk = pairs[c0 : c0 + block_cells]
             ii, jj = chunk // m, chunk % m
@@ -181,22 +215,23 @@ def candidate_cells(
                 [queries[i] for i in ii.tolist()],
                 [choices[j] for j in jj.tolist()],
                 scorer=fuzz.ratio,
-                score_cutoff=cut,
+                score_cutoff=self.cut,
                 dtype=np.uint8,
-                workers=threads(len(chunk)),
+                workers=self.threads(len(chunk)),
             )
-            hit = scores >= floor
+            hit = scores >= self.floor
             ii, jj, scores = ii[hit], jj[hit], scores[hit]
             bounds = np.flatnonzero(np.diff(ii)) + 1  # pairs are sorted by row
             for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), len(ii)]):
                 if hi > lo:
-                    keep(int(ii[lo]), jj[lo:hi], scores[lo:hi])
-    if long_a or long_b:  # long paragraphs: scored over sentences
+                    self.keep(int(ii[lo]), jj[lo:hi], scores[lo:hi])
+
+    def score_long(self, long_a: set[int], long_b: set[int]) -> None:
+        """Pairs with a long paragraph, scored over sentences."""
         enc = Encoder()
-        sent_a, sent_b = sentence_codes(a, enc), sentence_codes(b, enc)
-        for i in range(n):
-            for j in range(m) if i in long_a else sorted(long_b):
+        sent_a, sent_b = sentence_codes(self.a, enc), sentence_codes(self.b, enc)
+        for i in range(self.n):
+            for j in range(self.m) if i in long_a else sorted(long_b):
                 sim = Indel.normalized_similarity(sent_a[i], sent_b[j])
-                if sim >= cutoff:
-                    out[(i, j)] = sim
-    return out
+                if sim >= self.cutoff:
+                    self.out[(i, j)] = sim

@@ -35,6 +35,14 @@ from .common import (
 DEFAULT_MAX_PAIRS = 200
 
 
+#: What the report page says of what it leaves out, in this command line's words.
+REPORT_HINTS = {
+    "clusters": "dedupe scan --clusters writes them all",
+    "pairs": "dedupe scan writes them all",
+    "diffs": "raise --max-pairs to see more",
+}
+
+
 def _cmd_scan(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     check_output(args.output)
@@ -87,6 +95,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         diff_seconds=time.perf_counter() - diff_start,
         label_field=args.label_field or "title",
         date_field=args.date_field or "date",
+        hints=REPORT_HINTS,
     )
     with open_output(args.output) as out:
         out.write(page)

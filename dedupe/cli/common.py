@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import dedupe
-from dedupe.cluster import CLUSTER_RULES
-from dedupe.errors import InputError
+from dedupe.errors import DedupeError, InputError
 from dedupe.inputs import check_output_path, read_documents
+from dedupe.params import CLUSTER_RULES, OPTIONS, Option
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # bad usage or unreadable input
@@ -33,16 +33,6 @@ def check_output(path: str | None) -> None:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def scan_options(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "jaccard": args.jaccard,
-        "containment": args.containment,
-        "ngram": args.ngram,
-        "num_perm": args.num_perm,
-        "seed": args.seed,
-    }
 
 
 def show_progress(args: argparse.Namespace) -> bool:
@@ -141,16 +131,6 @@ def summary(documents: int, result: dedupe.Report, seconds: float) -> str:
     )
 
 
-def fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
-    return value
-
-
 def positive(text: str) -> int:
     try:
         value = int(text)
@@ -228,42 +208,57 @@ def check_fields(args: argparse.Namespace, metadata: dict[str, dict[str, str]]) 
             raise InputError(f"{option} {value!r}: no document has that field (fields: {shown})")
 
 
+#: The options a collection command takes as flags (``--min-key-share``...): every option
+#: of :data:`dedupe.params.OPTIONS` that shapes or thresholds matching.
+MATCH_OPTIONS = tuple(o for o in OPTIONS.values() if o.group in ("IndexParams", "Thresholds"))
+
+
+def _option_type(option: Option) -> Callable[[str], Any]:
+    """Parse a flag's text as the option's type, then check it as the library does."""
+    kind = float if option.annotation == "float" else int
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            what = "a number" if kind is float else "a whole number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        try:
+            return option.check(option.name, value)
+        except DedupeError as err:
+            allowed = getattr(err, "allowed", None)
+            raise argparse.ArgumentTypeError(
+                f"{text} is not {allowed} ({err})" if allowed else str(err)
+            ) from None
+
+    return parse
+
+
 def add_match_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("matching")
-    g.add_argument(
-        "--jaccard",
-        type=fraction,
-        default=0.5,
-        metavar="X",
-        help="report a pair when its Jaccard similarity is at least X (default 0.5)",
-    )
-    g.add_argument(
-        "--containment",
-        type=fraction,
-        default=0.5,
-        metavar="X",
-        help="...or when X of either text's shingles are in the other (default 0.5)",
-    )
-    g.add_argument(
-        "--ngram", type=positive, default=5, metavar="N", help="words per shingle (default 5)"
-    )
-    g.add_argument(
-        "--num-perm",
-        type=positive,
-        default=128,
-        metavar="N",
-        help="MinHash permutations (default 128)",
-    )
-    g.add_argument("--seed", type=non_negative, default=1, help="MinHash seed (default 1)")
+    """A flag for each of :data:`MATCH_OPTIONS`, with the library's default and doc."""
+    g = p.add_argument_group("matching (the options of dedupe.find_duplicates)")
+    for option in MATCH_OPTIONS:
+        g.add_argument(
+            "--" + option.name.replace("_", "-"),
+            type=_option_type(option),
+            default=option.default,
+            metavar="X" if option.annotation == "float" else "N",
+            help=f"{option.doc} (default {option.default})",
+        )
+
+
+def scan_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options the flags of :func:`add_match_args` give."""
+    return {o.name: getattr(args, o.name) for o in MATCH_OPTIONS}
 
 
 def add_cluster_rule(p: argparse.ArgumentParser) -> None:
+    option = OPTIONS["clusters"]
     p.add_argument(
         "--cluster-rule",
         choices=CLUSTER_RULES,
-        default="hubs",
-        help="hubs (default): a roundup, or a text quoted by unrelated stories, does not "
-        "merge them into one cluster: it is listed as a hub; components: every pair joins",
+        default=option.default,
+        help=f"{option.doc} (default {option.default})",
     )
 
 

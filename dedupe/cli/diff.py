@@ -50,7 +50,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         elif args.format == "html":
             out.write(views.alignment_html(alignment, names=names))
         else:
-            rendered = alignment.render(args.format)
+            rendered = views.render_alignment(alignment, args.format)
             out.write(rendered if rendered.endswith("\n") else rendered + "\n")
     return EXIT_OK
 

@@ -38,10 +38,10 @@ from .common import (
     show_progress,
     warn_skipped,
 )
+from .stores import add_redis_args, open_index, positionals, redis_store
 
 #: Documents of a ``query --input`` file answered together (``Index.query_many``).
 QUERY_BATCH = 256
-REDIS_HELP = "use the live index on this Redis server (redis://[:password@]host:port/db)"
 
 
 def _when(text: str) -> float:
@@ -75,55 +75,16 @@ def _moment(text: str) -> float:
     return time.time() if text == "now" else _date(text)
 
 
-# ------------------------------------------------------------------ where the index is
-def _positionals(args: argparse.Namespace, values: list[str], what: str) -> tuple[str | None, list]:
-    """``(FILE, the rest)``, or ``(None, values)`` with ``--redis``."""
-    if args.redis:
-        if not args.namespace:
-            raise InputError("--redis needs --namespace NAME (the index's name on the server)")
-        return None, values
-    if args.namespace:
-        raise InputError("--namespace goes with --redis URL")
-    if not values:
-        raise InputError(f"give the index FILE{what} (or --redis URL --namespace NAME)")
-    return values[0], values[1:]
-
-
-def _redis_store(args: argparse.Namespace) -> Any:
-    from dedupe.store.redis import RedisStore
-
-    return RedisStore(args.redis, namespace=args.namespace)
-
-
 def _where(args: argparse.Namespace, path: str | None) -> str:
     return path if path is not None else f"namespace {args.namespace!r}"
 
 
-def _open(args: argparse.Namespace, path: str | None) -> Any:
-    """The index of FILE, or of the Redis namespace (which must exist)."""
-    if path is None:
-        from dedupe.store.redis import safe_url
-
-        try:
-            return dedupe.Index.open(_redis_store(args))
-        except dedupe.IndexNotFoundError:
-            raise InputError(
-                f"no index in namespace {args.namespace!r} at {safe_url(args.redis)} (create "
-                "it with `dedupe index build --redis URL --namespace NAME INPUT...`)"
-            ) from None
-    if os.path.isdir(path):
-        raise InputError(f"{path}: is a folder, not an index file")
-    if not os.path.exists(path):
-        raise InputError(f"{path}: no such index file (create one with `dedupe index build`)")
-    return dedupe.Index.load(path)
-
-
 def _open_alone(args: argparse.Namespace) -> tuple[str | None, Any]:
     """``(FILE or None, the index)`` for an action that takes nothing but the index."""
-    path, rest = _positionals(args, args.paths, "")
+    path, rest = positionals(args, args.paths, "")
     if rest:
         raise InputError(f"unexpected argument(s): {' '.join(rest)}")
-    return path, _open(args, path)
+    return path, open_index(args, path)
 
 
 def _save(index: Any, path: str | None) -> None:
@@ -171,7 +132,7 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
     if args.redis:
         if args.output or not args.namespace:
             raise InputError("build writes to -o FILE, or to --redis URL --namespace NAME")
-        store = _redis_store(args)
+        store = redis_store(args)
         if store.meta() is not None:
             raise InputError(
                 f"namespace {args.namespace!r} already holds an index ({len(store)} documents); "
@@ -205,10 +166,10 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
 
 def _cmd_index_add(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    path, inputs = _positionals(args, args.paths, " and at least one INPUT")
+    path, inputs = positionals(args, args.paths, " and at least one INPUT")
     if not inputs:
         raise InputError("give at least one INPUT to add")
-    index = _open(args, path)
+    index = open_index(args, path)
     args.inputs = inputs
     found = load_collection(args)
     before = len(index)
@@ -233,14 +194,14 @@ def _cmd_index_add(args: argparse.Namespace) -> int:
 
 def _cmd_index_query(args: argparse.Namespace) -> int:
     check_output(args.output)
-    path, rest = _positionals(args, args.paths, " and a TEXTFILE (or --input DOCS)")
+    path, rest = positionals(args, args.paths, " and a TEXTFILE (or --input DOCS)")
     if args.input is not None:
         if rest:
             raise InputError("give a TEXTFILE or --input DOCS, not both")
         if args.format != "jsonl":
             raise InputError("--input answers one JSONL line per document: --format jsonl only")
         docs = read_documents([args.input], id_field=args.id_field, text_field=args.text_field)
-        index = _open(args, path)
+        index = open_index(args, path)
         items = list(docs.items())
         with open_output(args.output) as out:
             for lo in range(0, len(items), QUERY_BATCH):
@@ -259,7 +220,7 @@ def _cmd_index_query(args: argparse.Namespace) -> int:
         return EXIT_OK
     if len(rest) != 1:
         raise InputError("give one TEXTFILE to look up (or --input DOCS for many)")
-    index = _open(args, path)
+    index = open_index(args, path)
     text = read_text_file(rest[0])
     matches = index.query(text, k=args.k)
     with open_output(args.output) as out:
@@ -268,10 +229,10 @@ def _cmd_index_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_index_remove(args: argparse.Namespace) -> int:
-    path, ids = _positionals(args, args.paths, " and the ids to remove")
+    path, ids = positionals(args, args.paths, " and the ids to remove")
     if not ids:
         raise InputError("give the ids of the documents to remove")
-    index = _open(args, path)
+    index = open_index(args, path)
     ids = list(dict.fromkeys(ids))
     missing = [d for d, known in zip(ids, index.store.contains_many(ids)) if not known]
     where = _where(args, path)
@@ -338,12 +299,6 @@ def _cmd_index_stats(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------ parsers
-def _redis_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("a live index on Redis (instead of an index FILE)")
-    g.add_argument("--redis", metavar="URL", help=REDIS_HELP)
-    g.add_argument("--namespace", metavar="NAME", help="the index's name on that server")
-
-
 def _field_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--id-field", default="id", metavar="NAME", help="JSONL field / CSV column of the id"
@@ -374,7 +329,18 @@ def register(sub: Any) -> None:
         "query it.",
     )
     isub = p.add_subparsers(dest="index_command", metavar="ACTION", required=True)
+    for add in (
+        _build_parser,
+        _add_parser,
+        _query_parser,
+        _remove_parser,
+        _evict_parser,
+        _stats_parser,
+    ):
+        add(isub)
 
+
+def _build_parser(isub: Any) -> None:
     q = isub.add_parser(
         "build",
         help="index the inputs into a new file (or Redis namespace)",
@@ -387,11 +353,13 @@ def register(sub: Any) -> None:
     add_on_error(q)
     add_match_args(q)
     q.add_argument("-o", "--output", metavar="FILE", help="index file to write")
-    _redis_args(q)
+    add_redis_args(q)
     _timestamp_arg(q)
     add_quiet(q)
     q.set_defaults(func=_cmd_index_build)
 
+
+def _add_parser(isub: Any) -> None:
     q = isub.add_parser(
         "add",
         help="add documents to an index",
@@ -405,10 +373,12 @@ def register(sub: Any) -> None:
     add_on_error(q)
     q.add_argument("--replace", action="store_true", help="replace documents whose id exists")
     _timestamp_arg(q)
-    _redis_args(q)
+    add_redis_args(q)
     add_quiet(q)
     q.set_defaults(func=_cmd_index_add)
 
+
+def _query_parser(isub: Any) -> None:
     q = isub.add_parser(
         "query",
         help="the indexed documents that overlap a text (or each text of a file)",
@@ -431,9 +401,11 @@ def register(sub: Any) -> None:
         help="output format (default jsonl)",
     )
     q.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-    _redis_args(q)
+    add_redis_args(q)
     q.set_defaults(func=_cmd_index_query)
 
+
+def _remove_parser(isub: Any) -> None:
     q = isub.add_parser(
         "remove",
         help="remove documents from an index",
@@ -443,10 +415,12 @@ def register(sub: Any) -> None:
     )
     q.add_argument("paths", nargs="+", metavar="FILE ID", help="the index file (none with "
                    "--redis), then the document ids")  # fmt: skip
-    _redis_args(q)
+    add_redis_args(q)
     add_quiet(q)
     q.set_defaults(func=_cmd_index_remove)
 
+
+def _evict_parser(isub: Any) -> None:
     q = isub.add_parser(
         "evict",
         help="remove the documents dated before a date",
@@ -458,10 +432,12 @@ def register(sub: Any) -> None:
     q.add_argument("--before", type=_date, required=True, metavar="DATE",
                    help="ISO date (midnight UTC) or datetime (naive: UTC), or seconds since "
                    "the epoch")  # fmt: skip
-    _redis_args(q)
+    add_redis_args(q)
     add_quiet(q)
     q.set_defaults(func=_cmd_index_evict)
 
+
+def _stats_parser(isub: Any) -> None:
     q = isub.add_parser(
         "stats",
         help="size and parameters of an index",
@@ -473,5 +449,5 @@ def register(sub: Any) -> None:
     q.add_argument("--pairs", action="store_true", help="also count pairs and clusters")
     q.add_argument("--ids", action="store_true", help="also list the document ids")
     q.add_argument("--json", action="store_true", help="print JSON")
-    _redis_args(q)
+    add_redis_args(q)
     q.set_defaults(func=_cmd_index_stats)

@@ -8,10 +8,10 @@ from typing import Any
 
 from dedupe.inputs import open_output, read_text_file
 from dedupe.provenance import MAX_GAP, MIN_WORDS
-from dedupe.render.provenance import provenance_html
+from dedupe.render.provenance import provenance_html, render_provenance
 
 from .common import EXIT_OK, InputError, check_output, non_negative, positive
-from .index import _open, _redis_args
+from .stores import add_redis_args, open_index
 
 
 def _open_index(args: argparse.Namespace) -> tuple[Any, str]:
@@ -22,12 +22,12 @@ def _open_index(args: argparse.Namespace) -> tuple[Any, str]:
     if args.redis:
         if not args.namespace:
             raise InputError("--redis needs --namespace NAME (the index's name on the server)")
-        return _open(args, None), f"redis namespace {args.namespace}"
+        return open_index(args, None), f"redis namespace {args.namespace}"
     if args.namespace:
         raise InputError("--namespace goes with --redis URL")
     if not args.index:
         raise InputError("give the index: --index FILE or --redis URL --namespace NAME")
-    return _open(args, args.index), args.index
+    return open_index(args, args.index), args.index
 
 
 def _cmd_provenance(args: argparse.Namespace) -> int:
@@ -42,7 +42,7 @@ def _cmd_provenance(args: argparse.Namespace) -> int:
         elif args.format == "html":
             out.write(provenance_html(prov, title=f"Provenance of {args.file}"))
         else:
-            out.write(prov.render("text") + "\n")
+            out.write(render_provenance(prov, "text") + "\n")
     return EXIT_OK
 
 
@@ -57,7 +57,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("file", metavar="FILE", help="text file to trace (- for stdin)")
     p.add_argument("--index", metavar="INDEX", help="index file (from `dedupe index build`)")
-    _redis_args(p)
+    add_redis_args(p)
     p.add_argument(
         "--format",
         choices=("text", "json", "html"),

@@ -1,5 +1,16 @@
 """Views: text, Markdown, JSON and HTML of alignments, matches, clusters and reports.
 
+Results never know their views (as difflib's ``SequenceMatcher`` never knows
+``HtmlDiff``): every view is a function here that takes a result. The shortest way in:
+
+>>> import dedupe
+>>> al = dedupe.align("The rail line opens in May.", "The rail line opens in June.")
+>>> print(dedupe.render.text(al))
+~ A1 -> B1 edited 0.83
+  The rail line opens in [-May-]{+June+}.
+>>> dedupe.render.html(al).startswith("<!DOCTYPE html>")
+True
+
 * :mod:`dedupe.render.alignment`: an :class:`~dedupe.align.Alignment` as text, Markdown or
   an HTML page, and the JSON schema of ``Alignment.to_dict()``.
 * :mod:`dedupe.render.report`: matches and clusters as JSONL, CSV or an aligned table, and
@@ -11,6 +22,11 @@
 Nothing here computes similarity.
 """
 
+from typing import Any
+
+from ..align import Alignment
+from ..errors import InvalidParameterError
+from ..provenance import Provenance
 from .alignment import (
     ALIGNMENT_SCHEMA,
     FORMATS,
@@ -43,6 +59,9 @@ from .report import (
 )
 
 __all__ = [
+    "html",
+    "markdown",
+    "text",
     "ALIGNMENT_CSS",
     "ALIGNMENT_SCHEMA",
     "CSP",
@@ -72,3 +91,32 @@ __all__ = [
     "write_hubs",
     "write_matches",
 ]
+
+
+def text(result: Alignment | Provenance) -> str:
+    """An :class:`~dedupe.align.Alignment` (paragraph ops and word diffs) or a
+    :class:`~dedupe.provenance.Provenance` (paragraph by paragraph) as plain text."""
+    return _dispatch(result, "text")
+
+
+def markdown(result: Alignment) -> str:
+    """An :class:`~dedupe.align.Alignment` as Markdown."""
+    return _dispatch(result, "markdown")
+
+
+def html(result: Alignment | Provenance) -> str:
+    """An :class:`~dedupe.align.Alignment` (side by side) or a
+    :class:`~dedupe.provenance.Provenance` (each span coloured by its source) as one
+    self-contained HTML page. (A :class:`~dedupe.results.Report`'s page needs the texts
+    for its diffs: :func:`html_report`.)"""
+    return _dispatch(result, "html")
+
+
+def _dispatch(result: Any, fmt: str) -> str:
+    if isinstance(result, Alignment):
+        return render_alignment(result, fmt)
+    if isinstance(result, Provenance):
+        return render_provenance(result, fmt)
+    raise InvalidParameterError(
+        f"dedupe.render.{fmt} takes an Alignment or a Provenance, got {type(result).__name__}"
+    )

@@ -20,17 +20,13 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..align import Alignment, ParagraphOp
 from ..errors import InvalidParameterError
-from ..text import word_offsets
+from ..text import Paragraph, word_offsets
 from .page import html_page
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..align import Alignment, ParagraphOp
-    from ..text import Paragraph
 
 __all__ = [
     "ALIGNMENT_SCHEMA",
@@ -130,6 +126,99 @@ class _Mark:
     more: bool = False  # stands in more places than were looked at (repeated text)
 
 
+class _Layout:
+    """Where an alignment's words stand: word offsets of each side (``ws``, ``we``), each
+    paragraph's word range (``pws``, ``pwe``), the op owning each paragraph (``owner``)
+    and each op's word range (``op_words``), and each passage's first word (``first``)
+    and length (``sizes``)."""
+
+    def __init__(self, al: Alignment) -> None:
+        texts = {"A": al.a_text, "B": al.b_text}
+        paras = {"A": al.a_paragraphs, "B": al.b_paragraphs}
+        self.ws: dict[str, list[int]] = {}
+        self.we: dict[str, list[int]] = {}
+        self.pws: dict[str, list[int]] = {}
+        self.pwe: dict[str, list[int]] = {}
+        for x in "AB":
+            starts, ends = word_offsets(texts[x])
+            self.pws[x] = np.searchsorted(starts, [p.start for p in paras[x]]).tolist()
+            self.pwe[x] = np.searchsorted(starts, [p.end for p in paras[x]]).tolist()
+            self.ws[x], self.we[x] = starts.tolist(), ends.tolist()
+        self.owner: dict[str, list[int]] = {x: [0] * len(paras[x]) for x in "AB"}
+        self.op_words: dict[str, list[tuple[int, int]]] = {"A": [], "B": []}
+        for k, op in enumerate(al.ops):
+            for x, (lo, hi) in (("A", op.a), ("B", op.b)):
+                self.op_words[x].append(
+                    (self.pws[x][lo], self.pwe[x][hi - 1]) if hi > lo else (0, 0)
+                )
+                for i in range(lo, hi):
+                    self.owner[x][i] = k
+        self.first = {
+            "A": np.searchsorted(self.ws["A"], [p.a_start for p in al.passages]).tolist(),
+            "B": np.searchsorted(self.ws["B"], [p.b_start for p in al.passages]).tolist(),
+        }
+        self.sizes = [p.words for p in al.passages]
+
+
+def _raw_marks(lay: _Layout, x: str, y: str) -> tuple[list[_Mark], list[tuple[int, int]]]:
+    """Side ``x``'s spans of passage words standing, on side ``y``, outside the op their
+    paragraph belongs to, and the word ranges left out as crowded.
+
+    Repeated text: words already covered by MAX_NAMED_PLACES + 1 passages are not looked
+    at again (they are marked if any passage marks them, and name enough places), so the
+    work stays linear in the words even when every passage spans the whole text."""
+    ws, we, pws, pwe = lay.ws, lay.we, lay.pws, lay.pwe
+    first, sizes = lay.first, lay.sizes
+    raw: list[_Mark] = []
+    crowded: list[tuple[int, int]] = []
+    lanes = [0] * (MAX_NAMED_PLACES + 1)  # where each lane's last passage ends
+    for t in sorted(range(len(sizes)), key=first[x].__getitem__):
+        i0, i1 = first[x][t], first[x][t] + sizes[t]
+        shift = first[y][t] - i0
+        lane = min(range(len(lanes)), key=lanes.__getitem__)
+        if lanes[lane] > i0:
+            crowded.append((i0, min(lanes[lane], i1)))
+        lo, lanes[lane] = max(i0, lanes[lane]), max(lanes[lane], i1)
+        k = bisect.bisect_right(pws[x], lo) - 1
+        while k < len(pws[x]) and pws[x][k] < i1:
+            u0, u1 = max(lo, pws[x][k]), min(i1, pwe[x][k])
+            o0, o1 = lay.op_words[y][lay.owner[x][k]]
+            v0, v1 = u0 + shift, u1 + shift  # the same words on the other side
+            out = [(v0, v1)] if o1 <= o0 else [(v0, min(v1, o0)), (max(v0, o1), v1)]
+            for t0, t1 in out:
+                if t1 > t0:
+                    place = (
+                        bisect.bisect_right(pws[y], t0) - 1,
+                        bisect.bisect_right(pws[y], t1 - 1),
+                    )
+                    raw.append(_Mark(ws[x][t0 - shift], we[x][t1 - 1 - shift], [place]))
+            k += 1
+    return raw, crowded
+
+
+def _merge_marks(raw: list[_Mark], crowded: list[tuple[int, int]]) -> list[_Mark]:
+    """Overlapping spans (repeated text) as one mark naming every place; ``more`` where a
+    crowded character span (sorted) meets the mark."""
+    merged: list[_Mark] = []
+    seen: set[tuple[int, int]] = set()
+    for m in sorted(raw, key=lambda m: (m.start, m.end)):
+        if merged and m.start < merged[-1].end:
+            last = merged[-1]
+            last.end = max(last.end, m.end)
+            last.places.extend(q for q in m.places if q not in seen)
+        else:
+            merged.append(m)
+            seen = set()
+        seen.update(m.places)
+    k = 0
+    for m in merged:
+        m.places.sort()
+        while k < len(crowded) and crowded[k][1] <= m.start:
+            k += 1
+        m.more = k < len(crowded) and crowded[k][0] < m.end
+    return merged
+
+
 class _Marks:
     """The spans of each side to highlight as shared passages: the parts of
     :attr:`Alignment.passages` whose words, on the other side, stand outside the paragraphs
@@ -141,78 +230,13 @@ class _Marks:
         self.starts: dict[str, list[int]] = {"A": [], "B": []}
         if not al.passages:
             return
-        texts = {"A": al.a_text, "B": al.b_text}
-        paras = {"A": al.a_paragraphs, "B": al.b_paragraphs}
-        ws, we, pws, pwe = {}, {}, {}, {}
-        for x in "AB":
-            starts, ends = word_offsets(texts[x])
-            pws[x] = np.searchsorted(starts, [p.start for p in paras[x]]).tolist()
-            pwe[x] = np.searchsorted(starts, [p.end for p in paras[x]]).tolist()
-            ws[x], we[x] = starts.tolist(), ends.tolist()
-        # Word range of each op on each side, and the op owning each paragraph.
-        owner: dict[str, list[int]] = {x: [0] * len(paras[x]) for x in "AB"}
-        op_words: dict[str, list[tuple[int, int]]] = {"A": [], "B": []}
-        for k, op in enumerate(al.ops):
-            for x, (lo, hi) in (("A", op.a), ("B", op.b)):
-                op_words[x].append((pws[x][lo], pwe[x][hi - 1]) if hi > lo else (0, 0))
-                for i in range(lo, hi):
-                    owner[x][i] = k
-        first = {
-            "A": np.searchsorted(ws["A"], [p.a_start for p in al.passages]).tolist(),
-            "B": np.searchsorted(ws["B"], [p.b_start for p in al.passages]).tolist(),
-        }
-        sizes = [p.words for p in al.passages]
+        lay = _Layout(al)
         for x, y in (("A", "B"), ("B", "A")):
-            near = self._near(al, x, y, first, sizes, op_words)
-            raw: list[_Mark] = []
-            crowded: list[tuple[int, int]] = []  # word ranges left out: see below
-            # Repeated text: words already covered by MAX_NAMED_PLACES + 1 passages are not
-            # looked at again (they are marked if any passage marks them, and name enough
-            # places), so the work stays linear in the words even when every passage spans
-            # the whole text.
-            lanes = [0] * (MAX_NAMED_PLACES + 1)  # where each lane's last passage ends
-            for t in sorted(range(len(sizes)), key=first[x].__getitem__):
-                i0, i1 = first[x][t], first[x][t] + sizes[t]
-                shift = first[y][t] - i0
-                lane = min(range(len(lanes)), key=lanes.__getitem__)
-                if lanes[lane] > i0:
-                    crowded.append((i0, min(lanes[lane], i1)))
-                lo, lanes[lane] = max(i0, lanes[lane]), max(lanes[lane], i1)
-                k = bisect.bisect_right(pws[x], lo) - 1
-                while k < len(pws[x]) and pws[x][k] < i1:
-                    u0, u1 = max(lo, pws[x][k]), min(i1, pwe[x][k])
-                    o0, o1 = op_words[y][owner[x][k]]
-                    v0, v1 = u0 + shift, u1 + shift  # the same words on the other side
-                    out = [(v0, v1)] if o1 <= o0 else [(v0, min(v1, o0)), (max(v0, o1), v1)]
-                    for t0, t1 in out:
-                        if t1 > t0:
-                            place = (
-                                bisect.bisect_right(pws[y], t0) - 1,
-                                bisect.bisect_right(pws[y], t1 - 1),
-                            )
-                            raw.append(_Mark(ws[x][t0 - shift], we[x][t1 - 1 - shift], [place]))
-                    k += 1
-            near_chars = [(ws[x][a], we[x][b - 1]) for a, b in near]
-            raw = _subtract(raw, near_chars)
-            # Overlapping spans (repeated text) become one mark naming every place.
-            merged: list[_Mark] = []
-            seen: set[tuple[int, int]] = set()
-            for m in sorted(raw, key=lambda m: (m.start, m.end)):
-                if merged and m.start < merged[-1].end:
-                    last = merged[-1]
-                    last.end = max(last.end, m.end)
-                    last.places.extend(q for q in m.places if q not in seen)
-                else:
-                    merged.append(m)
-                    seen = set()
-                seen.update(m.places)
-            spans = sorted((ws[x][a], we[x][b - 1]) for a, b in crowded if b > a)
-            k = 0
-            for m in merged:
-                m.places.sort()
-                while k < len(spans) and spans[k][1] <= m.start:
-                    k += 1
-                m.more = k < len(spans) and spans[k][0] < m.end
+            near = self._near(al, x, y, lay.first, lay.sizes, lay.op_words)
+            raw, crowded = _raw_marks(lay, x, y)
+            near_chars = [(lay.ws[x][a], lay.we[x][b - 1]) for a, b in near]
+            spans = sorted((lay.ws[x][a], lay.we[x][b - 1]) for a, b in crowded if b > a)
+            merged = _merge_marks(_subtract(raw, near_chars), spans)
             self.marks[x] = merged
             self.starts[x] = [m.start for m in merged]
 

@@ -23,14 +23,11 @@ import csv
 import dataclasses
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from ..errors import InvalidParameterError
+from ..results import Cluster, Hub, Match
 from .report import TABLE_FORMATS, hubs_by_cluster, write_clusters, write_matches
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..cluster import Cluster, Hub
-    from ..match import Match
 
 __all__ = ["MAX_CELL", "display_fields", "write_labelled_clusters", "write_labelled_matches"]
 

@@ -27,14 +27,11 @@ the library's one page shell (no script).
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
 
 from ..errors import InvalidParameterError
+from ..provenance import Provenance, Span
 from ..text import paragraphs
 from .page import html_page
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..provenance import Provenance, Span
 
 __all__ = ["PROVENANCE_FORMATS", "provenance_html", "provenance_text", "render_provenance"]
 

@@ -20,17 +20,14 @@ import dataclasses
 import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import IO, TYPE_CHECKING
+from dataclasses import dataclass
+from typing import IO
 
+from ..align import Alignment
 from ..errors import InvalidParameterError
+from ..results import Cluster, Hub, Match, Report
 from .alignment import alignment_html_fragment, alignment_summary_html, sides_html
 from .page import html_page
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..align import Alignment
-    from ..cluster import Cluster, Hub
-    from ..index import Report
-    from ..match import Match
 
 __all__ = [
     "TABLE_FORMATS",
@@ -46,6 +43,7 @@ __all__ = [
     "COLLAPSE_EQUAL_RUN",
     "MAX_DETAILED_CLUSTERS",
     "html_report",
+    "HINTS",
 ]
 
 #: Formats of :func:`write_matches` and :func:`write_clusters`.
@@ -146,8 +144,6 @@ def clusters_table(clusters: Iterable[Cluster]) -> str:
 
 
 def _match_fields() -> list[str]:
-    from ..match import Match
-
     return [f.name for f in dataclasses.fields(Match)] + ["score"]
 
 
@@ -381,12 +377,6 @@ COLLAPSE_EQUAL_RUN = 3
 MAX_DETAILED_CLUSTERS = 500
 
 
-def _metadata(report: Report) -> Mapping[str, Mapping[str, str]]:
-    """``report.metadata`` (id -> {"title", "outlet", "date"}) when the report has one."""
-    meta = getattr(report, "metadata", {}) or {}
-    return meta if isinstance(meta, Mapping) else {}
-
-
 def _field(meta: Mapping[str, Mapping[str, str]], doc: str, name: str) -> str:
     info = meta.get(doc)
     value = info.get(name) if isinstance(info, Mapping) else None
@@ -469,6 +459,36 @@ def _reuse_rows(
     return [(None, head), *rows]
 
 
+#: What a page says of what it leaves out, by default (a caller such as the command line
+#: passes its own, naming its flags): ``clusters`` and ``pairs`` not listed, ``diffs`` not
+#: shown. Plain text.
+HINTS: Mapping[str, str] = {
+    "clusters": "Report.clusters holds them all",
+    "pairs": "Report.matches holds them all",
+    "diffs": "pass more pairs to html_report to see more",
+}
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What every section of a report page reads."""
+
+    report: Report
+    diffs: Sequence[tuple[Match, Alignment]]
+    meta: Mapping[str, Mapping[str, str]]
+    anchors: Mapping[tuple[str, str], str]  # a diffed pair -> its anchor
+    doc_anchor: Mapping[str, str]  # a document -> the anchor of a pair it is in
+    label: str
+    date: str
+    hints: Mapping[str, str]
+
+    def linked(self, doc: str) -> str:
+        return _linked(self.meta, doc, self.doc_anchor.get(doc), self.label)
+
+    def hint(self, name: str) -> str:
+        return _esc(self.hints.get(name, HINTS[name]))
+
+
 def html_report(
     report: Report,
     diffs: Sequence[tuple[Match, Alignment]] = (),
@@ -478,8 +498,9 @@ def html_report(
     diff_seconds: float | None = None,
     label_field: str = "title",
     date_field: str = "date",
+    hints: Mapping[str, str] | None = None,
 ) -> str:
-    """A self-contained HTML page for a :class:`dedupe.Report`.
+    """A self-contained HTML page for a :class:`~dedupe.results.Report`.
 
     The page holds a summary; the clusters, largest first, with their weakest edge and
     their members, each linked to a pair it is in (at most :data:`MAX_LISTED_CLUSTERS`);
@@ -490,9 +511,9 @@ def html_report(
     ``diffs`` (see :func:`diff_choice`), runs of :data:`COLLAPSE_EQUAL_RUN` or more equal
     paragraphs folded; and a table of the pairs, best first (at most
     :data:`MAX_LISTED_PAIRS`). Titles, outlets and dates come from ``report.metadata``
-    (id -> fields: ``label_field``, ``outlet`` and ``date_field``) when the report has it.
-    The page says what was left out. ``diff_seconds``, the time the diffs took, is shown
-    when given.
+    (id -> fields: ``label_field``, ``outlet`` and ``date_field``). The page says what was
+    left out, with ``hints`` on how to see it (see :data:`HINTS`). ``diff_seconds``, the
+    time the diffs took, is shown when given.
 
     >>> from dedupe import align, find_duplicates
     >>> texts = {"x": "One two three four five six.", "y": "One two three four five seven."}
@@ -502,194 +523,214 @@ def html_report(
     >>> page.count('<details class="dd-pair"'), "<script" in page, 'href="#pair-1"' in page
     (1, False, True)
     """
-    matches = list(report.matches)
-    clusters = list(report.clusters)
-    hubs = list(getattr(report, "hubs", ()) or ())
-    meta = _metadata(report)
     diffed = [m for m, _ in diffs]
-    anchors = {(m.a, m.b): f"pair-{i}" for i, m in enumerate(diffed, start=1)}
-    listed = matches[:MAX_LISTED_PAIRS]
-    cluster_of = {d: i for i, c in enumerate(clusters) for d in c.members}
-    doc_anchor = _doc_anchors(diffed, listed, cluster_of)
-    left_out = len(matches) - len(diffed)
+    cluster_of = {d: i for i, c in enumerate(report.clusters) for d in c.members}
+    page = _Page(
+        report,
+        diffs,
+        report.metadata,
+        {(m.a, m.b): f"pair-{i}" for i, m in enumerate(diffed, start=1)},
+        _doc_anchors(diffed, report.matches[:MAX_LISTED_PAIRS], cluster_of),
+        label_field,
+        date_field,
+        {**HINTS, **(hints or {})},
+    )
+    sections = (_clusters_section, _hubs_section, _reuse_section, _diffs_section, _pairs_section)
+    parts = [f"<h1>{_esc(title)}</h1>", _summary(page, inputs, diff_seconds), _TOC]
+    for section in sections:
+        parts.extend(section(page))
+    return html_page(title, "\n".join(parts))
 
-    parts: list[str] = [f"<h1>{_esc(title)}</h1>"]
+
+_TOC = (
+    '<nav class="dd-toc"><a href="#clusters">Clusters</a><a href="#hubs">Hubs</a>'
+    '<a href="#reuse">Reuse by member</a><a href="#diffs">Side-by-side diffs</a>'
+    '<a href="#pairs">All pairs</a></nav>'
+)
+
+
+def _summary(page: _Page, inputs: Sequence[str], diff_seconds: float | None) -> str:
+    """The facts at the top of the page."""
+    report = page.report
+    left_out = len(report.matches) - len(page.diffs)
     facts = []
     if inputs:
         facts.append(("inputs", ", ".join(f"<code>{_esc(p)}</code>" for p in inputs)))
     facts.append(("documents", f"{report.documents}"))
     if report.skipped:
         facts.append(("skipped (no words)", f"{len(report.skipped)}"))
-    kinds = _kind_counts(matches)
-    facts.append(("pairs", f"{len(matches)}" + (f" ({kinds})" if kinds else "")))
-    in_clusters = sum(len(c.members) for c in clusters)
-    facts.append(("clusters", f"{len(clusters)} ({in_clusters} documents in clusters)"))
-    facts.append(("hubs", f"{len(hubs)}"))
-    facts.append(
-        ("diffed", f"{len(diffed)} pairs" + (f", {left_out} left out" if left_out else ""))
-    )
+    kinds = _kind_counts(report.matches)
+    facts.append(("pairs", f"{len(report.matches)}" + (f" ({kinds})" if kinds else "")))
+    in_clusters = sum(len(c.members) for c in report.clusters)
+    facts.append(("clusters", f"{len(report.clusters)} ({in_clusters} documents in clusters)"))
+    facts.append(("hubs", f"{len(report.hubs)}"))
+    shown = f"{len(page.diffs)} pairs" + (f", {left_out} left out" if left_out else "")
+    facts.append(("diffed", shown))
     if report.params:
         settings = ", ".join(f"{_esc(k)}={_esc(v)}" for k, v in report.params.items())
         facts.append(("parameters", settings))
     facts.append(("scan time", f"{report.seconds:.2f} s"))
-    facts_at = len(parts)
-    parts.append(_facts(facts))
-    parts.append(
-        '<nav class="dd-toc"><a href="#clusters">Clusters</a><a href="#hubs">Hubs</a>'
-        '<a href="#reuse">Reuse by member</a><a href="#diffs">Side-by-side diffs</a>'
-        '<a href="#pairs">All pairs</a></nav>'
+    if diff_seconds is not None:
+        facts.append(("diff time", f"{diff_seconds:.2f} s"))
+    return _facts(facts)
+
+
+def _clusters_section(page: _Page) -> list[str]:
+    """The clusters, largest first, each with its weakest edge and its members."""
+    clusters = page.report.clusters
+    out = [f'<h2 id="clusters">Clusters ({len(clusters)})</h2>']
+    if not clusters:
+        return [*out, "<p>No clusters: no two documents overlap at these thresholds.</p>"]
+    rows = [
+        "<tr><th class=num>#</th><th class=num>size</th><th>representative</th>"
+        "<th>weakest edge</th><th class=num>score</th><th>members</th></tr>"
+    ]
+    for number, c in enumerate(clusters[:MAX_LISTED_CLUSTERS], start=1):
+        w = c.weakest
+        edge = f"{_pair_link(w, page.anchors)} {_kind_badge(w.kind)}" if w else ""
+        score = _score(w.score) if w else ""
+        members = ("<br>" if page.meta else ", ").join(page.linked(x) for x in c.members)
+        reuse = (
+            f'<a href="#cluster-{number}-reuse">{number}</a>'
+            if number <= MAX_DETAILED_CLUSTERS
+            else f"{number}"
+        )
+        rows.append(
+            f'<tr id="cluster-{number}"><td class=num>{reuse}</td>'
+            f"<td class=num>{len(c.members)}</td><td class=ids>"
+            f"{_label(page.meta, c.representative, page.label)}</td><td class=ids>{edge}</td>"
+            f"<td class=num>{score}</td><td class=ids>{members}</td></tr>"
+        )
+    out.append('<table class="dd-list">' + "\n".join(rows) + "</table>")
+    if len(clusters) > MAX_LISTED_CLUSTERS:
+        out.append(
+            f'<p class="dd-note">{len(clusters) - MAX_LISTED_CLUSTERS} more clusters are '
+            f"not listed here; {page.hint('clusters')}.</p>"
+        )
+    return out
+
+
+def _hubs_section(page: _Page) -> list[str]:
+    """The hubs, each with the groups it draws from."""
+    hubs = page.report.hubs
+    out = [f'<h2 id="hubs">Hubs ({len(hubs)})</h2>']
+    if not hubs:
+        return [*out, "<p>No hubs.</p>"]
+    out.append(
+        "<p>A hub holds most of documents of several unrelated groups (a roundup, a "
+        "live blog: <i>container</i>), or most of it stands in documents of several "
+        "unrelated groups (a caption, a quote: <i>contained</i>). Its pairs are listed "
+        "with the others but do not join the groups into one cluster.</p>"
     )
-
-    # Clusters.
-    parts.append(f'<h2 id="clusters">Clusters ({len(clusters)})</h2>')
-    if clusters:
-        rows = [
-            "<tr><th class=num>#</th><th class=num>size</th><th>representative</th>"
-            "<th>weakest edge</th><th class=num>score</th><th>members</th></tr>"
-        ]
-        for number, c in enumerate(clusters[:MAX_LISTED_CLUSTERS], start=1):
-            w = c.weakest
-            edge = f"{_pair_link(w, anchors)} {_kind_badge(w.kind)}" if w else ""
-            score = _score(w.score) if w else ""
-            members = ("<br>" if meta else ", ").join(  # one title a line
-                _linked(meta, x, doc_anchor.get(x), label_field) for x in c.members
-            )
-            reuse = (
-                f'<a href="#cluster-{number}-reuse">{number}</a>'
-                if number <= MAX_DETAILED_CLUSTERS
-                else f"{number}"
-            )
-            rows.append(
-                f'<tr id="cluster-{number}"><td class=num>{reuse}</td>'
-                f"<td class=num>{len(c.members)}</td><td class=ids>"
-                f"{_label(meta, c.representative, label_field)}</td><td class=ids>{edge}</td>"
-                f"<td class=num>{score}</td><td class=ids>{members}</td></tr>"
-            )
-        parts.append('<table class="dd-list">' + "\n".join(rows) + "</table>")
-        if len(clusters) > MAX_LISTED_CLUSTERS:
-            parts.append(
-                f'<p class="dd-note">{len(clusters) - MAX_LISTED_CLUSTERS} more clusters are '
-                "not listed here; <code>dedupe scan --clusters</code> writes them all.</p>"
-            )
-    else:
-        parts.append("<p>No clusters: no two documents overlap at these thresholds.</p>")
-
-    # Hubs.
-    parts.append(f'<h2 id="hubs">Hubs ({len(hubs)})</h2>')
-    if hubs:
-        parts.append(
-            "<p>A hub holds most of documents of several unrelated groups (a roundup, a "
-            "live blog: <i>container</i>), or most of it stands in documents of several "
-            "unrelated groups (a caption, a quote: <i>contained</i>). Its pairs are listed "
-            "with the others but do not join the groups into one cluster.</p>"
+    rows = ["<tr><th>hub</th><th>role</th><th class=num>its cluster</th><th>draws from</th></tr>"]
+    for h in hubs:
+        groups = []
+        for g, c in zip(h.groups, h.clusters, strict=True):
+            docs = ", ".join(page.linked(d) for d in g)
+            where = f'<a href="#cluster-{c + 1}">cluster {c + 1}</a>: ' if c is not None else ""
+            groups.append(f"<li>{where}{docs}</li>")
+        own = (
+            f'<a href="#cluster-{h.cluster + 1}">{h.cluster + 1}</a>'
+            if h.cluster is not None
+            else ""
         )
-        rows = [
-            "<tr><th>hub</th><th>role</th><th class=num>its cluster</th><th>draws from</th></tr>"
-        ]
-        for h in hubs:
-            groups = []
-            for g, c in zip(h.groups, h.clusters, strict=True):
-                docs = ", ".join(_linked(meta, d, doc_anchor.get(d), label_field) for d in g)
-                where = f'<a href="#cluster-{c + 1}">cluster {c + 1}</a>: ' if c is not None else ""
-                groups.append(f"<li>{where}{docs}</li>")
-            own = (
-                f'<a href="#cluster-{h.cluster + 1}">{h.cluster + 1}</a>'
-                if h.cluster is not None
-                else ""
-            )
-            rows.append(
-                f"<tr><td class=ids>{_linked(meta, h.id, doc_anchor.get(h.id), label_field)}</td>"
-                f"<td>{_esc(h.role)}</td><td class=num>{own}</td>"
-                f'<td class=ids><ul class="dd-groups">{"".join(groups)}</ul></td></tr>'
-            )
-        parts.append('<table class="dd-list">' + "\n".join(rows) + "</table>")
-    else:
-        parts.append("<p>No hubs.</p>")
+        rows.append(
+            f"<tr><td class=ids>{page.linked(h.id)}</td>"
+            f"<td>{_esc(h.role)}</td><td class=num>{own}</td>"
+            f'<td class=ids><ul class="dd-groups">{"".join(groups)}</ul></td></tr>'
+        )
+    out.append('<table class="dd-list">' + "\n".join(rows) + "</table>")
+    return out
 
-    # Reuse by member.
+
+def _reuse_section(page: _Page) -> list[str]:
+    """For each cluster, how much of its representative each member holds."""
+    clusters = page.report.clusters
     detailed = clusters[:MAX_DETAILED_CLUSTERS]
-    parts.append(f'<h2 id="reuse">Reuse by member ({len(detailed)} clusters)</h2>')
-    if detailed:
-        parts.append(
-            "<p>For each cluster, the share of its representative's shingles that each "
-            "member holds (the representative's containment in it, from their pair).</p>"
+    out = [f'<h2 id="reuse">Reuse by member ({len(detailed)} clusters)</h2>']
+    if not detailed:
+        return [*out, "<p>No clusters.</p>"]
+    out.append(
+        "<p>For each cluster, the share of its representative's shingles that each "
+        "member holds (the representative's containment in it, from their pair).</p>"
+    )
+    pair_of = {frozenset((m.a, m.b)): m for m in page.report.matches}
+    for number, c in enumerate(detailed, start=1):
+        (_, head), *body = _reuse_rows(c, pair_of, page.meta, page.label, page.date)
+        table = (
+            f'<table class="dd-list"><tr>{head}</tr>'
+            + "".join(f"<tr>{cells}</tr>" for _, cells in body)
+            + "</table>"
         )
-        pair_of = {frozenset((m.a, m.b)): m for m in matches}
-        for number, c in enumerate(detailed, start=1):
-            (_, head), *body = _reuse_rows(c, pair_of, meta, label_field, date_field)
-            table = (
-                f'<table class="dd-list"><tr>{head}</tr>'
-                + "".join(f"<tr>{cells}</tr>" for _, cells in body)
-                + "</table>"
-            )
-            parts.append(
-                f'<details class="dd-cluster" id="cluster-{number}-reuse">'
-                f'<summary><a href="#cluster-{number}">Cluster {number}</a>: '
-                f"{_label(meta, c.representative, label_field)}, "
-                f"{len(c.members)} documents</summary>"
-                f"{table}</details>"
-            )
-        if len(clusters) > len(detailed):
-            parts.append(
-                f'<p class="dd-note">{len(clusters) - len(detailed)} more clusters are not '
-                "detailed here.</p>"
-            )
-    else:
-        parts.append("<p>No clusters.</p>")
+        out.append(
+            f'<details class="dd-cluster" id="cluster-{number}-reuse">'
+            f'<summary><a href="#cluster-{number}">Cluster {number}</a>: '
+            f"{_label(page.meta, c.representative, page.label)}, "
+            f"{len(c.members)} documents</summary>"
+            f"{table}</details>"
+        )
+    if len(clusters) > len(detailed):
+        out.append(
+            f'<p class="dd-note">{len(clusters) - len(detailed)} more clusters are not '
+            "detailed here.</p>"
+        )
+    return out
 
-    # Side-by-side diffs.
-    parts.append(f'<h2 id="diffs">Side-by-side diffs ({len(diffed)})</h2>')
+
+def _diffs_section(page: _Page) -> list[str]:
+    """A collapsible side-by-side diff of each pair of ``page.diffs``."""
+    left_out = len(page.report.matches) - len(page.diffs)
+    out = [f'<h2 id="diffs">Side-by-side diffs ({len(page.diffs)})</h2>']
     if left_out:
-        parts.append(
-            f'<p class="dd-note">Diffs are shown for {len(diffed)} pairs, those sharing the '
-            "most shingles first, pairs of a hub and exact duplicates last; "
+        out.append(
+            f'<p class="dd-note">Diffs are shown for {len(page.diffs)} pairs, those sharing '
+            "the most shingles first, pairs of a hub and exact duplicates last; "
             f"{left_out} {'pair was' if left_out == 1 else 'pairs were'} left out "
-            "(raise <code>--max-pairs</code> to see more).</p>"
+            f"({page.hint('diffs')}).</p>"
         )
-    if not matches:
-        parts.append("<p>No pairs to diff.</p>")
-    for number, (m, al) in enumerate(diffs, start=1):
+    if not page.report.matches:
+        out.append("<p>No pairs to diff.</p>")
+    for number, (m, al) in enumerate(page.diffs, start=1):
         opened = " open" if number == 1 else ""
         names = [
-            f"{_field(meta, d, label_field)} ({d})" if _field(meta, d, label_field) else d
+            f"{_field(page.meta, d, page.label)} ({d})" if _field(page.meta, d, page.label) else d
             for d in (m.a, m.b)
         ]
         fragment = alignment_html_fragment(
             al, anchor=f"pair-{number}-", collapse_equal=COLLAPSE_EQUAL_RUN
         )
-        parts.append(
+        out.append(
             f'<details class="dd-pair" id="pair-{number}"{opened}>'
             f"<summary>{number}. {_pair_summary(m)}</summary>"
             f'<div class="dd-body">{sides_html(*names)}{alignment_summary_html(al)}\n'
             f"{fragment}</div></details>"
         )
+    return out
 
-    # Table of pairs.
-    parts.append(f'<h2 id="pairs">Pairs ({len(matches)}, best first)</h2>')
-    if matches:
-        rows = [
-            "<tr><th class=num>#</th><th>pair</th><th>kind</th><th class=num>Jaccard</th>"
-            "<th class=num>A in B</th><th class=num>B in A</th></tr>"
-        ]
-        for number, m in enumerate(listed, start=1):
-            rows.append(
-                f'<tr id="match-{number}"><td class=num>{number}</td>'
-                f"<td class=ids>{_pair_link(m, anchors)}</td>"
-                f"<td>{_kind_badge(m.kind)}</td><td class=num>{_score(m.jaccard)}</td>"
-                f"<td class=num>{_score(m.containment_ab)}</td>"
-                f"<td class=num>{_score(m.containment_ba)}</td></tr>"
-            )
-        parts.append('<table class="dd-list">' + "\n".join(rows) + "</table>")
-        if len(matches) > len(listed):
-            parts.append(
-                f'<p class="dd-note">{len(matches) - len(listed)} more pairs are not listed '
-                "here; <code>dedupe scan</code> writes them all.</p>"
-            )
-    else:
-        parts.append("<p>No pairs.</p>")
 
-    if diff_seconds is not None:
-        parts[facts_at] = parts[facts_at].replace(
-            "</dl>", f"<dt>diff time</dt><dd>{diff_seconds:.2f} s</dd></dl>"
+def _pairs_section(page: _Page) -> list[str]:
+    """The table of pairs, best first."""
+    matches = page.report.matches
+    out = [f'<h2 id="pairs">Pairs ({len(matches)}, best first)</h2>']
+    if not matches:
+        return [*out, "<p>No pairs.</p>"]
+    rows = [
+        "<tr><th class=num>#</th><th>pair</th><th>kind</th><th class=num>Jaccard</th>"
+        "<th class=num>A in B</th><th class=num>B in A</th></tr>"
+    ]
+    listed = matches[:MAX_LISTED_PAIRS]
+    for number, m in enumerate(listed, start=1):
+        rows.append(
+            f'<tr id="match-{number}"><td class=num>{number}</td>'
+            f"<td class=ids>{_pair_link(m, page.anchors)}</td>"
+            f"<td>{_kind_badge(m.kind)}</td><td class=num>{_score(m.jaccard)}</td>"
+            f"<td class=num>{_score(m.containment_ab)}</td>"
+            f"<td class=num>{_score(m.containment_ba)}</td></tr>"
         )
-    return html_page(title, "\n".join(parts))
+    out.append('<table class="dd-list">' + "\n".join(rows) + "</table>")
+    if len(matches) > len(listed):
+        out.append(
+            f'<p class="dd-note">{len(matches) - len(listed)} more pairs are not listed '
+            f"here; {page.hint('pairs')}.</p>"
+        )
+    return out

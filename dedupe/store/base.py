@@ -21,10 +21,42 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ..errors import DuplicateIdError
 from ..params import IndexParams, Thresholds
 from ..sketch import Sketch
 
-__all__ = ["Columns", "Fetched", "Hits", "Store"]
+__all__ = ["Columns", "Fetched", "Hits", "Store", "already_stored", "check_new_ids"]
+
+
+def already_stored(doc_id: str) -> DuplicateIdError:
+    """The error for adding ``doc_id`` again without ``replace`` (stores whose check runs
+    elsewhere, as Redis's in a script, raise it too).
+
+    >>> print(already_stored("a"))
+    id 'a' is already in the index; pass replace=True to replace it
+    """
+    return DuplicateIdError(
+        f"id {doc_id!r} is already in the index; pass replace=True to replace it"
+    )
+
+
+def check_new_ids(ids: Sequence[str], stored: Sequence[bool], *, replace: bool) -> None:
+    """The one duplicate-id rule of a batch: no id twice in ``ids``, and none already
+    stored (``stored[i]``) unless ``replace``; else :class:`DuplicateIdError` naming the
+    first offender.
+
+    >>> check_new_ids(["a", "b", "a"], [False] * 3, replace=True)
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.DuplicateIdError: id 'a' appears twice in the batch
+    """
+    seen: set[str] = set()
+    for doc_id, known in zip(ids, stored, strict=True):
+        if doc_id in seen:
+            raise DuplicateIdError(f"id {doc_id!r} appears twice in the batch")
+        if known and not replace:
+            raise already_stored(doc_id)
+        seen.add(doc_id)
 
 
 @dataclass(frozen=True, eq=False)

@@ -52,11 +52,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DedupeError, IndexFormatError
+from ..errors import DedupeError, IndexFormatError, IndexNotFoundError
 from ..flat import lengths
 from ..inputs import atomic_write
 from ..params import IndexParams, Thresholds
-from ..sketch import KEY_MASK, LEGACY_HASH_SCHEME, Sketch, unique_per_row
+from ..sketch import KEY_MASK, LEGACY_HASH_SCHEME, Sketch, band_keys, unique_per_row
+from .base import Store
+from .memory import MemoryStore, posting_entries
 
 __all__ = ["FORMAT_VERSION", "MAGIC", "IndexFile", "read_index", "write_index"]
 
@@ -173,8 +175,14 @@ def _fail(path: Path, problem: str) -> IndexFormatError:
 
 def _header(path: Path, blob: Any) -> tuple[dict[str, Any], int, int]:
     size = len(blob)
+    if not size:
+        raise _fail(
+            path,
+            "empty (0 bytes): no index was written there, or writing it was cut "
+            "short; build it again (dedupe index build, Index.save)",
+        )
     start = bytes(blob[: len(MAGIC)])
-    if not size or not MAGIC.startswith(start):
+    if not MAGIC.startswith(start):
         raise _fail(path, "not a dedupe index file (it does not start with b'DEDUPEIX')")
     if size < _PREFIX.size:
         raise _fail(path, f"truncated: only {size} bytes, not a whole index file")
@@ -277,7 +285,10 @@ def _open(p: Path) -> Any:
                 return b""
             return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     except FileNotFoundError:
-        raise _fail(p, "no such file") from None
+        raise IndexNotFoundError(
+            f"{p}: no such index file; check the path, or build one (dedupe index build, "
+            "Index.save)"
+        ) from None
 
 
 def read_index(path: str | os.PathLike[str]) -> IndexFile:
@@ -392,3 +403,58 @@ def _from_version_1(
     return IndexFile(
         params, thresholds, ids, np.full(n, np.nan), Sketch(*sets, *keys, sigs), None, 1, created_by
     )
+
+
+def save_store(
+    path: str | os.PathLike[str],
+    store: Store,
+    *,
+    params: IndexParams,
+    thresholds: Thresholds,
+    metadata: dict[str, dict[str, str]],
+    created_by: str,
+) -> None:
+    """Write everything ``store`` holds as an index file (:func:`write_index`), with its
+    query postings: a :class:`~dedupe.store.MemoryStore`'s own when it keeps them sorted,
+    else built from its columns.
+
+    >>> import tempfile, os
+    >>> from dedupe import Index
+    >>> idx = Index(); idx.add("a", "a few words of text here")
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.idx")
+    >>> save_store(path, idx.store, params=idx.params, thresholds=Thresholds(),
+    ...            metadata={}, created_by="doctest")
+    >>> load_store(path)[0].ids()
+    ['a']
+    """
+    columns = store.columns()
+    postings = store.sorted_postings() if isinstance(store, MemoryStore) else None
+    if postings is None:  # rows renumbered (removals), or another store: build them
+        sk = columns.sketch
+        postings = np.sort(posting_entries(columns.band_keys, sk.key_values, sk.key_offsets))
+    write_index(
+        path,
+        params=params,
+        thresholds=thresholds,
+        ids=columns.ids,
+        timestamps=columns.timestamps,
+        sketch=columns.sketch,
+        band_keys=columns.band_keys,
+        created_by=created_by,
+        metadata={d: metadata[d] for d in columns.ids if d in metadata},
+        postings=postings,
+    )
+
+
+def load_store(path: str | os.PathLike[str]) -> tuple[MemoryStore, IndexFile]:
+    """A :class:`~dedupe.store.MemoryStore` holding an index file's documents (its arrays
+    mapped, not copied; its query postings taken as they are), and what the file holds."""
+    stored = read_index(path)
+    bands = stored.band_keys
+    if bands is None:  # a version 1 file: band keys from its signatures
+        bands = band_keys(stored.sketch.signatures, stored.params.bands)
+    store = MemoryStore()
+    store.put(stored.ids, stored.sketch, bands, stored.timestamps)
+    if stored.postings is not None:  # the query postings, ready (none in older files)
+        store.adopt_postings(stored.postings)
+    return store, stored

@@ -15,7 +15,7 @@ when it passes a quarter of its size, so a stream of add-then-query costs amorti
 ``O(log n)`` per key, not a full re-sort.
 
 >>> from dedupe.sketch import sketch_texts
->>> from dedupe.lsh import band_keys
+>>> from dedupe.sketch import band_keys
 >>> sk = sketch_texts(["a b c d e f", "x y z"], ngram=5, window=8, num_perm=8, seed=1)
 >>> store = MemoryStore()
 >>> store.put(["a", "b"], sk, band_keys(sk.signatures, 2), np.full(2, np.nan))
@@ -32,12 +32,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import DuplicateIdError, UnknownIdError
+from ..errors import UnknownIdError
 from ..flat import offsets_of, row_ids, segment_positions, take
 from ..packing import pack, unpack
 from ..params import IndexParams, Thresholds
 from ..sketch import Sketch
-from .base import Columns, Fetched, Hits
+from .base import Columns, Fetched, Hits, check_new_ids
 
 __all__ = ["MemoryStore", "posting_entries"]
 
@@ -317,12 +317,7 @@ class MemoryStore:
         replace: bool = True,
     ) -> None:
         ids = list(ids)
-        if not replace:
-            for doc_id in ids:
-                if doc_id in self._row:
-                    raise DuplicateIdError(
-                        f"id {doc_id!r} is already in the index; pass replace=True to replace it"
-                    )
+        check_new_ids(ids, [d in self._row for d in ids], replace=replace)
         for doc_id in ids:
             if doc_id in self._row:
                 self._drop(doc_id)

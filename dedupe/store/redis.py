@@ -80,7 +80,7 @@ from ..params import IndexParams, Thresholds, check_int
 from ..sketch import Sketch
 from ..version import __version__
 from . import lua
-from .base import Columns, Fetched, Hits
+from .base import Columns, Fetched, Hits, already_stored, check_new_ids
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "RedisPolicyWarning", "RedisStore", "safe_url"]
 
@@ -358,9 +358,7 @@ class RedisStore:
     def _script_error(self, text: str) -> None:
         code, _, detail = text[len("DEDUPE ") :].partition(" ")
         if code == "duplicate":
-            raise DuplicateIdError(
-                f"id {detail!r} is already in the index; pass replace=True to replace it"
-            )
+            raise already_stored(detail)
         if code == "unknown":
             raise UnknownIdError(f"no document with id {detail!r} in the index")
         if code == "removed":
@@ -669,9 +667,7 @@ class RedisStore:
         replace: bool = True,
     ) -> None:
         ids = list(ids)
-        if len(set(ids)) != len(ids):
-            first = next(d for i, d in enumerate(ids) if d in ids[:i])
-            raise DuplicateIdError(f"id {first!r} appears twice in the batch")
+        check_new_ids(ids, [False] * len(ids), replace=True)  # stored ids: checked by PUT
         if not ids:
             return
         sha = self._fingerprint()
