@@ -113,6 +113,20 @@ def assert_same(got: dedupe.Report, want: dedupe.Report) -> None:
     assert got.documents == want.documents
     assert got.params == want.params
     assert got.hubs == want.hubs
+    assert got.ids == want.ids
+    assert got.metadata == want.metadata
+
+
+def assert_same_methods(got: dedupe.Report, want: dedupe.Report, **dedup: object) -> None:
+    """Every method of a Report gives the same on both engines (``seconds`` aside)."""
+    assert got.expanded_matches() == want.expanded_matches()
+    assert got.deduplicate(**dedup) == want.deduplicate(**dedup)
+    assert got.deduplicate(partial="keep") == want.deduplicate(partial="keep")
+    assert got.deduplicate(keep="longest") == want.deduplicate(keep="longest")
+    as_dicts = [r.to_dict() for r in (got, want)]
+    for d in as_dicts:
+        d.pop("seconds")
+    assert as_dicts[0] == as_dicts[1]
 
 
 # ------------------------------------------------------------------ equality
@@ -121,6 +135,21 @@ def test_seeds(spark, seeds):
     got = dedupe.spark.find_duplicates(df)
     assert_same(got, dedupe.find_duplicates(seeds))
     assert [(m.a, m.b, m.kind) for m in got.matches] == [("000", "001", "partial")]
+
+
+def test_every_report_method_equals_single_machine(spark, seeds):
+    """Seeds plus an exact copy and metadata: the Spark report's methods (deduplicate
+    with a metadata keep rule among them) answer as a single machine's."""
+    docs = {**seeds, "copy-of-002": seeds["002"]}
+    meta = {d: {"rank": str(len(d) * 7 % 5), "title": f"T {d}"} for d in docs}
+    rows = [(d, t, meta[d]["rank"], meta[d]["title"]) for d, t in docs.items()]
+    df = spark.createDataFrame(rows, "id string, text string, rank string, title string")
+    got = dedupe.spark.find_duplicates(df, metadata_cols=["rank", "title"])
+    want = dedupe.find_duplicates(docs, metadata=meta)
+    assert_same(got, want)
+    assert any(m.kind == "exact" for m in got.matches)
+    assert_same_methods(got, want, keep="-rank")
+    assert got.deduplicate().kept == ("001", "002", "003", "004")  # 000 is inside 001
 
 
 @pytest.mark.parametrize(
