@@ -3,7 +3,7 @@
 Edges are joined strongest first (Kruskal on ``Match.score``), so each cluster's
 ``weakest`` edge is its bottleneck: the weakest link any chain inside it depends on.
 
-Two grouping rules (:data:`CLUSTER_RULES`):
+Two grouping rules (:data:`~dedupe.params.CLUSTER_RULES`):
 
 * ``"components"``: every verified match joins its two documents (connected components).
 * ``"hubs"`` (the default): near-duplicate and exact matches always join. A partial match
@@ -14,7 +14,7 @@ Two grouping rules (:data:`CLUSTER_RULES`):
   set of documents joined by near-duplicates, and two of a hub's groups count as one when
   a match that is not itself a hub's links them (a member of one matches a member of the
   other). A hub's partial matches in that role do not join; it is reported as a
-  :class:`Hub` with the groups it draws from. A hub whose matches all lead into one
+  :class:`~dedupe.results.Hub` with the groups it draws from. A hub whose matches all lead into one
   cluster in the end is not a hub: it joins that cluster. A pair has one hub: a
   document's matches with a hub of the other role do not count for it (candidates that
   reach the most groups are decided first, in passes until no hub is added).
@@ -174,8 +174,9 @@ def group_matches(
     """Clusters (largest first, then by first member) and hubs of ``matches``.
 
     ``order`` lists every document id in insertion order; ``clusters`` is the grouping
-    rule (:data:`CLUSTER_RULES`, see the module docstring). ``representative`` is a rule
-    of :mod:`dedupe.ranking` (the member ranked first represents the cluster):
+    rule (:data:`~dedupe.params.CLUSTER_RULES`, see the module docstring).
+    ``representative`` is a rule of :mod:`dedupe.ranking` (the member ranked first
+    represents the cluster):
     ``"earliest"``, ``"longest"`` (most shingles, from ``sizes``), a metadata field
     (from ``metadata``) or a key function; ties go to the earliest.
 

@@ -13,7 +13,8 @@ The rule (one greedy pass, linear in the matches apart from a heap over the docu
 3. Each document is **kept** unless it matches an already kept document with a match of a
    dropped kind (``exact`` and ``near_duplicate`` always; ``partial`` too with
    ``partial="drop"``, the default). A dropped document names the kept document of its
-   best such match (:meth:`Match.sort_key`), with that match's scores.
+   best such match (:meth:`Match.sort_key <dedupe.results.Match.sort_key>`), with that
+   match's scores.
 
 This gives two guarantees directly: no two kept documents form a match of a dropped kind,
 and every dropped document names a *kept* document it matches (a verified match, never a
@@ -23,9 +24,10 @@ another is dropped in favour of the container whatever the keep rule says, unles
 container was itself dropped.
 
 Exact copies (reported once, against the first of their group, see
-:meth:`dedupe.Report.expanded_matches`) are handled as groups without expanding them: the
-group is considered at the rank of its best member, which is kept (or dropped like it) and
-every other member is dropped as an ``exact`` duplicate of it (or of what it was dropped for).
+:meth:`Report.expanded_matches() <dedupe.results.Report.expanded_matches>`) are handled as
+groups without expanding them: the group is considered at the rank of its best member, which
+is kept (or dropped like it) and every other member is dropped as an ``exact`` duplicate of
+it (or of what it was dropped for).
 
 >>> from dedupe.match import Match
 >>> ms = [Match("flash", "story", 0.15, 0.9, 0.15, "partial", 9, 10, 60),

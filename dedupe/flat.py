@@ -202,7 +202,7 @@ def reuse_freed() -> None:
     By default glibc gives large freed blocks back, so a worker that sketches chunk
     after chunk faults in fresh zeroed pages for every temporary array (a third of its
     time went to the kernel). Kept blocks are reused; the process's memory is its own
-    high-water mark plus at most :data:`WORKER_TRIM_BYTES`, freed when it exits. A
+    high-water mark plus at most ``WORKER_TRIM_BYTES`` (256 MiB), freed when it exits. A
     no-op where the C library is not glibc.
 
     >>> reuse_freed()

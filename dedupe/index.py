@@ -147,18 +147,20 @@ def _threshold_property(name: str) -> property:
     def set_(self: Index, value: Any) -> None:
         self._thresholds = replace(self._thresholds, **{name: value})
 
-    return property(get, set_, doc=f"The ``{name}`` threshold (see :class:`Thresholds`).")
+    doc = f"The ``{name}`` threshold (see :class:`~dedupe.params.Thresholds`)."
+    return property(get, set_, doc=doc)
 
 
 class Index:
     """A live MinHash/LSH index of documents that finds whole and partial overlap.
 
-    Parameters that shape what is stored (see :class:`IndexParams`): ``ngram`` (words per
-    shingle), ``num_perm`` and ``seed`` (MinHash), ``bands`` (document LSH bands; 0, the
-    default, means bands of 4 signature rows), ``window`` (shingles per passage key),
-    ``short_text`` (texts with fewer distinct shingles take each one as a passage key).
-    Thresholds, which may change any time (see :class:`Thresholds`): ``jaccard``,
-    ``containment``, ``min_shingles``, ``max_key_docs``, ``min_key_share``.
+    Parameters that shape what is stored (see :class:`~dedupe.params.IndexParams`):
+    ``ngram`` (words per shingle), ``num_perm`` and ``seed`` (MinHash), ``bands`` (document
+    LSH bands; 0, the default, means bands of 4 signature rows), ``window`` (shingles per
+    passage key), ``short_text`` (texts with fewer distinct shingles take each one as a
+    passage key). Thresholds, which may change any time (see
+    :class:`~dedupe.params.Thresholds`): ``jaccard``, ``containment``, ``min_shingles``,
+    ``max_key_docs``, ``min_key_share``.
 
     ``retention`` (seconds or a ``timedelta``) keeps a date window for news streams: each
     add evicts the documents whose timestamp is older than the newest timestamp minus the
@@ -171,7 +173,8 @@ class Index:
     :class:`~dedupe.store.MemoryStore` in this process; a
     :class:`~dedupe.store.redis.RedisStore` shares one index between processes). A store
     that already holds an index built with other shaping parameters raises
-    :class:`ParameterMismatchError`; :meth:`open` takes the parameters a store recorded.
+    :class:`~dedupe.errors.ParameterMismatchError`; :meth:`open` takes the parameters a
+    store recorded.
 
     Texts with fewer words than ``ngram`` become one shingle of all their words; a text
     with no words is refused (:class:`~dedupe.errors.EmptyTextError`).
@@ -226,8 +229,8 @@ class Index:
     ) -> Index:
         """The index kept in ``store``, with the parameters and thresholds recorded there
         when it was first written (``thresholds`` overrides some of them, e.g. ``jaccard``).
-        A store that holds no index raises :class:`IndexNotFoundError` (it never starts an
-        empty one; ``Index(store=...)`` does).
+        A store that holds no index raises :class:`~dedupe.errors.IndexNotFoundError` (it
+        never starts an empty one; ``Index(store=...)`` does).
 
         >>> store = MemoryStore()
         >>> Index(store=store, ngram=3).add("a", "one two three four")
@@ -366,10 +369,11 @@ class Index:
         timestamp: float | datetime.date | None = None,
         metadata: Mapping[str, str] | None = None,
     ) -> None:
-        """Add one document. A known id raises :class:`DuplicateIdError` unless ``replace``.
+        """Add one document. A known id raises :class:`~dedupe.errors.DuplicateIdError`
+        unless ``replace``.
         ``timestamp`` (seconds since the epoch, a ``datetime`` or a ``date``) places it in
         time for :meth:`evict` and ``retention``. ``metadata`` is a dict of ``str`` fields
-        (title, outlet, date...) kept with it (see :meth:`metadata`).
+        (title, outlet, date...) kept with it (see :meth:`~dedupe.Index.metadata`).
 
         >>> idx = Index(); idx.add("a", "text")
         >>> idx.add("a", "other text")  # doctest: +ELLIPSIS
@@ -398,11 +402,11 @@ class Index:
 
         ``timestamps`` are the documents' times (see :meth:`add`), in the order of
         ``items`` or as a mapping of id to time. ``metadata`` maps ids of the batch to
-        dicts of ``str`` fields (see :meth:`metadata`); a replaced document takes the
+        dicts of ``str`` fields (see :meth:`~dedupe.Index.metadata`); a replaced document takes the
         metadata given now (none if none is given).
 
         Everything is checked before anything is added: on any error the index is
-        unchanged. A text without words raises :class:`EmptyTextError`, or with
+        unchanged. A text without words raises :class:`~dedupe.errors.EmptyTextError`, or with
         ``skip_empty`` is left out; the ids left out are returned. ``progress`` shows a
         progress bar on stderr (with tqdm installed) for batches that take a while.
 
@@ -439,7 +443,7 @@ class Index:
         return ids
 
     def remove(self, doc_id: str) -> None:
-        """Remove a document; an unknown id raises :class:`UnknownIdError`.
+        """Remove a document; an unknown id raises :class:`~dedupe.errors.UnknownIdError`.
 
         >>> Index().remove("nope")
         Traceback (most recent call last):
@@ -699,7 +703,8 @@ class Index:
 
     # ----------------------------------------------------------------- merge / save / load
     def merge(self, other: Index, *, replace: bool = False) -> None:
-        """Add every document of ``other`` (built with the same :class:`IndexParams`).
+        """Add every document of ``other`` (built with the same
+        :class:`~dedupe.params.IndexParams`).
 
         >>> a, b = Index(), Index(); a.add("x", "some words"); b.merge(a); b.ids()
         ['x']
@@ -737,7 +742,8 @@ class Index:
     def load(cls, path: str | os.PathLike[str], *, expect: IndexParams | None = None) -> Index:
         """Read an index written by :meth:`save` into memory.
 
-        With ``expect``, parameters that differ raise :class:`ParameterMismatchError`.
+        With ``expect``, parameters that differ raise
+        :class:`~dedupe.errors.ParameterMismatchError`.
 
         >>> Index.load("no/such.idx")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
@@ -763,7 +769,8 @@ def _query_texts(texts: Any) -> list[str]:
 
 
 def _check_words(sketch: Sketch, n: int) -> None:
-    """Every query text holds words (else :class:`EmptyTextError` naming the first one)."""
+    """Every query text holds words (else :class:`~dedupe.errors.EmptyTextError` naming the
+    first one)."""
     sizes = sketch.set_sizes()
     if not sizes.all():
         empty = int(np.flatnonzero(sizes == 0)[0])
@@ -841,9 +848,10 @@ def find_duplicates(
     either document found in the other reaches ``containment``. Every option is described
     in :mod:`dedupe.params` (the shaping ones are those of :class:`Index`). With
     ``skip_empty`` texts without words are left out and listed in ``Report.skipped``
-    instead of raising :class:`EmptyTextError`. ``metadata`` maps document ids to dicts of
-    ``str`` fields (title, outlet, date...); it is checked (:class:`InvalidParameterError`
-    for an unknown id or a value that is not a ``str``) and carried in ``Report.metadata``.
+    instead of raising :class:`~dedupe.errors.EmptyTextError`. ``metadata`` maps document
+    ids to dicts of ``str`` fields (title, outlet, date...); it is checked
+    (:class:`~dedupe.errors.InvalidParameterError` for an unknown id or a value that is not
+    a ``str``) and carried in ``Report.metadata``.
     ``clusters`` is the grouping rule: ``"hubs"`` (a roundup or a quote shared by unrelated
     stories does not merge them; it is listed in ``Report.hubs``) or ``"components"``
     (every pair joins); see :mod:`dedupe.cluster`. ``Report.matches`` holds every verified

@@ -2,9 +2,9 @@
 
 Two kinds of 32-bit key propose candidate pairs:
 
-* **band keys** (:func:`band_keys`): the MinHash signature cut into bands, each band hashed to
-  one key (top bit set). Documents that agree on a whole band collide: this finds
-  near-duplicates (high Jaccard).
+* **band keys** (:func:`~dedupe.sketch.band_keys`): the MinHash signature cut into bands,
+  each band hashed to one key (top bit set). Documents that agree on a whole band collide:
+  this finds near-duplicates (high Jaccard).
 * **passage keys** (:func:`dedupe.sketch.passage_keys`, top bit clear): two texts sharing a
   run of ``window`` shingles always share one, whatever their lengths, so an excerpt
   embedded in a longer article is proposed even when the whole-document Jaccard is tiny. A
@@ -13,7 +13,7 @@ Two kinds of 32-bit key propose candidate pairs:
 :func:`candidates` decides which documents of a collection sharing keys become candidate
 pairs (``Index.pairs`` over any store), and :func:`probe_candidates` which stored documents
 a query text pairs with (``Index.query``); both decide by the same helpers
-(:func:`_key_rules` for rules 1 and 2, :func:`passage_rule` for rule 3, which the Spark job
+(``_key_rules`` for rules 1 and 2, :func:`passage_rule` for rule 3, which the Spark job
 calls too), so every engine proposes the same pairs. The rule, for keys held by ``df``
 documents:
 

@@ -1,6 +1,6 @@
 """Metadata of documents: titles, outlets, dates, any other fields, as ``str -> str``.
 
-Metadata is carried with the documents, never used to match them: a :class:`~dedupe.Report`
+Metadata is carried with the documents, never used to match them: a :class:`~dedupe.results.Report`
 holds it for the ids it reports on, the CLI shows it next to ids, and the dedup keep rules
 (:mod:`dedupe.dedup`) may rank documents by one of its fields (a date, say).
 

@@ -20,9 +20,11 @@ from typing import Any, TypeVar
 from .flat import reuse_freed
 from .params import MAX_AUTO_WORKERS
 
-__all__ = ["Joined", "Progress", "can_fork", "fork_map", "resolve_workers"]
+__all__ = ["PROGRESS_DELAY", "Joined", "Progress", "can_fork", "fork_map", "resolve_workers"]
 
+#: The type of a work item of :func:`fork_map`.
 T = TypeVar("T")
+#: The type of its result.
 R = TypeVar("R")
 
 #: Seconds before a progress bar appears (quick runs show none).

@@ -40,6 +40,7 @@ from .text import TOKENIZER
 
 __all__ = [
     "CLUSTER_RULES",
+    "MAX_AUTO_WORKERS",
     "OPTIONS",
     "IndexParams",
     "Option",
@@ -64,7 +65,7 @@ MAX_AUTO_WORKERS = 4
 
 
 def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
-    """``value`` as an int in ``[low, high]``, or :class:`InvalidParameterError`.
+    """``value`` as an int in ``[low, high]``, or :class:`~dedupe.errors.InvalidParameterError`.
 
     >>> check_int("k", 3, 1)
     3
@@ -84,7 +85,7 @@ def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
 
 
 def check_unit(name: str, value: Any) -> float:
-    """``value`` as a float in ``[0, 1]``, or :class:`InvalidParameterError`.
+    """``value`` as a float in ``[0, 1]``, or :class:`~dedupe.errors.InvalidParameterError`.
 
     >>> check_unit("jaccard", 1)
     1.0
@@ -175,7 +176,8 @@ def check_workers(value: Any, name: str = "workers") -> int:
 
 
 def check_cluster_rule(rule: Any) -> str:
-    """``rule`` if it is one of :data:`CLUSTER_RULES`, else :class:`InvalidParameterError`.
+    """``rule`` if it is one of :data:`CLUSTER_RULES`, else
+    :class:`~dedupe.errors.InvalidParameterError`.
 
     >>> check_cluster_rule("chains")
     Traceback (most recent call last):
@@ -206,7 +208,8 @@ def check_rule(rule: Any, name: str = "representative") -> Rule:
 
 def option(default: Any, doc: str, check: Callable[[str, Any], Any], *, cli: bool = True) -> Any:
     """A field of an options class: its default, its one-line ``doc`` and ``check(name,
-    value)``, which returns the value to keep or raises :class:`InvalidParameterError`.
+    value)``, which returns the value to keep or raises
+    :class:`~dedupe.errors.InvalidParameterError`.
     ``cli=False`` keeps it off the command line (and off :data:`OPTIONS`)."""
     return field(default=default, metadata={"doc": doc, "check": check, "cli": cli})
 
@@ -308,7 +311,7 @@ class IndexParams:
         return _from_dict(cls, data, "index parameters")
 
     def check_same(self, other: IndexParams, *, what: str = "the other index") -> None:
-        """Raise :class:`ParameterMismatchError` naming every parameter that differs.
+        """Raise :class:`~dedupe.errors.ParameterMismatchError` naming every parameter that differs.
 
         >>> IndexParams().check_same(IndexParams(ngram=4))
         Traceback (most recent call last):

@@ -55,8 +55,8 @@ keys of each document; no text, no positions):
 
 ``source_start`` and ``source_end`` are always ``None`` here: the index keeps no source
 text and no positions, only sets, so where the span stands in the source cannot be told.
-Align the span with the source text (:func:`dedupe.align`, whose passages carry offsets in
-both texts) when you have it.
+Align the span with the source text (:func:`dedupe.align() <dedupe.align.align>`, whose
+passages carry offsets in both texts) when you have it.
 """
 
 from __future__ import annotations

@@ -377,7 +377,7 @@ class MinHasher:
 
     def signatures(self, values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Signatures of many documents (ragged: ``values[offsets[i]:offsets[i + 1]]``), as
-        ``uint32[n, num_perm]``, computed :data:`CHUNK_CELLS` cells at a time."""
+        ``uint32[n, num_perm]``, computed :attr:`CHUNK_CELLS` cells at a time."""
         n = len(offsets) - 1
         out = np.full((n, self.num_perm), _EMPTY32, dtype=np.uint32)
         if n == 1:  # one text (a query): no rows to keep apart

@@ -96,7 +96,7 @@ __all__ = ["MATCH_COLUMNS", "SALT_ROWS", "STAGES", "components", "find_duplicate
 #: ``jaccard``, ``containment_ab`` (share of ``a``'s shingles found in ``b``) and
 #: ``containment_ba`` (doubles); ``kind`` (``exact``, ``near_duplicate`` or ``partial``);
 #: ``shared``, ``size_a``, ``size_b`` (distinct shingles, ints). The fields of
-#: :class:`dedupe.Match`, with the same values.
+#: :class:`~dedupe.results.Match`, with the same values.
 MATCH_COLUMNS = (
     "a",
     "b",
@@ -678,7 +678,7 @@ def find_duplicates(
     progress: bool = False,
     stage_seconds: dict[str, float] | None = None,
 ) -> Report:
-    """:func:`dedupe.find_duplicates` on Spark: the same :class:`~dedupe.Report`.
+    """:func:`dedupe.find_duplicates` on Spark: the same :class:`~dedupe.results.Report`.
 
     ``df`` holds one document a row: its id (``id_col``, strings, unique), its text
     (``text_col``, strings or UTF-8 binary) and, optionally, its place in the collection

@@ -76,7 +76,7 @@ def _has_control(text: str) -> bool:
 
 
 def ensure_text(text: Any, *, name: str = "text") -> str:
-    """Return ``text`` as ``str``, or raise :class:`InvalidTextError` saying why not.
+    """Return ``text`` as ``str``, or raise :class:`~dedupe.errors.InvalidTextError` saying why not.
 
     ``bytes`` are decoded as UTF-8 (a BOM is dropped). Text containing NUL bytes or
     more than 1% control characters is refused as binary.
@@ -113,8 +113,8 @@ def ensure_text(text: Any, *, name: str = "text") -> str:
 
 
 def check_unicode(text: str, *, name: str = "text") -> str:
-    """``text``, or :class:`InvalidTextError` when it holds a lone surrogate (a ``str`` that
-    is not valid Unicode: it cannot be written out as UTF-8).
+    """``text``, or :class:`~dedupe.errors.InvalidTextError` when it holds a lone surrogate
+    (a ``str`` that is not valid Unicode: it cannot be written out as UTF-8).
 
     >>> check_unicode("caf\u00e9")
     'café'
@@ -382,7 +382,7 @@ def has_words(text: str) -> bool:
 
 
 def require_words(text: Any, *, name: str = "text") -> str:
-    """:func:`ensure_text`, and raise :class:`EmptyTextError` when it holds no word.
+    """:func:`ensure_text`, and raise :class:`~dedupe.errors.EmptyTextError` when it holds no word.
 
     >>> require_words("  ...  ")
     Traceback (most recent call last):

@@ -97,8 +97,8 @@ def align(
     pair leftovers out of order from ``move_similarity``
     (``moved``); label the rest ``only_a``/``only_b``. Apart from the paragraphs, find the
     shared passages: every maximal run of at least ``min_passage_words`` words found in
-    both texts, wherever it stands (:attr:`Alignment.passages`; see
-    :mod:`dedupe.align.passages`).
+    both texts, wherever it stands (:attr:`Alignment.passages
+    <dedupe.align.Alignment.passages>`, found by ``dedupe.align.passages``).
 
     Options (keyword-only):
 
@@ -133,7 +133,7 @@ def align(
       length of the texts (a text of one sentence repeated gives no quadratic output).
 
     ``a`` and ``b`` are ``str`` or UTF-8 ``bytes`` (anything else raises
-    :class:`dedupe.InvalidTextError`). An empty or blank side is allowed: every paragraph
+    :class:`~dedupe.errors.InvalidTextError`). An empty or blank side is allowed: every paragraph
     of the other side is then ``only_a``/``only_b``.
 
     >>> al = align("Intro.\\nShared paragraph here.", "Shared paragraph here!\\nOutro.")

@@ -263,7 +263,7 @@ class Alignment:
         return out
 
     def to_dict(self, *, equal_words: bool = False) -> dict[str, Any]:
-        """JSON-serialisable dict (schema in :data:`dedupe.render.ALIGNMENT_SCHEMA`; the
+        """JSON-serialisable dict (schema in :data:`~dedupe.render.alignment.ALIGNMENT_SCHEMA`; the
         other views are in :mod:`dedupe.render`).
 
         >>> import json

@@ -108,7 +108,7 @@ def html(result: Alignment | Provenance) -> str:
     """An :class:`~dedupe.align.Alignment` (side by side) or a
     :class:`~dedupe.provenance.Provenance` (each span coloured by its source) as one
     self-contained HTML page. (A :class:`~dedupe.results.Report`'s page needs the texts
-    for its diffs: :func:`html_report`.)"""
+    for its diffs: :func:`~dedupe.render.report.html_report`.)"""
     return _dispatch(result, "html")
 
 

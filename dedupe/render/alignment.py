@@ -64,7 +64,8 @@ _LABEL = {
     "only_b": "only in B",
 }
 
-#: Markdown for the README: the JSON view of an alignment (``Alignment.to_dict()``).
+#: Markdown for the docs (``docs/architecture.md``): the JSON view of an alignment
+#: (``Alignment.to_dict()``).
 ALIGNMENT_SCHEMA = """\
 `Alignment.to_dict()` returns one JSON object (`dedupe diff --format json A B` prints it
 with two more keys, `a` and `b`, the file names):
@@ -565,7 +566,8 @@ def _cell(
 
 
 def alignment_html_fragment(al: Alignment, *, anchor: str = "dd-", collapse_equal: int = 0) -> str:
-    """The two-column diff as one ``<table class="dd-align">`` (style: :data:`ALIGNMENT_CSS`).
+    """The two-column diff as one ``<table class="dd-align">`` (style:
+    :data:`~dedupe.render.page.ALIGNMENT_CSS`).
 
     Paired paragraphs stand side by side with deleted words in ``<del>`` (left) and
     inserted words in ``<ins>`` (right); moved, split and merged pairs are labelled, and

@@ -2,11 +2,12 @@
 
 A store keeps, for each document id, what the sketch stage made of its text (shingle set
 and passage keys, 32-bit), its band keys and an optional timestamp, and answers three
-questions: which documents hold these keys (:meth:`Store.lookup`), what are the shingle
-sets of these documents (:meth:`Store.fetch`), and everything at once, in insertion order
-(:meth:`Store.columns`). It knows nothing of LSH rules or thresholds: the
-:class:`~dedupe.index.Index` computes keys and verifies candidates, so every store gives the
-same answers.
+questions: which documents hold these keys (:meth:`Store.lookup
+<dedupe.store.Store.lookup>`), what are the shingle sets of these documents
+(:meth:`Store.fetch <dedupe.store.Store.fetch>`), and everything at once, in insertion order
+(:meth:`Store.columns <dedupe.store.Store.columns>`). It knows nothing of LSH rules or
+thresholds: the :class:`~dedupe.index.Index` computes keys and verifies candidates, so every
+store gives the same answers.
 
 Documents are addressed by *rows*: integers a store hands out (positions, or numbers kept
 in Redis) that grow with insertion order. Rows are valid only until the next change to the
@@ -42,8 +43,8 @@ def already_stored(doc_id: str) -> DuplicateIdError:
 
 def check_new_ids(ids: Sequence[str], stored: Sequence[bool], *, replace: bool) -> None:
     """The one duplicate-id rule of a batch: no id twice in ``ids``, and none already
-    stored (``stored[i]``) unless ``replace``; else :class:`DuplicateIdError` naming the
-    first offender.
+    stored (``stored[i]``) unless ``replace``; else
+    :class:`~dedupe.errors.DuplicateIdError` naming the first offender.
 
     >>> check_new_ids(["a", "b", "a"], [False] * 3, replace=True)
     Traceback (most recent call last):

@@ -118,7 +118,7 @@ def write_index(
     postings: np.ndarray | None = None,
 ) -> None:
     """Write an index file (the current version) atomically (see
-    :func:`dedupe.inputs.atomic_write`); ``postings``, when given, are the sorted query
+    ``dedupe.inputs.atomic_write``); ``postings``, when given, are the sorted query
     postings of exactly these rows (:func:`dedupe.store.memory.posting_entries`)."""
     columns = {
         "timestamps": timestamps,
@@ -292,7 +292,8 @@ def _open(p: Path) -> Any:
 
 
 def read_index(path: str | os.PathLike[str]) -> IndexFile:
-    """Read and fully check an index file; raise :class:`IndexFormatError` on any problem.
+    """Read and fully check an index file; raise :class:`~dedupe.errors.IndexFormatError` on
+    any problem.
 
     The arrays of a version 2 file are read-only views of the memory-mapped file.
     """

@@ -9,7 +9,7 @@ into an empty store is adopted as it is (no copy: a memory-mapped index file sta
 its sets too).
 
 Query postings are built on the first query (or adopted from an index file that keeps
-them, :meth:`MemoryStore.adopt_postings`): two sorted runs of ``key << 32 | row``
+them, :meth:`~dedupe.store.MemoryStore.adopt_postings`): two sorted runs of ``key << 32 | row``
 (8 bytes an entry), a large one and a small recent one that is folded into the large one
 when it passes a quarter of its size, so a stream of add-then-query costs amortised
 ``O(log n)`` per key, not a full re-sort.

@@ -11,15 +11,16 @@ Guarantees:
   batch of whole documents; a reader never sees part of a document, and writers adding at
   once end in the state of some serial order of their batches. Rows (document numbers)
   come from a counter, so they grow in insertion order, as the candidate rule expects.
-* **A fixed number of round trips.** :meth:`lookup` is one script call (document
+* **A fixed number of round trips.** :meth:`~RedisStore.lookup` is one script call (document
   frequencies, rows, set sizes and key counts of every key of a query, and when it finds
-  at most :data:`LOOKUP_DOCS` documents, their shingle sets and ids too), :meth:`fetch` one
-  more (the candidates' shingle sets and ids, in three strings): a query costs one round
-  trip, or two when its keys find many documents, whatever its number of keys.
+  at most ``LOOKUP_DOCS`` (64) documents, their shingle sets and ids too),
+  :meth:`~RedisStore.fetch` one more (the candidates' shingle sets and ids, in three
+  strings): a query costs one round trip, or two when its keys find many documents,
+  whatever its number of keys.
 * **Compact.** A posting is 8 bytes (key and row, ``uint32``) in a bucket string of a few
   hundred bytes (linear hashing splits buckets as the index grows); a document's shingle
   set, passage keys and band keys are one packed string. About 2 KB per Reuters article.
-* **A date window.** Timestamps are a sorted set, so :meth:`evict` reads only the
+* **A date window.** Timestamps are a sorted set, so :meth:`~RedisStore.evict` reads only the
   documents it removes.
 * **Data is never dropped silently.** A server whose ``maxmemory-policy`` may evict keys
   (anything but ``noeviction``) is refused (``check_policy="warn"`` only warns). A
