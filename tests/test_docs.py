@@ -55,7 +55,7 @@ def built(tmp_path_factory):
 def test_docs_build_strictly_without_a_warning(built):
     out, done = built
     assert done.returncode == 0 and "WARNING" not in done.stderr, done.stderr
-    for page in ("index", "security", "options", "cli", "api/dedupe"):
+    for page in ("index", "results", "architecture", "security", "options", "cli", "api/dedupe"):
         assert (out / f"{page}.html").is_file(), page
 
 
@@ -90,6 +90,49 @@ def test_command_reference_covers_every_command(built):
     assert "--max-key-docs" in text and "index build" in text
 
 
+def test_architecture_documents_the_alignment_schema():
+    from dedupe.render import ALIGNMENT_SCHEMA
+
+    assert ALIGNMENT_SCHEMA.strip() in _page("architecture.md")
+
+
 def test_security_page_is_there():
     text = _page("security.md")
     assert text.startswith("# Security\n") and "issue 24" in text
+
+
+def test_newsroom_redis_example_runs(redis_server, capsys, monkeypatch):
+    (block,) = [b for b in _python_blocks(_page("guides/newsroom.md")) if "RedisStore(url" in b]
+    code = block.replace('"redis://127.0.0.1:6379/0"', repr(redis_server.url))
+    code = code.replace('namespace="wire"', 'namespace="docs-newsroom"')
+    _exec_from_repo(code, "docs/guides/newsroom.md", monkeypatch)
+    out = capsys.readouterr().out.splitlines()
+    assert out[-3:] == ["['001']", "5", "4 0"]
+
+
+def test_metadata_and_dedup_example_prints_what_it_says(capsys, monkeypatch):
+    text = _page("guides/archive.md")
+    block = text.split("<!-- newsroom:start -->")[1].split("<!-- newsroom:end -->")[0]
+    (code,) = _python_blocks(block)
+    _exec_from_repo(code, "docs/guides/archive.md", monkeypatch)
+    printed = capsys.readouterr().out.splitlines()
+    said = [line.split("# ", 1)[1] for line in code.splitlines() if "print(" in line]
+    assert len(printed) == len(said)
+    for out, comment in zip(printed, said, strict=True):
+        assert comment.startswith(out), (out, comment)
+
+
+@pytest.mark.parametrize(
+    "page", ["guides/archive.md", "guides/reading-a-report.md", "guides/thresholds.md"]
+)
+def test_guide_examples_print_what_their_comments_say(page, capsys, monkeypatch):
+    """Every block of the page runs from the repository root, and each ``print(...)  #
+    comment`` line prints exactly its comment, in order."""
+    text = _page(page).split("<!-- newsroom:start -->")[0]
+    for code in _python_blocks(text):
+        _exec_from_repo(code, page, monkeypatch)
+        printed = capsys.readouterr().out.splitlines()
+        said = _said(code)
+        assert len(printed) == len(said), (page, printed, said)
+        for out, comment in zip(printed, said, strict=True):
+            assert out == comment, (page, out, comment)
