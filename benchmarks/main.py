@@ -97,10 +97,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument(
         "--update-readme",
+        "--update-results",
         action="store_true",
         help="replace the block between <!-- bench:start --> and <!-- bench:end --> "
         "(with --corpus: bench-corpus:start/end; the scale benchmark: bench-scale:start/end) "
-        "in README.md with this run's tables",
+        "in docs/results.md with this run's tables",
     )
     p.add_argument(
         "--scaling",
@@ -141,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: a live index on a redis-server of its own, next to datasketch's Redis "
         "storage (see python -m benchmarks --redis --help)",
     )
-    p.add_argument("--readme", type=Path, default=REPO / "README.md", help=argparse.SUPPRESS)
+    p.add_argument("--readme", type=Path, default=report.RESULTS, help=argparse.SUPPRESS)
     return p
 
 

@@ -83,9 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tiny", action="store_true", help="a few seconds (for the tests)")
     p.add_argument("--out", type=Path, default=Path("bench-out"), help="output folder")
     p.add_argument("--no-progress", action="store_true", help="(accepted; prints no bar)")
-    p.add_argument("--update-readme", action="store_true",
-                   help=f"replace the {README_BLOCK}:start/end block of README.md")  # fmt: skip
-    p.add_argument("--readme", type=Path, default=REPO / "README.md", help=argparse.SUPPRESS)
+    p.add_argument("--update-readme", "--update-results", action="store_true",
+                   help=f"replace the {README_BLOCK} block of docs/results.md")  # fmt: skip
+    p.add_argument("--readme", type=Path, default=report.RESULTS, help=argparse.SUPPRESS)
     return p
 
 

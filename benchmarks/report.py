@@ -1,4 +1,4 @@
-"""Markdown tables, the machine description, PNG plots and the README block.
+"""Markdown tables, the machine description, PNG plots and the blocks of docs/results.md.
 
 >>> print(table(["tool", "docs/s"], [["a", 1234.5], ["b", None]]))
 | tool | docs/s |
@@ -17,6 +17,8 @@ from typing import Any
 
 from .baselines import LABELS
 
+#: The page whose blocks ``--update-readme`` (``--update-results``) rewrites by default.
+RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results.md"
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
 

@@ -5,7 +5,7 @@ Runs :func:`dedupe.spark.find_duplicates` on a corpus (default: Reuters-21578 in
 ``--repeats`` runs whose median is reported with the share of each stage. The single-machine
 time is :func:`dedupe.find_duplicates` measured the way the main benchmark measures it (a
 fresh process per run, median). Both reports are compared: matches and clusters must be
-equal. With ``--update-readme`` the tables replace the README's ``bench-spark`` block.
+equal. With ``--update-readme`` the tables replace the ``bench-spark`` block of docs/results.md.
 """
 
 from __future__ import annotations
@@ -41,9 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--partitions", type=int, default=4, help="input partitions (default 4)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs after the first (3)")
     p.add_argument("--out", type=Path, default=Path("bench-out"), help="folder for spark.json")
-    p.add_argument("--update-readme", action="store_true", help=f"rewrite the {BLOCK} block")
+    p.add_argument("--update-readme", "--update-results", action="store_true",
+                   help=f"rewrite the {BLOCK} block of docs/results.md")  # fmt: skip
     p.add_argument("--no-progress", action="store_true", help="(accepted; Spark shows none)")
-    p.add_argument("--readme", type=Path, default=REPO / "README.md", help=argparse.SUPPRESS)
+    p.add_argument("--readme", type=Path, default=report.RESULTS, help=argparse.SUPPRESS)
     return p
 
 

@@ -136,3 +136,17 @@ def test_guide_examples_print_what_their_comments_say(page, capsys, monkeypatch)
         assert len(printed) == len(said), (page, printed, said)
         for out, comment in zip(printed, said, strict=True):
             assert out == comment, (page, out, comment)
+
+
+def test_results_page_holds_every_block_the_benchmarks_write():
+    """``python -m benchmarks --update-results`` (and ``--redis``, ``--spark``) rewrite
+    blocks of docs/results.md by default; each block must be there to be rewritten."""
+    sys.path.insert(0, str(REPO))
+    from benchmarks import main, redis_bench, report, spark
+
+    assert report.RESULTS == DOCS / "results.md"
+    for module in (main, redis_bench, spark):
+        assert module._parser().get_default("readme") == report.RESULTS, module.__name__
+        assert module._parser().parse_args(["--update-results"]).update_readme
+    for name in ("bench", "bench-corpus", "bench-scale", "bench-redis", "bench-spark"):
+        report.check_readme(report.RESULTS, name)
