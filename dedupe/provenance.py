@@ -91,7 +91,7 @@ __all__ = [
 ]
 
 #: Default minimum length, in words, of a run a document must share with the text for any
-#: of the text to be attributed to it (see the README's "Provenance" section for the
+#: of the text to be attributed to it (see ``docs/guides/provenance.md`` for the
 #: measurement behind it).
 MIN_WORDS = 12
 #: Default number of words that may differ between two runs of one document that are

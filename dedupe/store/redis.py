@@ -238,7 +238,7 @@ class RedisStore:
     ``write_batch``: postings one script call writes at most (one document at least). A
     script holds the server while it runs, so queries wait for the writes under way:
     smaller batches give readers lower latency during a heavy ingest, for fewer documents
-    added per second (see the README's Redis benchmark).
+    added per second (see the Redis benchmark in ``docs/results.md``).
 
     Nothing is sent to the server until the store is first used. The
     :class:`~dedupe.index.Index` records its parameters in the namespace on its first
