@@ -353,9 +353,10 @@ class Index:
             shared=self.params,
             done=(lambda i: progress.update(len(chunks[i].texts))) if progress else None,
         )
-        sketches, bands = [sk for sk, _ in parts], [b for _, b in parts]
+        sketches = [sk for sk, _ in parts]
+        part_bands: list[np.ndarray | None] = [b for _, b in parts]
         parts.clear()  # each part is freed as it is copied into the whole
-        return Sketch.concat(sketches), concat_arrays(bands)
+        return Sketch.concat(sketches), concat_arrays(part_bands)
 
     def add(
         self,

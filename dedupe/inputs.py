@@ -154,7 +154,7 @@ def _open_binary(path: str) -> Iterator[IO[bytes]]:
         yield sys.stdin.buffer
     elif path.lower().endswith(".gz"):
         with gzip.open(path, "rb") as fh:
-            yield fh
+            yield fh  # type: ignore[misc]  # a GzipFile is a binary file object
     else:
         with open(path, "rb") as fh:
             yield fh
@@ -332,10 +332,10 @@ def read_documents(
     {'a.txt': 'Some text.'}
     """
     docs = _Docs(limit, skipped, metadata, records)
-    inputs = [os.fspath(path) for path in inputs]
-    if inputs.count("-") > 1:
+    paths: list[str] = [os.fspath(path) for path in inputs]
+    if paths.count("-") > 1:
         raise InputError("-: standard input can be read only once")
-    for path in inputs:
+    for path in paths:
         kind = _kind(path)
         if kind != "stdin" and not os.path.exists(path):
             raise InputError(f"{path}: no such file or directory")

@@ -439,8 +439,12 @@ def split_options(values: Mapping[str, Any]) -> tuple[IndexParams, Thresholds, R
     >>> params.ngram, thresholds.jaccard, run.clusters
     (3, 0.7, 'hubs')
     """
-    built = [
-        cls(**{f.name: values[f.name] for f in _options_of(cls) if f.name in values})
-        for cls in (IndexParams, Thresholds, RunOptions)
-    ]
-    return built[0], built[1], built[2]
+
+    def picked(cls: type) -> dict[str, Any]:
+        return {f.name: values[f.name] for f in _options_of(cls) if f.name in values}
+
+    return (
+        IndexParams(**picked(IndexParams)),
+        Thresholds(**picked(Thresholds)),
+        RunOptions(**picked(RunOptions)),
+    )

@@ -477,8 +477,9 @@ def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
     offsets = np.asarray(offsets, dtype=np.int64)
     lens = lengths(offsets)
     if len(lens) <= FEW_ROWS:  # a query's text or two: each row on its own
-        rows = [sorted_unique(values[lo:hi]) for lo, hi in zip(offsets[:-1], offsets[1:])]
-        return (np.concatenate(rows) if rows else values[:0]), offsets_of([len(r) for r in rows])
+        each = [sorted_unique(values[lo:hi]) for lo, hi in zip(offsets[:-1], offsets[1:])]
+        sizes = np.array([len(r) for r in each], dtype=np.int64)
+        return (np.concatenate(each) if each else values[:0]), offsets_of(sizes)
     out = np.empty_like(values)
     order = np.argsort(lens, kind="stable")
     order = order[lens[order] > 0]
@@ -558,9 +559,9 @@ class Sketch:
         if isinstance(parts, list):
             parts.clear()
         return Sketch(
-            concat_arrays(columns["set_values"]),  # type: ignore[arg-type]
+            concat_arrays(columns["set_values"]),
             set_off,
-            concat_arrays(columns["key_values"]),  # type: ignore[arg-type]
+            concat_arrays(columns["key_values"]),
             key_off,
             None if any(s is None for s in sigs) else np.concatenate(sigs),  # type: ignore[arg-type]
         )

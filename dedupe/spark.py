@@ -584,8 +584,8 @@ def _run(
     rows = plan.order(df, id_col, order_col)
     sketched = plan.sketch(df, id_col, text_col, rows)
     started = time.perf_counter()
-    bad = sketched.where(F.col("status") != _OK).select("id", "status", "error", "row")
-    bad = bad.orderBy("row").collect()
+    failed = sketched.where(F.col("status") != _OK).select("id", "status", "error", "row")
+    bad = failed.orderBy("row").collect()
     plan.seconds["sketch"] += time.perf_counter() - started
     invalid = [r for r in bad if r["status"] == _BAD_TEXT]
     if invalid:

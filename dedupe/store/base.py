@@ -40,7 +40,9 @@ def already_stored(doc_id: str) -> DuplicateIdError:
     )
 
 
-def check_new_ids(ids: Sequence[str], stored: Sequence[bool], *, replace: bool) -> None:
+def check_new_ids(
+    ids: Sequence[str], stored: Sequence[bool] | np.ndarray, *, replace: bool
+) -> None:
     """The one duplicate-id rule of a batch: no id twice in ``ids``, and none already
     stored (``stored[i]``) unless ``replace``; else :class:`DuplicateIdError` naming the
     first offender.

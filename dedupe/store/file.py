@@ -451,7 +451,8 @@ def load_store(path: str | os.PathLike[str]) -> tuple[MemoryStore, IndexFile]:
     mapped, not copied; its query postings taken as they are), and what the file holds."""
     stored = read_index(path)
     bands = stored.band_keys
-    if bands is None:  # a version 1 file: band keys from its signatures
+    if bands is None:  # a version 1 file: band keys from its signatures (it has them)
+        assert stored.sketch.signatures is not None
         bands = band_keys(stored.sketch.signatures, stored.params.bands)
     store = MemoryStore()
     store.put(stored.ids, stored.sketch, bands, stored.timestamps)

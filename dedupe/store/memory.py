@@ -227,7 +227,7 @@ class MemoryStore:
         rows = np.asarray(rows, dtype=np.int64)
         offsets = self._keys.offsets
         return Fetched(
-            [self._ids[r] for r in rows.tolist()],  # type: ignore[misc]
+            [self._ids[r] for r in rows.tolist()],
             *self._sets.take(rows),
             offsets[rows + 1] - offsets[rows],
         )
@@ -302,7 +302,7 @@ class MemoryStore:
         if not len(self._ids):
             return []
         old = np.flatnonzero(self._alive.view & (self._times.view < before))
-        ids: list[str] = [self._ids[r] for r in old.tolist()]  # type: ignore[misc]
+        ids: list[str] = [self._ids[r] for r in old.tolist()]
         if ids:
             self.drop(ids)
         return ids

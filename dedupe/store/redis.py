@@ -53,6 +53,7 @@ expiry, so a query that looked its row up a moment before still reads it whole.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -444,7 +445,7 @@ class RedisStore:
     def _key(self, name: str) -> str:
         return self.prefix + name
 
-    def _exists_and(self, *commands: tuple[str, ...]) -> list[Any] | None:
+    def _exists_and(self, *commands: tuple[str | int, ...]) -> list[Any] | None:
         """Run ``commands`` in one transaction with ``EXISTS meta``; ``None`` when the
         namespace does not exist (after :meth:`_missing` had its say)."""
 
@@ -684,7 +685,7 @@ class RedisStore:
             for i in range(lo, hi):
                 args += [ids[i], scores[i], blobs[i]]
             try:
-                self._run(lambda a=args: self._script("PUT", a))
+                self._run(functools.partial(self._script, "PUT", args))
             except DuplicateIdError:
                 if done:  # a writer added one of our ids meanwhile: take ours back out
                     self.drop(done)
@@ -704,7 +705,7 @@ class RedisStore:
         self.rows(ids)  # every id known, before anything changes
         for lo in range(0, len(ids), EVICT_BATCH):
             part = ids[lo : lo + EVICT_BATCH]
-            self._run(lambda p=part: self._script("DROP", [self._linger_ms, *p]))
+            self._run(functools.partial(self._script, "DROP", [self._linger_ms, *part]))
 
     def evict(self, before: float) -> list[str]:
         out: list[str] = []
@@ -776,7 +777,8 @@ class RedisStore:
                 expected.setdefault(k, []).append(row)
 
         def go() -> tuple[dict[bytes, bytes], dict[bytes, bytes], list[Any], list[Any]]:
-            buckets, spilled = {}, {}
+            buckets: dict[Any, Any] = {}  # the client answers bytes (no decoding)
+            spilled: dict[Any, Any] = {}
             pattern = _glob_escape(self.prefix) + "p:*"
             for name in self._client.scan_iter(match=pattern, count=1000):
                 buckets[name] = self._client.get(name) or b""
@@ -785,7 +787,7 @@ class RedisStore:
                 spilled[name[-4:]] = self._client.get(name) or b""
             times = self._client.zrange(self._key("time"), 0, -1)
             meta = self._client.hmget(self._key("meta"), "entries", "lvl", "spl", "inline")
-            return buckets, spilled, times, meta
+            return buckets, spilled, list(times), list(meta)
 
         buckets, spilled, times, meta = self._run(go) or ({}, {}, [], [0, 0, 0, 0])
         entries, lvl, spl, inline = (int(x or 0) for x in meta)
