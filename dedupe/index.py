@@ -44,7 +44,7 @@ from .lsh import (
 )
 from .match import Match
 from .metadata import check_metadata
-from .parallel import Joined, Progress, fork_map, resolve_workers
+from .parallel import Joined, Progress, Shown, fork_map, resolve_workers
 from .params import (
     IndexParams,
     RunOptions,
@@ -391,7 +391,7 @@ class Index:
         *,
         replace: bool = False,
         skip_empty: bool = False,
-        progress: bool = False,
+        progress: Shown = False,
         timestamps: Mapping[str, Any] | Iterable[Any] | None = None,
         metadata: Mapping[str, Mapping[str, str]] | None = None,
     ) -> list[str]:
@@ -405,7 +405,8 @@ class Index:
         Everything is checked before anything is added: on any error the index is
         unchanged. A text without words raises :class:`EmptyTextError`, or with
         ``skip_empty`` is left out; the ids left out are returned. ``progress`` shows a
-        progress bar on stderr (with tqdm installed) for batches that take a while.
+        progress bar on stderr (``True``, with tqdm installed) or a line per long stage
+        (``"lines"``), see :class:`dedupe.parallel.Progress`.
 
         >>> Index().add_many({"a": "some words", "b": " -- "}, skip_empty=True)
         ['b']
@@ -608,7 +609,7 @@ class Index:
         both = np.concatenate((pairs, np.stack((rep[copies], copies), axis=1)))
         return both[np.lexsort((both[:, 1], both[:, 0]))]
 
-    def pairs(self) -> list[Match]:
+    def pairs(self, *, progress: Shown = False) -> list[Match]:
         """Every verified overlapping pair among the indexed documents, best first.
 
         In each match ``a`` was added before ``b``. Documents with the very same shingle set
@@ -621,21 +622,23 @@ class Index:
         >>> [(m.a, m.b, m.kind) for m in idx.pairs()]
         [('a', 'b', 'exact')]
         """
-        columns = self.store.columns()
-        pairs, rep = self._pair_rows(columns)
-        sk = columns.sketch
-        shared = self._shared(sk, pairs)
-        sizes = sk.set_sizes()
-        ids = columns.ids
-        out = judge(
-            [ids[r] for r in pairs[:, 0].tolist()],
-            [ids[r] for r in pairs[:, 1].tolist()],
-            shared,
-            sizes[pairs[:, 0]],
-            sizes[pairs[:, 1]],
-            self._thresholds,
-        )
-        out += copy_matches(ids, rep, sizes)
+        with Progress(None, desc="candidate pairs", enabled=progress, eta=False) as bar:
+            columns = self.store.columns()
+            pairs, rep = self._pair_rows(columns)
+            bar.describe(f"verifying {len(pairs):,} candidate pairs")
+            sk = columns.sketch
+            shared = self._shared(sk, pairs)
+            sizes = sk.set_sizes()
+            ids = columns.ids
+            out = judge(
+                [ids[r] for r in pairs[:, 0].tolist()],
+                [ids[r] for r in pairs[:, 1].tolist()],
+                shared,
+                sizes[pairs[:, 0]],
+                sizes[pairs[:, 1]],
+                self._thresholds,
+            )
+            out += copy_matches(ids, rep, sizes)
         out.sort(key=Match.sort_key)
         return out
 
@@ -833,7 +836,7 @@ def find_duplicates(
     representative: Rule = RunOptions.representative,
     clusters: str = RunOptions.clusters,
     skip_empty: bool = False,
-    progress: bool = False,
+    progress: Shown = False,
     metadata: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Report:
     """Every overlapping pair in a collection, verified and scored, and the clusters.
@@ -842,9 +845,11 @@ def find_duplicates(
     either document found in the other reaches ``containment``. Every option is described
     in :mod:`dedupe.params` (the shaping ones are those of :class:`Index`). With
     ``skip_empty`` texts without words are left out and listed in ``Report.skipped``
-    instead of raising :class:`EmptyTextError`. ``metadata`` maps document ids to dicts of
-    ``str`` fields (title, outlet, date...); it is checked (:class:`InvalidParameterError`
-    for an unknown id or a value that is not a ``str``) and carried in ``Report.metadata``.
+    instead of raising :class:`EmptyTextError`. ``progress``: ``True`` for progress bars
+    on stderr, ``"lines"`` for a line per long stage (logs). ``metadata`` maps document
+    ids to dicts of ``str`` fields (title, outlet, date...); it is checked
+    (:class:`InvalidParameterError` for an unknown id or a value that is not a ``str``) and
+    carried in ``Report.metadata``.
     ``clusters`` is the grouping rule: ``"hubs"`` (a roundup or a quote shared by unrelated
     stories does not merge them; it is listed in ``Report.hubs``) or ``"components"``
     (every pair joins); see :mod:`dedupe.cluster`. ``Report.matches`` holds every verified
@@ -864,8 +869,9 @@ def find_duplicates(
     skipped = index.add_many(
         _Docs(docs), skip_empty=skip_empty, progress=progress, metadata=metadata
     )
-    matches = index.pairs()
-    grouping = index.group(matches, clusters=run.clusters, representative=run.representative)
+    matches = index.pairs(progress=progress)
+    with Progress(None, desc="clustering", enabled=progress, eta=False):
+        grouping = index.group(matches, clusters=run.clusters, representative=run.representative)
     return build_report(
         matches=matches,
         grouping=grouping,

@@ -14,13 +14,14 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from .flat import reuse_freed
 from .params import MAX_AUTO_WORKERS
 
-__all__ = ["Joined", "Progress", "can_fork", "fork_map", "resolve_workers"]
+__all__ = ["Joined", "Progress", "Shown", "can_fork", "fork_map", "resolve_workers"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -143,13 +144,26 @@ def fork_map(
 NO_ETA_FORMAT = "{desc}: {n_fmt}/{total_fmt} {unit}s [{elapsed} elapsed]"
 
 
-class Progress:
-    """A tqdm progress bar on stderr, shown after :data:`PROGRESS_DELAY` seconds; a no-op
-    when disabled or when tqdm (the ``cli`` extra) is not installed.
+#: How progress is shown: ``True`` a bar, ``"lines"`` a line per long stage (for logs and
+#: pipes, where a bar's redraws are noise), ``False`` nothing.
+Shown = bool | str
+#: In ``"lines"`` mode a stage is reported when it took at least this many seconds...
+LINE_SECONDS = 2.0
+#: ...and a stage under way says how far it got every this many seconds.
+HEARTBEAT_SECONDS = 30.0
 
-    Callers decide whether to show one (the CLI: only when stderr is a terminal). With
-    ``eta=False`` the bar shows the steps done and the elapsed time but no rate or time
-    left: for steps whose durations differ by orders of magnitude, where any ETA is wrong.
+
+class Progress:
+    """Progress on stderr: with ``enabled=True`` a tqdm bar, shown after
+    :data:`PROGRESS_DELAY` seconds (nothing when tqdm, the ``cli`` extra, is missing);
+    with ``enabled="lines"`` a line for each stage that took :data:`LINE_SECONDS` or more
+    and, during a long stage, a line every :data:`HEARTBEAT_SECONDS`; nothing with
+    ``enabled=False``.
+
+    Callers decide (the CLI: a bar when stderr is a terminal, lines when it is a log file
+    or a pipe). With ``eta=False`` the bar shows the steps done and the elapsed time but no
+    rate or time left: for steps whose durations differ by orders of magnitude, where any
+    ETA is wrong. :meth:`describe` starts a new stage under the same bar.
 
     >>> with Progress(3, desc="indexing", unit="doc", enabled=False) as bar:
     ...     bar.update(3)
@@ -161,11 +175,14 @@ class Progress:
         *,
         desc: str = "",
         unit: str = "it",
-        enabled: bool = True,
+        enabled: Shown = True,
         eta: bool = True,
     ) -> None:
         self._bar = None
-        if enabled:
+        self._lines = enabled == "lines"
+        self._desc, self._unit, self._total, self._done = desc, unit, total, 0
+        self._started = self._said = time.monotonic()
+        if enabled is True:
             try:
                 from tqdm import tqdm
             except ImportError:
@@ -179,17 +196,39 @@ class Progress:
         """Advance by ``n`` steps."""
         if self._bar is not None:
             self._bar.update(n)
+        self._done += n
+        if self._lines and time.monotonic() - self._said >= HEARTBEAT_SECONDS:
+            total = f"/{self._total:,}" if self._total else ""
+            self._say(f"{self._done:,}{total} {self._unit}s so far")
 
     def describe(self, text: str) -> None:
-        """Show ``text`` as the bar's label (the stage under way)."""
+        """Start the stage ``text`` (the bar's label; in lines mode, the stage before it
+        is reported if it was long)."""
         if self._bar is not None:
             self._bar.set_description(text)
+        if self._lines:
+            self._end_stage()
+            self._desc, self._done = text, 0
+            self._started = self._said = time.monotonic()
+
+    def _say(self, what: str) -> None:
+        print(f"dedupe: {self._desc}: {what}", file=sys.stderr, flush=True)
+        self._said = time.monotonic()
+
+    def _end_stage(self) -> None:
+        took = time.monotonic() - self._started
+        if took >= LINE_SECONDS:
+            count = f"{self._done:,} {self._unit}s in " if self._done else ""
+            self._say(f"done, {count}{took:.1f} s")
 
     def close(self) -> None:
-        """Remove the bar."""
+        """Remove the bar (in lines mode: report the last stage if it was long)."""
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+        if self._lines:
+            self._end_stage()
+            self._lines = False
 
     def __enter__(self) -> Progress:
         return self

@@ -26,7 +26,7 @@ from .common import (
     find,
     load_collection,
     non_negative,
-    show_progress,
+    progress_mode,
     summary,
     warn_skipped,
 )
@@ -84,7 +84,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     chosen = views.diff_choice(result.matches, args.max_pairs, hubs=result.hubs)
     diffs = []
     diff_start = time.perf_counter()
-    with Progress(len(chosen), desc="diffing", unit="pair", enabled=show_progress(args)) as bar:
+    with Progress(len(chosen), desc="diffing", unit="pair", enabled=progress_mode(args)) as bar:
         for m in chosen:
             diffs.append((m, dedupe.align(docs[m.a], docs[m.b])))
             bar.update()

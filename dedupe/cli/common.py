@@ -16,6 +16,7 @@ from typing import Any
 import dedupe
 from dedupe.errors import DedupeError, InputError
 from dedupe.inputs import check_output_path, read_documents
+from dedupe.parallel import Shown
 from dedupe.params import CLUSTER_RULES, OPTIONS, Option
 
 EXIT_OK = 0
@@ -50,6 +51,18 @@ def show_progress(args: argparse.Namespace) -> bool:
         return False
 
 
+def progress_mode(args: argparse.Namespace) -> Shown:
+    """How a command shows progress: bars on a terminal (:func:`show_progress`), a line per
+    long stage in a log file or a pipe, nothing with ``--quiet``.
+
+    >>> progress_mode(argparse.Namespace(quiet=True))
+    False
+    """
+    if getattr(args, "quiet", False):
+        return False
+    return True if show_progress(args) else "lines"
+
+
 def find(
     args: argparse.Namespace,
     docs: dict[str, str],
@@ -60,7 +73,7 @@ def find(
         **scan_options(args),
         clusters=getattr(args, "cluster_rule", "hubs"),
         skip_empty=True,
-        progress=show_progress(args),
+        progress=progress_mode(args),
         metadata=metadata or None,
     )
 

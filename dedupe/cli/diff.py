@@ -12,10 +12,7 @@ from dedupe import render as views
 from dedupe.errors import InputError
 from dedupe.inputs import open_output, read_documents, read_text_file
 
-from .common import (
-    EXIT_OK,
-    check_output,
-)
+from .common import EXIT_OK, add_quiet, check_output, progress_mode
 
 
 def _from_collection(corpus: str, ids: list[str], args: argparse.Namespace) -> list[str]:
@@ -42,7 +39,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
             raise InputError("-: standard input can be read only once; give one of A, B as a file")
         names = (args.a, args.b)
         text_a, text_b = read_text_file(args.a), read_text_file(args.b)
-    alignment = dedupe.align(text_a, text_b)
+    alignment = dedupe.align(text_a, text_b, progress=progress_mode(args))
     with open_output(args.output) as out:
         if args.format == "json":
             record = {"a": names[0], "b": names[1], **alignment.to_dict()}
@@ -82,4 +79,5 @@ def register(sub: Any) -> None:
         help="text (default), markdown, a self-contained html page, or json",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    add_quiet(p)
     p.set_defaults(func=_cmd_diff)

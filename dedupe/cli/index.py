@@ -21,6 +21,7 @@ import dedupe
 from dedupe import render as views
 from dedupe.errors import InputError
 from dedupe.inputs import open_output, read_documents, read_text_file
+from dedupe.parallel import Shown
 from dedupe.params import timestamp
 from dedupe.text import has_words
 
@@ -34,8 +35,8 @@ from .common import (
     load_collection,
     plural,
     positive,
+    progress_mode,
     scan_options,
-    show_progress,
     warn_skipped,
 )
 from .stores import add_redis_args, open_index, positionals, redis_store
@@ -100,7 +101,7 @@ def _add_all(
     docs: dict[str, str],
     *,
     replace: bool,
-    progress: bool,
+    progress: Shown,
     when: float | None = None,
     metadata: dict[str, dict[str, str]] | None = None,
 ) -> list[str]:
@@ -149,7 +150,7 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
         index,
         found.docs,
         replace=False,
-        progress=show_progress(args),
+        progress=progress_mode(args),
         when=args.timestamp,
         metadata=found.metadata,
     )
@@ -177,7 +178,7 @@ def _cmd_index_add(args: argparse.Namespace) -> int:
         index,
         found.docs,
         replace=args.replace,
-        progress=show_progress(args),
+        progress=progress_mode(args),
         when=args.timestamp,
         metadata=found.metadata,
     )
