@@ -141,6 +141,14 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: a live index on a redis-server of its own, next to datasketch's Redis "
         "storage (see python -m benchmarks --redis --help)",
     )
+    p.add_argument(
+        "--news-train-on",
+        type=Path,
+        metavar="PATH",
+        help="train the news generator of the cluster table and the scale benchmark on this "
+        "JSONL(.gz) corpus (e.g. ../shared/data/reuters21578.jsonl.gz) instead of the "
+        "embedded generator (benchmarks/lexicon.py); the report names the data either way",
+    )
     p.add_argument("--readme", type=Path, default=REPO / "README.md", help=argparse.SUPPRESS)
     return p
 
@@ -351,8 +359,9 @@ def _markdown(results: dict[str, Any]) -> dict[str, str]:
     if results.get("clusters"):
         c = results["clusters"]
         s["clusters"] = (
-            f"### Clusters on news with roundups and shared quotes ({c['docs']:,} generated "
-            f"documents, seed {c['seed']}: {c['roundups']} roundup pages, {c['quotes']} quotes "
+            f"### Clusters on news with roundups and shared quotes ({c['docs']:,} documents of "
+            f"generated news, generator trained on {c['trained_on']}, seed {c['seed']}: "
+            f"{c['roundups']} roundup pages, {c['quotes']} quotes "
             f"each pasted into 5-20 unrelated articles and posted alone; {c['pairs']:,} "
             "verified pairs, the same for both rules)\n\n"
             + report.purity_table(c)
@@ -426,8 +435,9 @@ def _scale_markdown(results: dict[str, Any]) -> str:
     trained = rows[0]["corpus"]["trained_on"]
     return "\n\n".join([
         f"### At scale: generated news ({sizes} documents)",
-        "Corpora made by `benchmarks/news.py` (an order-2 word Markov chain trained on "
-        f"{trained}; seed {opts['seed']}; cached in `{opts['cache']}`), with injected "
+        "Corpora of generated news, made by `benchmarks/news.py` (an order-2 word Markov "
+        f"chain, generator trained on {trained}; seed {opts['seed']}; cached in "
+        f"`{opts['cache']}`), with injected "
         "overlaps whose exact scores are recorded. Each tool runs "
         f"{'once' if opts['repeats'] == 1 else str(opts['repeats']) + ' times'} per size in "
         "its own process, watched from outside: a tool whose processes hold more than "
@@ -457,6 +467,24 @@ def _scale_markdown(results: dict[str, Any]) -> str:
         "members and the articles sharing a quote: \"joined\" counts the groups that the "
         "reported pairs connect (through any documents), which a clustering would merge.",
     ])  # fmt: skip
+
+
+def _news_data(results: dict[str, Any]) -> str:
+    """The sentence naming what the generated news of this run was made from (empty when
+    the run made none)."""
+    parts = []
+    if results.get("clusters"):
+        parts.append(("the cluster table", results["clusters"]["trained_on"]))
+    if results.get("scale"):
+        parts.append(("the scale benchmark", results["scale"][0]["corpus"]["trained_on"]))
+    if not parts:
+        return ""
+    sources = dict.fromkeys(src for _, src in parts)
+    if len(sources) == 1:
+        what = " and ".join(name for name, _ in parts)
+        return f"Data of {what}: generated news, generator trained on {next(iter(sources))}."
+    return " ".join(f"Data of {name}: generated news, generator trained on {src}."
+                    for name, src in parts)  # fmt: skip
 
 
 def _readme_blocks(args: argparse.Namespace, mode: str) -> list[str]:
@@ -491,7 +519,9 @@ def _default_run(
     results["quality"] = _quality(corpus, docs, q_tools, sweep_values, bar)
     if corpus is not None:
         bar.describe("clusters: roundups and shared quotes")
-        results["clusters"] = clusters.run(clusters.DOCS[mode], seed=args.seed)
+        results["clusters"] = clusters.run(
+            clusters.DOCS[mode], seed=args.seed, train_on=args.news_train_on
+        )
         bar.update()
     if corpus is not None:
         results["alignment"] = _alignment(corpus, bar)
@@ -528,6 +558,9 @@ def main(argv: list[str] | None = None) -> int:
     mode = "tiny" if args.tiny else "full" if args.full else "scale" if args.scaling else "default"
     if args.scaling and (args.tiny or args.corpus):
         print("--scaling runs on generated news: not with --tiny or --corpus", file=sys.stderr)
+        return 2
+    if args.news_train_on is not None and not args.news_train_on.is_file():
+        print(f"error: --news-train-on: no such file {args.news_train_on}", file=sys.stderr)
         return 2
     if args.update_readme and args.tiny:
         print("--update-readme refuses --tiny: the README shows full-size runs", file=sys.stderr)
@@ -580,7 +613,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             corpus = generate(BASES[mode], seed=args.seed)
             docs = corpus.docs
-            corpus_desc = {"source": f"generated (seed {args.seed})", "generated": True,
+            corpus_desc = {"source": f"generated from seeds/ (benchmarks/generate.py, seed "
+                           f"{args.seed})", "generated": True,
                            "pairs": len(corpus.pairs)}  # fmt: skip
         corpus_desc.update(docs=len(docs),
                            text_mb=sum(len(t.encode()) for t in docs.values()) / 1e6)  # fmt: skip
@@ -618,6 +652,7 @@ def main(argv: list[str] | None = None) -> int:
                 containment=CONTAINMENT, repeats=scale_repeats, cache_dir=cache,
                 max_rss_gb=args.max_rss_gb, timeout_s=args.tool_timeout * 60,
                 unavailable=unavailable, progress=bar.update, describe=bar.describe,
+                train_on=args.news_train_on,
             )  # fmt: skip
     finally:
         bar.close()
@@ -629,6 +664,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Machine: {report.machine_line(results['machine'])}. "
         f"Command: `{results['command']}`. Wall time {results['wall_s']:.0f} s."
     )
+    news_data = _news_data(results)
+    if news_data:
+        head += f" {news_data}"
     notes = [f"- {t}: not measured ({why})" for t, why in unavailable.items()]
     text = "\n\n".join([head, *sections.values(), *(["\n".join(notes)] if notes else [])])
     print(text)

@@ -343,15 +343,6 @@ def test_news_truth_pairs_overlap_as_claimed(news_corpus: news.NewsCorpus, news_
         assert news.shingle_set(text) == {tuple(s.encode().split()) for s in shingles(text)}
 
 
-#: The generated news corpus is realistic when its Markov chain learns from Reuters; trained
-#: on the five seed articles alone it repeats itself, and unrelated articles overlap.
-REUTERS = news.REUTERS
-needs_reuters = pytest.mark.skipif(
-    not REUTERS.exists(), reason=f"news trained on the seeds alone: no Reuters at {REUTERS}"
-)
-
-
-@needs_reuters
 def test_news_footers_and_quotes_make_no_pairs(news_corpus: news.NewsCorpus, news_exact) -> None:
     truth = {_key(p["a"], p["b"]) for p in news_corpus.truth["pairs"]}
     alerts = {p["a"] for p in news_corpus.truth["pairs"] if p["injected"] == "alert"}
@@ -387,10 +378,34 @@ def test_news_footers_and_quotes_make_no_pairs(news_corpus: news.NewsCorpus, new
                 assert e is None or max(e.jaccard, e.containment_ab, e.containment_ba) < 0.5
 
 
-def test_news_without_reuters_falls_back_to_the_seeds() -> None:
-    c = news.generate_news(300, seed=1, reuters=None)
-    assert c.truth["trained_on"].startswith("seeds/")
+def test_news_uses_the_embedded_generator_unless_told_otherwise(tmp_path: Path) -> None:
+    c = news.generate_news(300, seed=1)
+    assert c.truth["trained_on"] == news.EMBEDDED_SOURCE
     assert len(c.docs) == 300 and c.truth["pairs"]
+    with pytest.raises(FileNotFoundError, match="no corpus to train"):
+        news.generate_news(300, seed=1, train_on=tmp_path / "absent.jsonl.gz")
+
+
+def test_news_trains_on_a_corpus_file_when_asked(tmp_path: Path) -> None:
+    """``train_on`` learns from a JSONL corpus (Reuters' fields): its words, its numbers."""
+    import random
+
+    rng = random.Random(4)
+    names = ["Acme", "Borel", "Cato", "Dunmore", "Elko"]
+    rows = []
+    for i in range(60):
+        sents = [f"{rng.choice(names)} said on Monday its profit rose {rng.randint(2, 90)} pct "
+                 f"in the quarter to {rng.randint(100, 999)}.{rng.randint(0, 9)} mln dlrs."
+                 for _ in range(4)]  # fmt: skip
+        rows.append({"id": str(i), "title": f"{rng.choice(names)} says its quarterly profit rose",
+                     "text": " ".join(sents)})  # fmt: skip
+    path = tmp_path / "wire.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    c = news.generate_news(250, seed=2, train_on=path)
+    assert c.truth["trained_on"] == "wire.jsonl (60 texts)"
+    words = {w for t in c.docs.values() for w in t.split()}
+    assert {"pct", "mln", "dlrs.", "Acme"} <= words
+    assert c.docs == news.generate_news(250, seed=2, train_on=path).docs
 
 
 def test_news_corpus_is_cached(tmp_path: Path) -> None:
@@ -486,8 +501,8 @@ def test_scale_run_end_to_end(tmp_path: Path) -> None:
     assert d["seconds"] > 0 and d["tree_rss_peak_mb"] >= d["main_hwm_mb"] > 0
     assert d["scores"]["recall"]["near_duplicate"]["recall"] == 1.0
     assert d["scores"]["recall"]["roundup"]["recall"] == 1.0
-    if REUTERS.exists():  # realistic news: nothing overlaps but what was injected
-        assert d["scores"]["outside_truth"] == 0 and d["scores"]["inside_groups"] == 0
+    # realistic news: nothing overlaps but what was injected
+    assert d["scores"]["outside_truth"] == 0 and d["scores"]["inside_groups"] == 0
     assert tools["datasketch_bulk"]["scores"]["recall"]["near_duplicate"]["recall"] >= 0.8
     text = (out / "report.md").read_text()
     assert "At scale: generated news" in text and "| 400 | dedupe.find_duplicates |" in text
@@ -571,7 +586,6 @@ def test_news_quote_posts_truth(posts_corpus: news.NewsCorpus) -> None:
     assert all("post" not in g for g in news.generate_news(400, seed=3).truth["groups"])
 
 
-@needs_reuters
 def test_hubs_rule_merges_no_separate_stories() -> None:
     from benchmarks.clusters import run
 
