@@ -26,6 +26,7 @@ import json
 import shlex
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,66 @@ WORKER_TIMEOUT_S = 1800
 SPEED_TOOLS = ("load", "dedupe", "datasketch", "datasketch_bulk", "rensa", "exact")
 QUALITY_TOOLS = ("dedupe", "datasketch_bulk", "rensa", "exact")
 MISSES_SHOWN = 10
+
+
+#: Off a terminal, a line at least this often while one stage runs long (seconds).
+HEARTBEAT_S = 30.0
+
+
+class Stages:
+    """The run's progress on stderr: on a terminal, a bar (:class:`dedupe.parallel.Progress`,
+    stage, steps done and elapsed time); off one (a log, CI), a line per stage, and a line
+    at least every :data:`HEARTBEAT_S` seconds while a stage runs, so that a reader never
+    waits a minute without news. ``lines=False`` and ``bar=False`` show nothing."""
+
+    def __init__(self, total: int, *, bar: bool, lines: bool, stream: Any = None) -> None:
+        self._bar = Progress(total, unit="step", enabled=bar, eta=False)
+        self._lines = lines
+        self._stream = stream if stream is not None else sys.stderr
+        self._total = total
+        self._done = 0
+        self._stage = ""
+        self._started = self._last = time.perf_counter()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if lines:
+            self._thread = threading.Thread(target=self._heartbeat, daemon=True)
+            self._thread.start()
+
+    def _say(self, text: str) -> None:
+        with self._lock:
+            now = time.perf_counter()
+            self._last = now
+            print(f"[{now - self._started:6.0f} s] {text} ({self._done}/{self._total} steps)",
+                  file=self._stream, flush=True)  # fmt: skip
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(min(1.0, HEARTBEAT_S)):
+            if time.perf_counter() - self._last >= HEARTBEAT_S and self._stage:
+                self._say(f"still: {self._stage}")
+
+    def describe(self, text: str) -> None:
+        """Start stage ``text``."""
+        self._bar.describe(text)
+        if self._lines and text != self._stage:
+            self._stage = text
+            self._say(text)
+        self._stage = text
+
+    def update(self, n: int = 1) -> None:
+        """``n`` more steps done."""
+        self._done += n
+        self._bar.update(n)
+
+    def close(self) -> None:
+        """Remove the bar; off a terminal, say the run is done."""
+        self._bar.close()
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self._thread = None
+            self._say("done")
 
 
 def _sizes(value: str) -> tuple[int, ...]:
@@ -633,10 +694,11 @@ def main(argv: list[str] | None = None) -> int:
     results["corpus"] = corpus_desc
     # Steps differ in length by orders of magnitude (one exact all-pairs pass, then hundreds
     # of millisecond alignments), so a rate-based ETA is wrong by hours: the bar shows the
-    # stage, the steps done and the elapsed time only, and only on a terminal.
-    bar = Progress(
-        total, unit="step", enabled=not args.no_progress and sys.stderr.isatty(), eta=False
-    )
+    # stage, the steps done and the elapsed time only, and only on a terminal; elsewhere a
+    # line per stage.
+    terminal = sys.stderr.isatty()
+    bar = Stages(total, bar=not args.no_progress and terminal,
+                 lines=not args.no_progress and not terminal)  # fmt: skip
     try:
         if mode != "scale":
             corpus = _default_run(args, mode, results, bar)
@@ -675,14 +737,21 @@ def main(argv: list[str] | None = None) -> int:
         with open(out / "exact_pairs.jsonl", "w", encoding="utf-8") as fh:
             for p in exact:
                 fh.write(json.dumps(p.to_dict()) + "\n")
+    written = [out / "exact_pairs.jsonl"] if mode != "scale" else []
     results["plots"] = report.plots(results, out)
     (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
     (out / "report.md").write_text(text + "\n", encoding="utf-8")
+    written += [out / "results.json", out / "report.md"]
     if corpus is not None:
         (out / "truth.json").write_text(json.dumps([p.to_dict() for p in corpus.pairs]))
+        written.append(out / "truth.json")
+    written += [out / name for name in results["plots"]]
+    written += [Path(r["corpus"]["path"]) for r in results.get("scale") or []
+                if not r["corpus"]["cached"]]  # fmt: skip
     if args.update_readme:
         _write_readme(args, mode, results, sections, notes)
-    print(f"\nresults: {out / 'results.json'}", file=sys.stderr)
+        written.append(args.readme)
+    print("\nwrote: " + ", ".join(map(str, written)), file=sys.stderr)
     return 0
 
 
@@ -713,4 +782,4 @@ def _write_readme(
             parts = [intro, *(sections[k] for k in keep)]
         block = "\n\n".join([*parts, *(["\n".join(notes)] if notes else [])])
         report.update_readme(args.readme, block, name)
-        print(f"\nREADME block {name} updated in {args.readme}", file=sys.stderr)
+        print(f"README block {name} updated in {args.readme}", file=sys.stderr)

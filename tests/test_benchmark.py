@@ -59,6 +59,31 @@ def test_tiny_run_writes_results_and_tables(tiny_run: tuple[int, dict, str]) -> 
     assert results["quality"]["recall_vs_exact"]["exact"]["recall"] == 1.0
 
 
+def test_stages_off_a_terminal_print_a_line_per_stage_and_while_one_runs_long(monkeypatch):
+    import time
+
+    monkeypatch.setattr(bench, "HEARTBEAT_S", 0.2)
+    buf = io.StringIO()
+    stages = bench.Stages(3, bar=False, lines=True, stream=buf)
+    stages.describe("one")
+    stages.update()
+    stages.describe("one")  # the same stage again: no new line
+    time.sleep(0.7)
+    stages.describe("two")
+    stages.update(2)
+    stages.close()
+    lines = buf.getvalue().splitlines()
+    assert lines[0].endswith("] one (0/3 steps)") and lines[-1].endswith("] done (3/3 steps)")
+    assert sum(line.endswith("] one (1/3 steps)") for line in lines) == 0
+    assert any("] still: one (1/3 steps)" in line for line in lines)
+    assert any(line.endswith("] two (1/3 steps)") for line in lines)
+    quiet = io.StringIO()
+    stages = bench.Stages(3, bar=False, lines=False, stream=quiet)
+    stages.describe("one")
+    stages.close()
+    assert quiet.getvalue() == ""
+
+
 def test_tiny_run_measures_dedupe(tiny_run: tuple[int, dict, str]) -> None:
     _, results, _ = tiny_run
     assert "dedupe" not in results["unavailable"]
