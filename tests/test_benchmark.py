@@ -9,6 +9,10 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import os
+import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -57,6 +61,69 @@ def test_tiny_run_writes_results_and_tables(tiny_run: tuple[int, dict, str]) -> 
     # Plumbing only: the exact tool and the exact reference share benchmarks.exact (its
     # correctness is test_exact_pairs_match_a_direct_computation's job).
     assert results["quality"]["recall_vs_exact"]["exact"]["recall"] == 1.0
+
+
+#: Results of a run that must not depend on the machine or on what sits beside the repo:
+#: every section but speed, with timings (keys ending in _s or _ms, ms_per_pair) left out.
+SAME_SECTIONS = ("corpus", "quality", "clusters", "alignment", "passages", "provenance")
+_TIMING = re.compile(r"(_s|_ms|ms_per_pair)$")
+
+
+def _tables(results: dict) -> dict:
+    def strip(x):
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if not _TIMING.search(k)}
+        if isinstance(x, list):
+            return [strip(v) for v in x]
+        return x
+
+    return {k: strip(results.get(k)) for k in SAME_SECTIONS}
+
+
+def _repo_files() -> list[str]:
+    """The repository's files as a clone would have them (tracked, working-tree content)."""
+    try:
+        out = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout: cannot tell which files a clone would have")
+    return [f for f in out.stdout.decode().split("\0") if f and (REPO / f).is_file()]
+
+
+def test_a_copy_without_shared_data_gives_the_same_tables(
+    tiny_run: tuple[int, dict, str], tmp_path: Path
+) -> None:
+    """A fresh clone has no ../shared beside it (no Reuters): the benchmark, run from a copy
+    of the repository's files, prints the tables a run from the repository itself prints."""
+    copy = tmp_path / "clone"
+    for f in _repo_files():
+        (copy / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / f, copy / f)
+    assert not (copy.parent / "shared").exists()
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    code = "import sys, dedupe, benchmarks; print(dedupe.__file__); print(benchmarks.__file__)"
+    where = subprocess.run([sys.executable, "-c", code], cwd=copy, env=env, capture_output=True,
+                           text=True, check=True).stdout.split()  # fmt: skip
+    assert all(Path(w).is_relative_to(copy) for w in where), where  # the copy's own code
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--tiny", "--no-speed", "--out", str(out)],
+        cwd=copy, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    fresh = json.loads((out / "results.json").read_text())
+    _, results, text = tiny_run
+    assert _tables(fresh) == _tables(results)
+    fresh_text = (out / "report.md").read_text()
+    for report in (text, fresh_text):  # the report names the data of the generated news
+        assert f"generator trained on {news.EMBEDDED_SOURCE}" in report
+    table = [line for line in text.splitlines() if line.startswith(("| components", "| hubs"))]
+    assert len(table) == 2 and all(line in fresh_text for line in table)
+    # off a terminal: a line per stage, and the last line names every file written
+    assert "] clusters: roundups and shared quotes (" in run.stderr
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("wrote: ")
+    for name in ("results.json", "report.md", "exact_pairs.jsonl", "truth.json"):
+        assert str(out / name) in last
 
 
 def test_stages_off_a_terminal_print_a_line_per_stage_and_while_one_runs_long(monkeypatch):
