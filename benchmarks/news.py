@@ -183,10 +183,12 @@ class Chain:
     State ``s`` (a pair of tokens) has transitions ``indptr[s]:indptr[s + 1]``, one per
     occurrence in the training text (so a uniform draw among them follows the counts);
     ``token[k]`` is the token a transition emits and ``then[k]`` the state it leads to.
-    Token 0 starts a sentence, token 1 ends it; tokens ``2 .. 2 + len(slot_end) - 1`` stand
-    for a word of an open class (see :class:`Slots`), drawn afresh when rendered: from
-    ``slot_strings``, class ``c`` ending at ``slot_end[c]``, with ``slot_cdf`` holding
-    ``c`` plus the cumulative weights within the class.
+    Token 0 starts a sentence, token 1 ends it; tokens ``2 .. 2 + len(slot_start) - 1``
+    stand for a word of an open class (see :class:`Slots`), drawn afresh when rendered:
+    class ``c``'s words start at ``slot_start[c]`` in ``slot_strings`` and follow the
+    distribution ``slot_dist[c]`` (classes that share weights share one), drawn with the
+    alias method: distribution ``d``'s tables are ``alias_prob`` and ``alias_idx`` over
+    ``dist_start[d]:dist_start[d + 1]``.
     """
 
     words: list[str]
@@ -195,8 +197,11 @@ class Chain:
     then: np.ndarray
     start: int
     slot_strings: list[str] = field(default_factory=list)
-    slot_cdf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
-    slot_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    slot_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    slot_dist: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    dist_start: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    alias_prob: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
+    alias_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def walk(self, rng: np.random.Generator, lanes: int, steps: int) -> np.ndarray:
         """``lanes`` token streams of ``steps`` tokens, lane after lane (int32).
@@ -233,11 +238,16 @@ class Chain:
         np.cumsum(lengths, out=offsets[1:])
         pos = np.arange(offsets[-1], dtype=np.int64) + np.repeat(starts - offsets[:-1], lengths)
         tokens = stream[pos]
-        if len(self.slot_end):
-            is_slot = np.flatnonzero((tokens >= 2) & (tokens < 2 + len(self.slot_end)))
+        if len(self.slot_start):
+            is_slot = np.flatnonzero((tokens >= 2) & (tokens < 2 + len(self.slot_start)))
             cls = tokens[is_slot].astype(np.int64) - 2
-            k = np.searchsorted(self.slot_cdf, cls + rng.random(len(cls)), side="right")
-            tokens[is_slot] = len(self.words) + np.minimum(k, self.slot_end[cls] - 1)
+            d = self.slot_dist[cls]
+            size = self.dist_start[d + 1] - self.dist_start[d]
+            x = rng.random(len(cls)) * size
+            i = np.minimum(x.astype(np.int64), size - 1)
+            j = self.dist_start[d] + i
+            rank = np.where(x - i < self.alias_prob[j], i, self.alias_idx[j])
+            tokens[is_slot] = len(self.words) + self.slot_start[cls] + rank
         return tokens, offsets
 
     def strings(self) -> list[str]:
@@ -308,16 +318,51 @@ def train_chain(sentences: Iterable[list[str | int]], slots: Slots | None = None
         start=start,
     )
     if slots is not None:
-        chain.slot_strings = [s for strings in slots.strings for s in strings]
-        chain.slot_end = np.cumsum([len(s) for s in slots.strings]).astype(np.int64)
-        cdf = []
-        for c_, w in enumerate(slots.weights):
-            cum = np.cumsum(np.asarray(w, dtype=np.float64))
-            cum /= cum[-1]
-            cum[-1] = 1.0
-            cdf.append(c_ + cum)
-        chain.slot_cdf = np.concatenate(cdf) if cdf else np.zeros(0)
+        _add_slots(chain, slots)
     return chain
+
+
+def _add_slots(chain: Chain, slots: Slots) -> None:
+    """Give ``chain`` the words and distributions of ``slots`` (one distribution for the
+    classes that share a weights array)."""
+    chain.slot_strings = [s for strings in slots.strings for s in strings]
+    sizes = [len(s) for s in slots.strings]
+    chain.slot_start = np.cumsum([0, *sizes[:-1]]).astype(np.int64)
+    dists: dict[int, int] = {}
+    tables: list[tuple[np.ndarray, np.ndarray]] = []
+    for strings, w in zip(slots.strings, slots.weights):
+        if len(w) != len(strings):
+            raise ValueError("an open class needs one weight per word")
+        if id(w) not in dists:
+            dists[id(w)] = len(tables)
+            tables.append(_alias_tables(np.asarray(w, dtype=np.float64)))
+    chain.slot_dist = np.asarray([dists[id(w)] for w in slots.weights], dtype=np.int64)
+    chain.dist_start = np.cumsum([0, *(len(p) for p, _ in tables)]).astype(np.int64)
+    chain.alias_prob = np.concatenate([p for p, _ in tables]) if tables else np.zeros(0)
+    chain.alias_idx = np.concatenate([a for _, a in tables]) if tables else np.zeros(0, np.int64)
+
+
+def _alias_tables(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walker's alias tables (Vose's construction) of a discrete distribution: draw ``i``
+    uniformly, keep it with probability ``prob[i]``, else take ``alias[i]``.
+
+    >>> prob, alias = _alias_tables(np.array([1.0, 3.0]))
+    >>> prob.tolist(), alias.tolist()
+    ([0.5, 1.0], [1, 1])
+    """
+    n = len(weights)
+    p = (weights * n / weights.sum()).tolist()
+    prob = np.ones(n, dtype=np.float64)
+    alias = np.arange(n, dtype=np.int64)
+    small = [i for i in range(n) if p[i] < 1.0]
+    large = [i for i in range(n) if p[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large[-1]
+        prob[s], alias[s] = p[s], g
+        p[g] += p[s] - 1.0
+        if p[g] < 1.0:
+            small.append(large.pop())
+    return prob, alias
 
 
 def _clean(text: str) -> str:
@@ -465,7 +510,8 @@ def train(train_on: Path | None = None) -> Training:
 
 
 _TRAINING: dict[str, Training] = {}
-_CHAIN_FIELDS = ("indptr", "token", "then", "slot_cdf", "slot_end")
+_CHAIN_FIELDS = ("indptr", "token", "then", "slot_start", "slot_dist", "dist_start", "alias_prob",
+                 "alias_idx")  # fmt: skip
 
 
 def _save_training(tr: Training, path: Path) -> None:
