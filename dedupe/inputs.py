@@ -25,6 +25,7 @@ import gzip
 import io
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -411,12 +412,33 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     return target
 
 
+#: The random part :func:`tempfile.mkstemp` puts in a name: 8 of these characters.
+_TEMP_RANDOM = r"[a-z0-9_]{8}"
+
+
+def _temporary_name(target: Path) -> re.Pattern[str]:
+    """The names :func:`atomic_write` gives its temporary files for ``target``: the target's
+    name taken literally (it may hold ``*``, ``?``, ``[``), then mkstemp's random part."""
+    return re.compile(re.escape(f".{target.name}.") + _TEMP_RANDOM + re.escape(".tmp"))
+
+
 def _remove_stale_temporaries(target: Path) -> None:
+    """Remove the temporary files of killed writes to ``target`` (regular files named as
+    :func:`atomic_write` names them, untouched for :data:`STALE_TEMP_SECONDS`); no other
+    file of the folder is touched."""
+    ours = _temporary_name(target)
     now = time.time()
-    for tmp in target.parent.glob(f".{target.name}.*.tmp"):
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return
+    for entry in entries:
+        if not ours.fullmatch(entry.name):
+            continue
         try:
-            if now - tmp.stat().st_mtime > STALE_TEMP_SECONDS:
-                tmp.unlink()
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_TEMP_SECONDS:
+                os.unlink(entry.path)
         except OSError:
             pass
 

@@ -300,10 +300,10 @@ def test_saving_keeps_the_mode_follows_links_and_cleans_stale_temporaries(tmp_pa
     os.chmod(real, 0o600)
     link = tmp_path / "link.idx"
     link.symlink_to(real)
-    stale = tmp_path / ".real.idx.abc123.tmp"
+    stale = tmp_path / ".real.idx.abc123xy.tmp"  # mkstemp: 8 random characters
     stale.write_bytes(b"left by a killed save")
     os.utime(stale, (0, 0))
-    fresh = tmp_path / ".real.idx.def456.tmp"
+    fresh = tmp_path / ".real.idx.def456_z.tmp"
     fresh.write_bytes(b"another save under way")
     index.add("b", "more words")
     index.save(link)
