@@ -45,6 +45,7 @@ __all__ = [
     "TEXT_SUFFIXES",
     "atomic_write",
     "check_output_path",
+    "followed_by_kernel",
     "open_output",
     "read_documents",
     "read_text_file",
@@ -390,17 +391,87 @@ def read_text_file(path: str) -> str:
 STALE_TEMP_SECONDS = 3600
 
 
+#: Most symbolic links followed while resolving an output path (the kernel's limit).
+MAX_LINKS = 40
+
+
+def followed_by_kernel(link: os.stat_result, folder: os.stat_result, uid: int) -> bool:
+    """Whether the kernel's ``fs.protected_symlinks`` rule lets user ``uid`` follow a link
+    (``lstat`` of it) that stands in ``folder`` (``stat`` of it): always outside a sticky
+    folder writable by everyone (such as ``/tmp``); inside one, only when the link belongs
+    to ``uid`` or to the folder's owner. Anyone can plant a link in ``/tmp``; only its
+    owner's own links are trusted there.
+
+    >>> import os
+    >>> tmp = os.stat_result((0o41777, 0, 0, 0, 0, 0, 0, 0, 0, 0))  # /tmp, owned by root
+    >>> theirs = os.stat_result((0o120777, 0, 0, 0, 1001, 0, 0, 0, 0, 0))  # uid 1001's link
+    >>> followed_by_kernel(theirs, tmp, 1001), followed_by_kernel(theirs, tmp, 1002)
+    (True, False)
+    """
+    shared = stat.S_ISVTX | stat.S_IWOTH
+    if folder.st_mode & shared != shared:
+        return True
+    return link.st_uid in (uid, folder.st_uid)
+
+
+def _resolve_output(path: str) -> Path:
+    """``os.path.realpath(path)``, except that a symbolic link the kernel would not follow
+    for this user (:func:`followed_by_kernel`), anywhere along the path, is refused
+    (:class:`InputError`): a write renames over the resolved target, which the kernel's
+    own check never sees."""
+    if os.name != "posix":
+        return Path(os.path.realpath(path))
+    todo = [p for p in reversed(path.split("/")) if p]
+    current = "/" if path.startswith("/") else os.getcwd()  # the cwd has no links in it
+    uid = os.geteuid()
+    links = 0
+    while todo:
+        name = todo.pop()
+        if name == ".":
+            continue
+        if name == "..":  # `current` holds no link: its parent is its dirname
+            current = os.path.dirname(current)
+            continue
+        candidate = os.path.join(current, name)
+        try:
+            info = os.lstat(candidate)
+        except OSError:  # not there (yet): the rest of the path is taken as it is
+            current = candidate
+            continue
+        if not stat.S_ISLNK(info.st_mode):
+            current = candidate
+            continue
+        links += 1
+        if links > MAX_LINKS:
+            raise InputError(f"{path}: too many levels of symbolic links")
+        folder = os.stat(current)
+        if not followed_by_kernel(info, folder, uid):
+            raise InputError(
+                f"{path}: {candidate} is a symbolic link owned by another user (uid "
+                f"{info.st_uid}) in the shared folder {current} (sticky and writable by "
+                "everyone); dedupe does not write through it, as the system would not "
+                "follow it (protected_symlinks): remove the link, or write to another path"
+            )
+        target = os.readlink(candidate)
+        if target.startswith("/"):
+            current = "/"
+        todo.extend(p for p in reversed(target.split("/")) if p)
+    return Path(current)
+
+
 def check_output_path(path: str | os.PathLike[str]) -> Path:
     """The file a write to ``path`` will replace (symlinks followed), checked before any long
     work: its folder must exist and be writable, and an existing target must be a regular
-    file (a device, FIFO or folder is never replaced).
+    file (a device, FIFO or folder is never replaced). A symbolic link planted by another
+    user in a shared sticky folder such as ``/tmp`` is never followed (the kernel's
+    ``protected_symlinks`` rule, :func:`followed_by_kernel`): the write is refused.
 
     >>> check_output_path("/no/such/folder/x.idx")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     dedupe.errors.InputError: /no/such/folder/x.idx: cannot write it, folder ... does not exist
     """
-    target = Path(os.path.realpath(path))
+    target = _resolve_output(os.fspath(path))
     if target.exists() and not target.is_file():
         what = "a folder" if target.is_dir() else "not a regular file"
         raise InputError(f"{path}: is {what}; give the name of a regular file to write")
@@ -450,8 +521,10 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     The data goes to a uniquely named temporary file next to the target, which is synced
     and renamed over it: a crash or a concurrent writer never leaves a half-written file
     under the real name. An existing target keeps its permission bits; a symlink is
-    followed (the file it points to is replaced, not the link); a target that is not a
-    regular file is refused (:func:`check_output_path`). Temporary files left by killed
+    followed (the file it points to is replaced, not the link), unless it is another
+    user's link in a shared sticky folder such as ``/tmp``, which is refused, as the
+    kernel's ``protected_symlinks`` rule would; a target that is not a regular file is
+    refused (:func:`check_output_path`). Temporary files left by killed
     writes are removed after :data:`STALE_TEMP_SECONDS`.
     """
     target = check_output_path(path)

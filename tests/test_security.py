@@ -4,9 +4,17 @@ input and hostile names never reach a terminal, a spreadsheet or a page unescape
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
-from dedupe.inputs import STALE_TEMP_SECONDS, atomic_write
+import pytest
+
+from dedupe import Index
+from dedupe.cli import main
+from dedupe.errors import InputError
+from dedupe.inputs import STALE_TEMP_SECONDS, atomic_write, check_output_path, followed_by_kernel
+
+OTHER_UID = 4242  # a user that is neither the test's nor a folder's owner
 
 
 def _age(path: Path, seconds: float = STALE_TEMP_SECONDS + 600) -> None:
@@ -50,3 +58,78 @@ def test_stale_cleanup_never_removes_a_link_or_a_folder(tmp_path):
     with atomic_write(tmp_path / "out") as fh:
         fh.write(b"x")
     assert link.is_symlink() and victim.read_bytes() == b"keep me" and folder.is_dir()
+
+
+# --------------------------------------------------------------------- links in /tmp
+def _sticky(folder: Path) -> Path:
+    folder.mkdir()
+    os.chmod(folder, 0o1777)  # as /tmp: sticky, writable by everyone
+    return folder
+
+
+def _theirs(link: Path) -> None:
+    """Give ``link`` to another user. Only root can; elsewhere the test is skipped (the
+    rule itself is tested on stat results in test_the_protected_symlinks_rule)."""
+    if os.geteuid() != 0:
+        pytest.skip("giving a link to another user needs root")
+    os.lchown(link, OTHER_UID, OTHER_UID)
+
+
+def test_the_protected_symlinks_rule():
+    def st(mode: int, uid: int) -> os.stat_result:
+        return os.stat_result((mode, 0, 0, 0, uid, 0, 0, 0, 0, 0))
+
+    tmp = st(stat.S_IFDIR | 0o1777, 0)
+    link = st(stat.S_IFLNK | 0o777, 1001)
+    assert followed_by_kernel(link, tmp, 1001)  # one's own link
+    assert not followed_by_kernel(link, tmp, 1002)  # someone else's, in /tmp
+    assert not followed_by_kernel(link, tmp, 0)  # root is not exempt
+    assert followed_by_kernel(link, st(stat.S_IFDIR | 0o1777, 1001), 1002)  # folder owner's
+    assert followed_by_kernel(link, st(stat.S_IFDIR | 0o0777, 0), 1002)  # not sticky
+    assert followed_by_kernel(link, st(stat.S_IFDIR | 0o1775, 0), 1002)  # not shared
+
+
+def test_another_users_link_in_a_sticky_folder_is_never_written_through(tmp_path):
+    """A link planted in /tmp pointing at a user's file: `-o /tmp/report.html` must not
+    replace that file. Real: the link is given to another uid with lchown (as root)."""
+    victim = tmp_path / "victim.idx"
+    victim.write_bytes(b"the user's own file")
+    shared = _sticky(tmp_path / "tmp")
+    link = shared / "report.html"
+    link.symlink_to(victim)
+    _theirs(link)
+    with pytest.raises(InputError, match="owned by another user.*protected_symlinks"):
+        check_output_path(link)
+    index = Index()
+    index.add("a", "some words of a text")
+    with pytest.raises(InputError, match="does not write through it"):
+        index.save(link)
+    with pytest.raises(InputError):
+        with atomic_write(link) as fh:
+            fh.write(b"x")
+    assert main(["scan", "seeds", "-q", "-o", str(link)]) == 2
+    assert victim.read_bytes() == b"the user's own file" and link.is_symlink()
+    # a planted link to a folder, further up the path, is refused too
+    folder_link = shared / "reports"
+    folder_link.symlink_to(tmp_path)
+    os.lchown(folder_link, OTHER_UID, OTHER_UID)
+    with pytest.raises(InputError, match="reports is a symbolic link owned by another user"):
+        check_output_path(folder_link / "victim.idx")
+    assert victim.read_bytes() == b"the user's own file"
+
+
+def test_ones_own_links_and_links_outside_shared_folders_are_followed(tmp_path):
+    target = tmp_path / "real.txt"
+    target.write_bytes(b"old")
+    shared = _sticky(tmp_path / "tmp")
+    mine = shared / "mine.txt"
+    mine.symlink_to(target)
+    with atomic_write(mine) as fh:
+        fh.write(b"new")
+    assert target.read_bytes() == b"new" and mine.is_symlink()
+    private = tmp_path / "private"
+    private.mkdir()
+    theirs = private / "theirs.txt"
+    theirs.symlink_to(target)
+    _theirs(theirs)  # another user's link, in a folder that is not shared: as the kernel
+    assert check_output_path(theirs) == target
