@@ -133,3 +133,80 @@ def test_ones_own_links_and_links_outside_shared_folders_are_followed(tmp_path):
     theirs.symlink_to(target)
     _theirs(theirs)  # another user's link, in a folder that is not shared: as the kernel
     assert check_output_path(theirs) == target
+
+
+# --------------------------------------------------------------------- -o is an input
+@pytest.fixture
+def files(tmp_path, seeds):
+    """Inputs of every kind a command reads: a JSONL collection, two text files, an index
+    file, a folder of text files."""
+    import json
+
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in seeds.items()))
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(seeds["000"])
+    b.write_text(seeds["001"])
+    index = Index()
+    index.add_many(seeds)
+    idx = tmp_path / "x.idx"
+    index.save(idx)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for k, v in seeds.items():
+        (folder / f"{k}.txt").write_text(v)
+    return {"docs": docs, "a": a, "b": b, "idx": idx, "folder": folder}
+
+
+# (command with {name} for the files, the input that -o names)
+WRITES_OVER = [
+    ("scan {docs}", "docs"),
+    ("report {docs}", "docs"),
+    ("dedup {docs}", "docs"),
+    ("dedup {docs} -o {tmp}/kept.jsonl --decisions", "docs"),
+    ("diff {a} {b}", "b"),
+    ("diff {docs} 000 001", "docs"),
+    ("index build {docs}", "docs"),
+    ("index query {idx} {a}", "idx"),
+    ("index query {idx} {a}", "a"),
+    ("index query {idx} --input {docs}", "docs"),
+    ("provenance {a} --index {idx}", "idx"),
+    ("provenance {a} --index {idx}", "a"),
+]
+
+
+@pytest.mark.parametrize("how", ["name", "symlink", "hard link"])
+@pytest.mark.parametrize("command, victim", WRITES_OVER)
+def test_no_command_writes_its_output_over_an_input(files, tmp_path, capsys, command, victim, how):
+    """`dedupe index query x.idx a.txt -o x.idx` replaced the index with JSONL; `scan
+    in.jsonl -o in.jsonl` exited 0. Every command refuses, whatever names the input."""
+    target = files[victim]
+    if how == "symlink":
+        out = tmp_path / "link"
+        out.symlink_to(target)
+    elif how == "hard link":
+        out = tmp_path / "hard"
+        os.link(target, out)
+    else:
+        out = target
+    before = {k: p.read_bytes() for k, p in files.items() if p.is_file()}
+    args = command.format(tmp=tmp_path, **files).split()
+    args += [str(out)] if args[-1] == "--decisions" else ["-o", str(out)]
+    capsys.readouterr()
+    assert main([*args, *(["-q"] if args[0] in ("scan", "report", "dedup") else [])]) == 2
+    err = capsys.readouterr().err
+    assert "is an input of this command" in err and "never modifies" in err, err
+    assert {k: p.read_bytes() for k, p in files.items() if p.is_file()} == before
+
+
+def test_an_output_inside_an_input_folder_is_refused_only_if_read_as_a_document(files, capsys):
+    folder = files["folder"]
+    before = sorted(p.name for p in folder.iterdir())
+    for name in ("000.txt", "new.txt", "sub/NEW.MD"):
+        (folder / "sub").mkdir(exist_ok=True)
+        assert main(["scan", str(folder), "-q", "-o", str(folder / name)]) == 2
+        assert "is a document of the input folder" in capsys.readouterr().err
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*before, "sub"])
+    assert (folder / "000.txt").read_bytes() == files["a"].read_bytes()
+    assert main(["report", str(folder), "-q", "-o", str(folder / "report.html")]) == 0
+    assert main(["scan", str(folder), "-q", "-o", str(folder / ".hidden.txt")]) == 0

@@ -37,7 +37,7 @@ DEFAULT_MAX_PAIRS = 200
 
 def _cmd_scan(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    check_output(args.output)
+    check_output(args.output, args.inputs)
     found = load_collection(args)
     check_fields(args, found.metadata)
     result = find(args, found.docs, found.metadata)
@@ -68,7 +68,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    check_output(args.output)
+    check_output(args.output, args.inputs)
     found = load_collection(args)
     check_fields(args, found.metadata)
     docs = found.docs

@@ -16,19 +16,77 @@ from typing import Any
 import dedupe
 from dedupe.cluster import CLUSTER_RULES
 from dedupe.errors import InputError
-from dedupe.inputs import check_output_path, read_documents
+from dedupe.inputs import TEXT_SUFFIXES, check_output_path, read_documents
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # bad usage or unreadable input
 EXIT_INTERRUPTED = 130
 
 
-def check_output(path: str | None) -> None:
-    """Fail early (before any long work) when `path` cannot be written."""
-    if path is not None and path != "-":
-        if os.path.isdir(path):
-            raise InputError(f"{path}: is a folder; give a file name to -o")
-        check_output_path(path)
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths name one file: the same resolved name, or (both existing) the same
+    device and inode, which catches links and hard links.
+
+    >>> same_file("a/../b.txt", "b.txt")
+    True
+    """
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except OSError:
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+def _read_from_folder(folder: str, target: str) -> bool:
+    """Whether the folder input ``folder`` would read a file at ``target`` (resolved) as a
+    document: a .txt/.md file inside it, in no hidden folder."""
+    root = os.path.realpath(folder)
+    if os.path.commonpath([root, target]) != root or target == root:
+        return False
+    parts = os.path.relpath(target, root).split(os.sep)
+    return not any(p.startswith(".") for p in parts) and parts[-1].lower().endswith(TEXT_SUFFIXES)
+
+
+def check_output(path: str | None, inputs: Sequence[str | None] = ()) -> None:
+    """Fail early (before any long work) when ``path`` (``-o``) cannot be written, or when
+    writing it would change one of ``inputs`` (the files and folders the command reads,
+    index files included): the same file, reached by its name, a link or a hard link
+    (compared by device and inode), or a document file inside an input folder. Every
+    command that writes ``-o`` calls this once with everything it reads; ``None`` and
+    ``-`` (standard input or output) are skipped.
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> docs = os.path.join(folder, "docs.jsonl")
+    >>> open(docs, "w").close()
+    >>> os.link(docs, os.path.join(folder, "same.jsonl"))
+    >>> check_output(os.path.join(folder, "same.jsonl"), [docs])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.InputError: ...same.jsonl: is an input of this command (...docs.jsonl), ...
+    """
+    if path is None or path == "-":
+        return
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a folder; give a file name to -o")
+    target = os.fspath(check_output_path(path))
+    for given in inputs:
+        if given is None or given == "-":
+            continue
+        if os.path.isdir(given):
+            if _read_from_folder(given, target):
+                raise InputError(
+                    f"{path}: is a document of the input folder {given}, which dedupe never "
+                    "modifies; write the output outside it (or under another suffix)"
+                )
+        elif same_file(target, given):
+            shown = "" if os.path.realpath(given) == os.path.realpath(path) else f" ({given})"
+            raise InputError(
+                f"{path}: is an input of this command{shown}, which dedupe never modifies; "
+                "write the output to another file"
+            )
 
 
 def plural(n: int, word: str) -> str:

@@ -33,7 +33,7 @@ def _from_collection(corpus: str, ids: list[str], args: argparse.Namespace) -> l
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    check_output(args.output)
+    check_output(args.output, [args.a] if args.c is not None else [args.a, args.b])
     if args.c is not None:  # CORPUS ID1 ID2
         names = (args.b, args.c)
         text_a, text_b = _from_collection(args.a, [args.b, args.c], args)

@@ -181,7 +181,7 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
     else:
         if not args.output:
             raise InputError("build needs -o FILE (or --redis URL --namespace NAME)")
-        check_output(args.output)
+        check_output(args.output, args.inputs)
         index = dedupe.Index(**scan_options(args))
     found = load_collection(args)
     skipped = _add_all(
@@ -232,8 +232,8 @@ def _cmd_index_add(args: argparse.Namespace) -> int:
 
 
 def _cmd_index_query(args: argparse.Namespace) -> int:
-    check_output(args.output)
     path, rest = _positionals(args, args.paths, " and a TEXTFILE (or --input DOCS)")
+    check_output(args.output, [path, args.input, *rest])
     if args.input is not None:
         if rest:
             raise InputError("give a TEXTFILE or --input DOCS, not both")
