@@ -36,12 +36,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import InputError, InvalidTextError
+from .errors import InputError, InvalidParameterError, InvalidTextError
 from .text import check_unicode, ensure_text
 
 __all__ = [
     "CSV_SUFFIXES",
     "JSONL_SUFFIXES",
+    "MAX_RECORD_BYTES",
     "TEXT_SUFFIXES",
     "atomic_write",
     "check_output_path",
@@ -55,6 +56,15 @@ __all__ = [
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
+
+#: The longest record read by default, in bytes: a JSONL line, or a CSV row (with the line
+#: breaks inside its quoted fields), line ends included. Each line is read with this bound,
+#: so a record too long (a 400 KB .jsonl.gz can hold a 400 MB line) is refused before it is
+#: held in memory. Raise it with ``max_record_bytes=`` (``--max-record-bytes``). Text files
+#: are read whole: their size is on the disk, not expanded from a smaller file.
+MAX_RECORD_BYTES = 64 * 2**20
+#: A line past the limit is skipped (``--on-error skip``) this many bytes at a time.
+_SKIP_CHUNK = 2**20
 
 
 class _Enough(Exception):
@@ -218,12 +228,40 @@ def _meta_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _read_jsonl(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
+def _too_long(where: str, limit: int) -> InputError:
+    return InputError(
+        f"{where}: a record longer than {limit:,} bytes, the limit; if it is meant to be "
+        "that long, raise the limit with --max-record-bytes (max_record_bytes= in "
+        "read_documents)"
+    )
+
+
+def _bounded_lines(fh: IO[bytes], limit: int) -> Iterator[bytes | None]:
+    """The lines of ``fh`` (line end included), each read with at most ``limit + 1``
+    bytes held: a longer line is read through in chunks and given as ``None``."""
+    while True:
+        raw = fh.readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) <= limit:
+            yield raw
+            continue
+        while not raw.endswith(b"\n"):  # the rest of the long line, never held whole
+            raw = fh.readline(_SKIP_CHUNK)
+            if not raw:
+                break
+        yield None
+
+
+def _read_jsonl(path: str, docs: _Docs, id_field: str, text_field: str, limit: int) -> None:
     label = "<stdin>" if path == "-" else path
     want_meta = docs.metadata is not None
     with _open_binary(path) as fh:
-        for number, raw in enumerate(fh, start=1):
+        for number, raw in enumerate(_bounded_lines(fh, limit), start=1):
             where = f"{label}:{number}"
+            if raw is None:
+                docs.fail(_too_long(where, limit), where)
+                continue
             try:
                 line = _decode(raw, where).strip()
                 record = _json_line(line, where)
@@ -264,11 +302,47 @@ def _json_line(line: str, where: str) -> dict[str, Any] | None:
     return record
 
 
-def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
-    csv.field_size_limit(sys.maxsize)
+class _RecordTooLong(Exception):
+    """A CSV record passed the limit (raised by :class:`_RecordLines`)."""
+
+
+class _RecordLines:
+    """The lines of a text stream for :func:`csv.reader`, each read with a bound: the lines
+    of the record under way (since :meth:`next_record`) may hold ``limit`` bytes in all
+    (UTF-8), and :class:`_RecordTooLong` is raised before more is held."""
+
+    def __init__(self, text: IO[str], limit: int) -> None:
+        self.text, self.limit, self.used = text, limit, 0
+        self.lines = 0  # lines read
+        self.start = 1  # the line where the record under way starts
+
+    def next_record(self) -> None:
+        self.used, self.start = 0, self.lines + 1
+
+    def __iter__(self) -> _RecordLines:
+        return self
+
+    def __next__(self) -> str:
+        room = self.limit - self.used
+        line = self.text.readline(room + 1)  # characters: each is a byte or more
+        if not line:
+            raise StopIteration
+        size = len(line)
+        if 4 * size > room:  # near the limit: count the bytes
+            size = len(line.encode("utf-8", "surrogatepass"))
+        self.used += size
+        if self.used > self.limit:
+            raise _RecordTooLong
+        self.lines += 1
+        return line
+
+
+def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str, limit: int) -> None:
+    csv.field_size_limit(sys.maxsize)  # records are bounded by `limit` instead
     with _open_binary(path) as fh:
         text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text, strict=True)  # an unterminated quote is an error
+        lines = _RecordLines(text, limit)
+        reader = csv.reader(lines, strict=True)  # an unterminated quote is an error
         try:
             header = next(reader, None)
             if header is None:
@@ -281,7 +355,9 @@ def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
                     )
             id_col, text_col = header.index(id_field), header.index(text_field)
             others = [i for i in range(len(header)) if i not in (id_col, text_col)]
+            lines.next_record()
             for row in reader:
+                lines.next_record()
                 where = f"{path}:{reader.line_num}"
                 if not row:
                     continue
@@ -299,6 +375,8 @@ def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
             ) from None
         except csv.Error as err:
             raise InputError(f"{path}:{reader.line_num}: bad CSV ({err})") from None
+        except _RecordTooLong:  # the rest of the file cannot be told apart: stop
+            raise _too_long(f"{path}:{lines.start}", limit) from None
 
 
 def read_documents(
@@ -310,9 +388,15 @@ def read_documents(
     skipped: list[tuple[str, str]] | None = None,
     metadata: dict[str, dict[str, str]] | None = None,
     records: dict[str, Any] | None = None,
+    max_record_bytes: int = MAX_RECORD_BYTES,
 ) -> dict[str, str]:
     """Read every INPUT into one ``{id: text}`` dict, in input order (the first ``limit``
     documents only, when given).
+
+    A JSONL line or a CSV record longer than ``max_record_bytes`` (default
+    :data:`MAX_RECORD_BYTES`) raises :class:`InputError` naming the file and line, before
+    it is held in memory; with ``skipped``, a JSONL line that long is skipped, while a CSV
+    record that long still stops the reading (the rest of the file cannot be told apart).
 
     With ``metadata`` (a dict), the other fields of each JSONL record and the other columns
     of each CSV row are stored in it as ``{id: {field: value}}``: string values as they are,
@@ -333,6 +417,14 @@ def read_documents(
     >>> read_documents([str(folder)])
     {'a.txt': 'Some text.'}
     """
+    if (
+        isinstance(max_record_bytes, bool)
+        or not isinstance(max_record_bytes, int)
+        or max_record_bytes < 1
+    ):
+        raise InvalidParameterError(
+            f"max_record_bytes must be a positive number of bytes, got {max_record_bytes!r}"
+        )
     docs = _Docs(limit, skipped, metadata, records)
     inputs = [os.fspath(path) for path in inputs]
     if inputs.count("-") > 1:
@@ -354,9 +446,9 @@ def read_documents(
                     continue
                 docs.add(path, text, path)
             elif kind == "csv":
-                _read_csv(path, docs, id_field, text_field)
+                _read_csv(path, docs, id_field, text_field, max_record_bytes)
             else:
-                _read_jsonl(path, docs, id_field, text_field)
+                _read_jsonl(path, docs, id_field, text_field, max_record_bytes)
         except (gzip.BadGzipFile, EOFError, zlib.error) as err:
             raise InputError(f"{path}: broken gzip data ({err or 'file is truncated'})") from None
         except _Enough:

@@ -11,7 +11,7 @@ import pytest
 
 from dedupe import Index
 from dedupe.cli import main
-from dedupe.errors import InputError
+from dedupe.errors import DedupeError, InputError
 from dedupe.inputs import STALE_TEMP_SECONDS, atomic_write, check_output_path, followed_by_kernel
 
 OTHER_UID = 4242  # a user that is neither the test's nor a folder's owner
@@ -210,3 +210,111 @@ def test_an_output_inside_an_input_folder_is_refused_only_if_read_as_a_document(
     assert (folder / "000.txt").read_bytes() == files["a"].read_bytes()
     assert main(["report", str(folder), "-q", "-o", str(folder / "report.html")]) == 0
     assert main(["scan", str(folder), "-q", "-o", str(folder / ".hidden.txt")]) == 0
+
+
+# --------------------------------------------------------------------- record limits
+def _traced_peak(fn) -> tuple[int, object]:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        out = None
+        try:
+            out = fn()
+        except Exception as err:  # noqa: BLE001 - returned to the test
+            out = err
+        return tracemalloc.get_traced_memory()[1], out
+    finally:
+        tracemalloc.stop()
+
+
+def _gz_with_a_long_line(path: Path, size: int) -> None:
+    """A .jsonl.gz whose second line is one JSON record of ``size`` bytes, written in
+    pieces (the whole line is never in memory here either)."""
+    import gzip
+
+    with gzip.open(path, "wb", compresslevel=1) as fh:
+        fh.write(b'{"id": "a", "text": "a first short text"}\n{"id": "b", "text": "')
+        piece = b"word " * 200_000
+        for _ in range(size // len(piece)):
+            fh.write(piece)
+        fh.write(b'"}\n{"id": "c", "text": "a last short text"}\n')
+
+
+def test_a_long_jsonl_line_is_refused_before_it_is_held(tmp_path):
+    """A small .jsonl.gz expanding to one huge line ended in MemoryError: the line is now
+    read with a bound, and refused naming the file, the line and the flag."""
+    from dedupe.inputs import read_documents
+
+    path = tmp_path / "bomb.jsonl.gz"
+    _gz_with_a_long_line(path, 48 * 2**20)
+    assert path.stat().st_size < 2**20  # under a megabyte on disk
+    limit = 2**20
+    peak, err = _traced_peak(lambda: read_documents([str(path)], max_record_bytes=limit))
+    assert isinstance(err, InputError), err
+    assert str(err).startswith(f"{path}:2: a record longer than 1,048,576 bytes")
+    assert "--max-record-bytes" in str(err)
+    assert peak < 8 * limit  # the 48 MB line was never held
+    skipped: list = []
+    peak, docs = _traced_peak(
+        lambda: read_documents([str(path)], max_record_bytes=limit, skipped=skipped)
+    )
+    assert list(docs) == ["a", "c"] and skipped[0][0] == f"{path}:2"
+    assert peak < 8 * limit
+
+
+def test_the_record_limit_is_exact_and_counts_bytes(tmp_path):
+    from dedupe.inputs import read_documents
+
+    line = '{"id": "a", "text": "caf\u00e9 au lait"}\n'  # é is two bytes
+    size = len(line.encode())
+    path = tmp_path / "one.jsonl"
+    path.write_text(line, encoding="utf-8")
+    assert read_documents([str(path)], max_record_bytes=size) == {"a": "caf\u00e9 au lait"}
+    with pytest.raises(InputError, match="one.jsonl:1: a record longer than"):
+        read_documents([str(path)], max_record_bytes=size - 1)
+    row = 'a,"caf\u00e9\nau lait"\n'  # a record of two lines
+    csv_path = tmp_path / "two.csv"
+    csv_path.write_text("id,text\n" + row + 'b,"short"\n', encoding="utf-8")
+    size = len(row.encode())
+    assert list(read_documents([str(csv_path)], max_record_bytes=size)) == ["a", "b"]
+    with pytest.raises(InputError, match="two.csv:2: a record longer than"):
+        read_documents([str(csv_path)], max_record_bytes=size - 1)
+    with pytest.raises(DedupeError, match="max_record_bytes"):
+        read_documents([str(csv_path)], max_record_bytes=0)
+
+
+def test_a_long_csv_field_is_refused(tmp_path):
+    from dedupe.inputs import read_documents
+
+    path = tmp_path / "c.csv"
+    path.write_text("id,text\na,short\nb," + "x" * 5000 + "\nc,more\n")
+    with pytest.raises(InputError, match="c.csv:3: a record longer than 4,096 bytes"):
+        read_documents([str(path)], max_record_bytes=4096)
+    # ... even with --on-error skip: the rest of a CSV file cannot be told apart
+    with pytest.raises(InputError, match="c.csv:3"):
+        read_documents([str(path)], max_record_bytes=4096, skipped=[])
+
+
+def test_the_cli_flag_raises_the_record_limit(tmp_path, capsys):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "a", "text": "' + "word " * 1000 + '"}\n')
+    for command in (["scan", str(path)], ["index", "build", str(path), "-o", f"{tmp_path}/i"]):
+        assert main([*command, "-q", "--max-record-bytes", "1K"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "c.jsonl:1: a record longer than 1,024 bytes" in err
+        assert main([*command, "-q", "--max-record-bytes", "1M"]) == 0
+    assert main(["scan", str(path), "--max-record-bytes", "0"]) == 2
+    assert "not a positive number of bytes" in capsys.readouterr().err
+
+
+def test_running_out_of_memory_is_one_line(monkeypatch, capsys):
+    import dedupe
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(dedupe, "find_duplicates", exhausted)
+    assert main(["scan", "seeds", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("dedupe scan: error: out of memory") and err.count("\n") == 1

@@ -16,9 +16,10 @@ from typing import Any
 import dedupe
 from dedupe.cluster import CLUSTER_RULES
 from dedupe.errors import InputError
-from dedupe.inputs import TEXT_SUFFIXES, check_output_path, read_documents
+from dedupe.inputs import MAX_RECORD_BYTES, TEXT_SUFFIXES, check_output_path, read_documents
 
 EXIT_OK = 0
+EXIT_FAILURE = 1  # out of memory, or the reader of standard output went away
 EXIT_USAGE = 2  # bad usage or unreadable input
 EXIT_INTERRUPTED = 130
 
@@ -159,6 +160,7 @@ def load_collection(
         skipped=out.skipped if skipping else None,
         metadata=out.metadata if metadata else None,
         records=out.records if records else None,
+        max_record_bytes=getattr(args, "max_record_bytes", MAX_RECORD_BYTES),
     )
     warn_unreadable(out.skipped)
     return out
@@ -235,6 +237,37 @@ INPUT_HELP = (
 )
 
 
+def byte_size(text: str) -> int:
+    """A positive number of bytes, optionally with a binary suffix K, M or G.
+
+    >>> byte_size("64M"), byte_size("1000")
+    (67108864, 1000)
+    """
+    value = text.strip().upper().removesuffix("B").removesuffix("I")
+    scale = {"K": 2**10, "M": 2**20, "G": 2**30}.get(value[-1:], 1)
+    try:
+        number = int(value[:-1] if scale > 1 else value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of bytes (for example 1000000 or 256M)"
+        ) from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of bytes")
+    return number * scale
+
+
+def add_record_limit(p: argparse.ArgumentParser) -> None:
+    """The ``--max-record-bytes`` option of the commands that read JSONL or CSV inputs."""
+    p.add_argument(
+        "--max-record-bytes",
+        type=byte_size,
+        default=MAX_RECORD_BYTES,
+        metavar="N",
+        help="refuse a JSONL line or CSV record longer than N bytes (K, M, G: binary "
+        f"multiples; default {MAX_RECORD_BYTES // 2**20}M), before it is held in memory",
+    )
+
+
 def add_input_args(p: argparse.ArgumentParser, *, metavar: str = "INPUT") -> None:
     p.add_argument("inputs", nargs="+", metavar=metavar, help=INPUT_HELP)
     p.add_argument(
@@ -243,6 +276,7 @@ def add_input_args(p: argparse.ArgumentParser, *, metavar: str = "INPUT") -> Non
     p.add_argument(
         "--text-field", default="text", metavar="NAME", help="JSONL field / CSV column of the text"
     )
+    add_record_limit(p)
 
 
 def add_on_error(p: argparse.ArgumentParser) -> None:

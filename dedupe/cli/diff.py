@@ -14,13 +14,19 @@ from dedupe.inputs import open_output, read_documents, read_text_file
 
 from .common import (
     EXIT_OK,
+    add_record_limit,
     check_output,
 )
 
 
 def _from_collection(corpus: str, ids: list[str], args: argparse.Namespace) -> list[str]:
     """The texts of ``ids`` in the collection ``corpus``; an unknown id is an error."""
-    docs = read_documents([corpus], id_field=args.id_field, text_field=args.text_field)
+    docs = read_documents(
+        [corpus],
+        id_field=args.id_field,
+        text_field=args.text_field,
+        max_record_bytes=args.max_record_bytes,
+    )
     missing = [doc_id for doc_id in ids if doc_id not in docs]
     if missing:
         shown = ", ".join(repr(doc_id) for doc_id in list(docs)[:3])
@@ -75,6 +81,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--text-field", default="text", metavar="NAME", help="JSONL field / CSV column of the text"
     )
+    add_record_limit(p)
     p.add_argument(
         "--format",
         choices=("text", "markdown", "html", "json"),

@@ -30,6 +30,7 @@ from .common import (
     add_match_args,
     add_on_error,
     add_quiet,
+    add_record_limit,
     check_output,
     load_collection,
     plural,
@@ -239,7 +240,12 @@ def _cmd_index_query(args: argparse.Namespace) -> int:
             raise InputError("give a TEXTFILE or --input DOCS, not both")
         if args.format != "jsonl":
             raise InputError("--input answers one JSONL line per document: --format jsonl only")
-        docs = read_documents([args.input], id_field=args.id_field, text_field=args.text_field)
+        docs = read_documents(
+            [args.input],
+            id_field=args.id_field,
+            text_field=args.text_field,
+            max_record_bytes=args.max_record_bytes,
+        )
         index = _open(args, path)
         items = list(docs.items())
         with open_output(args.output) as out:
@@ -351,6 +357,7 @@ def _field_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--text-field", default="text", metavar="NAME", help="JSONL field / CSV column of the text"
     )
+    add_record_limit(p)
 
 
 def _timestamp_arg(p: argparse.ArgumentParser) -> None:
