@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import dedupe
 from dedupe import Index
 from dedupe.cli import main
 from dedupe.errors import DedupeError, InputError
@@ -318,3 +319,228 @@ def test_running_out_of_memory_is_one_line(monkeypatch, capsys):
     assert main(["scan", "seeds", "-q"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("dedupe scan: error: out of memory") and err.count("\n") == 1
+
+
+# --------------------------------------------------------------------- hostile names
+# Ids and metadata as a feed could send them: terminal escapes, forged lines and columns,
+# a right-to-left override, spreadsheet formulas, markup breaking out of attributes.
+HOSTILE_IDS = [
+    "evil\x1b[2J\x1b]0;pwned\x07id",
+    "two\nlines\rforged",
+    '=HYPERLINK("http://x","x")',
+    "@SUM(A1)\u202eoverride",
+]
+HOSTILE_META = {
+    "title": '"><img src=x onerror=alert(1)><script>alert(2)</script>\x1b[31mred',
+    "outlet": "+cmd|' /C calc'!A0\t\u2028sep",
+    "date": "-2+3\n2024-01-01",
+}
+HOSTILE_CHARS = ("\x1b", "\x07", "\r", "\u202e", "\u2028", "\t")
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    """A JSONL collection whose ids and metadata are all hostile: a story and its copy
+    (a cluster), two other stories, and a roundup of three (a hub)."""
+    import json
+    import random
+
+    rng = random.Random(7)
+
+    def story() -> str:
+        return " ".join(f"w{rng.randrange(5000)}" for _ in range(120))
+
+    a, b, c = story(), story(), story()
+    texts = {
+        HOSTILE_IDS[0]: a,
+        HOSTILE_IDS[1]: a + " one more line here",
+        HOSTILE_IDS[2]: b,
+        HOSTILE_IDS[3]: c,
+        "roundup\x1b[0m": a + "\n\n" + b + "\n\n" + c,
+    }
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(
+        "".join(json.dumps({"id": k, "text": v, **HOSTILE_META}) + "\n" for k, v in texts.items())
+    )
+    report = dedupe.find_duplicates(texts)
+    assert len(report.matches) == 5 and len(report.clusters) == 1 and len(report.hubs) == 1
+    return path, texts
+
+
+def _run(capsys, *args: str) -> str:
+    capsys.readouterr()
+    assert main(list(args)) == 0, capsys.readouterr().err
+    out, err = capsys.readouterr()
+    return out + err
+
+
+def _check_terminal(text: str, rows: int) -> None:
+    """No control character reaches the terminal, and no line was forged."""
+    assert not any(c in text for c in HOSTILE_CHARS), repr(text)
+    assert "\\x1b" in text
+    assert len(text.splitlines()) == rows, text
+
+
+def test_tables_show_control_characters_as_escapes(hostile, tmp_path, capsys):
+    """Every terminal view: no control character gets through, no line is forged (each
+    view has its heading and one line per row)."""
+    path, texts = hostile
+    base = ["scan", str(path), "-q", "--format", "table", "--label-field", "title"]
+    _check_terminal(_run(capsys, *base), 1 + 5)  # 5 pairs
+    _check_terminal(_run(capsys, *base, "--clusters"), 1 + 2)  # one cluster of 2
+    _check_terminal(_run(capsys, *base, "--hubs"), 1 + 1)  # one hub
+    idx = tmp_path / "x.idx"
+    assert main(["index", "build", str(path), "-o", str(idx), "-q"]) == 0
+    query = tmp_path / "q.txt"
+    query.write_text(texts[HOSTILE_IDS[0]])
+    answer = _run(capsys, "index", "query", str(idx), str(query), "--format", "table")
+    _check_terminal(answer, 1 + 3)  # the story, its copy, the roundup
+    stats = _run(capsys, "index", "stats", str(idx), "--ids")
+    keys = len(_run(capsys, "index", "stats", str(idx)).splitlines())
+    _check_terminal(stats, keys + len(texts))
+    assert "two\\nlines\\rforged" in stats and "@SUM(A1)\\u202eoverride" in stats
+    traced = _run(capsys, "provenance", str(query), "--index", str(idx))
+    # the header, 3 sources, the share in none, a blank line, the one paragraph and its piece
+    _check_terminal(traced, 1 + 3 + 1 + 1 + 2)
+
+
+def test_table_views_of_the_library_escape_ids(hostile):
+    import io
+
+    import dedupe
+    from dedupe.render import clusters_table, hubs_table, matches_table
+
+    _, texts = hostile
+    report = dedupe.find_duplicates(texts)
+    for table in (
+        matches_table(report.matches),
+        clusters_table(report.clusters),
+        hubs_table(report.hubs),
+    ):
+        assert not any(c in table for c in HOSTILE_CHARS) and "\n\n" not in table
+    assert len(matches_table(report.matches).splitlines()) == 1 + len(report.matches)
+    out = io.StringIO()
+    dedupe.render.write_clusters(report.clusters, out, fmt="table")
+    assert len(out.getvalue().splitlines()) == 1 + len(report.clusters)
+
+
+def test_skipped_ids_on_stderr_are_escaped(tmp_path, capsys):
+    import json
+
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"id": "a\x1b[2Jb\nforged", "text": "?!"}) + "\n"
+                    + json.dumps({"id": "c", "text": "some words here"}) + "\n")  # fmt: skip
+    capsys.readouterr()
+    assert main(["scan", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "a\\x1b[2Jb\\nforged" in err and "\x1b" not in err
+
+
+def _csv_cells(text: str) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _check_csv(text: str) -> None:
+    from dedupe.render.safe import CSV_FORMULA_STARTS
+
+    rows = _csv_cells(text)
+    cells = [c for row in rows for c in row]
+    for cell in cells:
+        assert not cell.startswith(CSV_FORMULA_STARTS), cell
+    return cells
+
+
+def test_csv_never_starts_a_field_with_a_formula(hostile, tmp_path, capsys):
+    path, texts = hostile
+    base = ["--label-field", "title", "--date-field", "date"]
+    cells = _check_csv(_run(capsys, "scan", str(path), "-q", "--format", "csv", *base))
+    assert "'" + HOSTILE_IDS[2] in cells and "'" + HOSTILE_META["date"] in cells
+    assert "'" + HOSTILE_META["outlet"] in cells and HOSTILE_IDS[0] in cells  # kept whole
+    cells = _check_csv(_run(capsys, "scan", str(path), "-q", "--format", "csv", "--clusters"))
+    assert HOSTILE_IDS[1] in cells  # a newline inside a field is the csv module's to quote
+    cells = _check_csv(_run(capsys, "scan", str(path), "-q", "--format", "csv", "--hubs"))
+    assert "'" + HOSTILE_IDS[3] in cells
+    idx = tmp_path / "x.idx"
+    assert main(["index", "build", str(path), "-o", str(idx), "-q"]) == 0
+    query = tmp_path / "q.txt"
+    query.write_text(texts[HOSTILE_IDS[2]])
+    cells = _check_csv(_run(capsys, "index", "query", str(idx), str(query), "--format", "csv"))
+    assert "'" + HOSTILE_IDS[2] in cells
+
+
+def test_csv_writers_of_the_library_guard_every_field(hostile):
+    import io
+
+    import dedupe
+    from dedupe.render import write_clusters, write_hubs, write_matches
+    from dedupe.render.labelled import write_labelled_clusters, write_labelled_matches
+
+    _, texts = hostile
+    meta = {k: dict(HOSTILE_META) for k in texts}
+    report = dedupe.find_duplicates(texts, metadata=meta)
+    fields = ("title", "outlet", "date")
+    for write in (
+        lambda out: write_matches(report.matches, out, fmt="csv"),
+        lambda out: write_clusters(report.clusters, out, fmt="csv"),
+        lambda out: write_hubs(report.hubs, out, fmt="csv"),
+        lambda out: write_labelled_matches(
+            report.matches, out, fmt="csv", metadata=meta, fields=fields
+        ),
+        lambda out: write_labelled_clusters(
+            report.clusters, out, fmt="csv", metadata=meta, fields=fields
+        ),
+    ):
+        out = io.StringIO()
+        write(out)
+        assert len(_check_csv(out.getvalue())) > 1
+
+
+def _tags(page: str) -> set[str]:
+    from html.parser import HTMLParser
+
+    seen: set[str] = set()
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            seen.add(tag)
+
+    Tags().feed(page)
+    return seen
+
+
+def _check_html(page: str) -> None:
+    tags = _tags(page)
+    assert not tags & {"script", "img", "iframe", "object", "embed"}, tags
+
+
+def test_every_html_view_escapes_hostile_ids_and_metadata(hostile, tmp_path, capsys):
+    """The report (clusters, hubs, reuse by member, diffs, pairs), the diff page and the
+    provenance page: markup in ids, titles, outlets, dates and texts stays text."""
+    import html as html_mod
+
+    path, texts = hostile
+    page = tmp_path / "report.html"
+    assert main(["report", str(path), "-q", "-o", str(page)]) == 0
+    html = page.read_bytes().decode()
+    _check_html(html)
+    for value in HOSTILE_META.values():  # every field is shown (escaped) on the page
+        assert html_mod.escape(value) in html, value
+    for doc_id in HOSTILE_IDS:
+        assert html_mod.escape(doc_id) in html, doc_id
+    assert main(["diff", str(path), HOSTILE_IDS[0], HOSTILE_IDS[1], "--format", "html",
+                 "-o", str(tmp_path / "diff.html")]) == 0  # fmt: skip
+    diff = (tmp_path / "diff.html").read_bytes().decode()
+    _check_html(diff)
+    assert html_mod.escape(HOSTILE_IDS[0]) in diff
+    idx = tmp_path / "x.idx"
+    assert main(["index", "build", str(path), "-o", str(idx), "-q"]) == 0
+    query = tmp_path / "q.txt"
+    query.write_text(texts[HOSTILE_IDS[0]] + '\n\n<script>alert("text")</script>')
+    prov = tmp_path / "prov.html"
+    assert main(["provenance", str(query), "--index", str(idx), "--format", "html",
+                 "-o", str(prov)]) == 0  # fmt: skip
+    _check_html(prov.read_text())
+    assert "&lt;script&gt;alert(&quot;text&quot;)&lt;/script&gt;" in prov.read_text()

@@ -17,6 +17,7 @@ import dedupe
 from dedupe.cluster import CLUSTER_RULES
 from dedupe.errors import InputError
 from dedupe.inputs import MAX_RECORD_BYTES, TEXT_SUFFIXES, check_output_path, read_documents
+from dedupe.render.safe import terminal_text
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # out of memory, or the reader of standard output went away
@@ -180,14 +181,14 @@ def warn_unreadable(skipped: Sequence[tuple[str, str]]) -> None:
     )
     for where, reason in skipped[:MAX_LISTED_SKIPPED]:
         reason = reason[len(where) + 2 :] if reason.startswith(f"{where}: ") else reason
-        print(f"  {where}: {reason}", file=sys.stderr)
+        print(f"  {terminal_text(where)}: {terminal_text(reason)}", file=sys.stderr)
     if len(skipped) > MAX_LISTED_SKIPPED:
         print(f"  ... and {len(skipped) - MAX_LISTED_SKIPPED} more", file=sys.stderr)
 
 
 def warn_skipped(skipped: Sequence[str]) -> None:
     if skipped:
-        shown = ", ".join(skipped[:5]) + (", ..." if len(skipped) > 5 else "")
+        shown = ", ".join(map(terminal_text, skipped[:5])) + (", ..." if len(skipped) > 5 else "")
         print(
             f"dedupe: warning: skipped {plural(len(skipped), 'document')} with no words ({shown})",
             file=sys.stderr,

@@ -22,6 +22,7 @@ from dedupe import render as views
 from dedupe.errors import InputError
 from dedupe.inputs import open_output, read_documents, read_text_file
 from dedupe.params import timestamp
+from dedupe.render.safe import terminal_text
 from dedupe.text import has_words
 
 from .common import (
@@ -333,13 +334,13 @@ def _cmd_index_stats(args: argparse.Namespace) -> int:
             if args.ids:
                 stats["ids"] = list(index.ids())
             out.write(json.dumps(stats, ensure_ascii=False, indent=2) + "\n")
-        else:
+        else:  # a terminal's view: control characters of ids and paths as escapes
             width = max(len(k) for k in stats)
             for key, value in stats.items():
-                out.write(f"{key:<{width}}  {value}\n")
+                out.write(f"{key:<{width}}  {terminal_text(str(value))}\n")
             if args.ids:
                 for doc_id in index.ids():
-                    out.write(f"{doc_id}\n")
+                    out.write(f"{terminal_text(doc_id)}\n")
     return EXIT_OK
 
 
