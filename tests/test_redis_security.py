@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 
 from dedupe import Index
-from dedupe.errors import DuplicateIdError, InvalidParameterError
+from dedupe.errors import (
+    DuplicateIdError,
+    IndexNotFoundError,
+    InvalidParameterError,
+    StoreError,
+    UnknownIdError,
+)
 
 redis = pytest.importorskip("redis", reason="the redis package is not installed")
 
@@ -87,3 +93,105 @@ def test_a_refused_call_at_the_largest_batch_writes_nothing(big, monkeypatch):
     assert big.calls[-1] == 20_000
     assert index.ids() == ["d19999"] and _counter(big) == before
     assert big.check()["documents"] == 1
+
+
+# ----------------------------------------------------------------- errors say what happened
+def test_a_full_row_counter_is_said_not_a_lost_namespace(big):
+    """`SET dedupe:{ns}:next 4294967294` made every add say 'namespace is gone ...
+    rebuild it'. The row counter is full: said so, and nothing of the batch is written,
+    at the largest batch too."""
+    index = Index(store=big, **FEW_POSTINGS)
+    index.add("first", "a first text of a few words")
+    client = redis.Redis.from_url(big.url)
+    client.set(f"{big.prefix}next", 4294967294)
+    with pytest.raises(StoreError, match="used its 4,294,967,294 document rows") as err:
+        index.add("second", "another text of a few words")
+    assert "gone" not in str(err.value) and "merge" in str(err.value)
+    client.set(f"{big.prefix}next", 4294967295 - 100)
+    with pytest.raises(StoreError, match="nothing of this batch was written"):
+        index.add_many(short_docs(20_000))
+    assert big.calls[-1] == 20_000 and _counter(big) == 4294967295 - 100
+    assert index.ids() == ["first"] and big.check()["documents"] == 1
+
+
+def test_ids_with_line_breaks_are_named_exactly_in_script_errors(big, monkeypatch):
+    """Redis turns line breaks of an error reply into spaces: the scripts name an id by
+    its position in the call, and the message shows it as repr does."""
+    index = Index(store=big)
+    index.add("cr\r\nlf", "a first text of a few words")
+    monkeypatch.setattr(big, "contains_many", lambda ids: np.zeros(len(ids), dtype=bool))
+    with pytest.raises(DuplicateIdError) as err:  # found by the PUT script
+        index.add_many({"ok": "other words here", "cr\r\nlf": "more words of a text"})
+    assert "'cr\\r\\nlf' is already in the index" in str(err.value)
+    monkeypatch.setattr(big, "rows", lambda ids: None)  # as if removed meanwhile
+    with pytest.raises(UnknownIdError) as err:  # found by the DROP script
+        big.drop(["cr\r\nlf", "new\nline"])
+    assert "'new\\nline'" in str(err.value)
+    assert index.ids() == ["cr\r\nlf"]
+
+
+def test_unknown_script_errors_are_not_called_a_lost_namespace(redis_server):
+    store = RedisStore(redis_server.url, namespace="never-written")
+    store._seen = True  # the namespace was seen: a 'notfound' would say it is gone
+    with pytest.raises(StoreError, match="does not know .*DEDUPE weird 7"):
+        with store._errors():
+            raise redis.exceptions.ResponseError("DEDUPE weird 7")
+    with pytest.raises(StoreError, match="a dedupe script failed .*run RedisStore.check"):
+        with store._errors():
+            raise redis.exceptions.ResponseError("user_script:12: too many results to unpack")
+    with pytest.raises(IndexNotFoundError, match="is gone"):
+        with store._errors():
+            raise redis.exceptions.ResponseError("DEDUPE notfound")
+
+
+# ----------------------------------------------------------------- special characters
+SPECIAL_IDS = [
+    "with space",
+    "new\nline",
+    "cr\r\nlf",
+    "tab\tid",
+    "\u00fcn\u00efc\u00f6d\u00e9 \u2713 \u4e2d\u6587 \U0001f600",
+    "{braces}",
+    "{ns}:d:1",
+    "a:b:c",
+    "star*",
+    "glob?[x]\\",
+    "dedupe:{other}:ids",
+]
+
+
+def test_ids_with_special_characters_round_trip(big):
+    rng = random.Random(3)
+    words = [f"w{i}" for i in range(400)]
+    docs = {k: " ".join(rng.choice(words) for _ in range(60)) for k in SPECIAL_IDS}
+    docs["copy of braces"] = docs["{braces}"] + " and a few more words"
+    index, memory = Index(store=big), Index()
+    index.add_many(docs)
+    memory.add_many(docs)
+    assert index.ids() == memory.ids() == list(docs)
+    assert all(k in big for k in docs) and big.contains_many(list(docs)).all()
+    for text in docs.values():
+        assert index.query(text) == memory.query(text)
+    assert index.pairs() == memory.pairs()
+    for doc_id in ("new\nline", "star*", "{ns}:d:1"):
+        index.remove(doc_id)
+        memory.remove(doc_id)
+    assert index.ids() == memory.ids()
+    assert big.check()["documents"] == len(docs) - 3
+
+
+def test_namespaces_with_special_characters_stay_apart(redis_server):
+    names = ["n", "n:x", "n/x.y-z", "N", "n" * 128]
+    stores = [RedisStore(redis_server.url, namespace=ns) for ns in names]
+    for k, store in enumerate(stores):
+        Index(store=store).add_many({f"{k}-a": "some words of a text", f"{k}-b": "other words"})
+    assert stores[0].delete_namespace() > 0
+    with pytest.raises(IndexNotFoundError):
+        Index.open(RedisStore(redis_server.url, namespace="n"))
+    for k, store in enumerate(stores[1:], start=1):
+        assert Index.open(store).ids() == [f"{k}-a", f"{k}-b"]
+        store.check()
+        store.delete_namespace()
+    for bad in ("a b", "{a}", "a}", "a*", "a?", "", "-a", "n" * 129, "a\nb"):
+        with pytest.raises(InvalidParameterError, match="namespace"):
+            RedisStore(redis_server.url, namespace=bad)

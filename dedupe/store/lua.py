@@ -5,7 +5,11 @@ removed whole, and a lookup sees the postings of one moment. The scripts hold no
 rule; they keep postings and hand back what the :class:`~dedupe.index.Index` asks for.
 Every script receives the namespace's key prefix as ``ARGV[1]`` and builds the key names
 from it (a standalone server, not Redis Cluster). Errors are replied as
-``DEDUPE <code> <detail>`` before anything is written. Redis does not undo what a script
+``DEDUPE <code> <detail>`` before anything is written: ``notfound`` (no namespace),
+``mismatch`` (other parameters), ``duplicate <j>`` and ``unknown <j>`` (the ``j``-th id of
+the call, counted from 1: an id is never put in an error reply, where Redis would turn its
+line breaks into spaces), ``full <rows used>`` (the row counter would pass ``uint32``) and
+``removed`` (a document read was removed). Redis does not undo what a script
 wrote before it failed, so nothing may fail after the first write: every command taking
 many values goes ``CHUNK`` (1,000) at a time, under the few thousand values Lua's
 ``unpack`` takes.
@@ -342,12 +346,13 @@ local olds = hmget(IDS, ids)
 local gone = {}
 for j = 1, n do
   if olds[j] then
-    if not replace then return redis.error_reply('DEDUPE duplicate ' .. ids[j]) end
+    if not replace then return redis.error_reply('DEDUPE duplicate ' .. j) end
     gone[#gone + 1] = tonumber(olds[j])
   end
 end
-if tonumber(redis.call('GET', P .. 'next') or '0') + n >= 4294967295 then
-  return redis.error_reply('DEDUPE full')
+local used = tonumber(redis.call('GET', P .. 'next') or '0')
+if not used or used + n >= 4294967295 then
+  return redis.error_reply('DEDUPE full ' .. tostring(used))
 end
 remove_docs(gone, linger)
 local base = redis.call('INCRBY', P .. 'next', n) - n
@@ -380,7 +385,7 @@ local ids = {}
 for j = 3, #ARGV do ids[j - 2] = ARGV[j] end
 local rows = hmget(IDS, ids)
 for j = 1, #rows do
-  if not rows[j] then return redis.error_reply('DEDUPE unknown ' .. ids[j]) end
+  if not rows[j] then return redis.error_reply('DEDUPE unknown ' .. j) end
   rows[j] = tonumber(rows[j])
 end
 remove_docs(rows, tonumber(ARGV[2]))

@@ -339,8 +339,9 @@ class RedisStore:
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Turn the client's exceptions into :class:`StoreError` naming the server."""
+    def _errors(self, ids: Sequence[str] = ()) -> Iterator[None]:
+        """Turn the client's exceptions into :class:`StoreError` naming the server (and a
+        script's errors into their own classes; ``ids``: those the script was given)."""
         redis = self._redis
         where = f"Redis at {self._safe_url} (namespace {self.namespace!r})"
         try:
@@ -360,24 +361,42 @@ class RedisStore:
         except redis.exceptions.ResponseError as err:
             text = str(err)
             if text.startswith("DEDUPE "):
-                self._script_error(text)
+                self._script_error(text, ids)
             if text.startswith("OOM"):
                 raise StoreError(
                     f"{where} is out of memory ({text}); raise its maxmemory or evict old "
                     "documents (Index.evict)"
                 ) from None
+            if "user_script" in text:  # a script stopped by the server or by Lua itself
+                raise StoreError(
+                    f"{where}: a dedupe script failed ({text}); what it wrote before may be "
+                    "kept, so run RedisStore.check() and report the error"
+                ) from None
             raise StoreError(f"{where} answered with an error: {text}") from None
         except redis.exceptions.RedisError as err:
             raise StoreError(f"{where}: {type(err).__name__}: {err}") from None
 
-    def _script_error(self, text: str) -> None:
+    def _script_error(self, text: str, ids: Sequence[str] = ()) -> None:
+        """Raise what a script's ``DEDUPE <code> <detail>`` error means (see
+        :mod:`dedupe.store.lua`); ``ids``: the ids of the call, which ``duplicate`` and
+        ``unknown`` name by position. Returns only for ``notfound`` in a namespace never
+        seen (raising ``_Absent``, an empty answer)."""
         code, _, detail = text[len("DEDUPE ") :].partition(" ")
+        if code in ("duplicate", "unknown") and detail.isdigit() and 0 < int(detail) <= len(ids):
+            detail = ids[int(detail) - 1]
         if code == "duplicate":
             raise DuplicateIdError(
                 f"id {detail!r} is already in the index; pass replace=True to replace it"
             )
         if code == "unknown":
             raise UnknownIdError(f"no document with id {detail!r} in the index")
+        if code == "full":
+            raise StoreError(
+                f"{self!r} has used its 4,294,967,294 document rows ({detail} so far; rows "
+                "are never reused, not even after removals): nothing of this batch was "
+                "written. Copy the index into a new namespace, where rows start again from "
+                "1: Index(store=RedisStore(url, namespace=NEW)).merge(Index.open(store))"
+            )
         if code == "removed":
             raise StoreError(
                 f"documents removed from {self!r} while they were read, more than the "
@@ -389,8 +408,13 @@ class RedisStore:
                 "recorded when it was opened (it was deleted and built again meanwhile?); "
                 "open it again with dedupe.Index.open(store)"
             )
-        self._missing()
-        raise _Absent
+        if code == "notfound":
+            self._missing()
+            raise _Absent
+        raise StoreError(
+            f"{self!r}: a dedupe script answered an error this dedupe {__version__} does not "
+            f"know ({text[:200]!r}); report it, with the server's version"
+        )
 
     def _missing(self) -> None:
         """The namespace has no ``meta``: an error if it existed, else nothing."""
@@ -439,12 +463,15 @@ class RedisStore:
                 raise StoreError(message + ", or pass check_policy='warn'")
             warnings.warn(message, RedisPolicyWarning, stacklevel=4)
 
-    def _run(self, fn: Callable[[], _T], *, retry: bool = False) -> _T | None:
+    def _run(
+        self, fn: Callable[[], _T], *, retry: bool = False, ids: Sequence[str] = ()
+    ) -> _T | None:
         """``fn()`` with errors translated; ``None`` when a script found no namespace and
         none was ever seen here. Reads (``retry``) are tried again once when the connection
-        broke (a server restart closes idle connections)."""
+        broke (a server restart closes idle connections). ``ids``: those a script is
+        given, which its errors name by position."""
         try:
-            with self._errors():
+            with self._errors(ids):
                 self._first_use()
                 try:
                     return fn()
@@ -703,7 +730,7 @@ class RedisStore:
             for i in range(lo, hi):
                 args += [ids[i], scores[i], blobs[i]]
             try:
-                self._run(lambda a=args: self._script("PUT", a))
+                self._run(lambda a=args: self._script("PUT", a), ids=ids[lo:hi])
             except DuplicateIdError:
                 if done:  # a writer added one of our ids meanwhile: take ours back out
                     self.drop(done)
@@ -723,7 +750,7 @@ class RedisStore:
         self.rows(ids)  # every id known, before anything changes
         for lo in range(0, len(ids), EVICT_BATCH):
             part = ids[lo : lo + EVICT_BATCH]
-            self._run(lambda p=part: self._script("DROP", [self._linger_ms, *p]))
+            self._run(lambda p=part: self._script("DROP", [self._linger_ms, *p]), ids=part)
 
     def evict(self, before: float) -> list[str]:
         out: list[str] = []
