@@ -195,3 +195,101 @@ def test_namespaces_with_special_characters_stay_apart(redis_server):
     for bad in ("a b", "{a}", "a}", "a*", "a?", "", "-a", "n" * 129, "a\nb"):
         with pytest.raises(InvalidParameterError, match="namespace"):
             RedisStore(redis_server.url, namespace=bad)
+
+
+# ----------------------------------------------------------------- a restarted server
+def _restart_loading(server, *, delay_us: int) -> object:
+    """Stop ``server`` and start redis-server again on its folder and port, loading each
+    key ``delay_us`` microseconds slowly (redis-server's own ``key-load-delay`` setting,
+    which its test suite uses to hold a real LOADING state): a restart replaying a large
+    append-only file. Returns the process once it answers ``-LOADING``."""
+    import socket
+    import subprocess
+    import time
+
+    from benchmarks.redis_server import find_redis_server
+
+    server.stop()
+    args = [
+        find_redis_server(), "--port", str(server.port), "--bind", "127.0.0.1",
+        "--dir", str(server.folder), "--daemonize", "no", "--save", "",
+        "--appendonly", "yes", "--maxmemory-policy", "noeviction",
+        "--logfile", str(server.folder / "redis-loading.log"),
+        "--key-load-delay", str(delay_us), "--loading-process-events-interval-bytes", "1024",
+    ]  # fmt: skip
+    process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(64).startswith(b"-LOADING"):
+                    return process
+        except OSError:
+            pass
+        time.sleep(0.02)
+    process.kill()
+    process.wait()
+    pytest.fail("the restarted redis-server never answered -LOADING")
+
+
+def test_a_restarted_server_still_loading_is_waited_for(tmp_path, seeds, monkeypatch):
+    """After a restart, Redis replays its data and answers LOADING meanwhile: Index.open
+    said 'cannot reach Redis ... is the server running'. It now waits, up to the store's
+    timeout, and then says the server is still loading. The LOADING state is real: a
+    restarted redis-server loading 30,000 keys slowly (key-load-delay)."""
+    import threading
+    import time
+
+    import dedupe.store.redis as redis_store
+    from benchmarks.redis_server import RedisServer, ServerUnavailable
+
+    server = RedisServer(tmp_path / "aof", persist=True)
+    try:
+        server.start()
+    except ServerUnavailable as err:
+        pytest.skip(str(err))
+    process = None
+    try:
+        index = Index(store=RedisStore(server.url, namespace="kept"))
+        index.add_many(seeds)
+        answers = {k: index.query(t) for k, t in seeds.items()}
+        client = redis.Redis.from_url(server.url)
+        for lo in range(0, 30_000, 5_000):  # other data, for a long replay
+            client.mset({f"filler:{i}": "x" for i in range(lo, lo + 5_000)})
+        client.bgrewriteaof()  # the data in the append-only file's snapshot part
+        while any(client.info("persistence")[k] for k in ("aof_rewrite_in_progress",
+                                                          "aof_rewrite_scheduled")):  # fmt: skip
+            time.sleep(0.05)
+        process = _restart_loading(server, delay_us=2000)  # about 60 s of loading
+
+        with pytest.raises(StoreError, match="still loading its data after 1 s"):
+            Index.open(RedisStore(server.url, namespace="kept", timeout=1))
+
+        waited = threading.Event()
+        real_sleep = time.sleep
+
+        def sleep(seconds: float) -> None:
+            waited.set()
+            real_sleep(seconds)
+
+        def finish_loading() -> None:  # once the store has waited: load the rest at once
+            waited.wait(60)
+            redis.Redis(port=server.port).config_set("key-load-delay", 0)
+
+        monkeypatch.setattr(redis_store.time, "sleep", sleep)
+        helper = threading.Thread(target=finish_loading)
+        helper.start()
+        try:
+            store = RedisStore(server.url, namespace="kept", timeout=60)
+            reopened = Index.open(store)
+        finally:
+            waited.set()
+            helper.join()
+        assert {k: reopened.query(t) for k, t in seeds.items()} == answers
+        assert store.check()["documents"] == len(seeds)
+    finally:
+        if process is not None:
+            process.kill()
+            process.wait()
+        server.stop()

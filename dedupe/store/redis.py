@@ -23,6 +23,10 @@ Guarantees:
   set, passage keys and band keys are one packed string. About 2 KB per Reuters article.
 * **A date window.** Timestamps are a sorted set, so :meth:`evict` reads only the
   documents it removes.
+* **A restarted server is waited for.** While it loads its data (replaying its
+  append-only file or snapshot) Redis answers ``LOADING`` and runs nothing; each call is
+  tried again for up to ``timeout`` seconds, then a :class:`~dedupe.errors.StoreError`
+  says the server is still loading.
 * **Data is never dropped silently.** A server whose ``maxmemory-policy`` may evict keys
   (anything but ``noeviction``) is refused (``check_policy="warn"`` only warns). A
   namespace that disappears (deleted, or the server restarted without persistence) raises
@@ -60,6 +64,7 @@ import json
 import math
 import re
 import struct
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -131,8 +136,16 @@ _POLICIES = ("refuse", "warn", "off")
 _T = TypeVar("_T")
 
 
+#: Seconds between two tries while a server loads its data (doubling from the first).
+LOADING_RETRY = (0.05, 0.5)
+
+
 class _Absent(Exception):
     """A script found no namespace, and none was ever seen: the caller's empty answer."""
+
+
+class _Loading(Exception):
+    """The server answered ``LOADING``: it did not run the command (tried again)."""
 
 
 class RedisPolicyWarning(UserWarning):
@@ -244,7 +257,8 @@ class RedisStore:
     ``url``: a Redis URL (``redis://[[user]:password@]host[:port][/db]``, ``rediss://``
     for TLS, ``unix:///path.sock``). ``namespace``: letters, digits and ``._:/-`` (up to
     128 characters); several indexes share a server under different namespaces.
-    ``timeout``: seconds to wait for the server (connecting and each reply).
+    ``timeout``: seconds to wait for the server (connecting and each reply; and for a
+    restarted server still loading its data, which answers ``LOADING`` meanwhile).
     ``linger``: seconds a removed document stays readable to queries already under way.
     ``check_policy``: what to do when the server's ``maxmemory-policy`` may evict keys
     (which would silently lose postings): ``"refuse"`` (raise
@@ -314,6 +328,7 @@ class RedisStore:
         self._redis = redis
         self._linger_ms = round(linger * 1000)
         self._check_policy = check_policy
+        self._timeout = float(timeout)
         self._write_batch = write_batch
         try:
             self._client = redis.Redis.from_url(
@@ -353,6 +368,8 @@ class RedisStore:
             ) from None
         except redis.exceptions.AuthenticationError as err:
             raise StoreError(f"{where} refused the credentials ({err}); check the URL") from None
+        except redis.exceptions.BusyLoadingError:  # before ConnectionError, its base class
+            raise _Loading from None
         except redis.exceptions.ConnectionError as err:
             raise StoreError(
                 f"cannot reach {where}: {str(err).rstrip('.')}; is the server running, and "
@@ -469,18 +486,39 @@ class RedisStore:
         """``fn()`` with errors translated; ``None`` when a script found no namespace and
         none was ever seen here. Reads (``retry``) are tried again once when the connection
         broke (a server restart closes idle connections). ``ids``: those a script is
-        given, which its errors name by position."""
-        try:
-            with self._errors(ids):
-                self._first_use()
-                try:
-                    return fn()
-                except self._redis.exceptions.ConnectionError:
-                    if not retry:
+        given, which its errors name by position.
+
+        A server that answers ``LOADING`` (restarted, it replays its append-only file or
+        snapshot first) ran nothing: the call is tried again, waiting longer each time,
+        for up to the store's ``timeout``; then :class:`StoreError` says it is still
+        loading."""
+        deadline, pause = None, LOADING_RETRY[0]
+        while True:
+            try:
+                with self._errors(ids):
+                    self._first_use()
+                    try:
+                        return fn()
+                    except self._redis.exceptions.BusyLoadingError:
                         raise
-                    return fn()
-        except _Absent:
-            return None
+                    except self._redis.exceptions.ConnectionError:
+                        if not retry:
+                            raise
+                        return fn()
+            except _Absent:
+                return None
+            except _Loading:
+                now = time.monotonic()
+                deadline = now + self._timeout if deadline is None else deadline
+                if now >= deadline:
+                    raise StoreError(
+                        f"Redis at {self._safe_url} (namespace {self.namespace!r}) is still "
+                        f"loading its data after {self._timeout:g} s (a restarted server "
+                        "replays its append-only file or snapshot before it answers); try "
+                        "again once it has loaded, or pass a longer timeout="
+                    ) from None
+                time.sleep(min(pause, deadline - now))
+                pause = min(2 * pause, LOADING_RETRY[1])
 
     def _script(self, name: str, args: Sequence[Any]) -> Any:
         return self._scripts[name](args=[self.prefix, *args])
