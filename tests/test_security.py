@@ -544,3 +544,29 @@ def test_every_html_view_escapes_hostile_ids_and_metadata(hostile, tmp_path, cap
                  "-o", str(prov)]) == 0  # fmt: skip
     _check_html(prov.read_text())
     assert "&lt;script&gt;alert(&quot;text&quot;)&lt;/script&gt;" in prov.read_text()
+
+
+# --------------------------------------------------------------------- crafted index files
+def test_a_crafted_array_shape_is_an_index_format_error_not_a_traceback(tmp_path, capsys):
+    """An array of shape [0, 2**70] and 0 bytes passed every check, then numpy's reshape
+    raised ValueError: `dedupe index stats x.idx` printed a traceback."""
+    import hashlib
+    import json
+    import struct
+
+    path = tmp_path / "x.idx"
+    index = Index()
+    index.add("a", "some words of a text")
+    index.save(path)
+    blob = path.read_bytes()
+    magic, version, hlen = struct.unpack_from("<8sIQ", blob)
+    header = json.loads(blob[20 : 20 + hlen])
+    spec = next(s for s in header["arrays"] if s["name"] == "band_keys")
+    spec.update(shape=[0, 2**70], nbytes=0, sha256=hashlib.sha256(b"").hexdigest())
+    head = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<8sIQ", magic, version, len(head)) + head
+                     + hashlib.sha256(head).digest() + blob[20 + hlen + 32 :])  # fmt: skip
+    capsys.readouterr()
+    assert main(["index", "stats", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'band_keys' has shape [0, 1180591620717411303424]" in err
