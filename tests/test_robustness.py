@@ -165,12 +165,21 @@ def test_a_truncated_header_says_truncated(tmp_path, size):
 
 
 def test_an_index_file_never_chooses_the_worker_count(tmp_path):
-    index = Index(workers=1)
+    index = Index(workers=3)
     index.add("a", "some words")
     index.save(tmp_path / "x.idx")
-    assert "workers" not in json.dumps(
-        json.loads((tmp_path / "x.idx").read_bytes()[20:][:0] or b"{}")
-    )
+    blob = (tmp_path / "x.idx").read_bytes()
+    (hlen,) = struct.unpack_from("<Q", blob, 12)
+    header = json.loads(blob[20 : 20 + hlen])  # the header itself, as the file holds it
+    assert header["ids"] == ["a"] and header["params"]["ngram"] == 5
+    assert "jaccard" in header["thresholds"]  # the options that are stored...
+
+    def keys(x) -> set[str]:
+        if isinstance(x, dict):
+            return set(x) | {k for v in x.values() for k in keys(v)}
+        return {k for v in x for k in keys(v)} if isinstance(x, list) else set()
+
+    assert "workers" not in keys(header)  # ...and not the worker count, at any depth
     assert Index.load(tmp_path / "x.idx").workers == 0  # the machine's default, not data
 
 
