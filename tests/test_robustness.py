@@ -458,6 +458,12 @@ def test_fuzz_index_files_load_or_raise_index_format_error(tmp_path, fuzz_exampl
                 next(s for s in h["arrays"] if s["name"] == n), x))  # fmt: skip
             refused = load_or_refuse()
             assert refused or shape in ([0], [0, 4]), (name, shape)
+    # one flipped bit anywhere in the prefix, the header or its checksum is refused
+    for at in range(0, head_end, max(1, head_end // 200)):
+        blob = bytearray(good)
+        blob[at] ^= 1 << (at % 8)
+        path.write_bytes(bytes(blob))
+        assert load_or_refuse(), at
     damaged, loaded_damaged = 0, []
     for _ in range(fuzz_examples):
         kind = rng.choice(("truncate", "flip", "header"))
