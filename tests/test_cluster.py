@@ -47,7 +47,20 @@ def test_representative_rules():
 def test_to_dict_is_json_ready():
     import json
 
-    json.dumps([c.to_dict() for c in build_clusters(ORDER, EDGES)])
+    def weakest(a: str, b: str, score: float) -> dict:
+        return {"a": a, "b": b, "jaccard": score, "containment_ab": score,
+                "containment_ba": score, "kind": "near_duplicate", "shared": 10, "size_a": 10,
+                "size_b": 10, "exact": True, "score": score}  # fmt: skip
+
+    got = json.loads(json.dumps([c.to_dict() for c in build_clusters(ORDER, EDGES)]))
+    assert got == [
+        {"members": ["a", "b", "c"], "representative": "a", "rule": "earliest",
+         "weakest": weakest("a", "c", 0.8)},
+        {"members": ["e", "f"], "representative": "e", "rule": "earliest",
+         "weakest": weakest("e", "f", 0.7)},
+    ]  # fmt: skip
+    longest = build_clusters(ORDER, EDGES, representative="longest", sizes=dict.fromkeys(ORDER, 1))
+    assert longest[0].to_dict()["rule"] == "longest"
 
 
 # --- the hub rule ---------------------------------------------------------------------
