@@ -3,7 +3,8 @@
 Work is spread over *forked* processes only: other start methods re-import the caller's
 ``__main__`` (a trap for scripts), and a process that runs several threads must not fork.
 Where forking is not possible, or the pool breaks, the work runs in this process instead,
-with the same result.
+with the same result, and a :class:`ParallelFallbackWarning` says so (why, and how many
+workers were asked for). :data:`POOLS_RUN` counts the pools that did run.
 
 >>> fork_map(_square, [1, 2, 3], workers=2)
 [1, 4, 9]
@@ -14,12 +15,22 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from .flat import reuse_freed
 
-__all__ = ["Joined", "Progress", "can_fork", "fork_map", "resolve_workers"]
+__all__ = [
+    "POOLS_RUN",
+    "Joined",
+    "ParallelFallbackWarning",
+    "Progress",
+    "can_fork",
+    "fork_map",
+    "resolve_workers",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -30,6 +41,16 @@ PROGRESS_DELAY = 0.5
 MAX_DEFAULT_WORKERS = 4
 
 _SHARED: Any = None  # what forked workers inherit (see fork_map's `shared`)
+
+#: Pools of worker processes that :func:`fork_map` ran to the end in this process (read it
+#: to tell that work did run in parallel: a fallback runs it here, with the same result).
+POOLS_RUN = 0
+
+
+class ParallelFallbackWarning(RuntimeWarning):
+    """Work meant for worker processes ran in this process instead: forking was not
+    possible (no ``fork``, or other threads run here) or the pool broke. The result is the
+    same; it only took longer."""
 
 
 def resolve_workers(workers: int) -> int:
@@ -48,10 +69,19 @@ def can_fork() -> bool:
     >>> isinstance(can_fork(), bool)
     True
     """
-    import multiprocessing as mp
-    import threading
+    return _no_fork_reason() is None
 
-    return "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+
+def _no_fork_reason() -> str | None:
+    """Why worker processes cannot be forked here, or ``None``."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        return "this platform cannot fork"
+    threads = threading.active_count()
+    if threads > 1:
+        return f"this process runs {threads} threads, and forking one that does is unsafe"
+    return None
 
 
 class Joined:
@@ -103,10 +133,13 @@ def fork_map(
     objects are copied page by page as their reference counts change, see
     :class:`Joined`).
     ``done(i)`` is called as each result arrives, in order. Runs everything in this process
-    when ``workers < 2``, forking is not possible, or the pool breaks.
+    when ``workers < 2`` or there are fewer than 2 items; and, warning with a
+    :class:`ParallelFallbackWarning` that says why, when forking is not possible or the
+    pool breaks. Each pool run to the end adds one to :data:`POOLS_RUN`.
     """
-    global _SHARED
-    if workers >= 2 and len(items) >= 2 and can_fork():
+    global _SHARED, POOLS_RUN
+    reason = _no_fork_reason() if workers >= 2 and len(items) >= 2 else None
+    if workers >= 2 and len(items) >= 2 and reason is None:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
@@ -123,13 +156,21 @@ def fork_map(
                     out.append(result)
                     if done is not None:
                         done(i)
+            POOLS_RUN += 1
             return out
-        except (BrokenProcessPool, OSError):
-            pass  # run here instead
+        except (BrokenProcessPool, OSError) as err:  # run here instead
+            reason = f"the pool of worker processes broke ({type(err).__name__}: {err})"
         finally:
             _SHARED = None
             if frozen:
                 gc.unfreeze()
+    if reason is not None:
+        warnings.warn(
+            f"dedupe: work meant for {workers} worker processes ran in this process, as "
+            f"{reason}; the result is the same, only slower",
+            ParallelFallbackWarning,
+            stacklevel=2,
+        )
     out = []
     for i, item in enumerate(items):
         out.append(fn(item, shared))

@@ -219,6 +219,21 @@ def test_top_level_exports():
         assert hasattr(dedupe, name)
 
 
+def _in_a_pool(call):
+    """``call()``, which must run its work in a pool of worker processes: a fallback to
+    this process (a warning) fails the test, and the pools run are counted."""
+    import warnings
+
+    import dedupe.parallel
+
+    before = dedupe.parallel.POOLS_RUN
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", dedupe.parallel.ParallelFallbackWarning)
+        out = call()
+    assert dedupe.parallel.POOLS_RUN > before, "no pool of worker processes ran"
+    return out
+
+
 def test_parallel_sketch_equals_serial(monkeypatch):
     import dedupe.index
 
@@ -227,7 +242,7 @@ def test_parallel_sketch_equals_serial(monkeypatch):
     serial_sketch, serial_bands = Index(workers=1)._sketch(texts)
     monkeypatch.setattr(dedupe.index, "PARALLEL_MIN_DOCS", 1)
     monkeypatch.setattr(dedupe.index, "SKETCH_CHUNK_DOCS", 7)
-    sketch, bands = Index(workers=2)._sketch(texts)
+    sketch, bands = _in_a_pool(lambda: Index(workers=2)._sketch(texts))
     assert np.array_equal(bands, serial_bands)
     for name in ("set_values", "set_offsets", "key_values", "key_offsets"):
         assert np.array_equal(getattr(sketch, name), getattr(serial_sketch, name))
@@ -241,7 +256,41 @@ def test_parallel_verification_equals_serial(monkeypatch):
     docs = {f"d{i}": base + " " + make_text(rng, 30) for i in range(30)}
     serial = find_duplicates(docs, workers=1)
     monkeypatch.setattr(dedupe.index, "PARALLEL_MIN_PAIRS", 1)
-    assert find_duplicates(docs, workers=2).matches == serial.matches
+    assert _in_a_pool(lambda: find_duplicates(docs, workers=2)).matches == serial.matches
+
+
+def test_a_fallback_to_this_process_is_visible(monkeypatch):
+    """fork_map ran serially without a word when other threads ran or the pool broke:
+    the parallel tests above passed without parallelism. Now it warns, saying why, and
+    counts no pool."""
+    import threading
+    import warnings
+    from concurrent.futures.process import BrokenProcessPool
+
+    import dedupe.parallel as parallel
+
+    before = parallel.POOLS_RUN
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with pytest.warns(parallel.ParallelFallbackWarning, match="runs 2 threads"):
+            assert parallel.fork_map(parallel._square, [1, 2, 3], 2) == [1, 4, 9]
+    finally:
+        stop.set()
+        other.join()
+
+    class Broken:
+        def __init__(self, *args, **kwargs) -> None:
+            raise BrokenProcessPool("a worker was killed")
+
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", Broken)
+    with pytest.warns(parallel.ParallelFallbackWarning, match="pool of worker processes broke"):
+        assert parallel.fork_map(parallel._square, [1, 2, 3], 2) == [1, 4, 9]
+    assert parallel.POOLS_RUN == before
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parallel.fork_map(parallel._square, [1, 2, 3], 1) == [1, 4, 9]  # as asked
 
 
 def test_shared_counts_equal_brute_force():
