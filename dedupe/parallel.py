@@ -12,6 +12,7 @@ workers were asked for). :data:`POOLS_RUN` counts the pools that did run.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
@@ -179,6 +180,20 @@ def fork_map(
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _quiet_tqdm() -> Any:
+    """tqdm's bar without its monitor thread. tqdm starts that thread with its first bar
+    and leaves it running, and a process running a second thread must not fork: after any
+    progress bar, every :func:`fork_map` ran in this process (``dedupe scan`` on a terminal
+    never used its workers)."""
+    from tqdm import tqdm
+
+    class Bar(tqdm):  # type: ignore[misc,valid-type]
+        monitor_interval = 0
+
+    return Bar
+
+
 #: The bar of a :class:`Progress` without an ETA: the stage, steps done and elapsed time.
 NO_ETA_FORMAT = "{desc}: {n_fmt}/{total_fmt} {unit}s [{elapsed} elapsed]"
 
@@ -207,10 +222,10 @@ class Progress:
         self._bar = None
         if enabled:
             try:
-                from tqdm import tqdm
+                bar = _quiet_tqdm()
             except ImportError:
                 return
-            self._bar = tqdm(
+            self._bar = bar(
                 total=total, desc=desc, unit=unit, file=sys.stderr, delay=PROGRESS_DELAY,
                 leave=False, **({} if eta else {"bar_format": NO_ETA_FORMAT}),
             )  # fmt: skip
