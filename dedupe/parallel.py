@@ -3,7 +3,8 @@
 Work is spread over *forked* processes only: other start methods re-import the caller's
 ``__main__`` (a trap for scripts), and a process that runs several threads must not fork.
 Where forking is not possible, or the pool breaks, the work runs in this process instead,
-with the same result.
+with the same result, and a :class:`ParallelFallbackWarning` says so (why, and how many
+workers were asked for). :data:`POOLS_RUN` counts the pools that did run.
 
 >>> fork_map(_square, [1, 2, 3], workers=2)
 [1, 4, 9]
@@ -11,17 +12,29 @@ with the same result.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
+import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from .flat import reuse_freed
 from .params import MAX_AUTO_WORKERS
 
-__all__ = ["Joined", "Progress", "Shown", "can_fork", "fork_map", "resolve_workers"]
+__all__ = [
+    "POOLS_RUN",
+    "Joined",
+    "ParallelFallbackWarning",
+    "Progress",
+    "Shown",
+    "can_fork",
+    "fork_map",
+    "resolve_workers",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -30,6 +43,16 @@ R = TypeVar("R")
 PROGRESS_DELAY = 0.5
 
 _SHARED: Any = None  # what forked workers inherit (see fork_map's `shared`)
+
+#: Pools of worker processes that :func:`fork_map` ran to the end in this process (read it
+#: to tell that work did run in parallel: a fallback runs it here, with the same result).
+POOLS_RUN = 0
+
+
+class ParallelFallbackWarning(RuntimeWarning):
+    """Work meant for worker processes ran in this process instead: forking was not
+    possible (no ``fork``, or other threads run here) or the pool broke. The result is the
+    same; it only took longer."""
 
 
 def resolve_workers(workers: int) -> int:
@@ -50,10 +73,19 @@ def can_fork() -> bool:
     >>> isinstance(can_fork(), bool)
     True
     """
-    import multiprocessing as mp
-    import threading
+    return _no_fork_reason() is None
 
-    return "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+
+def _no_fork_reason() -> str | None:
+    """Why worker processes cannot be forked here, or ``None``."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        return "this platform cannot fork"
+    threads = threading.active_count()
+    if threads > 1:
+        return f"this process runs {threads} threads, and forking one that does is unsafe"
+    return None
 
 
 class Joined:
@@ -105,10 +137,13 @@ def fork_map(
     objects are copied page by page as their reference counts change, see
     :class:`Joined`).
     ``done(i)`` is called as each result arrives, in order. Runs everything in this process
-    when ``workers < 2``, forking is not possible, or the pool breaks.
+    when ``workers < 2`` or there are fewer than 2 items; and, warning with a
+    :class:`ParallelFallbackWarning` that says why, when forking is not possible or the
+    pool breaks. Each pool run to the end adds one to :data:`POOLS_RUN`.
     """
-    global _SHARED
-    if workers >= 2 and len(items) >= 2 and can_fork():
+    global _SHARED, POOLS_RUN
+    reason = _no_fork_reason() if workers >= 2 and len(items) >= 2 else None
+    if workers >= 2 and len(items) >= 2 and reason is None:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
@@ -125,19 +160,41 @@ def fork_map(
                     out.append(result)
                     if done is not None:
                         done(i)
+            POOLS_RUN += 1
             return out
-        except (BrokenProcessPool, OSError):
-            pass  # run here instead
+        except (BrokenProcessPool, OSError) as err:  # run here instead
+            reason = f"the pool of worker processes broke ({type(err).__name__}: {err})"
         finally:
             _SHARED = None
             if frozen:
                 gc.unfreeze()
+    if reason is not None:
+        warnings.warn(
+            f"dedupe: work meant for {workers} worker processes ran in this process, as "
+            f"{reason}; the result is the same, only slower",
+            ParallelFallbackWarning,
+            stacklevel=2,
+        )
     out = []
     for i, item in enumerate(items):
         out.append(fn(item, shared))
         if done is not None:
             done(i)
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _quiet_tqdm() -> Any:
+    """tqdm's bar without its monitor thread. tqdm starts that thread with its first bar
+    and leaves it running, and a process running a second thread must not fork: after any
+    progress bar, every :func:`fork_map` ran in this process (``dedupe scan`` on a terminal
+    never used its workers)."""
+    from tqdm import tqdm
+
+    class Bar(tqdm):
+        monitor_interval = 0
+
+    return Bar
 
 
 #: The bar of a :class:`Progress` without an ETA: the stage, steps done and elapsed time.
@@ -184,10 +241,10 @@ class Progress:
         self._started = self._said = time.monotonic()
         if enabled is True:
             try:
-                from tqdm import tqdm
+                bar = _quiet_tqdm()
             except ImportError:
                 return
-            self._bar = tqdm(
+            self._bar = bar(
                 total=total, desc=desc, unit=unit, file=sys.stderr, delay=PROGRESS_DELAY,
                 leave=False, **({} if eta else {"bar_format": NO_ETA_FORMAT}),
             )  # fmt: skip

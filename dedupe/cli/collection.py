@@ -45,7 +45,7 @@ REPORT_HINTS = {
 
 def _cmd_scan(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    check_output(args.output)
+    check_output(args.output, args.inputs)
     found = load_collection(args)
     check_fields(args, found.metadata)
     result = find(args, found.docs, found.metadata)
@@ -76,7 +76,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    check_output(args.output)
+    check_output(args.output, args.inputs)
     found = load_collection(args)
     check_fields(args, found.metadata)
     docs = found.docs

@@ -26,9 +26,10 @@ held 64-bit sets and keys and the signatures; it is read by keeping their low bi
 is what this version computes for the same texts.
 
 Reading checks everything before returning: magic, version, checksums, every header field's
-type and range, the exact dtype and shape of every array, and that offsets and sorted sets
-agree, so a crafted or damaged file raises :class:`~dedupe.errors.IndexFormatError` naming
-the problem, never another exception. Version 2 arrays are memory-mapped, not copied: a
+type and range, the exact dtype and shape of every array (no dimension larger than the
+file could hold), and that offsets and sorted sets agree, so a crafted or damaged file
+raises :class:`~dedupe.errors.IndexFormatError` naming the problem, never another
+exception. Version 2 arrays are memory-mapped, not copied: a
 large index opens in the time it takes to check its checksums.
 
 >>> import tempfile, os
@@ -85,6 +86,9 @@ _DTYPES = {
 }
 #: Arrays a file of that version may hold or not.
 _OPTIONAL = {1: {}, 2: {"postings": "<u8"}}
+#: The largest dimension of an empty array: the bands (or, in version 1, permutations) of
+#: an index without documents, at most ``num_perm``'s bound.
+_MAX_EMPTY_DIM = 4096
 
 
 @dataclass(frozen=True, eq=False)
@@ -244,6 +248,13 @@ def _arrays(path: Path, blob: Any, base: int, specs: Any, version: int) -> dict[
             or not isinstance(spec.get("sha256"), str)
         ):
             raise _fail(path, f"corrupt header: bad shape, offset, size or checksum of {name!r}")
+        if max(shape, default=0) > max(len(blob), _MAX_EMPTY_DIM):
+            # no array of the file can have more rows or columns than the file has bytes
+            # (an empty one: than an index has bands); an array with a zero dimension
+            # holds no bytes, so nbytes alone would let any other dimension through
+            raise _fail(
+                path, f"corrupt header: array {name!r} has shape {shape}, more than the file holds"
+            )
         if int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize != nbytes:
             raise _fail(path, f"corrupt header: array {name!r} has {nbytes} bytes for {shape}")
         start = base + offset
