@@ -62,7 +62,19 @@ from .store import Columns, Fetched, Hits, MemoryStore, Store
 from .store.base import check_new_ids
 from .store.file import load_store, save_store
 from .text import check_unicode, ensure_text, has_words
-from .verify import copy_matches, exact_copies, judge, shared_counts, shared_with
+from .verify import (
+    FUZZY_KEY_SHARE,
+    Fuzzy,
+    copy_matches,
+    exact_copies,
+    fuzzy_pairs,
+    judge,
+    key_share,
+    pair_scores,
+    shared_counts,
+    shared_with,
+    word_counts,
+)
 from .version import __version__
 
 __all__ = ["Index", "IndexParams", "Report", "Thresholds", "find_duplicates", "QUERY_ID"]
@@ -74,8 +86,10 @@ SKETCH_CHUNK_DOCS = 1000
 #: Batches of at least this many texts are sketched, and collections of at least this many
 #: documents grouped by key, in worker processes.
 PARALLEL_MIN_DOCS = 4000
-#: At least this many candidate pairs are verified in worker processes.
+#: At least this many candidate pairs are verified in worker processes...
 PARALLEL_MIN_PAIRS = 5000
+#: ...and at least this many fuzzy scores computed there (about 0.15 ms each).
+PARALLEL_MIN_FUZZY = 500
 
 
 def _check_id(doc_id: Any) -> str:
@@ -97,6 +111,10 @@ def _sketch_part(texts: list[str] | Joined, params: IndexParams) -> tuple[Sketch
 
 def _shared_part(pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     return shared_counts(*sets, pairs)
+
+
+def _fuzzy_part(pairs: np.ndarray, texts: tuple[np.ndarray, np.ndarray]) -> Fuzzy:
+    return fuzzy_pairs(texts, texts, pairs, np.ones(len(pairs), dtype=bool))
 
 
 @dataclass
@@ -194,10 +212,13 @@ class Index:
         bands: int = IndexParams.bands,
         window: int = IndexParams.window,
         short_text: int = IndexParams.short_text,
+        fuzzy: bool = IndexParams.fuzzy,
         jaccard: float = Thresholds.jaccard,
         containment: float = Thresholds.containment,
         min_shingles: int = Thresholds.min_shingles,
         max_key_docs: int = Thresholds.max_key_docs,
+        fuzzy_threshold: float = Thresholds.fuzzy_threshold,
+        fuzzy_min_words: int = Thresholds.fuzzy_min_words,
         min_key_share: float = Thresholds.min_key_share,
         workers: int = RunOptions.workers,
         retention: float | datetime.timedelta | None = None,
@@ -529,12 +550,19 @@ class Index:
         """The verified matches of query text ``i`` with its candidate ``rows``, best
         first (at most ``k``)."""
         if len(rows) == len(doc_rows):  # the text's candidates are the documents
+            at = np.arange(len(doc_rows))
             values, doc_offsets, names = docs.set_values, docs.set_offsets, docs.ids
         else:
             at = np.searchsorted(doc_rows, rows)
             values, doc_offsets = take(docs.set_values, docs.set_offsets, at)
             names = [docs.ids[j] for j in at.tolist()]
         own = sketch.set_values[sketch.set_offsets[i] : sketch.set_offsets[i + 1]]
+        fuzzy = None
+        if self.params.fuzzy:  # every candidate of a query is given a fuzzy score
+            pairs = np.stack((np.full(len(at), i), at), axis=1)
+            mine = (sketch.text_values, sketch.text_offsets)
+            theirs = (docs.text_values, docs.text_offsets)
+            fuzzy = fuzzy_pairs(mine, theirs, pairs, np.ones(len(at), dtype=bool))  # type: ignore[arg-type]
         out = judge(
             [QUERY_ID] * len(names),
             names,
@@ -542,6 +570,7 @@ class Index:
             np.full(len(names), len(own)),
             lengths(doc_offsets),
             self._thresholds,
+            fuzzy,
         )
         out.sort(key=Match.sort_key)
         return out[:k] if k is not None else out
@@ -630,6 +659,7 @@ class Index:
             shared = self._shared(sk, pairs)
             sizes = sk.set_sizes()
             ids = columns.ids
+            fuzzy = self._fuzzy(sk, pairs, shared) if self.params.fuzzy else None
             out = judge(
                 [ids[r] for r in pairs[:, 0].tolist()],
                 [ids[r] for r in pairs[:, 1].tolist()],
@@ -637,10 +667,29 @@ class Index:
                 sizes[pairs[:, 0]],
                 sizes[pairs[:, 1]],
                 self._thresholds,
+                fuzzy,
             )
-            out += copy_matches(ids, rep, sizes)
+            out += copy_matches(ids, rep, sizes, fuzzy=self.params.fuzzy)
         out.sort(key=Match.sort_key)
         return out
+
+    def _fuzzy(self, sk: Sketch, pairs: np.ndarray, shared: np.ndarray) -> Fuzzy:
+        """Fuzzy scores of the candidate pairs that share :data:`FUZZY_KEY_SHARE` of their
+        fuzzy keys or already reach an exact threshold (:func:`dedupe.verify.fuzzy_pairs`),
+        in worker processes for many pairs."""
+        sizes = sk.set_sizes()
+        exact = pair_scores(shared, sizes[pairs[:, 0]], sizes[pairs[:, 1]], self._thresholds)[0]
+        wanted = exact | (key_share(sk.key_values, sk.key_offsets, pairs) >= FUZZY_KEY_SHARE)
+        texts = (sk.text_values, sk.text_offsets)
+        workers = resolve_workers(self.workers)
+        chosen = np.flatnonzero(wanted)
+        if workers < 2 or len(chosen) < PARALLEL_MIN_FUZZY:
+            return fuzzy_pairs(texts, texts, pairs, wanted)  # type: ignore[arg-type]
+        parts = fork_map(_fuzzy_part, np.array_split(pairs[chosen], workers), workers, shared=texts)
+        score = np.full(len(pairs), np.nan)
+        score[chosen] = np.concatenate([p.score for p in parts])
+        counts = word_counts(*texts)  # type: ignore[arg-type]
+        return Fuzzy(score, counts[pairs[:, 0]], counts[pairs[:, 1]])
 
     def _shared(self, sk: Sketch, pairs: np.ndarray) -> np.ndarray:
         """Exact shared-shingle counts of ``pairs``, in worker processes for many pairs."""
@@ -829,8 +878,11 @@ def find_duplicates(
     bands: int = IndexParams.bands,
     window: int = IndexParams.window,
     short_text: int = IndexParams.short_text,
+    fuzzy: bool = IndexParams.fuzzy,
     min_shingles: int = Thresholds.min_shingles,
     max_key_docs: int = Thresholds.max_key_docs,
+    fuzzy_threshold: float = Thresholds.fuzzy_threshold,
+    fuzzy_min_words: int = Thresholds.fuzzy_min_words,
     min_key_share: float = Thresholds.min_key_share,
     workers: int = RunOptions.workers,
     representative: Rule = RunOptions.representative,

@@ -575,9 +575,16 @@ def sketch_for_store(texts: list[str], params: IndexParams) -> tuple[Sketch, np.
         seed=params.seed,
         short_text=params.short_text,
         scheme=params.hash_scheme,
+        fuzzy=params.fuzzy,
     )
     sets_and_keys = Sketch(
-        sketch.set_values, sketch.set_offsets, sketch.key_values, sketch.key_offsets
+        sketch.set_values,
+        sketch.set_offsets,
+        sketch.key_values,
+        sketch.key_offsets,
+        None,
+        sketch.text_values,
+        sketch.text_offsets,
     )
     assert sketch.signatures is not None  # sketch_texts computes them
     return sets_and_keys, band_keys(sketch.signatures, params.bands)

@@ -344,6 +344,14 @@ def add_match_args(p: argparse.ArgumentParser) -> None:
     """A flag for each of :data:`MATCH_OPTIONS`, with the library's default and doc."""
     g = p.add_argument_group("matching (the options of dedupe.find_duplicates)")
     for option in MATCH_OPTIONS:
+        if option.annotation == "bool":  # a switch
+            g.add_argument(
+                "--" + option.name.replace("_", "-"),
+                action="store_true",
+                default=option.default,
+                help=option.doc,
+            )
+            continue
         g.add_argument(
             "--" + option.name.replace("_", "-"),
             type=_option_type(option),

@@ -20,14 +20,13 @@ a  Rail line opens  2024-05-01  b  Rail         partial    0.250   0.600   0.300
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO
 
 from ..errors import InvalidParameterError
 from ..results import Cluster, Hub, Match
-from .report import TABLE_FORMATS, hubs_by_cluster, write_clusters, write_matches
+from .report import TABLE_FORMATS, hubs_by_cluster, match_fields, write_clusters, write_matches
 from .safe import csv_row, terminal_text
 
 __all__ = ["MAX_CELL", "display_fields", "write_labelled_clusters", "write_labelled_matches"]
@@ -125,16 +124,15 @@ def write_labelled_matches(
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif fmt == "csv":
-        from ..match import Match
-
-        names = [f.name for f in dataclasses.fields(Match)] + ["score"]
+        matches = list(matches)
+        names = match_fields(any(m.fuzzy is not None for m in matches))
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(csv_row(names + [f"a_{f}" for f in fields] + [f"b_{f}" for f in fields]))
         for m in matches:
             d = m.to_dict()
             writer.writerow(
                 csv_row(
-                    [d[n] for n in names]
+                    [d.get(n) for n in names]
                     + _values(metadata, m.a, fields)
                     + _values(metadata, m.b, fields)
                 )

@@ -147,8 +147,14 @@ def clusters_table(clusters: Iterable[Cluster]) -> str:
     return _aligned(rows, numeric={0, 1, 5} if len(rows) > 1 else set())
 
 
-def _match_fields() -> list[str]:
-    return [f.name for f in dataclasses.fields(Match)] + ["score"]
+def match_fields(fuzzy: bool = False) -> list[str]:
+    """The CSV columns of matches: ``fuzzy`` only for matches of fuzzy mode.
+
+    >>> match_fields()[-3:], match_fields(True)[-3:]
+    (['size_b', 'exact', 'score'], ['exact', 'fuzzy', 'score'])
+    """
+    names = [f.name for f in dataclasses.fields(Match) if fuzzy or f.name != "fuzzy"]
+    return names + ["score"]
 
 
 def write_matches(matches: Iterable[Match], out: IO[str], *, fmt: str = "jsonl") -> None:
@@ -165,12 +171,13 @@ def write_matches(matches: Iterable[Match], out: IO[str], *, fmt: str = "jsonl")
     if fmt == "table":
         out.write(matches_table(matches))
     elif fmt == "csv":
-        fields = _match_fields()
+        matches = list(matches)
+        fields = match_fields(any(m.fuzzy is not None for m in matches))
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(fields)
         for m in matches:
             d = m.to_dict()
-            writer.writerow(csv_row(d[f] for f in fields))
+            writer.writerow(csv_row(d.get(f) for f in fields))
     else:
         for m in matches:
             out.write(json.dumps(m.to_dict(), ensure_ascii=False) + "\n")

@@ -85,7 +85,7 @@ _DTYPES = {
     },
 }
 #: Arrays a file of that version may hold or not.
-_OPTIONAL = {1: {}, 2: {"postings": "<u8"}}
+_OPTIONAL = {1: {}, 2: {"postings": "<u8", "text_offsets": "<i8", "text_values": "|u1"}}
 #: The largest dimension of an empty array: the bands (or, in version 1, permutations) of
 #: an index without documents, at most ``num_perm``'s bound.
 _MAX_EMPTY_DIM = 4096
@@ -134,6 +134,9 @@ def write_index(
     }
     if postings is not None:
         columns["postings"] = postings
+    if sketch.text_values is not None and sketch.text_offsets is not None:
+        columns["text_offsets"] = sketch.text_offsets
+        columns["text_values"] = sketch.text_values
     dtypes = {**_DTYPES[FORMAT_VERSION], **_OPTIONAL[FORMAT_VERSION]}
     arrays = {k: np.ascontiguousarray(v, dtype=dtypes[k]) for k, v in columns.items()}
     specs, offset = [], 0
@@ -271,6 +274,18 @@ def _arrays(path: Path, blob: Any, base: int, specs: Any, version: int) -> dict[
     return out
 
 
+def _check_offsets(path: Path, name: str, values: np.ndarray, offsets: np.ndarray, n: int) -> None:
+    """``offsets`` cut ``values`` into one row per document, in order."""
+    if (
+        offsets.shape != (n + 1,)
+        or values.ndim != 1
+        or offsets[0] != 0
+        or offsets[-1] != len(values)
+        or (lengths(offsets) < 0).any()
+    ):
+        raise _fail(path, f"corrupt: {name} offsets do not cut the values into {n} rows")
+
+
 def _check_ragged(path: Path, name: str, values: np.ndarray, offsets: np.ndarray, n: int) -> None:
     if offsets.ndim != 1 or values.ndim != 1 or len(offsets) != n + 1:
         raise _fail(path, f"corrupt: {name} offsets do not have one entry per document")
@@ -339,8 +354,21 @@ def read_index(path: str | os.PathLike[str]) -> IndexFile:
         return replace(stored, metadata=metadata)
     if arrays["timestamps"].shape != (n,) or arrays["band_keys"].shape != (n, params.bands):
         raise _fail(p, "corrupt: timestamps or band keys do not have one row per document")
+    texts = arrays.get("text_values"), arrays.get("text_offsets")
+    if params.fuzzy != (texts[0] is not None):
+        raise _fail(
+            p,
+            "corrupt: a fuzzy index without its words, or words in an index that is not fuzzy",
+        )
+    if texts[0] is not None and texts[1] is not None:
+        _check_offsets(p, "text", texts[0], texts[1], n)
     sketch = Sketch(
-        arrays["set_values"], arrays["set_offsets"], arrays["key_values"], arrays["key_offsets"]
+        arrays["set_values"],
+        arrays["set_offsets"],
+        arrays["key_values"],
+        arrays["key_offsets"],
+        None,
+        *texts,
     )
     postings = arrays.get("postings")
     if postings is not None:

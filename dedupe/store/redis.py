@@ -577,6 +577,12 @@ class RedisStore:
     def record_meta(
         self, params: IndexParams, thresholds: Thresholds
     ) -> tuple[IndexParams, Thresholds]:
+        if params.fuzzy:
+            raise InvalidParameterError(
+                "fuzzy mode is not yet supported by the Redis store; use an in-memory or "
+                "file index (Index(fuzzy=True), dedupe index build --fuzzy)"
+            )
+
         def go() -> Any:
             fields = {
                 "format": FORMAT,
