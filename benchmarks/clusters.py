@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import dedupe
@@ -144,11 +145,12 @@ def _true_hubs_listed(g: Any, truth: dict[str, Any], found: set[frozenset[str]])
     return n
 
 
-def run(size: int, seed: int = 0) -> dict[str, Any]:
-    """Generate ``size`` documents (with quote posts), find their pairs once, and score
-    both rules (see the module docstring)."""
+def run(size: int, seed: int = 0, *, train_on: Path | None = None) -> dict[str, Any]:
+    """Generate ``size`` documents (with quote posts; the embedded generator unless
+    ``train_on`` names a corpus to train it on), find their pairs once, and score both rules
+    (see the module docstring)."""
     started = time.perf_counter()
-    corpus = generate_news(size, seed, quote_posts=True)
+    corpus = generate_news(size, seed, quote_posts=True, train_on=train_on)
     generated = time.perf_counter() - started
     report = dedupe.find_duplicates(corpus.docs, clusters="components")
     matches = list(report.matches)
@@ -158,6 +160,7 @@ def run(size: int, seed: int = 0) -> dict[str, Any]:
     return {
         "docs": len(corpus.docs),
         "seed": seed,
+        "trained_on": corpus.truth["trained_on"],
         "pairs": len(matches),
         "roundups": kinds["roundup"],
         "quotes": kinds["shared_quote"],
@@ -176,10 +179,14 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.clusters", description=main.__doc__)
     p.add_argument("--docs", type=int, default=DOCS["default"], help="generated documents")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--train-on", type=Path, metavar="PATH",
+                   help="train the news generator on this JSONL(.gz) corpus instead of the "
+                   "embedded generator (e.g. ../shared/data/reuters21578.jsonl.gz)")  # fmt: skip
     args = p.parse_args(argv)
-    result = run(args.docs, args.seed)
+    result = run(args.docs, args.seed, train_on=args.train_on)
     print(
-        f"{result['docs']:,} documents (seed {result['seed']}): {result['roundups']} roundup "
+        f"{result['docs']:,} documents of generated news, generator trained on "
+        f"{result['trained_on']} (seed {result['seed']}): {result['roundups']} roundup "
         f"pages, {result['quotes']} shared quotes with their posts; {result['pairs']:,} "
         "verified pairs\n"
     )

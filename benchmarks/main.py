@@ -26,6 +26,7 @@ import json
 import shlex
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,66 @@ WORKER_TIMEOUT_S = 1800
 SPEED_TOOLS = ("load", "dedupe", "datasketch", "datasketch_bulk", "rensa", "exact")
 QUALITY_TOOLS = ("dedupe", "datasketch_bulk", "rensa", "exact")
 MISSES_SHOWN = 10
+
+
+#: Off a terminal, a line at least this often while one stage runs long (seconds).
+HEARTBEAT_S = 30.0
+
+
+class Stages:
+    """The run's progress on stderr: on a terminal, a bar (:class:`dedupe.parallel.Progress`,
+    stage, steps done and elapsed time); off one (a log, CI), a line per stage, and a line
+    at least every :data:`HEARTBEAT_S` seconds while a stage runs, so that a reader never
+    waits a minute without news. ``lines=False`` and ``bar=False`` show nothing."""
+
+    def __init__(self, total: int, *, bar: bool, lines: bool, stream: Any = None) -> None:
+        self._bar = Progress(total, unit="step", enabled=bar, eta=False)
+        self._lines = lines
+        self._stream = stream if stream is not None else sys.stderr
+        self._total = total
+        self._done = 0
+        self._stage = ""
+        self._started = self._last = time.perf_counter()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if lines:
+            self._thread = threading.Thread(target=self._heartbeat, daemon=True)
+            self._thread.start()
+
+    def _say(self, text: str) -> None:
+        with self._lock:
+            now = time.perf_counter()
+            self._last = now
+            print(f"[{now - self._started:6.0f} s] {text} ({self._done}/{self._total} steps)",
+                  file=self._stream, flush=True)  # fmt: skip
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(min(1.0, HEARTBEAT_S)):
+            if time.perf_counter() - self._last >= HEARTBEAT_S and self._stage:
+                self._say(f"still: {self._stage}")
+
+    def describe(self, text: str) -> None:
+        """Start stage ``text``."""
+        self._bar.describe(text)
+        if self._lines and text != self._stage:
+            self._stage = text
+            self._say(text)
+        self._stage = text
+
+    def update(self, n: int = 1) -> None:
+        """``n`` more steps done."""
+        self._done += n
+        self._bar.update(n)
+
+    def close(self) -> None:
+        """Remove the bar; off a terminal, say the run is done."""
+        self._bar.close()
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self._thread = None
+            self._say("done")
 
 
 def _sizes(value: str) -> tuple[int, ...]:
@@ -141,6 +202,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead: a live index on a redis-server of its own, next to datasketch's Redis "
         "storage (see python -m benchmarks --redis --help)",
+    )
+    p.add_argument(
+        "--news-train-on",
+        type=Path,
+        metavar="PATH",
+        help="train the news generator of the cluster table and the scale benchmark on this "
+        "JSONL(.gz) corpus (e.g. ../shared/data/reuters21578.jsonl.gz) instead of the "
+        "embedded generator (benchmarks/lexicon.py); the report names the data either way",
     )
     p.add_argument("--readme", type=Path, default=report.RESULTS, help=argparse.SUPPRESS)
     return p
@@ -352,8 +421,9 @@ def _markdown(results: dict[str, Any]) -> dict[str, str]:
     if results.get("clusters"):
         c = results["clusters"]
         s["clusters"] = (
-            f"### Clusters on news with roundups and shared quotes ({c['docs']:,} generated "
-            f"documents, seed {c['seed']}: {c['roundups']} roundup pages, {c['quotes']} quotes "
+            f"### Clusters on news with roundups and shared quotes ({c['docs']:,} documents of "
+            f"generated news, generator trained on {c['trained_on']}, seed {c['seed']}: "
+            f"{c['roundups']} roundup pages, {c['quotes']} quotes "
             f"each pasted into 5-20 unrelated articles and posted alone; {c['pairs']:,} "
             "verified pairs, the same for both rules)\n\n"
             + report.purity_table(c)
@@ -427,8 +497,9 @@ def _scale_markdown(results: dict[str, Any]) -> str:
     trained = rows[0]["corpus"]["trained_on"]
     return "\n\n".join([
         f"### At scale: generated news ({sizes} documents)",
-        "Corpora made by `benchmarks/news.py` (an order-2 word Markov chain trained on "
-        f"{trained}; seed {opts['seed']}; cached in `{opts['cache']}`), with injected "
+        "Corpora of generated news, made by `benchmarks/news.py` (an order-2 word Markov "
+        f"chain, generator trained on {trained}; seed {opts['seed']}; cached in "
+        f"`{opts['cache']}`), with injected "
         "overlaps whose exact scores are recorded. Each tool runs "
         f"{'once' if opts['repeats'] == 1 else str(opts['repeats']) + ' times'} per size in "
         "its own process, watched from outside: a tool whose processes hold more than "
@@ -458,6 +529,24 @@ def _scale_markdown(results: dict[str, Any]) -> str:
         "members and the articles sharing a quote: \"joined\" counts the groups that the "
         "reported pairs connect (through any documents), which a clustering would merge.",
     ])  # fmt: skip
+
+
+def _news_data(results: dict[str, Any]) -> str:
+    """The sentence naming what the generated news of this run was made from (empty when
+    the run made none)."""
+    parts = []
+    if results.get("clusters"):
+        parts.append(("the cluster table", results["clusters"]["trained_on"]))
+    if results.get("scale"):
+        parts.append(("the scale benchmark", results["scale"][0]["corpus"]["trained_on"]))
+    if not parts:
+        return ""
+    sources = dict.fromkeys(src for _, src in parts)
+    if len(sources) == 1:
+        what = " and ".join(name for name, _ in parts)
+        return f"Data of {what}: generated news, generator trained on {next(iter(sources))}."
+    return " ".join(f"Data of {name}: generated news, generator trained on {src}."
+                    for name, src in parts)  # fmt: skip
 
 
 def _readme_blocks(args: argparse.Namespace, mode: str) -> list[str]:
@@ -492,7 +581,9 @@ def _default_run(
     results["quality"] = _quality(corpus, docs, q_tools, sweep_values, bar)
     if corpus is not None:
         bar.describe("clusters: roundups and shared quotes")
-        results["clusters"] = clusters.run(clusters.DOCS[mode], seed=args.seed)
+        results["clusters"] = clusters.run(
+            clusters.DOCS[mode], seed=args.seed, train_on=args.news_train_on
+        )
         bar.update()
     if corpus is not None:
         results["alignment"] = _alignment(corpus, bar)
@@ -529,6 +620,9 @@ def main(argv: list[str] | None = None) -> int:
     mode = "tiny" if args.tiny else "full" if args.full else "scale" if args.scaling else "default"
     if args.scaling and (args.tiny or args.corpus):
         print("--scaling runs on generated news: not with --tiny or --corpus", file=sys.stderr)
+        return 2
+    if args.news_train_on is not None and not args.news_train_on.is_file():
+        print(f"error: --news-train-on: no such file {args.news_train_on}", file=sys.stderr)
         return 2
     if args.update_readme and args.tiny:
         print("--update-readme refuses --tiny: the README shows full-size runs", file=sys.stderr)
@@ -581,7 +675,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             corpus = generate(BASES[mode], seed=args.seed)
             docs = corpus.docs
-            corpus_desc = {"source": f"generated (seed {args.seed})", "generated": True,
+            corpus_desc = {"source": f"generated from seeds/ (benchmarks/generate.py, seed "
+                           f"{args.seed})", "generated": True,
                            "pairs": len(corpus.pairs)}  # fmt: skip
         corpus_desc.update(docs=len(docs),
                            text_mb=sum(len(t.encode()) for t in docs.values()) / 1e6)  # fmt: skip
@@ -600,10 +695,11 @@ def main(argv: list[str] | None = None) -> int:
     results["corpus"] = corpus_desc
     # Steps differ in length by orders of magnitude (one exact all-pairs pass, then hundreds
     # of millisecond alignments), so a rate-based ETA is wrong by hours: the bar shows the
-    # stage, the steps done and the elapsed time only, and only on a terminal.
-    bar = Progress(
-        total, unit="step", enabled=not args.no_progress and sys.stderr.isatty(), eta=False
-    )
+    # stage, the steps done and the elapsed time only, and only on a terminal; elsewhere a
+    # line per stage.
+    terminal = sys.stderr.isatty()
+    bar = Stages(total, bar=not args.no_progress and terminal,
+                 lines=not args.no_progress and not terminal)  # fmt: skip
     try:
         if mode != "scale":
             corpus = _default_run(args, mode, results, bar)
@@ -619,6 +715,7 @@ def main(argv: list[str] | None = None) -> int:
                 containment=CONTAINMENT, repeats=scale_repeats, cache_dir=cache,
                 max_rss_gb=args.max_rss_gb, timeout_s=args.tool_timeout * 60,
                 unavailable=unavailable, progress=bar.update, describe=bar.describe,
+                train_on=args.news_train_on,
             )  # fmt: skip
     finally:
         bar.close()
@@ -630,6 +727,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Machine: {report.machine_line(results['machine'])}. "
         f"Command: `{results['command']}`. Wall time {results['wall_s']:.0f} s."
     )
+    news_data = _news_data(results)
+    if news_data:
+        head += f" {news_data}"
     notes = [f"- {t}: not measured ({why})" for t, why in unavailable.items()]
     text = "\n\n".join([head, *sections.values(), *(["\n".join(notes)] if notes else [])])
     print(text)
@@ -638,14 +738,21 @@ def main(argv: list[str] | None = None) -> int:
         with open(out / "exact_pairs.jsonl", "w", encoding="utf-8") as fh:
             for p in exact:
                 fh.write(json.dumps(p.to_dict()) + "\n")
+    written = [out / "exact_pairs.jsonl"] if mode != "scale" else []
     results["plots"] = report.plots(results, out)
     (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
     (out / "report.md").write_text(text + "\n", encoding="utf-8")
+    written += [out / "results.json", out / "report.md"]
     if corpus is not None:
         (out / "truth.json").write_text(json.dumps([p.to_dict() for p in corpus.pairs]))
+        written.append(out / "truth.json")
+    written += [out / name for name in results["plots"]]
+    written += [Path(r["corpus"]["path"]) for r in results.get("scale") or []
+                if not r["corpus"]["cached"]]  # fmt: skip
     if args.update_readme:
         _write_readme(args, mode, results, sections, notes)
-    print(f"\nresults: {out / 'results.json'}", file=sys.stderr)
+        written.append(args.readme)
+    print("\nwrote: " + ", ".join(map(str, written)), file=sys.stderr)
     return 0
 
 
@@ -676,4 +783,4 @@ def _write_readme(
             parts = [intro, *(sections[k] for k in keep)]
         block = "\n\n".join([*parts, *(["\n".join(notes)] if notes else [])])
         report.update_readme(args.readme, block, name)
-        print(f"\nREADME block {name} updated in {args.readme}", file=sys.stderr)
+        print(f"README block {name} updated in {args.readme}", file=sys.stderr)

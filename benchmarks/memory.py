@@ -1,4 +1,10 @@
-"""Memory per byte of input: ``python -m benchmarks.memory [--corpus PATH] [--sizes N,N]``.
+"""Memory per byte of input: ``python -m benchmarks.memory [--corpus PATH|news] [--sizes N,N]``.
+
+The corpus is Reuters-21578 in ``../shared/data`` (the README's figures), or any JSONL(.gz)
+with ``id`` and ``text`` given as ``--corpus PATH``, or ``--corpus news``: generated news
+(:mod:`benchmarks.news`, embedded generator, seed 0, cached in ``bench-out/cache``). Without
+``--corpus`` and without Reuters the command stops and says so: it never measures other
+data silently.
 
 Each measurement runs in a fresh process: it loads its input, imports dedupe and warms it up
 on a tiny input, reads its peak resident memory (``VmHWM``), runs one operation, and reads
@@ -28,12 +34,25 @@ REUTERS = REPO.parent / "shared" / "data" / "reuters21578.jsonl.gz"
 OPS = ("add", "find_duplicates", "align")
 
 
-def _corpus(path: Path | None, limit: int) -> dict[str, str]:
-    if path is not None and path.exists():
-        return load_jsonl(path, limit=limit)
-    seeds = sorted((REPO / "seeds").glob("*.txt"))
-    texts = [p.read_text(encoding="utf-8") for p in seeds]
-    return {f"s{i}": f"{texts[i % len(texts)]}\n\nCopy {i}." for i in range(limit)}
+def _corpus(path: Path, limit: int) -> dict[str, str]:
+    return load_jsonl(path, limit=limit)
+
+
+def corpus_path(value: str | None, sizes: list[int]) -> Path:
+    """The corpus file to measure: ``value`` (a path, or ``news`` for generated news of the
+    largest size), else Reuters; ``FileNotFoundError`` with what to do when it is absent."""
+    if value == "news":
+        from .news import news_corpus
+
+        return news_corpus(max(sizes), 0)[0]
+    path = Path(value) if value else REUTERS
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no corpus at {path}"
+            + (" (Reuters-21578 is not part of the repository)" if value is None else "")
+            + ": pass --corpus PATH (JSONL with id and text) or --corpus news"
+        )
+    return path
 
 
 def _long_pair(docs: dict[str, str]) -> tuple[str, str]:
@@ -49,7 +68,7 @@ def _long_pair(docs: dict[str, str]) -> tuple[str, str]:
 def _worker(op: str, corpus: str, size: int) -> dict[str, Any]:
     import dedupe
 
-    docs = _corpus(Path(corpus) if corpus else None, size)
+    docs = _corpus(Path(corpus), size)
     dedupe.find_duplicates({"a": "one two three four five six", "b": "two three four five"})
     dedupe.align("one two.\n\nthree four.", "one two.\n\nthree five.")
     if op == "align":
@@ -69,10 +88,10 @@ def _worker(op: str, corpus: str, size: int) -> dict[str, Any]:
     return {"op": op, "docs": len(docs), "text_bytes": text_bytes, "grown_bytes": grown}
 
 
-def measure(op: str, corpus: Path | None, size: int) -> dict[str, Any]:
+def measure(op: str, corpus: Path, size: int) -> dict[str, Any]:
     """Run one measurement in a fresh process (see the module docstring)."""
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.memory", "--worker", op, str(corpus or ""), str(size)],
+        [sys.executable, "-m", "benchmarks.memory", "--worker", op, str(corpus), str(size)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -83,7 +102,8 @@ def measure(op: str, corpus: Path | None, size: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.memory", description=__doc__)
-    p.add_argument("--corpus", type=Path, default=REUTERS if REUTERS.exists() else None)
+    p.add_argument("--corpus", metavar="PATH|news",
+                   help=f"JSONL(.gz) with id and text, or 'news' (default: {REUTERS})")  # fmt: skip
     p.add_argument("--sizes", default="5000,19043", help="documents per run (default 5000,19043)")
     p.add_argument("--align-sizes", default="500,2000", help="paragraphs per side for align")
     p.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
@@ -92,11 +112,18 @@ def main(argv: list[str] | None = None) -> int:
         op, corpus, size = args.worker
         print(json.dumps(_worker(op, corpus, int(size))))
         return 0
+    sizes = [int(s) for s in args.sizes.split(",")]
+    try:
+        corpus = corpus_path(args.corpus, sizes)
+    except FileNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"corpus: {corpus}", flush=True)
     rows = []
     for op in OPS:
         sizes = args.align_sizes if op == "align" else args.sizes
         for size in (int(s) for s in sizes.split(",")):
-            r = measure(op, args.corpus, size)
+            r = measure(op, corpus, size)
             rows.append(r)
             print(
                 f"| {op} | {r['docs']:,} | {r['text_bytes'] / 1e6:.1f} | "

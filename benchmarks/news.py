@@ -1,10 +1,17 @@
 """News-like corpora at scale, with injected overlaps and the truth about them.
 
-The text comes from a word-level Markov chain of order 2 trained on the Reuters-21578 texts
-in ``../shared/data/reuters21578.jsonl.gz`` when that file is there, and on the five
-``seeds/`` articles otherwise (the corpus then repeats far more: the truth file says which).
-Headlines come from a second chain trained on the Reuters titles (their case restored from
-the bodies), or on the seeds' sentences. Numbers are drawn afresh for every occurrence.
+The text comes from a word-level Markov chain of order 2. By default it is the *embedded*
+generator, made only from what the repository holds (:mod:`benchmarks.lexicon`): the chain
+learns the sentence skeletons of the five ``seeds/`` articles (function words kept, every
+other word replaced by its class: a common word, a name, an acronym, a number, a weekday, a
+month) and each class token is rendered as a word drawn afresh from a large synthetic
+lexicon with Zipf weights. Unrelated articles then share 5-grams about as often as news
+does (``python -m benchmarks.news_stats`` compares it with a chain trained on Reuters).
+``train_on=PATH`` (``--train-on`` on the command lines) trains the chain on a JSONL news
+corpus instead, such as ``../shared/data/reuters21578.jsonl.gz``: body sentences as they
+are, numbers drawn as often as the corpus has them, headlines from its titles. Nothing is
+read from outside the repository unless asked for, and the truth file names the training
+text (``trained_on``).
 
 An article is a headline line, a blank line, then paragraphs of 1 to 3 sentences separated
 by blank lines; its length in words (headline and footer included) is log-normal (median
@@ -77,15 +84,18 @@ from typing import Any
 
 import numpy as np
 
+from .lexicon import Lexicon, fold_trail, split_token, word_class
+
 REPO = Path(__file__).resolve().parents[1]
-#: The Reuters-21578 texts the chain learns from when present (read-only input).
+#: Where the Reuters-21578 texts usually are (read-only input, not in the repository): a
+#: chain is trained on them only when asked (``train_on``, ``--train-on``).
 REUTERS = REPO.parent / "shared" / "data" / "reuters21578.jsonl.gz"
 SEEDS_DIR = REPO / "seeds"
 #: Where generated corpora are kept (``bench-out/`` is git-ignored).
 CACHE_DIR = REPO / "bench-out" / "cache"
 #: Bumped whenever the generator's output changes (cached corpora of another version are
-#: made again).
-VERSION = 1
+#: made again). 2: the embedded generator (was: Reuters when present, else the seeds).
+VERSION = 2
 
 #: Documents per generation task: fixed, as the corpus depends on it.
 CHUNK_DOCS = 5000
@@ -156,14 +166,29 @@ _SENTENCE = re.compile(r"(?<=[.!?])[\"']?\s+(?=[\"'A-Z])")
 
 
 @dataclass
+class Slots:
+    """Open word classes of a chain: in training, a token given as the int ``c`` stands for
+    a word of class ``c``; each time the chain emits it, a word of ``strings[c]`` is drawn
+    with probabilities ``weights[c]``."""
+
+    names: list[str]
+    strings: list[list[str]]
+    weights: list[np.ndarray]
+
+
+@dataclass
 class Chain:
     """A word-level Markov chain of order 2 as flat arrays.
 
     State ``s`` (a pair of tokens) has transitions ``indptr[s]:indptr[s + 1]``, one per
     occurrence in the training text (so a uniform draw among them follows the counts);
     ``token[k]`` is the token a transition emits and ``then[k]`` the state it leads to.
-    Token 0 starts a sentence, token 1 ends it; with ``numbers``, tokens 2-4 stand for a
-    number (with nothing, a full stop or a comma after it), drawn afresh when rendered.
+    Token 0 starts a sentence, token 1 ends it; tokens ``2 .. 2 + len(slot_start) - 1``
+    stand for a word of an open class (see :class:`Slots`), drawn afresh when rendered:
+    class ``c``'s words start at ``slot_start[c]`` in ``slot_strings`` and follow the
+    distribution ``slot_dist[c]`` (classes that share weights share one), drawn with the
+    alias method: distribution ``d``'s tables are ``alias_prob`` and ``alias_idx`` over
+    ``dist_start[d]:dist_start[d + 1]``.
     """
 
     words: list[str]
@@ -171,8 +196,12 @@ class Chain:
     token: np.ndarray
     then: np.ndarray
     start: int
-    numbers: list[str] = field(default_factory=list)
-    number_draw: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    slot_strings: list[str] = field(default_factory=list)
+    slot_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    slot_dist: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    dist_start: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    alias_prob: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
+    alias_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def walk(self, rng: np.random.Generator, lanes: int, steps: int) -> np.ndarray:
         """``lanes`` token streams of ``steps`` tokens, lane after lane (int32).
@@ -194,8 +223,8 @@ class Chain:
         self, rng: np.random.Generator, n_tokens: int, *, lanes: int = 4096
     ) -> tuple[np.ndarray, np.ndarray]:
         """About ``n_tokens`` tokens of whole sentences: ``(tokens, offsets)``, sentence
-        ``i`` being ``tokens[offsets[i]:offsets[i + 1]]`` (no start or end tokens; numbers
-        drawn). Sentences outside :data:`SENTENCE_TOKENS` are left out."""
+        ``i`` being ``tokens[offsets[i]:offsets[i + 1]]`` (no start or end tokens; open
+        classes' words drawn). Sentences outside :data:`SENTENCE_TOKENS` are left out."""
         lanes = max(1, min(lanes, n_tokens // 64 + 1))
         steps = n_tokens // lanes + 64
         stream = self.walk(rng, lanes, steps)
@@ -209,15 +238,21 @@ class Chain:
         np.cumsum(lengths, out=offsets[1:])
         pos = np.arange(offsets[-1], dtype=np.int64) + np.repeat(starts - offsets[:-1], lengths)
         tokens = stream[pos]
-        if self.numbers:
-            is_num = (tokens >= 2) & (tokens <= 4)
-            drawn = self.number_draw[rng.integers(len(self.number_draw), size=int(is_num.sum()))]
-            tokens[is_num] = len(self.words) + (tokens[is_num] - 2) * len(self.numbers) + drawn
+        if len(self.slot_start):
+            is_slot = np.flatnonzero((tokens >= 2) & (tokens < 2 + len(self.slot_start)))
+            cls = tokens[is_slot].astype(np.int64) - 2
+            d = self.slot_dist[cls]
+            size = self.dist_start[d + 1] - self.dist_start[d]
+            x = rng.random(len(cls)) * size
+            i = np.minimum(x.astype(np.int64), size - 1)
+            j = self.dist_start[d] + i
+            rank = np.where(x - i < self.alias_prob[j], i, self.alias_idx[j])
+            tokens[is_slot] = len(self.words) + self.slot_start[cls] + rank
         return tokens, offsets
 
     def strings(self) -> list[str]:
-        """Token strings by id, numbers included (ids past ``len(words)``)."""
-        return self.words + [n + s for s in _NUM_SUFFIXES for n in self.numbers]
+        """Token strings by id, open classes' words included (ids past ``len(words)``)."""
+        return self.words + self.slot_strings
 
     @cached_property
     def string_array(self) -> np.ndarray:
@@ -233,24 +268,23 @@ class Chain:
         return glue, np.asarray([len(g) for g in glue], dtype=np.int64)
 
 
-def train_chain(sentences: Iterable[list[str]], *, numbers: bool = True) -> Chain:
-    """Train an order-2 chain on tokenised sentences (deterministic for the same input)."""
+def train_chain(sentences: Iterable[list[str | int]], slots: Slots | None = None) -> Chain:
+    """Train an order-2 chain on tokenised sentences (deterministic for the same input); an
+    int token ``c`` is a word of ``slots``' class ``c``."""
+    n_slots = len(slots.names) if slots is not None else 0
     index: dict[str, int] = {"\x00<s>": _BOS, "\x00</s>": _EOS}
-    if numbers:
-        index.update({"\x00N" + s: 2 + i for i, s in enumerate(_NUM_SUFFIXES)})
-    number_index: dict[str, int] = {}
-    draws: list[int] = []
+    index.update({f"\x00{name}": 2 + c for c, name in enumerate(slots.names if slots else ())})
     flat: list[int] = []
     lengths: list[int] = []
     for toks in sentences:
         ids = [_BOS, _BOS]
         for t in toks:
-            m = _NUMBER.match(t) if numbers and t[0].isdigit() else None
-            if m:
-                ids.append(2 + _NUM_SUFFIXES.index(m[2]))
-                draws.append(number_index.setdefault(m[1], len(number_index)))
-            else:
+            if isinstance(t, str):
                 ids.append(index.setdefault(t, len(index)))
+            elif 0 <= t < n_slots:
+                ids.append(2 + t)
+            else:
+                raise ValueError(f"no open class {t}")
         ids.append(_EOS)
         flat += ids
         lengths.append(len(ids))
@@ -276,16 +310,59 @@ def train_chain(sentences: Iterable[list[str]], *, numbers: bool = True) -> Chai
     ok |= keys[np.minimum(then, len(keys) - 1)] == nxt
     if not ok.all():  # cannot happen: every non-final pair of a sentence is a state
         raise AssertionError("chain has transitions into unknown states")
-    words = sorted(index, key=index.__getitem__)
-    return Chain(
-        words=words,
+    chain = Chain(
+        words=sorted(index, key=index.__getitem__),
         indptr=indptr,
         token=token.astype(np.int32),
         then=then.astype(np.int64),
         start=start,
-        numbers=sorted(number_index, key=number_index.__getitem__),
-        number_draw=np.asarray(draws, dtype=np.int32),
     )
+    if slots is not None:
+        _add_slots(chain, slots)
+    return chain
+
+
+def _add_slots(chain: Chain, slots: Slots) -> None:
+    """Give ``chain`` the words and distributions of ``slots`` (one distribution for the
+    classes that share a weights array)."""
+    chain.slot_strings = [s for strings in slots.strings for s in strings]
+    sizes = [len(s) for s in slots.strings]
+    chain.slot_start = np.cumsum([0, *sizes[:-1]]).astype(np.int64)
+    dists: dict[int, int] = {}
+    tables: list[tuple[np.ndarray, np.ndarray]] = []
+    for strings, w in zip(slots.strings, slots.weights):
+        if len(w) != len(strings):
+            raise ValueError("an open class needs one weight per word")
+        if id(w) not in dists:
+            dists[id(w)] = len(tables)
+            tables.append(_alias_tables(np.asarray(w, dtype=np.float64)))
+    chain.slot_dist = np.asarray([dists[id(w)] for w in slots.weights], dtype=np.int64)
+    chain.dist_start = np.cumsum([0, *(len(p) for p, _ in tables)]).astype(np.int64)
+    chain.alias_prob = np.concatenate([p for p, _ in tables]) if tables else np.zeros(0)
+    chain.alias_idx = np.concatenate([a for _, a in tables]) if tables else np.zeros(0, np.int64)
+
+
+def _alias_tables(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walker's alias tables (Vose's construction) of a discrete distribution: draw ``i``
+    uniformly, keep it with probability ``prob[i]``, else take ``alias[i]``.
+
+    >>> prob, alias = _alias_tables(np.array([1.0, 3.0]))
+    >>> prob.tolist(), alias.tolist()
+    ([0.5, 1.0], [1, 1])
+    """
+    n = len(weights)
+    p = (weights * n / weights.sum()).tolist()
+    prob = np.ones(n, dtype=np.float64)
+    alias = np.arange(n, dtype=np.int64)
+    small = [i for i in range(n) if p[i] < 1.0]
+    large = [i for i in range(n) if p[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large[-1]
+        prob[s], alias[s] = p[s], g
+        p[g] += p[s] - 1.0
+        if p[g] < 1.0:
+            small.append(large.pop())
+    return prob, alias
 
 
 def _clean(text: str) -> str:
@@ -334,32 +411,107 @@ def _case_map(sentences: list[list[str]]) -> dict[str, str]:
     return {k: v[1] for k, v in best.items()}
 
 
-def train(reuters: Path | None = REUTERS) -> Training:
-    """Train the body and headline chains on Reuters when ``reuters`` exists, else on the
-    seed articles."""
-    if reuters is not None and Path(reuters).is_file():
-        with gzip.open(reuters, "rt", encoding="utf-8") as fh:
-            rows = [json.loads(line) for line in fh]
-        texts = [_clean(r.get("text") or "") for r in rows]
-        body = [s for t in texts for s in _split_sentences(t)]
-        case = _case_map(body)
-        titles = []
-        for r in rows:
-            title = _clean(r.get("title") or "").split()
-            if 3 <= len(title) and " ".join(title).isascii():
-                toks = [case.get(t.lower(), t.lower()) for t in title]
-                titles.append([toks[0][:1].upper() + toks[0][1:], *toks[1:]])
-        source = f"Reuters-21578 ({len(rows):,} texts)"
-    else:
-        texts = [_clean(p.read_text(encoding="utf-8")) for p in sorted(SEEDS_DIR.glob("*.txt"))]
-        body = [s for t in texts for s in _split_sentences(t)]
+def _number_slots(sentences: list[list[str]]) -> tuple[list[list[str | int]], Slots]:
+    """Numbers as open classes (one per :data:`_NUM_SUFFIXES`), drawn as often as the text
+    has them."""
+    counts: Counter[str] = Counter()
+    out: list[list[str | int]] = []
+    for toks in sentences:
+        row: list[str | int] = []
+        for t in toks:
+            m = _NUMBER.match(t) if t[0].isdigit() else None
+            if m:
+                counts[m[1]] += 1
+                row.append(_NUM_SUFFIXES.index(m[2]))
+            else:
+                row.append(t)
+        out.append(row)
+    numbers = list(counts)  # in order of first appearance
+    weights = np.asarray([counts[n] for n in numbers], dtype=np.float64)
+    return out, Slots(
+        names=[f"N{s}" for s in _NUM_SUFFIXES],
+        strings=[[n + s for n in numbers] for s in _NUM_SUFFIXES],
+        weights=[weights] * len(_NUM_SUFFIXES),
+    )
+
+
+def _train_on_file(path: Path) -> Training:
+    """Chains trained on a JSONL(.gz) news corpus with ``text`` (and ``title``) fields, such
+    as ``reuters21578.jsonl.gz``: body sentences, numbers drawn as often as the corpus has
+    them, headlines from the titles (their case restored from the bodies)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    texts = [_clean(r.get("text") or "") for r in rows]
+    body = [s for t in texts for s in _split_sentences(t)]
+    case = _case_map(body)
+    titles = []
+    for r in rows:
+        title = _clean(r.get("title") or "").split()
+        if 3 <= len(title) and " ".join(title).isascii():
+            toks = [case.get(t.lower(), t.lower()) for t in title]
+            titles.append([toks[0][:1].upper() + toks[0][1:], *toks[1:]])
+    if not titles:  # a corpus without titles: headlines from the sentences' openings
         titles = [s[: HEADLINE_WORDS[1]] for s in body]
-        source = f"seeds/ ({len(texts)} articles; Reuters-21578 not found)"
-    return Training(train_chain(body), train_chain(titles, numbers=False), source, len(body))
+    slotted, slots = _number_slots(body)
+    source = f"{path.name} ({len(rows):,} texts)"
+    return Training(train_chain(slotted, slots), train_chain(titles), source, len(body))
+
+
+def _skeleton(sentences: list[list[str]], lex: Lexicon) -> tuple[list[list[str | int]], Slots]:
+    """Sentences with every open-class word replaced by its class (see
+    :mod:`benchmarks.lexicon`), and those classes."""
+    lower_seen = frozenset(c for toks in sentences for t in toks
+                           if (c := split_token(t)[0]).islower())  # fmt: skip
+    classes: dict[tuple[str, str], int] = {}
+    out: list[list[str | int]] = []
+    for toks in sentences:
+        row: list[str | int] = []
+        for i, t in enumerate(toks):
+            core, trail = split_token(t)
+            kind = word_class(core, i == 0, lower_seen) if core else None
+            if kind is not None:
+                row.append(classes.setdefault((kind, fold_trail(trail)), len(classes)))
+            elif core:
+                row.append(core + fold_trail(trail))
+        if len(row) >= SENTENCE_TOKENS[0]:
+            out.append(row)
+    slots = Slots([], [], [])
+    for kind, trail in sorted(classes, key=classes.__getitem__):
+        slots.names.append(kind + trail)
+        slots.strings.append([w + trail for w in lex.base[kind]] if trail else lex.base[kind])
+        slots.weights.append(lex.weights[kind])
+    return out, slots
+
+
+#: What the embedded generator is trained on (named in every report).
+EMBEDDED_SOURCE = "the seeds/ sentence skeletons with a synthetic lexicon (benchmarks/lexicon.py)"
+
+
+def _train_embedded() -> Training:
+    """The chains of the embedded generator: the skeletons of the ``seeds/`` sentences, open
+    classes drawn from :class:`benchmarks.lexicon.Lexicon` (see that module)."""
+    texts = [_clean(p.read_text(encoding="utf-8")) for p in sorted(SEEDS_DIR.glob("*.txt"))]
+    body = [s for t in texts for s in _split_sentences(t)]
+    skeleton, slots = _skeleton(body, Lexicon.build())
+    titles = [s[: HEADLINE_WORDS[1]] for s in skeleton]
+    return Training(train_chain(skeleton, slots), train_chain(titles, slots), EMBEDDED_SOURCE,
+                    len(skeleton))  # fmt: skip
+
+
+def train(train_on: Path | None = None) -> Training:
+    """Train the body and headline chains: the embedded generator (``None``), or a JSONL
+    news corpus (see :func:`_train_on_file`)."""
+    if train_on is None:
+        return _train_embedded()
+    if not Path(train_on).is_file():
+        raise FileNotFoundError(f"no corpus to train the news generator on at {train_on}")
+    return _train_on_file(Path(train_on))
 
 
 _TRAINING: dict[str, Training] = {}
-_CHAIN_FIELDS = ("indptr", "token", "then", "number_draw")
+_CHAIN_FIELDS = ("indptr", "token", "then", "slot_start", "slot_dist", "dist_start", "alias_prob",
+                 "alias_idx")  # fmt: skip
 
 
 def _save_training(tr: Training, path: Path) -> None:
@@ -369,7 +521,7 @@ def _save_training(tr: Training, path: Path) -> None:
             arrays[f"{name}_{f}"] = getattr(chain, f)
         arrays[f"{name}_start"] = chain.start
         arrays[f"{name}_words"] = np.array("\n".join(chain.words))  # tokens hold no spaces
-        arrays[f"{name}_numbers"] = np.array("\n".join(chain.numbers))
+        arrays[f"{name}_slot_strings"] = np.array("\n".join(chain.slot_strings))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}.npz")
     np.savez(tmp, **arrays)
@@ -380,36 +532,40 @@ def _load_training(path: Path) -> Training:
     with np.load(path) as z:
         chains = []
         for name in ("body", "title"):
-            numbers = str(z[f"{name}_numbers"])
+            strings = str(z[f"{name}_slot_strings"])
             chains.append(Chain(
                 words=str(z[f"{name}_words"]).split("\n"),
                 start=int(z[f"{name}_start"]),
-                numbers=numbers.split("\n") if numbers else [],
+                slot_strings=strings.split("\n") if strings else [],
                 **{f: z[f"{name}_{f}"] for f in _CHAIN_FIELDS},
             ))  # fmt: skip
         return Training(chains[0], chains[1], str(z["source"]), int(z["sentences"]))
 
 
-def training(reuters: Path | None = REUTERS, *, cache_dir: Path | None = CACHE_DIR) -> Training:
-    """:func:`train`, once per process; the Reuters chains are also kept in ``cache_dir``
-    (``chain-v<VERSION>-<size>-<mtime>.npz``), as training takes seconds."""
-    if reuters is None or not Path(reuters).is_file():
-        if "seeds" not in _TRAINING:
-            _TRAINING["seeds"] = train(None)
-        return _TRAINING["seeds"]
-    st = Path(reuters).stat()
-    key = f"chain-v{VERSION}-{st.st_size}-{int(st.st_mtime)}"
+def training(train_on: Path | None = None, *, cache_dir: Path | None = CACHE_DIR) -> Training:
+    """:func:`train`, once per process. ``None`` is the embedded generator (made in well
+    under a second); chains trained on a corpus file are also kept in ``cache_dir``
+    (``chain-v<VERSION>-<name>-<size>-<mtime>.npz``), as that training takes seconds."""
+    if train_on is None:
+        if "embedded" not in _TRAINING:
+            _TRAINING["embedded"] = train(None)
+        return _TRAINING["embedded"]
+    path = Path(train_on)
+    if not path.is_file():
+        raise FileNotFoundError(f"no corpus to train the news generator on at {path}")
+    st = path.stat()
+    key = f"chain-v{VERSION}-{path.name}-{st.st_size}-{int(st.st_mtime)}"
     if key not in _TRAINING:
-        path = Path(cache_dir) / f"{key}.npz" if cache_dir is not None else None
+        cached = Path(cache_dir) / f"{key}.npz" if cache_dir is not None else None
         try:
-            if path is None:
+            if cached is None:
                 raise FileNotFoundError
-            _TRAINING[key] = _load_training(path)
+            _TRAINING[key] = _load_training(cached)
         except (OSError, KeyError, ValueError):
-            _TRAINING[key] = train(reuters)
-            if path is not None:
+            _TRAINING[key] = train(path)
+            if cached is not None:
                 try:
-                    _save_training(_TRAINING[key], path)
+                    _save_training(_TRAINING[key], cached)
                 except OSError:
                     pass  # a read-only cache folder: train again next time
     return _TRAINING[key]
@@ -986,8 +1142,8 @@ def _plan(size: int) -> list[tuple[int, int, int]]:
 
 
 def _chunk_task(args: tuple[int, int, int, int, str | None]) -> tuple[bytes, Chunk]:
-    index, n, first, seed, reuters = args
-    tr = training(Path(reuters) if reuters else None)
+    index, n, first, seed, train_on = args
+    tr = training(Path(train_on) if train_on else None)
     chunk = generate_chunk(index, n, seed, tr, outlets(seed), first)
     lines = "".join(
         json.dumps({"id": i, "text": t, "outlet": o}, ensure_ascii=False) + "\n"
@@ -998,11 +1154,11 @@ def _chunk_task(args: tuple[int, int, int, int, str | None]) -> tuple[bytes, Chu
 
 
 def _chunks(
-    size: int, seed: int, workers: int, reuters: Path | None
+    size: int, seed: int, workers: int, train_on: Path | None
 ) -> Iterator[tuple[bytes, Chunk]]:
     """Every chunk in order, made in ``workers`` forked processes when there are several."""
-    training(reuters)  # trained once here, inherited by the forked workers
-    where = str(reuters) if reuters is not None else None
+    training(train_on)  # trained once here, inherited by the forked workers
+    where = str(train_on) if train_on is not None else None
     tasks = [(i, n, first, seed, where) for i, n, first in _plan(size)]
     if workers < 2 or len(tasks) < 2:
         yield from map(_chunk_task, tasks)
@@ -1067,11 +1223,12 @@ def _truth(
 
 
 def generate_news(
-    size: int, seed: int = 0, *, reuters: Path | None = REUTERS, quote_posts: bool = False
+    size: int, seed: int = 0, *, train_on: Path | None = None, quote_posts: bool = False
 ) -> NewsCorpus:
-    """A corpus of ``size`` documents in memory (in this process), with its truth;
-    ``reuters=None`` trains on the seeds; ``quote_posts`` adds each shared quote as a
-    document of its own (see the module docstring).
+    """A corpus of ``size`` documents in memory (in this process), with its truth; the
+    embedded generator unless ``train_on`` names a corpus file (see :func:`train`);
+    ``quote_posts`` adds each shared quote as a document of its own (see the module
+    docstring).
 
     >>> c = generate_news(300, seed=1, quote_posts=True)
     >>> [g["kind"] for g in c.truth["groups"] if "post" in g]
@@ -1080,7 +1237,7 @@ def generate_news(
     True
     """
     started = time.perf_counter()
-    tr = training(reuters)
+    tr = training(train_on)
     docs: dict[str, str] = {}
     outlet_of: dict[str, str] = {}
     chunks = []
@@ -1103,7 +1260,7 @@ def write_news(
     *,
     workers: int = 0,
     progress: Callable[[int], None] | None = None,
-    reuters: Path | None = REUTERS,
+    train_on: Path | None = None,
 ) -> dict[str, Any]:
     """Write a corpus as JSONL (``id``, ``text``, ``outlet``) to ``path`` (gzip when it ends
     in .gz) and its truth next to it (``<stem>.truth.json``); return the truth.
@@ -1121,7 +1278,7 @@ def write_news(
     try:
         with (gzip.open(tmp, "wb", compresslevel=1) if path.suffix == ".gz"
               else open(tmp, "wb")) as fh:  # fmt: skip
-            for data, chunk in _chunks(size, seed, workers, reuters):
+            for data, chunk in _chunks(size, seed, workers, train_on):
                 fh.write(data)
                 chunks.append(chunk)
                 jsonl_bytes += len(data)
@@ -1129,7 +1286,7 @@ def write_news(
                     progress(len(chunk.words))
         words = np.concatenate([c.words for c in chunks])
         text_bytes = sum(c.text_bytes for c in chunks)
-        tr = training(reuters)
+        tr = training(train_on)
         truth = _truth(size, seed, tr, chunks, words, text_bytes, time.perf_counter() - started)
         truth["stats"]["file_mb"] = jsonl_bytes / 1e6
         truth_path = truth_path_for(path)
@@ -1158,7 +1315,7 @@ def news_corpus(
     cache_dir: str | Path = CACHE_DIR,
     workers: int = 0,
     progress: Callable[[int], None] | None = None,
-    reuters: Path | None = REUTERS,
+    train_on: Path | None = None,
 ) -> tuple[Path, dict[str, Any], bool]:
     """The cached corpus ``news-<size>-<seed>.jsonl`` in ``cache_dir`` (made when missing or
     made by another generator version or from other training text): its path, its truth,
@@ -1171,9 +1328,9 @@ def news_corpus(
         except (OSError, ValueError):
             truth = {}
         if (truth.get("version") == VERSION and truth.get("size") == size
-                and truth.get("trained_on") == training(reuters).source):  # fmt: skip
+                and truth.get("trained_on") == training(train_on).source):  # fmt: skip
             return path, truth, True
-    truth = write_news(path, size, seed, workers=workers, progress=progress, reuters=reuters)
+    truth = write_news(path, size, seed, workers=workers, progress=progress, train_on=train_on)
     return path, truth, False
 
 
@@ -1185,18 +1342,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=CACHE_DIR, help="cache folder")
     p.add_argument("--workers", type=int, default=0, help="processes (0: one per core, <= 4)")
     p.add_argument("--force", action="store_true", help="make it again even when cached")
+    p.add_argument("--train-on", type=Path, metavar="PATH",
+                   help="train the chain on this JSONL(.gz) news corpus (text, title) instead "
+                   f"of the embedded generator, e.g. {REUTERS}")  # fmt: skip
     args = p.parse_args(argv)
     if args.force:
         path = Path(args.out) / f"news-{args.size}-{args.seed}.jsonl"
-        truth = write_news(path, args.size, args.seed, workers=args.workers)
+        truth = write_news(path, args.size, args.seed, workers=args.workers,
+                           train_on=args.train_on)  # fmt: skip
         cached = False
     else:
         path, truth, cached = news_corpus(args.size, args.seed, cache_dir=args.out,
-                                          workers=args.workers)  # fmt: skip
+                                          workers=args.workers, train_on=args.train_on)  # fmt: skip
     st = truth["stats"]
     print(
         f"{path} ({'cached' if cached else 'made'}): {st['docs']:,} documents, "
-        f"{st['text_mb']:,.0f} MB of text; trained on {truth['trained_on']}"
+        f"{st['text_mb']:,.0f} MB of text; generator trained on {truth['trained_on']}"
     )
     print(
         f"words per document: median {st['words_median']:.0f}, mean {st['words_mean']:.0f}, "

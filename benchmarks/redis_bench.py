@@ -1,7 +1,9 @@
 """``python -m benchmarks --redis``: a live index on Redis, next to datasketch's Redis storage.
 
 Starts its own ``redis-server`` on loopback (:mod:`benchmarks.redis_server`) and measures,
-on Reuters-21578 when it is present (else on generated articles):
+on Reuters-21578 in ``../shared/data`` (or ``--corpus PATH``; ``--corpus generated`` and
+``--tiny`` take articles of :mod:`benchmarks.generate`; without Reuters and without
+``--corpus`` the command stops and says so rather than measure other data):
 
 * **ingest with readers:** ``--writers`` processes (2) add the corpus in batches of
   ``--batch`` documents (``Index.add_many``, each document dated) while ``--readers``
@@ -60,8 +62,9 @@ def _parser() -> argparse.ArgumentParser:
         description="A live index on Redis (dedupe.RedisStore) with concurrent writers and "
         "readers, next to datasketch's Redis storage, on a redis-server of its own.",
     )
-    p.add_argument("--corpus", type=Path, help=f"JSONL(.gz) corpus (default: {REUTERS}, "
-                   "when present; else generated articles)")  # fmt: skip
+    p.add_argument("--corpus", metavar="PATH|generated",
+                   help=f"JSONL(.gz) corpus, or 'generated' for generated articles (default: "
+                   f"{REUTERS}; --tiny: generated)")  # fmt: skip
     p.add_argument("--limit", type=int, help="use only the first N documents")
     p.add_argument("--writers", type=int, default=2, help="writer processes (default 2)")
     p.add_argument("--readers", type=int, default=1, help="reader processes (default 1)")
@@ -478,7 +481,15 @@ def main(argv: list[str]) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     started = time.perf_counter()
-    corpus = args.corpus or (REUTERS if REUTERS.exists() and not args.tiny else None)
+    if args.corpus == "generated" or (args.corpus is None and args.tiny):
+        corpus = None
+    else:
+        corpus = Path(args.corpus) if args.corpus else REUTERS
+        if args.corpus is None and not corpus.is_file():
+            why = "Reuters-21578 is not part of the repository"
+            print(f"error: no corpus at {corpus} ({why}): pass --corpus PATH or --corpus "
+                  "generated", file=sys.stderr)  # fmt: skip
+            return 2
     limit = args.limit or (300 if args.tiny else None)
     if corpus is not None:
         try:

@@ -388,15 +388,18 @@ def run(
     unavailable: dict[str, str] | None = None,
     progress: Callable[[], None] = lambda: None,
     describe: Callable[[str], None] = lambda _: None,
+    train_on: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Measure every tool at every size; one row per size (see :mod:`benchmarks.scale`)."""
+    """Measure every tool at every size; one row per size (see :mod:`benchmarks.scale`).
+    The corpora come from the embedded news generator unless ``train_on`` names a corpus
+    to train it on (:func:`benchmarks.news.news_corpus`)."""
     max_rss_mb = max_rss_gb * 1024
     unavailable = unavailable or {}
     rows = []
     last: dict[str, dict[str, Any]] = {}
     for size in sorted(sizes):
         describe(f"scale: corpus of {size:,} docs")
-        path, truth, cached = news.news_corpus(size, seed, cache_dir=cache_dir)
+        path, truth, cached = news.news_corpus(size, seed, cache_dir=cache_dir, train_on=train_on)
         counts = truth_counts(truth, jaccard, containment)
         row: dict[str, Any] = {"docs": size, "corpus": {**truth["stats"], "cached": cached,
                                "path": str(path), "trained_on": truth["trained_on"],

@@ -44,7 +44,7 @@ from .lsh import (
 )
 from .match import Match
 from .metadata import check_metadata
-from .parallel import Joined, Progress, fork_map, resolve_workers
+from .parallel import Joined, Progress, Shown, fork_map, resolve_workers
 from .params import (
     IndexParams,
     RunOptions,
@@ -62,7 +62,19 @@ from .store import Columns, Fetched, Hits, MemoryStore, Store
 from .store.base import check_new_ids
 from .store.file import load_store, save_store
 from .text import check_unicode, ensure_text, has_words
-from .verify import copy_matches, exact_copies, judge, shared_counts, shared_with
+from .verify import (
+    FUZZY_KEY_SHARE,
+    Fuzzy,
+    copy_matches,
+    exact_copies,
+    fuzzy_pairs,
+    judge,
+    key_share,
+    pair_scores,
+    shared_counts,
+    shared_with,
+    word_counts,
+)
 from .version import __version__
 
 __all__ = ["Index", "IndexParams", "Report", "Thresholds", "find_duplicates", "QUERY_ID"]
@@ -74,8 +86,10 @@ SKETCH_CHUNK_DOCS = 1000
 #: Batches of at least this many texts are sketched, and collections of at least this many
 #: documents grouped by key, in worker processes.
 PARALLEL_MIN_DOCS = 4000
-#: At least this many candidate pairs are verified in worker processes.
+#: At least this many candidate pairs are verified in worker processes...
 PARALLEL_MIN_PAIRS = 5000
+#: ...and at least this many fuzzy scores computed there (about 0.15 ms each).
+PARALLEL_MIN_FUZZY = 500
 
 
 def _check_id(doc_id: Any) -> str:
@@ -97,6 +111,10 @@ def _sketch_part(texts: list[str] | Joined, params: IndexParams) -> tuple[Sketch
 
 def _shared_part(pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     return shared_counts(*sets, pairs)
+
+
+def _fuzzy_part(pairs: np.ndarray, texts: tuple[np.ndarray, np.ndarray]) -> Fuzzy:
+    return fuzzy_pairs(texts, texts, pairs, np.ones(len(pairs), dtype=bool))
 
 
 @dataclass
@@ -197,10 +215,13 @@ class Index:
         bands: int = IndexParams.bands,
         window: int = IndexParams.window,
         short_text: int = IndexParams.short_text,
+        fuzzy: bool = IndexParams.fuzzy,
         jaccard: float = Thresholds.jaccard,
         containment: float = Thresholds.containment,
         min_shingles: int = Thresholds.min_shingles,
         max_key_docs: int = Thresholds.max_key_docs,
+        fuzzy_threshold: float = Thresholds.fuzzy_threshold,
+        fuzzy_min_words: int = Thresholds.fuzzy_min_words,
         min_key_share: float = Thresholds.min_key_share,
         workers: int = RunOptions.workers,
         retention: float | datetime.timedelta | None = None,
@@ -356,9 +377,10 @@ class Index:
             shared=self.params,
             done=(lambda i: progress.update(len(chunks[i].texts))) if progress else None,
         )
-        sketches, bands = [sk for sk, _ in parts], [b for _, b in parts]
+        sketches = [sk for sk, _ in parts]
+        part_bands: list[np.ndarray | None] = [b for _, b in parts]
         parts.clear()  # each part is freed as it is copied into the whole
-        return Sketch.concat(sketches), concat_arrays(bands)
+        return Sketch.concat(sketches), concat_arrays(part_bands)
 
     def add(
         self,
@@ -394,7 +416,7 @@ class Index:
         *,
         replace: bool = False,
         skip_empty: bool = False,
-        progress: bool = False,
+        progress: Shown = False,
         timestamps: Mapping[str, Any] | Iterable[Any] | None = None,
         metadata: Mapping[str, Mapping[str, str]] | None = None,
     ) -> list[str]:
@@ -408,7 +430,8 @@ class Index:
         Everything is checked before anything is added: on any error the index is
         unchanged. A text without words raises :class:`~dedupe.errors.EmptyTextError`, or with
         ``skip_empty`` is left out; the ids left out are returned. ``progress`` shows a
-        progress bar on stderr (with tqdm installed) for batches that take a while.
+        progress bar on stderr (``True``, with tqdm installed) or a line per long stage
+        (``"lines"``), see :class:`dedupe.parallel.Progress`.
 
         >>> Index().add_many({"a": "some words", "b": " -- "}, skip_empty=True)
         ['b']
@@ -531,12 +554,19 @@ class Index:
         """The verified matches of query text ``i`` with its candidate ``rows``, best
         first (at most ``k``)."""
         if len(rows) == len(doc_rows):  # the text's candidates are the documents
+            at = np.arange(len(doc_rows))
             values, doc_offsets, names = docs.set_values, docs.set_offsets, docs.ids
         else:
             at = np.searchsorted(doc_rows, rows)
             values, doc_offsets = take(docs.set_values, docs.set_offsets, at)
             names = [docs.ids[j] for j in at.tolist()]
         own = sketch.set_values[sketch.set_offsets[i] : sketch.set_offsets[i + 1]]
+        fuzzy = None
+        if self.params.fuzzy:  # every candidate of a query is given a fuzzy score
+            pairs = np.stack((np.full(len(at), i), at), axis=1)
+            mine = (sketch.text_values, sketch.text_offsets)
+            theirs = (docs.text_values, docs.text_offsets)
+            fuzzy = fuzzy_pairs(mine, theirs, pairs, np.ones(len(at), dtype=bool))  # type: ignore[arg-type]
         out = judge(
             [QUERY_ID] * len(names),
             names,
@@ -544,6 +574,7 @@ class Index:
             np.full(len(names), len(own)),
             lengths(doc_offsets),
             self._thresholds,
+            fuzzy,
         )
         out.sort(key=Match.sort_key)
         return out[:k] if k is not None else out
@@ -611,7 +642,7 @@ class Index:
         both = np.concatenate((pairs, np.stack((rep[copies], copies), axis=1)))
         return both[np.lexsort((both[:, 1], both[:, 0]))]
 
-    def pairs(self) -> list[Match]:
+    def pairs(self, *, progress: Shown = False) -> list[Match]:
         """Every verified overlapping pair among the indexed documents, best first.
 
         In each match ``a`` was added before ``b``. Documents with the very same shingle set
@@ -624,23 +655,45 @@ class Index:
         >>> [(m.a, m.b, m.kind) for m in idx.pairs()]
         [('a', 'b', 'exact')]
         """
-        columns = self.store.columns()
-        pairs, rep = self._pair_rows(columns)
-        sk = columns.sketch
-        shared = self._shared(sk, pairs)
-        sizes = sk.set_sizes()
-        ids = columns.ids
-        out = judge(
-            [ids[r] for r in pairs[:, 0].tolist()],
-            [ids[r] for r in pairs[:, 1].tolist()],
-            shared,
-            sizes[pairs[:, 0]],
-            sizes[pairs[:, 1]],
-            self._thresholds,
-        )
-        out += copy_matches(ids, rep, sizes)
+        with Progress(None, desc="candidate pairs", enabled=progress, eta=False) as bar:
+            columns = self.store.columns()
+            pairs, rep = self._pair_rows(columns)
+            bar.describe(f"verifying {len(pairs):,} candidate pairs")
+            sk = columns.sketch
+            shared = self._shared(sk, pairs)
+            sizes = sk.set_sizes()
+            ids = columns.ids
+            fuzzy = self._fuzzy(sk, pairs, shared) if self.params.fuzzy else None
+            out = judge(
+                [ids[r] for r in pairs[:, 0].tolist()],
+                [ids[r] for r in pairs[:, 1].tolist()],
+                shared,
+                sizes[pairs[:, 0]],
+                sizes[pairs[:, 1]],
+                self._thresholds,
+                fuzzy,
+            )
+            out += copy_matches(ids, rep, sizes, fuzzy=self.params.fuzzy)
         out.sort(key=Match.sort_key)
         return out
+
+    def _fuzzy(self, sk: Sketch, pairs: np.ndarray, shared: np.ndarray) -> Fuzzy:
+        """Fuzzy scores of the candidate pairs that share :data:`FUZZY_KEY_SHARE` of their
+        fuzzy keys or already reach an exact threshold (:func:`dedupe.verify.fuzzy_pairs`),
+        in worker processes for many pairs."""
+        sizes = sk.set_sizes()
+        exact = pair_scores(shared, sizes[pairs[:, 0]], sizes[pairs[:, 1]], self._thresholds)[0]
+        wanted = exact | (key_share(sk.key_values, sk.key_offsets, pairs) >= FUZZY_KEY_SHARE)
+        texts = (sk.text_values, sk.text_offsets)
+        workers = resolve_workers(self.workers)
+        chosen = np.flatnonzero(wanted)
+        if workers < 2 or len(chosen) < PARALLEL_MIN_FUZZY:
+            return fuzzy_pairs(texts, texts, pairs, wanted)  # type: ignore[arg-type]
+        parts = fork_map(_fuzzy_part, np.array_split(pairs[chosen], workers), workers, shared=texts)
+        score = np.full(len(pairs), np.nan)
+        score[chosen] = np.concatenate([p.score for p in parts])
+        counts = word_counts(*texts)  # type: ignore[arg-type]
+        return Fuzzy(score, counts[pairs[:, 0]], counts[pairs[:, 1]])
 
     def _shared(self, sk: Sketch, pairs: np.ndarray) -> np.ndarray:
         """Exact shared-shingle counts of ``pairs``, in worker processes for many pairs."""
@@ -832,14 +885,17 @@ def find_duplicates(
     bands: int = IndexParams.bands,
     window: int = IndexParams.window,
     short_text: int = IndexParams.short_text,
+    fuzzy: bool = IndexParams.fuzzy,
     min_shingles: int = Thresholds.min_shingles,
     max_key_docs: int = Thresholds.max_key_docs,
+    fuzzy_threshold: float = Thresholds.fuzzy_threshold,
+    fuzzy_min_words: int = Thresholds.fuzzy_min_words,
     min_key_share: float = Thresholds.min_key_share,
     workers: int = RunOptions.workers,
     representative: Rule = RunOptions.representative,
     clusters: str = RunOptions.clusters,
     skip_empty: bool = False,
-    progress: bool = False,
+    progress: Shown = False,
     metadata: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Report:
     """Every overlapping pair in a collection, verified and scored, and the clusters.
@@ -848,8 +904,9 @@ def find_duplicates(
     either document found in the other reaches ``containment``. Every option is described
     in :mod:`dedupe.params` (the shaping ones are those of :class:`Index`). With
     ``skip_empty`` texts without words are left out and listed in ``Report.skipped``
-    instead of raising :class:`~dedupe.errors.EmptyTextError`. ``metadata`` maps document
-    ids to dicts of ``str`` fields (title, outlet, date...); it is checked
+    instead of raising :class:`~dedupe.errors.EmptyTextError`. ``progress``: ``True`` for
+    progress bars on stderr, ``"lines"`` for a line per long stage (logs). ``metadata`` maps
+    document ids to dicts of ``str`` fields (title, outlet, date...); it is checked
     (:class:`~dedupe.errors.InvalidParameterError` for an unknown id or a value that is not
     a ``str``) and carried in ``Report.metadata``.
     ``clusters`` is the grouping rule: ``"hubs"`` (a roundup or a quote shared by unrelated
@@ -871,8 +928,9 @@ def find_duplicates(
     skipped = index.add_many(
         _Docs(docs), skip_empty=skip_empty, progress=progress, metadata=metadata
     )
-    matches = index.pairs()
-    grouping = index.group(matches, clusters=run.clusters, representative=run.representative)
+    matches = index.pairs(progress=progress)
+    with Progress(None, desc="clustering", enabled=progress, eta=False):
+        grouping = index.group(matches, clusters=run.clusters, representative=run.representative)
     return build_report(
         matches=matches,
         grouping=grouping,

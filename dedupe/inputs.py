@@ -25,6 +25,7 @@ import gzip
 import io
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -35,15 +36,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import InputError, InvalidTextError
+from .errors import InputError, InvalidParameterError, InvalidTextError
 from .text import check_unicode, ensure_text
 
 __all__ = [
     "CSV_SUFFIXES",
     "JSONL_SUFFIXES",
+    "MAX_RECORD_BYTES",
     "TEXT_SUFFIXES",
     "atomic_write",
     "check_output_path",
+    "followed_by_kernel",
     "open_output",
     "read_documents",
     "read_text_file",
@@ -53,6 +56,15 @@ __all__ = [
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
+
+#: The longest record read by default, in bytes: a JSONL line, or a CSV row (with the line
+#: breaks inside its quoted fields), line ends included. Each line is read with this bound,
+#: so a record too long (a 400 KB .jsonl.gz can hold a 400 MB line) is refused before it is
+#: held in memory. Raise it with ``max_record_bytes=`` (``--max-record-bytes``). Text files
+#: are read whole: their size is on the disk, not expanded from a smaller file.
+MAX_RECORD_BYTES = 64 * 2**20
+#: A line past the limit is skipped (``--on-error skip``) this many bytes at a time.
+_SKIP_CHUNK = 2**20
 
 
 class _Enough(Exception):
@@ -154,7 +166,7 @@ def _open_binary(path: str) -> Iterator[IO[bytes]]:
         yield sys.stdin.buffer
     elif path.lower().endswith(".gz"):
         with gzip.open(path, "rb") as fh:
-            yield fh
+            yield fh  # type: ignore[misc]  # a GzipFile is a binary file object
     else:
         with open(path, "rb") as fh:
             yield fh
@@ -216,12 +228,40 @@ def _meta_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _read_jsonl(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
+def _too_long(where: str, limit: int) -> InputError:
+    return InputError(
+        f"{where}: a record longer than {limit:,} bytes, the limit; if it is meant to be "
+        "that long, raise the limit with --max-record-bytes (max_record_bytes= in "
+        "read_documents)"
+    )
+
+
+def _bounded_lines(fh: IO[bytes], limit: int) -> Iterator[bytes | None]:
+    """The lines of ``fh`` (line end included), each read with at most ``limit + 1``
+    bytes held: a longer line is read through in chunks and given as ``None``."""
+    while True:
+        raw = fh.readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) <= limit:
+            yield raw
+            continue
+        while not raw.endswith(b"\n"):  # the rest of the long line, never held whole
+            raw = fh.readline(_SKIP_CHUNK)
+            if not raw:
+                break
+        yield None
+
+
+def _read_jsonl(path: str, docs: _Docs, id_field: str, text_field: str, limit: int) -> None:
     label = "<stdin>" if path == "-" else path
     want_meta = docs.metadata is not None
     with _open_binary(path) as fh:
-        for number, raw in enumerate(fh, start=1):
+        for number, raw in enumerate(_bounded_lines(fh, limit), start=1):
             where = f"{label}:{number}"
+            if raw is None:
+                docs.fail(_too_long(where, limit), where)
+                continue
             try:
                 line = _decode(raw, where).strip()
                 record = _json_line(line, where)
@@ -262,11 +302,47 @@ def _json_line(line: str, where: str) -> dict[str, Any] | None:
     return record
 
 
-def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
-    csv.field_size_limit(sys.maxsize)
+class _RecordTooLong(Exception):
+    """A CSV record passed the limit (raised by :class:`_RecordLines`)."""
+
+
+class _RecordLines:
+    """The lines of a text stream for :func:`csv.reader`, each read with a bound: the lines
+    of the record under way (since :meth:`next_record`) may hold ``limit`` bytes in all
+    (UTF-8), and :class:`_RecordTooLong` is raised before more is held."""
+
+    def __init__(self, text: IO[str], limit: int) -> None:
+        self.text, self.limit, self.used = text, limit, 0
+        self.lines = 0  # lines read
+        self.start = 1  # the line where the record under way starts
+
+    def next_record(self) -> None:
+        self.used, self.start = 0, self.lines + 1
+
+    def __iter__(self) -> _RecordLines:
+        return self
+
+    def __next__(self) -> str:
+        room = self.limit - self.used
+        line = self.text.readline(room + 1)  # characters: each is a byte or more
+        if not line:
+            raise StopIteration
+        size = len(line)
+        if 4 * size > room:  # near the limit: count the bytes
+            size = len(line.encode("utf-8", "surrogatepass"))
+        self.used += size
+        if self.used > self.limit:
+            raise _RecordTooLong
+        self.lines += 1
+        return line
+
+
+def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str, limit: int) -> None:
+    csv.field_size_limit(sys.maxsize)  # records are bounded by `limit` instead
     with _open_binary(path) as fh:
         text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text, strict=True)  # an unterminated quote is an error
+        lines = _RecordLines(text, limit)
+        reader = csv.reader(lines, strict=True)  # an unterminated quote is an error
         try:
             header = next(reader, None)
             if header is None:
@@ -279,7 +355,9 @@ def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
                     )
             id_col, text_col = header.index(id_field), header.index(text_field)
             others = [i for i in range(len(header)) if i not in (id_col, text_col)]
+            lines.next_record()
             for row in reader:
+                lines.next_record()
                 where = f"{path}:{reader.line_num}"
                 if not row:
                     continue
@@ -297,6 +375,8 @@ def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str) -> None:
             ) from None
         except csv.Error as err:
             raise InputError(f"{path}:{reader.line_num}: bad CSV ({err})") from None
+        except _RecordTooLong:  # the rest of the file cannot be told apart: stop
+            raise _too_long(f"{path}:{lines.start}", limit) from None
 
 
 def read_documents(
@@ -308,9 +388,15 @@ def read_documents(
     skipped: list[tuple[str, str]] | None = None,
     metadata: dict[str, dict[str, str]] | None = None,
     records: dict[str, Any] | None = None,
+    max_record_bytes: int = MAX_RECORD_BYTES,
 ) -> dict[str, str]:
     """Read every INPUT into one ``{id: text}`` dict, in input order (the first ``limit``
     documents only, when given).
+
+    A JSONL line or a CSV record longer than ``max_record_bytes`` (default
+    :data:`MAX_RECORD_BYTES`) raises :class:`InputError` naming the file and line, before
+    it is held in memory; with ``skipped``, a JSONL line that long is skipped, while a CSV
+    record that long still stops the reading (the rest of the file cannot be told apart).
 
     With ``metadata`` (a dict), the other fields of each JSONL record and the other columns
     of each CSV row are stored in it as ``{id: {field: value}}``: string values as they are,
@@ -331,11 +417,19 @@ def read_documents(
     >>> read_documents([str(folder)])
     {'a.txt': 'Some text.'}
     """
+    if (
+        isinstance(max_record_bytes, bool)
+        or not isinstance(max_record_bytes, int)
+        or max_record_bytes < 1
+    ):
+        raise InvalidParameterError(
+            f"max_record_bytes must be a positive number of bytes, got {max_record_bytes!r}"
+        )
     docs = _Docs(limit, skipped, metadata, records)
-    inputs = [os.fspath(path) for path in inputs]
-    if inputs.count("-") > 1:
+    paths: list[str] = [os.fspath(path) for path in inputs]
+    if paths.count("-") > 1:
         raise InputError("-: standard input can be read only once")
-    for path in inputs:
+    for path in paths:
         kind = _kind(path)
         if kind != "stdin" and not os.path.exists(path):
             raise InputError(f"{path}: no such file or directory")
@@ -352,9 +446,9 @@ def read_documents(
                     continue
                 docs.add(path, text, path)
             elif kind == "csv":
-                _read_csv(path, docs, id_field, text_field)
+                _read_csv(path, docs, id_field, text_field, max_record_bytes)
             else:
-                _read_jsonl(path, docs, id_field, text_field)
+                _read_jsonl(path, docs, id_field, text_field, max_record_bytes)
         except (gzip.BadGzipFile, EOFError, zlib.error) as err:
             raise InputError(f"{path}: broken gzip data ({err or 'file is truncated'})") from None
         except _Enough:
@@ -389,17 +483,87 @@ def read_text_file(path: str) -> str:
 STALE_TEMP_SECONDS = 3600
 
 
+#: Most symbolic links followed while resolving an output path (the kernel's limit).
+MAX_LINKS = 40
+
+
+def followed_by_kernel(link: os.stat_result, folder: os.stat_result, uid: int) -> bool:
+    """Whether the kernel's ``fs.protected_symlinks`` rule lets user ``uid`` follow a link
+    (``lstat`` of it) that stands in ``folder`` (``stat`` of it): always outside a sticky
+    folder writable by everyone (such as ``/tmp``); inside one, only when the link belongs
+    to ``uid`` or to the folder's owner. Anyone can plant a link in ``/tmp``; only its
+    owner's own links are trusted there.
+
+    >>> import os
+    >>> tmp = os.stat_result((0o41777, 0, 0, 0, 0, 0, 0, 0, 0, 0))  # /tmp, owned by root
+    >>> theirs = os.stat_result((0o120777, 0, 0, 0, 1001, 0, 0, 0, 0, 0))  # uid 1001's link
+    >>> followed_by_kernel(theirs, tmp, 1001), followed_by_kernel(theirs, tmp, 1002)
+    (True, False)
+    """
+    shared = stat.S_ISVTX | stat.S_IWOTH
+    if folder.st_mode & shared != shared:
+        return True
+    return link.st_uid in (uid, folder.st_uid)
+
+
+def _resolve_output(path: str) -> Path:
+    """``os.path.realpath(path)``, except that a symbolic link the kernel would not follow
+    for this user (:func:`followed_by_kernel`), anywhere along the path, is refused
+    (:class:`InputError`): a write renames over the resolved target, which the kernel's
+    own check never sees."""
+    if os.name != "posix":
+        return Path(os.path.realpath(path))
+    todo = [p for p in reversed(path.split("/")) if p]
+    current = "/" if path.startswith("/") else os.getcwd()  # the cwd has no links in it
+    uid = os.geteuid()
+    links = 0
+    while todo:
+        name = todo.pop()
+        if name == ".":
+            continue
+        if name == "..":  # `current` holds no link: its parent is its dirname
+            current = os.path.dirname(current)
+            continue
+        candidate = os.path.join(current, name)
+        try:
+            info = os.lstat(candidate)
+        except OSError:  # not there (yet): the rest of the path is taken as it is
+            current = candidate
+            continue
+        if not stat.S_ISLNK(info.st_mode):
+            current = candidate
+            continue
+        links += 1
+        if links > MAX_LINKS:
+            raise InputError(f"{path}: too many levels of symbolic links")
+        folder = os.stat(current)
+        if not followed_by_kernel(info, folder, uid):
+            raise InputError(
+                f"{path}: {candidate} is a symbolic link owned by another user (uid "
+                f"{info.st_uid}) in the shared folder {current} (sticky and writable by "
+                "everyone); dedupe does not write through it, as the system would not "
+                "follow it (protected_symlinks): remove the link, or write to another path"
+            )
+        target = os.readlink(candidate)
+        if target.startswith("/"):
+            current = "/"
+        todo.extend(p for p in reversed(target.split("/")) if p)
+    return Path(current)
+
+
 def check_output_path(path: str | os.PathLike[str]) -> Path:
     """The file a write to ``path`` will replace (symlinks followed), checked before any long
     work: its folder must exist and be writable, and an existing target must be a regular
-    file (a device, FIFO or folder is never replaced).
+    file (a device, FIFO or folder is never replaced). A symbolic link planted by another
+    user in a shared sticky folder such as ``/tmp`` is never followed (the kernel's
+    ``protected_symlinks`` rule, :func:`followed_by_kernel`): the write is refused.
 
     >>> check_output_path("/no/such/folder/x.idx")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     dedupe.errors.InputError: /no/such/folder/x.idx: cannot write it, folder ... does not exist
     """
-    target = Path(os.path.realpath(path))
+    target = _resolve_output(os.fspath(path))
     if target.exists() and not target.is_file():
         what = "a folder" if target.is_dir() else "not a regular file"
         raise InputError(f"{path}: is {what}; give the name of a regular file to write")
@@ -411,12 +575,33 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     return target
 
 
+#: The random part :func:`tempfile.mkstemp` puts in a name: 8 of these characters.
+_TEMP_RANDOM = r"[a-z0-9_]{8}"
+
+
+def _temporary_name(target: Path) -> re.Pattern[str]:
+    """The names :func:`atomic_write` gives its temporary files for ``target``: the target's
+    name taken literally (it may hold ``*``, ``?``, ``[``), then mkstemp's random part."""
+    return re.compile(re.escape(f".{target.name}.") + _TEMP_RANDOM + re.escape(".tmp"))
+
+
 def _remove_stale_temporaries(target: Path) -> None:
+    """Remove the temporary files of killed writes to ``target`` (regular files named as
+    :func:`atomic_write` names them, untouched for :data:`STALE_TEMP_SECONDS`); no other
+    file of the folder is touched."""
+    ours = _temporary_name(target)
     now = time.time()
-    for tmp in target.parent.glob(f".{target.name}.*.tmp"):
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return
+    for entry in entries:
+        if not ours.fullmatch(entry.name):
+            continue
         try:
-            if now - tmp.stat().st_mtime > STALE_TEMP_SECONDS:
-                tmp.unlink()
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_TEMP_SECONDS:
+                os.unlink(entry.path)
         except OSError:
             pass
 
@@ -428,8 +613,10 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     The data goes to a uniquely named temporary file next to the target, which is synced
     and renamed over it: a crash or a concurrent writer never leaves a half-written file
     under the real name. An existing target keeps its permission bits; a symlink is
-    followed (the file it points to is replaced, not the link); a target that is not a
-    regular file is refused (:func:`check_output_path`). Temporary files left by killed
+    followed (the file it points to is replaced, not the link), unless it is another
+    user's link in a shared sticky folder such as ``/tmp``, which is refused, as the
+    kernel's ``protected_symlinks`` rule would; a target that is not a regular file is
+    refused (:func:`check_output_path`). Temporary files left by killed
     writes are removed after :data:`STALE_TEMP_SECONDS`.
     """
     target = check_output_path(path)

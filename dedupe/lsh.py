@@ -88,8 +88,8 @@ def _shared_entries(packed: np.ndarray) -> np.ndarray:
 def _groups(packed: np.ndarray) -> KeyGroups:
     """Groups of sorted shared ``key << 32 | row`` entries (rows as ``uint32``)."""
     key = packed >> np.uint64(32)
-    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1]))) if len(key) else []
-    offsets = np.append(np.asarray(starts, dtype=np.int64), len(key))
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1]))) if len(key) else key[:0]
+    offsets = np.append(starts.astype(np.int64), len(key))
     is_band = (key[offsets[:-1]] & np.uint64(BAND_BIT)) != 0
     del key
     rows = (packed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
@@ -575,8 +575,16 @@ def sketch_for_store(texts: list[str], params: IndexParams) -> tuple[Sketch, np.
         seed=params.seed,
         short_text=params.short_text,
         scheme=params.hash_scheme,
+        fuzzy=params.fuzzy,
     )
     sets_and_keys = Sketch(
-        sketch.set_values, sketch.set_offsets, sketch.key_values, sketch.key_offsets
+        sketch.set_values,
+        sketch.set_offsets,
+        sketch.key_values,
+        sketch.key_offsets,
+        None,
+        sketch.text_values,
+        sketch.text_offsets,
     )
+    assert sketch.signatures is not None  # sketch_texts computes them
     return sets_and_keys, band_keys(sketch.signatures, params.bands)

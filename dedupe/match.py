@@ -26,7 +26,10 @@ class Match:
     both have the same shingle set, ``"near_duplicate"`` when the Jaccard similarity
     reaches the threshold, else ``"partial"`` (one largely contained in the other).
     ``exact`` says whether the scores were computed from the full shingle sets (True)
-    or estimated from sketches (False).
+    or estimated from sketches (False). ``fuzzy`` is, in fuzzy mode, the share of the
+    shorter text's words found in the other with misread letters forgiven
+    (:func:`dedupe.verify.fuzzy_score`; ``None`` when not computed): an OCR copy scores near
+    1 where its exact scores are low, and a pair may be reported on it alone.
     """
 
     a: str
@@ -39,15 +42,20 @@ class Match:
     size_a: int
     size_b: int
     exact: bool = True
+    fuzzy: float | None = None
 
     @property
     def score(self) -> float:
-        """The ranking score: the largest of Jaccard and the two containments."""
-        return max(self.jaccard, self.containment_ab, self.containment_ba)
+        """The ranking score: the largest of Jaccard, the two containments and the fuzzy
+        score."""
+        return max(self.jaccard, self.containment_ab, self.containment_ba, self.fuzzy or 0.0)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict of all fields (plus ``score``)."""
+        """JSON-ready dict of all fields (plus ``score``); ``fuzzy`` only when it was
+        computed (fuzzy mode)."""
         out = asdict(self)
+        if self.fuzzy is None:
+            del out["fuzzy"]
         out["score"] = self.score
         return out
 

@@ -3,7 +3,8 @@
 Work is spread over *forked* processes only: other start methods re-import the caller's
 ``__main__`` (a trap for scripts), and a process that runs several threads must not fork.
 Where forking is not possible, or the pool breaks, the work runs in this process instead,
-with the same result.
+with the same result, and a :class:`ParallelFallbackWarning` says so (why, and how many
+workers were asked for). :data:`POOLS_RUN` counts the pools that did run.
 
 >>> fork_map(_square, [1, 2, 3], workers=2)
 [1, 4, 9]
@@ -11,16 +12,32 @@ with the same result.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
+import threading
+import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from .flat import reuse_freed
 from .params import MAX_AUTO_WORKERS
 
-__all__ = ["PROGRESS_DELAY", "Joined", "Progress", "can_fork", "fork_map", "resolve_workers"]
+__all__ = [
+    "POOLS_RUN",
+    "PROGRESS_DELAY",
+    "Joined",
+    "ParallelFallbackWarning",
+    "Progress",
+    "Shown",
+    "LINE_SECONDS",
+    "HEARTBEAT_SECONDS",
+    "can_fork",
+    "fork_map",
+    "resolve_workers",
+]
 
 #: The type of a work item of :func:`fork_map`.
 T = TypeVar("T")
@@ -31,6 +48,16 @@ R = TypeVar("R")
 PROGRESS_DELAY = 0.5
 
 _SHARED: Any = None  # what forked workers inherit (see fork_map's `shared`)
+
+#: Pools of worker processes that :func:`fork_map` ran to the end in this process (read it
+#: to tell that work did run in parallel: a fallback runs it here, with the same result).
+POOLS_RUN = 0
+
+
+class ParallelFallbackWarning(RuntimeWarning):
+    """Work meant for worker processes ran in this process instead: forking was not
+    possible (no ``fork``, or other threads run here) or the pool broke. The result is the
+    same; it only took longer."""
 
 
 def resolve_workers(workers: int) -> int:
@@ -51,10 +78,19 @@ def can_fork() -> bool:
     >>> isinstance(can_fork(), bool)
     True
     """
-    import multiprocessing as mp
-    import threading
+    return _no_fork_reason() is None
 
-    return "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+
+def _no_fork_reason() -> str | None:
+    """Why worker processes cannot be forked here, or ``None``."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        return "this platform cannot fork"
+    threads = threading.active_count()
+    if threads > 1:
+        return f"this process runs {threads} threads, and forking one that does is unsafe"
+    return None
 
 
 class Joined:
@@ -106,10 +142,13 @@ def fork_map(
     objects are copied page by page as their reference counts change, see
     :class:`Joined`).
     ``done(i)`` is called as each result arrives, in order. Runs everything in this process
-    when ``workers < 2``, forking is not possible, or the pool breaks.
+    when ``workers < 2`` or there are fewer than 2 items; and, warning with a
+    :class:`ParallelFallbackWarning` that says why, when forking is not possible or the
+    pool breaks. Each pool run to the end adds one to :data:`POOLS_RUN`.
     """
-    global _SHARED
-    if workers >= 2 and len(items) >= 2 and can_fork():
+    global _SHARED, POOLS_RUN
+    reason = _no_fork_reason() if workers >= 2 and len(items) >= 2 else None
+    if workers >= 2 and len(items) >= 2 and reason is None:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
@@ -126,13 +165,21 @@ def fork_map(
                     out.append(result)
                     if done is not None:
                         done(i)
+            POOLS_RUN += 1
             return out
-        except (BrokenProcessPool, OSError):
-            pass  # run here instead
+        except (BrokenProcessPool, OSError) as err:  # run here instead
+            reason = f"the pool of worker processes broke ({type(err).__name__}: {err})"
         finally:
             _SHARED = None
             if frozen:
                 gc.unfreeze()
+    if reason is not None:
+        warnings.warn(
+            f"dedupe: work meant for {workers} worker processes ran in this process, as "
+            f"{reason}; the result is the same, only slower",
+            ParallelFallbackWarning,
+            stacklevel=2,
+        )
     out = []
     for i, item in enumerate(items):
         out.append(fn(item, shared))
@@ -141,17 +188,44 @@ def fork_map(
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _quiet_tqdm() -> Any:
+    """tqdm's bar without its monitor thread. tqdm starts that thread with its first bar
+    and leaves it running, and a process running a second thread must not fork: after any
+    progress bar, every :func:`fork_map` ran in this process (``dedupe scan`` on a terminal
+    never used its workers)."""
+    from tqdm import tqdm
+
+    class Bar(tqdm):
+        monitor_interval = 0
+
+    return Bar
+
+
 #: The bar of a :class:`Progress` without an ETA: the stage, steps done and elapsed time.
 NO_ETA_FORMAT = "{desc}: {n_fmt}/{total_fmt} {unit}s [{elapsed} elapsed]"
 
 
-class Progress:
-    """A tqdm progress bar on stderr, shown after :data:`PROGRESS_DELAY` seconds; a no-op
-    when disabled or when tqdm (the ``cli`` extra) is not installed.
+#: How progress is shown: ``True`` a bar, ``"lines"`` a line per long stage (for logs and
+#: pipes, where a bar's redraws are noise), ``False`` nothing.
+Shown = bool | str
+#: In ``"lines"`` mode a stage is reported when it took at least this many seconds...
+LINE_SECONDS = 2.0
+#: ...and a stage under way says how far it got every this many seconds.
+HEARTBEAT_SECONDS = 30.0
 
-    Callers decide whether to show one (the CLI: only when stderr is a terminal). With
-    ``eta=False`` the bar shows the steps done and the elapsed time but no rate or time
-    left: for steps whose durations differ by orders of magnitude, where any ETA is wrong.
+
+class Progress:
+    """Progress on stderr: with ``enabled=True`` a tqdm bar, shown after
+    :data:`PROGRESS_DELAY` seconds (nothing when tqdm, the ``cli`` extra, is missing);
+    with ``enabled="lines"`` a line for each stage that took :data:`LINE_SECONDS` or more
+    and, during a long stage, a line every :data:`HEARTBEAT_SECONDS`; nothing with
+    ``enabled=False``.
+
+    Callers decide (the CLI: a bar when stderr is a terminal, lines when it is a log file
+    or a pipe). With ``eta=False`` the bar shows the steps done and the elapsed time but no
+    rate or time left: for steps whose durations differ by orders of magnitude, where any
+    ETA is wrong. :meth:`describe` starts a new stage under the same bar.
 
     >>> with Progress(3, desc="indexing", unit="doc", enabled=False) as bar:
     ...     bar.update(3)
@@ -163,16 +237,19 @@ class Progress:
         *,
         desc: str = "",
         unit: str = "it",
-        enabled: bool = True,
+        enabled: Shown = True,
         eta: bool = True,
     ) -> None:
         self._bar = None
-        if enabled:
+        self._lines = enabled == "lines"
+        self._desc, self._unit, self._total, self._done = desc, unit, total, 0
+        self._started = self._said = time.monotonic()
+        if enabled is True:
             try:
-                from tqdm import tqdm
+                bar = _quiet_tqdm()
             except ImportError:
                 return
-            self._bar = tqdm(
+            self._bar = bar(
                 total=total, desc=desc, unit=unit, file=sys.stderr, delay=PROGRESS_DELAY,
                 leave=False, **({} if eta else {"bar_format": NO_ETA_FORMAT}),
             )  # fmt: skip
@@ -181,17 +258,39 @@ class Progress:
         """Advance by ``n`` steps."""
         if self._bar is not None:
             self._bar.update(n)
+        self._done += n
+        if self._lines and time.monotonic() - self._said >= HEARTBEAT_SECONDS:
+            total = f"/{self._total:,}" if self._total else ""
+            self._say(f"{self._done:,}{total} {self._unit}s so far")
 
     def describe(self, text: str) -> None:
-        """Show ``text`` as the bar's label (the stage under way)."""
+        """Start the stage ``text`` (the bar's label; in lines mode, the stage before it
+        is reported if it was long)."""
         if self._bar is not None:
             self._bar.set_description(text)
+        if self._lines:
+            self._end_stage()
+            self._desc, self._done = text, 0
+            self._started = self._said = time.monotonic()
+
+    def _say(self, what: str) -> None:
+        print(f"dedupe: {self._desc}: {what}", file=sys.stderr, flush=True)
+        self._said = time.monotonic()
+
+    def _end_stage(self) -> None:
+        took = time.monotonic() - self._started
+        if took >= LINE_SECONDS:
+            count = f"{self._done:,} {self._unit}s in " if self._done else ""
+            self._say(f"done, {count}{took:.1f} s")
 
     def close(self) -> None:
-        """Remove the bar."""
+        """Remove the bar (in lines mode: report the last stage if it was long)."""
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+        if self._lines:
+            self._end_stage()
+            self._lines = False
 
     def __enter__(self) -> Progress:
         return self

@@ -35,7 +35,7 @@ from typing import Any
 
 from .errors import InvalidParameterError, ParameterMismatchError
 from .ranking import RANK_RULES, Rule
-from .sketch import HASH_SCHEME, HASH_SCHEMES
+from .sketch import FUZZY_SCHEME, HASH_SCHEME, HASH_SCHEMES
 from .text import TOKENIZER
 
 __all__ = [
@@ -221,6 +221,12 @@ def _validate(obj: Any) -> None:
         object.__setattr__(obj, f.name, value)
 
 
+def _boolean(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidParameterError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
 def _whole(low: int, high: int | None = None) -> Callable[[str, Any], int]:
     return lambda name, value: check_int(name, value, low, high)
 
@@ -274,6 +280,11 @@ class IndexParams:
         40, "texts with fewer distinct shingles take every shingle as a passage key, so that "
         "a short alert inside a longer story is found (0: never)", _whole(0, 10_000)
     )  # fmt: skip
+    fuzzy: bool = option(
+        False, "also find copies that are not letter-perfect (OCR-read or lightly re-worded): "
+        "character keys that survive misread letters, and a fuzzy score of the words",
+        lambda n, v: _boolean(n, v),
+    )  # fmt: skip
     hash_scheme: str = option(
         HASH_SCHEME, "version of the hashing code", _one_of(HASH_SCHEMES, "hash scheme"),
         cli=False,
@@ -282,9 +293,17 @@ class IndexParams:
         TOKENIZER, "version of the tokenising code", _one_of((TOKENIZER,), "tokeniser"),
         cli=False,
     )  # fmt: skip
+    fuzzy_scheme: str = option(
+        "", "version of fuzzy mode's normalisation and keys (empty when fuzzy is off)",
+        _one_of(("", FUZZY_SCHEME), "fuzzy scheme"), cli=False,
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         _validate(self)
+        if self.fuzzy_scheme != (FUZZY_SCHEME if self.fuzzy else ""):
+            if self.fuzzy_scheme and not self.fuzzy:
+                raise InvalidParameterError("fuzzy_scheme is set but fuzzy is off")
+            object.__setattr__(self, "fuzzy_scheme", FUZZY_SCHEME if self.fuzzy else "")
         if self.bands == 0:
             object.__setattr__(self, "bands", self.num_perm // (4 if self.num_perm % 4 == 0 else 1))
         if self.num_perm % self.bands:
@@ -358,6 +377,14 @@ class Thresholds:
     max_key_docs: int = option(
         200, "a passage key held by more documents (boilerplate, datelines) proposes no "
         "candidates; document bands are never capped", _whole(2)
+    )  # fmt: skip
+    fuzzy_threshold: float = option(
+        0.9, "with fuzzy on, also report a pair whose fuzzy score (the share of the shorter "
+        "text's words found in the other, misread letters forgiven) reaches this", check_unit
+    )  # fmt: skip
+    fuzzy_min_words: int = option(
+        50, "...when the shorter text has at least this many words (short templated notices "
+        "differ in a word or two)", _whole(1)
     )  # fmt: skip
     min_key_share: float = option(
         0.1, "texts sharing only passage keys are candidates when they share this share of "
@@ -442,8 +469,12 @@ def split_options(values: Mapping[str, Any]) -> tuple[IndexParams, Thresholds, R
     >>> params.ngram, thresholds.jaccard, run.clusters
     (3, 0.7, 'hubs')
     """
-    built = [
-        cls(**{f.name: values[f.name] for f in _options_of(cls) if f.name in values})
-        for cls in (IndexParams, Thresholds, RunOptions)
-    ]
-    return built[0], built[1], built[2]
+
+    def picked(cls: type) -> dict[str, Any]:
+        return {f.name: values[f.name] for f in _options_of(cls) if f.name in values}
+
+    return (
+        IndexParams(**picked(IndexParams)),
+        Thresholds(**picked(Thresholds)),
+        RunOptions(**picked(RunOptions)),
+    )

@@ -42,7 +42,7 @@ from .flat import (
     sorted_unique,
     take,
 )
-from .text import word_buffer
+from .text import FUZZY_TOKENIZER, fuzzy_buffer, word_buffer
 
 __all__ = [
     "HASH_SCHEME",
@@ -60,6 +60,10 @@ __all__ = [
     "shingle_hashes",
     "mix64",
     "passage_keys",
+    "fuzzy_keys",
+    "FUZZY_SCHEME",
+    "FUZZY_GRAM",
+    "FUZZY_WINDOW",
     "sketch_texts",
     "text_hashes",
     "unique_per_row",
@@ -477,8 +481,9 @@ def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
     offsets = np.asarray(offsets, dtype=np.int64)
     lens = lengths(offsets)
     if len(lens) <= FEW_ROWS:  # a query's text or two: each row on its own
-        rows = [sorted_unique(values[lo:hi]) for lo, hi in zip(offsets[:-1], offsets[1:])]
-        return (np.concatenate(rows) if rows else values[:0]), offsets_of([len(r) for r in rows])
+        each = [sorted_unique(values[lo:hi]) for lo, hi in zip(offsets[:-1], offsets[1:])]
+        sizes = np.array([len(r) for r in each], dtype=np.int64)
+        return (np.concatenate(each) if each else values[:0]), offsets_of(sizes)
     out = np.empty_like(values)
     order = np.argsort(lens, kind="stable")
     order = order[lens[order] > 0]
@@ -511,8 +516,11 @@ class Sketch:
 
     ``set_values``: each text's sorted distinct shingle fingerprints (the low 32 bits of
     its shingle hashes, ``uint32``); ``key_values``: its sorted distinct passage keys
-    (``uint32``, top bit clear); ``signatures``: its MinHash signature (``uint32[n,
-    num_perm]``), or ``None`` where it was not computed.
+    (``uint32``, top bit clear; in fuzzy mode its fuzzy keys, :func:`fuzzy_keys`);
+    ``signatures``: its MinHash signature (``uint32[n, num_perm]``), or ``None`` where it
+    was not computed; ``text_values``: in fuzzy mode, its fuzzy words
+    (:func:`dedupe.text.fuzzy_buffer`, ``uint8``), which the fuzzy score reads, else
+    ``None``.
 
     >>> sk = sketch_texts(["a b c d e f", "x y"], ngram=5, window=8, num_perm=16, seed=1)
     >>> len(sk), sk.set_sizes().tolist(), sk.key_counts().tolist(), sk.signatures.shape
@@ -524,6 +532,8 @@ class Sketch:
     key_values: np.ndarray
     key_offsets: np.ndarray
     signatures: np.ndarray | None = None
+    text_values: np.ndarray | None = None
+    text_offsets: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.set_offsets) - 1
@@ -539,11 +549,27 @@ class Sketch:
     def take(self, rows: np.ndarray) -> Sketch:
         """The sketch of the texts ``rows``, in that order."""
         rows = np.asarray(rows, dtype=np.int64)
+        texts: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+        if self.text_values is not None and self.text_offsets is not None:
+            texts = take(self.text_values, self.text_offsets, rows)
         return Sketch(
             *take(self.set_values, self.set_offsets, rows),
             *take(self.key_values, self.key_offsets, rows),
             None if self.signatures is None else self.signatures[rows],
+            *texts,
         )
+
+    def words(self, i: int) -> list[str]:
+        """Text ``i``'s fuzzy words (fuzzy mode only).
+
+        >>> sketch_texts(["Tbe Coun-\\ncil"], ngram=5, window=8, num_perm=4, seed=1,
+        ...              fuzzy=True).words(0)
+        ['tbe', 'council']
+        """
+        if self.text_values is None or self.text_offsets is None:
+            raise ValueError("this sketch keeps no words: it was not made in fuzzy mode")
+        lo, hi = self.text_offsets[i], self.text_offsets[i + 1]
+        return self.text_values[lo:hi].tobytes().decode("utf-8").split()
 
     @staticmethod
     def concat(parts: Sequence[Sketch]) -> Sketch:
@@ -554,15 +580,20 @@ class Sketch:
         sigs = [p.signatures for p in parts]
         set_off = concat_offsets([p.set_offsets for p in parts])
         key_off = concat_offsets([p.key_offsets for p in parts])
-        columns = {name: [getattr(p, name) for p in parts] for name in ("set_values", "key_values")}
+        text_offs = [p.text_offsets for p in parts]
+        kept = all(o is not None for o in text_offs)
+        names = ("set_values", "key_values") + (("text_values",) if kept else ())
+        columns = {name: [getattr(p, name) for p in parts] for name in names}
         if isinstance(parts, list):
             parts.clear()
         return Sketch(
-            concat_arrays(columns["set_values"]),  # type: ignore[arg-type]
+            concat_arrays(columns["set_values"]),
             set_off,
-            concat_arrays(columns["key_values"]),  # type: ignore[arg-type]
+            concat_arrays(columns["key_values"]),
             key_off,
             None if any(s is None for s in sigs) else np.concatenate(sigs),  # type: ignore[arg-type]
+            concat_arrays(columns["text_values"]) if kept else None,
+            concat_offsets(text_offs) if kept else None,  # type: ignore[arg-type]
         )
 
 
@@ -575,8 +606,10 @@ def sketch_texts(
     seed: int,
     short_text: int = 0,
     scheme: str = HASH_SCHEME,
+    fuzzy: bool = False,
 ) -> Sketch:
-    """The sketch stage, pure: shingle sets, passage keys and signatures of ``texts``.
+    """The sketch stage, pure: shingle sets, passage keys and signatures of ``texts``
+    (with ``fuzzy``: fuzzy keys in place of passage keys, and the fuzzy words).
 
     A text with fewer than ``short_text`` distinct shingles takes every shingle as a
     passage key (winnowing would keep only a few of them); the others take the minimum of
@@ -593,10 +626,10 @@ def sketch_texts(
         chars += len(text)
         if chars >= SKETCH_CHUNK_CHARS or i == len(texts) - 1:
             chunk = texts[start : i + 1]
-            parts.append(_sketch_chunk(chunk, ngram, window, short_text, scheme, hasher))
+            parts.append(_sketch_chunk(chunk, ngram, window, short_text, scheme, hasher, fuzzy))
             start, chars = i + 1, 0
     if not parts:
-        parts.append(_sketch_chunk([], ngram, window, short_text, scheme, hasher))
+        parts.append(_sketch_chunk([], ngram, window, short_text, scheme, hasher, fuzzy))
     return Sketch.concat(parts)
 
 
@@ -630,14 +663,87 @@ def passage_keys(
 
 
 def _sketch_chunk(
-    texts: Sequence[str], ngram: int, window: int, short_text: int, scheme: str, hasher: MinHasher
+    texts: Sequence[str],
+    ngram: int,
+    window: int,
+    short_text: int,
+    scheme: str,
+    hasher: MinHasher,
+    fuzzy: bool = False,
 ) -> Sketch:
     hashes, offsets = batch_text_hashes(texts, ngram=ngram, scheme=scheme)
     set_values, set_offsets = unique_per_row(hashes.astype(np.uint32), offsets)
-    keys = passage_keys(
-        hashes, offsets, set_values, set_offsets, window=window, short_text=short_text
-    )
-    return Sketch(set_values, set_offsets, *keys, hasher.signatures(set_values, set_offsets))
+    signatures = hasher.signatures(set_values, set_offsets)
+    if not fuzzy:
+        keys = passage_keys(
+            hashes, offsets, set_values, set_offsets, window=window, short_text=short_text
+        )
+        return Sketch(set_values, set_offsets, *keys, signatures)
+    del hashes
+    buffers = [fuzzy_buffer(t) for t in texts]
+    keys = fuzzy_keys(buffers, lengths(set_offsets) < short_text)
+    text_values = np.frombuffer(b"".join(buffers), dtype=np.uint8)
+    text_offsets = offsets_of(np.array([len(b) for b in buffers], dtype=np.int64))
+    return Sketch(set_values, set_offsets, *keys, signatures, text_values, text_offsets)
+
+
+#: Version of fuzzy mode's words and keys (:func:`dedupe.text.fuzzy_words`, :func:`fuzzy_keys`),
+#: recorded in index files built with ``fuzzy=True``.
+FUZZY_SCHEME = FUZZY_TOKENIZER + "+bytes7-window16-poly64-fmix64"
+#: Fuzzy keys (``fuzzy=True``) hash runs of this many bytes of a text's fuzzy words
+#: (:func:`dedupe.text.fuzzy_buffer`) with the spaces taken out...
+FUZZY_GRAM = 7
+#: ...and keep the minimum of every this many consecutive ones: two texts that share a
+#: run of ``FUZZY_GRAM + FUZZY_WINDOW - 1`` (22) such bytes, about four words, share a key.
+FUZZY_WINDOW = 16
+
+
+def _gram_hashes(buffers: Sequence[bytes], gram: int) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of every run of ``gram`` bytes of each buffer (ragged, in text order);
+    a buffer shorter than ``gram`` bytes (and not empty) has one, of all its bytes."""
+    counts = np.array([len(b) for b in buffers], dtype=np.int64)
+    whole = np.frombuffer(b"".join(buffers), dtype=np.uint8).astype(np.uint64)
+    n = len(whole) - gram + 1
+    h = np.zeros(max(n, 0), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(gram):  # a polynomial over the bytes of each window
+            h *= POLY
+            h += whole[j : j + n]
+
+    def short(i: int) -> np.uint64:
+        b = buffers[i]
+        return np.uint64(int.from_bytes(b, "little") * 0x9E3779B97F4A7C15 + len(b) & _MASK64)
+
+    values, offsets = _text_windows(h, counts, gram, short)
+    return _fmix(values, _FMIX64, inplace=True), offsets
+
+
+def fuzzy_keys(
+    buffers: Sequence[bytes], short: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The fuzzy keys of each text (sorted, distinct, low 31 bits), from its fuzzy words
+    (:func:`dedupe.text.fuzzy_buffer`): the minimum hash of every :data:`FUZZY_WINDOW`
+    consecutive runs of :data:`FUZZY_GRAM` bytes, spaces taken out (winnowing over
+    characters: a misread letter changes only the keys whose runs hold it); a text marked
+    ``short`` takes every run's hash.
+
+    >>> a = fuzzy_keys([b"the council met on tuesday to discuss the new rail line"])[0]
+    >>> b = fuzzy_keys([b"tho cmincil met on tuesday to discuss the new rail line"])[0]
+    >>> len(set(a.tolist()) & set(b.tolist())) > 0
+    True
+    """
+    packed = [b.replace(b" ", b"") for b in buffers]
+    hashes, offsets = _gram_hashes(packed, FUZZY_GRAM)
+    minima, win_off = window_minima(hashes, offsets, FUZZY_WINDOW)
+    if short is not None and short.any():
+        all_keys = (hashes & KEY_MASK).astype(np.uint32)
+        rows_w, rows_a = row_ids(win_off), row_ids(offsets)
+        keep_w, keep_a = ~short[rows_w], short[rows_a]
+        keys = np.concatenate((minima[keep_w], all_keys[keep_a]))
+        rows = np.concatenate((rows_w[keep_w], rows_a[keep_a]))
+        order = np.argsort(rows, kind="stable")
+        return unique_per_row(keys[order], offsets_of(np.bincount(rows, minlength=len(short))))
+    return unique_per_row(*_drop_repeats(minima, win_off))
 
 
 #: Band keys have the top bit set, passage keys have it clear: one key space, no clash.

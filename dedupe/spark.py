@@ -584,8 +584,8 @@ def _run(
     rows = plan.order(df, id_col, order_col)
     sketched = plan.sketch(df, id_col, text_col, rows)
     started = time.perf_counter()
-    bad = sketched.where(F.col("status") != _OK).select("id", "status", "error", "row")
-    bad = bad.orderBy("row").collect()
+    failed = sketched.where(F.col("status") != _OK).select("id", "status", "error", "row")
+    bad = failed.orderBy("row").collect()
     plan.seconds["sketch"] += time.perf_counter() - started
     invalid = [r for r in bad if r["status"] == _BAD_TEXT]
     if invalid:
@@ -620,8 +620,11 @@ def match_pairs(
     bands: int = IndexParams.bands,
     window: int = IndexParams.window,
     short_text: int = IndexParams.short_text,
+    fuzzy: bool = IndexParams.fuzzy,
     min_shingles: int = Thresholds.min_shingles,
     max_key_docs: int = Thresholds.max_key_docs,
+    fuzzy_threshold: float = Thresholds.fuzzy_threshold,
+    fuzzy_min_words: int = Thresholds.fuzzy_min_words,
     min_key_share: float = Thresholds.min_key_share,
     workers: int = RunOptions.workers,
     skip_empty: bool = False,
@@ -642,6 +645,10 @@ def match_pairs(
     >>> pairs.write.parquet("matches/")  # doctest: +SKIP
     """
     params, thresholds, _ = split_options(locals())
+    if params.fuzzy:
+        raise InvalidParameterError(
+            "fuzzy mode is not yet supported by the Spark engine; use dedupe.find_duplicates"
+        )
     plan, matches, _, _ = _run(
         df, id_col, text_col, order_col, params, thresholds, bool(skip_empty)
     )
@@ -668,8 +675,11 @@ def find_duplicates(
     bands: int = IndexParams.bands,
     window: int = IndexParams.window,
     short_text: int = IndexParams.short_text,
+    fuzzy: bool = IndexParams.fuzzy,
     min_shingles: int = Thresholds.min_shingles,
     max_key_docs: int = Thresholds.max_key_docs,
+    fuzzy_threshold: float = Thresholds.fuzzy_threshold,
+    fuzzy_min_words: int = Thresholds.fuzzy_min_words,
     min_key_share: float = Thresholds.min_key_share,
     workers: int = RunOptions.workers,
     representative: Rule = RunOptions.representative,
@@ -699,6 +709,10 @@ def find_duplicates(
     >>> report = dedupe.spark.find_duplicates(df, order_col="published")  # doctest: +SKIP
     """
     params, thresholds, run = split_options(locals())
+    if params.fuzzy:
+        raise InvalidParameterError(
+            "fuzzy mode is not yet supported by the Spark engine; use dedupe.find_duplicates"
+        )
     metadata = _metadata(df, id_col, metadata_cols)
     rank_key(
         run.representative, list(metadata), metadata=metadata, sizes={}, option="representative"

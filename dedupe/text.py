@@ -38,6 +38,9 @@ __all__ = [
     "word_offsets",
     "paragraphs",
     "shingles",
+    "FUZZY_TOKENIZER",
+    "fuzzy_words",
+    "fuzzy_buffer",
 ]
 
 #: Version of the tokeniser (:func:`words`), recorded in index files: a change that moves a
@@ -235,6 +238,48 @@ def word_offsets(text: str) -> tuple[np.ndarray, np.ndarray]:
     word = ((c >= 48) & (c <= 57)) | ((lower >= 97) & (lower <= 122))
     edges = np.diff(np.concatenate([[False], word, [False]]).astype(np.int8))
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+#: Version of the OCR-aware normalisation of fuzzy mode (:func:`fuzzy_words`), recorded in
+#: index files: a change that moves a word boundary or changes a character must change it.
+FUZZY_TOKENIZER = "ocr-nfkc-casefold-dehyphen-ligatures-nodiacritics/1"
+# Hyphenation at a line end ("exam-\nple", Fraktur's "=" and the not-sign of some OCR
+# engines), and soft hyphens anywhere: the word is joined again.
+_LINE_HYPHEN = re.compile(r"(?<=\w)[-=\u00ac\u00ad\u2010\u2011\u2e17][ \t]*\r?\n\s*(?=\w)")
+_SOFT_HYPHEN = re.compile(r"(?<=\w)[\u00ac\u00ad\u2e17]\s*(?=\w)")
+# Letters NFKC keeps apart that print alike, and the long s.
+_LIGATURES = str.maketrans({"\u00e6": "ae", "\u0153": "oe", "\u017f": "s", "\u00f8": "o"})
+
+
+def fuzzy_words(text: str) -> list[str]:
+    """The words of ``text`` as fuzzy mode compares them: line-end hyphenation joined,
+    NFKC, casefolded, ligatures and the long s spelled out, diacritics stripped; runs of
+    letters and digits (a CJK character alone). Digits are kept: a changed number is a
+    change.
+
+    >>> fuzzy_words("The Coun-\\ncil met on Tuesday; ﬁve Ministers, Zürich, naïve ſtate")
+    ['the', 'council', 'met', 'on', 'tuesday', 'five', 'ministers', 'zurich', 'naive', 'state']
+    """
+    if "\n" in text or not text.isascii():
+        text = _LINE_HYPHEN.sub("", text)
+    if text.isascii():
+        return _WORD.findall(text.lower())
+    text = _SOFT_HYPHEN.sub("", text)
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_LIGATURES)
+    if not text.isascii():  # strip diacritics: decompose, drop the combining marks
+        text = "".join(
+            c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)
+        )
+    return _WORD.findall(text)
+
+
+def fuzzy_buffer(text: str) -> bytes:
+    """:func:`fuzzy_words` joined by single spaces, UTF-8: what fuzzy mode keeps of a text.
+
+    >>> fuzzy_buffer("Gov-\\nernment said")
+    b'government said'
+    """
+    return " ".join(fuzzy_words(text)).encode("utf-8")
 
 
 def shingles(text: str, *, ngram: int = 5) -> list[str]:

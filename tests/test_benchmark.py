@@ -9,6 +9,10 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import os
+import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -57,6 +61,94 @@ def test_tiny_run_writes_results_and_tables(tiny_run: tuple[int, dict, str]) -> 
     # Plumbing only: the exact tool and the exact reference share benchmarks.exact (its
     # correctness is test_exact_pairs_match_a_direct_computation's job).
     assert results["quality"]["recall_vs_exact"]["exact"]["recall"] == 1.0
+
+
+#: Results of a run that must not depend on the machine or on what sits beside the repo:
+#: every section but speed, with timings (keys ending in _s or _ms, ms_per_pair) left out.
+SAME_SECTIONS = ("corpus", "quality", "clusters", "alignment", "passages", "provenance")
+_TIMING = re.compile(r"(_s|_ms|ms_per_pair)$")
+
+
+def _tables(results: dict) -> dict:
+    def strip(x):
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if not _TIMING.search(k)}
+        if isinstance(x, list):
+            return [strip(v) for v in x]
+        return x
+
+    return {k: strip(results.get(k)) for k in SAME_SECTIONS}
+
+
+def _repo_files() -> list[str]:
+    """The repository's files as a clone would have them (tracked, working-tree content)."""
+    try:
+        out = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout: cannot tell which files a clone would have")
+    return [f for f in out.stdout.decode().split("\0") if f and (REPO / f).is_file()]
+
+
+def test_a_copy_without_shared_data_gives_the_same_tables(
+    tiny_run: tuple[int, dict, str], tmp_path: Path
+) -> None:
+    """A fresh clone has no ../shared beside it (no Reuters): the benchmark, run from a copy
+    of the repository's files, prints the tables a run from the repository itself prints."""
+    copy = tmp_path / "clone"
+    for f in _repo_files():
+        (copy / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / f, copy / f)
+    assert not (copy.parent / "shared").exists()
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    code = "import sys, dedupe, benchmarks; print(dedupe.__file__); print(benchmarks.__file__)"
+    where = subprocess.run([sys.executable, "-c", code], cwd=copy, env=env, capture_output=True,
+                           text=True, check=True).stdout.split()  # fmt: skip
+    assert all(Path(w).is_relative_to(copy) for w in where), where  # the copy's own code
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--tiny", "--no-speed", "--out", str(out)],
+        cwd=copy, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    fresh = json.loads((out / "results.json").read_text())
+    _, results, text = tiny_run
+    assert _tables(fresh) == _tables(results)
+    fresh_text = (out / "report.md").read_text()
+    for report in (text, fresh_text):  # the report names the data of the generated news
+        assert f"generator trained on {news.EMBEDDED_SOURCE}" in report
+    table = [line for line in text.splitlines() if line.startswith(("| components", "| hubs"))]
+    assert len(table) == 2 and all(line in fresh_text for line in table)
+    # off a terminal: a line per stage, and the last line names every file written
+    assert "] clusters: roundups and shared quotes (" in run.stderr
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("wrote: ")
+    for name in ("results.json", "report.md", "exact_pairs.jsonl", "truth.json"):
+        assert str(out / name) in last
+
+
+def test_stages_off_a_terminal_print_a_line_per_stage_and_while_one_runs_long(monkeypatch):
+    import time
+
+    monkeypatch.setattr(bench, "HEARTBEAT_S", 0.2)
+    buf = io.StringIO()
+    stages = bench.Stages(3, bar=False, lines=True, stream=buf)
+    stages.describe("one")
+    stages.update()
+    stages.describe("one")  # the same stage again: no new line
+    time.sleep(0.7)
+    stages.describe("two")
+    stages.update(2)
+    stages.close()
+    lines = buf.getvalue().splitlines()
+    assert lines[0].endswith("] one (0/3 steps)") and lines[-1].endswith("] done (3/3 steps)")
+    assert sum(line.endswith("] one (1/3 steps)") for line in lines) == 0
+    assert any("] still: one (1/3 steps)" in line for line in lines)
+    assert any(line.endswith("] two (1/3 steps)") for line in lines)
+    quiet = io.StringIO()
+    stages = bench.Stages(3, bar=False, lines=False, stream=quiet)
+    stages.describe("one")
+    stages.close()
+    assert quiet.getvalue() == ""
 
 
 def test_tiny_run_measures_dedupe(tiny_run: tuple[int, dict, str]) -> None:
@@ -343,15 +435,6 @@ def test_news_truth_pairs_overlap_as_claimed(news_corpus: news.NewsCorpus, news_
         assert news.shingle_set(text) == {tuple(s.encode().split()) for s in shingles(text)}
 
 
-#: The generated news corpus is realistic when its Markov chain learns from Reuters; trained
-#: on the five seed articles alone it repeats itself, and unrelated articles overlap.
-REUTERS = news.REUTERS
-needs_reuters = pytest.mark.skipif(
-    not REUTERS.exists(), reason=f"news trained on the seeds alone: no Reuters at {REUTERS}"
-)
-
-
-@needs_reuters
 def test_news_footers_and_quotes_make_no_pairs(news_corpus: news.NewsCorpus, news_exact) -> None:
     truth = {_key(p["a"], p["b"]) for p in news_corpus.truth["pairs"]}
     alerts = {p["a"] for p in news_corpus.truth["pairs"] if p["injected"] == "alert"}
@@ -387,10 +470,34 @@ def test_news_footers_and_quotes_make_no_pairs(news_corpus: news.NewsCorpus, new
                 assert e is None or max(e.jaccard, e.containment_ab, e.containment_ba) < 0.5
 
 
-def test_news_without_reuters_falls_back_to_the_seeds() -> None:
-    c = news.generate_news(300, seed=1, reuters=None)
-    assert c.truth["trained_on"].startswith("seeds/")
+def test_news_uses_the_embedded_generator_unless_told_otherwise(tmp_path: Path) -> None:
+    c = news.generate_news(300, seed=1)
+    assert c.truth["trained_on"] == news.EMBEDDED_SOURCE
     assert len(c.docs) == 300 and c.truth["pairs"]
+    with pytest.raises(FileNotFoundError, match="no corpus to train"):
+        news.generate_news(300, seed=1, train_on=tmp_path / "absent.jsonl.gz")
+
+
+def test_news_trains_on_a_corpus_file_when_asked(tmp_path: Path) -> None:
+    """``train_on`` learns from a JSONL corpus (Reuters' fields): its words, its numbers."""
+    import random
+
+    rng = random.Random(4)
+    names = ["Acme", "Borel", "Cato", "Dunmore", "Elko"]
+    rows = []
+    for i in range(60):
+        sents = [f"{rng.choice(names)} said on Monday its profit rose {rng.randint(2, 90)} pct "
+                 f"in the quarter to {rng.randint(100, 999)}.{rng.randint(0, 9)} mln dlrs."
+                 for _ in range(4)]  # fmt: skip
+        rows.append({"id": str(i), "title": f"{rng.choice(names)} says its quarterly profit rose",
+                     "text": " ".join(sents)})  # fmt: skip
+    path = tmp_path / "wire.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    c = news.generate_news(250, seed=2, train_on=path)
+    assert c.truth["trained_on"] == "wire.jsonl (60 texts)"
+    words = {w for t in c.docs.values() for w in t.split()}
+    assert {"pct", "mln", "dlrs.", "Acme"} <= words
+    assert c.docs == news.generate_news(250, seed=2, train_on=path).docs
 
 
 def test_news_corpus_is_cached(tmp_path: Path) -> None:
@@ -486,8 +593,8 @@ def test_scale_run_end_to_end(tmp_path: Path) -> None:
     assert d["seconds"] > 0 and d["tree_rss_peak_mb"] >= d["main_hwm_mb"] > 0
     assert d["scores"]["recall"]["near_duplicate"]["recall"] == 1.0
     assert d["scores"]["recall"]["roundup"]["recall"] == 1.0
-    if REUTERS.exists():  # realistic news: nothing overlaps but what was injected
-        assert d["scores"]["outside_truth"] == 0 and d["scores"]["inside_groups"] == 0
+    # realistic news: nothing overlaps but what was injected
+    assert d["scores"]["outside_truth"] == 0 and d["scores"]["inside_groups"] == 0
     assert tools["datasketch_bulk"]["scores"]["recall"]["near_duplicate"]["recall"] >= 0.8
     text = (out / "report.md").read_text()
     assert "At scale: generated news" in text and "| 400 | dedupe.find_duplicates |" in text
@@ -571,7 +678,6 @@ def test_news_quote_posts_truth(posts_corpus: news.NewsCorpus) -> None:
     assert all("post" not in g for g in news.generate_news(400, seed=3).truth["groups"])
 
 
-@needs_reuters
 def test_hubs_rule_merges_no_separate_stories() -> None:
     from benchmarks.clusters import run
 

@@ -383,3 +383,46 @@ def test_index_build_and_add_save_the_records_metadata(call, tmp_path, docs):
     one, two = next(iter(first)), next(iter(rest))
     assert index.metadata(one)["title"] == TITLES.get(one, f"Story {one}")
     assert index.metadata(two)["words"] == str(len(rest[two].split()))
+
+
+def test_lines_mode_reports_each_long_stage_and_a_heartbeat(monkeypatch, capsys):
+    from dedupe import parallel
+
+    now = [0.0]
+    monkeypatch.setattr(parallel.time, "monotonic", lambda: now[0])
+    with parallel.Progress(10, desc="indexing", unit="doc", enabled="lines") as bar:
+        now[0] = 1.0
+        bar.update(2)  # no line yet
+        now[0] = 40.0
+        bar.update(3)  # a heartbeat: 30 s since the stage began
+        now[0] = 41.5
+        bar.describe("verifying")  # indexing took 41.5 s
+        now[0] = 42.0
+        bar.describe("clustering")  # verifying took 0.5 s: no line
+        now[0] = 50.0
+    err = capsys.readouterr().err.splitlines()  # clustering took 8 s
+    assert err == [
+        "dedupe: indexing: 5/10 docs so far",
+        "dedupe: indexing: done, 5 docs in 41.5 s",
+        "dedupe: clustering: done, 8.0 s",
+    ]
+
+
+def test_a_scan_in_a_log_file_says_each_long_stage(tmp_path, monkeypatch):
+    """Off a terminal (no bar), each stage that took LINE_SECONDS or more gets one line:
+    here every stage, with the bound at 0."""
+    docs = generated_collection()
+    (tmp_path / "c.jsonl").write_text(
+        "".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in docs.items())
+    )
+    code = (
+        "import sys; import dedupe.parallel as p; p.LINE_SECONDS = 0; "
+        "from dedupe.cli import main; "
+        f"sys.exit(main(['scan', {str(tmp_path / 'c.jsonl')!r}, '-o', {str(tmp_path / 'o')!r}]))"
+    )
+    env = {**os.environ, "PYTHONPATH": test_cli.CHECKOUT_PATH}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, text=True)
+    assert done.returncode == 0, done.stderr
+    stages = [line.split(":")[1].strip() for line in done.stderr.splitlines()[:-1]]
+    assert stages[0] == "indexing" and stages[-1] == "clustering", done.stderr
+    assert any(s.startswith("verifying") for s in stages) and "\r" not in done.stderr

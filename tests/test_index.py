@@ -219,29 +219,112 @@ def test_top_level_exports():
         assert hasattr(dedupe, name)
 
 
-def test_parallel_sketch_equals_serial(monkeypatch):
+def _sketch_in_a_pool() -> None:
     import dedupe.index
 
     rng = random.Random(5)
     texts = [make_text(rng, rng.randint(0, 90)) for _ in range(60)]
     serial_sketch, serial_bands = Index(workers=1)._sketch(texts)
-    monkeypatch.setattr(dedupe.index, "PARALLEL_MIN_DOCS", 1)
-    monkeypatch.setattr(dedupe.index, "SKETCH_CHUNK_DOCS", 7)
+    dedupe.index.PARALLEL_MIN_DOCS = 1
+    dedupe.index.SKETCH_CHUNK_DOCS = 7
     sketch, bands = Index(workers=2)._sketch(texts)
     assert np.array_equal(bands, serial_bands)
     for name in ("set_values", "set_offsets", "key_values", "key_offsets"):
         assert np.array_equal(getattr(sketch, name), getattr(serial_sketch, name))
 
 
-def test_parallel_verification_equals_serial(monkeypatch):
+def _verification_in_a_pool() -> None:
     import dedupe.index
 
     rng = random.Random(13)
     base = make_text(rng, 120)
     docs = {f"d{i}": base + " " + make_text(rng, 30) for i in range(30)}
     serial = find_duplicates(docs, workers=1)
-    monkeypatch.setattr(dedupe.index, "PARALLEL_MIN_PAIRS", 1)
+    dedupe.index.PARALLEL_MIN_PAIRS = 1
     assert find_duplicates(docs, workers=2).matches == serial.matches
+
+
+def _in_a_pool(name: str) -> None:
+    """Run the function ``name`` of this module in a new interpreter, where only the main
+    thread runs (threads that other tests leave behind, Spark's for one, would make
+    fork_map fall back): it must run its work in a pool of worker processes, a fallback
+    to one process (a warning) failing it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, warnings\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "import dedupe.parallel as parallel\n"
+        "warnings.simplefilter('error', parallel.ParallelFallbackWarning)\n"
+        f"import test_index\ntest_index.{name}()\n"
+        "assert parallel.POOLS_RUN > 0, 'no pool of worker processes ran'\n"
+        "print('pools', parallel.POOLS_RUN)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert done.returncode == 0 and done.stdout.startswith("pools "), done.stderr
+
+
+def test_parallel_sketch_equals_serial():
+    _in_a_pool("_sketch_in_a_pool")
+
+
+def test_parallel_verification_equals_serial():
+    _in_a_pool("_verification_in_a_pool")
+
+
+def test_a_progress_bar_leaves_no_thread_behind():
+    """tqdm starts a monitor thread with its first bar and leaves it running: after any
+    progress bar (`dedupe scan` on a terminal), every fork_map ran in one process. Tried in
+    a new interpreter, so that no other test's thread is there."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("tqdm")
+    code = (
+        "import threading\nfrom dedupe.parallel import Progress, can_fork\n"
+        "with Progress(3, desc='x', enabled=True) as bar:\n    bar.update(3)\n"
+        "print([t.name for t in threading.enumerate()], can_fork())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.stdout.strip() == "['MainThread'] True", done.stdout + done.stderr
+
+
+def test_a_fallback_to_this_process_is_visible(monkeypatch):
+    """fork_map ran serially without a word when other threads ran or the pool broke:
+    the parallel tests above passed without parallelism. Now it warns, saying why, and
+    counts no pool."""
+    import threading
+    import warnings
+    from concurrent.futures.process import BrokenProcessPool
+
+    import dedupe.parallel as parallel
+
+    before = parallel.POOLS_RUN
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with pytest.warns(parallel.ParallelFallbackWarning, match=r"runs \d+ threads"):
+            assert parallel.fork_map(parallel._square, [1, 2, 3], 2) == [1, 4, 9]
+    finally:
+        stop.set()
+        other.join()
+
+    class Broken:
+        def __init__(self, *args, **kwargs) -> None:
+            raise BrokenProcessPool("a worker was killed")
+
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", Broken)
+    with pytest.warns(parallel.ParallelFallbackWarning, match="pool of worker processes broke"):
+        assert parallel.fork_map(parallel._square, [1, 2, 3], 2) == [1, 4, 9]
+    assert parallel.POOLS_RUN == before
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parallel.fork_map(parallel._square, [1, 2, 3], 1) == [1, 4, 9]  # as asked
 
 
 def test_shared_counts_equal_brute_force():

@@ -107,6 +107,16 @@ def _nested(header, payload):
     header["params"] = "__DEEP__"
 
 
+def _shape(name, shape):
+    """Give array ``name`` the ``shape``, with no bytes (and the checksum of no bytes)."""
+
+    def edit(header, payload):
+        spec = next(s for s in header["arrays"] if s["name"] == name)
+        spec.update(shape=shape, nbytes=0, sha256=hashlib.sha256(b"").hexdigest())
+
+    return edit
+
+
 CRAFTED = {
     "no params": lambda h, p: h.pop("params") and None,
     "seed -1": _set("params", "seed", -1),
@@ -127,6 +137,10 @@ CRAFTED = {
     ),
     "negative offset": lambda h, p: h["arrays"][0].update(offset=-8),
     "deep nesting": _nested,
+    "huge empty band keys": _shape("band_keys", [0, 2**70]),
+    "huge empty timestamps": _shape("timestamps", [2**70, 0]),
+    "empty, overflowing numpy": _shape("set_values", [0, 2**62]),
+    "empty, past the file": _shape("band_keys", [0, 10**6]),
 }
 
 
@@ -151,12 +165,21 @@ def test_a_truncated_header_says_truncated(tmp_path, size):
 
 
 def test_an_index_file_never_chooses_the_worker_count(tmp_path):
-    index = Index(workers=1)
+    index = Index(workers=3)
     index.add("a", "some words")
     index.save(tmp_path / "x.idx")
-    assert "workers" not in json.dumps(
-        json.loads((tmp_path / "x.idx").read_bytes()[20:][:0] or b"{}")
-    )
+    blob = (tmp_path / "x.idx").read_bytes()
+    (hlen,) = struct.unpack_from("<Q", blob, 12)
+    header = json.loads(blob[20 : 20 + hlen])  # the header itself, as the file holds it
+    assert header["ids"] == ["a"] and header["params"]["ngram"] == 5
+    assert "jaccard" in header["thresholds"]  # the options that are stored...
+
+    def keys(x) -> set[str]:
+        if isinstance(x, dict):
+            return set(x) | {k for v in x.values() for k in keys(v)}
+        return {k for v in x for k in keys(v)} if isinstance(x, list) else set()
+
+    assert "workers" not in keys(header)  # ...and not the worker count, at any depth
     assert Index.load(tmp_path / "x.idx").workers == 0  # the machine's default, not data
 
 
@@ -300,10 +323,10 @@ def test_saving_keeps_the_mode_follows_links_and_cleans_stale_temporaries(tmp_pa
     os.chmod(real, 0o600)
     link = tmp_path / "link.idx"
     link.symlink_to(real)
-    stale = tmp_path / ".real.idx.abc123.tmp"
+    stale = tmp_path / ".real.idx.abc123xy.tmp"  # mkstemp: 8 random characters
     stale.write_bytes(b"left by a killed save")
     os.utime(stale, (0, 0))
-    fresh = tmp_path / ".real.idx.def456.tmp"
+    fresh = tmp_path / ".real.idx.def456_z.tmp"
     fresh.write_bytes(b"another save under way")
     index.add("b", "more words")
     index.save(link)
@@ -407,7 +430,41 @@ def test_fuzz_index_files_load_or_raise_index_format_error(tmp_path, fuzz_exampl
     index.save(path)
     good = path.read_bytes()
     hlen = struct.unpack_from("<8sIQ", good)[2]
+    head_end = 20 + hlen + 32  # prefix, header and the header's checksum
     values = [None, -1, 0, 1, 2.5, 10**40, "x", [], {}, True, [1, "a"]]
+    values += [2**31, 2**63, 2**70, [0, 2**70], [2**70, 0], [0, 2**62], [2**64], [0, 0, 2**40]]
+    # shapes with no bytes: consistent with nbytes 0 and the checksum of nothing, so that
+    # only a bound on each dimension stops them
+    empty_shapes = [[0, 2**70], [2**70, 0], [0, 2**62], [2**63, 0], [0, 10**6], [0], [0, 4]]
+
+    def empty(spec, shape):
+        spec.update(shape=shape, nbytes=0, sha256=hashlib.sha256(b"").hexdigest())
+
+    def load_or_refuse() -> bool:
+        """Whether the file was refused; a file that loads must work."""
+        try:
+            loaded = Index.load(path)
+        except IndexFormatError:
+            return True
+        loaded.query(text_of(rng, 30))
+        loaded.pairs()
+        return False
+
+    names = [s["name"] for s in json.loads(good[20 : 20 + hlen])["arrays"]]
+    for name in names:  # every array, every empty shape: a sweep, then the random fuzz
+        for shape in empty_shapes:
+            path.write_bytes(good)
+            _rewrite(path, lambda h, p, n=name, x=shape: empty(
+                next(s for s in h["arrays"] if s["name"] == n), x))  # fmt: skip
+            refused = load_or_refuse()
+            assert refused or shape in ([0], [0, 4]), (name, shape)
+    # one flipped bit anywhere in the prefix, the header or its checksum is refused
+    for at in range(0, head_end, max(1, head_end // 200)):
+        blob = bytearray(good)
+        blob[at] ^= 1 << (at % 8)
+        path.write_bytes(bytes(blob))
+        assert load_or_refuse(), at
+    damaged, loaded_damaged = 0, []
     for _ in range(fuzz_examples):
         kind = rng.choice(("truncate", "flip", "header"))
         if kind == "truncate":
@@ -422,7 +479,9 @@ def test_fuzz_index_files_load_or_raise_index_format_error(tmp_path, fuzz_exampl
 
             def edit(header, payload):
                 section = rng.choice(["params", "thresholds", "arrays", None])
-                if section == "arrays":
+                if section == "arrays" and rng.random() < 0.5:
+                    empty(rng.choice(header["arrays"]), rng.choice(empty_shapes))
+                elif section == "arrays":
                     spec = rng.choice(header["arrays"])
                     spec[rng.choice(list(spec))] = rng.choice(values)
                 elif section is None:
@@ -431,13 +490,14 @@ def test_fuzz_index_files_load_or_raise_index_format_error(tmp_path, fuzz_exampl
                     header[section][rng.choice(list(header[section]))] = rng.choice(values)
 
             _rewrite(path, edit)
-        try:
-            loaded = Index.load(path)
-        except IndexFormatError:
-            continue
-        loaded.query(text_of(rng, 30))  # a file that loads must work
-        loaded.pairs()
-    assert hlen > 0
+        # damage to the prefix, the header or its checksum (not a rewrite with a new
+        # checksum) is always caught: the header is checksummed, the prefix checked
+        head_damaged = kind != "header" and path.read_bytes()[:head_end] != good[:head_end]
+        damaged += head_damaged
+        if not load_or_refuse() and head_damaged:
+            loaded_damaged.append(kind)
+    assert loaded_damaged == []
+    assert damaged >= fuzz_examples // 10  # the check above was exercised
 
 
 def test_fuzz_cli_inputs_exit_0_or_2_with_one_line(tmp_path, fuzz_examples, capsys):

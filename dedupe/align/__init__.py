@@ -19,6 +19,9 @@ that rapidfuzz's bit-parallel string kernels compare words, not characters.
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..parallel import Progress, Shown
 from ..params import RunOptions
 from ..text import ensure_text
 from .chain import Pairing, chain_pairs, grow_splits, op_order, pair_moves
@@ -85,6 +88,7 @@ def align(
     blocking: bool | None = None,
     workers: int = RunOptions.workers,
     min_passage_words: int = MIN_PASSAGE_WORDS,
+    progress: Shown = False,
 ) -> Alignment:
     """Align the paragraphs of ``a`` and ``b`` and diff each pair word by word.
 
@@ -125,6 +129,8 @@ def align(
     - ``workers``: threads for ``cdist``, by the library's one convention
       (:func:`dedupe.params.check_workers`: 0 one per core, at most 4; 1 none), on blocks
       of at least ``PARALLEL_MIN_CELLS`` cells; smaller ones run on one thread.
+    - ``progress``: ``True`` for a progress bar on stderr, ``"lines"`` for a line per long
+      step (see :class:`dedupe.parallel.Progress`); not an option of the result.
     - ``min_passage_words``: shortest shared passage, in words (default 8, at least 2).
       A run found several times on a side (repeated boilerplate) is reported once for
       each pair of its occurrences while it occurs at most ``MAX_PASSAGE_REPEATS`` (8)
@@ -153,38 +159,54 @@ def align(
     check_options(opts)
     a_text = ensure_text(a, name="a")
     b_text = ensure_text(b, name="b")
-    enc = Encoder()
-    A, B = build_side(a_text, enc), build_side(b_text, enc)
+    with Progress(None, desc="reading paragraphs", enabled=progress, eta=False) as bar:
+        enc = Encoder()
+        A, B = build_side(a_text, enc), build_side(b_text, enc)
+        n, m = len(A.paras), len(B.paras)
+        bar.describe(f"scoring paragraph pairs ({n:,} x {m:,} paragraphs)")
+        alignment = _align(A, B, enc, opts, bar)
+    return alignment
+
+
+def _align(A: Side, B: Side, enc: Encoder, opts: dict[str, Any], bar: Progress) -> Alignment:
+    """The steps of :func:`align` after reading the two sides."""
     n, m = len(A.paras), len(B.paras)
+    min_similarity, move_similarity = opts["min_similarity"], opts["move_similarity"]
+    max_word_diff_words, blocking = opts["max_word_diff_words"], opts["blocking"]
     cells = candidate_cells(
         A,
         B,
         min(min_similarity, move_similarity),
-        max_candidates,
-        block_cells,
-        workers,
+        opts["max_candidates"],
+        opts["block_cells"],
+        opts["workers"],
         max_word_diff_words,
         blocking if blocking is not None else n * m > BLOCKING_MIN_PAIRS,
     )
+    bar.describe("chaining paragraph pairs")
     pairing = chain_pairs({c: s for c, s in cells.items() if s >= min_similarity}, n=n, m=m)
     grow_splits(
         pairing,
         A,
         B,
-        coverage=split_merge_coverage,
-        max_parts=max_split_parts,
+        coverage=opts["split_merge_coverage"],
+        max_parts=opts["max_split_parts"],
         max_words=max_word_diff_words,
     )
     pair_moves(pairing, cells, move_similarity)
+    bar.describe("word diffs")
     ops = []
     for what, x, y in op_order(pairing):
         if what == "pair":
-            ops.append(_paired_op(pairing, x, A, B, equal_threshold, max_word_diff_words))
+            equal = opts["equal_threshold"]
+            ops.append(_paired_op(pairing, x, A, B, equal, max_word_diff_words))
+            bar.update()
         elif what == "only_a":
             ops.append(ParagraphOp("only_a", (x, x + 1), (y, y)))
         else:
             ops.append(ParagraphOp("only_b", (x, x), (y, y + 1)))
-    passages = find_passages(A, B, enc, min_passage_words, MAX_PASSAGE_REPEATS)
+    bar.describe("shared passages")
+    passages = find_passages(A, B, enc, opts["min_passage_words"], MAX_PASSAGE_REPEATS)
     return Alignment(
         a_paragraphs=tuple(A.paras),
         b_paragraphs=tuple(B.paras),
@@ -192,8 +214,8 @@ def align(
         a_words=sum(map(len, A.words)),
         b_words=sum(map(len, B.words)),
         options=tuple(opts.items()),
-        a_text=a_text,
-        b_text=b_text,
+        a_text=A.text,
+        b_text=B.text,
         passages=passages,
     )
 

@@ -256,7 +256,7 @@ class Alignment:
         >>> align("x y z", "x y z").pairs()
         [(0, 0)]
         """
-        out = []
+        out: list[tuple[int, int]] = []
         for op in self.ops:
             if op.kind not in ("only_a", "only_b"):
                 out.extend((i, j) for i in range(*op.a) for j in range(*op.b))

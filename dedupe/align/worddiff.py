@@ -5,7 +5,7 @@ Very long sides are diffed by sentences first, then word by word inside the chan
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
@@ -16,7 +16,7 @@ from .sides import Encoder, sentence_cuts
 __all__ = ["word_diff"]
 
 
-def _merge_opcodes(codes: Sequence[Any]) -> list[tuple[str, int, int, int, int]]:
+def _merge_opcodes(codes: Iterable[Any]) -> list[tuple[str, int, int, int, int]]:
     """Opcodes with each run of non-equal opcodes joined into one."""
     out: list[tuple[str, int, int, int, int]] = []
     for tag, i1, i2, j1, j2 in codes:

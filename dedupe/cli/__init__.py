@@ -17,7 +17,8 @@ with ``/`` separators), a single ``.txt``/``.md`` file (id: the path as given), 
 
 Exit status: 0 on success, 2 for bad usage or unreadable input (a one-line message names the
 file, the line where there is one, and the problem), 1 when the reader of standard output
-goes away early (``dedupe scan big | head``), 130 when interrupted.
+goes away early (``dedupe scan big | head``) or memory runs out (a one-line message), 130
+when interrupted.
 
 >>> main(["--version"])  # doctest: +ELLIPSIS
 dedupe ...
@@ -37,7 +38,7 @@ from dedupe.errors import DedupeError, InputError
 from dedupe.inputs import read_documents
 
 from . import collection, dedup, diff, index, provenance
-from .common import EXIT_INTERRUPTED, EXIT_USAGE
+from .common import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE
 
 __all__ = ["main", "build_parser", "read_documents", "InputError"]
 
@@ -76,7 +77,7 @@ def _describe_os_error(err: OSError) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 2 bad usage or input, 1 output
-    pipe closed early, 130 ^C).
+    pipe closed early or out of memory, 130 ^C).
 
     >>> main(["scan", "no-such-folder"])
     2
@@ -97,7 +98,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`dedupe scan big | head`): stop quietly.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 1
+        return EXIT_FAILURE
+    except MemoryError:  # what the failed step held is freed once it has unwound
+        print(
+            f"dedupe {command}: error: out of memory; give fewer or smaller inputs, or run "
+            "it with more memory (records longer than --max-record-bytes are refused)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
     except DedupeError as err:
         print(f"dedupe {command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE

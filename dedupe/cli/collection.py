@@ -26,7 +26,7 @@ from .common import (
     find,
     load_collection,
     non_negative,
-    show_progress,
+    progress_mode,
     summary,
     warn_skipped,
 )
@@ -45,7 +45,7 @@ REPORT_HINTS = {
 
 def _cmd_scan(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    check_output(args.output)
+    check_output(args.output, args.inputs)
     found = load_collection(args)
     check_fields(args, found.metadata)
     result = find(args, found.docs, found.metadata)
@@ -76,7 +76,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    check_output(args.output)
+    check_output(args.output, args.inputs)
     found = load_collection(args)
     check_fields(args, found.metadata)
     docs = found.docs
@@ -84,7 +84,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     chosen = views.diff_choice(result.matches, args.max_pairs, hubs=result.hubs)
     diffs = []
     diff_start = time.perf_counter()
-    with Progress(len(chosen), desc="diffing", unit="pair", enabled=show_progress(args)) as bar:
+    with Progress(len(chosen), desc="diffing", unit="pair", enabled=progress_mode(args)) as bar:
         for m in chosen:
             diffs.append((m, dedupe.align(docs[m.a], docs[m.b])))
             bar.update()

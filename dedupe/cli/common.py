@@ -15,20 +15,81 @@ from typing import Any
 
 import dedupe
 from dedupe.errors import DedupeError, InputError
-from dedupe.inputs import check_output_path, read_documents
+from dedupe.inputs import MAX_RECORD_BYTES, TEXT_SUFFIXES, check_output_path, read_documents
+from dedupe.parallel import Shown
 from dedupe.params import CLUSTER_RULES, OPTIONS, Option
+from dedupe.render.safe import terminal_text
 
 EXIT_OK = 0
+EXIT_FAILURE = 1  # out of memory, or the reader of standard output went away
 EXIT_USAGE = 2  # bad usage or unreadable input
 EXIT_INTERRUPTED = 130
 
 
-def check_output(path: str | None) -> None:
-    """Fail early (before any long work) when `path` cannot be written."""
-    if path is not None and path != "-":
-        if os.path.isdir(path):
-            raise InputError(f"{path}: is a folder; give a file name to -o")
-        check_output_path(path)
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths name one file: the same resolved name, or (both existing) the same
+    device and inode, which catches links and hard links.
+
+    >>> same_file("a/../b.txt", "b.txt")
+    True
+    """
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except OSError:
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+def _read_from_folder(folder: str, target: str) -> bool:
+    """Whether the folder input ``folder`` would read a file at ``target`` (resolved) as a
+    document: a .txt/.md file inside it, in no hidden folder."""
+    root = os.path.realpath(folder)
+    if os.path.commonpath([root, target]) != root or target == root:
+        return False
+    parts = os.path.relpath(target, root).split(os.sep)
+    return not any(p.startswith(".") for p in parts) and parts[-1].lower().endswith(TEXT_SUFFIXES)
+
+
+def check_output(path: str | None, inputs: Sequence[str | None] = ()) -> None:
+    """Fail early (before any long work) when ``path`` (``-o``) cannot be written, or when
+    writing it would change one of ``inputs`` (the files and folders the command reads,
+    index files included): the same file, reached by its name, a link or a hard link
+    (compared by device and inode), or a document file inside an input folder. Every
+    command that writes ``-o`` calls this once with everything it reads; ``None`` and
+    ``-`` (standard input or output) are skipped.
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> docs = os.path.join(folder, "docs.jsonl")
+    >>> open(docs, "w").close()
+    >>> os.link(docs, os.path.join(folder, "same.jsonl"))
+    >>> check_output(os.path.join(folder, "same.jsonl"), [docs])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dedupe.errors.InputError: ...same.jsonl: is an input of this command (...docs.jsonl), ...
+    """
+    if path is None or path == "-":
+        return
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a folder; give a file name to -o")
+    target = os.fspath(check_output_path(path))
+    for given in inputs:
+        if given is None or given == "-":
+            continue
+        if os.path.isdir(given):
+            if _read_from_folder(given, target):
+                raise InputError(
+                    f"{path}: is a document of the input folder {given}, which dedupe never "
+                    "modifies; write the output outside it (or under another suffix)"
+                )
+        elif same_file(target, given):
+            shown = "" if os.path.realpath(given) == os.path.realpath(path) else f" ({given})"
+            raise InputError(
+                f"{path}: is an input of this command{shown}, which dedupe never modifies; "
+                "write the output to another file"
+            )
 
 
 def plural(n: int, word: str) -> str:
@@ -50,6 +111,18 @@ def show_progress(args: argparse.Namespace) -> bool:
         return False
 
 
+def progress_mode(args: argparse.Namespace) -> Shown:
+    """How a command shows progress: bars on a terminal (:func:`show_progress`), a line per
+    long stage in a log file or a pipe, nothing with ``--quiet``.
+
+    >>> progress_mode(argparse.Namespace(quiet=True))
+    False
+    """
+    if getattr(args, "quiet", False):
+        return False
+    return True if show_progress(args) else "lines"
+
+
 def find(
     args: argparse.Namespace,
     docs: dict[str, str],
@@ -60,7 +133,7 @@ def find(
         **scan_options(args),
         clusters=getattr(args, "cluster_rule", "hubs"),
         skip_empty=True,
-        progress=show_progress(args),
+        progress=progress_mode(args),
         metadata=metadata or None,
     )
 
@@ -91,6 +164,7 @@ def load_collection(
         skipped=out.skipped if skipping else None,
         metadata=out.metadata if metadata else None,
         records=out.records if records else None,
+        max_record_bytes=getattr(args, "max_record_bytes", MAX_RECORD_BYTES),
     )
     warn_unreadable(out.skipped)
     return out
@@ -110,14 +184,14 @@ def warn_unreadable(skipped: Sequence[tuple[str, str]]) -> None:
     )
     for where, reason in skipped[:MAX_LISTED_SKIPPED]:
         reason = reason[len(where) + 2 :] if reason.startswith(f"{where}: ") else reason
-        print(f"  {where}: {reason}", file=sys.stderr)
+        print(f"  {terminal_text(where)}: {terminal_text(reason)}", file=sys.stderr)
     if len(skipped) > MAX_LISTED_SKIPPED:
         print(f"  ... and {len(skipped) - MAX_LISTED_SKIPPED} more", file=sys.stderr)
 
 
 def warn_skipped(skipped: Sequence[str]) -> None:
     if skipped:
-        shown = ", ".join(skipped[:5]) + (", ..." if len(skipped) > 5 else "")
+        shown = ", ".join(map(terminal_text, skipped[:5])) + (", ..." if len(skipped) > 5 else "")
         print(
             f"dedupe: warning: skipped {plural(len(skipped), 'document')} with no words ({shown})",
             file=sys.stderr,
@@ -157,6 +231,37 @@ INPUT_HELP = (
 )
 
 
+def byte_size(text: str) -> int:
+    """A positive number of bytes, optionally with a binary suffix K, M or G.
+
+    >>> byte_size("64M"), byte_size("1000")
+    (67108864, 1000)
+    """
+    value = text.strip().upper().removesuffix("B").removesuffix("I")
+    scale = {"K": 2**10, "M": 2**20, "G": 2**30}.get(value[-1:], 1)
+    try:
+        number = int(value[:-1] if scale > 1 else value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of bytes (for example 1000000 or 256M)"
+        ) from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of bytes")
+    return number * scale
+
+
+def add_record_limit(p: argparse.ArgumentParser) -> None:
+    """The ``--max-record-bytes`` option of the commands that read JSONL or CSV inputs."""
+    p.add_argument(
+        "--max-record-bytes",
+        type=byte_size,
+        default=MAX_RECORD_BYTES,
+        metavar="N",
+        help="refuse a JSONL line or CSV record longer than N bytes (K, M, G: binary "
+        f"multiples; default {MAX_RECORD_BYTES // 2**20}M), before it is held in memory",
+    )
+
+
 def add_input_args(p: argparse.ArgumentParser, *, metavar: str = "INPUT") -> None:
     p.add_argument("inputs", nargs="+", metavar=metavar, help=INPUT_HELP)
     p.add_argument(
@@ -165,6 +270,7 @@ def add_input_args(p: argparse.ArgumentParser, *, metavar: str = "INPUT") -> Non
     p.add_argument(
         "--text-field", default="text", metavar="NAME", help="JSONL field / CSV column of the text"
     )
+    add_record_limit(p)
 
 
 def add_on_error(p: argparse.ArgumentParser) -> None:
@@ -238,6 +344,14 @@ def add_match_args(p: argparse.ArgumentParser) -> None:
     """A flag for each of :data:`MATCH_OPTIONS`, with the library's default and doc."""
     g = p.add_argument_group("matching (the options of dedupe.find_duplicates)")
     for option in MATCH_OPTIONS:
+        if option.annotation == "bool":  # a switch
+            g.add_argument(
+                "--" + option.name.replace("_", "-"),
+                action="store_true",
+                default=option.default,
+                help=option.doc,
+            )
+            continue
         g.add_argument(
             "--" + option.name.replace("_", "-"),
             type=_option_type(option),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections import Counter
@@ -25,6 +24,7 @@ from .common import (
     find,
     load_collection,
     plural,
+    same_file,
 )
 
 
@@ -39,17 +39,15 @@ def _record_line(doc_id: str, record: Any, text: str, args: argparse.Namespace) 
 
 
 def _check_paths(args: argparse.Namespace) -> None:
-    check_output(args.output)
-    check_output(args.decisions)
-    written = {"-o": args.output, "--decisions": args.decisions}
-    real = {k: os.path.realpath(v) for k, v in written.items() if v not in (None, "-")}
-    if len(set(real.values())) < len(real):
-        raise InputError(f"{args.output}: -o and --decisions name the same file; give two files")
+    check_output(args.output, args.inputs)
+    check_output(args.decisions, args.inputs)
+    if args.output not in (None, "-") and args.decisions not in (None, "-"):
+        if same_file(args.output, args.decisions):
+            raise InputError(
+                f"{args.output}: -o and --decisions name the same file; give two files"
+            )
     if args.decisions == "-" and args.output in (None, "-"):
         raise InputError("--decisions -: standard output already takes the output; give a file")
-    for path in args.inputs:
-        if path != "-" and os.path.realpath(path) in real.values():
-            raise InputError(f"{path}: is an input; write the output to another file")
 
 
 def _cmd_dedup(args: argparse.Namespace) -> int:

@@ -12,15 +12,17 @@ from dedupe import render as views
 from dedupe.errors import InputError
 from dedupe.inputs import open_output, read_documents, read_text_file
 
-from .common import (
-    EXIT_OK,
-    check_output,
-)
+from .common import EXIT_OK, add_quiet, add_record_limit, check_output, progress_mode
 
 
 def _from_collection(corpus: str, ids: list[str], args: argparse.Namespace) -> list[str]:
     """The texts of ``ids`` in the collection ``corpus``; an unknown id is an error."""
-    docs = read_documents([corpus], id_field=args.id_field, text_field=args.text_field)
+    docs = read_documents(
+        [corpus],
+        id_field=args.id_field,
+        text_field=args.text_field,
+        max_record_bytes=args.max_record_bytes,
+    )
     missing = [doc_id for doc_id in ids if doc_id not in docs]
     if missing:
         shown = ", ".join(repr(doc_id) for doc_id in list(docs)[:3])
@@ -33,7 +35,7 @@ def _from_collection(corpus: str, ids: list[str], args: argparse.Namespace) -> l
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    check_output(args.output)
+    check_output(args.output, [args.a] if args.c is not None else [args.a, args.b])
     if args.c is not None:  # CORPUS ID1 ID2
         names = (args.b, args.c)
         text_a, text_b = _from_collection(args.a, [args.b, args.c], args)
@@ -42,7 +44,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
             raise InputError("-: standard input can be read only once; give one of A, B as a file")
         names = (args.a, args.b)
         text_a, text_b = read_text_file(args.a), read_text_file(args.b)
-    alignment = dedupe.align(text_a, text_b)
+    alignment = dedupe.align(text_a, text_b, progress=progress_mode(args))
     with open_output(args.output) as out:
         if args.format == "json":
             record = {"a": names[0], "b": names[1], **alignment.to_dict()}
@@ -75,6 +77,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--text-field", default="text", metavar="NAME", help="JSONL field / CSV column of the text"
     )
+    add_record_limit(p)
     p.add_argument(
         "--format",
         choices=("text", "markdown", "html", "json"),
@@ -82,4 +85,5 @@ def register(sub: Any) -> None:
         help="text (default), markdown, a self-contained html page, or json",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    add_quiet(p)
     p.set_defaults(func=_cmd_diff)

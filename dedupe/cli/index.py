@@ -21,7 +21,9 @@ import dedupe
 from dedupe import render as views
 from dedupe.errors import InputError
 from dedupe.inputs import open_output, read_documents, read_text_file
+from dedupe.parallel import Shown
 from dedupe.params import timestamp
+from dedupe.render.safe import terminal_text
 from dedupe.text import has_words
 
 from .common import (
@@ -30,12 +32,13 @@ from .common import (
     add_match_args,
     add_on_error,
     add_quiet,
+    add_record_limit,
     check_output,
     load_collection,
     plural,
     positive,
+    progress_mode,
     scan_options,
-    show_progress,
     warn_skipped,
 )
 from .stores import add_redis_args, open_index, positionals, redis_store
@@ -100,7 +103,7 @@ def _add_all(
     docs: dict[str, str],
     *,
     replace: bool,
-    progress: bool,
+    progress: Shown,
     when: float | None = None,
     metadata: dict[str, dict[str, str]] | None = None,
 ) -> list[str]:
@@ -142,14 +145,14 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
     else:
         if not args.output:
             raise InputError("build needs -o FILE (or --redis URL --namespace NAME)")
-        check_output(args.output)
+        check_output(args.output, args.inputs)
         index = dedupe.Index(**scan_options(args))
     found = load_collection(args)
     skipped = _add_all(
         index,
         found.docs,
         replace=False,
-        progress=show_progress(args),
+        progress=progress_mode(args),
         when=args.timestamp,
         metadata=found.metadata,
     )
@@ -177,7 +180,7 @@ def _cmd_index_add(args: argparse.Namespace) -> int:
         index,
         found.docs,
         replace=args.replace,
-        progress=show_progress(args),
+        progress=progress_mode(args),
         when=args.timestamp,
         metadata=found.metadata,
     )
@@ -193,14 +196,19 @@ def _cmd_index_add(args: argparse.Namespace) -> int:
 
 
 def _cmd_index_query(args: argparse.Namespace) -> int:
-    check_output(args.output)
     path, rest = positionals(args, args.paths, " and a TEXTFILE (or --input DOCS)")
+    check_output(args.output, [path, args.input, *rest])
     if args.input is not None:
         if rest:
             raise InputError("give a TEXTFILE or --input DOCS, not both")
         if args.format != "jsonl":
             raise InputError("--input answers one JSONL line per document: --format jsonl only")
-        docs = read_documents([args.input], id_field=args.id_field, text_field=args.text_field)
+        docs = read_documents(
+            [args.input],
+            id_field=args.id_field,
+            text_field=args.text_field,
+            max_record_bytes=args.max_record_bytes,
+        )
         index = open_index(args, path)
         items = list(docs.items())
         with open_output(args.output) as out:
@@ -288,13 +296,13 @@ def _cmd_index_stats(args: argparse.Namespace) -> int:
             if args.ids:
                 stats["ids"] = list(index.ids())
             out.write(json.dumps(stats, ensure_ascii=False, indent=2) + "\n")
-        else:
+        else:  # a terminal's view: control characters of ids and paths as escapes
             width = max(len(k) for k in stats)
             for key, value in stats.items():
-                out.write(f"{key:<{width}}  {value}\n")
+                out.write(f"{key:<{width}}  {terminal_text(str(value))}\n")
             if args.ids:
                 for doc_id in index.ids():
-                    out.write(f"{doc_id}\n")
+                    out.write(f"{terminal_text(doc_id)}\n")
     return EXIT_OK
 
 
@@ -306,6 +314,7 @@ def _field_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--text-field", default="text", metavar="NAME", help="JSONL field / CSV column of the text"
     )
+    add_record_limit(p)
 
 
 def _timestamp_arg(p: argparse.ArgumentParser) -> None:

@@ -31,7 +31,7 @@ def _open_index(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _cmd_provenance(args: argparse.Namespace) -> int:
-    check_output(args.output)
+    check_output(args.output, [args.file, args.index])
     index, where = _open_index(args)
     text = read_text_file(args.file)
     prov = index.provenance(text, min_words=args.min_words, max_gap=args.max_gap)

@@ -20,14 +20,14 @@ a  Rail line opens  2024-05-01  b  Rail         partial    0.250   0.600   0.300
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO
 
 from ..errors import InvalidParameterError
 from ..results import Cluster, Hub, Match
-from .report import TABLE_FORMATS, hubs_by_cluster, write_clusters, write_matches
+from .report import TABLE_FORMATS, hubs_by_cluster, match_fields, write_clusters, write_matches
+from .safe import csv_row, terminal_text
 
 __all__ = ["MAX_CELL", "display_fields", "write_labelled_clusters", "write_labelled_matches"]
 
@@ -69,7 +69,9 @@ def _score(x: float) -> str:
 
 
 def _aligned(rows: list[list[str]], numeric: set[int]) -> str:
-    """Rows as columns two spaces apart, the ``numeric`` ones right-aligned."""
+    """Rows as columns two spaces apart, the ``numeric`` ones right-aligned; control
+    characters shown as escapes (:func:`~dedupe.render.safe.terminal_text`)."""
+    rows = [[terminal_text(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(
@@ -101,7 +103,8 @@ def write_labelled_matches(
     """Write matches as ``jsonl`` (``Match.to_dict()`` plus ``a_metadata`` and
     ``b_metadata``, each document's whole metadata), ``csv`` (the match fields, then
     ``a_FIELD`` and ``b_FIELD`` for each of ``fields``) or ``table`` (each id followed by
-    its ``fields``, cut to :data:`MAX_CELL` characters).
+    its ``fields``, cut to :data:`MAX_CELL` characters). Ids and metadata are escaped as
+    each format needs (:mod:`dedupe.render.safe`).
 
     >>> import sys
     >>> write_labelled_matches([], sys.stdout, fmt="csv", metadata={"a": {}}, fields=["title"])
@@ -121,17 +124,18 @@ def write_labelled_matches(
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif fmt == "csv":
-        from ..match import Match
-
-        names = [f.name for f in dataclasses.fields(Match)] + ["score"]
+        matches = list(matches)
+        names = match_fields(any(m.fuzzy is not None for m in matches))
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(names + [f"a_{f}" for f in fields] + [f"b_{f}" for f in fields])
+        writer.writerow(csv_row(names + [f"a_{f}" for f in fields] + [f"b_{f}" for f in fields]))
         for m in matches:
             d = m.to_dict()
             writer.writerow(
-                [d[n] for n in names]
-                + _values(metadata, m.a, fields)
-                + _values(metadata, m.b, fields)
+                csv_row(
+                    [d.get(n) for n in names]
+                    + _values(metadata, m.a, fields)
+                    + _values(metadata, m.b, fields)
+                )
             )
     else:
         rows = [["a", *fields, "b", *fields, "kind", "jaccard", "a_in_b", "b_in_a"]]
@@ -198,7 +202,7 @@ def write_labelled_clusters(
             rows.append([str(number), str(len(c.members)), member, rep, *values])
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(head)
-        writer.writerows(rows)
+        writer.writerow(csv_row(head))
+        writer.writerows(csv_row(row) for row in rows)
     else:
         out.write(_aligned([head, *rows], numeric={0, 1} if rows else set()))

@@ -32,6 +32,7 @@ from ..errors import InvalidParameterError
 from ..provenance import Provenance, Span
 from ..text import paragraphs
 from .page import html_page
+from .safe import terminal_text
 
 __all__ = ["PROVENANCE_FORMATS", "provenance_html", "provenance_text", "render_provenance"]
 
@@ -73,14 +74,16 @@ def _header(prov: Provenance) -> str:
 
 
 def provenance_text(prov: Provenance) -> str:
-    """The plain-text view (see the module docstring)."""
+    """The plain-text view (see the module docstring); control characters in source ids
+    are shown as escapes (:func:`~dedupe.render.safe.terminal_text`)."""
     numbers = _numbers(prov)
-    width = max((len(s.id) for s in prov.sources), default=0)
+    shown = {s.id: terminal_text(s.id) for s in prov.sources}
+    width = max((len(x) for x in shown.values()), default=0)
     lines = [_header(prov)]
     for s in prov.sources:
         note = "; a later copy" if s.share == 0 else ""
         lines.append(
-            f"[{numbers[s.id]}] {s.id:<{width}}  {_pct(s.share):>6} of the text "
+            f"[{numbers[s.id]}] {shown[s.id]:<{width}}  {_pct(s.share):>6} of the text "
             f"(holds {_pct(s.held)}, {_plural(len(s.passages), 'passage')}{note})"
         )
     if prov.text:

@@ -28,6 +28,7 @@ from ..errors import InvalidParameterError
 from ..results import Cluster, Hub, Match, Report
 from .alignment import alignment_html_fragment, alignment_summary_html, sides_html
 from .page import html_page
+from .safe import csv_row, terminal_text
 
 __all__ = [
     "TABLE_FORMATS",
@@ -82,7 +83,10 @@ def _score(x: float) -> str:
 
 
 def _aligned(rows: list[list[str]], numeric: set[int]) -> str:
-    """Rows as text columns two spaces apart; `numeric` columns right-aligned."""
+    """Rows as text columns two spaces apart; `numeric` columns right-aligned. Control
+    characters in cells (ids come from the inputs) are shown as escapes
+    (:func:`~dedupe.render.safe.terminal_text`)."""
+    rows = [[terminal_text(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for row in rows:
@@ -143,12 +147,21 @@ def clusters_table(clusters: Iterable[Cluster]) -> str:
     return _aligned(rows, numeric={0, 1, 5} if len(rows) > 1 else set())
 
 
-def _match_fields() -> list[str]:
-    return [f.name for f in dataclasses.fields(Match)] + ["score"]
+def match_fields(fuzzy: bool = False) -> list[str]:
+    """The CSV columns of matches: ``fuzzy`` only for matches of fuzzy mode.
+
+    >>> match_fields()[-3:], match_fields(True)[-3:]
+    (['size_b', 'exact', 'score'], ['exact', 'fuzzy', 'score'])
+    """
+    names = [f.name for f in dataclasses.fields(Match) if fuzzy or f.name != "fuzzy"]
+    return names + ["score"]
 
 
 def write_matches(matches: Iterable[Match], out: IO[str], *, fmt: str = "jsonl") -> None:
     """Write matches to `out` as ``jsonl`` (``Match.to_dict()`` a line), ``csv`` or ``table``.
+
+    Ids are escaped as each format needs (:mod:`dedupe.render.safe`): control characters
+    shown as escapes in the table, a ``'`` before a CSV field that would start a formula.
 
     >>> import io, sys
     >>> write_matches([], sys.stdout, fmt="csv")
@@ -158,10 +171,13 @@ def write_matches(matches: Iterable[Match], out: IO[str], *, fmt: str = "jsonl")
     if fmt == "table":
         out.write(matches_table(matches))
     elif fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=_match_fields(), lineterminator="\n")
-        writer.writeheader()
+        matches = list(matches)
+        fields = match_fields(any(m.fuzzy is not None for m in matches))
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(fields)
         for m in matches:
-            writer.writerow(m.to_dict())
+            d = m.to_dict()
+            writer.writerow(csv_row(d.get(f) for f in fields))
     else:
         for m in matches:
             out.write(json.dumps(m.to_dict(), ensure_ascii=False) + "\n")
@@ -223,7 +239,9 @@ def write_clusters(
                 else [""] * 6
             )
             for member in c.members:
-                writer.writerow([number, len(c.members), member, member == c.representative, *edge])
+                writer.writerow(
+                    csv_row([number, len(c.members), member, member == c.representative, *edge])
+                )
     else:
         for number, c in enumerate(clusters, start=1):
             record = {"cluster": number, "size": len(c.members), **c.to_dict()}
@@ -283,8 +301,8 @@ def write_hubs(hubs: Iterable[Hub], out: IO[str], *, fmt: str = "jsonl") -> None
         for h in hubs:
             for number, (g, c) in enumerate(zip(h.groups, h.clusters, strict=True), start=1):
                 for doc in g:
-                    writer.writerow([h.id, h.role, _number(h.cluster) or "", number,
-                                     _number(c) or "", doc])  # fmt: skip
+                    writer.writerow(csv_row([h.id, h.role, _number(h.cluster) or "", number,
+                                             _number(c) or "", doc]))  # fmt: skip
     else:
         for h in hubs:
             record = h.to_dict()

@@ -41,7 +41,9 @@ def already_stored(doc_id: str) -> DuplicateIdError:
     )
 
 
-def check_new_ids(ids: Sequence[str], stored: Sequence[bool], *, replace: bool) -> None:
+def check_new_ids(
+    ids: Sequence[str], stored: Sequence[bool] | np.ndarray, *, replace: bool
+) -> None:
     """The one duplicate-id rule of a batch: no id twice in ``ids``, and none already
     stored (``stored[i]``) unless ``replace``; else
     :class:`~dedupe.errors.DuplicateIdError` naming the first offender.
@@ -78,12 +80,22 @@ class Columns:
 @dataclass(frozen=True, eq=False)
 class Fetched:
     """Documents fetched by row: their ids, shingle sets (ragged: ``set_values``,
-    ``set_offsets``) and passage key counts."""
+    ``set_offsets``), passage key counts and, from a fuzzy index, their fuzzy words
+    (ragged ``uint8``: ``text_values``, ``text_offsets``; see :meth:`words`)."""
 
     ids: list[str]
     set_values: np.ndarray
     set_offsets: np.ndarray
     key_counts: np.ndarray
+    text_values: np.ndarray | None = None
+    text_offsets: np.ndarray | None = None
+
+    def words(self, i: int) -> list[str]:
+        """The fuzzy words of document ``i`` (a fuzzy index only)."""
+        if self.text_values is None or self.text_offsets is None:
+            raise ValueError("these documents come from an index without fuzzy words")
+        lo, hi = self.text_offsets[i], self.text_offsets[i + 1]
+        return self.text_values[lo:hi].tobytes().decode("utf-8").split()
 
 
 @dataclass(frozen=True, eq=False)

@@ -26,9 +26,10 @@ held 64-bit sets and keys and the signatures; it is read by keeping their low bi
 is what this version computes for the same texts.
 
 Reading checks everything before returning: magic, version, checksums, every header field's
-type and range, the exact dtype and shape of every array, and that offsets and sorted sets
-agree, so a crafted or damaged file raises :class:`~dedupe.errors.IndexFormatError` naming
-the problem, never another exception. Version 2 arrays are memory-mapped, not copied: a
+type and range, the exact dtype and shape of every array (no dimension larger than the
+file could hold), and that offsets and sorted sets agree, so a crafted or damaged file
+raises :class:`~dedupe.errors.IndexFormatError` naming the problem, never another
+exception. Version 2 arrays are memory-mapped, not copied: a
 large index opens in the time it takes to check its checksums.
 
 >>> import tempfile, os
@@ -84,7 +85,10 @@ _DTYPES = {
     },
 }
 #: Arrays a file of that version may hold or not.
-_OPTIONAL = {1: {}, 2: {"postings": "<u8"}}
+_OPTIONAL = {1: {}, 2: {"postings": "<u8", "text_offsets": "<i8", "text_values": "|u1"}}
+#: The largest dimension of an empty array: the bands (or, in version 1, permutations) of
+#: an index without documents, at most ``num_perm``'s bound.
+_MAX_EMPTY_DIM = 4096
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,6 +134,9 @@ def write_index(
     }
     if postings is not None:
         columns["postings"] = postings
+    if sketch.text_values is not None and sketch.text_offsets is not None:
+        columns["text_offsets"] = sketch.text_offsets
+        columns["text_values"] = sketch.text_values
     dtypes = {**_DTYPES[FORMAT_VERSION], **_OPTIONAL[FORMAT_VERSION]}
     arrays = {k: np.ascontiguousarray(v, dtype=dtypes[k]) for k, v in columns.items()}
     specs, offset = [], 0
@@ -244,6 +251,13 @@ def _arrays(path: Path, blob: Any, base: int, specs: Any, version: int) -> dict[
             or not isinstance(spec.get("sha256"), str)
         ):
             raise _fail(path, f"corrupt header: bad shape, offset, size or checksum of {name!r}")
+        if max(shape, default=0) > max(len(blob), _MAX_EMPTY_DIM):
+            # no array of the file can have more rows or columns than the file has bytes
+            # (an empty one: than an index has bands); an array with a zero dimension
+            # holds no bytes, so nbytes alone would let any other dimension through
+            raise _fail(
+                path, f"corrupt header: array {name!r} has shape {shape}, more than the file holds"
+            )
         if int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize != nbytes:
             raise _fail(path, f"corrupt header: array {name!r} has {nbytes} bytes for {shape}")
         start = base + offset
@@ -258,6 +272,18 @@ def _arrays(path: Path, blob: Any, base: int, specs: Any, version: int) -> dict[
         out[name] = np.frombuffer(blob, dtype=dtype, count=int(np.prod(shape)), offset=start)
         out[name] = out[name].reshape(shape)
     return out
+
+
+def _check_offsets(path: Path, name: str, values: np.ndarray, offsets: np.ndarray, n: int) -> None:
+    """``offsets`` cut ``values`` into one row per document, in order."""
+    if (
+        offsets.shape != (n + 1,)
+        or values.ndim != 1
+        or offsets[0] != 0
+        or offsets[-1] != len(values)
+        or (lengths(offsets) < 0).any()
+    ):
+        raise _fail(path, f"corrupt: {name} offsets do not cut the values into {n} rows")
 
 
 def _check_ragged(path: Path, name: str, values: np.ndarray, offsets: np.ndarray, n: int) -> None:
@@ -329,8 +355,21 @@ def read_index(path: str | os.PathLike[str]) -> IndexFile:
         return replace(stored, metadata=metadata)
     if arrays["timestamps"].shape != (n,) or arrays["band_keys"].shape != (n, params.bands):
         raise _fail(p, "corrupt: timestamps or band keys do not have one row per document")
+    texts = arrays.get("text_values"), arrays.get("text_offsets")
+    if params.fuzzy != (texts[0] is not None):
+        raise _fail(
+            p,
+            "corrupt: a fuzzy index without its words, or words in an index that is not fuzzy",
+        )
+    if texts[0] is not None and texts[1] is not None:
+        _check_offsets(p, "text", texts[0], texts[1], n)
     sketch = Sketch(
-        arrays["set_values"], arrays["set_offsets"], arrays["key_values"], arrays["key_offsets"]
+        arrays["set_values"],
+        arrays["set_offsets"],
+        arrays["key_values"],
+        arrays["key_offsets"],
+        None,
+        *texts,
     )
     postings = arrays.get("postings")
     if postings is not None:
@@ -452,7 +491,8 @@ def load_store(path: str | os.PathLike[str]) -> tuple[MemoryStore, IndexFile]:
     mapped, not copied; its query postings taken as they are), and what the file holds."""
     stored = read_index(path)
     bands = stored.band_keys
-    if bands is None:  # a version 1 file: band keys from its signatures
+    if bands is None:  # a version 1 file: band keys from its signatures (it has them)
+        assert stored.sketch.signatures is not None
         bands = band_keys(stored.sketch.signatures, stored.params.bands)
     store = MemoryStore()
     store.put(stored.ids, stored.sketch, bands, stored.timestamps)

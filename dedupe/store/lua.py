@@ -5,7 +5,14 @@ removed whole, and a lookup sees the postings of one moment. The scripts hold no
 rule; they keep postings and hand back what the :class:`~dedupe.index.Index` asks for.
 Every script receives the namespace's key prefix as ``ARGV[1]`` and builds the key names
 from it (a standalone server, not Redis Cluster). Errors are replied as
-``DEDUPE <code> <detail>`` before anything is written.
+``DEDUPE <code> <detail>`` before anything is written: ``notfound`` (no namespace),
+``mismatch`` (other parameters), ``duplicate <j>`` and ``unknown <j>`` (the ``j``-th id of
+the call, counted from 1: an id is never put in an error reply, where Redis would turn its
+line breaks into spaces), ``full <rows used>`` (the row counter would pass ``uint32``) and
+``removed`` (a document read was removed). Redis does not undo what a script
+wrote before it failed, so nothing may fail after the first write: every command taking
+many values goes ``CHUNK`` (1,000) at a time, under the few thousand values Lua's
+``unpack`` takes.
 
 **Postings.** A posting is 8 bytes, the 32-bit key then the row holding it (``uint32``,
 little-endian). Postings are kept in *buckets*, plain strings of postings in insertion
@@ -77,6 +84,29 @@ local function mget(names)
     for j = 1, #part do out[part[j]] = got[j] or '' end
   end
   return out
+end
+
+-- the values of `fields` of hash `key` (false: none), CHUNK fields per HMGET: Lua's
+-- unpack takes a few thousand values at most (LUAI_MAXCSTACK), and a script that fails
+-- half way keeps what it wrote
+local function hmget(key, fields)
+  local out = {}
+  for i = 1, #fields, CHUNK do
+    local got = redis.call('HMGET', key, unpack(fields, i, math.min(i + CHUNK - 1, #fields)))
+    for j = 1, #got do out[i + j - 1] = got[j] end
+  end
+  return out
+end
+
+-- `cmd key v1 v2 ...` over the values of `list`, CHUNK items (of `step` values each: 2
+-- for field/value or score/member pairs) per command; without `key`, `cmd v1 v2 ...`
+local function chunked(cmd, key, list, step)
+  local size = step * CHUNK
+  for i = 1, #list, size do
+    local j = math.min(i + size - 1, #list)
+    if key then redis.call(cmd, key, unpack(list, i, j))
+    else redis.call(cmd, unpack(list, i, j)) end
+  end
 end
 
 -- write name -> value ('' deletes), CHUNK keys per command
@@ -262,9 +292,9 @@ local function remove_docs(rows, linger)
   end
   remove_postings(list)
   if #ids > 0 then
-    redis.call('HDEL', IDS, unpack(ids))
-    redis.call('ZREM', TIME, unpack(members))
-    if linger <= 0 then redis.call('DEL', unpack(names)) end
+    chunked('HDEL', IDS, ids, 1)
+    chunked('ZREM', TIME, members, 1)
+    if linger <= 0 then chunked('DEL', nil, names, 1) end
   end
   return ids
 end
@@ -312,16 +342,17 @@ local replace, linger = ARGV[3] == '1', tonumber(ARGV[4])
 local n = (#ARGV - 4) / 3
 local ids = {}
 for j = 1, n do ids[j] = ARGV[2 + 3 * j] end
-local olds = redis.call('HMGET', IDS, unpack(ids))
+local olds = hmget(IDS, ids)
 local gone = {}
 for j = 1, n do
   if olds[j] then
-    if not replace then return redis.error_reply('DEDUPE duplicate ' .. ids[j]) end
+    if not replace then return redis.error_reply('DEDUPE duplicate ' .. j) end
     gone[#gone + 1] = tonumber(olds[j])
   end
 end
-if tonumber(redis.call('GET', P .. 'next') or '0') + n >= 4294967295 then
-  return redis.error_reply('DEDUPE full')
+local used = tonumber(redis.call('GET', P .. 'next') or '0')
+if not used or used + n >= 4294967295 then
+  return redis.error_reply('DEDUPE full ' .. tostring(used))
 end
 remove_docs(gone, linger)
 local base = redis.call('INCRBY', P .. 'next', n) - n
@@ -336,8 +367,8 @@ for j = 1, n do
   scores[#scores + 1] = row
 end
 mset(docs)
-redis.call('HSET', IDS, unpack(pairs_))
-redis.call('ZADD', TIME, unpack(scores))
+chunked('HSET', IDS, pairs_, 2)
+chunked('ZADD', TIME, scores, 2)
 grow()
 save_state()
 return n
@@ -350,9 +381,11 @@ DROP = (
     + PRELUDE
     + r"""
 if not load_state() then return redis.error_reply('DEDUPE notfound') end
-local rows = redis.call('HMGET', IDS, unpack(ARGV, 3))
+local ids = {}
+for j = 3, #ARGV do ids[j - 2] = ARGV[j] end
+local rows = hmget(IDS, ids)
 for j = 1, #rows do
-  if not rows[j] then return redis.error_reply('DEDUPE unknown ' .. ARGV[2 + j]) end
+  if not rows[j] then return redis.error_reply('DEDUPE unknown ' .. j) end
   rows[j] = tonumber(rows[j])
 end
 remove_docs(rows, tonumber(ARGV[2]))

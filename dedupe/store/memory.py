@@ -178,6 +178,7 @@ class MemoryStore:
         self._bands = _Column(np.uint32)
         self._sets = _Sets(self._pack_sets)
         self._keys = _Ragged(np.uint32)
+        self._texts = _Ragged(np.uint8)  # fuzzy words, in a fuzzy index
         self._postings = [_EMPTY_RUN, _EMPTY_RUN]
         self._posted = 0  # rows below this are in the postings
 
@@ -227,10 +228,19 @@ class MemoryStore:
         rows = np.asarray(rows, dtype=np.int64)
         offsets = self._keys.offsets
         return Fetched(
-            [self._ids[r] for r in rows.tolist()],  # type: ignore[misc]
+            [self._ids[r] for r in rows.tolist()],
             *self._sets.take(rows),
             offsets[rows + 1] - offsets[rows],
+            *self._take_texts(rows),
         )
+
+    def _take_texts(self, rows: np.ndarray | None) -> tuple[np.ndarray | None, ...]:
+        """The fuzzy words of ``rows`` (all rows: ``None``), when the store keeps them."""
+        if len(self._texts.offsets) == 1:  # no fuzzy words kept
+            return None, None
+        if rows is None:
+            return self._texts.values, self._texts.offsets
+        return take(self._texts.values, self._texts.offsets, rows)
 
     def columns(self) -> Columns:
         if len(self) == len(self._ids):  # nothing removed: views, no copy (but the sets)
@@ -241,6 +251,8 @@ class MemoryStore:
                     *self._sets.all(),
                     self._keys.values,
                     self._keys.offsets,
+                    None,
+                    *self._take_texts(None),
                 ),
                 self._bands.view,
             )
@@ -251,6 +263,8 @@ class MemoryStore:
             Sketch(
                 *self._sets.take(rows),
                 *take(self._keys.values, self._keys.offsets, rows),
+                None,
+                *self._take_texts(rows),
             ),
             self._bands.view[rows],
         )
@@ -302,7 +316,7 @@ class MemoryStore:
         if not len(self._ids):
             return []
         old = np.flatnonzero(self._alive.view & (self._times.view < before))
-        ids: list[str] = [self._ids[r] for r in old.tolist()]  # type: ignore[misc]
+        ids: list[str] = [self._ids[r] for r in old.tolist()]
         if ids:
             self.drop(ids)
         return ids
@@ -329,6 +343,8 @@ class MemoryStore:
         self._bands.append(band_keys)
         self._sets.append(sketch.set_values, sketch.set_offsets)
         self._keys.append(sketch.key_values, sketch.key_offsets)
+        if sketch.text_values is not None and sketch.text_offsets is not None:
+            self._texts.append(sketch.text_values, sketch.text_offsets)
         self._maybe_compact()
 
     def drop(self, ids: Sequence[str]) -> None:

@@ -8,7 +8,9 @@ the ``redis`` package (``pip install 'article-dedupe[redis]'``); ``import dedupe
 Guarantees:
 
 * **Atomic per document.** Adding, replacing and removing run as Lua scripts, each on a
-  batch of whole documents; a reader never sees part of a document, and writers adding at
+  batch of whole documents (at most ``write_batch`` postings, :data:`MAX_WRITE_BATCH` at
+  most); a script checks everything that can fail before its first write, so a call is
+  done whole or not at all, a reader never sees part of a document, and writers adding at
   once end in the state of some serial order of their batches. Rows (document numbers)
   come from a counter, so they grow in insertion order, as the candidate rule expects.
 * **A fixed number of round trips.** :meth:`~RedisStore.lookup` is one script call (document
@@ -22,6 +24,10 @@ Guarantees:
   set, passage keys and band keys are one packed string. About 2 KB per Reuters article.
 * **A date window.** Timestamps are a sorted set, so :meth:`~RedisStore.evict` reads only the
   documents it removes.
+* **A restarted server is waited for.** While it loads its data (replaying its
+  append-only file or snapshot) Redis answers ``LOADING`` and runs nothing; each call is
+  tried again for up to ``timeout`` seconds, then a :class:`~dedupe.errors.StoreError`
+  says the server is still loading.
 * **Data is never dropped silently.** A server whose ``maxmemory-policy`` may evict keys
   (anything but ``noeviction``) is refused (``check_policy="warn"`` only warns). A
   namespace that disappears (deleted, or the server restarted without persistence) raises
@@ -54,11 +60,13 @@ expiry, so a query that looked its row up a moment before still reads it whole.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import re
 import struct
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -83,7 +91,14 @@ from ..version import __version__
 from . import lua
 from .base import Columns, Fetched, Hits, already_stored, check_new_ids
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "RedisPolicyWarning", "RedisStore", "safe_url"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MAX_WRITE_BATCH",
+    "RedisPolicyWarning",
+    "RedisStore",
+    "safe_url",
+]
 
 #: ``format`` and ``version`` fields of a namespace's ``meta`` hash.
 FORMAT = "dedupe-redis"
@@ -100,6 +115,12 @@ INLINE_ROWS = 16
 #: and 1 reader on Reuters (benchmarks --redis): 1,000 against 3,000 gave the reader 28%
 #: more queries per second during the ingest and a 37% lower p99, for 12% fewer inserts.
 BATCH_POSTINGS = 1000
+#: The largest ``write_batch``: postings of one script call. It bounds how long one call
+#: holds the server (measured with the transfer: 100,000 postings of 2,800 short documents
+#: in 1.1 s, 40,000 one-band documents of 2 postings in 1.8 s). The scripts take any
+#: number of documents in a call (their commands go 1,000 values at a time), so a call at
+#: this bound is as atomic as any other.
+MAX_WRITE_BATCH = 100_000
 #: Documents one eviction script removes at most.
 EVICT_BATCH = 100
 #: Rows fetched by one ``MGET`` (or one ``FETCH`` script).
@@ -117,8 +138,16 @@ _POLICIES = ("refuse", "warn", "off")
 _T = TypeVar("_T")
 
 
+#: Seconds between two tries while a server loads its data (doubling from the first).
+LOADING_RETRY = (0.05, 0.5)
+
+
 class _Absent(Exception):
     """A script found no namespace, and none was ever seen: the caller's empty answer."""
+
+
+class _Loading(Exception):
+    """The server answered ``LOADING``: it did not run the command (tried again)."""
 
 
 class RedisPolicyWarning(UserWarning):
@@ -230,15 +259,17 @@ class RedisStore:
     ``url``: a Redis URL (``redis://[[user]:password@]host[:port][/db]``, ``rediss://``
     for TLS, ``unix:///path.sock``). ``namespace``: letters, digits and ``._:/-`` (up to
     128 characters); several indexes share a server under different namespaces.
-    ``timeout``: seconds to wait for the server (connecting and each reply).
+    ``timeout``: seconds to wait for the server (connecting and each reply; and for a
+    restarted server still loading its data, which answers ``LOADING`` meanwhile).
     ``linger``: seconds a removed document stays readable to queries already under way.
     ``check_policy``: what to do when the server's ``maxmemory-policy`` may evict keys
     (which would silently lose postings): ``"refuse"`` (raise
     :class:`~dedupe.errors.StoreError`, the default), ``"warn"`` or ``"off"``.
-    ``write_batch``: postings one script call writes at most (one document at least). A
-    script holds the server while it runs, so queries wait for the writes under way:
-    smaller batches give readers lower latency during a heavy ingest, for fewer documents
-    added per second (see the Redis benchmark in ``docs/results.md``).
+    ``write_batch``: postings one script call writes at most (one document at least; at
+    most :data:`MAX_WRITE_BATCH`). A script holds the server while it runs, so queries
+    wait for the writes under way: smaller batches give readers lower latency during a
+    heavy ingest, for fewer documents added per second (see the Redis benchmark in
+    ``docs/results.md``).
 
     Nothing is sent to the server until the store is first used. The
     :class:`~dedupe.index.Index` records its parameters in the namespace on its first
@@ -281,7 +312,7 @@ class RedisStore:
                 or (name == "timeout" and value == 0)
             ):
                 raise InvalidParameterError(f"{name} must be a positive number of seconds")
-        check_int("write_batch", write_batch, 1)
+        check_int("write_batch", write_batch, 1, MAX_WRITE_BATCH)
         if check_policy not in _POLICIES:
             raise InvalidParameterError(
                 f"check_policy must be one of {', '.join(_POLICIES)}, got {check_policy!r}"
@@ -300,6 +331,7 @@ class RedisStore:
         self._redis = redis
         self._linger_ms = round(linger * 1000)
         self._check_policy = check_policy
+        self._timeout = float(timeout)
         self._write_batch = write_batch
         try:
             self._client = redis.Redis.from_url(
@@ -325,8 +357,9 @@ class RedisStore:
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Turn the client's exceptions into :class:`StoreError` naming the server."""
+    def _errors(self, ids: Sequence[str] = ()) -> Iterator[None]:
+        """Turn the client's exceptions into :class:`StoreError` naming the server (and a
+        script's errors into their own classes; ``ids``: those the script was given)."""
         redis = self._redis
         where = f"Redis at {self._safe_url} (namespace {self.namespace!r})"
         try:
@@ -338,6 +371,8 @@ class RedisStore:
             ) from None
         except redis.exceptions.AuthenticationError as err:
             raise StoreError(f"{where} refused the credentials ({err}); check the URL") from None
+        except redis.exceptions.BusyLoadingError:  # before ConnectionError, its base class
+            raise _Loading from None
         except redis.exceptions.ConnectionError as err:
             raise StoreError(
                 f"cannot reach {where}: {str(err).rstrip('.')}; is the server running, and "
@@ -346,22 +381,40 @@ class RedisStore:
         except redis.exceptions.ResponseError as err:
             text = str(err)
             if text.startswith("DEDUPE "):
-                self._script_error(text)
+                self._script_error(text, ids)
             if text.startswith("OOM"):
                 raise StoreError(
                     f"{where} is out of memory ({text}); raise its maxmemory or evict old "
                     "documents (Index.evict)"
                 ) from None
+            if "user_script" in text:  # a script stopped by the server or by Lua itself
+                raise StoreError(
+                    f"{where}: a dedupe script failed ({text}); what it wrote before may be "
+                    "kept, so run RedisStore.check() and report the error"
+                ) from None
             raise StoreError(f"{where} answered with an error: {text}") from None
         except redis.exceptions.RedisError as err:
             raise StoreError(f"{where}: {type(err).__name__}: {err}") from None
 
-    def _script_error(self, text: str) -> None:
+    def _script_error(self, text: str, ids: Sequence[str] = ()) -> None:
+        """Raise what a script's ``DEDUPE <code> <detail>`` error means (see
+        :mod:`dedupe.store.lua`); ``ids``: the ids of the call, which ``duplicate`` and
+        ``unknown`` name by position. Returns only for ``notfound`` in a namespace never
+        seen (raising ``_Absent``, an empty answer)."""
         code, _, detail = text[len("DEDUPE ") :].partition(" ")
+        if code in ("duplicate", "unknown") and detail.isdigit() and 0 < int(detail) <= len(ids):
+            detail = ids[int(detail) - 1]
         if code == "duplicate":
             raise already_stored(detail)
         if code == "unknown":
             raise UnknownIdError(f"no document with id {detail!r} in the index")
+        if code == "full":
+            raise StoreError(
+                f"{self!r} has used its 4,294,967,294 document rows ({detail} so far; rows "
+                "are never reused, not even after removals): nothing of this batch was "
+                "written. Copy the index into a new namespace, where rows start again from "
+                "1: Index(store=RedisStore(url, namespace=NEW)).merge(Index.open(store))"
+            )
         if code == "removed":
             raise StoreError(
                 f"documents removed from {self!r} while they were read, more than the "
@@ -373,8 +426,13 @@ class RedisStore:
                 "recorded when it was opened (it was deleted and built again meanwhile?); "
                 "open it again with dedupe.Index.open(store)"
             )
-        self._missing()
-        raise _Absent
+        if code == "notfound":
+            self._missing()
+            raise _Absent
+        raise StoreError(
+            f"{self!r}: a dedupe script answered an error this dedupe {__version__} does not "
+            f"know ({text[:200]!r}); report it, with the server's version"
+        )
 
     def _missing(self) -> None:
         """The namespace has no ``meta``: an error if it existed, else nothing."""
@@ -423,21 +481,45 @@ class RedisStore:
                 raise StoreError(message + ", or pass check_policy='warn'")
             warnings.warn(message, RedisPolicyWarning, stacklevel=4)
 
-    def _run(self, fn: Callable[[], _T], *, retry: bool = False) -> _T | None:
+    def _run(
+        self, fn: Callable[[], _T], *, retry: bool = False, ids: Sequence[str] = ()
+    ) -> _T | None:
         """``fn()`` with errors translated; ``None`` when a script found no namespace and
         none was ever seen here. Reads (``retry``) are tried again once when the connection
-        broke (a server restart closes idle connections)."""
-        try:
-            with self._errors():
-                self._first_use()
-                try:
-                    return fn()
-                except self._redis.exceptions.ConnectionError:
-                    if not retry:
+        broke (a server restart closes idle connections). ``ids``: those a script is
+        given, which its errors name by position.
+
+        A server that answers ``LOADING`` (restarted, it replays its append-only file or
+        snapshot first) ran nothing: the call is tried again, waiting longer each time,
+        for up to the store's ``timeout``; then :class:`StoreError` says it is still
+        loading."""
+        deadline, pause = None, LOADING_RETRY[0]
+        while True:
+            try:
+                with self._errors(ids):
+                    self._first_use()
+                    try:
+                        return fn()
+                    except self._redis.exceptions.BusyLoadingError:
                         raise
-                    return fn()
-        except _Absent:
-            return None
+                    except self._redis.exceptions.ConnectionError:
+                        if not retry:
+                            raise
+                        return fn()
+            except _Absent:
+                return None
+            except _Loading:
+                now = time.monotonic()
+                deadline = now + self._timeout if deadline is None else deadline
+                if now >= deadline:
+                    raise StoreError(
+                        f"Redis at {self._safe_url} (namespace {self.namespace!r}) is still "
+                        f"loading its data after {self._timeout:g} s (a restarted server "
+                        "replays its append-only file or snapshot before it answers); try "
+                        "again once it has loaded, or pass a longer timeout="
+                    ) from None
+                time.sleep(min(pause, deadline - now))
+                pause = min(2 * pause, LOADING_RETRY[1])
 
     def _script(self, name: str, args: Sequence[Any]) -> Any:
         return self._scripts[name](args=[self.prefix, *args])
@@ -445,7 +527,7 @@ class RedisStore:
     def _key(self, name: str) -> str:
         return self.prefix + name
 
-    def _exists_and(self, *commands: tuple[str, ...]) -> list[Any] | None:
+    def _exists_and(self, *commands: tuple[str | int, ...]) -> list[Any] | None:
         """Run ``commands`` in one transaction with ``EXISTS meta``; ``None`` when the
         namespace does not exist (after :meth:`_missing` had its say)."""
 
@@ -497,6 +579,12 @@ class RedisStore:
     def record_meta(
         self, params: IndexParams, thresholds: Thresholds
     ) -> tuple[IndexParams, Thresholds]:
+        if params.fuzzy:
+            raise InvalidParameterError(
+                "fuzzy mode is not yet supported by the Redis store; use an in-memory or "
+                "file index (Index(fuzzy=True), dedupe index build --fuzzy)"
+            )
+
         def go() -> Any:
             fields = {
                 "format": FORMAT,
@@ -685,7 +773,7 @@ class RedisStore:
             for i in range(lo, hi):
                 args += [ids[i], scores[i], blobs[i]]
             try:
-                self._run(lambda a=args: self._script("PUT", a))
+                self._run(functools.partial(self._script, "PUT", args), ids=ids[lo:hi])
             except DuplicateIdError:
                 if done:  # a writer added one of our ids meanwhile: take ours back out
                     self.drop(done)
@@ -705,7 +793,7 @@ class RedisStore:
         self.rows(ids)  # every id known, before anything changes
         for lo in range(0, len(ids), EVICT_BATCH):
             part = ids[lo : lo + EVICT_BATCH]
-            self._run(lambda p=part: self._script("DROP", [self._linger_ms, *p]))
+            self._run(functools.partial(self._script, "DROP", [self._linger_ms, *part]), ids=part)
 
     def evict(self, before: float) -> list[str]:
         out: list[str] = []
@@ -777,7 +865,8 @@ class RedisStore:
                 expected.setdefault(k, []).append(row)
 
         def go() -> tuple[dict[bytes, bytes], dict[bytes, bytes], list[Any], list[Any]]:
-            buckets, spilled = {}, {}
+            buckets: dict[Any, Any] = {}  # the client answers bytes (no decoding)
+            spilled: dict[Any, Any] = {}
             pattern = _glob_escape(self.prefix) + "p:*"
             for name in self._client.scan_iter(match=pattern, count=1000):
                 buckets[name] = self._client.get(name) or b""
@@ -786,7 +875,7 @@ class RedisStore:
                 spilled[name[-4:]] = self._client.get(name) or b""
             times = self._client.zrange(self._key("time"), 0, -1)
             meta = self._client.hmget(self._key("meta"), "entries", "lvl", "spl", "inline")
-            return buckets, spilled, times, meta
+            return buckets, spilled, list(times), list(meta)
 
         buckets, spilled, times, meta = self._run(go) or ({}, {}, [], [0, 0, 0, 0])
         entries, lvl, spl, inline = (int(x or 0) for x in meta)
