@@ -527,7 +527,7 @@ class Index:
             sketch,
             short_text=self.params.short_text,
             max_key_docs=t.max_key_docs,
-            min_key_share=t.min_key_share,
+            min_key_share=t.key_share,
         )
         wanted = chosen[0] if len(chosen) == 1 else sorted_unique(np.concatenate(chosen))
         if not len(wanted):
@@ -618,7 +618,7 @@ class Index:
             ),
             sk.key_counts(),
             max_key_docs=t.max_key_docs,
-            min_key_share=t.min_key_share,
+            min_key_share=t.key_share,
             short=sk.set_sizes() < self.params.short_text,
             map_blocks=self._map,
         )

@@ -23,7 +23,10 @@ documents:
    its near-duplicates are still found;
 3. two documents sharing only passage keys are a candidate pair when they share at least
    ``max(1, min_key_share * fewest)`` of them (``fewest``: the smaller of their passage key
-   counts), or any one of them when either is a short text.
+   counts), or any one of them when either is a short text. The index passes
+   :attr:`~dedupe.params.Thresholds.key_share` here: ``min_key_share`` lowered with the
+   report thresholds, so that at thresholds 0 one shared key (one shared run of
+   ``window`` shingles) makes a candidate.
 
 >>> groups = group_keys(np.array([7, 7, 9, 9, 9], np.uint32), np.array([0, 1, 0, 1, 2]))
 >>> candidates(groups, np.array([2, 2, 8]), max_key_docs=200, min_key_share=0.6).tolist()

@@ -43,6 +43,7 @@ __all__ = [
     "MAX_AUTO_WORKERS",
     "OPTIONS",
     "IndexParams",
+    "KEY_SHARE_PER_THRESHOLD",
     "Option",
     "RunOptions",
     "Thresholds",
@@ -349,6 +350,13 @@ class IndexParams:
             )
 
 
+#: The candidate rule never asks two texts for more than this times the smaller report
+#: threshold as their share of shared passage keys (:attr:`Thresholds.key_share`): a pair
+#: with containment ``c`` in runs of ``L`` shingles shares about ``c * (L - window + 1) /
+#: L`` of the smaller one's keys, at least ``0.2 * c`` for runs of ``1.25 * window`` or more.
+KEY_SHARE_PER_THRESHOLD = 0.2
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """When a candidate pair is proposed and when it is reported; they may change any time.
@@ -388,11 +396,31 @@ class Thresholds:
     )  # fmt: skip
     min_key_share: float = option(
         0.1, "texts sharing only passage keys are candidates when they share this share of "
-        "the smaller one's keys", check_unit
+        "the smaller one's keys (at most 0.2 times the smaller of jaccard and containment, "
+        "so 0 at thresholds 0: then one shared run of window shingles makes a candidate)",
+        check_unit
     )  # fmt: skip
 
     def __post_init__(self) -> None:
         _validate(self)
+
+    @property
+    def key_share(self) -> float:
+        """The share of the smaller text's passage keys the candidate rule asks of two
+        texts sharing only passage keys: ``min_key_share``, lowered with the report
+        thresholds to at most :data:`KEY_SHARE_PER_THRESHOLD` times the smaller of
+        ``jaccard`` and ``containment``. At the defaults it is ``min_key_share`` (0.1); at
+        thresholds 0 it is 0, so that every pair sharing one passage key (any run of
+        ``window`` shingles) is a candidate, as the thresholds ask.
+
+        >>> Thresholds().key_share, round(Thresholds(containment=0.2).key_share, 3)
+        (0.1, 0.04)
+        >>> Thresholds(jaccard=0, containment=0).key_share
+        0.0
+        """
+        return min(
+            self.min_key_share, KEY_SHARE_PER_THRESHOLD * min(self.jaccard, self.containment)
+        )
 
     def to_dict(self) -> dict[str, float | int]:
         """JSON-ready dict."""

@@ -519,7 +519,7 @@ class _Plan:
             .groupBy("a", "b", "nk_a", "nk_b", "short_a", "short_b")
             .agg(F.count(F.lit(1)).alias("shared"))
         )
-        share = self.thresholds.min_key_share
+        share = self.thresholds.key_share
         passage_pairs = counted.mapInArrow(
             lambda batches: _passage_batches(batches, share), _PAIR_SCHEMA
         )

@@ -547,3 +547,25 @@ def test_query_many_answers_as_query_one_by_one():
         index.query_many(["some words", " ... "])
     with pytest.raises(InvalidParameterError, match="list of texts"):
         index.query_many("one text")
+
+
+def test_at_thresholds_zero_one_shared_run_of_window_shingles_makes_a_candidate():
+    """Issue 21: the candidate rule keeps its promise at any threshold. Long unrelated texts
+    that share one run of ``window`` shingles (window + ngram - 1 words) are proposed when
+    the thresholds are 0; at the defaults they are not reported."""
+    rng = np.random.default_rng(5)
+    vocab = [f"w{i}" for i in range(20_000)]
+    params = dedupe.IndexParams()
+    run_words = params.window + params.ngram - 1
+    shared = " ".join(rng.choice(vocab, run_words))
+    docs = {}
+    for k in range(6):
+        words = list(rng.choice(vocab, 2_000))
+        at = int(rng.integers(0, len(words)))
+        docs[f"d{k}"] = " ".join(words[:at]) + " " + shared + " " + " ".join(words[at:])
+    everything = dedupe.find_duplicates(docs, jaccard=0, containment=0)
+    assert len(everything.expanded_matches()) == 15  # every pair of the six
+    index = dedupe.Index(jaccard=0, containment=0)
+    index.add_many({k: v for k, v in docs.items() if k != "d0"})
+    assert sorted(m.b for m in index.query(docs["d0"])) == ["d1", "d2", "d3", "d4", "d5"]
+    assert not dedupe.find_duplicates(docs).matches
