@@ -784,3 +784,7 @@ def _write_readme(
         block = "\n\n".join([*parts, *(["\n".join(notes)] if notes else [])])
         report.update_readme(args.readme, block, name)
         print(f"README block {name} updated in {args.readme}", file=sys.stderr)
+        if name == "bench" and args.readme == report.RESULTS and "speed" in sections:
+            table = report.headline(sections["speed"], sections.get("exact", ""))
+            report.update_readme(report.README, table, "headline")
+            print(f"README block headline updated in {report.README}", file=sys.stderr)

@@ -19,6 +19,14 @@ from .baselines import LABELS
 
 #: The page whose blocks ``--update-readme`` (``--update-results``) rewrites by default.
 RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results.md"
+README = Path(__file__).resolve().parents[1] / "README.md"
+#: The tools of the README's headline table (from the main block of docs/results.md).
+HEADLINE_TOOLS = (
+    "dedupe.find_duplicates",
+    "datasketch MinHash.bulk + MinHashLSH",
+    "rensa RMinHash + RMinHashLSH",
+    "exact all pairs (scipy sparse)",
+)
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
 
@@ -482,3 +490,30 @@ def update_readme(readme: Path, block: str, name: str = "bench") -> None:
     start, end = _markers(name)
     new = _block(name).sub(lambda _: f"{start}\n{block.strip()}\n{end}", text, count=1)
     readme.write_text(new, encoding="utf-8")
+
+
+def _table_rows(markdown: str) -> dict[str, list[str]]:
+    """Rows of the Markdown tables in ``markdown`` by their first cell."""
+    rows: dict[str, list[str]] = {}
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            rows.setdefault(cells[0], cells[1:])
+    return rows
+
+
+def headline(speed: str, recall: str) -> str:
+    r"""The README's headline table from the speed and recall-vs-exact sections of a run:
+    seconds, documents per second and recall of each of :data:`HEADLINE_TOOLS` it ran.
+
+    >>> speed = "| tool | docs | median s | docs/s |\n| dedupe.find_duplicates | 9 | 0.5 | 18 |"
+    >>> recall = "| tool | pairs | found | recall |\n| dedupe.find_duplicates | 4 | 4 | 1.00 |"
+    >>> headline(speed, recall).splitlines()[-1]
+    '| dedupe.find_duplicates | 0.5 | 18 | 1.00 |'
+    """
+    s, r = _table_rows(speed), _table_rows(recall)
+    lines = ["| tool | seconds | docs/s | recall vs exact |", "|---|---|---|---|"]
+    for tool in HEADLINE_TOOLS:
+        if tool in s and tool in r and s[tool][1] != "-":
+            lines.append(f"| {tool} | {s[tool][1]} | {s[tool][2]} | {r[tool][2]} |")
+    return "\n".join(lines)
