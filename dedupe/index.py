@@ -63,11 +63,11 @@ from .store.base import check_new_ids
 from .store.file import load_store, save_store
 from .text import check_unicode, ensure_text, has_words
 from .verify import (
-    FUZZY_KEY_SHARE,
     Fuzzy,
     copy_matches,
     exact_copies,
     fuzzy_pairs,
+    fuzzy_wanted,
     judge,
     key_share,
     pair_scores,
@@ -113,8 +113,12 @@ def _shared_part(pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray]) -> np.n
     return shared_counts(*sets, pairs)
 
 
-def _fuzzy_part(pairs: np.ndarray, texts: tuple[np.ndarray, np.ndarray]) -> Fuzzy:
-    return fuzzy_pairs(texts, texts, pairs, np.ones(len(pairs), dtype=bool))
+def _fuzzy_part(rows: np.ndarray, shared: tuple[tuple[np.ndarray, np.ndarray], float]) -> Fuzzy:
+    """Fuzzy scores of pairs ``rows[:, :2]``, in full where ``rows[:, 2]`` (else to the
+    floor ``shared[1]``)."""
+    texts, floor = shared
+    everything = np.ones(len(rows), dtype=bool)
+    return fuzzy_pairs(texts, texts, rows[:, :2], everything, full=rows[:, 2] > 0, floor=floor)
 
 
 @dataclass
@@ -525,7 +529,7 @@ class Index:
             keys,
             bands,
             sketch,
-            short_text=self.params.short_text,
+            short_text=self.params.short_keys,
             max_key_docs=t.max_key_docs,
             min_key_share=t.key_share,
         )
@@ -561,21 +565,23 @@ class Index:
             values, doc_offsets = take(docs.set_values, docs.set_offsets, at)
             names = [docs.ids[j] for j in at.tolist()]
         own = sketch.set_values[sketch.set_offsets[i] : sketch.set_offsets[i + 1]]
+        shared = shared_with(own, values, doc_offsets)
+        size_a, size_b = np.full(len(names), len(own)), lengths(doc_offsets)
         fuzzy = None
         if self.params.fuzzy:  # every candidate of a query is given a fuzzy score
+            exact = pair_scores(shared, size_a, size_b, self._thresholds)[0]
             pairs = np.stack((np.full(len(at), i), at), axis=1)
             mine = (sketch.text_values, sketch.text_offsets)
             theirs = (docs.text_values, docs.text_offsets)
-            fuzzy = fuzzy_pairs(mine, theirs, pairs, np.ones(len(at), dtype=bool))  # type: ignore[arg-type]
-        out = judge(
-            [QUERY_ID] * len(names),
-            names,
-            shared_with(own, values, doc_offsets),
-            np.full(len(names), len(own)),
-            lengths(doc_offsets),
-            self._thresholds,
-            fuzzy,
-        )
+            fuzzy = fuzzy_pairs(
+                mine,  # type: ignore[arg-type]
+                theirs,  # type: ignore[arg-type]
+                pairs,
+                np.ones(len(at), dtype=bool),
+                full=exact,
+                floor=self._thresholds.fuzzy_threshold,
+            )
+        out = judge([QUERY_ID] * len(names), names, shared, size_a, size_b, self._thresholds, fuzzy)
         out.sort(key=Match.sort_key)
         return out[:k] if k is not None else out
 
@@ -619,7 +625,7 @@ class Index:
             sk.key_counts(),
             max_key_docs=t.max_key_docs,
             min_key_share=t.key_share,
-            short=sk.set_sizes() < self.params.short_text,
+            short=sk.set_sizes() < self.params.short_keys,
             map_blocks=self._map,
         )
         return pairs, rep
@@ -678,21 +684,35 @@ class Index:
         return out
 
     def _fuzzy(self, sk: Sketch, pairs: np.ndarray, shared: np.ndarray) -> Fuzzy:
-        """Fuzzy scores of the candidate pairs that share :data:`FUZZY_KEY_SHARE` of their
-        fuzzy keys or already reach an exact threshold (:func:`dedupe.verify.fuzzy_pairs`),
-        in worker processes for many pairs."""
-        sizes = sk.set_sizes()
-        exact = pair_scores(shared, sizes[pairs[:, 0]], sizes[pairs[:, 1]], self._thresholds)[0]
-        wanted = exact | (key_share(sk.key_values, sk.key_offsets, pairs) >= FUZZY_KEY_SHARE)
+        """Fuzzy scores of the candidate pairs :func:`~dedupe.verify.fuzzy_wanted` picks
+        (in full for those that reach an exact threshold, else only as far as needed to
+        know they miss ``fuzzy_threshold``), in worker processes for many pairs."""
+        sizes, t = sk.set_sizes(), self._thresholds
         texts = (sk.text_values, sk.text_offsets)
+        counts = word_counts(*texts)  # type: ignore[arg-type]
+        exact = pair_scores(shared, sizes[pairs[:, 0]], sizes[pairs[:, 1]], t)[0]
+        words_a, words_b = counts[pairs[:, 0]], counts[pairs[:, 1]]
+        share = np.zeros(len(pairs))  # key shares only where they can decide
+        open_ = ~exact & (np.minimum(words_a, words_b) >= t.fuzzy_min_words)
+        share[open_] = key_share(sk.key_values, sk.key_offsets, pairs[open_])
+        wanted = fuzzy_wanted(exact, share, words_a, words_b, t)
         workers = resolve_workers(self.workers)
         chosen = np.flatnonzero(wanted)
         if workers < 2 or len(chosen) < PARALLEL_MIN_FUZZY:
-            return fuzzy_pairs(texts, texts, pairs, wanted)  # type: ignore[arg-type]
-        parts = fork_map(_fuzzy_part, np.array_split(pairs[chosen], workers), workers, shared=texts)
+            return fuzzy_pairs(
+                texts,  # type: ignore[arg-type]
+                texts,  # type: ignore[arg-type]
+                pairs,
+                wanted,
+                full=exact,
+                floor=t.fuzzy_threshold,
+            )
+        rows = np.column_stack((pairs[chosen], exact[chosen]))
+        parts = fork_map(
+            _fuzzy_part, np.array_split(rows, workers), workers, shared=(texts, t.fuzzy_threshold)
+        )
         score = np.full(len(pairs), np.nan)
         score[chosen] = np.concatenate([p.score for p in parts])
-        counts = word_counts(*texts)  # type: ignore[arg-type]
         return Fuzzy(score, counts[pairs[:, 0]], counts[pairs[:, 1]])
 
     def _shared(self, sk: Sketch, pairs: np.ndarray) -> np.ndarray:

@@ -299,6 +299,17 @@ class IndexParams:
         _one_of(("", FUZZY_SCHEME), "fuzzy scheme"), cli=False,
     )  # fmt: skip
 
+    @property
+    def short_keys(self) -> int:
+        """Texts with fewer distinct shingles than this are *short* for the candidate rule
+        (one shared key makes a candidate): ``short_text``, or 0 in fuzzy mode, whose
+        character keys (4 words or so) are too common for one to say anything.
+
+        >>> IndexParams().short_keys, IndexParams(fuzzy=True).short_keys
+        (40, 0)
+        """
+        return 0 if self.fuzzy else self.short_text
+
     def __post_init__(self) -> None:
         _validate(self)
         if self.fuzzy_scheme != (FUZZY_SCHEME if self.fuzzy else ""):

@@ -681,7 +681,7 @@ def _sketch_chunk(
         return Sketch(set_values, set_offsets, *keys, signatures)
     del hashes
     buffers = [fuzzy_buffer(t) for t in texts]
-    keys = fuzzy_keys(buffers, lengths(set_offsets) < short_text)
+    keys = fuzzy_keys(buffers)
     text_values = np.frombuffer(b"".join(buffers), dtype=np.uint8)
     text_offsets = offsets_of(np.array([len(b) for b in buffers], dtype=np.int64))
     return Sketch(set_values, set_offsets, *keys, signatures, text_values, text_offsets)
@@ -718,14 +718,12 @@ def _gram_hashes(buffers: Sequence[bytes], gram: int) -> tuple[np.ndarray, np.nd
     return _fmix(values, _FMIX64, inplace=True), offsets
 
 
-def fuzzy_keys(
-    buffers: Sequence[bytes], short: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+def fuzzy_keys(buffers: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """The fuzzy keys of each text (sorted, distinct, low 31 bits), from its fuzzy words
     (:func:`dedupe.text.fuzzy_buffer`): the minimum hash of every :data:`FUZZY_WINDOW`
     consecutive runs of :data:`FUZZY_GRAM` bytes, spaces taken out (winnowing over
-    characters: a misread letter changes only the keys whose runs hold it); a text marked
-    ``short`` takes every run's hash.
+    characters: a misread letter changes only the keys whose runs hold it). Short texts
+    get no more keys than others: one 7-byte run in common says nothing.
 
     >>> a = fuzzy_keys([b"the council met on tuesday to discuss the new rail line"])[0]
     >>> b = fuzzy_keys([b"tho cmincil met on tuesday to discuss the new rail line"])[0]
@@ -735,14 +733,6 @@ def fuzzy_keys(
     packed = [b.replace(b" ", b"") for b in buffers]
     hashes, offsets = _gram_hashes(packed, FUZZY_GRAM)
     minima, win_off = window_minima(hashes, offsets, FUZZY_WINDOW)
-    if short is not None and short.any():
-        all_keys = (hashes & KEY_MASK).astype(np.uint32)
-        rows_w, rows_a = row_ids(win_off), row_ids(offsets)
-        keep_w, keep_a = ~short[rows_w], short[rows_a]
-        keys = np.concatenate((minima[keep_w], all_keys[keep_a]))
-        rows = np.concatenate((rows_w[keep_w], rows_a[keep_a]))
-        order = np.argsort(rows, kind="stable")
-        return unique_per_row(keys[order], offsets_of(np.bincount(rows, minlength=len(short))))
     return unique_per_row(*_drop_repeats(minima, win_off))
 
 

@@ -492,7 +492,7 @@ class _Plan:
             reps.select(
                 "row",
                 F.col("n_keys").alias("nk"),
-                (F.col("size") < self.params.short_text).alias("short"),
+                (F.col("size") < self.params.short_keys).alias("short"),
                 F.explode("keys").alias("key"),
             )
             .withColumn("df", F.count(F.lit(1)).over(by_key))

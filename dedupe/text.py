@@ -260,17 +260,27 @@ def fuzzy_words(text: str) -> list[str]:
     >>> fuzzy_words("The Coun-\\ncil met on Tuesday; ﬁve Ministers, Zürich, naïve ſtate")
     ['the', 'council', 'met', 'on', 'tuesday', 'five', 'ministers', 'zurich', 'naive', 'state']
     """
-    if "\n" in text or not text.isascii():
-        text = _LINE_HYPHEN.sub("", text)
+    text = _dehyphen(text)
     if text.isascii():
         return _WORD.findall(text.lower())
+    return _WORD.findall(_fold_letters(text))
+
+
+def _dehyphen(text: str) -> str:
+    """``text`` with its line-end hyphenation joined."""
+    return _LINE_HYPHEN.sub("", text) if "\n" in text else text
+
+
+def _fold_letters(text: str) -> str:
+    """Non-ASCII ``text`` as fuzzy mode reads it: soft hyphens joined, NFKC, casefolded,
+    ligatures and the long s spelled out, diacritics stripped."""
     text = _SOFT_HYPHEN.sub("", text)
     text = unicodedata.normalize("NFKC", text).casefold().translate(_LIGATURES)
     if not text.isascii():  # strip diacritics: decompose, drop the combining marks
         text = "".join(
             c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)
         )
-    return _WORD.findall(text)
+    return text
 
 
 def fuzzy_buffer(text: str) -> bytes:
@@ -279,7 +289,10 @@ def fuzzy_buffer(text: str) -> bytes:
     >>> fuzzy_buffer("Gov-\\nernment said")
     b'government said'
     """
-    return " ".join(fuzzy_words(text)).encode("utf-8")
+    text = _dehyphen(text)
+    if text.isascii():  # one translate: letters and digits kept, lowercased
+        return b" ".join(text.encode("ascii").translate(_ASCII_WORD_BYTES).split())
+    return " ".join(_WORD.findall(_fold_letters(text))).encode("utf-8")
 
 
 def shingles(text: str, *, ngram: int = 5) -> list[str]:

@@ -30,6 +30,7 @@ __all__ = [
     "INSERT_LETTERS",
     "Fuzzy",
     "fuzzy_pairs",
+    "fuzzy_wanted",
     "key_share",
     "fuzzy_rule",
     "word_counts",
@@ -316,6 +317,10 @@ def key_share(key_values: np.ndarray, key_offsets: np.ndarray, pairs: np.ndarray
 #: more similar than this to what stands in its place (rapidfuzz Indel similarity; for words
 #: of three characters or fewer, the same once the letters OCR confuses are folded).
 MISREAD_SIMILARITY = 0.5
+#: A word of at most this many characters counts as misread at exactly
+#: :data:`MISREAD_SIMILARITY` too (``of`` read ``ot``); a longer one needs more (``monday``
+#: and ``friday`` are half alike, and different days).
+SHORT_WORD = 4
 #: Words of the other text standing where a text has none count as one change when they
 #: hold at least this many letters (fewer: stray marks, junk of the scan).
 INSERT_LETTERS = 3
@@ -347,7 +352,8 @@ def misread(a: str, b: str, *, similarity: float = MISREAD_SIMILARITY) -> bool:
         return False
     if len(a) <= 3 and _fold(a) == _fold(b):
         return True
-    return Indel.normalized_similarity(a, b) > similarity
+    alike = Indel.normalized_similarity(a, b)
+    return alike > similarity or (alike == similarity and len(a) <= SHORT_WORD)
 
 
 def changed_blocks(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int, int, int]]:
@@ -361,12 +367,9 @@ def changed_blocks(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int, i
     >>> changed_blocks("the cat sat on the mat".split(), "the cot sat in a mat".split())
     [(1, 5, 1, 5)]
     """
-    codes: dict[str, str] = {}
-    sa = "".join(codes.setdefault(w, chr(0x100 + len(codes))) for w in a)
-    sb = "".join(codes.setdefault(w, chr(0x100 + len(codes))) for w in b)
     out: list[list[int]] = []
     equal_short = False  # the last block is one short equal word after a change
-    for op in Levenshtein.opcodes(sa, sb):
+    for op in Levenshtein.opcodes(a, b):  # rapidfuzz compares the words as items
         tag, i1, i2, j1, j2 = op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end
         if tag == "equal":
             equal_short = bool(out) and i2 - i1 == 1 and len(a[i1]) <= 3
@@ -382,12 +385,18 @@ def changed_blocks(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int, i
 
 
 def block_edits(
-    a: Sequence[str], b: Sequence[str], *, similarity: float = MISREAD_SIMILARITY
+    a: Sequence[str],
+    b: Sequence[str],
+    *,
+    similarity: float = MISREAD_SIMILARITY,
+    limit: float = float("inf"),
 ) -> tuple[list[int], bool]:
     """Within one changed block, which words of ``a`` were changed (not misread), and
-    whether ``b`` adds words of its own (:data:`INSERT_LETTERS` letters or more). The
-    characters of ``b`` are aligned to those of ``a``, spaces taken out, so that a word
-    split or joined by the scan (``to day``, ``tothe``) maps onto its letters.
+    whether ``b`` adds words of its own (:data:`INSERT_LETTERS` letters or more). A block
+    whose words pair one for one, each misread, has no change; otherwise the characters
+    of ``b`` are aligned to those of ``a``, spaces taken out, so that a word split or
+    joined by the scan (``to day``, ``tothe``) maps onto its letters. The count stops
+    once more than ``limit`` words are changed.
 
     >>> block_edits(["cmincil", "met"], ["council", "mot"])
     ([], False)
@@ -395,11 +404,17 @@ def block_edits(
     ([0], False)
     >>> block_edits([], ["breaking"])
     ([], True)
+    >>> block_edits(["to", "day", "tothe"], ["today", "to", "the"])
+    ([], False)
     """
     if not a:
         return [], sum(c.isalpha() for w in b for c in w) >= INSERT_LETTERS
     if not b:
         return list(range(len(a))), False
+    if len(a) == len(b) and all(
+        misread(x, y, similarity=similarity) for x, y in zip(a, b, strict=True)
+    ):
+        return [], False
     sa, sb = "".join(a), "".join(b)
     at = np.zeros(len(sa) + 1, dtype=np.int64)  # where each character of a lands in b
     for op in Levenshtein.opcodes(sa, sb):
@@ -412,36 +427,46 @@ def block_edits(
         end = start + len(word)
         if not misread(word, sb[at[start] : at[end]], similarity=similarity):
             changed.append(k)
+            if len(changed) > limit:
+                break
         start = end
     return changed, False
 
 
-def _survival(a: Sequence[str], b: Sequence[str]) -> float:
+def _survival(a: Sequence[str], b: Sequence[str], floor: float = 0.0) -> float:
     """Share of ``a``'s words that stand in ``b``, in order, as they are or misread, one
-    change taken off for each run of words ``b`` adds."""
+    change taken off for each run of words ``b`` adds; NaN as soon as it is sure to be
+    under ``floor`` (the rest is not looked at)."""
     if not a:
         return 0.0
+    budget = (1.0 - floor) * len(a) if floor > 0 else float("inf")  # edits allowed
     edits = 0
     for i1, i2, j1, j2 in changed_blocks(a, b):
-        changed, added = block_edits(a[i1:i2], b[j1:j2])
+        changed, added = block_edits(a[i1:i2], b[j1:j2], limit=budget - edits)
         edits += len(changed) + added
+        if edits > budget:
+            return float("nan")
     return max(0.0, 1.0 - edits / len(a))
 
 
-def fuzzy_score(a: Sequence[str], b: Sequence[str]) -> float:
+def fuzzy_score(a: Sequence[str], b: Sequence[str], *, floor: float = 0.0) -> float:
     """The fuzzy score of two texts' words (:func:`dedupe.text.fuzzy_words`): the share of
     the shorter text's words that stand in the other, in order, as they are or misread by
     OCR (:func:`misread`), less one for each run of words the other adds in between. An
     OCR copy of an article scores about 1 - (its share of misread words that no longer
-    resemble themselves); a different article on the same topic, far less.
+    resemble themselves); a different article on the same topic, far less. With
+    ``floor``, NaN as soon as the score is sure to be under it (much faster on unrelated
+    texts).
 
     >>> clean = "the council met on tuesday to discuss the new rail line".split()
     >>> ocr = "tbe cmincil met on tuesday to discuss tho new rail linc".split()
     >>> fuzzy_score(clean, ocr), round(fuzzy_score(clean, "the council rejected it".split()), 2)
     (1.0, 0.5)
+    >>> fuzzy_score(clean, "the council rejected it".split(), floor=0.9)
+    nan
     """
     short, other = (a, b) if len(a) <= len(b) else (b, a)
-    return _survival(short, other)
+    return _survival(short, other, floor)
 
 
 def fuzzy_scores(a_words: Sequence[Sequence[str]], b_words: Sequence[Sequence[str]]) -> np.ndarray:
@@ -490,15 +515,41 @@ class _Words:
         return got
 
 
+def fuzzy_wanted(
+    exact: np.ndarray,
+    shared_keys: np.ndarray,
+    words_a: np.ndarray,
+    words_b: np.ndarray,
+    thresholds: Thresholds,
+) -> np.ndarray:
+    """Which candidate pairs a collection scan gives a fuzzy score: those that already
+    reach an exact threshold (``exact``; their score is shown), and those that share
+    :data:`FUZZY_KEY_SHARE` of the smaller text's fuzzy keys (``shared_keys``, see
+    :func:`key_share`) when the shorter text has ``fuzzy_min_words`` words (fewer could
+    not pass :func:`fuzzy_rule`). Every engine asks this, so all score the same pairs.
+
+    >>> fuzzy_wanted(np.array([True, False, False]), np.array([0.0, 0.3, 0.3]),
+    ...              np.array([10, 80, 10]), np.array([10, 90, 90]), Thresholds()).tolist()
+    [True, True, False]
+    """
+    short = np.minimum(words_a, words_b)
+    return exact | ((shared_keys >= FUZZY_KEY_SHARE) & (short >= thresholds.fuzzy_min_words))
+
+
 def fuzzy_pairs(
     a: tuple[np.ndarray, np.ndarray],
     b: tuple[np.ndarray, np.ndarray],
     pairs: np.ndarray,
     wanted: np.ndarray,
+    *,
+    full: np.ndarray | None = None,
+    floor: float = 0.0,
 ) -> Fuzzy:
     """The fuzzy scores of ``pairs`` (row ``k``: row ``pairs[k, 0]`` of the fuzzy words
     ``a`` and row ``pairs[k, 1]`` of ``b``, each ``(text_values, text_offsets)``), computed
-    where ``wanted`` (NaN elsewhere), with both sides' word counts.
+    where ``wanted`` (NaN elsewhere), with both sides' word counts. Pairs not in ``full``
+    (when given) stop at ``floor``: NaN once their score is sure to be under it (a pair
+    that only the fuzzy rule could report needs no more).
 
     >>> buffer = np.frombuffer(b"the council met" b"tbe cmincil met", np.uint8)
     >>> words = (buffer, np.array([0, 15, 30]))
@@ -508,6 +559,8 @@ def fuzzy_pairs(
     score = np.full(len(pairs), np.nan)
     words_a, words_b = _Words(*a), _Words(*b)
     for k in np.flatnonzero(wanted).tolist():
-        score[k] = fuzzy_score(words_a[int(pairs[k, 0])], words_b[int(pairs[k, 1])])
+        least = floor if full is not None and not full[k] else 0.0
+        x, y = words_a[int(pairs[k, 0])], words_b[int(pairs[k, 1])]
+        score[k] = fuzzy_score(x, y, floor=least)
     counts_a, counts_b = word_counts(*a), word_counts(*b)
     return Fuzzy(score, counts_a[pairs[:, 0]], counts_b[pairs[:, 1]])

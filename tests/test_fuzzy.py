@@ -10,6 +10,8 @@ import random
 import numpy as np
 import pytest
 from conftest import REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dedupe
 from dedupe.errors import InvalidParameterError, ParameterMismatchError
@@ -54,6 +56,17 @@ def test_fuzzy_words_undo_what_print_and_scan_did_to_words():
     ]  # fmt: skip
     assert fuzzy_buffer("A-\nB c") == b"ab c"
     assert fuzzy_words("1,200 people") == ["1", "200", "people"]  # digits are kept
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from("aZ9 -\n=,.'_\u00e9\u017f\u00ad\u00e6\u4e2d\u00df\u0130"),
+        max_size=40,
+    )
+)
+def test_fuzzy_buffer_is_the_fuzzy_words_joined(text):
+    assert fuzzy_buffer(text) == " ".join(fuzzy_words(text)).encode("utf-8")
 
 
 def test_misread_words_are_told_from_changed_words():
