@@ -3,7 +3,9 @@
 An input is a folder of ``.txt``/``.md`` files (ids are their paths relative to the folder,
 with ``/`` separators), a single ``.txt``/``.md`` file (id: the path as given), a JSONL file
 (``.jsonl``/``.ndjson``, optionally ``.gz``), a CSV file with a header row (optionally
-``.gz``), or ``-`` for JSONL on standard input. Anything unreadable raises
+``.gz``), or ``-`` for JSONL on standard input. Gzip data is recognised by its first bytes,
+not by the ``.gz`` suffix: a gzip file named ``.jsonl`` and plain JSONL named ``.jsonl.gz``
+both read. Anything unreadable raises
 :class:`~dedupe.errors.InputError` naming the file, the line where there is one, and the
 problem.
 
@@ -158,17 +160,45 @@ def _kind(path: str) -> str:
     )
 
 
+#: The first two bytes of every gzip stream (RFC 1952).
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _peek(fh: IO[bytes], size: int) -> bytes:
+    """The first ``size`` bytes of ``fh``, left unread (a seekable file is rewound; a
+    buffered stream such as standard input is peeked at)."""
+    if fh.seekable():
+        where = fh.tell()
+        head = fh.read(size)
+        fh.seek(where)
+        return head
+    peek = getattr(fh, "peek", None)
+    return peek(size)[:size] if peek is not None else b""
+
+
+@contextmanager
+def _maybe_gunzip(fh: IO[bytes]) -> Iterator[IO[bytes]]:
+    """``fh`` itself, or the data it holds decompressed when it starts with the gzip magic
+    bytes: the content decides, not the name (a gzip file named ``.jsonl``, or plain JSONL
+    named ``.jsonl.gz``, reads as what it is)."""
+    if _peek(fh, 2) == GZIP_MAGIC:
+        with gzip.GzipFile(fileobj=fh, mode="rb") as unzipped:
+            yield unzipped  # type: ignore[misc]  # a GzipFile is a binary file object
+    else:
+        yield fh
+
+
 @contextmanager
 def _open_binary(path: str) -> Iterator[IO[bytes]]:
+    """The bytes of a JSONL or CSV input (``-``: standard input), gzip-decompressed when
+    they are gzip data, whatever the file's name says."""
     if path == "-":
         if sys.stdin is None or sys.stdin.closed:
             raise InputError("-: standard input is closed; give a file, or pipe the input in")
-        yield sys.stdin.buffer
-    elif path.lower().endswith(".gz"):
-        with gzip.open(path, "rb") as fh:
-            yield fh  # type: ignore[misc]  # a GzipFile is a binary file object
+        with _maybe_gunzip(sys.stdin.buffer) as fh:
+            yield fh
     else:
-        with open(path, "rb") as fh:
+        with open(path, "rb") as raw, _maybe_gunzip(raw) as fh:
             yield fh
 
 

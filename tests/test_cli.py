@@ -410,8 +410,8 @@ def _truncated_gzip(tmp: Path) -> str:
     return "t.jsonl.gz"
 
 
-def _not_gzip(tmp: Path) -> str:
-    (tmp / "p.jsonl.gz").write_text('{"id": "a", "text": "x"}\n')
+def _not_gzip(tmp: Path) -> str:  # gzip magic bytes, then no gzip stream
+    (tmp / "p.jsonl.gz").write_bytes(b"\x1f\x8b" + b"not gzip at all" * 10)
     return "p.jsonl.gz"
 
 
@@ -665,3 +665,37 @@ def test_index_query_batch_and_evict_on_a_file(call, tmp_path, corpus):
     assert bad.returncode == 2 and "not a date" in bad.stderr
     bad = call("index", "stats", "--namespace", "x", str(idx))
     assert bad.returncode == 2 and "--namespace goes with --redis" in bad.stderr
+
+
+# ---------------------------------------------- newcomer paper cuts (issue 20)
+
+
+@pytest.mark.parametrize(
+    ("name", "compress"),
+    [("docs.jsonl", True), ("docs.jsonl.gz", False), ("docs.csv", True), ("docs.csv.gz", False)],
+)
+def test_gzip_is_recognised_by_its_bytes_not_its_name(call, tmp_path, corpus, name, compress):
+    if name.startswith("docs.csv"):
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([("id", "text"), *corpus.items()])
+        data = buffer.getvalue().encode("utf-8")
+    else:
+        lines = (json.dumps({"id": k, "text": v}) + "\n" for k, v in corpus.items())
+        data = "".join(lines).encode("utf-8")
+    (tmp_path / name).write_bytes(gzip.compress(data) if compress else data)
+    done = call("scan", name, "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    pairs = [(m["a"], m["b"]) for m in map(json.loads, done.stdout.splitlines())]
+    assert pairs == [(m.a, m.b) for m in dedupe.find_duplicates(corpus).matches]
+    assert pairs  # the corpus has pairs: an unread file would fail above
+
+
+def test_gzip_on_standard_input_is_recognised(tmp_path):
+    data = gzip.compress(b'{"id": "a", "text": "one two three four five six"}\n' * 1)
+    done = subprocess.run(
+        [sys.executable, "-m", "dedupe", "index", "build", "-o", "s.idx", "-", "-q"],
+        input=data, capture_output=True, cwd=tmp_path, timeout=120,
+        env={**os.environ, "PYTHONPATH": CHECKOUT_PATH},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert list(dedupe.Index.load(tmp_path / "s.idx").ids()) == ["a"]
