@@ -699,3 +699,66 @@ def test_gzip_on_standard_input_is_recognised(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert list(dedupe.Index.load(tmp_path / "s.idx").ids()) == ["a"]
+
+
+def test_index_build_takes_the_index_file_first_as_a_newcomer_types_it(call, tmp_path):
+    wire = tmp_path / "wire"
+    shutil.copytree(SEEDS, wire)
+    assert call("index", "build", "wire.idx", "wire/", "-q", cwd=tmp_path).returncode == 0
+    assert call("index", "build", "-o", "o.idx", "wire/", "-q", cwd=tmp_path).returncode == 0
+    built = dedupe.Index.load(tmp_path / "wire.idx")
+    assert sorted(built.ids()) == sorted(dedupe.Index.load(tmp_path / "o.idx").ids())
+    assert len(built) == len(list(SEEDS.glob("*.txt")))
+    # an index file given first is rebuilt, as -o FILE rebuilds it; so is an empty file
+    (tmp_path / "zero.idx").touch()
+    for target in ("wire.idx", "zero.idx"):
+        assert call("index", "build", target, "wire", "-q", cwd=tmp_path).returncode == 0
+        assert len(dedupe.Index.load(tmp_path / target)) == len(built)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["docs.jsonl", "wire"], "docs.jsonl: exists and is not a dedupe index file"),
+        (["notes.txt", "wire"], "notes.txt: exists and is not a dedupe index file"),
+        (["wire", "docs.jsonl"], "wire: is a folder, not an index file to write"),
+        (["new.jsonl", "wire"], "new.jsonl: is named like an input, not an index file"),
+        (["wire"], "give the index FILE to write, then at least one INPUT"),
+        (["-o", "a.idx", "b.idx", "wire"], "give the index FILE once"),
+        (["-o", "a.idx", "old.idx", "wire"], "old.idx: an index file among the inputs"),
+    ],
+)
+def test_index_build_never_replaces_an_input_given_first(call, tmp_path, args, message):
+    (tmp_path / "wire").mkdir()
+    (tmp_path / "wire" / "a.txt").write_text("some words of a story here")
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"id": "x", "text": "other words of another story"}\n')
+    (tmp_path / "notes.txt").write_text("my notes")
+    call("index", "build", "old.idx", "wire", "-q", cwd=tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    done = call("index", "build", *args, cwd=tmp_path)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert done.stderr.startswith("dedupe index build: error: ")
+    assert {p.name: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_index_help_and_usage_errors_list_every_action(call):
+    actions = ("build", "add", "query", "remove", "evict", "stats")
+    for args in (["index", "--help"], ["index"], ["index", "bogus"], ["--help"]):
+        done = call(*args)
+        assert "build|add|query|remove|evict|stats" in done.stdout + done.stderr or all(
+            f"'{a}'" in done.stderr for a in actions
+        ), args
+    for action in actions[1:]:  # every action takes (FILE | --redis ...) first
+        usage = call("index", action, "--help").stdout.split("\n\n")[0]
+        assert f"dedupe index {action} [options] (FILE | --redis URL --namespace NAME)" in usage
+    usage = call("index", "build", "--help").stdout.split("\n\n")[0]
+    assert "(FILE | -o FILE | --redis URL --namespace NAME) INPUT" in usage
+
+
+def test_index_evict_before_now_takes_every_dated_document(call, tmp_path):
+    (tmp_path / "a.txt").write_text("some words of a story that is dated")
+    assert call("index", "build", "s.idx", "a.txt", "--timestamp", "2020-01-01", "-q",
+                cwd=tmp_path).returncode == 0  # fmt: skip
+    done = call("index", "evict", "s.idx", "--before", "now", cwd=tmp_path)
+    assert done.returncode == 0 and "evicted 1 document" in done.stderr, done.stderr
