@@ -49,6 +49,7 @@ __all__ = [
     "atomic_write",
     "check_output_path",
     "followed_by_kernel",
+    "is_null_device",
     "open_output",
     "read_documents",
     "read_text_file",
@@ -581,10 +582,27 @@ def _resolve_output(path: str) -> Path:
     return Path(current)
 
 
+def is_null_device(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is (or links to) the null device, :data:`os.devnull`: an output
+    written there is discarded, and is written directly (nothing to rename or replace).
+
+    >>> is_null_device(os.devnull), is_null_device("no/such/file")
+    (True, False)
+    """
+    try:
+        info, null = os.stat(path), os.stat(os.devnull)
+    except (OSError, ValueError):
+        return False
+    if os.name != "posix":
+        return os.path.samestat(info, null)
+    return stat.S_ISCHR(info.st_mode) and info.st_rdev == null.st_rdev
+
+
 def check_output_path(path: str | os.PathLike[str]) -> Path:
     """The file a write to ``path`` will replace (symlinks followed), checked before any long
     work: its folder must exist and be writable, and an existing target must be a regular
-    file (a device, FIFO or folder is never replaced). A symbolic link planted by another
+    file (a device, FIFO or folder is never replaced), or the null device
+    (:func:`is_null_device`), which discards what is written. A symbolic link planted by another
     user in a shared sticky folder such as ``/tmp`` is never followed (the kernel's
     ``protected_symlinks`` rule, :func:`followed_by_kernel`): the write is refused.
 
@@ -594,9 +612,27 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     dedupe.errors.InputError: /no/such/folder/x.idx: cannot write it, folder ... does not exist
     """
     target = _resolve_output(os.fspath(path))
+    if is_null_device(target):  # the output is discarded: nothing to check or replace
+        return target
     if target.exists() and not target.is_file():
-        what = "a folder" if target.is_dir() else "not a regular file"
-        raise InputError(f"{path}: is {what}; give the name of a regular file to write")
+        if target.is_dir():
+            raise InputError(f"{path}: is a folder; give the name of a file to write")
+        mode = target.stat().st_mode
+        what = (
+            "a FIFO (named pipe)"
+            if stat.S_ISFIFO(mode)
+            else "a device"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "not a regular file"
+        )
+        raise InputError(
+            f"{path}: is {what}, not a regular file; dedupe writes an output whole to a "
+            "temporary file and renames it into place, which a FIFO or device cannot take: "
+            f"give a file name, or write to standard output and redirect it ({os.devnull} "
+            "is accepted, to discard the output)"
+        )
     folder = target.parent
     if not folder.is_dir():
         raise InputError(f"{path}: cannot write it, folder {Path(path).parent} does not exist")
@@ -647,9 +683,15 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     user's link in a shared sticky folder such as ``/tmp``, which is refused, as the
     kernel's ``protected_symlinks`` rule would; a target that is not a regular file is
     refused (:func:`check_output_path`). Temporary files left by killed
-    writes are removed after :data:`STALE_TEMP_SECONDS`.
+    writes are removed after :data:`STALE_TEMP_SECONDS`. The null device
+    (:data:`os.devnull`, by any name or link) is written directly: the output is discarded,
+    and the device itself is never replaced.
     """
     target = check_output_path(path)
+    if is_null_device(target):  # discarded: no temporary file, nothing renamed over it
+        with open(target, "wb") as null:
+            yield null
+        return
     _remove_stale_temporaries(target)
     try:
         mode = stat.S_IMODE(target.stat().st_mode)

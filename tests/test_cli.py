@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -762,3 +763,31 @@ def test_index_evict_before_now_takes_every_dated_document(call, tmp_path):
                 cwd=tmp_path).returncode == 0  # fmt: skip
     done = call("index", "evict", "s.idx", "--before", "now", cwd=tmp_path)
     assert done.returncode == 0 and "evicted 1 document" in done.stderr, done.stderr
+
+
+def test_output_to_dev_null_is_discarded_and_special_files_are_refused(call, tmp_path):
+    null = os.stat(os.devnull)
+    for args in (
+        ["scan", str(SEEDS), "-o", os.devnull],
+        ["report", str(SEEDS), "-o", os.devnull],
+        ["index", "build", "-o", os.devnull, str(SEEDS)],
+        ["index", "build", os.devnull, str(SEEDS)],
+        ["dedup", str(SEEDS), "-o", os.devnull, "--decisions", os.devnull],
+    ):
+        done = call(*args, "-q", cwd=tmp_path)
+        assert done.returncode == 0 and done.stdout == "" and done.stderr == "", (args, done)
+    after = os.stat(os.devnull)  # still the device, never replaced by a renamed file
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == null.st_rdev
+
+    # silence the kept records, keep the decisions: the newcomer's use of /dev/null
+    done = call("dedup", str(SEEDS), "-o", os.devnull, "--decisions", "why.jsonl", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "why.jsonl").exists()
+
+    (tmp_path / "out").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    for target, message in (("out", "out: is a folder"), ("fifo", "fifo: is a FIFO")):
+        for args in (["scan", str(SEEDS)], ["dedup", str(SEEDS)], ["index", "build", str(SEEDS)]):
+            done = call(*args, "-o", target, cwd=tmp_path)
+            assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
+    assert (tmp_path / "out").is_dir() and stat.S_ISFIFO(os.lstat(tmp_path / "fifo").st_mode)

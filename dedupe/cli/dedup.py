@@ -11,7 +11,7 @@ from typing import Any
 
 from dedupe.dedup import PARTIAL_RULES
 from dedupe.errors import InputError
-from dedupe.inputs import open_output
+from dedupe.inputs import is_null_device, open_output
 
 from .common import (
     EXIT_OK,
@@ -42,7 +42,7 @@ def _check_paths(args: argparse.Namespace) -> None:
     check_output(args.output, args.inputs)
     check_output(args.decisions, args.inputs)
     if args.output not in (None, "-") and args.decisions not in (None, "-"):
-        if same_file(args.output, args.decisions):
+        if same_file(args.output, args.decisions) and not is_null_device(args.output):
             raise InputError(
                 f"{args.output}: -o and --decisions name the same file; give two files"
             )

@@ -24,6 +24,7 @@ from dedupe.inputs import (
     CSV_SUFFIXES,
     JSONL_SUFFIXES,
     TEXT_SUFFIXES,
+    is_null_device,
     open_output,
     read_documents,
     read_text_file,
@@ -165,7 +166,7 @@ def _build_target(output: str | None, paths: list[str]) -> tuple[str, list[str]]
     how = "give the index FILE to write first: dedupe index build FILE INPUT..."
     if os.path.isdir(path):
         raise InputError(f"{path}: is a folder, not an index file to write; {how}")
-    if os.path.lexists(path):
+    if os.path.lexists(path) and not is_null_device(path):
         if os.path.isfile(path) and (os.path.getsize(path) == 0 or is_index_file(path)):
             return path, inputs
         raise InputError(
