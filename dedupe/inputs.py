@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import InputError, InvalidParameterError, InvalidTextError
+from .errors import EmptyInputError, InputError, InvalidParameterError, InvalidTextError
 from .text import check_unicode, ensure_text
 
 __all__ = [
@@ -205,7 +205,6 @@ def _open_binary(path: str) -> Iterator[IO[bytes]]:
 
 def _read_folder(folder: str, docs: _Docs) -> None:
     root = Path(folder)
-    found = 0
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
@@ -235,9 +234,6 @@ def _read_folder(folder: str, docs: _Docs) -> None:
                 docs.fail(err, where)
                 continue
             docs.add(path.relative_to(root).as_posix(), text, where)
-            found += 1
-    if not found:
-        raise InputError(f"{folder}: no .txt or .md files in this folder")
 
 
 def _field(record: dict[str, Any], name: str, where: str, role: str, option: str) -> str:
@@ -376,8 +372,8 @@ def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str, limit: int
         reader = csv.reader(lines, strict=True)  # an unterminated quote is an error
         try:
             header = next(reader, None)
-            if header is None:
-                raise InputError(f"{path}: empty CSV file (expected a header row)")
+            if header is None:  # an empty file: no documents (said by read_documents)
+                return
             for name, option in ((id_field, "--id-field"), (text_field, "--text-field")):
                 if name not in header:
                     cols = ", ".join(repr(c) for c in header[:10])
@@ -420,9 +416,17 @@ def read_documents(
     metadata: dict[str, dict[str, str]] | None = None,
     records: dict[str, Any] | None = None,
     max_record_bytes: int = MAX_RECORD_BYTES,
+    empty: list[tuple[str, str]] | None = None,
 ) -> dict[str, str]:
     """Read every INPUT into one ``{id: text}`` dict, in input order (the first ``limit``
     documents only, when given).
+
+    An input that holds no documents (an empty file or standard input, blank lines only, a
+    CSV file with no row under its header, a folder with no ``.txt``/``.md`` file) raises
+    :class:`~dedupe.errors.EmptyInputError` naming it; with ``empty`` (a list), it is
+    appended there as ``(input, reason)`` instead and the reading goes on (the command
+    line warns and goes on: no documents give an empty result). Documents whose text holds
+    no words are documents: they are read, and left to the caller.
 
     A JSONL line or a CSV record longer than ``max_record_bytes`` (default
     :data:`MAX_RECORD_BYTES`) raises :class:`InputError` naming the file and line, before
@@ -464,6 +468,7 @@ def read_documents(
         kind = _kind(path)
         if kind != "stdin" and not os.path.exists(path):
             raise InputError(f"{path}: no such file or directory")
+        seen = len(docs.texts) + len(docs.skipped or ())
         try:
             if kind == "folder":
                 _read_folder(path, docs)
@@ -484,7 +489,37 @@ def read_documents(
             raise InputError(f"{path}: broken gzip data ({err or 'file is truncated'})") from None
         except _Enough:
             break
+        if len(docs.texts) + len(docs.skipped or ()) == seen:
+            problem = _nothing_in(path, kind)
+            if empty is None:
+                raise problem
+            empty.append((_label(path), str(problem)))
     return docs.texts
+
+
+def _label(path: str) -> str:
+    return "<stdin>" if path == "-" else path
+
+
+def _nothing_in(path: str, kind: str) -> EmptyInputError:
+    """What an input that gave no document holds, as the error saying so."""
+    if kind == "folder":
+        what = "no .txt or .md files in this folder"
+    elif kind == "csv":
+        what = "a header row and no rows under it" if _has_bytes(path) else "the file is empty"
+    elif kind == "stdin":
+        what = "standard input is empty"
+    else:
+        what = "no records in it" if _has_bytes(path) else "the file is empty"
+    return EmptyInputError(f"{_label(path)}: {what}; no documents read from it")
+
+
+def _has_bytes(path: str) -> bool:
+    """Whether an input holds anything at all (``-``: unknown, taken as not)."""
+    try:
+        return path != "-" and os.path.getsize(path) > 0
+    except OSError:
+        return False
 
 
 def read_text_file(path: str) -> str:

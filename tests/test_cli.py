@@ -389,12 +389,6 @@ def _latin1_jsonl(tmp: Path) -> str:
     return "l.jsonl"
 
 
-def _empty_folder(tmp: Path) -> str:
-    (tmp / "nothing").mkdir()
-    (tmp / "nothing" / "image.png").write_bytes(b"\x89PNG")
-    return "nothing"
-
-
 def _unknown_kind(tmp: Path) -> str:
     (tmp / "paper.pdf").write_bytes(b"%PDF-1.4")
     return "paper.pdf"
@@ -443,7 +437,6 @@ def _binary_text(tmp: Path) -> str:
         (_not_an_object, "o.jsonl:1: expected a JSON object, got list"),
         (_latin1_in_folder, "latin.txt: not valid UTF-8 (bad byte 0xe9 at offset 3)"),
         (_latin1_jsonl, "l.jsonl:2: not valid UTF-8"),
-        (_empty_folder, "nothing: no .txt or .md files in this folder"),
         (_unknown_kind, "paper.pdf: unknown kind of input"),
         (lambda tmp: "missing.jsonl", "missing.jsonl: no such file or directory"),
         (lambda tmp: "missing", "missing: no such file or directory"),
@@ -791,3 +784,93 @@ def test_output_to_dev_null_is_discarded_and_special_files_are_refused(call, tmp
             done = call(*args, "-o", target, cwd=tmp_path)
             assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
     assert (tmp_path / "out").is_dir() and stat.S_ISFIFO(os.lstat(tmp_path / "fifo").st_mode)
+
+
+EMPTY_INPUTS = {  # name: (bytes, or None for a folder of these files), the warning
+    "empty.jsonl": (b"", "empty.jsonl: the file is empty; no documents read from it"),
+    "blank.jsonl": (b"\n  \n", "blank.jsonl: no records in it; no documents read from it"),
+    "empty.jsonl.gz": (gzip.compress(b""), "empty.jsonl.gz: no records in it"),
+    "empty.csv": (b"", "empty.csv: the file is empty; no documents read from it"),
+    "header.csv": (b"id,text\r\n", "header.csv: a header row and no rows under it"),
+    "folder": ({}, "folder: no .txt or .md files in this folder; no documents read from it"),
+    "pictures": ({"a.png": b"\x89PNG", ".hidden.txt": b"words"}, "pictures: no .txt or .md"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY_INPUTS))
+@pytest.mark.parametrize("command", ["scan", "dedup", "index build", "report"])
+def test_an_empty_input_is_a_warning_naming_it_and_an_empty_result(call, tmp_path, name, command):
+    content, warning = EMPTY_INPUTS[name]
+    if isinstance(content, dict):
+        (tmp_path / name).mkdir()
+        for file, data in content.items():
+            (tmp_path / name / file).write_bytes(data)
+    else:
+        (tmp_path / name).write_bytes(content)
+    out = {"scan": [], "dedup": ["-o", "out.jsonl"], "index build": ["-o", "out.idx"],
+           "report": ["-o", "out.html"]}[command]  # fmt: skip
+    done = call(*command.split(), name, *out, "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith(f"dedupe: warning: {warning}"), done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr  # that warning alone (-q)
+    assert done.stdout == ""
+    if command == "dedup":
+        assert (tmp_path / "out.jsonl").read_bytes() == b""
+    elif command == "index build":
+        assert len(dedupe.Index.load(tmp_path / "out.idx")) == 0
+    elif command == "report":
+        assert (tmp_path / "out.html").stat().st_size > 0
+
+    # next to an input with documents: the same warning, and the documents' result
+    done = call("scan", name, str(SEEDS), "-q", cwd=tmp_path)
+    assert done.returncode == 0 and warning in done.stderr
+    assert len(done.stdout.splitlines()) == len(dedupe.find_duplicates(_seed_texts()).matches)
+
+
+def _seed_texts() -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+def test_empty_standard_input_is_a_warning_too(call):
+    done = call("scan", "-", stdin="")
+    assert done.returncode == 0 and done.stdout == ""
+    assert "dedupe: warning: <stdin>: standard input is empty" in done.stderr
+
+
+def test_a_folder_of_empty_texts_is_warned_about_by_every_command(call, tmp_path):
+    (tmp_path / "f").mkdir()
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / "f" / name).write_bytes(b"")
+    for command, out in (
+        ("scan", []),
+        ("index build", ["-o", "x.idx"]),
+        ("report", ["-o", "r.html"]),
+    ):
+        done = call(*command.split(), "f", *out, "-q", cwd=tmp_path)
+        assert done.returncode == 0
+        assert done.stderr == "dedupe: warning: skipped 2 documents with no words (a.txt, b.txt)\n"
+    done = call("dedup", "f", "-o", "out.jsonl", "-q", cwd=tmp_path)  # kept: nothing is lost
+    assert done.returncode == 0 and done.stderr == (
+        "dedupe: warning: 2 documents with no words were not compared, kept as they are "
+        "(a.txt, b.txt)\n"
+    )
+    assert [json.loads(line)["id"] for line in (tmp_path / "out.jsonl").open()] == [
+        "a.txt",
+        "b.txt",
+    ]
+
+
+def test_read_documents_raises_empty_input_error_unless_asked_to_list(tmp_path):
+    (tmp_path / "e.jsonl").write_bytes(b"")
+    (tmp_path / "h.csv").write_text("id,text\n")
+    (tmp_path / "d.jsonl").write_text('{"id": "a", "text": "some words"}\n')
+    for name in ("e.jsonl", "h.csv"):
+        with pytest.raises(dedupe.EmptyInputError, match=f"{name}: .*no documents read"):
+            dedupe.inputs.read_documents([tmp_path / name, tmp_path / "d.jsonl"])
+    empty: list = []
+    docs = dedupe.inputs.read_documents(
+        [tmp_path / "e.jsonl", tmp_path / "d.jsonl", tmp_path / "h.csv"], empty=empty
+    )
+    assert docs == {"a": "some words"}
+    assert [where for where, _ in empty] == [str(tmp_path / "e.jsonl"), str(tmp_path / "h.csv")]
+    assert issubclass(dedupe.EmptyInputError, dedupe.InputError)

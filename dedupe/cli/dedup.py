@@ -25,6 +25,7 @@ from .common import (
     load_collection,
     plural,
     same_file,
+    warn_skipped,
 )
 
 
@@ -69,6 +70,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
             for where, reason in found.skipped:
                 out.write(json.dumps({"skipped": where, "reason": reason}, ensure_ascii=False))
                 out.write("\n")
+    warn_skipped(result.skipped, kept=True)
     if not args.quiet:
         kinds = Counter(d.kind for d in dedup.dropped)
         detail = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))

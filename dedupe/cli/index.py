@@ -48,6 +48,7 @@ from .common import (
     positive,
     progress_mode,
     scan_options,
+    warn_empty,
     warn_skipped,
 )
 from .stores import add_redis_args, open_index, positionals, redis_store
@@ -253,12 +254,15 @@ def _cmd_index_query(args: argparse.Namespace) -> int:
             raise InputError("give a TEXTFILE or --input DOCS, not both")
         if args.format != "jsonl":
             raise InputError("--input answers one JSONL line per document: --format jsonl only")
+        empty: list[tuple[str, str]] = []
         docs = read_documents(
             [args.input],
             id_field=args.id_field,
             text_field=args.text_field,
             max_record_bytes=args.max_record_bytes,
+            empty=empty,
         )
+        warn_empty(empty)
         index = open_index(args, path)
         items = list(docs.items())
         with open_output(args.output) as out:
