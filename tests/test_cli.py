@@ -874,3 +874,26 @@ def test_read_documents_raises_empty_input_error_unless_asked_to_list(tmp_path):
     assert docs == {"a": "some words"}
     assert [where for where, _ in empty] == [str(tmp_path / "e.jsonl"), str(tmp_path / "h.csv")]
     assert issubclass(dedupe.EmptyInputError, dedupe.InputError)
+
+
+def test_querying_an_emptied_index_says_it_holds_no_documents(call, tmp_path):
+    (tmp_path / "a.txt").write_text(SEEDS.joinpath(SEED_000).read_text(encoding="utf-8"))
+    query = str(SEEDS / SEED_000)
+    assert call("index", "build", "s.idx", "a.txt", "--timestamp", "2020-01-01", "-q",
+                cwd=tmp_path).returncode == 0  # fmt: skip
+    assert call("index", "query", "s.idx", query, cwd=tmp_path).stdout  # it matches, at first
+    warning = (
+        "dedupe: warning: s.idx holds no documents (none were indexed, or all were removed or "
+        "evicted), so nothing can match; add some with `dedupe index add s.idx INPUT...`\n"
+    )
+    for emptied in (["remove", "s.idx", "a.txt"], ["evict", "s.idx", "--before", "now"]):
+        assert call("index", *emptied, "-q", cwd=tmp_path).returncode == 0
+        done = call("index", "query", "s.idx", query, cwd=tmp_path)
+        assert (done.returncode, done.stdout, done.stderr) == (0, "", warning)
+        if emptied[0] == "remove":  # back, dated, for the evict round
+            call("index", "add", "s.idx", "a.txt", "--timestamp", "2020-01-01", cwd=tmp_path)
+    done = call("index", "query", "s.idx", "--input", str(SEEDS), cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == warning
+    assert all(json.loads(line)["matches"] == [] for line in done.stdout.splitlines())
+    done = call("provenance", query, "--index", "s.idx", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == warning

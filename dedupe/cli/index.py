@@ -51,7 +51,7 @@ from .common import (
     warn_empty,
     warn_skipped,
 )
-from .stores import add_redis_args, open_index, positionals, redis_store
+from .stores import add_redis_args, open_index, positionals, redis_store, warn_if_empty
 
 #: Documents of a ``query --input`` file answered together (``Index.query_many``).
 QUERY_BATCH = 256
@@ -264,6 +264,7 @@ def _cmd_index_query(args: argparse.Namespace) -> int:
         )
         warn_empty(empty)
         index = open_index(args, path)
+        warn_if_empty(args, index, path)
         items = list(docs.items())
         with open_output(args.output) as out:
             for lo in range(0, len(items), QUERY_BATCH):
@@ -284,6 +285,7 @@ def _cmd_index_query(args: argparse.Namespace) -> int:
         raise InputError("give one TEXTFILE to look up (or --input DOCS for many)")
     index = open_index(args, path)
     text = read_text_file(rest[0])
+    warn_if_empty(args, index, path)
     matches = index.query(text, k=args.k)
     with open_output(args.output) as out:
         views.write_matches(matches, out, fmt=args.format)
