@@ -1,13 +1,14 @@
 """Reading collections into documents, and writing files atomically.
 
 An input is a folder of ``.txt``/``.md`` files (ids are their paths relative to the folder,
-with ``/`` separators), a single ``.txt``/``.md`` file (id: the path as given), a JSONL file
-(``.jsonl``/``.ndjson``, optionally ``.gz``), a CSV file with a header row (optionally
-``.gz``), or ``-`` for JSONL on standard input. Gzip data is recognised by its first bytes,
-not by the ``.gz`` suffix: a gzip file named ``.jsonl`` and plain JSONL named ``.jsonl.gz``
-both read. Anything unreadable raises
-:class:`~dedupe.errors.InputError` naming the file, the line where there is one, and the
-problem.
+with ``/`` separators), a single ``.txt``/``.md`` file (id: its file name, the id it has as
+a file of its folder: :func:`text_file_id`), a JSONL file (``.jsonl``/``.ndjson``,
+optionally ``.gz``), a CSV file with a header row (optionally ``.gz``), or ``-`` for JSONL
+on standard input. Gzip data is recognised by its first bytes, not by the ``.gz`` suffix: a
+gzip file named ``.jsonl`` and plain JSONL named ``.jsonl.gz`` both read. Anything
+unreadable raises :class:`~dedupe.errors.InputError` naming the file, the line where there
+is one, and the problem; an input holding no documents raises
+:class:`~dedupe.errors.EmptyInputError` unless :func:`read_documents` is asked to list it.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -53,6 +54,7 @@ __all__ = [
     "open_output",
     "read_documents",
     "read_text_file",
+    "text_file_id",
 ]
 
 # Suffixes of the files a folder contributes (compared case-insensitively).
@@ -480,7 +482,15 @@ def read_documents(
                 except InputError as err:
                     docs.fail(err, path)
                     continue
-                docs.add(path, text, path)
+                doc_id = text_file_id(path)
+                if doc_id in docs.texts:
+                    raise InputError(
+                        f"{path}: duplicate id {doc_id!r} (first seen at {docs.where[doc_id]}): "
+                        "a .txt/.md file given on its own is named by its file name; give a "
+                        "folder holding both instead (ids are then paths relative to it), or "
+                        "rename one"
+                    )
+                docs.add(doc_id, text, path)
             elif kind == "csv":
                 _read_csv(path, docs, id_field, text_field, max_record_bytes)
             else:
@@ -495,6 +505,17 @@ def read_documents(
                 raise problem
             empty.append((_label(path), str(problem)))
     return docs.texts
+
+
+def text_file_id(path: str | os.PathLike[str]) -> str:
+    """The id of a ``.txt``/``.md`` file given on its own: its file name, the id it has in
+    a folder given as the input (where ids are paths relative to the folder), whichever
+    way the path is written.
+
+    >>> text_file_id("wire/005.txt"), text_file_id("./005.txt"), text_file_id("/news/005.txt")
+    ('005.txt', '005.txt', '005.txt')
+    """
+    return os.path.basename(os.path.normpath(os.fspath(path)))
 
 
 def _label(path: str) -> str:

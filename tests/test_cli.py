@@ -897,3 +897,39 @@ def test_querying_an_emptied_index_says_it_holds_no_documents(call, tmp_path):
     assert all(json.loads(line)["matches"] == [] for line in done.stdout.splitlines())
     done = call("provenance", query, "--index", "s.idx", "--format", "json", cwd=tmp_path)
     assert done.returncode == 0 and done.stderr == warning
+
+
+def test_a_text_file_has_the_same_id_alone_as_in_its_folder(call, tmp_path):
+    wire = tmp_path / "wire"
+    (wire / "2025").mkdir(parents=True)
+    shutil.copy(SEEDS / SEED_000, wire / SEED_000)
+    shutil.copy(SEEDS / SEED_001, wire / "2025" / SEED_001)
+    assert call("index", "build", "w.idx", "wire", "-q", cwd=tmp_path).returncode == 0
+    assert sorted(dedupe.Index.load(tmp_path / "w.idx").ids()) == sorted(
+        [f"2025/{SEED_001}", SEED_000]
+    )
+    # alone, however the path is written: its file name, the id it has in its folder
+    for given in (f"wire/{SEED_000}", f"./wire/../wire/{SEED_000}", str(wire / SEED_000)):
+        done = call("index", "build", "one.idx", given, "-q", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert list(dedupe.Index.load(tmp_path / "one.idx").ids()) == [SEED_000], given
+    done = call("index", "add", "w.idx", f"wire/{SEED_000}", cwd=tmp_path)  # already there
+    assert done.returncode == 2 and f"1 id(s) already in the index ('{SEED_000}')" in done.stderr
+    rows = call("dedup", f"wire/2025/{SEED_001}", "-o", "-", "-q", cwd=tmp_path).stdout
+    assert json.loads(rows)["id"] == SEED_001
+
+    (tmp_path / "other").mkdir()
+    shutil.copy(SEEDS / SEED_001, tmp_path / "other" / SEED_000)
+    done = call("scan", f"wire/{SEED_000}", f"other/{SEED_000}", cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"other/{SEED_000}: duplicate id '{SEED_000}' (first seen at wire/{SEED_000})" in (
+        done.stderr
+    )
+    assert "give a folder holding both instead" in done.stderr
+
+
+def test_input_help_says_how_ids_are_made(call):
+    for command in (["scan"], ["dedup"], ["index", "build"], ["index", "add"]):
+        text = " ".join(call(*command, "--help").stdout.split())
+        assert "ids: their paths relative to the folder" in text, command
+        assert "id: its file name" in text, command

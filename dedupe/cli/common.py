@@ -238,8 +238,11 @@ def non_negative(text: str) -> int:
 
 
 INPUT_HELP = (
-    "a folder of .txt/.md files (ids: relative paths), a .txt/.md file, a JSONL file "
-    "(.jsonl, .jsonl.gz), a CSV file with a header row, or - for JSONL on stdin"
+    "a folder of .txt/.md files (ids: their paths relative to the folder, such as "
+    "2025/a.txt), a .txt/.md file (id: its file name, a.txt, as in its folder), a JSONL "
+    "file (.jsonl) or a CSV file with a header row (ids: --id-field), gzip-compressed or "
+    "not, or - for JSONL on stdin; an input with no documents is a warning, and the "
+    "command goes on"
 )
 
 
