@@ -8,6 +8,7 @@ from .dedup import Decision, Deduplication
 from .errors import (
     DedupeError,
     DuplicateIdError,
+    EmptyInputError,
     EmptyTextError,
     IndexFormatError,
     IndexNotFoundError,
@@ -51,6 +52,7 @@ __all__ = [
     "find_duplicates",
     "DedupeError",
     "DuplicateIdError",
+    "EmptyInputError",
     "EmptyTextError",
     "IndexFormatError",
     "IndexNotFoundError",

@@ -51,6 +51,13 @@ class InputError(DedupeError, ValueError):
     says what is wrong."""
 
 
+class EmptyInputError(InputError):
+    """An input holds no documents: an empty file (or standard input), a CSV file with no
+    row under its header, a folder with no ``.txt``/``.md`` file. The message names the
+    input. :func:`dedupe.inputs.read_documents` raises it unless asked (``empty=``) to list
+    such inputs and go on, as the command line does (it warns and goes on)."""
+
+
 class MissingDependencyError(DedupeError, ImportError):
     """An optional part of dedupe needs a package that is not installed; the message names
     the extra that brings it (for example ``pip install 'article-dedupe[spark]'``)."""

@@ -1,11 +1,14 @@
 """Reading collections into documents, and writing files atomically.
 
 An input is a folder of ``.txt``/``.md`` files (ids are their paths relative to the folder,
-with ``/`` separators), a single ``.txt``/``.md`` file (id: the path as given), a JSONL file
-(``.jsonl``/``.ndjson``, optionally ``.gz``), a CSV file with a header row (optionally
-``.gz``), or ``-`` for JSONL on standard input. Anything unreadable raises
-:class:`~dedupe.errors.InputError` naming the file, the line where there is one, and the
-problem.
+with ``/`` separators), a single ``.txt``/``.md`` file (id: its file name, the id it has as
+a file of its folder: :func:`text_file_id`), a JSONL file (``.jsonl``/``.ndjson``,
+optionally ``.gz``), a CSV file with a header row (optionally ``.gz``), or ``-`` for JSONL
+on standard input. Gzip data is recognised by its first bytes, not by the ``.gz`` suffix: a
+gzip file named ``.jsonl`` and plain JSONL named ``.jsonl.gz`` both read. Anything
+unreadable raises :class:`~dedupe.errors.InputError` naming the file, the line where there
+is one, and the problem; an input holding no documents raises
+:class:`~dedupe.errors.EmptyInputError` unless :func:`read_documents` is asked to list it.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -36,7 +39,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import InputError, InvalidParameterError, InvalidTextError
+from .errors import EmptyInputError, InputError, InvalidParameterError, InvalidTextError
 from .text import check_unicode, ensure_text
 
 __all__ = [
@@ -47,9 +50,11 @@ __all__ = [
     "atomic_write",
     "check_output_path",
     "followed_by_kernel",
+    "is_null_device",
     "open_output",
     "read_documents",
     "read_text_file",
+    "text_file_id",
 ]
 
 # Suffixes of the files a folder contributes (compared case-insensitively).
@@ -158,23 +163,50 @@ def _kind(path: str) -> str:
     )
 
 
+#: The first two bytes of every gzip stream (RFC 1952).
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _peek(fh: IO[bytes], size: int) -> bytes:
+    """The first ``size`` bytes of ``fh``, left unread (a seekable file is rewound; a
+    buffered stream such as standard input is peeked at)."""
+    if fh.seekable():
+        where = fh.tell()
+        head = fh.read(size)
+        fh.seek(where)
+        return head
+    peek = getattr(fh, "peek", None)
+    return peek(size)[:size] if peek is not None else b""
+
+
+@contextmanager
+def _maybe_gunzip(fh: IO[bytes]) -> Iterator[IO[bytes]]:
+    """``fh`` itself, or the data it holds decompressed when it starts with the gzip magic
+    bytes: the content decides, not the name (a gzip file named ``.jsonl``, or plain JSONL
+    named ``.jsonl.gz``, reads as what it is)."""
+    if _peek(fh, 2) == GZIP_MAGIC:
+        with gzip.GzipFile(fileobj=fh, mode="rb") as unzipped:
+            yield unzipped  # type: ignore[misc]  # a GzipFile is a binary file object
+    else:
+        yield fh
+
+
 @contextmanager
 def _open_binary(path: str) -> Iterator[IO[bytes]]:
+    """The bytes of a JSONL or CSV input (``-``: standard input), gzip-decompressed when
+    they are gzip data, whatever the file's name says."""
     if path == "-":
         if sys.stdin is None or sys.stdin.closed:
             raise InputError("-: standard input is closed; give a file, or pipe the input in")
-        yield sys.stdin.buffer
-    elif path.lower().endswith(".gz"):
-        with gzip.open(path, "rb") as fh:
-            yield fh  # type: ignore[misc]  # a GzipFile is a binary file object
+        with _maybe_gunzip(sys.stdin.buffer) as fh:
+            yield fh
     else:
-        with open(path, "rb") as fh:
+        with open(path, "rb") as raw, _maybe_gunzip(raw) as fh:
             yield fh
 
 
 def _read_folder(folder: str, docs: _Docs) -> None:
     root = Path(folder)
-    found = 0
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
@@ -204,9 +236,6 @@ def _read_folder(folder: str, docs: _Docs) -> None:
                 docs.fail(err, where)
                 continue
             docs.add(path.relative_to(root).as_posix(), text, where)
-            found += 1
-    if not found:
-        raise InputError(f"{folder}: no .txt or .md files in this folder")
 
 
 def _field(record: dict[str, Any], name: str, where: str, role: str, option: str) -> str:
@@ -345,8 +374,8 @@ def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str, limit: int
         reader = csv.reader(lines, strict=True)  # an unterminated quote is an error
         try:
             header = next(reader, None)
-            if header is None:
-                raise InputError(f"{path}: empty CSV file (expected a header row)")
+            if header is None:  # an empty file: no documents (said by read_documents)
+                return
             for name, option in ((id_field, "--id-field"), (text_field, "--text-field")):
                 if name not in header:
                     cols = ", ".join(repr(c) for c in header[:10])
@@ -389,9 +418,17 @@ def read_documents(
     metadata: dict[str, dict[str, str]] | None = None,
     records: dict[str, Any] | None = None,
     max_record_bytes: int = MAX_RECORD_BYTES,
+    empty: list[tuple[str, str]] | None = None,
 ) -> dict[str, str]:
     """Read every INPUT into one ``{id: text}`` dict, in input order (the first ``limit``
     documents only, when given).
+
+    An input that holds no documents (an empty file or standard input, blank lines only, a
+    CSV file with no row under its header, a folder with no ``.txt``/``.md`` file) raises
+    :class:`~dedupe.errors.EmptyInputError` naming it; with ``empty`` (a list), it is
+    appended there as ``(input, reason)`` instead and the reading goes on (the command
+    line warns and goes on: no documents give an empty result). Documents whose text holds
+    no words are documents: they are read, and left to the caller.
 
     A JSONL line or a CSV record longer than ``max_record_bytes`` (default
     :data:`MAX_RECORD_BYTES`) raises :class:`InputError` naming the file and line, before
@@ -433,6 +470,7 @@ def read_documents(
         kind = _kind(path)
         if kind != "stdin" and not os.path.exists(path):
             raise InputError(f"{path}: no such file or directory")
+        seen = len(docs.texts) + len(docs.skipped or ())
         try:
             if kind == "folder":
                 _read_folder(path, docs)
@@ -444,7 +482,15 @@ def read_documents(
                 except InputError as err:
                     docs.fail(err, path)
                     continue
-                docs.add(path, text, path)
+                doc_id = text_file_id(path)
+                if doc_id in docs.texts:
+                    raise InputError(
+                        f"{path}: duplicate id {doc_id!r} (first seen at {docs.where[doc_id]}): "
+                        "a .txt/.md file given on its own is named by its file name; give a "
+                        "folder holding both instead (ids are then paths relative to it), or "
+                        "rename one"
+                    )
+                docs.add(doc_id, text, path)
             elif kind == "csv":
                 _read_csv(path, docs, id_field, text_field, max_record_bytes)
             else:
@@ -453,7 +499,48 @@ def read_documents(
             raise InputError(f"{path}: broken gzip data ({err or 'file is truncated'})") from None
         except _Enough:
             break
+        if len(docs.texts) + len(docs.skipped or ()) == seen:
+            problem = _nothing_in(path, kind)
+            if empty is None:
+                raise problem
+            empty.append((_label(path), str(problem)))
     return docs.texts
+
+
+def text_file_id(path: str | os.PathLike[str]) -> str:
+    """The id of a ``.txt``/``.md`` file given on its own: its file name, the id it has in
+    a folder given as the input (where ids are paths relative to the folder), whichever
+    way the path is written.
+
+    >>> text_file_id("wire/005.txt"), text_file_id("./005.txt"), text_file_id("/news/005.txt")
+    ('005.txt', '005.txt', '005.txt')
+    """
+    return os.path.basename(os.path.normpath(os.fspath(path)))
+
+
+def _label(path: str) -> str:
+    return "<stdin>" if path == "-" else path
+
+
+def _nothing_in(path: str, kind: str) -> EmptyInputError:
+    """What an input that gave no document holds, as the error saying so."""
+    if kind == "folder":
+        what = "no .txt or .md files in this folder"
+    elif kind == "csv":
+        what = "a header row and no rows under it" if _has_bytes(path) else "the file is empty"
+    elif kind == "stdin":
+        what = "standard input is empty"
+    else:
+        what = "no records in it" if _has_bytes(path) else "the file is empty"
+    return EmptyInputError(f"{_label(path)}: {what}; no documents read from it")
+
+
+def _has_bytes(path: str) -> bool:
+    """Whether an input holds anything at all (``-``: unknown, taken as not)."""
+    try:
+        return path != "-" and os.path.getsize(path) > 0
+    except OSError:
+        return False
 
 
 def read_text_file(path: str) -> str:
@@ -551,10 +638,27 @@ def _resolve_output(path: str) -> Path:
     return Path(current)
 
 
+def is_null_device(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is (or links to) the null device, :data:`os.devnull`: an output
+    written there is discarded, and is written directly (nothing to rename or replace).
+
+    >>> is_null_device(os.devnull), is_null_device("no/such/file")
+    (True, False)
+    """
+    try:
+        info, null = os.stat(path), os.stat(os.devnull)
+    except (OSError, ValueError):
+        return False
+    if os.name != "posix":
+        return os.path.samestat(info, null)
+    return stat.S_ISCHR(info.st_mode) and info.st_rdev == null.st_rdev
+
+
 def check_output_path(path: str | os.PathLike[str]) -> Path:
     """The file a write to ``path`` will replace (symlinks followed), checked before any long
     work: its folder must exist and be writable, and an existing target must be a regular
-    file (a device, FIFO or folder is never replaced). A symbolic link planted by another
+    file (a device, FIFO or folder is never replaced), or the null device
+    (:func:`is_null_device`), which discards what is written. A symbolic link planted by another
     user in a shared sticky folder such as ``/tmp`` is never followed (the kernel's
     ``protected_symlinks`` rule, :func:`followed_by_kernel`): the write is refused.
 
@@ -564,9 +668,27 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     dedupe.errors.InputError: /no/such/folder/x.idx: cannot write it, folder ... does not exist
     """
     target = _resolve_output(os.fspath(path))
+    if is_null_device(target):  # the output is discarded: nothing to check or replace
+        return target
     if target.exists() and not target.is_file():
-        what = "a folder" if target.is_dir() else "not a regular file"
-        raise InputError(f"{path}: is {what}; give the name of a regular file to write")
+        if target.is_dir():
+            raise InputError(f"{path}: is a folder; give the name of a file to write")
+        mode = target.stat().st_mode
+        what = (
+            "a FIFO (named pipe)"
+            if stat.S_ISFIFO(mode)
+            else "a device"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "not a regular file"
+        )
+        raise InputError(
+            f"{path}: is {what}, not a regular file; dedupe writes an output whole to a "
+            "temporary file and renames it into place, which a FIFO or device cannot take: "
+            f"give a file name, or write to standard output and redirect it ({os.devnull} "
+            "is accepted, to discard the output)"
+        )
     folder = target.parent
     if not folder.is_dir():
         raise InputError(f"{path}: cannot write it, folder {Path(path).parent} does not exist")
@@ -617,9 +739,15 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     user's link in a shared sticky folder such as ``/tmp``, which is refused, as the
     kernel's ``protected_symlinks`` rule would; a target that is not a regular file is
     refused (:func:`check_output_path`). Temporary files left by killed
-    writes are removed after :data:`STALE_TEMP_SECONDS`.
+    writes are removed after :data:`STALE_TEMP_SECONDS`. The null device
+    (:data:`os.devnull`, by any name or link) is written directly: the output is discarded,
+    and the device itself is never replaced.
     """
     target = check_output_path(path)
+    if is_null_device(target):  # discarded: no temporary file, nothing renamed over it
+        with open(target, "wb") as null:
+            yield null
+        return
     _remove_stale_temporaries(target)
     try:
         mode = stat.S_IMODE(target.stat().st_mode)

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -388,12 +389,6 @@ def _latin1_jsonl(tmp: Path) -> str:
     return "l.jsonl"
 
 
-def _empty_folder(tmp: Path) -> str:
-    (tmp / "nothing").mkdir()
-    (tmp / "nothing" / "image.png").write_bytes(b"\x89PNG")
-    return "nothing"
-
-
 def _unknown_kind(tmp: Path) -> str:
     (tmp / "paper.pdf").write_bytes(b"%PDF-1.4")
     return "paper.pdf"
@@ -410,8 +405,8 @@ def _truncated_gzip(tmp: Path) -> str:
     return "t.jsonl.gz"
 
 
-def _not_gzip(tmp: Path) -> str:
-    (tmp / "p.jsonl.gz").write_text('{"id": "a", "text": "x"}\n')
+def _not_gzip(tmp: Path) -> str:  # gzip magic bytes, then no gzip stream
+    (tmp / "p.jsonl.gz").write_bytes(b"\x1f\x8b" + b"not gzip at all" * 10)
     return "p.jsonl.gz"
 
 
@@ -442,7 +437,6 @@ def _binary_text(tmp: Path) -> str:
         (_not_an_object, "o.jsonl:1: expected a JSON object, got list"),
         (_latin1_in_folder, "latin.txt: not valid UTF-8 (bad byte 0xe9 at offset 3)"),
         (_latin1_jsonl, "l.jsonl:2: not valid UTF-8"),
-        (_empty_folder, "nothing: no .txt or .md files in this folder"),
         (_unknown_kind, "paper.pdf: unknown kind of input"),
         (lambda tmp: "missing.jsonl", "missing.jsonl: no such file or directory"),
         (lambda tmp: "missing", "missing: no such file or directory"),
@@ -665,3 +659,277 @@ def test_index_query_batch_and_evict_on_a_file(call, tmp_path, corpus):
     assert bad.returncode == 2 and "not a date" in bad.stderr
     bad = call("index", "stats", "--namespace", "x", str(idx))
     assert bad.returncode == 2 and "--namespace goes with --redis" in bad.stderr
+
+
+# ---------------------------------------------- newcomer paper cuts (issue 20)
+
+
+@pytest.mark.parametrize(
+    ("name", "compress"),
+    [("docs.jsonl", True), ("docs.jsonl.gz", False), ("docs.csv", True), ("docs.csv.gz", False)],
+)
+def test_gzip_is_recognised_by_its_bytes_not_its_name(call, tmp_path, corpus, name, compress):
+    if name.startswith("docs.csv"):
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([("id", "text"), *corpus.items()])
+        data = buffer.getvalue().encode("utf-8")
+    else:
+        lines = (json.dumps({"id": k, "text": v}) + "\n" for k, v in corpus.items())
+        data = "".join(lines).encode("utf-8")
+    (tmp_path / name).write_bytes(gzip.compress(data) if compress else data)
+    done = call("scan", name, "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    pairs = [(m["a"], m["b"]) for m in map(json.loads, done.stdout.splitlines())]
+    assert pairs == [(m.a, m.b) for m in dedupe.find_duplicates(corpus).matches]
+    assert pairs  # the corpus has pairs: an unread file would fail above
+
+
+def test_gzip_on_standard_input_is_recognised(tmp_path):
+    data = gzip.compress(b'{"id": "a", "text": "one two three four five six"}\n' * 1)
+    done = subprocess.run(
+        [sys.executable, "-m", "dedupe", "index", "build", "-o", "s.idx", "-", "-q"],
+        input=data, capture_output=True, cwd=tmp_path, timeout=120,
+        env={**os.environ, "PYTHONPATH": CHECKOUT_PATH},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert list(dedupe.Index.load(tmp_path / "s.idx").ids()) == ["a"]
+
+
+def test_index_build_takes_the_index_file_first_as_a_newcomer_types_it(call, tmp_path):
+    wire = tmp_path / "wire"
+    shutil.copytree(SEEDS, wire)
+    assert call("index", "build", "wire.idx", "wire/", "-q", cwd=tmp_path).returncode == 0
+    assert call("index", "build", "-o", "o.idx", "wire/", "-q", cwd=tmp_path).returncode == 0
+    built = dedupe.Index.load(tmp_path / "wire.idx")
+    assert sorted(built.ids()) == sorted(dedupe.Index.load(tmp_path / "o.idx").ids())
+    assert len(built) == len(list(SEEDS.glob("*.txt")))
+    # an index file given first is rebuilt, as -o FILE rebuilds it; so is an empty file
+    (tmp_path / "zero.idx").touch()
+    for target in ("wire.idx", "zero.idx"):
+        assert call("index", "build", target, "wire", "-q", cwd=tmp_path).returncode == 0
+        assert len(dedupe.Index.load(tmp_path / target)) == len(built)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["docs.jsonl", "wire"], "docs.jsonl: exists and is not a dedupe index file"),
+        (["notes.txt", "wire"], "notes.txt: exists and is not a dedupe index file"),
+        (["wire", "docs.jsonl"], "wire: is a folder, not an index file to write"),
+        (["new.jsonl", "wire"], "new.jsonl: is named like an input, not an index file"),
+        (["wire"], "give the index FILE to write, then at least one INPUT"),
+        (["-o", "a.idx", "b.idx", "wire"], "give the index FILE once"),
+        (["-o", "a.idx", "old.idx", "wire"], "old.idx: an index file among the inputs"),
+    ],
+)
+def test_index_build_never_replaces_an_input_given_first(call, tmp_path, args, message):
+    (tmp_path / "wire").mkdir()
+    (tmp_path / "wire" / "a.txt").write_text("some words of a story here")
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"id": "x", "text": "other words of another story"}\n')
+    (tmp_path / "notes.txt").write_text("my notes")
+    call("index", "build", "old.idx", "wire", "-q", cwd=tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    done = call("index", "build", *args, cwd=tmp_path)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert done.stderr.startswith("dedupe index build: error: ")
+    assert {p.name: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_index_help_and_usage_errors_list_every_action(call):
+    actions = ("build", "add", "query", "remove", "evict", "stats")
+    for args in (["index", "--help"], ["index"], ["index", "bogus"], ["--help"]):
+        done = call(*args)
+        assert "build|add|query|remove|evict|stats" in done.stdout + done.stderr or all(
+            f"'{a}'" in done.stderr for a in actions
+        ), args
+    for action in actions[1:]:  # every action takes (FILE | --redis ...) first
+        usage = call("index", action, "--help").stdout.split("\n\n")[0]
+        assert f"dedupe index {action} [options] (FILE | --redis URL --namespace NAME)" in usage
+    usage = call("index", "build", "--help").stdout.split("\n\n")[0]
+    assert "(FILE | -o FILE | --redis URL --namespace NAME) INPUT" in usage
+
+
+def test_index_evict_before_now_takes_every_dated_document(call, tmp_path):
+    (tmp_path / "a.txt").write_text("some words of a story that is dated")
+    assert call("index", "build", "s.idx", "a.txt", "--timestamp", "2020-01-01", "-q",
+                cwd=tmp_path).returncode == 0  # fmt: skip
+    done = call("index", "evict", "s.idx", "--before", "now", cwd=tmp_path)
+    assert done.returncode == 0 and "evicted 1 document" in done.stderr, done.stderr
+
+
+def test_output_to_dev_null_is_discarded_and_special_files_are_refused(call, tmp_path):
+    null = os.stat(os.devnull)
+    for args in (
+        ["scan", str(SEEDS), "-o", os.devnull],
+        ["report", str(SEEDS), "-o", os.devnull],
+        ["index", "build", "-o", os.devnull, str(SEEDS)],
+        ["index", "build", os.devnull, str(SEEDS)],
+        ["dedup", str(SEEDS), "-o", os.devnull, "--decisions", os.devnull],
+    ):
+        done = call(*args, "-q", cwd=tmp_path)
+        assert done.returncode == 0 and done.stdout == "" and done.stderr == "", (args, done)
+    after = os.stat(os.devnull)  # still the device, never replaced by a renamed file
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == null.st_rdev
+
+    # silence the kept records, keep the decisions: the newcomer's use of /dev/null
+    done = call("dedup", str(SEEDS), "-o", os.devnull, "--decisions", "why.jsonl", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "why.jsonl").exists()
+
+    (tmp_path / "out").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    for target, message in (("out", "out: is a folder"), ("fifo", "fifo: is a FIFO")):
+        for args in (["scan", str(SEEDS)], ["dedup", str(SEEDS)], ["index", "build", str(SEEDS)]):
+            done = call(*args, "-o", target, cwd=tmp_path)
+            assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
+    assert (tmp_path / "out").is_dir() and stat.S_ISFIFO(os.lstat(tmp_path / "fifo").st_mode)
+
+
+EMPTY_INPUTS = {  # name: (bytes, or None for a folder of these files), the warning
+    "empty.jsonl": (b"", "empty.jsonl: the file is empty; no documents read from it"),
+    "blank.jsonl": (b"\n  \n", "blank.jsonl: no records in it; no documents read from it"),
+    "empty.jsonl.gz": (gzip.compress(b""), "empty.jsonl.gz: no records in it"),
+    "empty.csv": (b"", "empty.csv: the file is empty; no documents read from it"),
+    "header.csv": (b"id,text\r\n", "header.csv: a header row and no rows under it"),
+    "folder": ({}, "folder: no .txt or .md files in this folder; no documents read from it"),
+    "pictures": ({"a.png": b"\x89PNG", ".hidden.txt": b"words"}, "pictures: no .txt or .md"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY_INPUTS))
+@pytest.mark.parametrize("command", ["scan", "dedup", "index build", "report"])
+def test_an_empty_input_is_a_warning_naming_it_and_an_empty_result(call, tmp_path, name, command):
+    content, warning = EMPTY_INPUTS[name]
+    if isinstance(content, dict):
+        (tmp_path / name).mkdir()
+        for file, data in content.items():
+            (tmp_path / name / file).write_bytes(data)
+    else:
+        (tmp_path / name).write_bytes(content)
+    out = {"scan": [], "dedup": ["-o", "out.jsonl"], "index build": ["-o", "out.idx"],
+           "report": ["-o", "out.html"]}[command]  # fmt: skip
+    done = call(*command.split(), name, *out, "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith(f"dedupe: warning: {warning}"), done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr  # that warning alone (-q)
+    assert done.stdout == ""
+    if command == "dedup":
+        assert (tmp_path / "out.jsonl").read_bytes() == b""
+    elif command == "index build":
+        assert len(dedupe.Index.load(tmp_path / "out.idx")) == 0
+    elif command == "report":
+        assert (tmp_path / "out.html").stat().st_size > 0
+
+    # next to an input with documents: the same warning, and the documents' result
+    done = call("scan", name, str(SEEDS), "-q", cwd=tmp_path)
+    assert done.returncode == 0 and warning in done.stderr
+    assert len(done.stdout.splitlines()) == len(dedupe.find_duplicates(_seed_texts()).matches)
+
+
+def _seed_texts() -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+def test_empty_standard_input_is_a_warning_too(call):
+    done = call("scan", "-", stdin="")
+    assert done.returncode == 0 and done.stdout == ""
+    assert "dedupe: warning: <stdin>: standard input is empty" in done.stderr
+
+
+def test_a_folder_of_empty_texts_is_warned_about_by_every_command(call, tmp_path):
+    (tmp_path / "f").mkdir()
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / "f" / name).write_bytes(b"")
+    for command, out in (
+        ("scan", []),
+        ("index build", ["-o", "x.idx"]),
+        ("report", ["-o", "r.html"]),
+    ):
+        done = call(*command.split(), "f", *out, "-q", cwd=tmp_path)
+        assert done.returncode == 0
+        assert done.stderr == "dedupe: warning: skipped 2 documents with no words (a.txt, b.txt)\n"
+    done = call("dedup", "f", "-o", "out.jsonl", "-q", cwd=tmp_path)  # kept: nothing is lost
+    assert done.returncode == 0 and done.stderr == (
+        "dedupe: warning: 2 documents with no words were not compared, kept as they are "
+        "(a.txt, b.txt)\n"
+    )
+    assert [json.loads(line)["id"] for line in (tmp_path / "out.jsonl").open()] == [
+        "a.txt",
+        "b.txt",
+    ]
+
+
+def test_read_documents_raises_empty_input_error_unless_asked_to_list(tmp_path):
+    (tmp_path / "e.jsonl").write_bytes(b"")
+    (tmp_path / "h.csv").write_text("id,text\n")
+    (tmp_path / "d.jsonl").write_text('{"id": "a", "text": "some words"}\n')
+    for name in ("e.jsonl", "h.csv"):
+        with pytest.raises(dedupe.EmptyInputError, match=f"{name}: .*no documents read"):
+            dedupe.inputs.read_documents([tmp_path / name, tmp_path / "d.jsonl"])
+    empty: list = []
+    docs = dedupe.inputs.read_documents(
+        [tmp_path / "e.jsonl", tmp_path / "d.jsonl", tmp_path / "h.csv"], empty=empty
+    )
+    assert docs == {"a": "some words"}
+    assert [where for where, _ in empty] == [str(tmp_path / "e.jsonl"), str(tmp_path / "h.csv")]
+    assert issubclass(dedupe.EmptyInputError, dedupe.InputError)
+
+
+def test_querying_an_emptied_index_says_it_holds_no_documents(call, tmp_path):
+    (tmp_path / "a.txt").write_text(SEEDS.joinpath(SEED_000).read_text(encoding="utf-8"))
+    query = str(SEEDS / SEED_000)
+    assert call("index", "build", "s.idx", "a.txt", "--timestamp", "2020-01-01", "-q",
+                cwd=tmp_path).returncode == 0  # fmt: skip
+    assert call("index", "query", "s.idx", query, cwd=tmp_path).stdout  # it matches, at first
+    warning = (
+        "dedupe: warning: s.idx holds no documents (none were indexed, or all were removed or "
+        "evicted), so nothing can match; add some with `dedupe index add s.idx INPUT...`\n"
+    )
+    for emptied in (["remove", "s.idx", "a.txt"], ["evict", "s.idx", "--before", "now"]):
+        assert call("index", *emptied, "-q", cwd=tmp_path).returncode == 0
+        done = call("index", "query", "s.idx", query, cwd=tmp_path)
+        assert (done.returncode, done.stdout, done.stderr) == (0, "", warning)
+        if emptied[0] == "remove":  # back, dated, for the evict round
+            call("index", "add", "s.idx", "a.txt", "--timestamp", "2020-01-01", cwd=tmp_path)
+    done = call("index", "query", "s.idx", "--input", str(SEEDS), cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == warning
+    assert all(json.loads(line)["matches"] == [] for line in done.stdout.splitlines())
+    done = call("provenance", query, "--index", "s.idx", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == warning
+
+
+def test_a_text_file_has_the_same_id_alone_as_in_its_folder(call, tmp_path):
+    wire = tmp_path / "wire"
+    (wire / "2025").mkdir(parents=True)
+    shutil.copy(SEEDS / SEED_000, wire / SEED_000)
+    shutil.copy(SEEDS / SEED_001, wire / "2025" / SEED_001)
+    assert call("index", "build", "w.idx", "wire", "-q", cwd=tmp_path).returncode == 0
+    assert sorted(dedupe.Index.load(tmp_path / "w.idx").ids()) == sorted(
+        [f"2025/{SEED_001}", SEED_000]
+    )
+    # alone, however the path is written: its file name, the id it has in its folder
+    for given in (f"wire/{SEED_000}", f"./wire/../wire/{SEED_000}", str(wire / SEED_000)):
+        done = call("index", "build", "one.idx", given, "-q", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert list(dedupe.Index.load(tmp_path / "one.idx").ids()) == [SEED_000], given
+    done = call("index", "add", "w.idx", f"wire/{SEED_000}", cwd=tmp_path)  # already there
+    assert done.returncode == 2 and f"1 id(s) already in the index ('{SEED_000}')" in done.stderr
+    rows = call("dedup", f"wire/2025/{SEED_001}", "-o", "-", "-q", cwd=tmp_path).stdout
+    assert json.loads(rows)["id"] == SEED_001
+
+    (tmp_path / "other").mkdir()
+    shutil.copy(SEEDS / SEED_001, tmp_path / "other" / SEED_000)
+    done = call("scan", f"wire/{SEED_000}", f"other/{SEED_000}", cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"other/{SEED_000}: duplicate id '{SEED_000}' (first seen at wire/{SEED_000})" in (
+        done.stderr
+    )
+    assert "give a folder holding both instead" in done.stderr
+
+
+def test_input_help_says_how_ids_are_made(call):
+    for command in (["scan"], ["dedup"], ["index", "build"], ["index", "add"]):
+        text = " ".join(call(*command, "--help").stdout.split())
+        assert "ids: their paths relative to the folder" in text, command
+        assert "id: its file name" in text, command

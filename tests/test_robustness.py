@@ -212,8 +212,23 @@ def test_saving_to_a_folder_or_a_device_is_refused(tmp_path):
     index.add("a", "words")
     with pytest.raises(DedupeError, match="folder"):
         index.save(tmp_path)
-    with pytest.raises(DedupeError, match="not a regular file"):
-        index.save("/dev/null")
+    with pytest.raises(DedupeError, match="is a device, not a regular file"):
+        index.save("/dev/zero")
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(DedupeError, match="is a FIFO"):
+        index.save(tmp_path / "fifo")
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "fifo").st_mode)  # left as it was
+
+
+def test_saving_to_the_null_device_discards_it_and_leaves_it_be(tmp_path):
+    index = Index()
+    index.add("a", "words")
+    (tmp_path / "null").symlink_to(os.devnull)
+    for target in (os.devnull, tmp_path / "null"):
+        index.save(target)
+        info = os.stat(os.devnull)
+        assert stat.S_ISCHR(info.st_mode) and os.path.getsize(os.devnull) == 0
+    assert not list(Path("/dev").glob(".null.*.tmp"))  # no temporary file beside it
 
 
 # --------------------------------------------------------------------- the command line

@@ -8,12 +8,15 @@ Commands::
     dedupe dedup INPUT... -o F      the collection without its duplicates (--decisions: why)
     dedupe report INPUT... -o F     one self-contained HTML page: clusters and side-by-side diffs
     dedupe index build|add|query|remove|evict|stats   work on a saved (or Redis) index
+                                    (index build FILE INPUT... or -o FILE INPUT...)
     dedupe provenance FILE --index INDEX        which indexed documents FILE was built from
 
 An INPUT is a folder of ``.txt``/``.md`` files (ids are their paths relative to the folder,
-with ``/`` separators), a single ``.txt``/``.md`` file (id: the path as given), a JSONL file
-(``.jsonl``/``.ndjson``, optionally ``.gz``), a CSV file with a header row (optionally
-``.gz``), or ``-`` for JSONL on standard input.
+with ``/`` separators), a single ``.txt``/``.md`` file (id: its file name, as in its folder),
+a JSONL file (``.jsonl``/``.ndjson``) or a CSV file with a header row, gzip-compressed or not
+(told by the bytes, not the name), or ``-`` for JSONL on standard input. An input that holds
+no documents is a warning naming it, and the command goes on (to an empty result, if
+nothing else is given).
 
 Exit status: 0 on success, 2 for bad usage or unreadable input (a one-line message names the
 file, the line where there is one, and the problem), 1 when the reader of standard output

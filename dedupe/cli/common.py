@@ -157,6 +157,7 @@ def load_collection(
     on stderr what was skipped."""
     skipping = getattr(args, "on_error", "stop") == "skip"
     out = Collection({})
+    empty: list[tuple[str, str]] = []
     out.docs = read_documents(
         args.inputs,
         id_field=args.id_field,
@@ -165,9 +166,18 @@ def load_collection(
         metadata=out.metadata if metadata else None,
         records=out.records if records else None,
         max_record_bytes=getattr(args, "max_record_bytes", MAX_RECORD_BYTES),
+        empty=empty,
     )
+    warn_empty(empty)
     warn_unreadable(out.skipped)
     return out
+
+
+def warn_empty(empty: Sequence[tuple[str, str]]) -> None:
+    """Say on stderr which inputs held no documents: the one rule for an empty input is a
+    warning naming it, and the command goes on (no documents: an empty result)."""
+    for _, reason in empty:
+        print(f"dedupe: warning: {terminal_text(reason)}", file=sys.stderr)
 
 
 #: At most this many skipped inputs are listed one per line on stderr.
@@ -189,13 +199,15 @@ def warn_unreadable(skipped: Sequence[tuple[str, str]]) -> None:
         print(f"  ... and {len(skipped) - MAX_LISTED_SKIPPED} more", file=sys.stderr)
 
 
-def warn_skipped(skipped: Sequence[str]) -> None:
+def warn_skipped(skipped: Sequence[str], *, kept: bool = False) -> None:
+    """Name the documents with no words on stderr: skipped, or (``kept``, as ``dedup``
+    does) not compared and kept as they are."""
     if skipped:
         shown = ", ".join(map(terminal_text, skipped[:5])) + (", ..." if len(skipped) > 5 else "")
-        print(
-            f"dedupe: warning: skipped {plural(len(skipped), 'document')} with no words ({shown})",
-            file=sys.stderr,
-        )
+        what = plural(len(skipped), "document") + " with no words"
+        were = "was" if len(skipped) == 1 else "were"
+        done = f"{what} {were} not compared, kept as they are" if kept else f"skipped {what}"
+        print(f"dedupe: warning: {done} ({shown})", file=sys.stderr)
 
 
 def summary(documents: int, result: dedupe.Report, seconds: float) -> str:
@@ -226,8 +238,11 @@ def non_negative(text: str) -> int:
 
 
 INPUT_HELP = (
-    "a folder of .txt/.md files (ids: relative paths), a .txt/.md file, a JSONL file "
-    "(.jsonl, .jsonl.gz), a CSV file with a header row, or - for JSONL on stdin"
+    "a folder of .txt/.md files (ids: their paths relative to the folder, such as "
+    "2025/a.txt), a .txt/.md file (id: its file name, a.txt, as in its folder), a JSONL "
+    "file (.jsonl) or a CSV file with a header row (ids: --id-field), gzip-compressed or "
+    "not, or - for JSONL on stdin; an input with no documents is a warning, and the "
+    "command goes on"
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from dedupe.dedup import PARTIAL_RULES
 from dedupe.errors import InputError
-from dedupe.inputs import open_output
+from dedupe.inputs import is_null_device, open_output
 
 from .common import (
     EXIT_OK,
@@ -25,6 +25,7 @@ from .common import (
     load_collection,
     plural,
     same_file,
+    warn_skipped,
 )
 
 
@@ -42,7 +43,7 @@ def _check_paths(args: argparse.Namespace) -> None:
     check_output(args.output, args.inputs)
     check_output(args.decisions, args.inputs)
     if args.output not in (None, "-") and args.decisions not in (None, "-"):
-        if same_file(args.output, args.decisions):
+        if same_file(args.output, args.decisions) and not is_null_device(args.output):
             raise InputError(
                 f"{args.output}: -o and --decisions name the same file; give two files"
             )
@@ -69,6 +70,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
             for where, reason in found.skipped:
                 out.write(json.dumps({"skipped": where, "reason": reason}, ensure_ascii=False))
                 out.write("\n")
+    warn_skipped(result.skipped, kept=True)
     if not args.quiet:
         kinds = Counter(d.kind for d in dedup.dropped)
         detail = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))

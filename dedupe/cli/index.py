@@ -20,10 +20,19 @@ from typing import Any
 import dedupe
 from dedupe import render as views
 from dedupe.errors import InputError
-from dedupe.inputs import open_output, read_documents, read_text_file
+from dedupe.inputs import (
+    CSV_SUFFIXES,
+    JSONL_SUFFIXES,
+    TEXT_SUFFIXES,
+    is_null_device,
+    open_output,
+    read_documents,
+    read_text_file,
+)
 from dedupe.parallel import Shown
 from dedupe.params import timestamp
 from dedupe.render.safe import terminal_text
+from dedupe.store.file import is_index_file
 from dedupe.text import has_words
 
 from .common import (
@@ -39,9 +48,10 @@ from .common import (
     positive,
     progress_mode,
     scan_options,
+    warn_empty,
     warn_skipped,
 )
-from .stores import add_redis_args, open_index, positionals, redis_store
+from .stores import add_redis_args, open_index, positionals, redis_store, warn_if_empty
 
 #: Documents of a ``query --input`` file answered together (``Index.query_many``).
 QUERY_BATCH = 256
@@ -129,6 +139,48 @@ def _add_all(
     )
 
 
+#: Names an index FILE given first to ``build`` must not have: those of inputs.
+_INPUT_NAMES = (*TEXT_SUFFIXES, *JSONL_SUFFIXES, *CSV_SUFFIXES, ".gz")
+
+
+def _build_target(output: str | None, paths: list[str]) -> tuple[str, list[str]]:
+    """``(index FILE, inputs)`` of ``build``: ``-o FILE INPUT...`` or ``FILE INPUT...``.
+
+    The FILE given first is written only when it is new, empty, or already a dedupe index
+    file: an input given first by mistake (a folder, a .jsonl file) is never replaced.
+    """
+    if output is not None:
+        named = [p for p in paths if p.lower().endswith(".idx") or is_index_file(p)]
+        if named:
+            raise InputError(
+                f"{named[0]}: an index file among the inputs, and -o {output} names the index "
+                "to write; give the index FILE once (dedupe index build FILE INPUT..., or "
+                "-o FILE INPUT...)"
+            )
+        return output, paths
+    if len(paths) < 2:
+        raise InputError(
+            "give the index FILE to write, then at least one INPUT (dedupe index build "
+            "FILE INPUT..., or -o FILE INPUT...)"
+        )
+    path, inputs = paths[0], paths[1:]
+    how = "give the index FILE to write first: dedupe index build FILE INPUT..."
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a folder, not an index file to write; {how}")
+    if os.path.lexists(path) and not is_null_device(path):
+        if os.path.isfile(path) and (os.path.getsize(path) == 0 or is_index_file(path)):
+            return path, inputs
+        raise InputError(
+            f"{path}: exists and is not a dedupe index file, so dedupe will not replace it; "
+            f"{how} (a new file, or an index file to rebuild)"
+        )
+    if path.lower().endswith(_INPUT_NAMES):
+        raise InputError(
+            f"{path}: is named like an input, not an index file; {how} (such as wire.idx)"
+        )
+    return path, inputs
+
+
 # ------------------------------------------------------------------ commands
 def _cmd_index_build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
@@ -143,8 +195,7 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
             )
         index = dedupe.Index(**scan_options(args), store=store)
     else:
-        if not args.output:
-            raise InputError("build needs -o FILE (or --redis URL --namespace NAME)")
+        args.output, args.inputs = _build_target(args.output, args.inputs)
         check_output(args.output, args.inputs)
         index = dedupe.Index(**scan_options(args))
     found = load_collection(args)
@@ -203,13 +254,17 @@ def _cmd_index_query(args: argparse.Namespace) -> int:
             raise InputError("give a TEXTFILE or --input DOCS, not both")
         if args.format != "jsonl":
             raise InputError("--input answers one JSONL line per document: --format jsonl only")
+        empty: list[tuple[str, str]] = []
         docs = read_documents(
             [args.input],
             id_field=args.id_field,
             text_field=args.text_field,
             max_record_bytes=args.max_record_bytes,
+            empty=empty,
         )
+        warn_empty(empty)
         index = open_index(args, path)
+        warn_if_empty(args, index, path)
         items = list(docs.items())
         with open_output(args.output) as out:
             for lo in range(0, len(items), QUERY_BATCH):
@@ -230,6 +285,7 @@ def _cmd_index_query(args: argparse.Namespace) -> int:
         raise InputError("give one TEXTFILE to look up (or --input DOCS for many)")
     index = open_index(args, path)
     text = read_text_file(rest[0])
+    warn_if_empty(args, index, path)
     matches = index.query(text, k=args.k)
     with open_output(args.output) as out:
         views.write_matches(matches, out, fmt=args.format)
@@ -332,12 +388,16 @@ def register(sub: Any) -> None:
     """Add the ``index`` command and its actions."""
     p = sub.add_parser(
         "index",
-        help="build, update, query and inspect a saved or live index",
+        help="build|add|query|remove|evict|stats: work on a saved or live index",
         description="Work on an index FILE, or with --redis URL --namespace NAME on a live "
         "index shared through a Redis server: build it, add, remove or evict documents, "
-        "query it.",
+        "query it, show its stats. The index FILE comes first in every action "
+        "(dedupe index ACTION FILE ...); build also takes it as -o FILE.",
+        epilog="Run `dedupe index ACTION --help` for the options of an action.",
     )
-    isub = p.add_subparsers(dest="index_command", metavar="ACTION", required=True)
+    isub = p.add_subparsers(
+        dest="index_command", metavar="build|add|query|remove|evict|stats", required=True
+    )
     for add in (
         _build_parser,
         _add_parser,
@@ -353,15 +413,20 @@ def _build_parser(isub: Any) -> None:
     q = isub.add_parser(
         "build",
         help="index the inputs into a new file (or Redis namespace)",
-        description="Index every document of the inputs and save the index to FILE, or "
-        "create the Redis namespace NAME holding them.",
-        usage="%(prog)s [options] (-o FILE | --redis URL --namespace NAME) INPUT [INPUT ...]",
+        description="Index every document of the inputs and save the index to FILE (given "
+        "first, or with -o), or create the Redis namespace NAME holding them. FILE is "
+        "written only when it is new or already an index file (rebuilt): an input is "
+        "never replaced.",
+        usage="%(prog)s [options] (FILE | -o FILE | --redis URL --namespace NAME) "
+        "INPUT [INPUT ...]",
     )
-    q.add_argument("inputs", nargs="+", metavar="INPUT", help=INPUT_HELP)
+    q.add_argument("inputs", nargs="+", metavar="[FILE] INPUT",
+                   help="the index file to write (unless -o FILE or --redis), then the "
+                   f"inputs: {INPUT_HELP}")  # fmt: skip
     _field_args(q)
     add_on_error(q)
     add_match_args(q)
-    q.add_argument("-o", "--output", metavar="FILE", help="index file to write")
+    q.add_argument("-o", "--output", metavar="FILE", help="index file to write (or give it first)")
     add_redis_args(q)
     _timestamp_arg(q)
     add_quiet(q)
@@ -438,9 +503,9 @@ def _evict_parser(isub: Any) -> None:
         usage="%(prog)s [options] (FILE | --redis URL --namespace NAME) --before DATE",
     )
     q.add_argument("paths", nargs="*", metavar="FILE", help="index file (none with --redis)")
-    q.add_argument("--before", type=_date, required=True, metavar="DATE",
-                   help="ISO date (midnight UTC) or datetime (naive: UTC), or seconds since "
-                   "the epoch")  # fmt: skip
+    q.add_argument("--before", type=_moment, required=True, metavar="DATE",
+                   help="ISO date (midnight UTC) or datetime (naive: UTC), seconds since "
+                   "the epoch, or now (every dated document)")  # fmt: skip
     add_redis_args(q)
     add_quiet(q)
     q.set_defaults(func=_cmd_index_evict)

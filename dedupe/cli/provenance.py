@@ -11,7 +11,7 @@ from dedupe.provenance import MAX_GAP, MIN_WORDS
 from dedupe.render.provenance import provenance_html, render_provenance
 
 from .common import EXIT_OK, InputError, check_output, non_negative, positive
-from .stores import add_redis_args, open_index
+from .stores import add_redis_args, open_index, warn_if_empty
 
 
 def _open_index(args: argparse.Namespace) -> tuple[Any, str]:
@@ -34,6 +34,7 @@ def _cmd_provenance(args: argparse.Namespace) -> int:
     check_output(args.output, [args.file, args.index])
     index, where = _open_index(args)
     text = read_text_file(args.file)
+    warn_if_empty(args, index, args.index)
     prov = index.provenance(text, min_words=args.min_words, max_gap=args.max_gap)
     with open_output(args.output) as out:
         if args.format == "json":

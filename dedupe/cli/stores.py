@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import Any
 
 import dedupe
 from dedupe.errors import InputError
+from dedupe.render.safe import terminal_text
 
-__all__ = ["REDIS_HELP", "add_redis_args", "open_index", "positionals", "redis_store"]
+__all__ = [
+    "REDIS_HELP",
+    "add_redis_args",
+    "open_index",
+    "positionals",
+    "redis_store",
+    "warn_if_empty",
+]
 
 REDIS_HELP = "use the live index on this Redis server (redis://[:password@]host:port/db)"
 
@@ -62,3 +71,17 @@ def add_redis_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("a live index on Redis (instead of an index FILE)")
     g.add_argument("--redis", metavar="URL", help=REDIS_HELP)
     g.add_argument("--namespace", metavar="NAME", help="the index's name on that server")
+
+
+def warn_if_empty(args: argparse.Namespace, index: Any, path: str | None) -> None:
+    """An index with no documents (built from empty inputs, or all removed or evicted)
+    answers every question with nothing: say why on stderr, and how to fill it."""
+    if len(index) == 0:
+        where = path if path is not None else f"namespace {args.namespace!r}"
+        target = path if path is not None else "--redis URL --namespace NAME"
+        print(
+            f"dedupe: warning: {terminal_text(where)} holds no documents (none were indexed, "
+            "or all were removed or evicted), so nothing can match; add some with "
+            f"`dedupe index add {terminal_text(target)} INPUT...`",
+            file=sys.stderr,
+        )

@@ -61,7 +61,7 @@ from ..sketch import KEY_MASK, LEGACY_HASH_SCHEME, Sketch, band_keys, unique_per
 from .base import Store
 from .memory import MemoryStore, posting_entries
 
-__all__ = ["FORMAT_VERSION", "MAGIC", "IndexFile", "read_index", "write_index"]
+__all__ = ["FORMAT_VERSION", "MAGIC", "IndexFile", "is_index_file", "read_index", "write_index"]
 
 MAGIC = b"DEDUPEIX"
 FORMAT_VERSION = 2
@@ -174,6 +174,22 @@ def write_index(
         for arr in arrays.values():
             fh.write(arr.data)
             fh.write(b"\0" * (-arr.nbytes % 8))
+
+
+def is_index_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a regular file that starts as a dedupe index file does (its
+    magic bytes; nothing else is checked): what a command may replace with a new index.
+
+    >>> is_index_file("no/such.idx")
+    False
+    """
+    if not os.path.isfile(path):  # never open a FIFO or a device: it may block
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
 
 
 def _fail(path: Path, problem: str) -> IndexFormatError:
