@@ -46,6 +46,7 @@ __all__ = [
     "CSV_SUFFIXES",
     "JSONL_SUFFIXES",
     "MAX_RECORD_BYTES",
+    "STALE_TEMP_SECONDS",
     "TEXT_SUFFIXES",
     "atomic_write",
     "check_output_path",
@@ -315,7 +316,7 @@ def _read_jsonl(path: str, docs: _Docs, id_field: str, text_field: str, limit: i
 
 def _json_line(line: str, where: str) -> dict[str, Any] | None:
     """The JSON object on one (decoded, stripped) line (``None`` for a blank line), or
-    :class:`InputError`."""
+    :class:`~dedupe.errors.InputError`."""
     if not line:
         return None
     try:
@@ -431,9 +432,10 @@ def read_documents(
     no words are documents: they are read, and left to the caller.
 
     A JSONL line or a CSV record longer than ``max_record_bytes`` (default
-    :data:`MAX_RECORD_BYTES`) raises :class:`InputError` naming the file and line, before
-    it is held in memory; with ``skipped``, a JSONL line that long is skipped, while a CSV
-    record that long still stops the reading (the rest of the file cannot be told apart).
+    :data:`MAX_RECORD_BYTES`) raises :class:`~dedupe.errors.InputError` naming the file and
+    line, before it is held in memory; with ``skipped``, a JSONL line that long is skipped,
+    while a CSV record that long still stops the reading (the rest of the file cannot be
+    told apart).
 
     With ``metadata`` (a dict), the other fields of each JSONL record and the other columns
     of each CSV row are stored in it as ``{id: {field: value}}``: string values as they are,
@@ -442,11 +444,11 @@ def read_documents(
     to write it back unchanged: the JSONL line (decoded, without its line end), the CSV
     row as a dict of column to value, ``None`` for a text file.
 
-    Raises :class:`InputError` naming the file (and line) on anything unreadable, and on an
-    id that appears twice; files that are not regular files (FIFOs, devices, links to them)
-    are never read. With ``skipped`` (a list), a document that cannot be read (a JSONL or
-    CSV line, a file of a folder) is appended to it as ``(where, reason)`` and the reading
-    goes on; an input that cannot be opened at all still raises.
+    Raises :class:`~dedupe.errors.InputError` naming the file (and line) on anything
+    unreadable, and on an id that appears twice; files that are not regular files (FIFOs,
+    devices, links to them) are never read. With ``skipped`` (a list), a document that
+    cannot be read (a JSONL or CSV line, a file of a folder) is appended to it as ``(where,
+    reason)`` and the reading goes on; an input that cannot be opened at all still raises.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -596,8 +598,8 @@ def followed_by_kernel(link: os.stat_result, folder: os.stat_result, uid: int) -
 def _resolve_output(path: str) -> Path:
     """``os.path.realpath(path)``, except that a symbolic link the kernel would not follow
     for this user (:func:`followed_by_kernel`), anywhere along the path, is refused
-    (:class:`InputError`): a write renames over the resolved target, which the kernel's
-    own check never sees."""
+    (:class:`~dedupe.errors.InputError`): a write renames over the resolved target, which
+    the kernel's own check never sees."""
     if os.name != "posix":
         return Path(os.path.realpath(path))
     todo = [p for p in reversed(path.split("/")) if p]
