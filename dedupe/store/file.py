@@ -342,23 +342,7 @@ def read_index(path: str | os.PathLike[str]) -> IndexFile:
     p = Path(path)
     blob = _open(p)
     header, base, version = _header(p, blob)
-    params_dict = header.get("params")
-    if version == 1 and isinstance(params_dict, dict):  # 0.1 had no short-text keys
-        params_dict = {"short_text": 0, **params_dict}
-    try:
-        params = IndexParams.from_dict(params_dict)
-        thresholds = Thresholds.from_dict(header.get("thresholds", {}))
-    except (DedupeError, TypeError) as err:
-        raise _fail(p, f"corrupt header or written by another dedupe ({err}); rebuild it") from None
-    ids = header.get("ids")
-    if not isinstance(ids, list) or not all(isinstance(d, str) and d for d in ids):
-        raise _fail(p, "corrupt header: 'ids' is not a list of non-empty strings")
-    if len(set(ids)) != len(ids):
-        raise _fail(p, "corrupt header: an id appears twice")
-    try:
-        "".join(ids).encode("utf-8")
-    except UnicodeEncodeError:
-        raise _fail(p, "corrupt header: an id holds a lone surrogate (not valid Unicode)") from None
+    params, thresholds, ids = _checked_header(p, header, version)
     arrays = _arrays(p, blob, base, header.get("arrays"), version)
     n = len(ids)
     _check_ragged(p, "shingle set", arrays["set_values"], arrays["set_offsets"], n)
@@ -371,14 +355,7 @@ def read_index(path: str | os.PathLike[str]) -> IndexFile:
         return replace(stored, metadata=metadata)
     if arrays["timestamps"].shape != (n,) or arrays["band_keys"].shape != (n, params.bands):
         raise _fail(p, "corrupt: timestamps or band keys do not have one row per document")
-    texts = arrays.get("text_values"), arrays.get("text_offsets")
-    if params.fuzzy != (texts[0] is not None):
-        raise _fail(
-            p,
-            "corrupt: a fuzzy index without its words, or words in an index that is not fuzzy",
-        )
-    if texts[0] is not None and texts[1] is not None:
-        _check_offsets(p, "text", texts[0], texts[1], n)
+    texts = _fuzzy_words(p, arrays, params, n)
     sketch = Sketch(
         arrays["set_values"],
         arrays["set_offsets"],
@@ -402,6 +379,45 @@ def read_index(path: str | os.PathLike[str]) -> IndexFile:
         metadata,
         postings,
     )
+
+
+def _checked_header(
+    p: Path, header: dict, version: int
+) -> tuple[IndexParams, Thresholds, list[str]]:
+    """The parameters, thresholds and ids of an index file's header, checked."""
+    params_dict = header.get("params")
+    if version == 1 and isinstance(params_dict, dict):  # 0.1 had no short-text keys
+        params_dict = {"short_text": 0, **params_dict}
+    try:
+        params = IndexParams.from_dict(params_dict)
+        thresholds = Thresholds.from_dict(header.get("thresholds", {}))
+    except (DedupeError, TypeError) as err:
+        raise _fail(p, f"corrupt header or written by another dedupe ({err}); rebuild it") from None
+    ids = header.get("ids")
+    if not isinstance(ids, list) or not all(isinstance(d, str) and d for d in ids):
+        raise _fail(p, "corrupt header: 'ids' is not a list of non-empty strings")
+    if len(set(ids)) != len(ids):
+        raise _fail(p, "corrupt header: an id appears twice")
+    try:
+        "".join(ids).encode("utf-8")
+    except UnicodeEncodeError:
+        raise _fail(p, "corrupt header: an id holds a lone surrogate (not valid Unicode)") from None
+    return params, thresholds, ids
+
+
+def _fuzzy_words(
+    p: Path, arrays: dict[str, np.ndarray], params: IndexParams, n: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The fuzzy words of a fuzzy index (checked), none for another."""
+    texts = arrays.get("text_values"), arrays.get("text_offsets")
+    if params.fuzzy != (texts[0] is not None):
+        raise _fail(
+            p,
+            "corrupt: a fuzzy index without its words, or words in an index that is not fuzzy",
+        )
+    if texts[0] is not None and texts[1] is not None:
+        _check_offsets(p, "text", texts[0], texts[1], n)
+    return texts
 
 
 #: Postings are checked this many entries at a time (bounded scratch memory).
