@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import re
 
 import numpy as np
 import pytest
@@ -218,3 +219,13 @@ def test_dev_set_recall_by_error_rate_and_no_false_links(dev_set):
         assert got >= wanted * len(band), (low, high, got, len(band))
     scores = np.array([len(fuzzy_words(r["clean"])) for r in dev_set])
     assert (scores > 0).all()
+
+
+def test_the_archive_guides_fuzzy_example_prints_what_it_says(capsys, monkeypatch):
+    page = (REPO / "docs" / "guides" / "archive.md").read_text(encoding="utf-8")
+    section = page.split("## OCR text: fuzzy mode", 1)[1]
+    (code,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)[:1]
+    monkeypatch.chdir(REPO)
+    exec(compile(code, "archive.md", "exec"), {})
+    said = [line.split("# ", 1)[1] for line in code.splitlines() if "print(" in line]
+    assert capsys.readouterr().out.splitlines() == said

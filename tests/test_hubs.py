@@ -269,18 +269,6 @@ def test_page_in_chromium(hub_page, tmp_path):
     assert (ARTIFACTS / "report-hubs.png").stat().st_size > 10_000
 
 
-def test_readme_hubs_example_runs(capsys, monkeypatch):
-    """The example of the README's "Clusters and hubs" section prints what its comments say."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Clusters and hubs", 1)[1].split("\n## ", 1)[0]
-    code = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
-    monkeypatch.chdir(Path(__file__).resolve().parents[1])
-    exec(compile(code, "README.md", "exec"), {})
-    printed = capsys.readouterr().out.splitlines()
-    expected = [line.split("# ", 1)[1] for line in code.splitlines() if line.startswith("print(")]
-    assert printed == expected
-
-
 def test_cli_report_labels_from_fields(capsys, tmp_path, hub_docs):
     path = tmp_path / "docs.jsonl"
     with open(path, "w", encoding="utf-8") as fh:
