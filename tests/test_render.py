@@ -299,7 +299,7 @@ def test_report_page_anchors_are_unique_per_pair():
 
 def test_schema_names_every_passage_key():
     d = json.loads(json.dumps(align(_PA, _PB).to_dict()))
-    assert d["version"] == 2 and d["passages"]
+    assert d["version"] == 3 and d["passages"]
     for key in {k for p in d["passages"] for k in p} | set(d["options"]):
         assert f"`{key}`" in ALIGNMENT_SCHEMA, key
     (p,) = d["passages"]

@@ -1,6 +1,9 @@
 """Word-level diffs of paired paragraphs, as difflib-style opcodes with text offsets.
 
 Very long sides are diffed by sentences first, then word by word inside the changed runs.
+Each changed run is then cut into noise (words misread, split or joined by a scan, stray
+marks: :func:`dedupe.noise.noise_runs`) and edits (words replaced, added or removed, numbers
+changed); noise ops have ``noise=True``.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
+from ..noise import noise_runs
+from ..text import fuzzy_words
 from .model import WordOp
 from .sides import Encoder, sentence_cuts
 
@@ -59,7 +64,7 @@ def word_diff(
             else:
                 raw.append((tag, w1, w2, v1, v2))
     ops = []
-    for tag, i1, i2, j1, j2 in raw:
+    for tag, i1, i2, j1, j2, noise in _split_noise(raw, sa, sb, a_text, b_text):
         if i1 == i2 and j1 == j2:
             continue
         a0 = a_st[i1] if i1 < len(a_st) else (a_en[-1] if a_en else a_pos)
@@ -68,5 +73,37 @@ def word_diff(
         b1 = b_en[j2 - 1] if j2 > j1 else b0
         if tag == "change":
             tag = "replace" if i2 > i1 and j2 > j1 else ("delete" if i2 > i1 else "insert")
-        ops.append(WordOp(tag, i1, i2, j1, j2, a0, a1, b0, b1, a_text[a0:a1], b_text[b0:b1]))
+        ops.append(WordOp(tag, i1, i2, j1, j2, a0, a1, b0, b1, a_text[a0:a1], b_text[b0:b1], noise))
     return tuple(ops), how
+
+
+def _words(span: tuple[list[int], list[int]], text: str, lo: int, hi: int) -> list[str]:
+    """Words ``lo:hi`` of a side as noise is judged: each word's fuzzy form (casefolded,
+    ligatures and the long s spelled out, diacritics stripped)."""
+    starts, ends = span
+    return ["".join(fuzzy_words(text[starts[k] : ends[k]])) for k in range(lo, hi)]
+
+
+def _split_noise(
+    raw: list[tuple[str, int, int, int, int]],
+    sa: tuple[list[int], list[int]],
+    sb: tuple[list[int], list[int]],
+    a_text: str,
+    b_text: str,
+) -> list[tuple[str, int, int, int, int, bool]]:
+    """``raw`` opcodes with each changed run cut into noise and edit runs."""
+    out: list[tuple[str, int, int, int, int, bool]] = []
+    vocab: list[set[str]] = []  # every word of each side, read at the first changed run
+    for tag, i1, i2, j1, j2 in raw:
+        if tag == "equal":
+            out.append((tag, i1, i2, j1, j2, False))
+            continue
+        if not vocab:
+            vocab = [
+                set(_words(sa, a_text, 0, len(sa[0]))),
+                set(_words(sb, b_text, 0, len(sb[0]))),
+            ]
+        a, b = _words(sa, a_text, i1, i2), _words(sb, b_text, j1, j2)
+        for noise, x1, x2, y1, y2 in noise_runs(a, b, a_words=vocab[0], b_words=vocab[1]):
+            out.append(("change", i1 + x1, i1 + x2, j1 + y1, j1 + y2, noise))
+    return out

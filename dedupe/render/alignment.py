@@ -69,17 +69,24 @@ ALIGNMENT_SCHEMA = """\
 `Alignment.to_dict()` returns one JSON object (`dedupe diff --format json A B` prints it
 with two more keys, `a` and `b`, the file names):
 
-- `version`: 2, the schema version (2 added `passages`, the `min_passage_words` option and
-  the summary's `passages`, `a_in_passages` and `b_in_passages`).
+- `version`: 3, the schema version (2 added `passages`, the `min_passage_words` option and
+  the summary's `passages`, `a_in_passages` and `b_in_passages`; 3 added each word op's
+  `noise`, the summary's `edits`, `noise`, `a_edit_words`, `b_edit_words`, `a_noise_words`
+  and `b_noise_words`, and `fold_noise`).
 - `options`: the options `align` ran with (`min_similarity`, `move_similarity`,
   `equal_threshold`, `split_merge_coverage`, `max_split_parts`, `max_candidates`,
   `max_word_diff_words`, `block_cells`, `blocking`, `workers`, `min_passage_words`).
+- `fold_noise`: `null`, or the side taken as clean (`"a"` or `"b"`) when the noise was
+  folded (`to_dict(fold_noise=True)` or `"b"`, `"a"`; `dedupe diff --fold-noise [a|b]`):
+  `word_ops` then leave out the noise and list only the edits.
 - `summary`: `counts` (number of ops of each kind: `equal`, `edited`, `moved`, `split`,
   `merged`, `only_a`, `only_b`), `a_paragraphs`, `b_paragraphs` (paragraph counts),
   `a_words`, `b_words` (word counts), `a_in_b` (share of A's words that stand unchanged in
   a paragraph paired with B, 0..1) and `b_in_a` (the same for B), `passages` (number of
   shared passages), `a_in_passages` (share of A's words inside a shared passage, wherever
-  it stands, 0..1) and `b_in_passages` (the same for B).
+  it stands, 0..1) and `b_in_passages` (the same for B), `edits` and `noise` (number of
+  changed word runs that are edits and that are noise, see `word_ops`), `a_edit_words`,
+  `b_edit_words`, `a_noise_words`, `b_noise_words` (the words of A and of B in them).
 - `a_paragraphs`, `b_paragraphs`: lists of `{index, text, start, end}` (`index`: position,
   from 0; `text`: the paragraph, `source[start:end]`; `start`, `end`: character offsets,
   Python `str` indices, into the original text).
@@ -97,7 +104,10 @@ with two more keys, `a` and `b`, the file names):
     tokens of the op's A and B paragraphs taken together, difflib-style; `a_start`:`a_end`
     and `b_start`:`b_end` are character offsets into the original texts (an empty span
     marks the insertion point), and `a_text`/`b_text` are the changed words as they stand
-    there (with the punctuation between them).
+    there (with the punctuation between them); `noise` is `true` for character noise (words
+    misread by OCR, split or joined by a scan, stray marks of 1-2 characters that are no
+    word of the other side) and `false` for an edit (a word replaced by another word, added
+    or removed; a changed, added or removed number is always an edit).
 - `passages`: the shared passages, sorted by position in A (then in B): every maximal run
   of at least `min_passage_words` words that both texts hold (the same normalised words),
   wherever it stands (paired, moved or unpaired paragraphs, across paragraph breaks), each
