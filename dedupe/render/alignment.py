@@ -431,6 +431,9 @@ def _inline(
             parts.append(_run(al, marks, style, "A", w.a_start, w.a_end))
         elif w.noise and clean == "b":
             parts.append(b_run if w.a_text or not b_run else before + b_run + after)
+            if not b_run and src[w.a_start - 1 : w.a_start].isspace():
+                w_end = w.a_end + (src[w.a_end : w.a_end + 1] == " ")  # no double space
+                pos = max(pos, w_end)
         elif w.noise:
             parts.append(
                 (before if not w.a_text and b_run else "")
