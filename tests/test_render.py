@@ -358,9 +358,9 @@ def test_repeated_text_renders_in_linear_time_and_marks_only_what_is_elsewhere(m
 
 # ------------------------------------------------------------------------ noise and folding
 
-# OCR-read A (misread words, a word split by the scan, stray marks) against a clean B that
+# OCR-read A (misread words, a stray mark read as "i") against a clean B that
 # also has two real edits: a replaced word and a changed number.
-NOISY_A = "Tbe <cmincil> met on Monday to discuss tc the new rail line, costing 1,200 pounds."
+NOISY_A = "Tbe <cmincil> met on Monday to discuss i the new rail line, costing 1,200 pounds."
 CLEAN_B = "The <council> met on Friday to discuss the new rail line, costing 1,250 pounds."
 
 
@@ -370,7 +370,7 @@ def test_noise_is_told_from_edits_in_the_word_ops_and_summary():
     assert changed == [
         ("Tbe <cmincil", "The <council", True),
         ("Monday", "Friday", False),
-        ("tc", "", True),
+        ("i", "", True),
         ("200", "250", False),  # 1,200 is two word tokens: 1 and 200
     ]
     s = al.summary()
@@ -382,10 +382,10 @@ def test_noise_is_told_from_edits_in_the_word_ops_and_summary():
 def test_text_view_folds_and_unfolds_noise():
     al = align(NOISY_A, CLEAN_B)
     shown = render_alignment(al, "text")
-    assert "{~~Tbe <cmincil~>The <council~~}" in shown and "{~~tc~>~~}" in shown
+    assert "{~~Tbe <cmincil~>The <council~~}" in shown and "{~~i~>~~}" in shown
     assert "[-Monday-]{+Friday+}" in shown and "1,[-200-]{+250+}" in shown
     folded = render_alignment(al, "text", fold_noise=True)
-    assert "{~~" not in folded and "tc" not in folded
+    assert "{~~" not in folded and "discuss the new" in folded
     assert folded.splitlines()[1].strip() == (
         "The <council> met on [-Monday-]{+Friday+} to discuss the new rail line, "
         "costing 1,[-200-]{+250+} pounds."
@@ -397,11 +397,11 @@ def test_text_view_folds_and_unfolds_noise():
 def test_markdown_view_folds_and_unfolds_noise():
     al = align(NOISY_A, CLEAN_B)
     shown = render_alignment(al, "markdown")
-    assert r"~~Tbe \<cmincil~~*The \<council*" in shown and "~~tc~~" in shown
+    assert r"~~Tbe \<cmincil~~*The \<council*" in shown and "discuss ~~i~~ the" in shown
     assert "~~Monday~~**Friday**" in shown
     folded = render_alignment(al, "markdown", fold_noise=True)
     assert r"The \<council\> met on ~~Monday~~**Friday**" in folded
-    assert r"*The \<council*" not in folded and "tc" not in folded and "  " not in folded
+    assert r"*The \<council*" not in folded and "discuss the new" in folded and "  " not in folded
     assert "1,~~200~~**250**" in folded
 
 
@@ -419,7 +419,7 @@ def test_html_view_folds_and_unfolds_noise():
     assert q.inside["del"] == ["Monday", "200"] and q.inside["ins"] == ["Friday", "250"]
     # both columns read the clean side's words where the scan was noisy
     assert folded.count("The &lt;council&gt; met on") == 2 and "cmincil" not in folded
-    assert "tc" not in re.sub(r"<[^>]*>", " ", folded.split("<body>")[1])
+    assert " i " not in re.sub(r"<[^>]*>", " ", folded.split("<body>")[1])
     clean_a = alignment_html_fragment(al, fold_noise="a")
     assert clean_a.count("Tbe &lt;cmincil&gt;") == 2 and "council" not in clean_a
 

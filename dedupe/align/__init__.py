@@ -47,7 +47,7 @@ from .options import (
 from .passages import find_passages
 from .scoring import candidate_cells
 from .sides import Encoder, Side, build_side
-from .worddiff import word_diff
+from .worddiff import TextWords, word_diff
 
 __all__ = [
     "Alignment",
@@ -195,11 +195,12 @@ def _align(A: Side, B: Side, enc: Encoder, opts: dict[str, Any], bar: Progress) 
     )
     pair_moves(pairing, cells, move_similarity)
     bar.describe("word diffs")
+    text_words = TextWords(A.text, B.text)  # read at the first changed run, if any
     ops = []
     for what, x, y in op_order(pairing):
         if what == "pair":
             equal = opts["equal_threshold"]
-            ops.append(_paired_op(pairing, x, A, B, equal, max_word_diff_words))
+            ops.append(_paired_op(pairing, x, A, B, equal, max_word_diff_words, text_words))
             bar.update()
         elif what == "only_a":
             ops.append(ParagraphOp("only_a", (x, x + 1), (y, y)))
@@ -221,7 +222,13 @@ def _align(A: Side, B: Side, enc: Encoder, opts: dict[str, Any], bar: Progress) 
 
 
 def _paired_op(
-    pairing: Pairing, g: int, a: Side, b: Side, equal_threshold: float, max_words: int
+    pairing: Pairing,
+    g: int,
+    a: Side,
+    b: Side,
+    equal_threshold: float,
+    max_words: int,
+    text_words: TextWords | None = None,
 ) -> ParagraphOp:
     """The op of group ``g``: its kind, score and word diff."""
     a0, a1, b0, b1 = pairing.ranges[g]
@@ -235,7 +242,7 @@ def _paired_op(
     else:
         word_ops, how = word_diff(
             a.span(a0, a1), b.span(b0, b1), ca, cb, a.text, b.text,
-            a.paras[a0].start, b.paras[b0].start, max_words,
+            a.paras[a0].start, b.paras[b0].start, max_words, text_words,
         )  # fmt: skip
     if g in pairing.moved:
         kind = "moved"

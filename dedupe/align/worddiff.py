@@ -18,7 +18,26 @@ from ..text import fuzzy_words
 from .model import WordOp
 from .sides import Encoder, sentence_cuts
 
-__all__ = ["word_diff"]
+__all__ = ["TextWords", "word_diff"]
+
+
+class TextWords:
+    """The words of two whole texts (fuzzy forms), read once, when first asked for: noise is
+    judged against every word of the other text (:func:`dedupe.noise.noise_runs`).
+
+    >>> TextWords("Tbe cat", "The Cat").sides()[1] == {"the", "cat"}
+    True
+    """
+
+    def __init__(self, a_text: str, b_text: str) -> None:
+        self.texts = (a_text, b_text)
+        self._sides: tuple[set[str], set[str]] | None = None
+
+    def sides(self) -> tuple[set[str], set[str]]:
+        """The set of words of A and of B."""
+        if self._sides is None:
+            self._sides = (set(fuzzy_words(self.texts[0])), set(fuzzy_words(self.texts[1])))
+        return self._sides
 
 
 def _merge_opcodes(codes: Iterable[Any]) -> list[tuple[str, int, int, int, int]]:
@@ -43,8 +62,10 @@ def word_diff(
     a_pos: int,
     b_pos: int,
     max_words: int,
+    text_words: TextWords | None = None,
 ) -> tuple[tuple[WordOp, ...], str]:
-    """Word opcodes of one paired op; ``sa``/``sb`` are (starts, ends) of its words."""
+    """Word opcodes of one paired op; ``sa``/``sb`` are (starts, ends) of its words;
+    ``text_words`` the words of both whole texts (default: ``a_text`` and ``b_text``)."""
     (a_st, a_en), (b_st, b_en) = sa, sb
     if len(a_st) <= max_words and len(b_st) <= max_words:
         raw = _merge_opcodes(Levenshtein.opcodes(ca, cb))
@@ -64,7 +85,8 @@ def word_diff(
             else:
                 raw.append((tag, w1, w2, v1, v2))
     ops = []
-    for tag, i1, i2, j1, j2, noise in _split_noise(raw, sa, sb, a_text, b_text):
+    words = text_words or TextWords(a_text, b_text)
+    for tag, i1, i2, j1, j2, noise in _split_noise(raw, sa, sb, a_text, b_text, words):
         if i1 == i2 and j1 == j2:
             continue
         a0 = a_st[i1] if i1 < len(a_st) else (a_en[-1] if a_en else a_pos)
@@ -90,20 +112,16 @@ def _split_noise(
     sb: tuple[list[int], list[int]],
     a_text: str,
     b_text: str,
+    text_words: TextWords,
 ) -> list[tuple[str, int, int, int, int, bool]]:
     """``raw`` opcodes with each changed run cut into noise and edit runs."""
     out: list[tuple[str, int, int, int, int, bool]] = []
-    vocab: list[set[str]] = []  # every word of each side, read at the first changed run
     for tag, i1, i2, j1, j2 in raw:
         if tag == "equal":
             out.append((tag, i1, i2, j1, j2, False))
             continue
-        if not vocab:
-            vocab = [
-                set(_words(sa, a_text, 0, len(sa[0]))),
-                set(_words(sb, b_text, 0, len(sb[0]))),
-            ]
+        in_a, in_b = text_words.sides()
         a, b = _words(sa, a_text, i1, i2), _words(sb, b_text, j1, j2)
-        for noise, x1, x2, y1, y2 in noise_runs(a, b, a_words=vocab[0], b_words=vocab[1]):
+        for noise, x1, x2, y1, y2 in noise_runs(a, b, a_words=in_a, b_words=in_b):
             out.append(("change", i1 + x1, i1 + x2, j1 + y1, j1 + y2, noise))
     return out
