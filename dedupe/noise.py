@@ -246,7 +246,9 @@ def noise_runs(
     n, m = len(a), len(b)
     if (n + 1) * (m + 1) > NOISE_MAX_CELLS:
         return [(False, 0, n, 0, m)]
-    in_b, in_a = set(b_words), set(a_words)
+    # The words of whole texts are looked up, never copied (a run is short, a text long).
+    in_b = b_words if isinstance(b_words, (set, frozenset)) else set(b_words)
+    in_a = a_words if isinstance(a_words, (set, frozenset)) else set(a_words)
     edit, inf = 2, 1 << 30  # a noise step costs 1: the fewest edits, then the fewest steps
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int, bool]]] = [[(0, 0, False)] * (m + 1) for _ in range(n + 1)]
