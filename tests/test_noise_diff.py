@@ -45,9 +45,11 @@ def edited_pair(
     copy B (about ``rate`` of the words each replaced by another word of ``vocabulary``,
     deleted, or followed by an inserted word; every number changed), with the character
     spans in A of the words deleted or replaced, and in B of the words inserted or put in
-    their place. A replacement is never a near-spelling of the word it replaces (one that
-    :func:`dedupe.noise.misread` takes for the word misread: by its letters alone it cannot
-    be told from OCR noise)."""
+    their place. A replaced or inserted word is never a near-spelling of a word within two
+    of its place (one that :func:`dedupe.noise.misread` takes for that word misread: by its
+    letters alone, next to a deleted word, it cannot be told from OCR noise); one-letter
+    words are left as they are (an initial, the "e" of e-commerce: stray marks by their
+    letters)."""
     rng = random.Random(seed)
     a_parts: list[str] = []
     b_parts: list[str] = []
@@ -72,13 +74,13 @@ def edited_pair(
         tokens = list(_TOKEN.finditer(line, len(lead)))
         for t, m in enumerate(tokens):
             word, sep = m.group(1), m.group(2) or " "
-            after = tokens[t + 1].group(1) if t + 1 < len(tokens) else ""
+            near = [x.group(1).lower() for x in tokens[max(0, t - 2) : t + 3]]
             if sep == "\n":
                 sep = " \n"
             r = rng.random()
             read = noisy(word, noise, rng.randrange(1 << 30))
             s, e, a_len = put(a_parts, read, a_len)
-            e -= len(read) - len(read.rstrip())  # a split at the end of the word
+            e -= len(read) - len(read.rstrip(" .,'"))  # a split or stray mark at its end
             if word.isdigit():  # a changed number is always an edit
                 other = str(int(word) + rng.randrange(1, 9))
                 while other in re.findall(r"\d+", line):  # where would the change stand?
@@ -90,7 +92,7 @@ def edited_pair(
                 b_len = put(b_parts, word, b_len)[2]
             elif r < rate:  # replaced by another word
                 other = rng.choice(vocabulary)
-                while misread(word.lower(), other.lower()):
+                while any(misread(x, other.lower()) for x in near):
                     other = rng.choice(vocabulary)
                 gone.append((s, e))
                 bs, be, b_len = put(b_parts, other, b_len)
@@ -105,7 +107,10 @@ def edited_pair(
             b_len = put(b_parts, sep, b_len)[2]
             if rate * 2 <= r < rate * 3:  # a word inserted after this one
                 other = rng.choice(vocabulary)
-                while other.lower() in (word.lower(), after.lower()):  # a repeat: where?
+                # Not a repeat of a word next to it (where would it stand?), nor a
+                # near-spelling of one (a word deleted there and this one inserted would be
+                # a near-spelling put in its place).
+                while any(x == other.lower() or misread(x, other.lower()) for x in near):
                     other = rng.choice(vocabulary)
                 bs, be, b_len = put(b_parts, other, b_len)
                 new.append((bs, be))
@@ -121,7 +126,8 @@ def test_every_real_edit_is_kept_and_noise_is_folded():
     """Generated from the seeds: every replaced, deleted and inserted word (and changed
     number) is an edit in the word diff, however noisy the letters around it."""
     texts = _seed_texts()
-    vocabulary = sorted({w for t in texts for w in re.findall(_WORD, t) if w.isalpha()})
+    vocabulary = sorted({w for t in texts for w in re.findall(_WORD, t) if w.isalpha()} - {"s"})
+    vocabulary = [w for w in vocabulary if len(w) > 1]  # not an initial, nor the t of don't
     kept = total = noise_words = 0
     for k, text in enumerate(texts):
         for seed in range(3):
@@ -154,8 +160,11 @@ def test_a_deleted_or_inserted_short_word_is_an_edit():
 # ----------------------------------------------------------------------- the OCR dev set
 
 #: Edits per 100 words of the corrected text that the noise-folded diff may show, by band of
-#: character error rate (measured: see the final report of issue 21, part 2).
-BANDS = {(0.0, 0.02): 1.0, (0.02, 0.05): 2.5, (0.05, 0.10): 5.5}
+#: character error rate (measured 0.74 / 2.01 / 4.76; 3.8 / 7.0 / 12.0 before noise was
+#: told from edits). The issue's goal, 1 per 100 up to 10%, is met only up to 2%: most of
+#: what is left are numbers misread (an edit by rule), one- and two-letter words the scan
+#: added or dropped that the other text uses (``a``, ``I``), and short words misread twice.
+BANDS = {(0.0, 0.02): 1.0, (0.02, 0.05): 2.25, (0.05, 0.10): 5.0}
 
 
 @pytest.fixture(scope="module")
