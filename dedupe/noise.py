@@ -144,17 +144,17 @@ def block_edits(
 #: folded, or one letter apart from a word of three or more). Stricter than :func:`misread`
 #: (0.5), which fuzzy scores use to forgive noise: a word diff must keep every real edit.
 #: Measured (OCR development set, A the OCR and B the corrected text: edits per 100 words at
-#: 0-2 / 2-5 / 5-10% character errors; and the share of real edits kept among 19,000
-#: generated from the seeds with 2% of letters misread, tests/test_noise_diff.py): 0.74 /
-#: 2.01 / 4.76 and 0.9996 at 0.6; at 0.5, about 0.2 fewer edits per 100 words and twice
-#: the edits folded.
+#: 0-2 / 2-5 / 5-10% character errors; and real edits folded among 19,077 generated from the
+#: seeds with 2% of letters misread, tests/test_noise_diff.py): 0.74 / 2.01 / 4.76 and 3 at
+#: 0.6; 0.71 / 1.93 / 4.58 and 5 at 0.5 (the generator never puts a near-spelling in a
+#: word's place, so real editing, which does, would lose more at 0.5).
 NOISE_SIMILARITY = 0.6
 #: A word found on one side only is stray marks of the scan (noise), not an added or dropped
 #: word, when it holds at most this many characters, no digit, and is not a word of the
 #: other text anywhere (``t``, ``l``; an ``a`` or ``I`` the other text uses is an edit).
-#: At 2, the development set shows fewer edits (0.91 / 2.33 / 5.02 per 100 words, see
-#: :data:`NOISE_SIMILARITY`) but 9 of 2,900 generated edits were folded (two-letter words
-#: the other text happened not to use: ``Xi``, ``or``, ``km``); at 0, 1.00 / 2.66 / 6.24.
+#: Measured as for :data:`NOISE_SIMILARITY`: 0.74 / 2.01 / 4.76 edits per 100 words and 3
+#: real edits folded at 1; 0.72 / 1.93 / 4.36 and 58 at 2 (two-letter words the other text
+#: happens not to use: ``Xi``, ``or``, ``km``); 0.81 / 2.27 / 5.58 and 1 at 0.
 JUNK_LETTERS = 1
 #: A word split or joined by the scan is compared with its pieces joined, which may differ by
 #: at most this many characters (Levenshtein; or be the same once OCR's confused letters are

@@ -99,10 +99,13 @@ def align(
     in document order; grow each pair over unpaired neighbours whose words are found in
     the pair's other side (``split``/``merged``, up to ``max_split_parts`` paragraphs);
     pair leftovers out of order from ``move_similarity``
-    (``moved``); label the rest ``only_a``/``only_b``. Apart from the paragraphs, find the
-    shared passages: every maximal run of at least ``min_passage_words`` words found in
-    both texts, wherever it stands (:attr:`Alignment.passages`; see
-    :mod:`dedupe.align.passages`).
+    (``moved``); label the rest ``only_a``/``only_b``. In each pair's word diff, a change
+    that is character noise (a word misread by OCR, split or joined by a scan, a stray
+    mark) has :attr:`WordOp.noise` set, apart from edits (a word replaced, added or
+    removed; a changed number): see :func:`dedupe.noise.noise_runs`. Apart from the
+    paragraphs, find the shared passages: every maximal run of at least
+    ``min_passage_words`` words found in both texts, wherever it stands
+    (:attr:`Alignment.passages`; see :mod:`dedupe.align.passages`).
 
     Options (keyword-only):
 
@@ -154,6 +157,10 @@ def align(
     >>> p = al.passages[0]
     >>> p.words, a[p.a_start:p.a_end]
     (12, 'The minister said the new rail line would open in the spring')
+    >>> al = align("Tbe cmincil met on Monday to discuss the new rail line.",
+    ...            "The council met on Friday to discuss the new rail line.")
+    >>> [(w.a_text, w.b_text, w.noise) for w in al.ops[0].word_ops if w.tag != "equal"]
+    [('Tbe cmincil', 'The council', True), ('Monday', 'Friday', False)]
     """
     opts = {k: v for k, v in locals().items() if k in DEFAULTS}
     check_options(opts)
