@@ -478,10 +478,10 @@ def test_result_objects_are_frozen_and_serialisable():
             obj.kind = "x"  # type: ignore[misc]
     assert isinstance(al.ops[0], ParagraphOp) and isinstance(al.ops[0].word_ops[0], WordOp)
     d = json.loads(json.dumps(al.to_dict()))
-    assert d["version"] == 2 and d["summary"]["counts"]["edited"] == 1
+    assert d["version"] == 3 and d["summary"]["counts"]["edited"] == 1
     assert d["ops"][0]["word_ops"] == [
         {"tag": "replace", "i1": 2, "i2": 3, "j1": 2, "j2": 3, "a_start": 4, "a_end": 5,
-         "b_start": 4, "b_end": 5, "a_text": "c", "b_text": "x"}
+         "b_start": 4, "b_end": 5, "a_text": "c", "b_text": "x", "noise": False}
     ]  # fmt: skip
     full = al.to_dict(equal_words=True)
     assert [w["tag"] for w in full["ops"][0]["word_ops"]] == ["equal", "replace"]

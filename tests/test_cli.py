@@ -529,6 +529,24 @@ def test_diff_formats(call, tmp_path):
     assert SEED_000 in page and SEED_001 in page
 
 
+def test_diff_fold_noise(call, tmp_path):
+    a, b = tmp_path / "scan.txt", tmp_path / "clean.txt"
+    a.write_text("Tbe cmincil met on Monday to discuss the new rail line.", encoding="utf-8")
+    b.write_text("The council met on Friday to discuss the new rail line.", encoding="utf-8")
+    shown = call("diff", str(a), str(b)).stdout
+    assert "{~~Tbe cmincil~>The council~~}" in shown and "[-Monday-]{+Friday+}" in shown
+    folded = call("diff", str(a), str(b), "--fold-noise").stdout
+    assert "The council met on [-Monday-]{+Friday+}" in folded and "{~~" not in folded
+    as_a = call("diff", str(a), str(b), "--fold-noise", "a").stdout
+    assert "Tbe cmincil met on [-Monday-]{+Friday+}" in as_a and "{~~" not in as_a
+    record = json.loads(call("diff", str(a), str(b), "--format", "json", "--fold-noise").stdout)
+    assert record["fold_noise"] == "b" and record["summary"]["noise"] == 1
+    assert [w["b_text"] for w in record["ops"][0]["word_ops"]] == ["Friday"]
+    page = call("diff", str(a), str(b), "--format", "html", "--fold-noise").stdout
+    assert "dd-noise" not in page.split("</style>")[1] and "<del>Monday</del>" in page
+    assert call("diff", str(a), str(b), "--format", "markdown", "--fold-noise", "c").returncode == 2
+
+
 def test_diff_reads_stdin(call):
     a = f"seeds/{SEED_000}"
     done = call("diff", "-", a, stdin=(REPO / a).read_text(encoding="utf-8"))

@@ -299,7 +299,7 @@ def test_report_page_anchors_are_unique_per_pair():
 
 def test_schema_names_every_passage_key():
     d = json.loads(json.dumps(align(_PA, _PB).to_dict()))
-    assert d["version"] == 2 and d["passages"]
+    assert d["version"] == 3 and d["passages"]
     for key in {k for p in d["passages"] for k in p} | set(d["options"]):
         assert f"`{key}`" in ALIGNMENT_SCHEMA, key
     (p,) = d["passages"]
@@ -354,3 +354,95 @@ def test_repeated_text_renders_in_linear_time_and_marks_only_what_is_elsewhere(m
     assert text.count("\u00ab") == 1900 and "= A1 -> B1 equal 1.00\n  This story" in text
     same = render_alignment(align(a, a), "html")
     assert '<mark class="dd-passage" title' not in same  # everything stands in place
+
+
+# ------------------------------------------------------------------------ noise and folding
+
+# OCR-read A (misread words, a stray mark read as "i") against a clean B that
+# also has two real edits: a replaced word and a changed number.
+NOISY_A = "Tbe <cmincil> met on Monday to discuss i the new rail line, costing 1,200 pounds."
+CLEAN_B = "The <council> met on Friday to discuss the new rail line, costing 1,250 pounds."
+
+
+def test_noise_is_told_from_edits_in_the_word_ops_and_summary():
+    al = align(NOISY_A, CLEAN_B)
+    changed = [(w.a_text, w.b_text, w.noise) for w in al.ops[0].word_ops if w.tag != "equal"]
+    assert changed == [
+        ("Tbe <cmincil", "The <council", True),
+        ("Monday", "Friday", False),
+        ("i", "", True),
+        ("200", "250", False),  # 1,200 is two word tokens: 1 and 200
+    ]
+    s = al.summary()
+    assert (s["edits"], s["noise"]) == (2, 2)
+    assert (s["a_edit_words"], s["b_edit_words"]) == (2, 2)
+    assert (s["a_noise_words"], s["b_noise_words"]) == (3, 2)
+
+
+def test_text_view_folds_and_unfolds_noise():
+    al = align(NOISY_A, CLEAN_B)
+    shown = render_alignment(al, "text")
+    assert "{~~Tbe <cmincil~>The <council~~}" in shown and "{~~i~>~~}" in shown
+    assert "[-Monday-]{+Friday+}" in shown and "1,[-200-]{+250+}" in shown
+    folded = render_alignment(al, "text", fold_noise=True)
+    assert "{~~" not in folded and "discuss the new" in folded
+    assert folded.splitlines()[1].strip() == (
+        "The <council> met on [-Monday-]{+Friday+} to discuss the new rail line, "
+        "costing 1,[-200-]{+250+} pounds."
+    )
+    clean_a = render_alignment(al, "text", fold_noise="a")  # A's words stand for the noise
+    assert "Tbe <cmincil>" in clean_a and "{~~" not in clean_a and "[-Monday-]" in clean_a
+
+
+def test_markdown_view_folds_and_unfolds_noise():
+    al = align(NOISY_A, CLEAN_B)
+    shown = render_alignment(al, "markdown")
+    assert r"~~Tbe \<cmincil~~*The \<council*" in shown and "discuss ~~i~~ the" in shown
+    assert "~~Monday~~**Friday**" in shown
+    folded = render_alignment(al, "markdown", fold_noise=True)
+    assert r"The \<council\> met on ~~Monday~~**Friday**" in folded
+    assert r"*The \<council*" not in folded and "discuss the new" in folded and "  " not in folded
+    assert "1,~~200~~**250**" in folded
+
+
+def test_html_view_folds_and_unfolds_noise():
+    al = align(NOISY_A, CLEAN_B)
+    p = _parse(render_alignment(al, "html"))
+    assert ("del", "dd-noise") in p.tags and ("ins", "dd-noise") in p.tags
+    assert "Monday" in p.inside["del"] and "Friday" in p.inside["ins"]
+    assert ".dd-align del.dd-noise" in ALIGNMENT_CSS and ".dd-align ins.dd-noise" in ALIGNMENT_CSS
+    frag = alignment_html_fragment(al)
+    assert '<del class="dd-noise">Tbe &lt;cmincil</del>' in frag  # escaped inside the mark
+    folded = render_alignment(al, "html", fold_noise=True)
+    q = _parse(folded)
+    assert not [t for t in q.tags if "dd-noise" in t[1]]
+    assert q.inside["del"] == ["Monday", "200"] and q.inside["ins"] == ["Friday", "250"]
+    # both columns read the clean side's words where the scan was noisy
+    assert folded.count("The &lt;council&gt; met on") == 2 and "cmincil" not in folded
+    assert " i " not in re.sub(r"<[^>]*>", " ", folded.split("<body>")[1])
+    clean_a = alignment_html_fragment(al, fold_noise="a")
+    assert clean_a.count("Tbe &lt;cmincil&gt;") == 2 and "council" not in clean_a
+
+
+def test_json_view_folds_and_unfolds_noise():
+    al = align(NOISY_A, CLEAN_B)
+    d = json.loads(json.dumps(al.to_dict()))
+    assert d["fold_noise"] is None
+    assert [w["noise"] for w in d["ops"][0]["word_ops"]] == [True, False, True, False]
+    folded = json.loads(json.dumps(al.to_dict(fold_noise=True)))
+    assert folded["fold_noise"] == "b" and folded["summary"] == d["summary"]
+    ops = folded["ops"][0]["word_ops"]
+    assert [(w["a_text"], w["b_text"]) for w in ops] == [("Monday", "Friday"), ("200", "250")]
+    full = al.to_dict(fold_noise="a", equal_words=True)["ops"][0]["word_ops"]
+    assert full and not [w for w in full if w["noise"]] and full[0]["tag"] == "equal"
+
+
+def test_fold_noise_refuses_a_bad_value():
+    al = align(NOISY_A, CLEAN_B)
+    for call in (
+        lambda: render_alignment(al, "text", fold_noise="c"),
+        lambda: alignment_html_fragment(al, fold_noise="yes"),
+        lambda: al.to_dict(fold_noise=1),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(InvalidParameterError, match="fold_noise must be"):
+            call()

@@ -47,7 +47,7 @@ from .options import (
 from .passages import find_passages
 from .scoring import candidate_cells
 from .sides import Encoder, Side, build_side
-from .worddiff import word_diff
+from .worddiff import TextWords, word_diff
 
 __all__ = [
     "Alignment",
@@ -99,10 +99,14 @@ def align(
     in document order; grow each pair over unpaired neighbours whose words are found in
     the pair's other side (``split``/``merged``, up to ``max_split_parts`` paragraphs);
     pair leftovers out of order from ``move_similarity``
-    (``moved``); label the rest ``only_a``/``only_b``. Apart from the paragraphs, find the
-    shared passages: every maximal run of at least ``min_passage_words`` words found in
-    both texts, wherever it stands (:attr:`Alignment.passages
-    <dedupe.align.Alignment.passages>`, found by ``dedupe.align.passages``).
+    (``moved``); label the rest ``only_a``/``only_b``. In each pair's word diff, a change
+    that is character noise (a word misread by OCR, split or joined by a scan, a stray
+    mark) has :attr:`~dedupe.align.WordOp.noise` set, apart from edits (a word replaced, added or
+    removed; a changed number): see :func:`dedupe.noise.noise_runs`. Apart from the
+    paragraphs, find the shared passages: every maximal run of at least
+    ``min_passage_words`` words found in both texts, wherever it stands
+    (:attr:`Alignment.passages <dedupe.align.Alignment.passages>`, found by
+    ``dedupe.align.passages``).
 
     Options (keyword-only):
 
@@ -154,6 +158,10 @@ def align(
     >>> p = al.passages[0]
     >>> p.words, a[p.a_start:p.a_end]
     (12, 'The minister said the new rail line would open in the spring')
+    >>> al = align("Tbe cmincil met on Monday to discuss the new rail line.",
+    ...            "The council met on Friday to discuss the new rail line.")
+    >>> [(w.a_text, w.b_text, w.noise) for w in al.ops[0].word_ops if w.tag != "equal"]
+    [('Tbe cmincil', 'The council', True), ('Monday', 'Friday', False)]
     """
     opts = {k: v for k, v in locals().items() if k in DEFAULTS}
     check_options(opts)
@@ -195,11 +203,12 @@ def _align(A: Side, B: Side, enc: Encoder, opts: dict[str, Any], bar: Progress) 
     )
     pair_moves(pairing, cells, move_similarity)
     bar.describe("word diffs")
+    text_words = TextWords(A.text, B.text)  # read at the first changed run, if any
     ops = []
     for what, x, y in op_order(pairing):
         if what == "pair":
             equal = opts["equal_threshold"]
-            ops.append(_paired_op(pairing, x, A, B, equal, max_word_diff_words))
+            ops.append(_paired_op(pairing, x, A, B, equal, max_word_diff_words, text_words))
             bar.update()
         elif what == "only_a":
             ops.append(ParagraphOp("only_a", (x, x + 1), (y, y)))
@@ -221,7 +230,13 @@ def _align(A: Side, B: Side, enc: Encoder, opts: dict[str, Any], bar: Progress) 
 
 
 def _paired_op(
-    pairing: Pairing, g: int, a: Side, b: Side, equal_threshold: float, max_words: int
+    pairing: Pairing,
+    g: int,
+    a: Side,
+    b: Side,
+    equal_threshold: float,
+    max_words: int,
+    text_words: TextWords | None = None,
 ) -> ParagraphOp:
     """The op of group ``g``: its kind, score and word diff."""
     a0, a1, b0, b1 = pairing.ranges[g]
@@ -235,7 +250,7 @@ def _paired_op(
     else:
         word_ops, how = word_diff(
             a.span(a0, a1), b.span(b0, b1), ca, cb, a.text, b.text,
-            a.paras[a0].start, b.paras[b0].start, max_words,
+            a.paras[a0].start, b.paras[b0].start, max_words, text_words,
         )  # fmt: skip
     if g in pairing.moved:
         kind = "moved"

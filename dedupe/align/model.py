@@ -28,8 +28,10 @@ class WordOp:
     ``i1:i2`` index the words of the op's A paragraphs (taken together), ``j1:j2`` those
     of its B paragraphs; ``a_start:a_end`` and ``b_start:b_end`` are character offsets
     into the original texts (empty at the insertion point for ``insert``/``delete``), and
-    ``a_text``/``b_text`` the original text of those spans. Iterating yields the difflib
-    5-tuple ``(tag, i1, i2, j1, j2)``.
+    ``a_text``/``b_text`` the original text of those spans. ``noise`` marks a change that is
+    character noise, not an edit: words misread, split or joined by a scan, or stray marks
+    (see :func:`dedupe.noise.noise_runs`). Iterating yields the difflib 5-tuple
+    ``(tag, i1, i2, j1, j2)``.
 
     >>> op = WordOp("replace", 0, 1, 0, 1, 0, 6, 0, 7, "global", "world's")
     >>> tuple(op)
@@ -49,6 +51,7 @@ class WordOp:
     b_end: int
     a_text: str
     b_text: str
+    noise: bool = False
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.tag, self.i1, self.i2, self.j1, self.j2))
@@ -67,7 +70,19 @@ class WordOp:
             "b_end": self.b_end,
             "a_text": self.a_text,
             "b_text": self.b_text,
+            "noise": self.noise,
         }
+
+
+def _check_fold(fold_noise: bool | str) -> str | None:
+    """The clean side named by ``fold_noise`` (``True`` is B), or ``None`` (no folding)."""
+    if fold_noise is False:
+        return None
+    if fold_noise is True or fold_noise in ("a", "b"):
+        return "b" if fold_noise is True else str(fold_noise)
+    from ..errors import InvalidParameterError
+
+    raise InvalidParameterError(f"fold_noise must be False, True, 'a' or 'b', got {fold_noise!r}")
 
 
 @dataclass(frozen=True)
@@ -96,15 +111,30 @@ class ParagraphOp:
     word_ops: tuple[WordOp, ...] = ()
     word_diff: str = "none"
 
-    def to_dict(self, *, equal_words: bool = False) -> dict[str, Any]:
-        """JSON-ready form; ``equal_words=False`` leaves out the unchanged word runs."""
+    def to_dict(
+        self, *, equal_words: bool = False, fold_noise: bool | str = False
+    ) -> dict[str, Any]:
+        """JSON-ready form; ``equal_words=False`` leaves out the unchanged word runs, and
+        ``fold_noise`` (``True``, ``"a"`` or ``"b"``) the noise runs.
+
+        >>> op = ParagraphOp("edited", (0, 1), (0, 1), 0.5, (
+        ...     WordOp("replace", 0, 1, 0, 1, 0, 3, 0, 3, "tbe", "the", noise=True),
+        ...     WordOp("equal", 1, 2, 1, 2, 4, 7, 4, 7, "cat", "cat")))
+        >>> len(op.to_dict()["word_ops"]), len(op.to_dict(fold_noise=True)["word_ops"])
+        (1, 0)
+        """
+        fold = _check_fold(fold_noise) is not None
         return {
             "kind": self.kind,
             "a": list(self.a),
             "b": list(self.b),
             "score": round(self.score, 6),
             "word_diff": self.word_diff,
-            "word_ops": [w.to_dict() for w in self.word_ops if equal_words or w.tag != "equal"],
+            "word_ops": [
+                w.to_dict()
+                for w in self.word_ops
+                if (equal_words or w.tag != "equal") and not (fold and w.noise)
+            ],
         }
 
 
@@ -191,7 +221,9 @@ class Alignment:
         (the ``equal`` runs of the word diffs); ``b_in_a`` likewise for B.
         ``a_in_passages`` is the share of A's words inside a shared passage, wherever it
         stands (``b_in_passages`` likewise for B); ``passages`` counts them. A side without
-        words has shares 0.0.
+        words has shares 0.0. ``edits`` and ``noise`` count the changed word runs that are
+        edits and noise (:attr:`WordOp.noise`); ``a_edit_words``, ``b_edit_words``,
+        ``a_noise_words`` and ``b_noise_words`` count the words in them on each side.
 
         >>> from dedupe import align
         >>> s = align("a b c d\\n\\nx y", "a b c e").summary()
@@ -200,15 +232,26 @@ class Alignment:
         >>> s = align("a b c d\\n\\nx y", "a b c e", min_passage_words=3).summary()
         >>> s["passages"], s["a_in_passages"], s["b_in_passages"]
         (1, 0.5, 0.75)
+        >>> s = align("Tbe cmincil met on Monday to discuss the new rail line.",
+        ...           "The council met on Friday to discuss the new rail line.").summary()
+        >>> s["edits"], s["noise"], s["a_edit_words"], s["a_noise_words"]
+        (1, 1, 1, 2)
         """
         counts = dict.fromkeys(OP_KINDS, 0)
         kept_a = kept_b = 0
+        runs = {"edits": 0, "noise": 0}
+        words = dict.fromkeys(("a_edit_words", "b_edit_words", "a_noise_words", "b_noise_words"), 0)
         for op in self.ops:
             counts[op.kind] += 1
             for w in op.word_ops:
                 if w.tag == "equal":
                     kept_a += w.i2 - w.i1
                     kept_b += w.j2 - w.j1
+                else:
+                    what = "noise" if w.noise else "edit"
+                    runs["noise" if w.noise else "edits"] += 1
+                    words[f"a_{what}_words"] += w.i2 - w.i1
+                    words[f"b_{what}_words"] += w.j2 - w.j1
         return {
             "counts": counts,
             "a_paragraphs": len(self.a_paragraphs),
@@ -220,6 +263,8 @@ class Alignment:
             "passages": len(self.passages),
             "a_in_passages": self._passage_share("a"),
             "b_in_passages": self._passage_share("b"),
+            **runs,
+            **words,
         }
 
     def _passage_share(self, side: str) -> float:
@@ -262,9 +307,13 @@ class Alignment:
                 out.extend((i, j) for i in range(*op.a) for j in range(*op.b))
         return out
 
-    def to_dict(self, *, equal_words: bool = False) -> dict[str, Any]:
+    def to_dict(
+        self, *, equal_words: bool = False, fold_noise: bool | str = False
+    ) -> dict[str, Any]:
         """JSON-serialisable dict (schema in :data:`~dedupe.render.alignment.ALIGNMENT_SCHEMA`; the
-        other views are in :mod:`dedupe.render`).
+        other views are in :mod:`dedupe.render`). ``fold_noise`` (``True`` or ``"b"``: B is
+        the clean side; ``"a"``: A is) leaves the noise out of the word ops, which then show
+        only the edits; the summary counts noise either way.
 
         >>> import json
         >>> from dedupe import align
@@ -277,13 +326,15 @@ class Alignment:
         for p in self.passages:
             ra, rb = self.passage_paragraphs(p)
             passages.append({**p.to_dict(), "a": list(ra), "b": list(rb)})
+        clean = _check_fold(fold_noise)
         return {
-            "version": 2,
+            "version": 3,
             "options": dict(self.options),
+            "fold_noise": clean,
             "summary": self.summary(),
             "a_paragraphs": [p.to_dict() for p in self.a_paragraphs],
             "b_paragraphs": [p.to_dict() for p in self.b_paragraphs],
-            "ops": [op.to_dict(equal_words=equal_words) for op in self.ops],
+            "ops": [op.to_dict(equal_words=equal_words, fold_noise=fold_noise) for op in self.ops],
             "passages": passages,
         }
 

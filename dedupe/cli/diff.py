@@ -45,14 +45,15 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         names = (args.a, args.b)
         text_a, text_b = read_text_file(args.a), read_text_file(args.b)
     alignment = dedupe.align(text_a, text_b, progress=progress_mode(args))
+    fold: bool | str = args.fold_noise or False
     with open_output(args.output) as out:
         if args.format == "json":
-            record = {"a": names[0], "b": names[1], **alignment.to_dict()}
+            record = {"a": names[0], "b": names[1], **alignment.to_dict(fold_noise=fold)}
             out.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
         elif args.format == "html":
-            out.write(views.alignment_html(alignment, names=names))
+            out.write(views.alignment_html(alignment, names=names, fold_noise=fold))
         else:
-            rendered = views.render_alignment(alignment, args.format)
+            rendered = views.render_alignment(alignment, args.format, fold_noise=fold)
             out.write(rendered if rendered.endswith("\n") else rendered + "\n")
     return EXIT_OK
 
@@ -83,6 +84,16 @@ def register(sub: Any) -> None:
         choices=("text", "markdown", "html", "json"),
         default="text",
         help="text (default), markdown, a self-contained html page, or json",
+    )
+    p.add_argument(
+        "--fold-noise",
+        nargs="?",
+        const="b",
+        choices=("a", "b"),
+        metavar="SIDE",
+        help="show character noise (words misread by OCR, split or joined by a scan) as the "
+        "clean side's words, unmarked, so that only the edits stand out; SIDE is the clean "
+        "side, a or b (default b)",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     add_quiet(p)

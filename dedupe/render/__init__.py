@@ -93,29 +93,33 @@ __all__ = [
 ]
 
 
-def text(result: Alignment | Provenance) -> str:
+def text(result: Alignment | Provenance, *, fold_noise: bool | str = False) -> str:
     """An :class:`~dedupe.align.Alignment` (paragraph ops and word diffs) or a
-    :class:`~dedupe.provenance.Provenance` (paragraph by paragraph) as plain text."""
-    return _dispatch(result, "text")
+    :class:`~dedupe.provenance.Provenance` (paragraph by paragraph) as plain text;
+    ``fold_noise`` (alignments only) shows OCR noise as the clean side's words
+    (:func:`~dedupe.render.alignment.render_alignment`)."""
+    return _dispatch(result, "text", fold_noise)
 
 
-def markdown(result: Alignment) -> str:
-    """An :class:`~dedupe.align.Alignment` as Markdown."""
-    return _dispatch(result, "markdown")
+def markdown(result: Alignment, *, fold_noise: bool | str = False) -> str:
+    """An :class:`~dedupe.align.Alignment` as Markdown (``fold_noise`` as in :func:`text`)."""
+    return _dispatch(result, "markdown", fold_noise)
 
 
-def html(result: Alignment | Provenance) -> str:
+def html(result: Alignment | Provenance, *, fold_noise: bool | str = False) -> str:
     """An :class:`~dedupe.align.Alignment` (side by side) or a
     :class:`~dedupe.provenance.Provenance` (each span coloured by its source) as one
     self-contained HTML page. (A :class:`~dedupe.results.Report`'s page needs the texts
-    for its diffs: :func:`~dedupe.render.report.html_report`.)"""
-    return _dispatch(result, "html")
+    for its diffs: :func:`~dedupe.render.report.html_report`.) ``fold_noise`` as in :func:`text`."""
+    return _dispatch(result, "html", fold_noise)
 
 
-def _dispatch(result: Any, fmt: str) -> str:
+def _dispatch(result: Any, fmt: str, fold_noise: bool | str = False) -> str:
     if isinstance(result, Alignment):
-        return render_alignment(result, fmt)
+        return render_alignment(result, fmt, fold_noise=fold_noise)
     if isinstance(result, Provenance):
+        if fold_noise is not False:
+            raise InvalidParameterError("fold_noise applies to an Alignment, not a Provenance")
         return render_provenance(result, fmt)
     raise InvalidParameterError(
         f"dedupe.render.{fmt} takes an Alignment or a Provenance, got {type(result).__name__}"

@@ -8,8 +8,11 @@ the alignment it is given.
 ...            "DeepSeek leads the world's AI race, analysts said on Monday.")
 >>> print(render_alignment(al, "text"))
 ~ A1 -> B1 edited 0.73
-  [-Deep-Seek-]{+DeepSeek+} leads the [-global-]{+world's+} AI race, analysts said on Monday.
->>> "<del>Deep-Seek</del>" in alignment_html_fragment(al)
+  {~~Deep-Seek~>DeepSeek~~} leads the [-global-]{+world's+} AI race, analysts said on Monday.
+>>> print(render_alignment(al, "text", fold_noise=True))
+~ A1 -> B1 edited 0.73
+  DeepSeek leads the [-global-]{+world's+} AI race, analysts said on Monday.
+>>> "<del>global</del>" in alignment_html_fragment(al)
 True
 """
 
@@ -20,10 +23,11 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from ..align import Alignment, ParagraphOp
+from ..align import Alignment, ParagraphOp, WordOp
 from ..errors import InvalidParameterError
 from ..text import Paragraph, word_offsets
 from .page import html_page
@@ -70,17 +74,24 @@ ALIGNMENT_SCHEMA = """\
 `Alignment.to_dict()` returns one JSON object (`dedupe diff --format json A B` prints it
 with two more keys, `a` and `b`, the file names):
 
-- `version`: 2, the schema version (2 added `passages`, the `min_passage_words` option and
-  the summary's `passages`, `a_in_passages` and `b_in_passages`).
+- `version`: 3, the schema version (2 added `passages`, the `min_passage_words` option and
+  the summary's `passages`, `a_in_passages` and `b_in_passages`; 3 added each word op's
+  `noise`, the summary's `edits`, `noise`, `a_edit_words`, `b_edit_words`, `a_noise_words`
+  and `b_noise_words`, and `fold_noise`).
 - `options`: the options `align` ran with (`min_similarity`, `move_similarity`,
   `equal_threshold`, `split_merge_coverage`, `max_split_parts`, `max_candidates`,
   `max_word_diff_words`, `block_cells`, `blocking`, `workers`, `min_passage_words`).
+- `fold_noise`: `null`, or the side taken as clean (`"a"` or `"b"`) when the noise was
+  folded (`to_dict(fold_noise=True)` or `"b"`, `"a"`; `dedupe diff --fold-noise [a|b]`):
+  `word_ops` then leave out the noise and list only the edits.
 - `summary`: `counts` (number of ops of each kind: `equal`, `edited`, `moved`, `split`,
   `merged`, `only_a`, `only_b`), `a_paragraphs`, `b_paragraphs` (paragraph counts),
   `a_words`, `b_words` (word counts), `a_in_b` (share of A's words that stand unchanged in
   a paragraph paired with B, 0..1) and `b_in_a` (the same for B), `passages` (number of
   shared passages), `a_in_passages` (share of A's words inside a shared passage, wherever
-  it stands, 0..1) and `b_in_passages` (the same for B).
+  it stands, 0..1) and `b_in_passages` (the same for B), `edits` and `noise` (number of
+  changed word runs that are edits and that are noise, see `word_ops`), `a_edit_words`,
+  `b_edit_words`, `a_noise_words`, `b_noise_words` (the words of A and of B in them).
 - `a_paragraphs`, `b_paragraphs`: lists of `{index, text, start, end}` (`index`: position,
   from 0; `text`: the paragraph, `source[start:end]`; `start`, `end`: character offsets,
   Python `str` indices, into the original text).
@@ -98,7 +109,10 @@ with two more keys, `a` and `b`, the file names):
     tokens of the op's A and B paragraphs taken together, difflib-style; `a_start`:`a_end`
     and `b_start`:`b_end` are character offsets into the original texts (an empty span
     marks the insertion point), and `a_text`/`b_text` are the changed words as they stand
-    there (with the punctuation between them).
+    there (with the punctuation between them); `noise` is `true` for character noise (words
+    misread by OCR, split or joined by a scan, stray marks of 1-2 characters that are no
+    word of the other side) and `false` for an edit (a word replaced by another word, added
+    or removed; a changed, added or removed number is always an edit).
 - `passages`: the shared passages, sorted by position in A (then in B): every maximal run
   of at least `min_passage_words` words that both texts hold (the same normalised words),
   wherever it stands (paired, moved or unpaired paragraphs, across paragraph breaks), each
@@ -365,13 +379,26 @@ def _header(op: ParagraphOp) -> str:
 
 @dataclass(frozen=True)
 class _Style:
-    """How one view writes plain text, deleted and inserted words, and shared passages
-    (``mark(inner, other_side, mark)``; ``inner`` is already written)."""
+    """How one view writes plain text, deleted and inserted words, noise (``noise(a, b)``:
+    A's and B's words, either may be empty) and shared passages (``mark(inner, other_side,
+    mark)``; ``inner`` is already written)."""
 
     plain: Callable[[str], str]
     dele: Callable[[str], str]
     ins: Callable[[str], str]
     mark: Callable[[str, str, _Mark], str]
+    noise: Callable[[str, str], str]
+
+
+def _clean_side(fold_noise: bool | str) -> str | None:
+    """``"a"`` or ``"b"``, the side whose words stand for folded noise, or ``None``."""
+    if fold_noise is False:
+        return None
+    if fold_noise is True or fold_noise == "b":
+        return "b"
+    if fold_noise == "a":
+        return "a"
+    raise InvalidParameterError(f"fold_noise must be False, True, 'a' or 'b', got {fold_noise!r}")
 
 
 def _run(al: Alignment, marks: _Marks, style: _Style, side: str, start: int, end: int) -> str:
@@ -383,8 +410,11 @@ def _run(al: Alignment, marks: _Marks, style: _Style, side: str, start: int, end
     )
 
 
-def _inline(al: Alignment, op: ParagraphOp, marks: _Marks, style: _Style) -> str:
-    """One running text of a paired op: A's text with B's changes marked in place."""
+def _inline(
+    al: Alignment, op: ParagraphOp, marks: _Marks, style: _Style, clean: str | None = None
+) -> str:
+    """One running text of a paired op: A's text with B's changes marked in place (noise
+    shown as the ``clean`` side's words, unmarked, when folded)."""
     src = al.a_text
     pos = al.a_paragraphs[op.a[0]].start
     end = al.a_paragraphs[op.a[1] - 1].end
@@ -393,17 +423,29 @@ def _inline(al: Alignment, op: ParagraphOp, marks: _Marks, style: _Style) -> str
         if w.a_start > pos:
             parts.append(_run(al, marks, style, "A", pos, w.a_start))
             pos = w.a_start
-        if w.tag == "equal":
+        # Keep words from B apart from the words around them in A's text.
+        before = " " if src[w.a_start - 1 : w.a_start].isalnum() else ""
+        after = " " if not w.a_text and src[w.a_end : w.a_end + 1].isalnum() else ""
+        a_run = _run(al, marks, style, "A", w.a_start, w.a_end) if w.a_text else ""
+        b_run = _run(al, marks, style, "B", w.b_start, w.b_end) if w.b_text else ""
+        if w.tag == "equal" or (w.noise and clean == "a"):
             parts.append(_run(al, marks, style, "A", w.a_start, w.a_end))
+        elif w.noise and clean == "b":
+            parts.append(b_run if w.a_text or not b_run else before + b_run + after)
+            if not b_run and src[w.a_start - 1 : w.a_start].isspace():
+                w_end = w.a_end + (src[w.a_end : w.a_end + 1] == " ")  # no double space
+                pos = max(pos, w_end)
+        elif w.noise:
+            parts.append(
+                (before if not w.a_text and b_run else "")
+                + style.noise(a_run, b_run)
+                + (after if b_run else "")
+            )
         else:
             if w.a_text:
-                parts.append(style.dele(_run(al, marks, style, "A", w.a_start, w.a_end)))
+                parts.append(style.dele(a_run))
             if w.b_text:
-                # Keep inserted words apart from the words around them in A's text.
-                before = " " if src[w.a_start - 1 : w.a_start].isalnum() else ""
-                after = " " if not w.a_text and src[w.a_end : w.a_end + 1].isalnum() else ""
-                inserted = _run(al, marks, style, "B", w.b_start, w.b_end)
-                parts.append(before + style.ins(inserted) + after)
+                parts.append(before + style.ins(b_run) + after)
         pos = max(pos, w.a_end)
     if end > pos:
         parts.append(_run(al, marks, style, "A", pos, end))
@@ -424,16 +466,23 @@ def _text_mark(inner: str, other: str, m: _Mark) -> str:
     return f"«{inner}»[{', '.join(_places(other, m)[1])}]"
 
 
-_TEXT = _Style(str, lambda t: f"[-{t}-]", lambda t: f"{{+{t}+}}", _text_mark)
+def _text_noise(a: str, b: str) -> str:
+    return f"{{~~{a}~>{b}~~}}"
 
 
-def alignment_text(al: Alignment) -> str:
+_TEXT = _Style(str, lambda t: f"[-{t}-]", lambda t: f"{{+{t}+}}", _text_mark, _text_noise)
+
+
+def alignment_text(al: Alignment, *, fold_noise: bool | str = False) -> str:
     """Plain-text view: one header line per op, then its text, indented.
 
-    Changed words are shown wdiff-style, ``[-deleted-]{+inserted+}``. A shared passage
-    whose counterpart stands elsewhere in the other text (not in the paragraph shown next
-    to it) is shown ``«in guillemets»[B7]``, followed by the paragraph(s) of the
-    other side that hold it.
+    Edits are shown wdiff-style, ``[-deleted-]{+inserted+}``; character noise (words misread
+    by OCR, split or joined by a scan: :attr:`~dedupe.align.WordOp.noise`)
+    CriticMarkup-style, ``{~~A's words~>B's words~~}``. ``fold_noise`` (``True`` or ``"b"``:
+    B is the clean side; ``"a"``: A is) shows noise as the clean side's words, unmarked, so
+    that only the edits stand out. A shared passage whose counterpart stands elsewhere in
+    the other text (not in the paragraph shown next to it) is shown ``«in guillemets»[B7]``,
+    followed by the paragraph(s) of the other side that hold it.
 
     >>> from dedupe.align import align
     >>> print(alignment_text(align("Intro.\\nSame words.", "Same words.")))
@@ -447,7 +496,16 @@ def alignment_text(al: Alignment) -> str:
       Critics say it is late and costs too much. «The new line will open in the spring»[B1].
     + B1 only_b
       Officials said «the new line will open in the spring»[A1].
+    >>> al = align("Tbe cmincil met on Monday to discuss the rail line.",
+    ...            "The council met on Friday to discuss the rail line.")
+    >>> print(alignment_text(al))
+    ~ A1 -> B1 edited 0.70
+      {~~Tbe cmincil~>The council~~} met on [-Monday-]{+Friday+} to discuss the rail line.
+    >>> print(alignment_text(al, fold_noise=True))
+    ~ A1 -> B1 edited 0.70
+      The council met on [-Monday-]{+Friday+} to discuss the rail line.
     """
+    clean = _clean_side(fold_noise)
     marks = _Marks(al)
     out: list[str] = []
     for op in al.ops:
@@ -455,7 +513,7 @@ def alignment_text(al: Alignment) -> str:
         if op.kind in ("only_a", "only_b"):
             body = _unpaired(al, op, marks, _TEXT)
         else:
-            body = _inline(al, op, marks, _TEXT)
+            body = _inline(al, op, marks, _TEXT, clean)
         out.extend("  " + line if line else "" for line in body.split("\n"))
     return "\n".join(out)
 
@@ -478,11 +536,18 @@ def _md_mark(inner: str, other: str, m: _Mark) -> str:
     return f'<mark title="{html.escape(note)}">{inner}</mark><sup>{", ".join(labels)}</sup>'
 
 
-_MARKDOWN = _Style(_md_block, lambda t: f"~~{t}~~", lambda t: f"**{t}**", _md_mark)
+def _md_noise(a: str, b: str) -> str:
+    return (f"~~{a}~~" if a else "") + (f"*{b}*" if b else "")
 
 
-def alignment_markdown(al: Alignment) -> str:
-    """Markdown view: a bold header per op, deleted words ``~~struck~~``, inserted **bold**.
+_MARKDOWN = _Style(_md_block, lambda t: f"~~{t}~~", lambda t: f"**{t}**", _md_mark, _md_noise)
+
+
+def alignment_markdown(al: Alignment, *, fold_noise: bool | str = False) -> str:
+    """Markdown view: a bold header per op, deleted words ``~~struck~~``, inserted **bold**;
+    character noise (:attr:`~dedupe.align.WordOp.noise`) as A's words ``~~struck~~`` and B's in
+    *italics*, or, with ``fold_noise`` (as in :func:`alignment_text`), as the clean side's
+    words, unmarked.
 
     A shared passage whose counterpart stands elsewhere in the other text is
     ``<mark>``-ed (inline HTML), its place in the other text in a ``<sup>`` after it.
@@ -492,7 +557,12 @@ def alignment_markdown(al: Alignment) -> str:
     **edited** A1 → B1 (0.67)
     <BLANKLINE>
     a b ~~c~~**d**
+    >>> print(alignment_markdown(align("a b tbe", "a b the")))
+    **edited** A1 → B1 (0.67)
+    <BLANKLINE>
+    a b ~~tbe~~*the*
     """
+    clean = _clean_side(fold_noise)
     marks = _Marks(al)
     blocks: list[str] = []
     for op in al.ops:
@@ -505,26 +575,62 @@ def alignment_markdown(al: Alignment) -> str:
         if op.kind in ("only_a", "only_b"):
             body = _unpaired(al, op, marks, _MARKDOWN)
         else:
-            body = _inline(al, op, marks, _MARKDOWN)
+            body = _inline(al, op, marks, _MARKDOWN, clean)
         blocks.append(head + "\n\n" + body)
     return "\n\n".join(blocks)
 
 
-def _marked(text: str, start: int, spans: list[tuple[int, int]], tag: str) -> str:
+#: A span of one side's text to wrap or replace in the HTML view: (start, end) source
+#: offsets, the opening and closing tags, and the text to show instead (None: its own).
+_Span = tuple[int, int, str, str, "str | None"]
+
+
+def _marked(text: str, start: int, spans: list[_Span]) -> str:
     """``text`` (starting at offset ``start`` of its source) escaped, with ``spans``
-    (source offsets, sorted) wrapped in ``<tag>``."""
+    (source offsets, sorted) wrapped in their tags, or replaced by their text (shown once,
+    in the piece where the span starts)."""
     end = start + len(text)
     out: list[str] = []
     pos = start
-    for s, e in spans:
-        s, e = max(s, pos), min(e, end)
-        if e <= s:
+    for s0, e0, opening, closing, instead in spans:
+        s, e = max(s0, pos), min(e0, end)
+        if e <= s and not (instead and s0 == e0 and start <= s0 < end and s0 >= pos):
             continue
         out.append(html.escape(text[pos - start : s - start]))
-        out.append(f"<{tag}>{html.escape(text[s - start : e - start])}</{tag}>")
-        pos = e
+        if instead is None:
+            inner = html.escape(text[s - start : e - start])
+        else:
+            inner = html.escape(instead) if s0 >= start else ""
+        out.append(f"{opening}{inner}{closing}")
+        pos = max(pos, e)
     out.append(html.escape(text[pos - start :]))
     return "".join(out).replace("\n", "<br>")
+
+
+def _html_spans(op: ParagraphOp, side: str, clean: str | None) -> list[_Span]:
+    """The spans of ``side`` to mark in one op: edits in ``<del>``/``<ins>``, noise in
+    ``<del class="dd-noise">``/``<ins class="dd-noise">``, or, folded, noise on the side
+    that is not clean replaced by the clean side's words."""
+    tag = "del" if side == "A" else "ins"
+    out: list[_Span] = []
+    for w in op.word_ops:
+        if w.tag == "equal" or (w.tag == ("insert" if side == "A" else "delete") and not w.noise):
+            continue
+        s, e = (w.a_start, w.a_end) if side == "A" else (w.b_start, w.b_end)
+        if not w.noise:
+            out.append((s, e, f"<{tag}>", f"</{tag}>", None))
+        elif clean is None:
+            if e > s:
+                out.append((s, e, f'<{tag} class="dd-noise">', f"</{tag}>", None))
+        elif clean != side.lower():
+            other = _word_text(w, clean)
+            out.append((s, e, "", "", other if e > s or not other else " " + other + " "))
+    out.sort(key=lambda x: (x[0], x[1]))
+    return out
+
+
+def _word_text(w: WordOp, side: str) -> str:
+    return w.a_text if side == "a" else w.b_text
 
 
 def _html_mark(inner: str, other: str, m: _Mark, anchor: str) -> str:
@@ -542,8 +648,7 @@ def _cell(
     paras: tuple[Paragraph, ...],
     rng: tuple[int, int],
     side: str,
-    spans: list[tuple[int, int]],
-    tag: str,
+    spans: list[_Span],
     marks: _Marks,
     anchor: str,
 ) -> str:
@@ -553,9 +658,9 @@ def _cell(
     ps = []
     for p in paras[rng[0] : rng[1]]:
         body = "".join(
-            _html_mark(_marked(p.text[s - p.start : e - p.start], s, spans, tag), other, m, anchor)
+            _html_mark(_marked(p.text[s - p.start : e - p.start], s, spans), other, m, anchor)
             if m
-            else _marked(p.text[s - p.start : e - p.start], s, spans, tag)
+            else _marked(p.text[s - p.start : e - p.start], s, spans)
             for s, e, m in marks.pieces(side, p.start, p.end)
         )
         ps.append(
@@ -565,12 +670,19 @@ def _cell(
     return f'<td class="dd-{side.lower()}">{"".join(ps)}</td>'
 
 
-def alignment_html_fragment(al: Alignment, *, anchor: str = "dd-", collapse_equal: int = 0) -> str:
+def alignment_html_fragment(
+    al: Alignment, *, anchor: str = "dd-", collapse_equal: int = 0, fold_noise: bool | str = False
+) -> str:
     """The two-column diff as one ``<table class="dd-align">`` (style:
     :data:`~dedupe.render.page.ALIGNMENT_CSS`).
 
     Paired paragraphs stand side by side with deleted words in ``<del>`` (left) and
-    inserted words in ``<ins>`` (right); moved, split and merged pairs are labelled, and
+    inserted words in ``<ins>`` (right), character noise (:attr:`~dedupe.align.WordOp.noise`: words
+    misread by OCR, split or joined by a scan) in ``<del class="dd-noise">`` and ``<ins
+    class="dd-noise">`` (grey, dotted); with ``fold_noise`` (``True`` or ``"b"``: B is the
+    clean side; ``"a"``: A is) noise is unmarked and shown in both columns as the clean
+    side's words, so that only the edits stand out. Moved, split and merged pairs are
+    labelled, and
     paragraphs found on one side only stand in place next to an empty cell. A shared
     passage whose counterpart stands elsewhere in the other text (not in the cell next to
     it) is in ``<mark class="dd-passage">`` with a ``title`` saying where ("also in B,
@@ -598,7 +710,15 @@ def alignment_html_fragment(al: Alignment, *, anchor: str = "dd-", collapse_equa
     1
     >>> '<a class="dd-ref" href="#dd-B1">B1</a>' in frag and "new &lt;line&gt; will" in frag
     True
+    >>> al = align("Tbe <cat> sat on a mat", "The <cat> sat on the mat")
+    >>> frag = alignment_html_fragment(al)
+    >>> '<del class="dd-noise">Tbe</del>' in frag, "<del>a</del>" in frag
+    (True, True)
+    >>> frag = alignment_html_fragment(al, fold_noise=True)
+    >>> "dd-noise" in frag, "The &lt;cat&gt;" in frag, "<ins>the</ins>" in frag
+    (False, True, True)
     """
+    clean = _clean_side(fold_noise)
     marks = _Marks(al)
     head = '<table class="dd-align"><colgroup><col class="dd-c-tag"><col><col></colgroup>'
     rows = [head + "<thead><tr><th></th><th>A</th><th>B</th></tr></thead><tbody>"]
@@ -611,8 +731,6 @@ def alignment_html_fragment(al: Alignment, *, anchor: str = "dd-", collapse_equa
                 f"{n} equal paragraphs ({_num('A', (op.a[0], al.ops[k + n - 1].a[1]))} = "
                 f"{_num('B', (op.b[0], al.ops[k + n - 1].b[1]))})</summary>{head}<tbody>"
             )
-        dels = sorted((w.a_start, w.a_end) for w in op.word_ops if w.tag in ("delete", "replace"))
-        inss = sorted((w.b_start, w.b_end) for w in op.word_ops if w.tag in ("insert", "replace"))
         if op.kind in ("only_a", "only_b"):
             tag_cell = f"<b>{_LABEL[op.kind]}</b>"
         else:
@@ -620,8 +738,8 @@ def alignment_html_fragment(al: Alignment, *, anchor: str = "dd-", collapse_equa
             tag_cell = f"<b>{_LABEL[op.kind]}</b>{where}<br>similarity {op.score:.2f}"
         rows.append(
             f'<tr class="dd-op dd-{op.kind}"><td class="dd-tag">{tag_cell}</td>'
-            + _cell(al.a_paragraphs, op.a, "A", dels, "del", marks, anchor)
-            + _cell(al.b_paragraphs, op.b, "B", inss, "ins", marks, anchor)
+            + _cell(al.a_paragraphs, op.a, "A", _html_spans(op, "A", clean), marks, anchor)
+            + _cell(al.b_paragraphs, op.b, "B", _html_spans(op, "B", clean), marks, anchor)
             + "</tr>"
         )
         if k + 1 in _fold_ends(folds):
@@ -651,8 +769,8 @@ def _fold_ends(folds: dict[int, int]) -> set[int]:
 
 
 def alignment_summary_html(al: Alignment) -> str:
-    """One paragraph of HTML: paragraph and word counts, op counts, shares kept, and the
-    shared passages.
+    """One paragraph of HTML: paragraph and word counts, op counts, shares kept, edits and
+    noise, and the shared passages.
 
     >>> from dedupe.align import align
     >>> alignment_summary_html(align("a b", "a b"))  # doctest: +ELLIPSIS
@@ -674,7 +792,16 @@ def alignment_summary_html(al: Alignment) -> str:
         f'<p class="dd-summary">A: {s["a_paragraphs"]} paragraphs, {s["a_words"]} words; '
         f"B: {s['b_paragraphs']} paragraphs, {s['b_words']} words. "
         f"{html.escape(counts)}. {s['a_in_b']:.0%} of A's words stand unchanged in B, "
-        f"{s['b_in_a']:.0%} of B's in A.{passages}</p>"
+        f"{s['b_in_a']:.0%} of B's in A. {_edits_and_noise(s)}{passages}</p>"
+    )
+
+
+def _edits_and_noise(s: dict[str, Any]) -> str:
+    """ "3 edits (4 words of A, 5 of B); 12 noise (...)."" for the summary line."""
+    return (
+        f"{s['edits']} edit{'s' if s['edits'] != 1 else ''} ({s['a_edit_words']} words of A, "
+        f"{s['b_edit_words']} of B), {s['noise']} noise ({s['a_noise_words']} words of A, "
+        f"{s['b_noise_words']} of B: misread, split or joined by a scan)."
     )
 
 
@@ -687,10 +814,15 @@ def sides_html(name_a: str, name_b: str) -> str:
 
 
 def alignment_html(
-    al: Alignment, *, title: str | None = None, names: tuple[str, str] | None = None
+    al: Alignment,
+    *,
+    title: str | None = None,
+    names: tuple[str, str] | None = None,
+    fold_noise: bool | str = False,
 ) -> str:
     """One self-contained HTML page of the side-by-side diff (see
-    :func:`dedupe.render.page.html_page`); ``names`` label the two sides.
+    :func:`dedupe.render.page.html_page`); ``names`` label the two sides; ``fold_noise`` as
+    in :func:`alignment_html_fragment`.
 
     >>> from dedupe.align import align
     >>> page = alignment_html(align("a b", "a c"), names=("old.txt", "new.txt"))
@@ -709,13 +841,15 @@ def alignment_html(
         + (sides_html(*names) if names else "")
         + alignment_summary_html(al)
         + "\n"
-        + alignment_html_fragment(al)
+        + alignment_html_fragment(al, fold_noise=fold_noise)
     )
     return html_page(title, body)
 
 
-def render_alignment(al: Alignment, fmt: str = "text") -> str:
-    """Render ``al`` as ``"text"``, ``"markdown"`` or ``"html"`` (a whole page).
+def render_alignment(al: Alignment, fmt: str = "text", *, fold_noise: bool | str = False) -> str:
+    """Render ``al`` as ``"text"``, ``"markdown"`` or ``"html"`` (a whole page);
+    ``fold_noise`` (``True`` or ``"b"``: B is the clean side; ``"a"``: A is) shows the
+    character noise as the clean side's words, unmarked, and only the edits marked.
 
     >>> from dedupe.align import align
     >>> render_alignment(align("a", "a"), "pdf")
@@ -724,9 +858,9 @@ def render_alignment(al: Alignment, fmt: str = "text") -> str:
     dedupe.errors.InvalidParameterError: unknown format 'pdf': use one of text, markdown, html
     """
     if fmt == "text":
-        return alignment_text(al)
+        return alignment_text(al, fold_noise=fold_noise)
     if fmt == "markdown":
-        return alignment_markdown(al)
+        return alignment_markdown(al, fold_noise=fold_noise)
     if fmt == "html":
-        return alignment_html(al)
+        return alignment_html(al, fold_noise=fold_noise)
     raise InvalidParameterError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")

@@ -64,6 +64,8 @@ ALIGNMENT_CSS = """\
 .dd-align .dd-num{font:11px system-ui,sans-serif;color:#888;margin-right:.4em}
 .dd-align del{background:#ffd7d5;color:#82071e;text-decoration:line-through}
 .dd-align ins{background:#ccffd8;color:#055d20;text-decoration:none}
+.dd-align del.dd-noise{background:none;color:#8a8a8a;text-decoration:line-through dotted}
+.dd-align ins.dd-noise{background:#eef1f6;color:inherit;text-decoration:underline dotted #8a8a8a}
 .dd-align tr.dd-equal td.dd-a,.dd-align tr.dd-equal td.dd-b{color:#555}
 .dd-align tr.dd-only_a td.dd-a{background:#fff0ef}
 .dd-align tr.dd-only_b td.dd-b{background:#ebfff0}
