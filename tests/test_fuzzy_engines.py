@@ -1,0 +1,137 @@
+"""Fuzzy mode on every engine (issue 21): a RedisStore index and the Spark engine give the
+very answers of the in-memory fuzzy index and of ``dedupe.find_duplicates(fuzzy=True)``.
+
+The Redis tests run against a real redis-server (the ``redis_server`` fixture), the Spark
+ones on the shared local session (the ``spark`` fixture); each is skipped, saying why, when
+its engine is missing.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from test_fuzzy import noisy
+
+from dedupe import Index
+from dedupe.errors import ParameterMismatchError
+
+RATES = (0.03, 0.08, 0.15)
+
+
+@pytest.fixture(scope="module")
+def noisy_collection(seeds) -> dict[str, str]:
+    """The seeds and, of each of 001-004, copies with 3%, 8% and 15% of letters misread
+    (as in tests/test_fuzzy.py)."""
+    docs = dict(seeds)
+    for key in ("001", "002", "003", "004"):
+        for k, rate in enumerate(RATES):
+            docs[f"{key}-ocr{k}"] = noisy(seeds[key], rate, seed=10 * int(key) + k)
+    return docs
+
+
+def answers(index: Index, texts: dict[str, str]) -> dict[str, list[dict]]:
+    return {k: [m.to_dict() for m in index.query(t)] for k, t in texts.items()}
+
+
+# ------------------------------------------------------------------------------ Redis
+
+
+@pytest.fixture
+def redis_store(redis_server):
+    """A fresh namespace on the test server, deleted after the test."""
+    from dedupe.store.redis import RedisStore
+
+    store = RedisStore(redis_server.url, namespace=f"fuzzy-{uuid.uuid4().hex[:10]}")
+    yield store
+    store.delete_namespace()
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["lookup-sends-docs", "fetch"])
+def test_a_fuzzy_redis_index_answers_as_the_memory_one(
+    redis_store, noisy_collection, inline, monkeypatch
+):
+    import dedupe.store.redis as redis_module
+
+    if not inline:  # every query fetches its candidates in a second call
+        monkeypatch.setattr(redis_module, "LOOKUP_DOCS", 0)
+    originals = {k: v for k, v in noisy_collection.items() if len(k) == 3}
+    index, memory = Index(store=redis_store, fuzzy=True), Index(fuzzy=True)
+    index.add_many(originals)
+    memory.add_many(originals)
+    got = answers(index, noisy_collection)
+    assert got == answers(memory, noisy_collection)
+    for key in ("001", "002", "003", "004"):  # every noisy copy finds its original
+        for k in range(len(RATES)):
+            first = got[f"{key}-ocr{k}"][0]
+            assert first["b"] == key and first["fuzzy"] >= 0.9, (key, k, first)
+    assert index.pairs() == memory.pairs()
+    redis_store.check()
+
+
+def test_fuzzy_words_are_stored_removed_and_evicted_with_their_document(
+    redis_store, noisy_collection
+):
+    docs = {k: v for k, v in noisy_collection.items() if k[:3] in ("002", "003")}
+    times = {k: float(i) for i, k in enumerate(docs)}
+    index, memory = Index(store=redis_store, fuzzy=True), Index(fuzzy=True)
+    index.add_many(docs, timestamps=times)
+    memory.add_many(docs, timestamps=times)
+    columns = redis_store.columns()
+    words = columns.sketch.text_values, columns.sketch.text_offsets
+    kept = memory.store.columns().sketch
+    assert words[0].tobytes() == kept.text_values.tobytes()
+    assert words[1].tolist() == kept.text_offsets.tolist()
+    for gone in ("002", "003-ocr1"):
+        index.remove(gone)
+        memory.remove(gone)
+    index.add("003-ocr1", docs["003-ocr1"] + " Reprinted.", timestamp=99.0)  # a new row
+    memory.add("003-ocr1", docs["003-ocr1"] + " Reprinted.", timestamp=99.0)
+    assert index.evict(before=2.0) == memory.evict(before=2.0) == 1
+    assert answers(index, docs) == answers(memory, docs)
+    assert index.pairs() == memory.pairs()
+    redis_store.check()
+
+
+def test_a_fuzzy_namespace_refuses_other_parameters(redis_server, redis_store, seeds):
+    from dedupe.store.redis import RedisStore
+
+    Index(store=redis_store, fuzzy=True).add_many(seeds)
+    same = RedisStore(redis_server.url, namespace=redis_store.namespace)
+    with pytest.raises(ParameterMismatchError, match="fuzzy"):
+        Index(store=same)
+    with pytest.raises(ParameterMismatchError, match="fuzzy"):
+        Index(store=same, fuzzy=False)
+    assert Index.open(same).params.fuzzy
+    plain = RedisStore(redis_server.url, namespace=redis_store.namespace + "-plain")
+    try:
+        Index(store=plain).add_many(seeds)
+        with pytest.raises(ParameterMismatchError, match="fuzzy"):
+            Index(store=RedisStore(redis_server.url, namespace=plain.namespace), fuzzy=True)
+    finally:
+        plain.delete_namespace()
+
+
+def test_a_fuzzy_redis_index_survives_a_server_restart(tmp_path, noisy_collection):
+    from benchmarks.redis_server import RedisServer, ServerUnavailable
+    from dedupe.store.redis import RedisStore
+
+    server = RedisServer(tmp_path / "aof", persist=True)
+    try:
+        server.start()
+    except ServerUnavailable as err:
+        pytest.skip(str(err))
+    try:
+        originals = {k: v for k, v in noisy_collection.items() if len(k) == 3}
+        index = Index(store=RedisStore(server.url, namespace="fuzzy-kept"), fuzzy=True)
+        index.add_many(originals)
+        before = answers(index, noisy_collection)
+        server.stop()
+        server.start()  # same folder and port: the append-only file is replayed
+        reopened = Index.open(RedisStore(server.url, namespace="fuzzy-kept"))
+        assert reopened.params.fuzzy
+        assert answers(reopened, noisy_collection) == before
+        assert answers(index, noisy_collection) == before  # the same objects reconnect
+        reopened.store.check()
+    finally:
+        server.stop()
