@@ -66,3 +66,33 @@ def redis_server(tmp_path_factory):
         pytest.skip(str(err))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for every test that needs one (``local[2]``, no UI, few
+    shuffle partitions, bound to the loopback address); the test is skipped, saying why,
+    without pyspark or a Java runtime."""
+    import os
+    import shutil
+
+    pytest.importorskip("pyspark", reason="pyspark is not installed (the 'spark' extra)")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime (java not on PATH, JAVA_HOME unset)")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("dedupe-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "2")
+        .config("spark.driver.memory", "1g")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -135,3 +135,56 @@ def test_a_fuzzy_redis_index_survives_a_server_restart(tmp_path, noisy_collectio
         reopened.store.check()
     finally:
         server.stop()
+
+
+# ------------------------------------------------------------------------------ Spark
+
+
+@pytest.mark.spark
+def test_spark_fuzzy_report_equals_find_duplicates(spark, noisy_collection):
+    """Every Report method, on the noisy copies plus an exact copy (fuzzy score 1) and an
+    upper-cased one (a copy only once normalised), in shuffled partitions."""
+    from test_spark import assert_same, assert_same_methods, ordered_frame
+
+    import dedupe.spark
+
+    docs = {
+        **noisy_collection,
+        "002-copy": noisy_collection["002"],
+        "003-ocr1-upper": noisy_collection["003-ocr1"].upper(),
+    }
+    want = dedupe.find_duplicates(docs, fuzzy=True)
+    got = dedupe.spark.find_duplicates(
+        ordered_frame(spark, docs, partitions=3, seed=2), order_col="pos", fuzzy=True
+    )
+    assert_same(got, want)
+    assert_same_methods(got, want)
+    assert [m.to_dict() for m in got.matches] == [m.to_dict() for m in want.matches]
+    assert got.params["fuzzy"] is True
+    fuzzy_only = [m for m in got.matches if m.fuzzy >= 0.9 and m.jaccard < 0.5]
+    assert fuzzy_only and all(m.fuzzy is not None for m in got.matches)
+    assert {m.kind for m in got.matches} == {"exact", "near_duplicate", "partial"}
+
+
+@pytest.mark.spark
+def test_spark_fuzzy_match_pairs_and_components(spark, noisy_collection):
+    import dedupe.spark
+
+    want = dedupe.find_duplicates(noisy_collection, fuzzy=True, clusters="components")
+    df = spark.createDataFrame(
+        [(k, t, i) for i, (k, t) in enumerate(noisy_collection.items())],
+        "id string, text string, pos long",
+    )
+    pairs = dedupe.spark.match_pairs(df, order_col="pos", fuzzy=True)
+    assert tuple(pairs.columns) == (*dedupe.spark.MATCH_COLUMNS, "fuzzy")
+    got = sorted((dedupe.Match(**r.asDict()) for r in pairs.collect()), key=dedupe.Match.sort_key)
+    assert tuple(got) == want.matches
+    rows = dedupe.spark.components(pairs).collect()
+    members: dict[str, set[str]] = {}
+    for r in rows:
+        members.setdefault(r["cluster"], set()).add(r["id"])
+    assert sorted(map(sorted, members.values())) == sorted(sorted(c.members) for c in want.clusters)
+    weakest = {r["cluster"]: (r["weakest_a"], r["weakest_b"]) for r in rows}
+    for c in want.clusters:  # ranked by Match.score, which counts the fuzzy score
+        last = max((m for m in want.matches if m.a in c.members), key=dedupe.Match.sort_key)
+        assert weakest[min(c.members)] == (last.a, last.b)
