@@ -13,6 +13,7 @@ import uuid
 import pytest
 from test_fuzzy import noisy
 
+import dedupe
 from dedupe import Index
 from dedupe.errors import ParameterMismatchError
 
@@ -135,6 +136,37 @@ def test_a_fuzzy_redis_index_survives_a_server_restart(tmp_path, noisy_collectio
         reopened.store.check()
     finally:
         server.stop()
+
+
+def test_cli_builds_and_queries_a_fuzzy_redis_namespace(
+    redis_server, redis_store, noisy_collection, tmp_path, capsys
+):
+    import json
+
+    from dedupe.cli import main
+    from dedupe.store.redis import RedisStore
+
+    def call(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        status = main(list(args))
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    target = ["--redis", redis_server.url, "--namespace", redis_store.namespace]
+    docs = tmp_path / "docs.jsonl"
+    originals = {k: v for k, v in noisy_collection.items() if len(k) == 3}
+    docs.write_text("".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in originals.items()))
+    query = tmp_path / "q.txt"
+    query.write_text(noisy_collection["004-ocr2"], encoding="utf-8")
+    assert call("index", "build", *target, "--fuzzy", "-q", str(docs))[0] == 0
+    library = dedupe.Index.open(RedisStore(redis_server.url, namespace=redis_store.namespace))
+    assert library.params.fuzzy
+    status, out, _ = call("index", "query", *target, str(query))
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert status == 0 and rows == [m.to_dict() for m in library.query(query.read_text())]
+    assert rows[0]["b"] == "004" and rows[0]["fuzzy"] >= 0.9
+    status, out, _ = call("index", "stats", *target, "--json")
+    assert status == 0 and json.loads(out)["fuzzy"] is True
 
 
 # ------------------------------------------------------------------------------ Spark
