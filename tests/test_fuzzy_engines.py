@@ -138,6 +138,61 @@ def test_a_fuzzy_redis_index_survives_a_server_restart(tmp_path, noisy_collectio
         server.stop()
 
 
+def test_fuzzy_writes_keep_the_write_batch_bound(
+    redis_server, redis_store, noisy_collection, monkeypatch
+):
+    """The words travel inside their document: a batch of PUT calls still holds at most
+    write_batch postings (or one document), and every document arrives whole."""
+    from dedupe.store.redis import RedisStore
+
+    store = RedisStore(redis_server.url, namespace=redis_store.namespace, write_batch=300)
+    calls, script = [], store._script
+
+    def counting(name, args):
+        if name == "PUT":
+            calls.append(len(args[3:]) // 3)  # id, score, packed document (words inside)
+        return script(name, args)
+
+    monkeypatch.setattr(store, "_script", counting)
+    index, memory = Index(store=store, fuzzy=True), Index(fuzzy=True)
+    index.add_many(noisy_collection)
+    memory.add_many(noisy_collection)
+    sketch, bands = memory._sketch(list(noisy_collection.values()))
+    postings = (sketch.key_counts() + bands.shape[1]).tolist()
+    assert sum(calls) == len(noisy_collection) and len(calls) > 1
+    at = 0
+    for n in calls:
+        assert n == 1 or sum(postings[at : at + n]) <= 300
+        at += n
+    assert index.pairs() == memory.pairs()
+    store.check()
+
+
+def test_a_fuzzy_redis_index_saves_to_a_file_and_merges(
+    redis_server, redis_store, noisy_collection, tmp_path
+):
+    from dedupe.store.redis import RedisStore
+
+    originals = {k: v for k, v in noisy_collection.items() if len(k) == 3}
+    index = Index(store=redis_store, fuzzy=True)
+    index.add_many(originals)
+    index.save(tmp_path / "f.idx")
+    loaded = Index.load(tmp_path / "f.idx")
+    assert loaded.params.fuzzy and answers(loaded, noisy_collection) == answers(
+        index, noisy_collection
+    )
+    other = RedisStore(redis_server.url, namespace=redis_store.namespace + "-merged")
+    try:
+        merged = Index(store=other, fuzzy=True)
+        merged.merge(loaded)
+        assert answers(merged, noisy_collection) == answers(index, noisy_collection)
+        other.check()
+        with pytest.raises(ParameterMismatchError, match="fuzzy"):
+            merged.merge(Index())
+    finally:
+        other.delete_namespace()
+
+
 def test_cli_builds_and_queries_a_fuzzy_redis_namespace(
     redis_server, redis_store, noisy_collection, tmp_path, capsys
 ):
