@@ -24,7 +24,8 @@ Guarantees:
   trip, or two when its keys find many documents, whatever its number of keys.
 * **Compact.** A posting is 8 bytes (key and row, ``uint32``) in a bucket string of a few
   hundred bytes (linear hashing splits buckets as the index grows); a document's shingle
-  set, passage keys and band keys are one packed string. About 2 KB per Reuters article.
+  set, passage keys and band keys are one packed string. About 2 KB per Reuters article
+  (a fuzzy index adds the fuzzy words: about as many bytes as the text).
 * **A date window.** Timestamps are a sorted set, so :meth:`evict` reads only the
   documents it removes.
 * **A restarted server is waited for.** While it loads its data (replaying its
