@@ -254,19 +254,33 @@ def test_spark_fuzzy_report_equals_find_duplicates(spark, noisy_collection):
 
 
 @pytest.mark.spark
-def test_spark_fuzzy_match_pairs_and_components(spark, noisy_collection):
+def test_the_spark_job_writes_fuzzy_matches_and_clusters(spark, noisy_collection, tmp_path):
+    """examples/spark_job.py --fuzzy (match_pairs, then components): the matches, with their
+    fuzzy column, and the clusters of find_duplicates(fuzzy=True, clusters="components")."""
+    import json
+    import sys
+
+    from conftest import REPO
+
     import dedupe.spark
 
+    src = tmp_path / "articles.jsonl"
+    with open(src, "w", encoding="utf-8") as fh:
+        for pos, (doc_id, text) in enumerate(noisy_collection.items()):
+            fh.write(json.dumps({"id": doc_id, "text": text, "published": pos}) + "\n")
+    sys.path.insert(0, str(REPO / "examples"))
+    try:
+        import spark_job
+    finally:
+        sys.path.remove(str(REPO / "examples"))
+    out = tmp_path / "out"
+    assert spark_job.main([str(src), str(out), "--order-col", "published", "--fuzzy"]) == 0
     want = dedupe.find_duplicates(noisy_collection, fuzzy=True, clusters="components")
-    df = spark.createDataFrame(
-        [(k, t, i) for i, (k, t) in enumerate(noisy_collection.items())],
-        "id string, text string, pos long",
-    )
-    pairs = dedupe.spark.match_pairs(df, order_col="pos", fuzzy=True)
+    pairs = spark.read.parquet(str(out / "matches"))
     assert tuple(pairs.columns) == (*dedupe.spark.MATCH_COLUMNS, "fuzzy")
     got = sorted((dedupe.Match(**r.asDict()) for r in pairs.collect()), key=dedupe.Match.sort_key)
     assert tuple(got) == want.matches
-    rows = dedupe.spark.components(pairs).collect()
+    rows = spark.read.parquet(str(out / "clusters")).collect()
     members: dict[str, set[str]] = {}
     for r in rows:
         members.setdefault(r["cluster"], set()).add(r["id"])
