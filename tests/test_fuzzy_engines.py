@@ -229,8 +229,10 @@ def test_cli_builds_and_queries_a_fuzzy_redis_namespace(
 
 @pytest.mark.spark
 def test_spark_fuzzy_report_equals_find_duplicates(spark, noisy_collection):
-    """Every Report method, on the noisy copies plus an exact copy (fuzzy score 1) and an
-    upper-cased one (a copy only once normalised), in shuffled partitions."""
+    """Every Report method, on the noisy copies plus an exact copy (fuzzy score 1), an
+    upper-cased one (a copy only once normalised) and a copy at 25% noise whose candidate
+    pairs share too few fuzzy keys to be given a fuzzy score (the prefilter of
+    find_duplicates; it would score above 0.9), in shuffled partitions."""
     from test_spark import assert_same, assert_same_methods, ordered_frame
 
     import dedupe.spark
@@ -239,8 +241,10 @@ def test_spark_fuzzy_report_equals_find_duplicates(spark, noisy_collection):
         **noisy_collection,
         "002-copy": noisy_collection["002"],
         "003-ocr1-upper": noisy_collection["003-ocr1"].upper(),
+        "002-ocr25": noisy(noisy_collection["002"], 0.25, seed=1003),
     }
     want = dedupe.find_duplicates(docs, fuzzy=True)
+    assert not [m for m in want.expanded_matches() if "002-ocr25" in (m.a, m.b)]
     got = dedupe.spark.find_duplicates(
         ordered_frame(spark, docs, partitions=3, seed=2), order_col="pos", fuzzy=True
     )
