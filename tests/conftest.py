@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,42 @@ def seed_texts() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def seeds() -> dict[str, str]:
     return seed_texts()
+
+
+# What OCR engines do to letters (a few of the confusions measured on the dev set).
+CONFUSIONS = {"e": "c", "c": "e", "h": "li", "m": "rn", "n": "u", "u": "n", "i": "l", "o": "0"}
+
+
+def noisy(text: str, rate: float, seed: int) -> str:
+    """``text`` with about ``rate`` of its letters misread (confusions, dropped and stray
+    letters, split words), reproducibly."""
+    rng = random.Random(seed)
+    out = []
+    for c in text:
+        if not c.isalpha() or rng.random() >= rate:
+            out.append(c)
+            continue
+        r = rng.random()
+        if r < 0.5:
+            out.append(CONFUSIONS.get(c, "e"))
+        elif r < 0.65:
+            continue  # dropped
+        elif r < 0.8:
+            out.append(c + rng.choice("ilt.,'"))
+        else:
+            out.append(c + " ")  # a split word
+    return "".join(out)
+
+
+@pytest.fixture(scope="session")
+def noisy_collection(seeds) -> dict[str, str]:
+    """The seeds and, of each of 001-004, copies with 3%, 8% and 15% of letters misread
+    (fuzzy mode's tests, on every engine)."""
+    docs = dict(seeds)
+    for key in ("001", "002", "003", "004"):
+        for k, rate in enumerate((0.03, 0.08, 0.15)):
+            docs[f"{key}-ocr{k}"] = noisy(seeds[key], rate, seed=10 * int(key) + k)
+    return docs
 
 
 @pytest.fixture(scope="session")
@@ -66,33 +103,3 @@ def redis_server(tmp_path_factory):
         pytest.skip(str(err))
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="session")
-def spark():
-    """One local Spark session for every test that needs one (``local[2]``, no UI, few
-    shuffle partitions, bound to the loopback address); the test is skipped, saying why,
-    without pyspark or a Java runtime."""
-    import os
-    import shutil
-
-    pytest.importorskip("pyspark", reason="pyspark is not installed (the 'spark' extra)")
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        pytest.skip("no Java runtime (java not on PATH, JAVA_HOME unset)")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("dedupe-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "2")
-        .config("spark.driver.memory", "1g")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
