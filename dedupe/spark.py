@@ -731,7 +731,8 @@ def match_pairs(
     One row per match of :func:`dedupe.find_duplicates` on the same documents given in
     ``(order_col, id)`` order (``order_col`` defaults to the id), with the columns of
     :data:`MATCH_COLUMNS` (``a`` is the earlier document; exact copies are matched with the
-    first of their group only). The options are those of :func:`dedupe.find_duplicates`
+    first of their group only; in fuzzy mode a last column, ``fuzzy``, holds each match's
+    fuzzy score). The options are those of :func:`dedupe.find_duplicates`
     (``workers`` is checked and ignored: Spark decides the parallelism). The result is
     materialised (``localCheckpoint``) on the executors; write it out, for example with
     ``.write.parquet(path)``. ``stage_seconds``, when given, is filled with the seconds each
@@ -873,7 +874,8 @@ def components(
     """Connected components of the verified matches, with DataFrame operations only.
 
     ``pairs`` is a DataFrame of matches (:func:`match_pairs`; only ``a``, ``b``,
-    ``jaccard``, ``containment_ab`` and ``containment_ba`` are read). Returns one row per
+    ``jaccard``, ``containment_ab``, ``containment_ba`` and, when there is one, ``fuzzy``
+    are read). Returns one row per
     document in a match: ``id``; ``cluster``, the smallest id of its component (a label);
     ``size``, the number of documents in the component; and the component's weakest match
     ``weakest_a``, ``weakest_b``, ``weakest_score`` (its lowest-ranked edge: smallest
