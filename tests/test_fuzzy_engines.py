@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+import numpy as np
 import pytest
 
 import dedupe
@@ -79,6 +80,33 @@ def test_fuzzy_words_are_stored_removed_and_evicted_with_their_document(
     assert answers(index, docs) == answers(memory, docs)
     assert index.pairs() == memory.pairs()
     redis_store.check()
+
+
+def test_check_finds_a_fuzzy_document_without_its_words(redis_store, seeds):
+    """A packed document written without its words (as a plain index writes it) in a fuzzy
+    namespace is reported, never read as a document with no words."""
+    from dedupe.errors import StoreError
+    from dedupe.sketch import Sketch
+    from dedupe.store.redis import _blobs
+
+    def strip_words(doc_id: str) -> None:
+        i = redis_store.ids().index(doc_id)
+        columns = redis_store.columns()
+        one = columns.sketch.take(np.array([i]))
+        plain = Sketch(one.set_values, one.set_offsets, one.key_values, one.key_offsets)
+        (blob,) = _blobs([doc_id], plain, columns.band_keys[[i]], columns.timestamps[[i]])
+        row = int(redis_store.rows([doc_id])[0])
+        redis_store._client.set(f"{redis_store.prefix}d:{row}", blob)
+
+    index = Index(store=redis_store, fuzzy=True)
+    index.add("002", seeds["002"])
+    redis_store.check()
+    strip_words("002")  # the only document: every document lacks its words
+    with pytest.raises(StoreError, match="fuzzy index whose documents lack their fuzzy words"):
+        redis_store.check()
+    index.add("003", seeds["003"])  # with its words: a mix
+    with pytest.raises(StoreError, match="with and without fuzzy words"):
+        redis_store.check()
 
 
 def test_a_fuzzy_namespace_refuses_other_parameters(redis_server, redis_store, seeds):

@@ -889,8 +889,9 @@ class RedisStore:
 
     def check(self) -> dict[str, int]:
         """Check that the postings are exactly those of the stored documents (none
-        dangling, none missing, each key's rows ascending, every key in its bucket) and
-        that ids, times and documents agree; raise :class:`~dedupe.errors.StoreError`
+        dangling, none missing, each key's rows ascending, every key in its bucket), that
+        ids, times and documents agree, and that the documents of a fuzzy index (only they)
+        hold fuzzy words; raise :class:`~dedupe.errors.StoreError`
         listing what is wrong. Reads the whole namespace: for tests and diagnosis."""
         columns = self.columns()
         _, rows = self._id_rows()
@@ -944,6 +945,14 @@ class RedisStore:
         problems += [f"rows kept apart for key {f.hex()} without a marker" for f in spilled]
         if sorted(int(t) for t in times) != rows.tolist():
             problems.append("the time index does not hold exactly the live rows")
+        recorded = self.meta()
+        fuzzy = recorded is not None and recorded[0].fuzzy
+        if len(columns) and fuzzy != (sk.text_values is not None):
+            problems.append(
+                "a fuzzy index whose documents lack their fuzzy words"
+                if fuzzy
+                else "fuzzy words in an index that is not fuzzy"
+            )
         n_entries = sum(len(data) // 8 for data in buckets.values())
         if entries != n_entries:
             problems.append(f"meta counts {entries} postings in buckets, there are {n_entries}")
