@@ -66,10 +66,9 @@ from .verify import (
     Fuzzy,
     copy_matches,
     exact_copies,
+    fuzzy_choice,
     fuzzy_pairs,
-    fuzzy_wanted,
     judge,
-    key_share,
     pair_scores,
     shared_counts,
     shared_with,
@@ -691,11 +690,8 @@ class Index:
         texts = (sk.text_values, sk.text_offsets)
         counts = word_counts(*texts)  # type: ignore[arg-type]
         exact = pair_scores(shared, sizes[pairs[:, 0]], sizes[pairs[:, 1]], t)[0]
-        words_a, words_b = counts[pairs[:, 0]], counts[pairs[:, 1]]
-        share = np.zeros(len(pairs))  # key shares only where they can decide
-        open_ = ~exact & (np.minimum(words_a, words_b) >= t.fuzzy_min_words)
-        share[open_] = key_share(sk.key_values, sk.key_offsets, pairs[open_])
-        wanted = fuzzy_wanted(exact, share, words_a, words_b, t)
+        keys = (sk.key_values, sk.key_offsets)
+        wanted = fuzzy_choice(keys, texts, pairs, exact, t)  # type: ignore[arg-type]
         workers = resolve_workers(self.workers)
         chosen = np.flatnonzero(wanted)
         if workers < 2 or len(chosen) < PARALLEL_MIN_FUZZY:

@@ -32,6 +32,11 @@ The stages (each materialised once with ``localCheckpoint``, and timed):
    passes :func:`dedupe.lsh.passage_rule`.
 6. ``verify``: each candidate pair is joined with both shingle sets and scored exactly in
    Arrow batches; the pairs that reach a threshold, and the copy matches, are the matches.
+   In fuzzy mode (``fuzzy=True``) each side also brings its fuzzy keys and fuzzy words: a
+   pair is given a fuzzy score under the prefilter of :func:`dedupe.find_duplicates`
+   (:func:`dedupe.verify.fuzzy_choice`: it reaches an exact threshold, or shares
+   :data:`dedupe.verify.FUZZY_KEY_SHARE` of the smaller side's fuzzy keys), computed by
+   :func:`dedupe.verify.fuzzy_pairs` and judged by :func:`dedupe.verify.judge`.
 7. ``collect`` (:func:`find_duplicates` only): matches to the driver, sorted best first;
    clusters and hubs by :func:`dedupe.cluster.group_matches`.
 
@@ -75,7 +80,15 @@ from .ranking import Rule, rank_key
 from .results import Report, build_report
 from .sketch import BAND_BIT
 from .text import ensure_text, has_words
-from .verify import pair_scores, set_fingerprints, shared_counts
+from .verify import (
+    fuzzy_choice,
+    fuzzy_pairs,
+    fuzzy_rule,
+    judge,
+    pair_scores,
+    set_fingerprints,
+    shared_counts,
+)
 
 try:
     import pandas  # noqa: F401  (pyspark runs mapInArrow through pandas_udf)
@@ -96,7 +109,8 @@ __all__ = ["MATCH_COLUMNS", "SALT_ROWS", "STAGES", "components", "find_duplicate
 #: ``jaccard``, ``containment_ab`` (share of ``a``'s shingles found in ``b``) and
 #: ``containment_ba`` (doubles); ``kind`` (``exact``, ``near_duplicate`` or ``partial``);
 #: ``shared``, ``size_a``, ``size_b`` (distinct shingles, ints). The fields of
-#: :class:`~dedupe.results.Match`, with the same values.
+#: :class:`~dedupe.results.Match`, with the same values; in fuzzy mode a last column, ``fuzzy``
+#: (double, null where no fuzzy score was computed), follows them.
 MATCH_COLUMNS = (
     "a",
     "b",
@@ -127,6 +141,8 @@ _SKETCH_SCHEMA = T.StructType(
         T.StructField("fp", T.LongType()),
         T.StructField("set", T.BinaryType()),
         T.StructField("keys", T.ArrayType(T.LongType(), containsNull=False)),
+        T.StructField("pkeys", T.BinaryType()),  # fuzzy mode: the fuzzy keys (uint32)
+        T.StructField("words", T.BinaryType()),  # fuzzy mode: the fuzzy words (UTF-8)
     ]
 )
 _PAIR_SCHEMA = T.StructType([T.StructField("a", T.LongType()), T.StructField("b", T.LongType())])
@@ -143,33 +159,38 @@ _VERIFIED_SCHEMA = T.StructType(
         T.StructField("shared", T.IntegerType()),
         T.StructField("size_a", T.IntegerType()),
         T.StructField("size_b", T.IntegerType()),
+        T.StructField("fuzzy", T.DoubleType()),
     ]
 )
 
 
 # ---------------------------------------------------------------------- Arrow helpers
-def _binary_rows(values: np.ndarray, offsets: np.ndarray) -> pa.Array:
-    """A ragged ``uint32`` array as one Arrow binary value per row (little-endian bytes)."""
-    data = np.ascontiguousarray(values, dtype="<u4").tobytes()
-    offs = (np.asarray(offsets, dtype=np.int64) * 4).astype(np.int32)
+def _binary_rows(values: np.ndarray, offsets: np.ndarray, dtype: str = "<u4") -> pa.Array:
+    """A ragged ``uint32`` (or ``dtype``) array as one Arrow binary value per row
+    (little-endian bytes)."""
+    width = np.dtype(dtype).itemsize
+    data = np.ascontiguousarray(values, dtype=dtype).tobytes()
+    offs = (np.asarray(offsets, dtype=np.int64) * width).astype(np.int32)
     return pa.Array.from_buffers(
         pa.binary(), len(offs) - 1, [None, pa.py_buffer(offs.tobytes()), pa.py_buffer(data)]
     )
 
 
-def _ragged(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The inverse of :func:`_binary_rows`: ``(uint32 values, int64 offsets)``."""
+def _ragged(column: pa.Array, dtype: str = "<u4") -> tuple[np.ndarray, np.ndarray]:
+    """The inverse of :func:`_binary_rows`: ``(uint32 (or dtype) values, int64 offsets)``."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     n = len(column)
+    width = np.dtype(dtype).itemsize
+    native = np.dtype(dtype).newbyteorder("=")
     buffers = column.buffers()
     offs = np.frombuffer(buffers[1], dtype=np.int32, count=n + 1, offset=column.offset * 4)
     offs = offs.astype(np.int64)
     start, stop = int(offs[0]), int(offs[-1])
     if stop == start or buffers[2] is None:
-        return np.zeros(0, dtype=np.uint32), np.zeros(n + 1, dtype=np.int64)
-    values = np.frombuffer(buffers[2], dtype="<u4", count=(stop - start) // 4, offset=start)
-    return values.astype(np.uint32), (offs - start) // 4
+        return np.zeros(0, dtype=native), np.zeros(n + 1, dtype=np.int64)
+    values = np.frombuffer(buffers[2], dtype=dtype, count=(stop - start) // width, offset=start)
+    return values.astype(native), (offs - start) // width
 
 
 def _numpy(column: pa.Array, dtype: Any) -> np.ndarray:
@@ -219,6 +240,12 @@ def _sketch_batches(
         keys = pa.ListArray.from_arrays(
             pa.array(offsets_of(key_lens).astype(np.int32)), pa.array(all_keys[order])
         )
+        pkeys, words = pa.nulls(n, pa.binary()), pa.nulls(n, pa.binary())
+        if sk.text_values is not None and sk.text_offsets is not None:  # fuzzy mode
+            pkeys = _binary_rows(sk.key_values, offsets_of(n_keys.astype(np.int64)))
+            text_lens = np.zeros(n, dtype=np.int64)
+            text_lens[kept_idx] = lengths(sk.text_offsets)
+            words = _binary_rows(sk.text_values, offsets_of(text_lens), "u1")
         yield pa.RecordBatch.from_arrays(
             [
                 pa.array(ids, pa.string()),
@@ -229,6 +256,8 @@ def _sketch_batches(
                 pa.array(fps),
                 _binary_rows(sk.set_values, offsets_of(set_lens)),
                 keys,
+                pkeys,
+                words,
             ],
             schema=_arrow_schema(_SKETCH_SCHEMA),
         )
@@ -260,19 +289,28 @@ def _passage_batches(
         )
 
 
+def _both(batch: pa.RecordBatch, name: str, dtype: str = "<u4") -> tuple[np.ndarray, np.ndarray]:
+    """The ragged binary columns ``{name}_a`` then ``{name}_b`` of ``batch`` as one ragged
+    array: pair ``i`` of the batch is rows ``i`` and ``k + i`` of it."""
+    va, oa = _ragged(batch.column(f"{name}_a"), dtype)
+    vb, ob = _ragged(batch.column(f"{name}_b"), dtype)
+    return np.concatenate((va, vb)), np.concatenate((oa, ob[1:] + oa[-1]))
+
+
 def _verify_batches(
-    batches: Iterator[pa.RecordBatch], thresholds: Thresholds
+    batches: Iterator[pa.RecordBatch], thresholds: Thresholds, fuzzy: bool
 ) -> Iterator[pa.RecordBatch]:
-    """Candidate pairs with both shingle sets to the verified matches (exact counts)."""
+    """Candidate pairs with both shingle sets to the verified matches (exact counts; in
+    fuzzy mode with fuzzy keys and words, to :func:`_fuzzy_matches`)."""
     for batch in batches:
         k = batch.num_rows
-        va, oa = _ragged(batch.column("set_a"))
-        vb, ob = _ragged(batch.column("set_b"))
-        values = np.concatenate((va, vb))
-        offsets = np.concatenate((oa, ob[1:] + oa[-1]))
+        values, offsets = _both(batch, "set")
         pairs = np.stack((np.arange(k), np.arange(k, 2 * k)), axis=1)
         shared = shared_counts(values, offsets, pairs)
-        size_a, size_b = lengths(oa), lengths(ob)
+        size_a, size_b = lengths(offsets)[:k], lengths(offsets)[k:]
+        if fuzzy:
+            yield _fuzzy_matches(batch, pairs, shared, size_a, size_b, thresholds)
+            continue
         ok, jac, c_ab, c_ba = pair_scores(shared, size_a, size_b, thresholds)
         sel = np.flatnonzero(ok)
         kinds = [
@@ -299,9 +337,57 @@ def _verify_batches(
                 pa.array(shared[sel].astype(np.int32)),
                 pa.array(size_a[sel].astype(np.int32)),
                 pa.array(size_b[sel].astype(np.int32)),
+                pa.nulls(len(sel), pa.float64()),
             ],
             schema=_arrow_schema(_VERIFIED_SCHEMA),
         )
+
+
+def _fuzzy_matches(
+    batch: pa.RecordBatch,
+    pairs: np.ndarray,
+    shared: np.ndarray,
+    size_a: np.ndarray,
+    size_b: np.ndarray,
+    thresholds: Thresholds,
+) -> pa.RecordBatch:
+    """The verified matches of a batch of candidate pairs in fuzzy mode, as
+    ``Index.pairs`` finds them: a fuzzy score for the pairs that reach an exact threshold
+    or share :data:`~dedupe.verify.FUZZY_KEY_SHARE` of the smaller side's fuzzy keys
+    (:func:`~dedupe.verify.fuzzy_choice`), then :func:`~dedupe.verify.judge`."""
+    exact = pair_scores(shared, size_a, size_b, thresholds)[0]
+    words = _both(batch, "words", "u1")
+    wanted = fuzzy_choice(_both(batch, "pkeys"), words, pairs, exact, thresholds)
+    fuzzy = fuzzy_pairs(words, words, pairs, wanted, full=exact, floor=thresholds.fuzzy_threshold)
+    found = judge(
+        batch.column("id_a").to_pylist(),
+        batch.column("id_b").to_pylist(),
+        shared,
+        size_a,
+        size_b,
+        thresholds,
+        fuzzy,
+    )
+    sel = np.flatnonzero(exact | fuzzy_rule(fuzzy, thresholds)[0])  # the pairs judge kept
+    assert len(sel) == len(found)
+    take = pa.array(sel)
+    return pa.RecordBatch.from_arrays(
+        [
+            batch.column("a").take(take),
+            batch.column("b").take(take),
+            pa.array([m.a for m in found], pa.string()),
+            pa.array([m.b for m in found], pa.string()),
+            pa.array([m.jaccard for m in found], pa.float64()),
+            pa.array([m.containment_ab for m in found], pa.float64()),
+            pa.array([m.containment_ba for m in found], pa.float64()),
+            pa.array([m.kind for m in found], pa.string()),
+            pa.array([m.shared for m in found], pa.int32()),
+            pa.array([m.size_a for m in found], pa.int32()),
+            pa.array([m.size_b for m in found], pa.int32()),
+            pa.array([m.fuzzy for m in found], pa.float64()),
+        ],
+        schema=_arrow_schema(_VERIFIED_SCHEMA),
+    )
 
 
 def _arrow_schema(schema: T.StructType) -> pa.Schema:
@@ -480,6 +566,7 @@ class _Plan:
                 F.col("size").alias("shared"),
                 F.col("size").alias("size_a"),
                 F.col("size").alias("size_b"),
+                F.lit(1.0 if self.params.fuzzy else None).cast("double").alias("fuzzy"),
             )
         )
         return reps, copy_matches
@@ -529,19 +616,27 @@ class _Plan:
     def verify(self, found: DataFrame, reps: DataFrame) -> DataFrame:
         """The verified matches among the candidate pairs (``_VERIFIED_SCHEMA``)."""
         started = time.perf_counter()
+        fuzzy = self.params.fuzzy
+        sides = ["set", "pkeys", "words"] if fuzzy else ["set"]  # fuzzy: keys and words too
         side_a = reps.select(
-            F.col("row").alias("a"), F.col("id").alias("id_a"), F.col("set").alias("set_a")
+            F.col("row").alias("a"),
+            F.col("id").alias("id_a"),
+            *(F.col(c).alias(f"{c}_a") for c in sides),
         )
         side_b = reps.select(
-            F.col("row").alias("b"), F.col("id").alias("id_b"), F.col("set").alias("set_b")
+            F.col("row").alias("b"),
+            F.col("id").alias("id_b"),
+            *(F.col(c).alias(f"{c}_b") for c in sides),
         )
         joined = (
             found.join(side_a, "a")
             .join(side_b, "b")
-            .select("a", "b", "id_a", "id_b", "set_a", "set_b")
+            .select("a", "b", "id_a", "id_b", *(f"{c}_{s}" for c in sides for s in "ab"))
         )
         t = self.thresholds
-        verified = joined.mapInArrow(lambda batches: _verify_batches(batches, t), _VERIFIED_SCHEMA)
+        verified = joined.mapInArrow(
+            lambda batches: _verify_batches(batches, t, fuzzy), _VERIFIED_SCHEMA
+        )
         return self._done("verify", verified, started)
 
 
@@ -635,7 +730,8 @@ def match_pairs(
     One row per match of :func:`dedupe.find_duplicates` on the same documents given in
     ``(order_col, id)`` order (``order_col`` defaults to the id), with the columns of
     :data:`MATCH_COLUMNS` (``a`` is the earlier document; exact copies are matched with the
-    first of their group only). The options are those of :func:`dedupe.find_duplicates`
+    first of their group only; in fuzzy mode a last column, ``fuzzy``, holds each match's
+    fuzzy score). The options are those of :func:`dedupe.find_duplicates`
     (``workers`` is checked and ignored: Spark decides the parallelism). The result is
     materialised (``localCheckpoint``) on the executors; write it out, for example with
     ``.write.parquet(path)``. ``stage_seconds``, when given, is filled with the seconds each
@@ -645,15 +741,11 @@ def match_pairs(
     >>> pairs.write.parquet("matches/")  # doctest: +SKIP
     """
     params, thresholds, _ = split_options(locals())
-    if params.fuzzy:
-        raise InvalidParameterError(
-            "fuzzy mode is not yet supported by the Spark engine; use dedupe.find_duplicates"
-        )
     plan, matches, _, _ = _run(
         df, id_col, text_col, order_col, params, thresholds, bool(skip_empty)
     )
     started = time.perf_counter()
-    out = matches.select(*MATCH_COLUMNS).localCheckpoint(eager=True)
+    out = matches.select(*_columns(params)).localCheckpoint(eager=True)
     plan.seconds["collect"] = time.perf_counter() - started
     if stage_seconds is not None:
         stage_seconds.update(plan.seconds)
@@ -709,10 +801,6 @@ def find_duplicates(
     >>> report = dedupe.spark.find_duplicates(df, order_col="published")  # doctest: +SKIP
     """
     params, thresholds, run = split_options(locals())
-    if params.fuzzy:
-        raise InvalidParameterError(
-            "fuzzy mode is not yet supported by the Spark engine; use dedupe.find_duplicates"
-        )
     metadata = _metadata(df, id_col, metadata_cols)
     rank_key(
         run.representative, list(metadata), metadata=metadata, sizes={}, option="representative"
@@ -722,7 +810,7 @@ def find_duplicates(
         df, id_col, text_col, order_col, params, thresholds, bool(skip_empty)
     )
     started = time.perf_counter()
-    found = [Match(**{f: r[f] for f in MATCH_COLUMNS}) for r in matches.collect()]
+    found = [Match(**{f: r[f] for f in _columns(params)}) for r in matches.collect()]
     ids = [r["id"] for r in docs.orderBy("row").collect()]
     sizes = {m.a: m.size_a for m in found} | {m.b: m.size_b for m in found}
     grouping = group_matches(
@@ -745,6 +833,12 @@ def find_duplicates(
         params={**params.to_dict(), **thresholds.to_dict()},
         metadata=metadata,
     )
+
+
+def _columns(params: IndexParams) -> tuple[str, ...]:
+    """The columns of :func:`match_pairs` (:data:`MATCH_COLUMNS`, and ``fuzzy`` in fuzzy
+    mode)."""
+    return (*MATCH_COLUMNS, "fuzzy") if params.fuzzy else MATCH_COLUMNS
 
 
 def _metadata(df: DataFrame, id_col: str, columns: Sequence[str]) -> dict[str, dict[str, str]]:
@@ -779,7 +873,8 @@ def components(
     """Connected components of the verified matches, with DataFrame operations only.
 
     ``pairs`` is a DataFrame of matches (:func:`match_pairs`; only ``a``, ``b``,
-    ``jaccard``, ``containment_ab`` and ``containment_ba`` are read). Returns one row per
+    ``jaccard``, ``containment_ab``, ``containment_ba`` and, when there is one, ``fuzzy``
+    are read). Returns one row per
     document in a match: ``id``; ``cluster``, the smallest id of its component (a label);
     ``size``, the number of documents in the component; and the component's weakest match
     ``weakest_a``, ``weakest_b``, ``weakest_score`` (its lowest-ranked edge: smallest
@@ -849,7 +944,10 @@ def _weakest_edges(pairs: DataFrame, labels: DataFrame, a_col: str, b_col: str) 
     """Each component's weakest match: ``cluster``, ``weakest_a``, ``weakest_b``,
     ``weakest_score``."""
     # the weakest edge is the last in Match.sort_key order: the largest (-score, -jaccard, a, b)
-    score = F.greatest("jaccard", "containment_ab", "containment_ba")
+    scores = [F.col("jaccard"), F.col("containment_ab"), F.col("containment_ba")]
+    if "fuzzy" in pairs.columns:  # fuzzy mode: Match.score counts the fuzzy score too
+        scores.append(F.coalesce(F.col("fuzzy"), F.lit(0.0)))
+    score = F.greatest(*scores)
     last = F.max(F.struct((-F.col("score")).alias("s"), (-F.col("jaccard")).alias("j"), "a", "b"))
     return (
         pairs.select(

@@ -29,6 +29,7 @@ __all__ = [
     "FUZZY_KEY_SHARE",
     "INSERT_LETTERS",
     "Fuzzy",
+    "fuzzy_choice",
     "fuzzy_pairs",
     "fuzzy_wanted",
     "key_share",
@@ -414,6 +415,30 @@ def fuzzy_wanted(
     """
     short = np.minimum(words_a, words_b)
     return exact | ((shared_keys >= FUZZY_KEY_SHARE) & (short >= thresholds.fuzzy_min_words))
+
+
+def fuzzy_choice(
+    keys: tuple[np.ndarray, np.ndarray],
+    words: tuple[np.ndarray, np.ndarray],
+    pairs: np.ndarray,
+    exact: np.ndarray,
+    thresholds: Thresholds,
+) -> np.ndarray:
+    """:func:`fuzzy_wanted` of candidate ``pairs`` (rows of the ragged fuzzy ``keys`` and
+    ``words``, each ``(values, offsets)``), the key shares computed only for the pairs they
+    can decide (no exact match yet, both sides long enough). Index and Spark call this.
+
+    >>> words = (np.frombuffer(b"a b c", np.uint8), np.array([0, 5, 5]))
+    >>> keys = (np.array([1, 2, 1, 2], np.uint32), np.array([0, 2, 4]))
+    >>> fuzzy_choice(keys, words, np.array([[0, 1]]), np.array([True]), Thresholds()).tolist()
+    [True]
+    """
+    counts = word_counts(*words)
+    words_a, words_b = counts[pairs[:, 0]], counts[pairs[:, 1]]
+    share = np.zeros(len(pairs))
+    open_ = ~exact & (np.minimum(words_a, words_b) >= thresholds.fuzzy_min_words)
+    share[open_] = key_share(*keys, pairs[open_])
+    return fuzzy_wanted(exact, share, words_a, words_b, thresholds)
 
 
 def fuzzy_pairs(

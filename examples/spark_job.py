@@ -6,7 +6,9 @@ writes ``out/matches`` (one row per verified match, the columns of
 ``dedupe.spark.MATCH_COLUMNS``) and ``out/clusters`` (one row per clustered document:
 ``id``, ``cluster``, ``size`` and the cluster's weakest match) as Parquet. The input is read
 as Parquet when its name ends in ``.parquet`` (a file or a folder), else as JSON Lines
-(``.jsonl``, ``.json``, gzip-compressed or not). Every node needs dedupe installed with
+(``.jsonl``, ``.json``, gzip-compressed or not). ``--fuzzy`` also finds copies that are not
+letter-perfect (OCR-read or lightly re-worded; the matches then have a ``fuzzy`` column).
+Every node needs dedupe installed with
 its ``spark`` extra (``pip install 'article-dedupe[spark]'``).
 """
 
@@ -29,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jaccard", type=float, default=0.5)
     p.add_argument("--containment", type=float, default=0.5)
     p.add_argument("--max-key-docs", type=int, default=200)
+    p.add_argument("--fuzzy", action="store_true", help="also find OCR-read, re-worded copies")
     args = p.parse_args(argv)
 
     spark = SparkSession.builder.appName("dedupe").getOrCreate()
@@ -46,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         jaccard=args.jaccard,
         containment=args.containment,
         max_key_docs=args.max_key_docs,
+        fuzzy=args.fuzzy,
     )
     pairs.write.mode("overwrite").parquet(f"{args.output.rstrip('/')}/matches")
     clusters = dedupe.spark.components(pairs)

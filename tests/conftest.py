@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,42 @@ def seed_texts() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def seeds() -> dict[str, str]:
     return seed_texts()
+
+
+# What OCR engines do to letters (a few of the confusions measured on the dev set).
+CONFUSIONS = {"e": "c", "c": "e", "h": "li", "m": "rn", "n": "u", "u": "n", "i": "l", "o": "0"}
+
+
+def noisy(text: str, rate: float, seed: int) -> str:
+    """``text`` with about ``rate`` of its letters misread (confusions, dropped and stray
+    letters, split words), reproducibly."""
+    rng = random.Random(seed)
+    out = []
+    for c in text:
+        if not c.isalpha() or rng.random() >= rate:
+            out.append(c)
+            continue
+        r = rng.random()
+        if r < 0.5:
+            out.append(CONFUSIONS.get(c, "e"))
+        elif r < 0.65:
+            continue  # dropped
+        elif r < 0.8:
+            out.append(c + rng.choice("ilt.,'"))
+        else:
+            out.append(c + " ")  # a split word
+    return "".join(out)
+
+
+@pytest.fixture(scope="session")
+def noisy_collection(seeds) -> dict[str, str]:
+    """The seeds and, of each of 001-004, copies with 3%, 8% and 15% of letters misread
+    (fuzzy mode's tests, on every engine)."""
+    docs = dict(seeds)
+    for key in ("001", "002", "003", "004"):
+        for k, rate in enumerate((0.03, 0.08, 0.15)):
+            docs[f"{key}-ocr{k}"] = noisy(seeds[key], rate, seed=10 * int(key) + k)
+    return docs
 
 
 @pytest.fixture(scope="session")

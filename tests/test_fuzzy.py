@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import random
 import re
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import REPO, noisy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,31 +20,6 @@ from dedupe.text import fuzzy_buffer, fuzzy_words
 from dedupe.verify import block_edits, changed_blocks, fuzzy_score, misread
 
 DEV_SET = REPO.parent / "shared" / "data" / "ocr-newspapers-dev.jsonl.gz"
-
-# What OCR engines do to letters (a few of the confusions measured on the dev set).
-CONFUSIONS = {"e": "c", "c": "e", "h": "li", "m": "rn", "n": "u", "u": "n", "i": "l", "o": "0"}
-
-
-def noisy(text: str, rate: float, seed: int) -> str:
-    """``text`` with about ``rate`` of its letters misread (confusions, dropped and stray
-    letters, split words), reproducibly."""
-    rng = random.Random(seed)
-    out = []
-    for c in text:
-        if not c.isalpha() or rng.random() >= rate:
-            out.append(c)
-            continue
-        r = rng.random()
-        if r < 0.5:
-            out.append(CONFUSIONS.get(c, "e"))
-        elif r < 0.65:
-            continue  # dropped
-        elif r < 0.8:
-            out.append(c + rng.choice("ilt.,'"))
-        else:
-            out.append(c + " ")  # a split word
-    return "".join(out)
-
 
 # ------------------------------------------------------------------------------ parts
 
@@ -102,16 +76,6 @@ def test_fuzzy_keys_survive_misread_letters(seeds):
 
 
 # -------------------------------------------------------------------------- collections
-
-
-@pytest.fixture(scope="module")
-def noisy_collection(seeds) -> dict[str, str]:
-    """The seeds and, of each of 001-004, copies with 3%, 8% and 15% of letters misread."""
-    docs = dict(seeds)
-    for key in ("001", "002", "003", "004"):
-        for k, rate in enumerate((0.03, 0.08, 0.15)):
-            docs[f"{key}-ocr{k}"] = noisy(seeds[key], rate, seed=10 * int(key) + k)
-    return docs
 
 
 def pairs_of(report) -> set[tuple[str, str]]:

@@ -314,6 +314,69 @@ def test_spark_submit_job_writes_parquet(spark, tmp_path):
     assert {r["id"] for r in clusters} == {d for c in want.clusters for d in c.members}
 
 
+# ------------------------------------------------------------------ fuzzy mode
+def test_spark_fuzzy_report_equals_find_duplicates(spark, noisy_collection):
+    """Every Report method, on the noisy copies plus an exact copy (fuzzy score 1), an
+    upper-cased one (a copy only once normalised) and a copy at 25% noise whose candidate
+    pairs share too few fuzzy keys to be given a fuzzy score (the prefilter of
+    find_duplicates; it would score above 0.9), in shuffled partitions."""
+    from conftest import noisy
+
+    docs = {
+        **noisy_collection,
+        "002-copy": noisy_collection["002"],
+        "003-ocr1-upper": noisy_collection["003-ocr1"].upper(),
+        "002-ocr25": noisy(noisy_collection["002"], 0.25, seed=1003),
+    }
+    want = dedupe.find_duplicates(docs, fuzzy=True)
+    assert not [m for m in want.expanded_matches() if "002-ocr25" in (m.a, m.b)]
+    got = dedupe.spark.find_duplicates(
+        ordered_frame(spark, docs, partitions=3, seed=2), order_col="pos", fuzzy=True
+    )
+    assert_same(got, want)
+    assert_same_methods(got, want)
+    assert [m.to_dict() for m in got.matches] == [m.to_dict() for m in want.matches]
+    assert got.params["fuzzy"] is True
+    fuzzy_only = [m for m in got.matches if m.fuzzy >= 0.9 and m.jaccard < 0.5]
+    assert fuzzy_only and all(m.fuzzy is not None for m in got.matches)
+    assert {m.kind for m in got.matches} == {"exact", "near_duplicate", "partial"}
+
+
+def test_the_spark_job_writes_fuzzy_matches_and_clusters(spark, noisy_collection, tmp_path):
+    """examples/spark_job.py --fuzzy (match_pairs, then components): the matches, with their
+    fuzzy column, and the clusters of find_duplicates(fuzzy=True, clusters="components")."""
+    import json
+    import sys
+
+    from conftest import REPO
+
+    src = tmp_path / "articles.jsonl"
+    with open(src, "w", encoding="utf-8") as fh:
+        for pos, (doc_id, text) in enumerate(noisy_collection.items()):
+            fh.write(json.dumps({"id": doc_id, "text": text, "published": pos}) + "\n")
+    sys.path.insert(0, str(REPO / "examples"))
+    try:
+        import spark_job
+    finally:
+        sys.path.remove(str(REPO / "examples"))
+    out = tmp_path / "out"
+    assert spark_job.main([str(src), str(out), "--order-col", "published", "--fuzzy"]) == 0
+    want = dedupe.find_duplicates(noisy_collection, fuzzy=True, clusters="components")
+    pairs = spark.read.parquet(str(out / "matches"))
+    assert tuple(pairs.columns) == (*dedupe.spark.MATCH_COLUMNS, "fuzzy")
+    got = sorted((dedupe.Match(**r.asDict()) for r in pairs.collect()), key=dedupe.Match.sort_key)
+    assert tuple(got) == want.matches
+    rows = spark.read.parquet(str(out / "clusters")).collect()
+    members: dict[str, set[str]] = {}
+    for r in rows:
+        members.setdefault(r["cluster"], set()).add(r["id"])
+    assert sorted(map(sorted, members.values())) == sorted(sorted(c.members) for c in want.clusters)
+    weakest = {r["cluster"]: (r["weakest_a"], r["weakest_b"]) for r in rows}
+    for c in want.clusters:  # ranked by Match.score, which counts the fuzzy score
+        last = max((m for m in want.matches if m.a in c.members), key=dedupe.Match.sort_key)
+        assert weakest[min(c.members)] == (last.a, last.b)
+
+
 # ------------------------------------------------------------------ skew
 def test_skew_corpus_finishes_and_matches(spark):
     """300 exact copies of one article and one footer on 2,000 articles: the copies

@@ -14,6 +14,12 @@ wrote before it failed, so nothing may fail after the first write: every command
 many values goes ``CHUNK`` (1,000) at a time, under the few thousand values Lua's
 ``unpack`` takes.
 
+**Fuzzy words.** In a fuzzy index a packed document carries its fuzzy words between its
+band keys and its id (its band count has the top bit, :data:`WORDS_BIT`, set, and the words
+follow as ``<u4 length>`` then UTF-8): they are written, read, expired and removed with
+the document, in the same script call. :data:`FETCH` and :data:`LOOKUP` then reply two
+more strings, the words' lengths (``uint32``) and the words one after the other.
+
 **Postings.** A posting is 8 bytes, the 32-bit key then the row holding it (``uint32``,
 little-endian). Postings are kept in *buckets*, plain strings of postings in insertion
 order (so each key's rows ascend), addressed by linear hashing: key ``k`` is in bucket
@@ -35,10 +41,22 @@ True
 
 from __future__ import annotations
 
-__all__ = ["DROP", "EVICT", "FETCH", "LOOKUP", "MARK_ROW", "PRELUDE", "PUT", "RECORD"]
+__all__ = [
+    "DROP",
+    "EVICT",
+    "FETCH",
+    "LOOKUP",
+    "MARK_ROW",
+    "PRELUDE",
+    "PUT",
+    "RECORD",
+    "WORDS_BIT",
+]
 
 #: The row of a marker posting (the key's rows are in a string of their own).
 MARK_ROW = 0xFFFFFFFF
+#: Set in a packed document's band count when its fuzzy words follow its band keys.
+WORDS_BIT = 0x80000000
 
 #: Shared by every script: the namespace's state and the posting operations.
 PRELUDE = r"""
@@ -46,6 +64,7 @@ local P = ARGV[1]
 local META, IDS, TIME, PB = P .. 'meta', P .. 'ids', P .. 'time', P .. 'p:'
 local MARK = '\255\255\255\255'
 local CHUNK = 1000
+local WORDS_BIT = 2147483648
 local L, S, M, NE, LOAD, INLINE
 
 local function load_state()
@@ -72,6 +91,23 @@ end
 local function u4(s, i)
   local a, b, c, d = string.byte(s, i, i + 3)
   return a + 256 * (b + 256 * (c + 256 * d))
+end
+
+-- the header of a packed document: set size, key count, band count, and whether its fuzzy
+-- words follow its band keys
+local function head(blob)
+  local ns, nk, nb = struct.unpack('<I4I4I4', blob)
+  if nb >= WORDS_BIT then return ns, nk, nb - WORDS_BIT, true end
+  return ns, nk, nb, false
+end
+
+-- the id of a packed document and its fuzzy words (nil: none)
+local function id_words(blob)
+  local ns, nk, nb, w = head(blob)
+  local at = 21 + 4 * (ns + nk + nb)
+  if not w then return string.sub(blob, at), nil end
+  local len = struct.unpack('<I4', blob, at)
+  return string.sub(blob, at + 4 + len), string.sub(blob, at + 4, at + 3 + len)
 end
 
 -- several values by name ('' for none), reading CHUNK keys per MGET
@@ -234,7 +270,7 @@ end
 
 -- the postings of a packed document stored in `row`
 local function postings_of(blob, row, list)
-  local ns, nk, nb = struct.unpack('<I4I4I4', blob)
+  local ns, nk, nb = head(blob)
   local rb = struct.pack('<I4', row)
   local off = 20 + 4 * ns
   for _ = 1, nk + nb do
@@ -242,19 +278,27 @@ local function postings_of(blob, row, list)
     list[#list + 1] = {u4(blob, off + 1), f, rb}
     off = off + 4
   end
-  return string.sub(blob, off + 1)
+  return (id_words(blob))
 end
 
 -- what verifying needs of packed documents `blobs` (in order): three strings, (set size,
--- key count, id length) per document (uint32), their shingle sets, their ids
+-- key count, id length) per document (uint32), their shingle sets, their ids; and when
+-- they carry fuzzy words, two more: the words' lengths (uint32) and the words
 local function docs_reply(blobs)
-  local heads, sets, ids = {}, {}, {}
+  local heads, sets, ids, lens, texts, any = {}, {}, {}, {}, {}, false
   for i, blob in ipairs(blobs) do
-    local ns, nk, nb = struct.unpack('<I4I4I4', blob)
-    local id_at = 21 + 4 * (ns + nk + nb)
-    heads[i] = string.sub(blob, 1, 8) .. struct.pack('<I4', #blob - id_at + 1)
+    local ns = struct.unpack('<I4', blob)
+    local id, words = id_words(blob)
+    heads[i] = string.sub(blob, 1, 8) .. struct.pack('<I4', #id)
     sets[i] = string.sub(blob, 21, 20 + 4 * ns)
-    ids[i] = string.sub(blob, id_at)
+    ids[i] = id
+    if words then any = true else words = '' end
+    lens[i] = struct.pack('<I4', #words)
+    texts[i] = words
+  end
+  if any then
+    return table.concat(heads), table.concat(sets), table.concat(ids), table.concat(lens),
+           table.concat(texts)
   end
   return table.concat(heads), table.concat(sets), table.concat(ids)
 end
@@ -263,7 +307,7 @@ end
 local function add_doc(blob, row)
   local hot = 24 * LOAD
   local rb = struct.pack('<I4', row)
-  local ns, nk, nb = struct.unpack('<I4I4I4', blob)
+  local ns, nk, nb = head(blob)
   local off = 20 + 4 * ns
   for _ = 1, nk + nb do
     local name = bucket(u4(blob, off + 1))
@@ -415,7 +459,7 @@ return ids
 #: ascending row), read in the same moment, so that the caller needs no second call.
 #: ARGV: prefix, keys (packed uint32), caps (packed uint32), send. Replies three packed
 #: strings: df per key, rows returned per key, and (row, set size, key count) for each row
-#: returned, key after key (uint32 little-endian); then FETCH's three strings, or nothing.
+#: returned, key after key (uint32 little-endian); then FETCH's strings, or nothing.
 LOOKUP = (
     "#!lua flags=no-writes\n"
     + PRELUDE
@@ -472,7 +516,8 @@ if distinct > 0 and distinct <= send then
   table.sort(docs, function(a, b) return a[1] < b[1] end)
   local blobs = {}
   for i, d in ipairs(docs) do blobs[i] = d[2] end
-  reply[4], reply[5], reply[6] = docs_reply(blobs)
+  local got = {docs_reply(blobs)}
+  for i = 1, #got do reply[3 + i] = got[i] end
 end
 return reply
 """
@@ -481,8 +526,10 @@ return reply
 #: The shingle sets of documents by row, for verifying candidates: only what that needs is
 #: sent (not the passage and band keys). ARGV: prefix, rows (packed uint32). Replies three
 #: strings: (set size, key count, id length) per row (packed uint32), the shingle sets one
-#: after the other, and the ids (UTF-8) one after the other. A row whose document is gone
-#: (removed more than ``linger`` ago) fails the whole call (``DEDUPE removed``).
+#: after the other, and the ids (UTF-8) one after the other; in a fuzzy index two more,
+#: the fuzzy words' lengths (packed uint32) and the words one after the other. A row whose
+#: document is gone (removed more than ``linger`` ago) fails the whole call
+#: (``DEDUPE removed``).
 FETCH = (
     "#!lua flags=no-writes\n"
     + PRELUDE

@@ -13,6 +13,10 @@ Guarantees:
   done whole or not at all, a reader never sees part of a document, and writers adding at
   once end in the state of some serial order of their batches. Rows (document numbers)
   come from a counter, so they grow in insertion order, as the candidate rule expects.
+* **Fuzzy mode.** A fuzzy index (``fuzzy=True``) keeps each document's fuzzy words
+  (:func:`dedupe.text.fuzzy_buffer`) in its packed string, so they are written, read,
+  evicted and removed with it, and :meth:`~RedisStore.fetch` and
+  :meth:`~RedisStore.lookup` send them along for the fuzzy score.
 * **A fixed number of round trips.** :meth:`~RedisStore.lookup` is one script call (document
   frequencies, rows, set sizes and key counts of every key of a query, and when it finds
   at most ``LOOKUP_DOCS`` (64) documents, their shingle sets and ids too),
@@ -21,7 +25,8 @@ Guarantees:
   whatever its number of keys.
 * **Compact.** A posting is 8 bytes (key and row, ``uint32``) in a bucket string of a few
   hundred bytes (linear hashing splits buckets as the index grows); a document's shingle
-  set, passage keys and band keys are one packed string. About 2 KB per Reuters article.
+  set, passage keys and band keys are one packed string. About 2 KB per Reuters article
+  (a fuzzy index adds the fuzzy words: about as many bytes as the text).
 * **A date window.** Timestamps are a sorted set, so :meth:`~RedisStore.evict` reads only the
   documents it removes.
 * **A restarted server is waited for.** While it loads its data (replaying its
@@ -46,7 +51,9 @@ key                   type    holds
 ``time``              zset    row, scored by timestamp (``+inf``: none)
 ``d:<row>``           string  the document: ``<u4 n_set, u4 n_keys, u4 n_bands, f8
                               timestamp>``, then its shingle set, passage keys and band
-                              keys (``uint32`` little-endian) and its id (UTF-8)
+                              keys (``uint32`` little-endian), in a fuzzy index its fuzzy
+                              words (``<u4 length>``, UTF-8; ``n_bands`` has its top bit
+                              set), and its id (UTF-8)
 ``p:<bucket>``        string  postings: 8 bytes each, the key then its row (``uint32``
                               little-endian), in insertion order; row ``0xFFFFFFFF``
                               marks a key whose rows are in ``s:<key>``
@@ -189,22 +196,29 @@ def _u4_array(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype="<u4").astype(np.uint32, copy=False)
 
 
-def _fetched(heads: bytes, sets: bytes, ids: bytes) -> Fetched:
-    """Documents as the ``FETCH`` script replies them (see :mod:`dedupe.store.lua`)."""
+def _fetched(heads: bytes, sets: bytes, ids: bytes, *words: bytes) -> Fetched:
+    """Documents as the ``FETCH`` script replies them (see :mod:`dedupe.store.lua`):
+    ``words``, from a fuzzy index, the lengths of their fuzzy words and the words."""
     head = np.frombuffer(heads, dtype=_HEAD)
     ends = np.cumsum(head["id_len"]).tolist()
+    texts: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+    if words:
+        lens, text = words
+        texts = np.frombuffer(text, dtype=np.uint8), offsets_of(_u4_array(lens))
     return Fetched(
         [ids[a:b].decode("utf-8", "surrogatepass") for a, b in zip([0, *ends], ends)],
         _u4_array(sets),
         offsets_of(head["n_set"]),
         head["n_keys"].astype(np.int64),
+        *texts,
     )
 
 
 def _blobs(
     ids: Sequence[str], sketch: Sketch, band_keys: np.ndarray, timestamps: np.ndarray
 ) -> list[bytes]:
-    """One packed string per document (see the module docstring)."""
+    """One packed string per document (see the module docstring), with its fuzzy words
+    when ``sketch`` has them."""
     n = len(ids)
     bands = np.asarray(band_keys).reshape(n, -1) if n else np.zeros((0, 0), np.uint32)
     n_bands = bands.shape[1]
@@ -213,13 +227,23 @@ def _blobs(
     ko = (np.asarray(sketch.key_offsets, dtype=np.int64) * 4).tolist()
     times = np.asarray(timestamps, dtype=np.float64).tolist()
     width = 4 * n_bands
+    words: list[bytes] = [b""] * n
+    flag = 0
+    if sketch.text_values is not None and sketch.text_offsets is not None:
+        tv = np.ascontiguousarray(sketch.text_values, dtype=np.uint8).tobytes()
+        to = np.asarray(sketch.text_offsets, dtype=np.int64).tolist()
+        words = [struct.pack("<I", to[i + 1] - to[i]) + tv[to[i] : to[i + 1]] for i in range(n)]
+        flag = lua.WORDS_BIT
     return [
         b"".join(
             (
-                _HEADER.pack((so[i + 1] - so[i]) // 4, (ko[i + 1] - ko[i]) // 4, n_bands, times[i]),
+                _HEADER.pack(
+                    (so[i + 1] - so[i]) // 4, (ko[i + 1] - ko[i]) // 4, n_bands | flag, times[i]
+                ),
                 sv[so[i] : so[i + 1]],
                 kv[ko[i] : ko[i + 1]],
                 bv[i * width : (i + 1) * width],
+                words[i],
                 doc_id.encode("utf-8", "surrogatepass"),
             )
         )
@@ -236,21 +260,37 @@ class _Parsed:
         self.times = np.empty(n, dtype=np.float64)
         self.set_sizes = np.empty(n, dtype=np.int64)
         self.key_counts = np.empty(n, dtype=np.int64)
-        sets, keys, bands = [], [], []
-        n_bands = 0
+        sets, keys, bands, texts = [], [], [], []
+        text_lens = np.zeros(n, dtype=np.int64)
+        n_bands, with_words = 0, 0
         for i, blob in enumerate(blobs):
             ns, nk, n_bands, ts = _HEADER.unpack_from(blob)
+            has_words = bool(n_bands & lua.WORDS_BIT)
+            n_bands &= ~lua.WORDS_BIT
+            with_words += has_words
             a = _HEADER.size + 4 * ns
             b = a + 4 * nk
             c = b + 4 * n_bands
             sets.append(blob[_HEADER.size : a])
             keys.append(blob[a:b])
             bands.append(blob[b:c])
+            if has_words:
+                (size,) = struct.unpack_from("<I", blob, c)
+                texts.append(blob[c + 4 : c + 4 + size])
+                text_lens[i] = size
+                c += 4 + size
             self.ids.append(blob[c:].decode("utf-8", "surrogatepass"))
             self.times[i], self.set_sizes[i], self.key_counts[i] = ts, ns, nk
+        if with_words not in (0, n):
+            raise StoreError("documents with and without fuzzy words in one index; run check()")
         self.set_values = _u4_array(b"".join(sets))
         self.key_values = _u4_array(b"".join(keys))
         self.band_keys = _u4_array(b"".join(bands)).reshape(n, n_bands)
+        self.text_values: np.ndarray | None = None
+        self.text_offsets: np.ndarray | None = None
+        if with_words:
+            self.text_values = np.frombuffer(b"".join(texts), dtype=np.uint8)
+            self.text_offsets = offsets_of(text_lens)
 
 
 class RedisStore:
@@ -579,12 +619,6 @@ class RedisStore:
     def record_meta(
         self, params: IndexParams, thresholds: Thresholds
     ) -> tuple[IndexParams, Thresholds]:
-        if params.fuzzy:
-            raise InvalidParameterError(
-                "fuzzy mode is not yet supported by the Redis store; use an in-memory or "
-                "file index (Index(fuzzy=True), dedupe index build --fuzzy)"
-            )
-
         def go() -> Any:
             fields = {
                 "format": FORMAT,
@@ -699,7 +733,10 @@ class RedisStore:
         replies = self._run(go, retry=True) if parts else [[b"", b"", b""]]
         if replies is None:
             raise IndexNotFoundError(f"namespace {self.namespace!r} is gone")
-        return _fetched(*(b"".join(r[i] for r in replies) for i in range(3)))
+        width = len(replies[0])
+        if any(len(r) != width for r in replies):
+            raise StoreError(f"{self!r}: documents with and without fuzzy words; run check()")
+        return _fetched(*(b"".join(r[i] for r in replies) for i in range(width)))
 
     def columns(self) -> Columns:
         ids, rows = self._id_rows()
@@ -711,6 +748,9 @@ class RedisStore:
             offsets_of(docs.set_sizes),
             docs.key_values,
             offsets_of(docs.key_counts),
+            None,
+            docs.text_values,
+            docs.text_offsets,
         )
         return Columns(ids, docs.times, sketch, docs.band_keys)
 
@@ -849,20 +889,11 @@ class RedisStore:
             "inline_rows": inline,
         }
 
-    def check(self) -> dict[str, int]:
-        """Check that the postings are exactly those of the stored documents (none
-        dangling, none missing, each key's rows ascending, every key in its bucket) and
-        that ids, times and documents agree; raise :class:`~dedupe.errors.StoreError`
-        listing what is wrong. Reads the whole namespace: for tests and diagnosis."""
-        columns = self.columns()
-        _, rows = self._id_rows()
-        sk = columns.sketch
-        expected: dict[int, list[int]] = {}
-        for i, row in enumerate(rows.tolist()):
-            keys = columns.band_keys[i].tolist()
-            keys += sk.key_values[sk.key_offsets[i] : sk.key_offsets[i + 1]].tolist()
-            for k in keys:
-                expected.setdefault(k, []).append(row)
+    def _whole_namespace(
+        self,
+    ) -> tuple[dict[bytes, bytes], dict[bytes, bytes], list[Any], list[Any]]:
+        """Every bucket, every row list kept apart, the time index and the bucket counters
+        (for :meth:`check`)."""
 
         def go() -> tuple[dict[bytes, bytes], dict[bytes, bytes], list[Any], list[Any]]:
             buckets: dict[Any, Any] = {}  # the client answers bytes (no decoding)
@@ -877,27 +908,28 @@ class RedisStore:
             meta = self._client.hmget(self._key("meta"), "entries", "lvl", "spl", "inline")
             return buckets, spilled, list(times), list(meta)
 
-        buckets, spilled, times, meta = self._run(go) or ({}, {}, [], [0, 0, 0, 0])
+        return self._run(go) or ({}, {}, [], [0, 0, 0, 0])
+
+    def check(self) -> dict[str, int]:
+        """Check that the postings are exactly those of the stored documents (none
+        dangling, none missing, each key's rows ascending, every key in its bucket), that
+        ids, times and documents agree, and that the documents of a fuzzy index (only they)
+        hold fuzzy words; raise :class:`~dedupe.errors.StoreError`
+        listing what is wrong. Reads the whole namespace: for tests and diagnosis."""
+        columns = self.columns()
+        _, rows = self._id_rows()
+        sk = columns.sketch
+        expected: dict[int, list[int]] = {}
+        for i, row in enumerate(rows.tolist()):
+            keys = columns.band_keys[i].tolist()
+            keys += sk.key_values[sk.key_offsets[i] : sk.key_offsets[i + 1]].tolist()
+            for k in keys:
+                expected.setdefault(k, []).append(row)
+
+        buckets, spilled, times, meta = self._whole_namespace()
         entries, lvl, spl, inline = (int(x or 0) for x in meta)
         problems: list[str] = []
-        got: dict[int, list[int]] = {}
-        prefix = (self.prefix + "p:").encode()
-        for name, data in buckets.items():
-            pairs = np.frombuffer(data, dtype="<u4").reshape(-1, 2).tolist()
-            where = int(name[len(prefix) :])
-            for k, row in pairs:
-                home = k % 2**lvl
-                if home < spl:
-                    home = k % 2 ** (lvl + 1)
-                if home != where:
-                    problems.append(f"key {k} in bucket {where}, expected {home}")
-                if row == lua.MARK_ROW:
-                    kept = spilled.pop(struct.pack("<I", k), b"")
-                    got.setdefault(k, []).extend(_u4_array(kept).tolist())
-                    if len(kept) // 4 <= inline and not kept:
-                        problems.append(f"key {k} is kept apart with no rows")
-                else:
-                    got.setdefault(k, []).append(row)
+        got = _bucket_rows(self.prefix, buckets, spilled, lvl, spl, inline, problems)
         for k, want in expected.items():
             have = got.pop(k, [])
             if have != want:
@@ -906,12 +938,53 @@ class RedisStore:
         problems += [f"rows kept apart for key {f.hex()} without a marker" for f in spilled]
         if sorted(int(t) for t in times) != rows.tolist():
             problems.append("the time index does not hold exactly the live rows")
+        recorded = self.meta()
+        fuzzy = recorded is not None and recorded[0].fuzzy
+        if len(columns) and fuzzy != (sk.text_values is not None):
+            problems.append(
+                "a fuzzy index whose documents lack their fuzzy words"
+                if fuzzy
+                else "fuzzy words in an index that is not fuzzy"
+            )
         n_entries = sum(len(data) // 8 for data in buckets.values())
         if entries != n_entries:
             problems.append(f"meta counts {entries} postings in buckets, there are {n_entries}")
         if problems:
             raise StoreError(f"{self!r} is inconsistent: " + "; ".join(problems[:20]))
         return {"documents": len(columns), "keys": len(expected), "buckets": len(buckets)}
+
+
+def _bucket_rows(
+    prefix: str,
+    buckets: dict[bytes, bytes],
+    spilled: dict[bytes, bytes],
+    lvl: int,
+    spl: int,
+    inline: int,
+    problems: list[str],
+) -> dict[int, list[int]]:
+    """The rows each key holds in the buckets (and rows kept apart), each key checked to be
+    in its home bucket; what is wrong is appended to ``problems`` (for
+    :meth:`RedisStore.check`)."""
+    got: dict[int, list[int]] = {}
+    start = (prefix + "p:").encode()
+    for name, data in buckets.items():
+        pairs = np.frombuffer(data, dtype="<u4").reshape(-1, 2).tolist()
+        where = int(name[len(start) :])
+        for k, row in pairs:
+            home = k % 2**lvl
+            if home < spl:
+                home = k % 2 ** (lvl + 1)
+            if home != where:
+                problems.append(f"key {k} in bucket {where}, expected {home}")
+            if row == lua.MARK_ROW:
+                kept = spilled.pop(struct.pack("<I", k), b"")
+                got.setdefault(k, []).extend(_u4_array(kept).tolist())
+                if len(kept) // 4 <= inline and not kept:
+                    problems.append(f"key {k} is kept apart with no rows")
+            else:
+                got.setdefault(k, []).append(row)
+    return got
 
 
 def _glob_escape(text: str) -> str:
