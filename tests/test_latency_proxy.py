@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -133,3 +134,34 @@ def test_it_stops_cleanly_with_a_connection_open(echo_port):
 def test_a_negative_delay_is_refused():
     with pytest.raises(ValueError, match="delay_ms"):
         LatencyProxy(6379, -1)
+
+
+def test_the_redis_benchmark_behind_a_delay_writes_its_block(redis_server, tmp_path):
+    """``python -m benchmarks --redis --latency-ms`` (its own server): a row per delay with
+    both tools, the delay seen in the measured PING, dedupe's few round trips a query next
+    to datasketch's one per band, and a block of its own after the Redis block."""
+    from benchmarks import redis_bench
+    from benchmarks.generate import generate
+
+    corpus = tmp_path / "news.jsonl"
+    docs = generate(100, seed=0, min_paragraphs=2, max_paragraphs=5).docs
+    corpus.write_text("".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in docs.items()))
+    page = tmp_path / "results.md"
+    page.write_text("<!-- bench-redis:start -->\nR\n<!-- bench-redis:end -->\n\n## Spark\n")
+    argv = ["--latency-ms", "0,1", "--corpus", str(corpus), "--limit", "200", "--queries",
+            "20", "--datasketch-queries", "5", "--out", str(tmp_path), "--update-readme",
+            "--readme", str(page)]  # fmt: skip
+    assert redis_bench.main(argv) == 0
+    rows = json.loads((tmp_path / "redis-latency.json").read_text())["latency"]
+    assert [r["delay_ms"] for r in rows] == [0.0, 1.0]
+    assert rows[1]["ping_ms"] >= 2.0
+    for r in rows:
+        d, ds = r["dedupe"], r["datasketch"]
+        assert d["docs"] == ds["docs"] == 200
+        assert d["query"]["calls"] == 20 and ds["query"]["calls"] == 5
+        assert 1 <= d["query"]["round_trips"] < ds["query"]["round_trips"]
+        assert r["factors"]["query"] == d["query"]["queries_s"] / ds["query"]["queries_s"]
+    text = page.read_text()
+    assert text.index("<!-- bench-redis:end -->") < text.index("<!-- bench-redis-latency:start")
+    assert text.index("<!-- bench-redis-latency:end -->") < text.index("## Spark")
+    assert "python -m benchmarks --redis --latency-ms 0,1" in text and "| 1 | " in text
