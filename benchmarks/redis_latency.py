@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -91,12 +92,12 @@ def _timed_calls(call: Callable[[Any], Any], args: list[Any], per_call: int = 1)
     call(args[0])
     latencies = []
     with _round_trips() as sent:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for a in args:
             t = time.perf_counter()
             call(a)
             latencies.append(time.perf_counter() - t)
-        span = time.perf_counter() - start
+        span, cpu = time.perf_counter() - start, time.process_time() - cpu
     ms = np.array(latencies) * 1000
     return {
         "calls": len(args),
@@ -105,6 +106,7 @@ def _timed_calls(call: Callable[[Any], Any], args: list[Any], per_call: int = 1)
         "p50_ms": float(np.percentile(ms, 50)),
         "p99_ms": float(np.percentile(ms, 99)),
         "round_trips": sent[0] / len(args),
+        "cpu_ms": cpu / len(args) * 1000,  # this process's CPU time a call (mean)
     }
 
 
@@ -191,6 +193,7 @@ def run(server: RedisServer, docs: dict[str, str], args: argparse.Namespace) -> 
         with LatencyProxy(server.port, delay) as proxy:
             assert proxy.port is not None
             row: dict[str, Any] = {"delay_ms": delay, "ping_ms": _ping_ms(proxy.port)}
+            row["load_1min"] = os.getloadavg()[0]  # other jobs on the machine show here
             print(f"{delay:g} ms each way (PING {row['ping_ms']:.2f} ms): dedupe ...",
                   file=sys.stderr)  # fmt: skip
             direct.flushall()
@@ -275,7 +278,21 @@ def markdown(results: dict[str, Any]) -> str:
         "containment; datasketch candidate keys, no scores. Factors are rates (queries or "
         "documents per second) of dedupe over datasketch at the same delay."
     )
-    text = head + "\n\n" + table
+    loads = [r["load_1min"] for r in rows]
+    cpu = ", ".join(
+        f"{r['delay_ms']:g} ms: {report.fmt(r['dedupe']['query']['cpu_ms'])} / "
+        f"{report.fmt(r['datasketch']['query']['cpu_ms']) if 'datasketch' in r else '-'}"
+        for r in rows
+    )
+    text = (
+        head
+        + "\n\n"
+        + table
+        + "\n\nClient CPU a `query()` call (mean ms, dedupe / datasketch; the rest of a call "
+        f"is waiting on Redis, the delay, or a CPU): {cpu}. One-minute load average "
+        f"{min(loads):.1f}-{max(loads):.1f} at the start of each delay's runs "
+        f"({os.cpu_count()} logical cores)."
+    )
     if checks:
         text += (
             f"\n\nTargets (issue 23, item 5; from {t['from_ms']:g} ms each way):\n\n"
