@@ -97,9 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--datasketch-queries",
         type=int,
-        default=200,
-        help="with --latency-ms: datasketch query() calls per delay (default 200)",
+        default=100,
+        help="with --latency-ms: datasketch query() calls a run of a delay (default 100)",
     )
+    p.add_argument("--repeats", type=int, default=3,
+                   help="with --latency-ms: runs of every delay, the delays in turn "
+                   "(default 3; --tiny 1)")  # fmt: skip
     p.add_argument("--tiny", action="store_true", help="a few seconds (for the tests)")
     p.add_argument("--out", type=Path, default=Path("bench-out"), help="output folder")
     p.add_argument("--no-progress", action="store_true", help="(accepted; prints no bar)")
@@ -549,6 +552,7 @@ def main(argv: list[str]) -> int:
         args.queries, args.check = min(args.queries, 100), min(args.check, 100)
         args.datasketch_docs = min(args.datasketch_docs, 100)
         args.datasketch_queries = min(args.datasketch_queries, 20)
+        args.repeats = 1
     results: dict[str, Any] = {
         "command": "python -m benchmarks --redis" + "".join(" " + shlex.quote(a) for a in argv),
         "machine": report.machine(),

@@ -14,12 +14,15 @@ flushed between the two):
 * **queries:** corpus texts in random order, one at a time, nothing else running: dedupe's
   ``query()`` (``--queries``, 500) and ``query_many()`` of ``--query-batch`` (16) texts a
   call (``2 * --queries`` texts), datasketch's ``MinHash`` and ``query``
-  (``--datasketch-queries``, 200; candidate keys, no scores); the median and p99 of each
+  (``--datasketch-queries``, 100; candidate keys, no scores); the median and p99 of each
   call, queries per second;
 * **round trips** (socket writes of the Redis client) per query call and per 100 inserts,
   counted during those timings;
 * the **round trip of a PING** through the proxy (median of 200), what the delay really
   added on this machine.
+
+Every delay runs ``--repeats`` times (3), the delays in turn; the table shows medians over
+the runs and the range of each factor.
 
 The table's factors are dedupe's rate over datasketch's: queries per second of one reader
 (``query()``, and ``query_many()``), documents added per second of one writer.
@@ -179,39 +182,75 @@ def _datasketch(port: int, items: list, sample: list[str], args: argparse.Namesp
     return out
 
 
-def run(server: RedisServer, docs: dict[str, str], args: argparse.Namespace) -> list[dict]:
-    """Both tools through a proxy of each of ``args.latency_ms``; one dict per delay."""
+def _one(server: RedisServer, delay: float, items: list, sample: list[str],
+         args: argparse.Namespace) -> dict[str, Any]:  # fmt: skip
+    """Both tools through a proxy adding ``delay`` ms each way, the server flushed before each."""
     import redis
 
     direct = redis.Redis(port=server.port)
+    with LatencyProxy(server.port, delay) as proxy:
+        assert proxy.port is not None
+        row: dict[str, Any] = {"delay_ms": delay, "ping_ms": _ping_ms(proxy.port)}
+        row["load_1min"] = os.getloadavg()[0]  # other jobs on the machine show here
+        print(f"{delay:g} ms each way (PING {row['ping_ms']:.2f} ms): dedupe ...",
+              file=sys.stderr)  # fmt: skip
+        direct.flushall()
+        row["dedupe"] = _dedupe(proxy.port, items, sample, args)
+        if args.datasketch_docs and args.datasketch_queries:
+            print(f"{delay:g} ms each way: datasketch ...", file=sys.stderr)
+            direct.flushall()
+            row["datasketch"] = _datasketch(proxy.port, items, sample, args)
+        direct.flushall()
+    direct.close()
+    d, ds = row["dedupe"], row.get("datasketch")
+    if ds:
+        row["factors"] = {
+            "query": d["query"]["queries_s"] / ds["query"]["queries_s"],
+            "query_many": d["query_many"]["queries_s"] / ds["query"]["queries_s"],
+            "inserts": d["inserts"]["inserts_s"] / ds["inserts"]["inserts_s"],
+        }
+    return row
+
+
+def _median(runs: list[Any]) -> Any:
+    """The median of each number over ``runs`` of one nested result (other values, and
+    numbers equal in every run: the first run's).
+
+    >>> _median([{"a": 1.0, "b": {"c": 2}}, {"a": 3.0, "b": {"c": 4}}, {"a": 2.0, "b": {"c": 9}}])
+    {'a': 2.0, 'b': {'c': 4.0}}
+    """
+    first = runs[0]
+    if isinstance(first, dict):
+        return {k: _median([r[k] for r in runs]) for k in first}
+    if isinstance(first, (int, float)) and not isinstance(first, bool):
+        return first if all(r == first for r in runs) else float(np.median(runs))
+    return first
+
+
+def run(server: RedisServer, docs: dict[str, str], args: argparse.Namespace) -> list[dict]:
+    """Both tools through a proxy of each of ``args.latency_ms``, ``args.repeats`` times
+    (the delays in turn, so a change in the machine's load falls on all of them); one dict
+    per delay: medians over the repeats, the repeats themselves in ``runs`` and the range of
+    each factor in ``factor_range``."""
     items = [(d, t, float(i)) for i, (d, t) in enumerate(docs.items())]
     texts = list(docs.values())
     rng = np.random.default_rng(0)
     sample = [texts[i] for i in rng.permutation(len(texts))]
+    runs: dict[float, list[dict]] = {d: [] for d in args.latency_ms}
+    for rep in range(args.repeats):
+        for delay in args.latency_ms:
+            print(f"run {rep + 1} of {args.repeats}:", end=" ", file=sys.stderr)
+            runs[delay].append(_one(server, delay, items, sample, args))
     rows = []
-    for delay in args.latency_ms:
-        with LatencyProxy(server.port, delay) as proxy:
-            assert proxy.port is not None
-            row: dict[str, Any] = {"delay_ms": delay, "ping_ms": _ping_ms(proxy.port)}
-            row["load_1min"] = os.getloadavg()[0]  # other jobs on the machine show here
-            print(f"{delay:g} ms each way (PING {row['ping_ms']:.2f} ms): dedupe ...",
-                  file=sys.stderr)  # fmt: skip
-            direct.flushall()
-            row["dedupe"] = _dedupe(proxy.port, items, sample, args)
-            if args.datasketch_docs and args.datasketch_queries:
-                print(f"{delay:g} ms each way: datasketch ...", file=sys.stderr)
-                direct.flushall()
-                row["datasketch"] = _datasketch(proxy.port, items, sample, args)
-            direct.flushall()
-        d, ds = row["dedupe"], row.get("datasketch")
-        if ds:
-            row["factors"] = {
-                "query": d["query"]["queries_s"] / ds["query"]["queries_s"],
-                "query_many": d["query_many"]["queries_s"] / ds["query"]["queries_s"],
-                "inserts": d["inserts"]["inserts_s"] / ds["inserts"]["inserts_s"],
+    for got in runs.values():
+        row = _median(got)
+        row["runs"] = got
+        if "factors" in row:
+            row["factor_range"] = {
+                k: [min(g["factors"][k] for g in got), max(g["factors"][k] for g in got)]
+                for k in row["factors"]
             }
         rows.append(row)
-    direct.close()
     return rows
 
 
@@ -221,9 +260,18 @@ def markdown(results: dict[str, Any]) -> str:
     rows = results["latency"]
     c = results["corpus"]
     k = rows[0]["dedupe"]["query_many"]["batch"]
+    n = len(rows[0].get("runs", [None]))
+
+    def factor(r: dict, name: str) -> str:
+        if name not in r.get("factors", {}):
+            return "-"
+        lo, hi = r["factor_range"][name] if n > 1 else (None, None)
+        cell = f"{report.fmt(r['factors'][name])}x"
+        return cell + (f" ({report.fmt(lo)}-{report.fmt(hi)})" if n > 1 else "")
+
     table_rows = []
     for r in rows:
-        d, ds, f = r["dedupe"], r.get("datasketch"), r.get("factors", {})
+        d, ds = r["dedupe"], r.get("datasketch")
         dq, dm, di = d["query"], d["query_many"], d["inserts"]
         sq, si = (ds["query"], ds["inserts"]) if ds else ({}, {})
         table_rows.append([
@@ -232,10 +280,10 @@ def markdown(results: dict[str, Any]) -> str:
             f"{report.fmt(dm['p50_ms'])} / {report.fmt(dm['p99_ms'])}",
             f"{report.fmt(sq.get('p50_ms'))} / {report.fmt(sq.get('p99_ms'))}",
             dq["queries_s"], dm["queries_s"], sq.get("queries_s"),
-            f"{report.fmt(f.get('query'))}x / {report.fmt(f.get('query_many'))}x",
+            f"{factor(r, 'query')} / {factor(r, 'query_many')}",
             f"{report.fmt(dq['round_trips'])} / {report.fmt(dm['round_trips'])} / "
             f"{report.fmt(sq.get('round_trips'))}",
-            di["inserts_s"], si.get("inserts_s"), f"{report.fmt(f.get('inserts'))}x",
+            di["inserts_s"], si.get("inserts_s"), factor(r, "inserts"),
             f"{report.fmt(di['round_trips_100'])} / {report.fmt(si.get('round_trips_100'))}",
         ])  # fmt: skip
     table = report.table(
@@ -253,13 +301,12 @@ def markdown(results: dict[str, Any]) -> str:
     checks = []
     for r in rows:
         if r["delay_ms"] >= t["from_ms"] and "factors" in r:
-            f = r["factors"]
-            checks += [
-                [f"{r['delay_ms']:g} ms: `query()` queries/s x datasketch", f["query"],
-                 f">= {t['query']:g}x", "yes" if f["query"] >= t["query"] else "NO"],
-                [f"{r['delay_ms']:g} ms: docs/s added x datasketch", f["inserts"],
-                 f">= {t['inserts']:g}x", "yes" if f["inserts"] >= t["inserts"] else "NO"],
-            ]  # fmt: skip
+            for name, label in (("query", "`query()` queries/s"), ("inserts", "docs/s added")):
+                f = r["factors"][name]
+                runs = [g["factors"][name] for g in r.get("runs", [r])]
+                checks.append([f"{r['delay_ms']:g} ms: {label} x datasketch", f,
+                               f">= {t[name]:g}x", "yes" if f >= t[name] else "NO",
+                               f"{sum(x >= t[name] for x in runs)} of {len(runs)}"])  # fmt: skip
     d0 = rows[0]["dedupe"]
     head = (
         f"{c['docs']:,} documents ({c['source']}, {c['text_mb']:.1f} MB of text), both tools "
@@ -276,9 +323,11 @@ def markdown(results: dict[str, Any]) -> str:
         f"{rows[0].get('datasketch', {}).get('query', {}).get('calls', 0):,} `query()` calls "
         "(a `MinHash` each). dedupe answers verified matches with exact Jaccard and "
         "containment; datasketch candidate keys, no scores. Factors are rates (queries or "
-        "documents per second) of dedupe over datasketch at the same delay."
-    )
-    loads = [r["load_1min"] for r in rows]
+        "documents per second) of dedupe over datasketch at the same delay. "
+        + (f"Every delay ran {n} times, the delays in turn; cells are medians over the runs, "
+           "factors with their range in brackets." if n > 1 else "One run of each delay.")
+    )  # fmt: skip
+    loads = [g["load_1min"] for r in rows for g in r.get("runs", [r])]
     cpu = ", ".join(
         f"{r['delay_ms']:g} ms: {report.fmt(r['dedupe']['query']['cpu_ms'])} / "
         f"{report.fmt(r['datasketch']['query']['cpu_ms']) if 'datasketch' in r else '-'}"
@@ -290,12 +339,14 @@ def markdown(results: dict[str, Any]) -> str:
         + table
         + "\n\nClient CPU a `query()` call (mean ms, dedupe / datasketch; the rest of a call "
         f"is waiting on Redis, the delay, or a CPU): {cpu}. One-minute load average "
-        f"{min(loads):.1f}-{max(loads):.1f} at the start of each delay's runs "
+        f"{min(loads):.1f}-{max(loads):.1f} at the start of the runs "
         f"({os.cpu_count()} logical cores)."
     )
     if checks:
         text += (
             f"\n\nTargets (issue 23, item 5; from {t['from_ms']:g} ms each way):\n\n"
-            + report.table(["measure", "dedupe", "target", "met"], checks)
+            + report.table(
+                ["measure", "dedupe (median)", "target", "met", "runs meeting it"], checks
+            )  # fmt: skip
         )
     return text

@@ -148,19 +148,25 @@ def test_the_redis_benchmark_behind_a_delay_writes_its_block(redis_server, tmp_p
     corpus.write_text("".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in docs.items()))
     page = tmp_path / "results.md"
     page.write_text("<!-- bench-redis:start -->\nR\n<!-- bench-redis:end -->\n\n## Spark\n")
-    argv = ["--latency-ms", "0,1", "--corpus", str(corpus), "--limit", "200", "--queries",
-            "20", "--datasketch-queries", "5", "--out", str(tmp_path), "--update-readme",
-            "--readme", str(page)]  # fmt: skip
+    argv = ["--latency-ms", "0,1", "--corpus", str(corpus), "--limit", "100", "--queries",
+            "20", "--datasketch-queries", "5", "--repeats", "2", "--out", str(tmp_path),
+            "--update-readme", "--readme", str(page)]  # fmt: skip
     assert redis_bench.main(argv) == 0
     rows = json.loads((tmp_path / "redis-latency.json").read_text())["latency"]
     assert [r["delay_ms"] for r in rows] == [0.0, 1.0]
     assert rows[1]["ping_ms"] >= 2.0
     for r in rows:
         d, ds = r["dedupe"], r["datasketch"]
-        assert d["docs"] == ds["docs"] == 200
+        assert d["docs"] == ds["docs"] == 100 and len(r["runs"]) == 2
+        lo, hi = r["factor_range"]["query"]
+        assert lo <= r["factors"]["query"] <= hi
         assert d["query"]["calls"] == 20 and ds["query"]["calls"] == 5
         assert 1 <= d["query"]["round_trips"] < ds["query"]["round_trips"]
-        assert r["factors"]["query"] == d["query"]["queries_s"] / ds["query"]["queries_s"]
+        for run in r["runs"]:
+            q = run["factors"]["query"]
+            assert (
+                q == run["dedupe"]["query"]["queries_s"] / run["datasketch"]["query"]["queries_s"]
+            )
     text = page.read_text()
     assert text.index("<!-- bench-redis:end -->") < text.index("<!-- bench-redis-latency:start")
     assert text.index("<!-- bench-redis-latency:end -->") < text.index("## Spark")
