@@ -24,6 +24,9 @@ storage_config={"type": "redis", ...})`` on the first ``--datasketch-docs`` docu
 writers make ``MinHash.bulk`` signatures of each batch and insert them in an insertion
 session (its batched, pipelined inserts); the reader makes one ``MinHash`` per query and
 calls ``query`` (candidate keys, no scores). Shingles are ``dedupe.text.shingles`` for both.
+
+With ``--latency-ms 0,0.5,2``, instead: both tools behind a network delay of each of those
+milliseconds each way, one writer and one reader (:mod:`benchmarks.redis_latency`).
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ import numpy as np
 
 from dedupe.store.redis import BATCH_POSTINGS
 
-from . import report
+from . import redis_latency, report
 from .loaders import CorpusError, load_jsonl
 from .redis_server import RedisServer, ServerUnavailable
 
@@ -65,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", metavar="PATH|generated",
                    help=f"JSONL(.gz) corpus, or 'generated' for generated articles (default: "
                    f"{REUTERS}; --tiny: generated)")  # fmt: skip
-    p.add_argument("--limit", type=int, help="use only the first N documents")
+    p.add_argument("--limit", type=int,
+                   help="use only the first N documents (default: all; with --latency-ms "
+                   f"{redis_latency.DEFAULT_LIMIT:,})")  # fmt: skip
     p.add_argument("--writers", type=int, default=2, help="writer processes (default 2)")
     p.add_argument("--readers", type=int, default=1, help="reader processes (default 1)")
     p.add_argument("--batch", type=int, default=100, help="documents per add (default 100)")
@@ -76,13 +81,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--query-batch", type=int, default=16,
                    help="also run with readers asking query_many of this many texts at once "
                    "(default 16; 1: only single queries)")  # fmt: skip
-    p.add_argument("--queries", type=int, default=2000,
-                   help="queries of the query-only phase (default 2000)")  # fmt: skip
+    p.add_argument("--queries", type=int,
+                   help="queries of the query-only phase (default 2000; with --latency-ms "
+                   "500 query() calls and twice as many texts in query_many() calls)")  # fmt: skip
     p.add_argument("--check", type=int, default=2000,
                    help="documents whose Redis answers are compared with the in-memory "
                    "index (default 2000)")  # fmt: skip
     p.add_argument("--datasketch-docs", type=int, default=2000,
-                   help="documents for datasketch (default 2000; 0: skip it)")  # fmt: skip
+                   help="documents for datasketch (default 2000; with --latency-ms all of "
+                   "them; 0: skip it)")  # fmt: skip
+    p.add_argument("--latency-ms", type=redis_latency.parse_delays, metavar="MS[,MS...]",
+                   help="instead: both tools through a proxy adding each of these delays in "
+                   "each direction (e.g. 0,0.5,2), one writer, then one reader; writes the "
+                   f"{redis_latency.README_BLOCK} block")  # fmt: skip
+    p.add_argument(
+        "--datasketch-queries",
+        type=int,
+        default=100,
+        help="with --latency-ms: datasketch query() calls a run of a delay (default 100)",
+    )
+    p.add_argument("--repeats", type=int, default=3,
+                   help="with --latency-ms: runs of every delay, the delays in turn "
+                   "(default 3; --tiny 1)")  # fmt: skip
     p.add_argument("--tiny", action="store_true", help="a few seconds (for the tests)")
     p.add_argument("--out", type=Path, default=Path("bench-out"), help="output folder")
     p.add_argument("--no-progress", action="store_true", help="(accepted; prints no bar)")
@@ -366,6 +386,21 @@ def _run_datasketch(server: RedisServer, docs: dict[str, str], args: argparse.Na
     return out
 
 
+def _run_all(
+    server: RedisServer, docs: dict[str, str], args: argparse.Namespace, results: dict
+) -> None:
+    """dedupe with single and batched queries, then datasketch, into ``results``."""
+    print(f"dedupe: {len(docs):,} documents ...", file=sys.stderr)
+    results["dedupe"] = _run_dedupe(server, docs, args, 1, full=True)
+    if args.query_batch > 1:
+        print(f"dedupe, queries in batches of {args.query_batch} ...", file=sys.stderr)
+        results["dedupe_batch"] = _run_dedupe(server, docs, args, args.query_batch, full=False)
+    if args.datasketch_docs:
+        subset = dict(list(docs.items())[: args.datasketch_docs])
+        print(f"datasketch: {len(subset):,} documents ...", file=sys.stderr)
+        results["datasketch"] = _run_datasketch(server, subset, args)
+
+
 # ----------------------------------------------------------------- report
 def _markdown(results: dict[str, Any]) -> str:
     d, db, ds = results["dedupe"], results.get("dedupe_batch"), results.get("datasketch")
@@ -464,12 +499,17 @@ def _markdown(results: dict[str, Any]) -> str:
 
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
+    latency = args.latency_ms is not None
+    block, after = (redis_latency.README_BLOCK, redis_latency.AFTER_BLOCK) if latency else (
+        README_BLOCK, None)  # fmt: skip
+    if args.queries is None:
+        args.queries = 500 if latency else 2000
     if args.update_readme:
         if args.tiny:
             print("--update-readme refuses --tiny: the README shows full runs", file=sys.stderr)
             return 2
         try:
-            report.check_readme(args.readme, README_BLOCK)
+            report.check_readme(args.readme, block, after=after)
         except report.ReadmeError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
@@ -490,7 +530,7 @@ def main(argv: list[str]) -> int:
             print(f"error: no corpus at {corpus} ({why}): pass --corpus PATH or --corpus "
                   "generated", file=sys.stderr)  # fmt: skip
             return 2
-    limit = args.limit or (300 if args.tiny else None)
+    limit = args.limit or (300 if args.tiny else redis_latency.DEFAULT_LIMIT if latency else None)
     if corpus is not None:
         try:
             docs = load_jsonl(corpus, limit=limit)
@@ -511,6 +551,8 @@ def main(argv: list[str]) -> int:
     if args.tiny:
         args.queries, args.check = min(args.queries, 100), min(args.check, 100)
         args.datasketch_docs = min(args.datasketch_docs, 100)
+        args.datasketch_queries = min(args.datasketch_queries, 20)
+        args.repeats = 1
     results: dict[str, Any] = {
         "command": "python -m benchmarks --redis" + "".join(" " + shlex.quote(a) for a in argv),
         "machine": report.machine(),
@@ -534,31 +576,25 @@ def main(argv: list[str]) -> int:
             import redis
 
             results["redis_version"] = redis.Redis(port=server.port).info("server")["redis_version"]
-            print(f"dedupe: {len(docs):,} documents ...", file=sys.stderr)
-            results["dedupe"] = _run_dedupe(server, docs, args, 1, full=True)
-            if args.query_batch > 1:
-                print(f"dedupe, queries in batches of {args.query_batch} ...", file=sys.stderr)
-                results["dedupe_batch"] = _run_dedupe(
-                    server, docs, args, args.query_batch, full=False
-                )
-            if args.datasketch_docs:
-                subset = dict(list(docs.items())[: args.datasketch_docs])
-                print(f"datasketch: {len(subset):,} documents ...", file=sys.stderr)
-                results["datasketch"] = _run_datasketch(server, subset, args)
+            if latency:
+                results["latency"] = redis_latency.run(server, docs, args)
+            else:
+                _run_all(server, docs, args, results)
         finally:
             server.stop()
     results["wall_s"] = time.perf_counter() - started
-    text = _markdown(results)
+    text = redis_latency.markdown(results) if latency else _markdown(results)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "redis.json").write_text(json.dumps(results, indent=1, default=str))
-    (args.out / "redis.md").write_text(text + "\n", encoding="utf-8")
+    name = "redis-latency" if latency else "redis"
+    (args.out / f"{name}.json").write_text(json.dumps(results, indent=1, default=str))
+    (args.out / f"{name}.md").write_text(text + "\n", encoding="utf-8")
     if args.update_readme:
         intro = (
             f"Written by `{results['command']}` (wall time {results['wall_s']:.0f} s) on "
             f"{report.machine_line(results['machine'])}."
         )
-        report.update_readme(args.readme, intro + " " + text, README_BLOCK)
-        print(f"\nREADME block {README_BLOCK} updated in {args.readme}", file=sys.stderr)
-    print(f"\nresults: {args.out / 'redis.json'}", file=sys.stderr)
+        report.update_readme(args.readme, intro + " " + text, block, after=after)
+        print(f"\nREADME block {block} updated in {args.readme}", file=sys.stderr)
+    print(f"\nresults: {args.out / f'{name}.json'}", file=sys.stderr)
     return 0

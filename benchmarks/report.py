@@ -470,25 +470,52 @@ def _block(name: str) -> re.Pattern[str]:
     return re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
 
 
-def check_readme(readme: Path, name: str = "bench") -> str:
-    """The README's text, or :class:`ReadmeError` when it has no benchmark block."""
+def check_readme(readme: Path, name: str = "bench", *, after: str | None = None) -> str:
+    """The README's text, or :class:`ReadmeError` when it has no benchmark block ``name``
+    (nor, with ``after``, the block ``after`` that a new ``name`` block would follow)."""
     if not readme.is_file():
         raise ReadmeError(f"{readme} not found: run from the repository root")
     text = readme.read_text(encoding="utf-8")
+    if _block(name).search(text) or (after is not None and _block(after).search(text)):
+        return text
     start, end = _markers(name)
-    if not _block(name).search(text):
-        raise ReadmeError(
-            f"{readme} has no benchmark block: add a line {start} and a line "
-            f"{end} where the table should go, then run again"
-        )
-    return text
+    raise ReadmeError(
+        f"{readme} has no benchmark block: add a line {start} and a line "
+        f"{end} where the table should go, then run again"
+    )
 
 
-def update_readme(readme: Path, block: str, name: str = "bench") -> None:
-    """Replace the text between the ``name`` markers in ``readme`` with ``block``."""
-    text = check_readme(readme, name)
+def update_readme(
+    readme: Path, block: str, name: str = "bench", *, after: str | None = None
+) -> None:
+    r"""Replace the text between the ``name`` markers in ``readme`` with ``block``; with
+    ``after``, a page without ``name`` markers gets them, around ``block``, after the
+    ``after`` block (so a new benchmark writes its first block itself).
+
+    >>> import tempfile
+    >>> page = Path(tempfile.mkdtemp()) / "results.md"
+    >>> _ = page.write_text("<!-- a:start -->\nA\n<!-- a:end -->\n\n## next\n")
+    >>> update_readme(page, "B1", "b", after="a"); update_readme(page, "B2", "b", after="a")
+    >>> print(page.read_text())
+    <!-- a:start -->
+    A
+    <!-- a:end -->
+    <BLANKLINE>
+    <!-- b:start -->
+    B2
+    <!-- b:end -->
+    <BLANKLINE>
+    ## next
+    <BLANKLINE>
+    """
+    text = check_readme(readme, name, after=after)
     start, end = _markers(name)
-    new = _block(name).sub(lambda _: f"{start}\n{block.strip()}\n{end}", text, count=1)
+    fresh = f"{start}\n{block.strip()}\n{end}"
+    if _block(name).search(text):
+        new = _block(name).sub(lambda _: fresh, text, count=1)
+    else:
+        assert after is not None  # check_readme found the ``after`` block
+        new = _block(after).sub(lambda m: f"{m.group(0)}\n\n{fresh}", text, count=1)
     readme.write_text(new, encoding="utf-8")
 
 
