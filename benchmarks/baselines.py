@@ -4,6 +4,7 @@ Every detector is ``detect(docs, *, jaccard, containment, ngram, num_perm) -> li
 and is timed from raw texts to the final list of pairs (tokenising and shingling included).
 
 * ``dedupe``: :func:`dedupe.find_duplicates` (verified; Jaccard or containment either way).
+* ``dedupe_fuzzy``: the same in fuzzy mode (``fuzzy=True``), for OCR-read and re-worded text.
 * ``datasketch``: used as its documentation shows: one ``MinHash`` per document,
   ``update`` per shingle (default sha1 hashing), ``MinHashLSH(threshold=0.5)`` insert then
   query; candidates kept when their estimated Jaccard reaches the threshold.
@@ -289,9 +290,16 @@ def run_dedupe_1worker(docs: Mapping[str, str], **kw: float) -> list[Found]:
     return run_dedupe(docs, workers=1, **kw)
 
 
+def run_dedupe_fuzzy(docs: Mapping[str, str], **kw: float) -> list[Found]:
+    """:func:`run_dedupe` in fuzzy mode (``fuzzy=True``: OCR-normalised character keys and
+    the fuzzy score next to the exact ones)."""
+    return run_dedupe(docs, fuzzy=True, **kw)
+
+
 DETECTORS: dict[str, Detector] = {
     "dedupe": run_dedupe,
     "dedupe_1worker": run_dedupe_1worker,
+    "dedupe_fuzzy": run_dedupe_fuzzy,
     "datasketch": run_datasketch,
     "datasketch_bulk": run_datasketch_bulk,
     "rensa": run_rensa,
@@ -302,6 +310,7 @@ DETECTORS: dict[str, Detector] = {
 LABELS = {
     "dedupe": "dedupe.find_duplicates",
     "dedupe_1worker": "dedupe.find_duplicates(workers=1)",
+    "dedupe_fuzzy": "dedupe.find_duplicates(fuzzy=True)",
     "datasketch": "datasketch MinHash.update + MinHashLSH",
     "datasketch_bulk": "datasketch MinHash.bulk + MinHashLSH",
     "rensa": "rensa RMinHash + RMinHashLSH",
