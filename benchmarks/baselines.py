@@ -25,10 +25,15 @@ what they cannot see, which the quality tables show per edit kind.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
+import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from dedupe.text import shingles
 
@@ -50,6 +55,7 @@ class Found:
 
 
 Detector = Callable[..., list[Found]]
+R = TypeVar("R")
 
 # Seconds spent in each stage by the last baseline run (shingling, signatures, LSH).
 STAGES: dict[str, float] = {}
@@ -112,20 +118,52 @@ def run_dedupe(
     import dedupe
 
     STAGES.clear()
-    report = dedupe.find_duplicates(
-        docs,
-        jaccard=jaccard,
-        containment=containment,
-        ngram=ngram,
-        num_perm=num_perm,
-        skip_empty=True,
-        **options,
-    )
+    kw = dict(jaccard=jaccard, containment=containment, ngram=ngram, num_perm=num_perm,
+              skip_empty=True, **options)  # fmt: skip
+    if os.environ.get(STAGES_ENV) == "1":
+        report = _with_stages(lambda: dedupe.find_duplicates(docs, progress="lines", **kw))
+    else:
+        report = dedupe.find_duplicates(docs, **kw)
     return [
         _pair(m.a, m.b, jaccard=m.jaccard, containment_ab=m.containment_ab,
               containment_ba=m.containment_ba)
         for m in report.expanded_matches()
     ]  # fmt: skip
+
+
+#: Set to "1" in a worker's environment, dedupe's stages are timed into :data:`STAGES`.
+STAGES_ENV = "DEDUPE_BENCH_STAGES"
+_STAGE_LINE = re.compile(r"^dedupe: (.*): done, (?:.* in )?([\d.]+) s$")
+
+
+def _with_stages(call: Callable[[], R]) -> R:
+    """``call()`` (a ``find_duplicates(progress="lines")``) with every stage's line caught
+    (however short: ``LINE_SECONDS`` set to 0 meanwhile) and its seconds put in
+    :data:`STAGES`, numbers taken out of the stage names.
+
+    >>> import sys
+    >>> _with_stages(lambda: print("dedupe: verifying 1,234 candidate pairs: done, 1.5 s",
+    ...                            file=sys.stderr))
+    >>> STAGES
+    {'verifying candidate pairs': 1.5}
+    """
+    import dedupe.parallel
+
+    STAGES.clear()
+    caught = io.StringIO()
+    before = dedupe.parallel.LINE_SECONDS
+    dedupe.parallel.LINE_SECONDS = 0.0
+    try:
+        with contextlib.redirect_stderr(caught):
+            out = call()
+    finally:
+        dedupe.parallel.LINE_SECONDS = before
+    for line in caught.getvalue().splitlines():
+        m = _STAGE_LINE.match(line)
+        if m:
+            name = re.sub(r"\s*[\d,]+\s+", " ", m.group(1)).strip()
+            STAGES[name] = STAGES.get(name, 0.0) + float(m.group(2))
+    return out
 
 
 def _shingle_sets(

@@ -27,6 +27,7 @@ from typing import Any
 from dedupe.parallel import fork_map, resolve_workers
 
 from . import news
+from .baselines import STAGES_ENV
 from .loaders import load_jsonl, write_jsonl
 from .ocr_noise import noisy_copy
 from .scale import _reaches, run_tool, score
@@ -178,7 +179,8 @@ def run(
             runs = []
             for _ in range(repeats):
                 r = run_tool(tool, path, jaccard=jaccard, containment=containment,
-                             timeout_s=timeout_s, max_rss_mb=max_rss_gb * 1024)  # fmt: skip
+                             timeout_s=timeout_s, max_rss_mb=max_rss_gb * 1024,
+                             extra_env={STAGES_ENV: "1"})  # fmt: skip
                 progress()
                 runs.append(r)
                 if "error" in r:

@@ -552,11 +552,11 @@ def ocr_scale_markdown(
         for tool, s in r["tools"].items():
             label = LABELS[tool]
             if "error" in s:
-                speed.append([r["docs"], label, *["-"] * 7, s["error"]])  # in the last column
+                speed.append([r["docs"], label, *["-"] * 8, s["error"]])
                 continue
             speed.append([r["docs"], label, s["seconds"], s["docs_per_s"], s["main_hwm_mb"],
                           s["tree_rss_peak_mb"], s["kb_per_doc"], s["tree_pss_peak_mb"],
-                          s["pss_kb_per_doc"], s["pairs"]])  # fmt: skip
+                          s["pss_kb_per_doc"], s["pairs"], _stages(s)])  # fmt: skip
             b, sc = s["bands"], s["scores"]
             joined = f"{sum(sc['groups_joined'].values())} / {sum(sc['groups'].values())}"
             recall.append([r["docs"], label, _band_cell(b.get("clean")),
@@ -580,8 +580,12 @@ def ocr_scale_markdown(
         f"{'once' if opts['repeats'] == 1 else str(opts['repeats']) + ' times'} in its own "
         "process, watched from outside as in the scale benchmark.",
         table(["docs", "mode", "seconds", "docs/s", "main peak RSS MB", "whole tree peak RSS MB",
-               "RSS KB per doc", "whole tree peak PSS MB", "PSS KB per doc", "pairs reported"],
-              speed),
+               "RSS KB per doc", "whole tree peak PSS MB", "PSS KB per doc", "pairs reported",
+               "stages"], speed),
+        "Stages: dedupe's own progress lines (`progress=\"lines\"`, every stage reported): "
+        "indexing (normalising, sketching in worker processes, storing keys), candidate pairs "
+        "(the key join), verifying (exact scores; in fuzzy mode also the fuzzy score), "
+        "clustering." + "".join(f" {w}" for w in (_where_time_goes(r) for r in rows) if w),
         "Memory as in the scale benchmark: the whole tree is the mode's process and its "
         "forked workers (RSS counts pages they share in every process, PSS splits them; PSS "
         "sampled every second). The memory target is judged on both: met only when each "
@@ -597,6 +601,27 @@ def ocr_scale_markdown(
         "not injected (default mode verifies them by exact scores; fuzzy also by its fuzzy "
         "score). Timings on a machine shared with other jobs are indicative.",
     ])  # fmt: skip
+
+
+def _where_time_goes(row: dict[str, Any]) -> str:
+    """A sentence on the stages that make fuzzy mode slower, from the row's own stage
+    times (empty when the speed target is met or stages are missing).
+
+    >>> _where_time_goes({"docs": 10, "ratios": {"speed_met": False}, "tools": {
+    ...     "dedupe": {"seconds": 2.0, "stages": {"indexing": 1.0, "verifying": 0.5}},
+    ...     "dedupe_fuzzy": {"seconds": 9.0, "stages": {"indexing": 4.0, "verifying": 4.5}}}})
+    'At 10 documents fuzzy mode takes 7.0 s more than default: verifying +4.0 s, indexing +3.0 s.'
+    """
+    q = row.get("ratios") or {}
+    d, f = row["tools"].get("dedupe", {}), row["tools"].get("dedupe_fuzzy", {})
+    if q.get("speed_met", True) or not d.get("stages") or not f.get("stages"):
+        return ""
+    diff = {k: v - d["stages"].get(k, 0.0) for k, v in f["stages"].items()}
+    parts = [f"{k} {v:+.1f} s" for k, v in sorted(diff.items(), key=lambda x: -x[1]) if v > 0]
+    return (
+        f"At {row['docs']:,} documents fuzzy mode takes {f['seconds'] - d['seconds']:.1f} s "
+        f"more than default: {', '.join(parts)}."
+    )
 
 
 def ocr_markdown(ocr: dict[str, Any]) -> str:

@@ -148,5 +148,13 @@ def test_results_page_holds_every_block_the_benchmarks_write():
     for module in (main, redis_bench, spark):
         assert module._parser().get_default("readme") == report.RESULTS, module.__name__
         assert module._parser().parse_args(["--update-results"]).update_readme
-    for name in ("bench", "bench-corpus", "bench-scale", "bench-redis", "bench-spark"):
+    for name in (
+        "bench",
+        "bench-ocr",
+        "bench-corpus",
+        "bench-scale",
+        "bench-ocr-scale",
+        "bench-redis",
+        "bench-spark",
+    ):
         report.check_readme(report.RESULTS, name)
