@@ -205,7 +205,7 @@ def _compare(
     for tool in tools:
         found, seconds = _detect(tool, docs)
         out[tool] = {"seconds": seconds, "reported": len(found),
-                     "rows": score_rows(found, copies, story, rows)}  # fmt: skip
+                     "rows": score_rows(found, copies, story, rows), "_found": found}  # fmt: skip
         progress()
     return out
 
@@ -322,10 +322,14 @@ def passage_coverage(
 
 
 def guards(
-    corpus: Corpus, exact: list[ExactPair] | None = None, *, tools: Iterable[str] = TOOLS
+    corpus: Corpus,
+    found: Mapping[str, set[tuple[str, str]]],
+    exact: list[ExactPair] | None = None,
 ) -> dict[str, Any]:
     """Fuzzy mode's precision guards: the seed pairs it reports, and detection quality by
-    edit kind on the generated collection, default next to fuzzy."""
+    edit kind on the generated collection, default next to fuzzy. ``found`` holds each
+    mode's pairs from its run on the collection with the copies (see :func:`run`): the
+    pairs of two documents of ``corpus`` are scored against its truth."""
     import dedupe
 
     seeds = {k: v for k, v in corpus.docs.items() if corpus.sources.get(k) == "seed"}
@@ -339,9 +343,9 @@ def guards(
         exact = exact_pairs(corpus.docs, jaccard=JACCARD, containment=CONTAINMENT)
     supported = {(p.a, p.b) for p in exact}
     detection = {}
-    for tool in [t for t in tools if t in ("dedupe", "dedupe_fuzzy")]:
-        found, _ = _detect(tool, corpus.docs)
-        detection[tool] = detection_scores(found, corpus.truth, supported=supported)
+    for tool, pairs in found.items():
+        inside = {p for p in pairs if p[0] in corpus.docs and p[1] in corpus.docs}
+        detection[tool] = detection_scores(inside, corpus.truth, supported=supported)
     return {"seeds": sorted(reported, key=lambda r: (r["a"], r["b"])), "detection": detection}
 
 
@@ -362,6 +366,7 @@ def run(
     describe("ocr: generated copies")
     gen = run_generated(corpus, seed=seed, tools=tools, progress=progress)
     copies, docs = gen.pop("_copies"), gen.pop("_docs")
+    found = {t: r.pop("_found") for t, r in gen["tools"].items()}
     out["generated"] = gen
     describe("ocr: passages on generated copies")
     out["generated_passages"] = passage_coverage(
@@ -372,6 +377,8 @@ def run(
         articles = load_dev(dev_path, limit=limit)
         describe("ocr: dev set")
         out["dev"] = run_dev(articles, tools=tools, progress=progress)
+        for r in out["dev"]["tools"].values():
+            r.pop("_found")
         out["dev"]["path"] = str(dev_path)
         out["dev"]["limit"] = limit
         describe("ocr: passages on the dev set")
@@ -379,7 +386,9 @@ def run(
     else:
         out["dev"] = {"skipped": f"{dev_path} not found: dev set rows skipped"}
     describe("ocr: precision guards")
-    out["guards"] = guards(corpus, exact, tools=tools)
+    out["guards"] = guards(
+        corpus, {t: found[t] for t in ("dedupe", "dedupe_fuzzy") if t in found}, exact
+    )
     progress()
     return out
 
@@ -472,7 +481,8 @@ def markdown(ocr: dict[str, Any]) -> str:
     if g["detection"]:
         parts += [
             "The main job's generated collection, default next to fuzzy (precision / recall "
-            "/ F1 by edit kind; hard-negative rows count false positives):",
+            "/ F1 by edit kind; hard-negative rows count false positives; the pairs of its "
+            "documents reported by the runs above, on the collection with the copies):",
             detection_table(g["detection"]),
         ]
     if ocr.get("unavailable"):
