@@ -4,6 +4,7 @@ Every detector is ``detect(docs, *, jaccard, containment, ngram, num_perm) -> li
 and is timed from raw texts to the final list of pairs (tokenising and shingling included).
 
 * ``dedupe``: :func:`dedupe.find_duplicates` (verified; Jaccard or containment either way).
+* ``dedupe_fuzzy``: the same in fuzzy mode (``fuzzy=True``), for OCR-read and re-worded text.
 * ``datasketch``: used as its documentation shows: one ``MinHash`` per document,
   ``update`` per shingle (default sha1 hashing), ``MinHashLSH(threshold=0.5)`` insert then
   query; candidates kept when their estimated Jaccard reaches the threshold.
@@ -24,10 +25,15 @@ what they cannot see, which the quality tables show per edit kind.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
+import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from dedupe.text import shingles
 
@@ -49,6 +55,7 @@ class Found:
 
 
 Detector = Callable[..., list[Found]]
+R = TypeVar("R")
 
 # Seconds spent in each stage by the last baseline run (shingling, signatures, LSH).
 STAGES: dict[str, float] = {}
@@ -111,20 +118,52 @@ def run_dedupe(
     import dedupe
 
     STAGES.clear()
-    report = dedupe.find_duplicates(
-        docs,
-        jaccard=jaccard,
-        containment=containment,
-        ngram=ngram,
-        num_perm=num_perm,
-        skip_empty=True,
-        **options,
-    )
+    kw = dict(jaccard=jaccard, containment=containment, ngram=ngram, num_perm=num_perm,
+              skip_empty=True, **options)  # fmt: skip
+    if os.environ.get(STAGES_ENV) == "1":
+        report = _with_stages(lambda: dedupe.find_duplicates(docs, progress="lines", **kw))
+    else:
+        report = dedupe.find_duplicates(docs, **kw)
     return [
         _pair(m.a, m.b, jaccard=m.jaccard, containment_ab=m.containment_ab,
               containment_ba=m.containment_ba)
         for m in report.expanded_matches()
     ]  # fmt: skip
+
+
+#: Set to "1" in a worker's environment, dedupe's stages are timed into :data:`STAGES`.
+STAGES_ENV = "DEDUPE_BENCH_STAGES"
+_STAGE_LINE = re.compile(r"^dedupe: (.*): done, (?:.* in )?([\d.]+) s$")
+
+
+def _with_stages(call: Callable[[], R]) -> R:
+    """``call()`` (a ``find_duplicates(progress="lines")``) with every stage's line caught
+    (however short: ``LINE_SECONDS`` set to 0 meanwhile) and its seconds put in
+    :data:`STAGES`, numbers taken out of the stage names.
+
+    >>> import sys
+    >>> _with_stages(lambda: print("dedupe: verifying 1,234 candidate pairs: done, 1.5 s",
+    ...                            file=sys.stderr))
+    >>> STAGES
+    {'verifying candidate pairs': 1.5}
+    """
+    import dedupe.parallel
+
+    STAGES.clear()
+    caught = io.StringIO()
+    before = dedupe.parallel.LINE_SECONDS
+    dedupe.parallel.LINE_SECONDS = 0.0
+    try:
+        with contextlib.redirect_stderr(caught):
+            out = call()
+    finally:
+        dedupe.parallel.LINE_SECONDS = before
+    for line in caught.getvalue().splitlines():
+        m = _STAGE_LINE.match(line)
+        if m:
+            name = re.sub(r"\s*[\d,]+\s+", " ", m.group(1)).strip()
+            STAGES[name] = STAGES.get(name, 0.0) + float(m.group(2))
+    return out
 
 
 def _shingle_sets(
@@ -289,9 +328,16 @@ def run_dedupe_1worker(docs: Mapping[str, str], **kw: float) -> list[Found]:
     return run_dedupe(docs, workers=1, **kw)
 
 
+def run_dedupe_fuzzy(docs: Mapping[str, str], **kw: float) -> list[Found]:
+    """:func:`run_dedupe` in fuzzy mode (``fuzzy=True``: OCR-normalised character keys and
+    the fuzzy score next to the exact ones)."""
+    return run_dedupe(docs, fuzzy=True, **kw)
+
+
 DETECTORS: dict[str, Detector] = {
     "dedupe": run_dedupe,
     "dedupe_1worker": run_dedupe_1worker,
+    "dedupe_fuzzy": run_dedupe_fuzzy,
     "datasketch": run_datasketch,
     "datasketch_bulk": run_datasketch_bulk,
     "rensa": run_rensa,
@@ -302,6 +348,7 @@ DETECTORS: dict[str, Detector] = {
 LABELS = {
     "dedupe": "dedupe.find_duplicates",
     "dedupe_1worker": "dedupe.find_duplicates(workers=1)",
+    "dedupe_fuzzy": "dedupe.find_duplicates(fuzzy=True)",
     "datasketch": "datasketch MinHash.update + MinHashLSH",
     "datasketch_bulk": "datasketch MinHash.bulk + MinHashLSH",
     "rensa": "rensa RMinHash + RMinHashLSH",

@@ -10,6 +10,9 @@ Modes (``python -m benchmarks --help``):
   (:mod:`benchmarks.scale`) on generated news at 20k, 100k, 300k and 1M documents.
 * ``--scaling 20000,100000``: the scale benchmark alone at those sizes (with ``--full``:
   the full run, its scale part at those sizes).
+* ``--scaling 100000 --ocr-noise``: instead, dedupe's default and fuzzy modes on the same
+  generated news with a share of the re-published copies OCR-noised
+  (:mod:`benchmarks.ocr_scale`).
 * ``--corpus PATH``: any JSONL(.gz) with ``id`` and ``text``: recall against exact scores
   and speed/memory (there is no generated truth, so no per-kind or alignment scores).
 * ``--tiny``: a few seconds, for the test suite.
@@ -34,7 +37,7 @@ from typing import Any
 from dedupe.align import MIN_PASSAGE_WORDS
 from dedupe.parallel import Progress
 
-from . import clusters, patchwork, report
+from . import clusters, ocr_bench, ocr_scale, patchwork, report
 from .baselines import DETECTORS, LABELS, available
 from .difflib_align import align_difflib
 from .exact import exact_pairs
@@ -191,6 +194,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MIN",
         help=f"scale benchmark: stop a tool run after this many minutes "
         f"(default {TIMEOUT_S / 60:.0f})",
+    )
+    p.add_argument(
+        "--ocr-noise",
+        action="store_true",
+        help="with --scaling: instead of the scale benchmark's tools, dedupe default vs "
+        "fuzzy on its news with a share of the re-published copies OCR-noised (time, "
+        "docs/s, peak memory per document, recall by CER band; README block bench-ocr-scale)",
     )
     p.add_argument(
         "--spark",
@@ -486,6 +496,12 @@ def _markdown(results: dict[str, Any]) -> dict[str, str]:
         )
     if results.get("scale"):
         s["scale"] = _scale_markdown(results)
+    if results.get("ocr_scale"):
+        s["ocr_scale"] = report.ocr_scale_markdown(
+            results["ocr_scale"], results["ocr_scale_options"], JACCARD, CONTAINMENT
+        )
+    if results.get("ocr"):
+        s["ocr"] = report.ocr_markdown(results["ocr"])
     return s
 
 
@@ -553,8 +569,8 @@ def _readme_blocks(args: argparse.Namespace, mode: str) -> list[str]:
     """README blocks a run writes: ``bench`` for the default (and --full) run,
     ``bench-corpus`` with --corpus, ``bench-scale`` for the scale benchmark."""
     if mode == "scale":
-        return ["bench-scale"]
-    blocks = ["bench-corpus" if args.corpus else "bench"]
+        return ["bench-ocr-scale" if args.ocr_noise else "bench-scale"]
+    blocks = ["bench-corpus"] if args.corpus else ["bench", "bench-ocr"]
     return blocks + (["bench-scale"] if mode == "full" and not args.no_speed else [])
 
 
@@ -579,6 +595,11 @@ def _default_run(
             docs, n=PATCHWORKS["corpus"], seed=args.seed, progress=bar.update
         )
     results["quality"] = _quality(corpus, docs, q_tools, sweep_values, bar)
+    if corpus is not None:
+        results["ocr"] = ocr_bench.run(
+            corpus, mode=mode, seed=args.seed, exact=results["quality"].get("_exact"),
+            unavailable=unavailable, progress=bar.update, describe=bar.describe,
+        )  # fmt: skip
     if corpus is not None:
         bar.describe("clusters: roundups and shared quotes")
         results["clusters"] = clusters.run(
@@ -621,6 +642,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.scaling and (args.tiny or args.corpus):
         print("--scaling runs on generated news: not with --tiny or --corpus", file=sys.stderr)
         return 2
+    if args.ocr_noise and not args.scaling:
+        print("--ocr-noise goes with --scaling N,N,...", file=sys.stderr)
+        return 2
     if args.news_train_on is not None and not args.news_train_on.is_file():
         print(f"error: --news-train-on: no such file {args.news_train_on}", file=sys.stderr)
         return 2
@@ -650,7 +674,7 @@ def main(argv: list[str] | None = None) -> int:
         "thresholds": {"jaccard": JACCARD, "containment": CONTAINMENT},
         "repeats": repeats,
     }
-    candidates = [*(() if mode == "scale" else (*SPEED_TOOLS, *QUALITY_TOOLS)),
+    candidates = [*(() if mode == "scale" else (*SPEED_TOOLS, *QUALITY_TOOLS, *ocr_bench.TOOLS)),
                   *(args.scale_tools if scale_sizes else ())]  # fmt: skip
     unknown = [t for t in args.scale_tools if t != "load" and t not in LABELS]
     if unknown:
@@ -660,7 +684,10 @@ def main(argv: list[str] | None = None) -> int:
     unavailable = {t: why for t in dict.fromkeys(candidates) if t != "load"
                    if (why := available(t))}  # fmt: skip
     results["unavailable"] = unavailable
-    total = len(scale_sizes) * len(args.scale_tools) * scale_repeats
+    if args.ocr_noise:
+        total = len(scale_sizes) * len(ocr_scale.TOOLS) * scale_repeats
+    else:
+        total = len(scale_sizes) * len(args.scale_tools) * scale_repeats
     corpus: Corpus | None = None
     if mode == "scale":
         corpus_desc: dict[str, Any] = {"source": "generated news (benchmarks/news.py)"}
@@ -690,6 +717,9 @@ def main(argv: list[str] | None = None) -> int:
         total += len(PASSAGE_WORDS) * n_regrouped + len(patchwork.SETTINGS)
         total += 1 + len(q_tools) + (2 * sweep_n if corpus and "dedupe" in q_tools else 0)
         total += 1 if corpus else 0  # the cluster purity step
+        if corpus is not None:  # the OCR section: each tool per collection, the guards
+            ocr_tools = [t for t in ocr_bench.TOOLS if t not in unavailable]
+            total += len(ocr_tools) * (2 if ocr_bench.DEV_SET.is_file() else 1) + 1
         total += 2 * n_align + (0 if args.no_speed else repeats * len(s_tools))
         results.update(_corpus=corpus, _docs=docs, _q_tools=q_tools, _s_tools=s_tools)
     results["corpus"] = corpus_desc
@@ -703,7 +733,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if mode != "scale":
             corpus = _default_run(args, mode, results, bar)
-        if scale_sizes:
+        if scale_sizes and args.ocr_noise:
+            results["ocr_scale_options"] = {
+                "seed": args.seed, "repeats": scale_repeats, "cache": str(out / "cache"),
+                "share": ocr_scale.OCR_SHARE,
+            }  # fmt: skip
+            results["ocr_scale"] = ocr_scale.run(
+                scale_sizes, seed=args.seed, jaccard=JACCARD, containment=CONTAINMENT,
+                repeats=scale_repeats, cache_dir=out / "cache", max_rss_gb=args.max_rss_gb,
+                timeout_s=args.tool_timeout * 60, train_on=args.news_train_on,
+                progress=bar.update, describe=bar.describe,
+            )  # fmt: skip
+        elif scale_sizes:
             cache = out / "cache"
             results["scale_options"] = {
                 "seed": args.seed, "repeats": scale_repeats, "cache": str(cache),
@@ -772,6 +813,10 @@ def _write_readme(
     for name in _readme_blocks(args, mode):
         if name == "bench-scale":
             parts = [written, sections["scale"]]
+        elif name == "bench-ocr-scale":
+            parts = [written, sections["ocr_scale"]]
+        elif name == "bench-ocr":
+            parts = [written, sections["ocr"]]
         else:
             keep = [k for k in ("speed", "detection", "exact", "sweep", "clusters", "alignment",
                                 "provenance", "seeds") if k in sections]  # fmt: skip

@@ -544,3 +544,115 @@ def headline(speed: str, recall: str) -> str:
         if tool in s and tool in r and s[tool][1] != "-":
             lines.append(f"| {tool} | {s[tool][1]} | {s[tool][2]} | {r[tool][2]} |")
     return "\n".join(lines)
+
+
+# --- OCR and re-worded copies ---------------------------------------------------------------
+
+#: CER bands of the OCR tables, in order (see :data:`benchmarks.ocr_scale.BANDS`).
+OCR_BANDS = ("<2%", "2-5%", "5-10%", "10-20%", ">20%")
+#: The dev set's sources, to cite wherever figures measured on it are shown.
+OCR_CITATION = (
+    'Dev set sources (CC BY 4.0): BLN600, Thomas, Gaizauskas, Lu, "BLN600: A Parallel Corpus '
+    'of Machine/Human Transcribed Nineteenth Century Newspaper Texts", LREC-COLING 2024, '
+    "doi:10.15131/shef.data.25439023; impresso NZZ black-letter ground truth, Stroebel, "
+    "Clematide et al., zenodo 3333627."
+)
+
+
+def _band_cell(c: dict[str, Any] | None) -> str:
+    if not c or not c.get("pairs"):
+        return "-"
+    return f"{fmt(c['recall'])} ({c['found']:,}/{c['pairs']:,})"
+
+
+def ocr_scale_markdown(
+    rows: list[dict[str, Any]], opts: dict[str, Any], jaccard: float, containment: float
+) -> str:
+    """The section of :mod:`benchmarks.ocr_scale`: corpus, time and memory of both modes,
+    fuzzy's ratios against the targets, recall by CER band."""
+    from .ocr_scale import TARGET_MEMORY_RATIO, TARGET_SPEED_RATIO
+
+    sizes = ", ".join(f"{r['docs']:,}" for r in rows)
+    speed, recall, ratio = [], [], []
+    for r in rows:
+        c = r["corpus"]
+        for tool, s in r["tools"].items():
+            label = LABELS[tool]
+            if "error" in s:
+                speed.append([r["docs"], label, *["-"] * 8, s["error"]])
+                continue
+            speed.append([r["docs"], label, s["seconds"], s["docs_per_s"], s["main_hwm_mb"],
+                          s["tree_rss_peak_mb"], s["kb_per_doc"], s["tree_pss_peak_mb"],
+                          s["pss_kb_per_doc"], s["pairs"], _stages(s)])  # fmt: skip
+            b, sc = s["bands"], s["scores"]
+            joined = f"{sum(sc['groups_joined'].values())} / {sum(sc['groups'].values())}"
+            recall.append([r["docs"], label, _band_cell(b.get("clean")),
+                           *[_band_cell(b.get(k)) for k in OCR_BANDS], _band_cell(b.get("all")),
+                           sc["outside_truth"], joined])  # fmt: skip
+        q = r.get("ratios") or {}
+        if q:
+            ratio.append([
+                r["docs"], f"{q['speed']:.2f}x", "met" if q["speed_met"] else "**missed**",
+                f"{q['memory']:.2f}x", _times(q["memory_pss"]),
+                "met" if q["memory_met"] else "**missed**",
+            ])  # fmt: skip
+        noised = f"{c['noised_docs']:,} of the {c['docs']:,} documents noised"
+    return "\n\n".join([
+        f"### At scale with OCR noise: dedupe default vs fuzzy ({sizes} documents)",
+        "The scale benchmark's generated news (`benchmarks/news.py`, generator trained on "
+        f"{rows[0]['corpus']['trained_on']}, seed {opts['seed']}), with "
+        f"{opts['share']:.0%} of the re-published copies (near-duplicates' copies and "
+        "excerpts) replaced by OCR-noised versions made by `benchmarks/ocr_noise.py` "
+        f"(target CER drawn in turn in each band; {noised}). Each mode runs "
+        f"{'once' if opts['repeats'] == 1 else str(opts['repeats']) + ' times'} in its own "
+        "process, watched from outside as in the scale benchmark.",
+        table(["docs", "mode", "seconds", "docs/s", "main peak RSS MB", "whole tree peak RSS MB",
+               "RSS KB per doc", "whole tree peak PSS MB", "PSS KB per doc", "pairs reported",
+               "stages"], speed),
+        "Stages: dedupe's own progress lines (`progress=\"lines\"`, every stage reported): "
+        "indexing (normalising, sketching in worker processes, storing keys), candidate pairs "
+        "(the key join), verifying (exact scores; in fuzzy mode also the fuzzy score), "
+        "clustering." + "".join(f" {w}" for w in (_where_time_goes(r) for r in rows) if w),
+        "Memory as in the scale benchmark: the whole tree is the mode's process and its "
+        "forked workers (RSS counts pages they share in every process, PSS splits them; PSS "
+        "sampled every second). The memory target is judged on both: met only when each "
+        "ratio measured is within it.",
+        table(["docs", "fuzzy docs/s over default", f"target >= {TARGET_SPEED_RATIO}",
+               "fuzzy memory per doc over default (RSS)", "same (PSS)",
+               f"target <= {TARGET_MEMORY_RATIO}"], ratio),
+        table(["docs", "mode", "recall: not noised", *[f"CER {k}" for k in OCR_BANDS], "all",
+               "reported outside the truth", "must-not-merge groups joined"], recall),
+        "Recall over the injected pairs whose clean versions reach Jaccard "
+        f"{jaccard} or containment {containment}, by the measured CER (Levenshtein distance / "
+        "clean length) of the noised copy. \"Outside the truth\": reported pairs that were "
+        "not injected (default mode verifies them by exact scores; fuzzy also by its fuzzy "
+        "score). Timings on a machine shared with other jobs are indicative.",
+    ])  # fmt: skip
+
+
+def _where_time_goes(row: dict[str, Any]) -> str:
+    """A sentence on the stages that make fuzzy mode slower, from the row's own stage
+    times (empty when the speed target is met or stages are missing).
+
+    >>> _where_time_goes({"docs": 10, "ratios": {"speed_met": False}, "tools": {
+    ...     "dedupe": {"seconds": 2.0, "stages": {"indexing": 1.0, "verifying": 0.5}},
+    ...     "dedupe_fuzzy": {"seconds": 9.0, "stages": {"indexing": 4.0, "verifying": 4.5}}}})
+    'At 10 documents fuzzy mode takes 7.0 s more than default: verifying +4.0 s, indexing +3.0 s.'
+    """
+    q = row.get("ratios") or {}
+    d, f = row["tools"].get("dedupe", {}), row["tools"].get("dedupe_fuzzy", {})
+    if q.get("speed_met", True) or not d.get("stages") or not f.get("stages"):
+        return ""
+    diff = {k: v - d["stages"].get(k, 0.0) for k, v in f["stages"].items()}
+    parts = [f"{k} {v:+.1f} s" for k, v in sorted(diff.items(), key=lambda x: -x[1]) if v > 0]
+    return (
+        f"At {row['docs']:,} documents fuzzy mode takes {f['seconds'] - d['seconds']:.1f} s "
+        f"more than default: {', '.join(parts)}."
+    )
+
+
+def ocr_markdown(ocr: dict[str, Any]) -> str:
+    """The section "OCR and re-worded copies" (see :mod:`benchmarks.ocr_bench`)."""
+    from .ocr_bench import markdown
+
+    return markdown(ocr)

@@ -229,9 +229,11 @@ def run_tool(
     timeout_s: float = TIMEOUT_S,
     max_rss_mb: float = MAX_RSS_GB * 1024,
     batch: int = BATCH,
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """One watched run of ``tool`` on ``corpus``: the worker's result, the memory figures,
-    and the pairs it found (``found``: a set of sorted id pairs)."""
+    and the pairs it found (``found``: a set of sorted id pairs). ``extra_env`` is added
+    to the worker's environment."""
     with tempfile.TemporaryDirectory() as tmp:
         out, pairs = Path(tmp) / "r.json", Path(tmp) / "pairs.tsv"
         cmd = [sys.executable, "-m", "benchmarks.speed", tool, str(corpus), str(out),
@@ -239,6 +241,7 @@ def run_tool(
                "--batch", str(batch)]  # fmt: skip
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        env.update(extra_env or {})
         watch = run_watched(cmd, timeout_s=timeout_s, max_rss_mb=max_rss_mb, env=env)
         if watch["stopped"]:
             return {"tool": tool, "error": watch["stopped"], **watch}

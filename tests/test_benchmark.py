@@ -308,15 +308,20 @@ def test_update_readme_fails_clearly_without_markers(tmp_path: Path, capsys) -> 
 
 def test_update_readme_writes_the_block_from_the_run(tmp_path: Path, monkeypatch) -> None:
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{README_START}\nold table\n{README_END}\nend\n")
+    readme.write_text(
+        f"intro\n{README_START}\nold table\n{README_END}\nend\n"
+        "<!-- bench-ocr:start -->\n<!-- bench-ocr:end -->\n"
+    )
     args = ["--update-readme", "--readme", str(readme), "--out", str(tmp_path / "o"),
             "--no-progress", "--no-speed", "--seed", "3"]  # fmt: skip
     # Full size is too slow for a unit test: run the default pipeline on a tiny corpus.
     monkeypatch.setitem(bench.BASES, "default", bench.BASES["tiny"])
     monkeypatch.setitem(bench.clusters.DOCS, "default", bench.clusters.DOCS["tiny"])
+    monkeypatch.setitem(bench.ocr_bench.DEV_LIMIT, "default", bench.ocr_bench.DEV_LIMIT["tiny"])
     assert bench.main(args) == 0
     text = readme.read_text()
-    assert text.startswith("intro\n") and text.endswith(f"{README_END}\nend\n")
+    assert text.startswith("intro\n") and f"{README_END}\nend\n" in text
+    assert "Precision guards of fuzzy mode" in text.split("bench-ocr:start")[1]
     assert "old table" not in text
     assert "Detection quality by edit kind" in text and "cores" in text
     assert "python -m benchmarks --update-readme" in text
@@ -693,3 +698,163 @@ def test_hubs_rule_merges_no_separate_stories() -> None:
     assert new["true_hubs_listed"] == new["true_hubs"] == result["roundups"] + result["quotes"]
     assert new["story_pairs_together"] >= 0.99 * new["story_pairs"]
     assert old["story_pairs_together"] == old["story_pairs"]
+
+
+# --- OCR noise and the section "OCR and re-worded copies" (issue 21) -----------------------
+
+
+def test_ocr_noise_is_deterministic_per_seed() -> None:
+    from benchmarks.generate import load_seeds
+    from benchmarks.ocr_noise import noisy_copy, ocr_noise
+
+    text = load_seeds()["seed-000"]
+    assert ocr_noise(text, 0.08, seed=4) == ocr_noise(text, 0.08, seed=4)
+    assert ocr_noise(text, 0.08, seed=4) != ocr_noise(text, 0.08, seed=5)
+    assert ocr_noise(text, 0.08, seed=4, profile="de-fraktur") != ocr_noise(text, 0.08, seed=4)
+    assert noisy_copy(text, 0.05, seed=2) == noisy_copy(text, 0.05, seed=2)
+    assert ocr_noise(text, 0.0, seed=1) == text
+    with pytest.raises(ValueError, match="unknown profile"):
+        ocr_noise(text, 0.1, profile="nope")
+
+
+@pytest.mark.parametrize("rate", [0.02, 0.05, 0.1, 0.2])
+def test_ocr_noise_reaches_the_asked_error_rate(rate: float) -> None:
+    """On a seed article, the mean CER of five seeds is within 25% of the rate asked, and
+    noisy_copy's single copy within its tolerance (15%)."""
+    from benchmarks.generate import load_seeds
+    from benchmarks.ocr_noise import char_error_rate, noisy_copy, ocr_noise
+
+    text = load_seeds()["seed-000"]
+    mean = sum(char_error_rate(ocr_noise(text, rate, seed=s), text) for s in range(5)) / 5
+    assert mean == pytest.approx(rate, rel=0.25)
+    _, got = noisy_copy(text, rate, seed=1)
+    assert got == pytest.approx(rate, rel=0.15)
+
+
+def test_ocr_noise_makes_every_kind_of_error() -> None:
+    """Substitutions, insertions and deletions, line-end hyphen splits, merged words and
+    the measured confusions all occur at 10% on the seed articles."""
+    from rapidfuzz.distance import Levenshtein
+
+    from benchmarks.generate import load_seeds
+    from benchmarks.ocr_noise import load_model, ocr_noise
+
+    seeds = load_seeds()
+    tags: set[str] = set()
+    hyphens = merged = 0
+    confused: set[tuple[str, str]] = set()
+    for k, text in enumerate(seeds.values()):
+        noisy = ocr_noise(text, 0.1, seed=k)
+        ops = Levenshtein.opcodes(text, noisy)
+        tags |= {op.tag for op in ops}
+        confused |= {(text[o.src_start : o.src_end], noisy[o.dest_start : o.dest_end])
+                     for o in ops if o.tag == "replace"}  # fmt: skip
+        hyphens += len(re.findall(r"[a-z]- [a-z]", noisy)) - len(re.findall(r"[a-z]- [a-z]", text))
+        merged += len(set(noisy.split()) - set(text.split()) & {
+            a + b for a, b in zip(text.split(), text.split()[1:])
+        })  # fmt: skip
+    assert {"replace", "insert", "delete"} <= tags
+    assert hyphens > 0 and merged > 0
+    table = {(c["from"], c["to"]) for c in load_model()["profiles"]["en-19c"]["confusions"]}
+    assert confused & table  # measured confusions (e.g. h -> b) among the substitutions
+
+
+def test_ocr_modules_doctests() -> None:
+    import doctest
+
+    from benchmarks import ocr_bench, ocr_noise, ocr_scale
+
+    for module in (ocr_noise, ocr_bench, ocr_scale):
+        assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def test_ocr_section_scores_recall_and_false_links_on_a_tiny_input() -> None:
+    """Two articles read by OCR and one unrelated text: every tool's pairs are scored by
+    band; a pair of different articles is a false link, in the rows of the copies it touches."""
+    from benchmarks import ocr_bench
+    from benchmarks.generate import load_seeds
+    from benchmarks.ocr_noise import char_error_rate, ocr_noise
+
+    seeds = load_seeds()
+    articles = []
+    for k, name in enumerate(("seed-002", "seed-003")):
+        clean = seeds[name]
+        ocr = ocr_noise(clean, 0.01, seed=k)
+        articles.append({"id": name, "source": "test", "clean": clean, "ocr": ocr,
+                         "cer": char_error_rate(ocr, clean)})  # fmt: skip
+    result = ocr_bench.run_dev(articles, tools=["dedupe", "exact"])
+    assert result["docs"] == 4
+    for tool in ("dedupe", "exact"):
+        rows = result["tools"][tool]["rows"]
+        assert rows["all"] == {"pairs": 2, "found": 2, "false_links": 0, "recall": 1.0}
+    copies = [ocr_bench.Copy("a", "a~ocr", "OCR, CER <2%", 0.01),
+              ocr_bench.Copy("b", "b~ocr", "OCR, CER 10-20%", 0.15)]  # fmt: skip
+    story = {"a": "a", "a~ocr": "a", "b": "b", "b~ocr": "b"}
+    s = ocr_bench.score_rows({("a", "a~ocr"), ("a~ocr", "b~ocr")}, copies, story,
+                             ocr_bench.BAND_ROWS)  # fmt: skip
+    assert s["OCR, CER <2%"] == {"pairs": 1, "found": 1, "false_links": 1, "recall": 1.0}
+    assert s["OCR, CER 10-20%"]["recall"] == 0.0 and s["OCR, CER 10-20%"]["false_links"] == 1
+    assert s["all"]["false_links"] == 1 and s["all"]["recall"] == 0.5
+
+
+def test_ocr_generated_collection_and_reworded_copies() -> None:
+    from benchmarks import ocr_bench
+
+    c = generate(6, seed=2)
+    docs, copies = ocr_bench.generated_collection(c, seed=2)
+    bases = [d for d, src in c.sources.items() if src in ("seed", "synthetic-markov")]
+    assert len(copies) == 2 * len(bases) and set(c.docs) < set(docs)
+    assert docs == ocr_bench.generated_collection(c, seed=2)[0]  # deterministic
+    rows = {x.row for x in copies}
+    assert {r for r in rows if r.startswith("re-worded")} == set(ocr_bench.REWORD_ROWS)
+    text = "alpha beta gamma delta epsilon zeta eta theta"
+    assert ocr_bench.reword(text, 4, seed=0, vocabulary=["omega"]).split()[3::4] == ["omega"] * 2
+
+
+def test_ocr_coverage_of_passages() -> None:
+    from benchmarks import ocr_bench
+    from benchmarks.generate import load_seeds
+
+    text = load_seeds()["seed-000"]
+    assert ocr_bench.coverage(text, text) > 0.95
+    assert ocr_bench.coverage(text, "nothing in common here at all") == 0.0
+    cov = ocr_bench.passage_coverage([(text, text, 0.0), (text, text, 0.3)])
+    assert cov["<2%"]["articles"] == 1 and cov[">20%"]["articles"] == 1
+    assert cov["all"]["articles"] == 2 and cov["all"]["mean"] > 0.95
+
+
+def test_tiny_run_has_the_ocr_section(tiny_run: tuple[int, dict, str]) -> None:
+    _, results, text = tiny_run
+    assert "OCR and re-worded copies" in text and "Precision guards of fuzzy mode" in text
+    ocr = results["ocr"]
+    gen = ocr["generated"]["tools"]
+    assert {"dedupe", "dedupe_fuzzy", "exact"} <= set(gen)
+    assert gen["dedupe"]["rows"]["all"]["pairs"] > 0
+    # seeds in fuzzy mode: only 000-001
+    assert [(r["a"], r["b"]) for r in ocr["guards"]["seeds"]] == [("seed-000", "seed-001")]
+    if ocr_bench_dev_set_present():
+        assert "dev set" in text and "BLN600" in text
+    else:
+        assert "skipped" in text
+
+
+def ocr_bench_dev_set_present() -> bool:
+    from benchmarks import ocr_bench
+
+    return ocr_bench.DEV_SET.is_file()
+
+
+def test_ocr_scale_noisy_corpus_and_band_recall(tmp_path: Path) -> None:
+    from benchmarks import ocr_scale
+
+    path, truth, cached = ocr_scale.noisy_news(400, 1, cache_dir=tmp_path, share=1.0,
+                                               workers=1)  # fmt: skip
+    assert not cached and path.is_file() and truth["noised_docs"] > 0
+    noised = [p for p in truth["pairs"] if p["cer"] > 0]
+    assert noised and all(p["injected"] in ocr_scale.COPY_SIDE for p in noised)
+    again = ocr_scale.noisy_news(400, 1, cache_dir=tmp_path, share=1.0)
+    assert again[2] and again[1]["pairs"] == truth["pairs"]
+    everything = {(p["a"], p["b"]) if p["a"] <= p["b"] else (p["b"], p["a"])
+                  for p in truth["pairs"]}  # fmt: skip
+    r = ocr_scale.band_recall(everything, truth, 0.5, 0.5)
+    assert r["all"]["recall"] == 1.0 and r["all"]["pairs"] > 0

@@ -150,8 +150,10 @@ def test_results_page_holds_every_block_the_benchmarks_write():
         assert module._parser().parse_args(["--update-results"]).update_readme
     for name in (
         "bench",
+        "bench-ocr",
         "bench-corpus",
         "bench-scale",
+        "bench-ocr-scale",
         "bench-redis",
         "bench-redis-latency",
         "bench-spark",
