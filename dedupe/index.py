@@ -998,6 +998,9 @@ def find_duplicates(
     if metadata is not None and isinstance(docs, Mapping):  # every id known: checked now
         check_metadata(metadata, docs)
     batches = _batches(docs)
+    # the permutations made here, once: the workers forked for each batch inherit them
+    # (each pool of workers would otherwise make them again, importing datasketch)
+    MinHasher(num_perm=params.num_perm, seed=params.seed)
     # one pass over sets held for seconds: plain, not packed (packing pays off in a live index)
     index = Index(store=MemoryStore(pack_sets=False), workers=run.workers)
     index.params, index._thresholds = params, thresholds
