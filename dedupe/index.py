@@ -971,6 +971,15 @@ def find_duplicates(
 ) -> Report:
     """Every overlapping pair in a collection, verified and scored, and the clusters.
 
+    ``docs`` is a mapping of id to text or any iterable of ``(id, text)`` pairs: a
+    generator, or :func:`dedupe.inputs.iter_documents` over JSONL/CSV files and folders,
+    is read in batches (``dedupe.index.STREAM_BATCH_DOCS``, 8,000, documents; fewer once they
+    hold ``STREAM_BATCH_CHARS``, 64M, characters), each sketched before the next is pulled, so
+    only one batch of texts is held at a time (the shingle sets, passage and band keys of
+    every document are kept; in fuzzy mode their normalised words too). The report is
+    the one of the same documents given as a dict. An id given twice raises
+    :class:`~dedupe.errors.DuplicateIdError` naming it, when it comes.
+
     A pair is reported when its Jaccard similarity reaches ``jaccard`` or the share of
     either document found in the other reaches ``containment``. Every option is described
     in :mod:`dedupe.params` (the shaping ones are those of :class:`Index`). With
@@ -990,6 +999,10 @@ def find_duplicates(
     ...                           "b": "one two three four five six eight", "c": "else"}, ngram=2)
     >>> [(m.a, m.b, m.kind) for m in report.matches], [c.members for c in report.clusters]
     ([('a', 'b', 'near_duplicate')], [('a', 'b')])
+    >>> texts = ["one two three four five six seven", "one two three four five six eight"]
+    >>> stream = ((f"t{i}", text) for i, text in enumerate(texts))  # pulled as needed
+    >>> [(m.a, m.b, m.kind) for m in find_duplicates(stream, ngram=2).matches]
+    [('t0', 't1', 'near_duplicate')]
     """
     params, thresholds, run = split_options(locals())
     started = time.perf_counter()

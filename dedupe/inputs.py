@@ -9,6 +9,8 @@ gzip file named ``.jsonl`` and plain JSONL named ``.jsonl.gz`` both read. Anythi
 unreadable raises :class:`~dedupe.errors.InputError` naming the file, the line where there
 is one, and the problem; an input holding no documents raises
 :class:`~dedupe.errors.EmptyInputError` unless :func:`read_documents` is asked to list it.
+:func:`iter_documents` gives the same documents one at a time, as they are read, for
+:func:`dedupe.find_duplicates` to sketch a collection without holding all its texts.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
