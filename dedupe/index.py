@@ -18,9 +18,10 @@ them exactly (:mod:`dedupe.verify`); clusters come from :mod:`dedupe.cluster`.
 from __future__ import annotations
 
 import datetime
+import itertools
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,6 +29,7 @@ import numpy as np
 
 from .cluster import group_matches
 from .errors import (
+    DuplicateIdError,
     EmptyTextError,
     IndexNotFoundError,
     InvalidParameterError,
@@ -82,6 +84,11 @@ __all__ = ["Index", "IndexParams", "Report", "Thresholds", "find_duplicates", "Q
 QUERY_ID = "<query>"
 #: Texts are sketched in chunks of this many (a progress step, and a task for a worker).
 SKETCH_CHUNK_DOCS = 1000
+#: :func:`find_duplicates` reads its documents in batches of this many (each sketched, in
+#: worker processes, before the next is read: one batch of texts is held at a time)...
+STREAM_BATCH_DOCS = 8 * SKETCH_CHUNK_DOCS
+#: ...or of fewer documents, once a batch holds this many characters of text.
+STREAM_BATCH_CHARS = 2**26
 #: Batches of at least this many texts are sketched, and collections of at least this many
 #: documents grouped by key, in worker processes.
 PARALLEL_MIN_DOCS = 4000
@@ -443,14 +450,22 @@ class Index:
         check_new_ids(batch.named, self.store.contains_many(batch.named), replace=replace)
         given = check_metadata(metadata, batch.named)
         with Progress(len(batch.ids), desc="indexing", unit="doc", enabled=progress) as bar:
-            if batch.ids:
-                sketch, bands = self._sketch(batch.texts, bar)
-                batch.texts.clear()
-                self._record()
-                self.store.put(batch.ids, sketch, bands, batch.times, replace=replace)
-                del sketch, bands
-                if len(batch.ids) >= PARALLEL_MIN_DOCS:  # a large batch: hand its scratch back
-                    release_freed()
+            self._put(batch, given, bar, replace=replace)
+        return batch.skipped
+
+    def _put(
+        self, batch: _Batch, given: dict[str, dict[str, str]], bar: Progress, *, replace: bool
+    ) -> None:
+        """Sketch and store a checked batch (its texts are let go once sketched), with the
+        metadata ``given`` for its ids; then apply ``retention``."""
+        if batch.ids:
+            sketch, bands = self._sketch(batch.texts, bar)
+            batch.texts.clear()
+            self._record()
+            self.store.put(batch.ids, sketch, bands, batch.times, replace=replace)
+            del sketch, bands
+            if len(batch.ids) >= PARALLEL_MIN_DOCS:  # a large batch: hand its scratch back
+                release_freed()
         for doc_id in batch.ids:
             self._metadata.pop(doc_id, None)
             if doc_id in given:
@@ -459,7 +474,6 @@ class Index:
             newest = self.store.newest()
             if np.isfinite(newest):
                 self._forget(self.store.evict(newest - self.retention))
-        return batch.skipped
 
     def _forget(self, ids: Iterable[str]) -> list[str]:
         """Drop the metadata of removed documents; their ids."""
@@ -865,24 +879,61 @@ def _times_for(pairs: list[Any], timestamps: Any) -> list[float]:
     return times
 
 
-class _Docs(list):
-    """A collection given to :func:`find_duplicates` (a mapping of id to text, or ``(id,
-    text)`` pairs) as a list of pairs, each checked with a message that names ``docs``."""
+def _batches(docs: Any) -> Iterator[list[tuple[Any, Any]]]:
+    """The documents given to :func:`find_duplicates` (a mapping of id to text, or an
+    iterable of ``(id, text)`` pairs, a generator included) in batches of at most
+    :data:`STREAM_BATCH_DOCS` documents or :data:`STREAM_BATCH_CHARS` characters, pulled
+    from ``docs`` only as each batch is wanted; each entry checked with a message that
+    names ``docs`` (the type of ``docs`` at once, its entries as they come)."""
+    if isinstance(docs, (str, bytes)) or not isinstance(docs, Iterable):
+        raise InvalidParameterError(
+            f"docs must be a mapping of id to text or (id, text) pairs, got {type(docs).__name__}"
+        )
+    return _batched(iter(docs.items() if isinstance(docs, Mapping) else docs))
 
-    def __init__(self, docs: Any) -> None:
-        if isinstance(docs, (str, bytes)) or not isinstance(docs, Iterable):
+
+def _batched(entries: Iterator[Any]) -> Iterator[list[tuple[Any, Any]]]:
+    batch: list[tuple[Any, Any]] = []
+    chars = 0
+    for entry in entries:
+        if not (isinstance(entry, tuple) and len(entry) == 2):
             raise InvalidParameterError(
-                "docs must be a mapping of id to text or (id, text) pairs, got "
-                f"{type(docs).__name__}"
+                "docs must be a mapping of id to text or (id, text) pairs; it holds a "
+                f"{type(entry).__name__}: {_short(entry)} (for a list of texts, give "
+                "each an id: dict(enumerate(texts)) with str ids, say)"
             )
-        super().__init__(docs.items() if isinstance(docs, Mapping) else docs)
-        for entry in self:
-            if not (isinstance(entry, tuple) and len(entry) == 2):
-                raise InvalidParameterError(
-                    "docs must be a mapping of id to text or (id, text) pairs; it holds a "
-                    f"{type(entry).__name__}: {_short(entry)} (for a list of texts, give "
-                    "each an id: dict(enumerate(texts)) with str ids, say)"
-                )
+        batch.append(entry)
+        chars += len(entry[1]) if isinstance(entry[1], (str, bytes)) else 0
+        if len(batch) >= STREAM_BATCH_DOCS or chars >= STREAM_BATCH_CHARS:
+            out, batch, chars = batch, [], 0
+            del entry
+            yield out  # the caller holds the only reference: let go once sketched
+            del out
+    if batch:
+        yield batch
+
+
+def _check_stream_ids(index: Index, batch: _Batch, skipped: set[str]) -> None:
+    """No id of ``batch`` given before (stored, or skipped for having no words) or twice
+    in it: else :class:`~dedupe.errors.DuplicateIdError` naming it."""
+    here: set[str] = set()
+    for doc_id, stored in zip(batch.named, index.store.contains_many(batch.named)):
+        if stored or doc_id in skipped or doc_id in here:
+            raise DuplicateIdError(
+                f"id {doc_id!r} appears twice in docs; give each document its own id"
+            )
+        here.add(doc_id)
+
+
+def _metadata_for(
+    metadata: Mapping[str, Mapping[str, str]] | None, ids: list[str]
+) -> dict[str, dict[str, str]]:
+    """The entries of ``metadata`` for ``ids`` (read when their batch comes: a mapping the
+    caller fills as the documents are read, as :func:`dedupe.inputs.iter_documents` does,
+    works), checked."""
+    if metadata is None:
+        return {}
+    return check_metadata({d: metadata[d] for d in ids if d in metadata}, ids)
 
 
 def _short(value: Any) -> str:
@@ -916,6 +967,15 @@ def find_duplicates(
 ) -> Report:
     """Every overlapping pair in a collection, verified and scored, and the clusters.
 
+    ``docs`` is a mapping of id to text or any iterable of ``(id, text)`` pairs: a
+    generator, or :func:`dedupe.inputs.iter_documents` over JSONL/CSV files and folders,
+    is read in batches (``dedupe.index.STREAM_BATCH_DOCS``, 8,000, documents; fewer once they
+    hold ``STREAM_BATCH_CHARS``, 64M, characters), each sketched before the next is pulled, so
+    only one batch of texts is held at a time (the shingle sets, passage and band keys of
+    every document are kept; in fuzzy mode their normalised words too). The report is
+    the one of the same documents given as a dict. An id given twice raises
+    :class:`~dedupe.errors.DuplicateIdError` naming it, when it comes.
+
     A pair is reported when its Jaccard similarity reaches ``jaccard`` or the share of
     either document found in the other reaches ``containment``. Every option is described
     in :mod:`dedupe.params` (the shaping ones are those of :class:`Index`). With
@@ -935,15 +995,40 @@ def find_duplicates(
     ...                           "b": "one two three four five six eight", "c": "else"}, ngram=2)
     >>> [(m.a, m.b, m.kind) for m in report.matches], [c.members for c in report.clusters]
     ([('a', 'b', 'near_duplicate')], [('a', 'b')])
+    >>> texts = ["one two three four five six seven", "one two three four five six eight"]
+    >>> stream = ((f"t{i}", text) for i, text in enumerate(texts))  # pulled as needed
+    >>> [(m.a, m.b, m.kind) for m in find_duplicates(stream, ngram=2).matches]
+    [('t0', 't1', 'near_duplicate')]
     """
     params, thresholds, run = split_options(locals())
     started = time.perf_counter()
+    if metadata is not None and not isinstance(metadata, Mapping):
+        check_metadata(metadata, ())  # says what metadata must be
+    if metadata is not None and isinstance(docs, Mapping):  # every id known: checked now
+        check_metadata(metadata, docs)
+    batches = _batches(docs)
+    # the permutations made here, once: the workers forked for each batch inherit them
+    # (each pool of workers would otherwise make them again, importing datasketch)
+    MinHasher(num_perm=params.num_perm, seed=params.seed)
     # one pass over sets held for seconds: plain, not packed (packing pays off in a live index)
     index = Index(store=MemoryStore(pack_sets=False), workers=run.workers)
     index.params, index._thresholds = params, thresholds
-    skipped = index.add_many(
-        _Docs(docs), skip_empty=skip_empty, progress=progress, metadata=metadata
-    )
+    skipped: list[str] = []
+    empty: set[str] = set()
+    total = len(docs) if isinstance(docs, Sized) else None
+    with Progress(total, desc="indexing", unit="doc", enabled=progress) as bar:
+        for entries in batches:
+            batch = _Batch.read(entries, None, skip_empty=skip_empty)
+            del entries  # the batch holds the texts now, until they are sketched
+            _check_stream_ids(index, batch, empty)
+            index._put(batch, _metadata_for(metadata, batch.named), bar, replace=False)
+            skipped += batch.skipped
+            empty.update(batch.skipped)
+            bar.update(len(batch.skipped))
+            del batch
+    if metadata is not None:  # an id no document has: said once every document is read
+        unknown = (d for d in metadata if d not in index.store and d not in empty)
+        check_metadata({d: metadata[d] for d in itertools.islice(unknown, 1)}, ())
     matches = index.pairs(progress=progress)
     with Progress(None, desc="clustering", enabled=progress, eta=False):
         grouping = index.group(matches, clusters=run.clusters, representative=run.representative)

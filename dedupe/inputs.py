@@ -9,6 +9,8 @@ gzip file named ``.jsonl`` and plain JSONL named ``.jsonl.gz`` both read. Anythi
 unreadable raises :class:`~dedupe.errors.InputError` naming the file, the line where there
 is one, and the problem; an input holding no documents raises
 :class:`~dedupe.errors.EmptyInputError` unless :func:`read_documents` is asked to list it.
+:func:`iter_documents` gives the same documents one at a time, as they are read, for
+:func:`dedupe.find_duplicates` to sketch a collection without holding all its texts.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -34,7 +36,7 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -53,6 +55,7 @@ __all__ = [
     "followed_by_kernel",
     "is_null_device",
     "open_output",
+    "iter_documents",
     "read_documents",
     "read_text_file",
     "text_file_id",
@@ -73,34 +76,30 @@ MAX_RECORD_BYTES = 64 * 2**20
 _SKIP_CHUNK = 2**20
 
 
-class _Enough(Exception):
-    """The document limit is reached."""
-
-
 class _Docs:
     """Documents in input order, refusing an id seen before (and saying where it was).
     With ``skipped`` (a list), a document that cannot be read is listed there as
-    ``(where, reason)`` instead of stopping the reading."""
+    ``(where, reason)`` instead of stopping the reading. Only ids and where each was read
+    are kept here: the texts go to the caller one at a time (:meth:`add`)."""
 
     def __init__(
         self,
-        limit: int | None = None,
         skipped: list | None = None,
         metadata: dict | None = None,
         records: dict | None = None,
     ) -> None:
-        self.texts: dict[str, str] = {}
         self.where: dict[str, str] = {}
-        self.limit = limit
         self.skipped = skipped
         self.metadata = metadata
         self.records = records
+        self.failed = 0  # documents skipped (counted even when ``skipped`` is not a list)
 
     def fail(self, err: InputError, where: str) -> None:
         """Raise ``err``, or note it and go on when skipping."""
         if self.skipped is None:
             raise err
         self.skipped.append((where, str(err)))
+        self.failed += 1
 
     def add(
         self,
@@ -109,26 +108,29 @@ class _Docs:
         where: str,
         meta: dict[str, str] | None = None,
         record: Any = None,
-    ) -> None:
-        if self.limit is not None and len(self.texts) >= self.limit:
-            raise _Enough
+    ) -> tuple[str, str] | None:
+        """The document ``(id, text)``, checked, with its metadata and record noted; ``None``
+        when it was skipped."""
         try:
             check_unicode(doc_id, name=f"{where}: the id")
         except InvalidTextError as err:
-            return self.fail(InputError(str(err)), where)
-        if doc_id in self.texts:
+            self.fail(InputError(str(err)), where)
+            return None
+        if doc_id in self.where:
             raise InputError(
                 f"{where}: duplicate id {doc_id!r} (first seen at {self.where[doc_id]})"
             )
         try:  # NUL bytes, binary data: said here, where the file and line are known
-            self.texts[doc_id] = ensure_text(text, name=where)
+            text = ensure_text(text, name=where)
         except InvalidTextError as err:
-            return self.fail(InputError(str(err)), where)
+            self.fail(InputError(str(err)), where)
+            return None
         self.where[doc_id] = where
         if self.metadata is not None and meta:
             self.metadata[doc_id] = meta
         if self.records is not None:
             self.records[doc_id] = record
+        return doc_id, text
 
 
 def _decode(raw: bytes, where: str) -> str:
@@ -193,20 +195,22 @@ def _maybe_gunzip(fh: IO[bytes]) -> Iterator[IO[bytes]]:
 
 
 @contextmanager
-def _open_binary(path: str) -> Iterator[IO[bytes]]:
-    """The bytes of a JSONL or CSV input (``-``: standard input), gzip-decompressed when
-    they are gzip data, whatever the file's name says."""
+def _open_binary(path: str, stdin: IO[bytes] | None = None) -> Iterator[IO[bytes]]:
+    """The bytes of a JSONL or CSV input (``-``: standard input, or ``stdin`` when given),
+    gzip-decompressed when they are gzip data, whatever the file's name says."""
     if path == "-":
-        if sys.stdin is None or sys.stdin.closed:
-            raise InputError("-: standard input is closed; give a file, or pipe the input in")
-        with _maybe_gunzip(sys.stdin.buffer) as fh:
+        if stdin is None:
+            if sys.stdin is None or sys.stdin.closed:
+                raise InputError("-: standard input is closed; give a file, or pipe the input in")
+            stdin = sys.stdin.buffer
+        with _maybe_gunzip(stdin) as fh:
             yield fh
     else:
         with open(path, "rb") as raw, _maybe_gunzip(raw) as fh:
             yield fh
 
 
-def _read_folder(folder: str, docs: _Docs) -> None:
+def _read_folder(folder: str, docs: _Docs) -> Generator[tuple[str, str], None, None]:
     root = Path(folder)
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -236,7 +240,9 @@ def _read_folder(folder: str, docs: _Docs) -> None:
             except InputError as err:
                 docs.fail(err, where)
                 continue
-            docs.add(path.relative_to(root).as_posix(), text, where)
+            item = docs.add(path.relative_to(root).as_posix(), text, where)
+            if item is not None:
+                yield item
 
 
 def _field(record: dict[str, Any], name: str, where: str, role: str, option: str) -> str:
@@ -283,10 +289,12 @@ def _bounded_lines(fh: IO[bytes], limit: int) -> Iterator[bytes | None]:
         yield None
 
 
-def _read_jsonl(path: str, docs: _Docs, id_field: str, text_field: str, limit: int) -> None:
+def _read_jsonl(
+    path: str, docs: _Docs, id_field: str, text_field: str, limit: int, stdin: IO[bytes] | None
+) -> Generator[tuple[str, str], None, None]:
     label = "<stdin>" if path == "-" else path
     want_meta = docs.metadata is not None
-    with _open_binary(path) as fh:
+    with _open_binary(path, stdin) as fh:
         for number, raw in enumerate(_bounded_lines(fh, limit), start=1):
             where = f"{label}:{number}"
             if raw is None:
@@ -311,7 +319,9 @@ def _read_jsonl(path: str, docs: _Docs, id_field: str, text_field: str, limit: i
                 if want_meta
                 else None
             )
-            docs.add(doc_id, text, where, meta, line)
+            item = docs.add(doc_id, text, where, meta, line)
+            if item is not None:
+                yield item
 
 
 def _json_line(line: str, where: str) -> dict[str, Any] | None:
@@ -367,7 +377,9 @@ class _RecordLines:
         return line
 
 
-def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str, limit: int) -> None:
+def _read_csv(
+    path: str, docs: _Docs, id_field: str, text_field: str, limit: int
+) -> Generator[tuple[str, str], None, None]:
     csv.field_size_limit(sys.maxsize)  # records are bounded by `limit` instead
     with _open_binary(path) as fh:
         text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
@@ -397,7 +409,9 @@ def _read_csv(path: str, docs: _Docs, id_field: str, text_field: str, limit: int
                     continue
                 meta = {header[i]: row[i] for i in others} if docs.metadata is not None else None
                 record = dict(zip(header, row)) if docs.records is not None else None
-                docs.add(row[id_col], row[text_col], where, meta, record)
+                item = docs.add(row[id_col], row[text_col], where, meta, record)
+                if item is not None:
+                    yield item
         except UnicodeDecodeError as err:
             raise InputError(
                 f"{path}:{reader.line_num + 1}: not valid UTF-8 ({err.reason}); "
@@ -456,6 +470,58 @@ def read_documents(
     >>> read_documents([str(folder)])
     {'a.txt': 'Some text.'}
     """
+    return dict(
+        iter_documents(
+            inputs,
+            id_field=id_field,
+            text_field=text_field,
+            limit=limit,
+            skipped=skipped,
+            metadata=metadata,
+            records=records,
+            max_record_bytes=max_record_bytes,
+            empty=empty,
+        )
+    )
+
+
+def iter_documents(
+    inputs: Sequence[str | os.PathLike[str]],
+    *,
+    id_field: str = "id",
+    text_field: str = "text",
+    limit: int | None = None,
+    skipped: list[tuple[str, str]] | None = None,
+    metadata: dict[str, dict[str, str]] | None = None,
+    records: dict[str, Any] | None = None,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+    empty: list[tuple[str, str]] | None = None,
+    stdin: IO[bytes] | None = None,
+) -> Iterator[tuple[str, str]]:
+    """The documents of every INPUT as ``(id, text)`` pairs, in input order, read as they
+    are asked for: one record (a JSONL line, a CSV row, a text file) is held at a time, so
+    :func:`dedupe.find_duplicates` can take a collection larger than memory. Everything
+    :func:`read_documents` says holds (it is ``dict(iter_documents(...))``): the same
+    checks, errors, ``skipped``, ``empty``, ``metadata`` and ``records``, which are filled
+    as the documents are read (an entry is there when its document is yielded). Only the
+    ids read so far and where each was read are kept, to refuse an id seen twice.
+
+    The options and inputs are checked when this is called (an unknown kind of input or a
+    missing file raises :class:`~dedupe.errors.InputError` before anything is read); a
+    problem inside an input is raised when the reading reaches it. ``stdin`` is a binary
+    file read for ``-`` instead of standard input (to read a copy of it twice, say).
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.jsonl").write_text('{"id": "x", "text": "One."}\\n'
+    ...                                     '{"id": "y", "text": "Two.", "title": "T"}\\n')
+    >>> meta = {}
+    >>> stream = iter_documents([str(folder / "a.jsonl")], metadata=meta)
+    >>> next(stream), meta
+    (('x', 'One.'), {})
+    >>> next(stream), meta
+    (('y', 'Two.'), {'y': {'title': 'T'}})
+    """
     if (
         isinstance(max_record_bytes, bool)
         or not isinstance(max_record_bytes, int)
@@ -464,49 +530,80 @@ def read_documents(
         raise InvalidParameterError(
             f"max_record_bytes must be a positive number of bytes, got {max_record_bytes!r}"
         )
-    docs = _Docs(limit, skipped, metadata, records)
     paths: list[str] = [os.fspath(path) for path in inputs]
     if paths.count("-") > 1:
         raise InputError("-: standard input can be read only once")
-    for path in paths:
-        kind = _kind(path)
+    kinds = [_kind(path) for path in paths]
+    for path, kind in zip(paths, kinds):
         if kind != "stdin" and not os.path.exists(path):
             raise InputError(f"{path}: no such file or directory")
-        seen = len(docs.texts) + len(docs.skipped or ())
+    docs = _Docs(skipped, metadata, records)
+    return _documents(
+        paths, kinds, docs, id_field, text_field, limit, max_record_bytes, empty, stdin
+    )
+
+
+def _documents(
+    paths: list[str],
+    kinds: list[str],
+    docs: _Docs,
+    id_field: str,
+    text_field: str,
+    limit: int | None,
+    max_record_bytes: int,
+    empty: list[tuple[str, str]] | None,
+    stdin: IO[bytes] | None,
+) -> Iterator[tuple[str, str]]:
+    """The generator behind :func:`iter_documents` (its arguments checked)."""
+    if limit is not None and limit <= 0:
+        return
+    for path, kind in zip(paths, kinds):
+        seen = len(docs.where) + docs.failed
+        found: Generator[tuple[str, str], None, None]
+        if kind == "folder":
+            found = _read_folder(path, docs)
+        elif kind == "text":
+            found = _read_text(path, docs)
+        elif kind == "csv":
+            found = _read_csv(path, docs, id_field, text_field, max_record_bytes)
+        else:
+            found = _read_jsonl(path, docs, id_field, text_field, max_record_bytes, stdin)
         try:
-            if kind == "folder":
-                _read_folder(path, docs)
-            elif kind == "text":
-                with open(path, "rb") as fh:
-                    raw = fh.read()
-                try:
-                    text = _decode(raw, path)
-                except InputError as err:
-                    docs.fail(err, path)
-                    continue
-                doc_id = text_file_id(path)
-                if doc_id in docs.texts:
-                    raise InputError(
-                        f"{path}: duplicate id {doc_id!r} (first seen at {docs.where[doc_id]}): "
-                        "a .txt/.md file given on its own is named by its file name; give a "
-                        "folder holding both instead (ids are then paths relative to it), or "
-                        "rename one"
-                    )
-                docs.add(doc_id, text, path)
-            elif kind == "csv":
-                _read_csv(path, docs, id_field, text_field, max_record_bytes)
-            else:
-                _read_jsonl(path, docs, id_field, text_field, max_record_bytes)
+            for item in found:
+                yield item
+                if limit is not None and len(docs.where) >= limit:
+                    return
         except (gzip.BadGzipFile, EOFError, zlib.error) as err:
             raise InputError(f"{path}: broken gzip data ({err or 'file is truncated'})") from None
-        except _Enough:
-            break
-        if len(docs.texts) + len(docs.skipped or ()) == seen:
+        finally:
+            found.close()
+        if len(docs.where) + docs.failed == seen:
             problem = _nothing_in(path, kind)
             if empty is None:
                 raise problem
             empty.append((_label(path), str(problem)))
-    return docs.texts
+
+
+def _read_text(path: str, docs: _Docs) -> Generator[tuple[str, str], None, None]:
+    """The one document of a ``.txt``/``.md`` file given on its own."""
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    try:
+        text = _decode(raw, path)
+    except InputError as err:
+        docs.fail(err, path)
+        return
+    doc_id = text_file_id(path)
+    if doc_id in docs.where:
+        raise InputError(
+            f"{path}: duplicate id {doc_id!r} (first seen at {docs.where[doc_id]}): "
+            "a .txt/.md file given on its own is named by its file name; give a "
+            "folder holding both instead (ids are then paths relative to it), or "
+            "rename one"
+        )
+    item = docs.add(doc_id, text, path)
+    if item is not None:
+        yield item
 
 
 def text_file_id(path: str | os.PathLike[str]) -> str:

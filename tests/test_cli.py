@@ -894,6 +894,36 @@ def test_read_documents_raises_empty_input_error_unless_asked_to_list(tmp_path):
     assert issubclass(dedupe.EmptyInputError, dedupe.InputError)
 
 
+def test_iter_documents_reads_as_asked_with_the_errors_of_read_documents(tmp_path):
+    """Each document comes before the next line is read (a broken line is reported only
+    when the reading reaches it); metadata, records and skipped fill as it goes; a
+    missing input is said before anything is read; a duplicate id names both places."""
+    path = tmp_path / "d.jsonl"
+    path.write_text(
+        '{"id": "a", "text": "one", "title": "A"}\n'
+        '{"id": "b", "text": "two"}\n'
+        "not json\n"
+        '{"id": "a", "text": "three"}\n'
+    )
+    meta: dict = {}
+    records: dict = {}
+    stream = dedupe.inputs.iter_documents([path], metadata=meta, records=records)
+    assert next(stream) == ("a", "one") and meta == {"a": {"title": "A"}} and list(records) == ["a"]
+    assert next(stream) == ("b", "two")
+    with pytest.raises(dedupe.InputError, match=r"d.jsonl:3: not valid JSON"):
+        next(stream)
+    skipped: list = []
+    with pytest.raises(
+        dedupe.InputError, match=r"d.jsonl:4: duplicate id 'a' \(first seen at .*d.jsonl:1\)"
+    ):
+        list(dedupe.inputs.iter_documents([path], skipped=skipped))
+    assert [where.rsplit(":", 1)[1] for where, _ in skipped] == ["3"]
+    assert list(dedupe.inputs.iter_documents([path], limit=1)) == [("a", "one")]
+    with pytest.raises(dedupe.InputError, match="nope.jsonl: no such file"):
+        dedupe.inputs.iter_documents([path, tmp_path / "nope.jsonl"])  # before any reading
+    assert dedupe.inputs.read_documents([path], limit=2) == {"a": "one", "b": "two"}
+
+
 def test_querying_an_emptied_index_says_it_holds_no_documents(call, tmp_path):
     (tmp_path / "a.txt").write_text(SEEDS.joinpath(SEED_000).read_text(encoding="utf-8"))
     query = str(SEEDS / SEED_000)

@@ -426,3 +426,88 @@ def test_a_scan_in_a_log_file_says_each_long_stage(tmp_path, monkeypatch):
     stages = [line.split(":")[1].strip() for line in done.stderr.splitlines()[:-1]]
     assert stages[0] == "indexing" and stages[-1] == "clustering", done.stderr
     assert any(s.startswith("verifying") for s in stages) and "\r" not in done.stderr
+
+
+# ------------------------------------------------------------------------------- streaming
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Batches of 7 documents; ``counted`` lists how many documents had been read from the
+    inputs when each batch was sketched."""
+    monkeypatch.setattr(dedupe.index, "STREAM_BATCH_DOCS", 7)
+    read: list[int] = []
+    at_sketch: list[int] = []
+    add, sketch = dedupe.inputs._Docs.add, dedupe.Index._sketch
+
+    def counting_add(self, *args, **kwargs):
+        read.append(1)
+        return add(self, *args, **kwargs)
+
+    def counting_sketch(self, texts, progress=None):
+        at_sketch.append(len(read))
+        return sketch(self, texts, progress)
+
+    monkeypatch.setattr(dedupe.inputs._Docs, "add", counting_add)
+    monkeypatch.setattr(dedupe.Index, "_sketch", counting_sketch)
+    return at_sketch
+
+
+def test_scan_streams_its_input_with_the_results_of_a_whole_read(call, tmp_path, docs, counted):
+    write_jsonl(tmp_path / "c.jsonl", docs)
+    streamed = call("scan", "c.jsonl", "-q", cwd=tmp_path)
+    assert streamed.returncode == 0, streamed.stderr
+    assert counted[:3] == [7, 14, 21]  # each batch sketched as soon as it is read
+    report = dedupe.find_duplicates(
+        dedupe.inputs.read_documents([tmp_path / "c.jsonl"]), skip_empty=True
+    )
+    assert [(r["a"], r["b"], r["kind"]) for r in jsonl(streamed.stdout)] == [
+        (m.a, m.b, m.kind) for m in report.matches
+    ]
+    clusters = call("scan", "c.jsonl", "--clusters", "--date-field", "date", "-q", cwd=tmp_path)
+    assert len(jsonl(clusters.stdout)) == len(report.clusters) > 0
+
+
+@pytest.mark.parametrize("zipped", [False, True])
+def test_dedup_streams_a_file_and_standard_input_alike(call, tmp_path, docs, counted, zipped):
+    """dedup reads a file twice (sketching, then writing the kept records) and standard
+    input from a copy; both give the output of the in-memory rule."""
+    lines = write_jsonl(tmp_path / "c.jsonl", docs)
+    by_file = call("dedup", "c.jsonl", "-o", "-", "--decisions", "d1.jsonl", "-q", cwd=tmp_path)
+    assert by_file.returncode == 0, by_file.stderr
+    assert counted[:2] == [7, 14]
+    data = (tmp_path / "c.jsonl").read_text(encoding="utf-8")
+    if zipped:  # gzip on standard input, as bytes
+        fake = io.TextIOWrapper(io.BytesIO(gzip.compress(data.encode("utf-8"))))
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(sys, "stdin", fake)
+            by_stdin = call("dedup", "-", "-o", "-", "--decisions", "d2.jsonl", cwd=tmp_path)
+    else:
+        by_stdin = call(
+            "dedup", "-", "-o", "-", "--decisions", "d2.jsonl", stdin=data, cwd=tmp_path
+        )
+    assert by_stdin.returncode == 0, by_stdin.stderr
+    assert by_stdin.stdout == by_file.stdout
+    assert (tmp_path / "d1.jsonl").read_text() == (tmp_path / "d2.jsonl").read_text()
+    kept = dedupe.find_duplicates(docs).deduplicate().kept
+    by_id = dict(zip(docs, lines, strict=True))
+    assert by_file.stdout.splitlines() == [by_id[d] for d in kept]
+    assert f"{len(docs)} documents: kept {len(kept)}" in by_stdin.stderr
+
+
+def test_dedup_refuses_an_input_changed_between_its_two_reads(call, tmp_path, docs, monkeypatch):
+    from dedupe.cli import dedup as dedup_cli
+
+    lines = write_jsonl(tmp_path / "c.jsonl", docs)
+    find = dedup_cli.find
+
+    def find_then_change(*args, **kwargs):
+        report = find(*args, **kwargs)
+        (tmp_path / "c.jsonl").write_text("".join(x + "\n" for x in lines[:-1]), encoding="utf-8")
+        return report
+
+    monkeypatch.setattr(dedup_cli, "find", find_then_change)
+    done = call("dedup", "c.jsonl", "-o", "out.jsonl", "-q", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "the inputs changed while dedupe read them" in done.stderr
+    assert not (tmp_path / "out.jsonl").exists()

@@ -569,3 +569,111 @@ def test_at_thresholds_zero_one_shared_run_of_window_shingles_makes_a_candidate(
     index.add_many({k: v for k, v in docs.items() if k != "d0"})
     assert sorted(m.b for m in index.query(docs["d0"])) == ["d1", "d2", "d3", "d4", "d5"]
     assert not dedupe.find_duplicates(docs).matches
+
+
+# ----------------------------------------------------------------- streaming input (issue 22)
+def _stream_cases(seeds):
+    from test_dedup import generated_collection
+
+    return {"seeds": seeds, "generated": generated_collection()}
+
+
+@pytest.mark.parametrize("case", ["seeds", "generated"])
+@pytest.mark.parametrize("fuzzy", [False, True])
+def test_find_duplicates_equal_from_dict_generator_and_path(
+    seeds, case, fuzzy, tmp_path, monkeypatch
+):
+    """A generator of (id, text) pairs and a JSONL file read lazily give the report of the
+    dict, in batches far smaller than the collection."""
+    import json
+
+    from dedupe.inputs import iter_documents
+
+    docs = _stream_cases(seeds)[case]
+    docs = {**docs, "blank": " -- "}  # a document with no words, skipped
+    meta = {k: {"title": f"T{i}"} for i, k in enumerate(docs) if i % 2}
+    path = tmp_path / "docs.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for k, v in docs.items():
+            fh.write(json.dumps({"id": k, "text": v, **meta.get(k, {})}) + "\n")
+    options = dict(fuzzy=fuzzy, skip_empty=True)
+    whole = find_duplicates(docs, metadata=meta, **options).to_dict()
+    monkeypatch.setattr(dedupe.index, "STREAM_BATCH_DOCS", 7)
+    streamed = find_duplicates(((k, v) for k, v in docs.items()), metadata=meta, **options)
+    read_meta: dict = {}
+    from_path = find_duplicates(
+        iter_documents([path], metadata=read_meta), metadata=read_meta, **options
+    )
+    for report in (streamed.to_dict(), from_path.to_dict()):
+        report.pop("seconds", None)
+        whole.pop("seconds", None)
+        assert report == whole
+    assert whole["matches"] and whole["skipped"] == ["blank"]
+    assert (
+        from_path.metadata == streamed.metadata == {k: v for k, v in meta.items() if k != "blank"}
+    )
+
+
+def test_find_duplicates_pulls_a_generator_one_batch_at_a_time(monkeypatch):
+    """The first batch is sketched before the generator has given more than one batch:
+    collecting every document first (into a list) fails this."""
+    monkeypatch.setattr(dedupe.index, "STREAM_BATCH_DOCS", 10)
+    pulled = 0
+    at_sketch: list[int] = []
+    sketch = Index._sketch
+
+    def counting_sketch(self, texts, progress=None):
+        at_sketch.append(pulled)
+        return sketch(self, texts, progress)
+
+    monkeypatch.setattr(Index, "_sketch", counting_sketch)
+    rng = random.Random(3)
+
+    def docs():
+        nonlocal pulled
+        for i in range(55):
+            pulled += 1
+            yield f"d{i}", make_text(rng, 30)
+
+    report = find_duplicates(docs(), workers=1)
+    assert len(report.ids) == 55
+    assert at_sketch == [10, 20, 30, 40, 50, 55]
+
+
+def test_find_duplicates_batches_by_characters_too(monkeypatch):
+    monkeypatch.setattr(dedupe.index, "STREAM_BATCH_CHARS", 100)
+    sizes: list[int] = []
+    sketch = Index._sketch
+
+    def counting_sketch(self, texts, progress=None):
+        sizes.append(len(texts))
+        return sketch(self, texts, progress)
+
+    monkeypatch.setattr(Index, "_sketch", counting_sketch)
+    docs = ((f"d{i}", "word " * 30) for i in range(5))  # 150 characters each
+    assert len(find_duplicates(docs).ids) == 5
+    assert sizes == [1, 1, 1, 1, 1]
+
+
+@pytest.mark.parametrize("first_blank", [False, True])
+def test_find_duplicates_duplicate_id_in_a_stream(monkeypatch, first_blank):
+    """An id given twice is refused, named, whether its first copy was in an earlier batch
+    (stored, or skipped for having no words) or in the same one."""
+    monkeypatch.setattr(dedupe.index, "STREAM_BATCH_DOCS", 2)
+    first = " -- " if first_blank else "some words here"
+    for gap in (0, 3):  # the same batch, a later batch
+        docs = [("dup", first)] + [(f"x{i}", f"other words {i}") for i in range(gap)]
+        docs.append(("dup", "more words"))
+        with pytest.raises(DuplicateIdError, match="'dup' appears twice in docs"):
+            find_duplicates(iter(docs), skip_empty=True)
+
+
+def test_find_duplicates_stream_checks_entries_and_metadata_ids():
+    with pytest.raises(InvalidParameterError, match="holds a str"):
+        find_duplicates(iter(["a text without an id"]))
+    with pytest.raises(InvalidParameterError, match="unknown document id 'zz'"):
+        find_duplicates(iter([("a", "some words")]), metadata={"a": {"t": "x"}, "zz": {"t": "y"}})
+    with pytest.raises(InvalidParameterError, match="unknown document id 'zz'"):
+        find_duplicates({"a": "some words"}, metadata={"zz": {"t": "y"}})
+    with pytest.raises(EmptyTextError, match="'b'"):
+        find_duplicates(iter([("a", "some words"), ("b", " ")]))

@@ -15,6 +15,7 @@ from dedupe.render.labelled import display_fields, write_labelled_clusters, writ
 
 from .common import (
     EXIT_OK,
+    Collection,
     add_cluster_rule,
     add_input_args,
     add_match_args,
@@ -24,10 +25,12 @@ from .common import (
     check_fields,
     check_output,
     find,
+    iter_collection,
     load_collection,
     non_negative,
     progress_mode,
     summary,
+    warn_read,
     warn_skipped,
 )
 
@@ -46,9 +49,11 @@ REPORT_HINTS = {
 def _cmd_scan(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     check_output(args.output, args.inputs)
-    found = load_collection(args)
+    found = Collection({})  # the documents are read as they are sketched, never held
+    empty: list[tuple[str, str]] = []
+    result = find(args, iter_collection(args, found, empty=empty), found.metadata)
+    warn_read(found, empty)
     check_fields(args, found.metadata)
-    result = find(args, found.docs, found.metadata)
     fields = display_fields(
         result.metadata, label_field=args.label_field, date_field=args.date_field
     )

@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 import dedupe
 from dedupe.errors import DedupeError, InputError
-from dedupe.inputs import MAX_RECORD_BYTES, TEXT_SUFFIXES, check_output_path, read_documents
+from dedupe.inputs import MAX_RECORD_BYTES, TEXT_SUFFIXES, check_output_path, iter_documents
 from dedupe.parallel import Shown
 from dedupe.params import CLUSTER_RULES, OPTIONS, Option
 from dedupe.render.safe import terminal_text
@@ -125,16 +125,19 @@ def progress_mode(args: argparse.Namespace) -> Shown:
 
 def find(
     args: argparse.Namespace,
-    docs: dict[str, str],
+    docs: Mapping[str, str] | Iterable[tuple[str, str]],
     metadata: dict[str, dict[str, str]] | None = None,
 ) -> dedupe.Report:
+    """:func:`dedupe.find_duplicates` of ``docs`` (a dict, or the documents as they are
+    read: :func:`iter_collection`) with the command's options; ``metadata`` may be filled
+    as ``docs`` is read."""
     return dedupe.find_duplicates(
         docs,
         **scan_options(args),
         clusters=getattr(args, "cluster_rule", "hubs"),
         skip_empty=True,
         progress=progress_mode(args),
-        metadata=metadata or None,
+        metadata=metadata,
     )
 
 
@@ -150,26 +153,57 @@ class Collection:
     records: dict[str, Any] = field(default_factory=dict)
 
 
-def load_collection(
-    args: argparse.Namespace, *, records: bool = False, metadata: bool = True
-) -> Collection:
-    """Read the inputs of a command (its --id-field, --text-field and --on-error), and say
-    on stderr what was skipped."""
+def iter_collection(
+    args: argparse.Namespace,
+    out: Collection,
+    *,
+    empty: list[tuple[str, str]],
+    records: dict[str, Any] | None = None,
+    metadata: bool = True,
+    stdin: IO[bytes] | None = None,
+) -> Iterator[tuple[str, str]]:
+    """The documents of a command's inputs (its --id-field, --text-field, --on-error and
+    --max-record-bytes) as ``(id, text)`` pairs read as they are used
+    (:func:`dedupe.inputs.iter_documents`): ``out.metadata`` and ``out.skipped``, ``empty``
+    and ``records`` fill as they are read (say what was skipped with :func:`warn_read` once
+    they are). ``stdin`` is read for ``-`` instead of standard input."""
     skipping = getattr(args, "on_error", "stop") == "skip"
-    out = Collection({})
-    empty: list[tuple[str, str]] = []
-    out.docs = read_documents(
+    return iter_documents(
         args.inputs,
         id_field=args.id_field,
         text_field=args.text_field,
         skipped=out.skipped if skipping else None,
         metadata=out.metadata if metadata else None,
-        records=out.records if records else None,
+        records=records,
         max_record_bytes=getattr(args, "max_record_bytes", MAX_RECORD_BYTES),
         empty=empty,
+        stdin=stdin,
     )
+
+
+def warn_read(out: Collection, empty: Sequence[tuple[str, str]]) -> None:
+    """Say on stderr which inputs held no documents and what was skipped."""
     warn_empty(empty)
     warn_unreadable(out.skipped)
+
+
+def load_collection(
+    args: argparse.Namespace, *, records: bool = False, metadata: bool = True
+) -> Collection:
+    """Read the inputs of a command (:func:`iter_collection`) into memory, and say on
+    stderr what was skipped."""
+    out = Collection({})
+    empty: list[tuple[str, str]] = []
+    out.docs = dict(
+        iter_collection(
+            args,
+            out,
+            empty=empty,
+            records=out.records if records else None,
+            metadata=metadata,
+        )
+    )
+    warn_read(out, empty)
     return out
 
 

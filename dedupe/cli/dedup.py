@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, Any
 
 from dedupe.dedup import PARTIAL_RULES
 from dedupe.errors import InputError
@@ -15,6 +19,7 @@ from dedupe.inputs import is_null_device, open_output
 
 from .common import (
     EXIT_OK,
+    Collection,
     add_input_args,
     add_match_args,
     add_on_error,
@@ -22,9 +27,10 @@ from .common import (
     check_fields,
     check_output,
     find,
-    load_collection,
+    iter_collection,
     plural,
     same_file,
+    warn_read,
     warn_skipped,
 )
 
@@ -51,18 +57,48 @@ def _check_paths(args: argparse.Namespace) -> None:
         raise InputError("--decisions -: standard output already takes the output; give a file")
 
 
+@contextmanager
+def _stdin_copy(inputs: list[str]) -> Iterator[IO[bytes] | None]:
+    """Standard input copied to a temporary file (in ``$TMPDIR``, removed at the end) when
+    it is one of ``inputs``: ``dedup`` reads its inputs twice, and standard input can be
+    read only once. ``None`` otherwise (or when standard input is closed, which the reading
+    then reports)."""
+    if "-" not in inputs or sys.stdin is None or sys.stdin.closed:
+        yield None
+        return
+    with tempfile.TemporaryFile(prefix="dedupe-stdin-") as copy:
+        shutil.copyfileobj(sys.stdin.buffer, copy)
+        yield copy
+
+
+def _rewound(fh: IO[bytes] | None) -> IO[bytes] | None:
+    if fh is not None:
+        fh.seek(0)
+    return fh
+
+
 def _cmd_dedup(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     _check_paths(args)
-    found = load_collection(args, records=True)
-    check_fields(args, found.metadata)
-    result = find(args, found.docs, found.metadata)
-    dedup = result.deduplicate(keep=args.keep, partial=args.partial, date_field=args.date_field)
-    dropped = {d.id for d in dedup.dropped}
-    with open_output(args.output) as out:
-        for doc_id, text in found.docs.items():  # documents without words are kept too
-            if doc_id not in dropped:
-                out.write(_record_line(doc_id, found.records.get(doc_id), text, args) + "\n")
+    with _stdin_copy(args.inputs) as stdin:
+        # pass 1: the documents are sketched as they are read (their texts never all held)
+        found = Collection({})
+        empty: list[tuple[str, str]] = []
+        order: list[str] = []  # every id read, in input order, to check the second pass
+
+        def first_pass() -> Iterator[tuple[str, str]]:
+            for doc_id, text in iter_collection(args, found, empty=empty, stdin=_rewound(stdin)):
+                order.append(doc_id)
+                yield doc_id, text
+
+        result = find(args, first_pass(), found.metadata)
+        warn_read(found, empty)
+        check_fields(args, found.metadata)
+        dedup = result.deduplicate(keep=args.keep, partial=args.partial, date_field=args.date_field)
+        dropped = {d.id for d in dedup.dropped}
+        # pass 2: the inputs read again, each kept record written as it comes
+        with open_output(args.output) as out:
+            _write_kept(args, out, _rewound(stdin), order, dropped)
     if args.decisions is not None:
         with open_output(args.decisions) as out:
             for d in dedup.dropped:
@@ -74,14 +110,48 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     if not args.quiet:
         kinds = Counter(d.kind for d in dedup.dropped)
         detail = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-        kept = len(found.docs) - len(dropped)
+        kept = len(order) - len(dropped)
         print(
-            f"dedupe: {plural(len(found.docs), 'document')}: kept {kept}, "
+            f"dedupe: {plural(len(order), 'document')}: kept {kept}, "
             f"dropped {len(dropped)}{f' ({detail})' if detail else ''} by keep={dedup.keep}, "
             f"partial={dedup.partial} in {time.perf_counter() - start:.2f} s",
             file=sys.stderr,
         )
     return EXIT_OK
+
+
+def _write_kept(
+    args: argparse.Namespace,
+    out: IO[str],
+    stdin: IO[bytes] | None,
+    order: list[str],
+    dropped: set[str],
+) -> None:
+    """Read the inputs again and write the record of every document not ``dropped``
+    (documents without words are kept too), one at a time; the documents must come as in
+    the first pass (``order``), else an input changed in between and nothing is written."""
+    records: dict[str, Any] = {}
+    read = iter_collection(
+        args, Collection({}), empty=[], records=records, metadata=False, stdin=stdin
+    )
+    n = 0
+    for doc_id, text in read:
+        if n >= len(order) or order[n] != doc_id:
+            shown = repr(order[n]) if n < len(order) else "not there"
+            raise _changed(f"document {n + 1} was {shown}, is now {doc_id!r}")
+        n += 1
+        record = records.pop(doc_id)
+        if doc_id not in dropped:
+            out.write(_record_line(doc_id, record, text, args) + "\n")
+    if n != len(order):
+        raise _changed(f"{len(order)} documents, now {n}")
+
+
+def _changed(detail: str) -> InputError:
+    return InputError(
+        f"the inputs changed while dedupe read them ({detail}); the output is not written "
+        "(on standard output it is cut short): run again once they are complete"
+    )
 
 
 def register(sub: Any) -> None:
