@@ -34,9 +34,11 @@ from .options import (
     DEFAULTS,
     EQUAL_THRESHOLD,
     MAX_CANDIDATES,
+    MAX_PASSAGE_GAP,
     MAX_PASSAGE_REPEATS,
     MAX_SPLIT_PARTS,
     MAX_WORD_DIFF_WORDS,
+    MIN_EXACT_SHARE,
     MIN_PASSAGE_WORDS,
     MIN_SIMILARITY,
     MOVE_SIMILARITY,
@@ -70,6 +72,8 @@ __all__ = [
     "BLOCKING_MAX_DF",
     "MIN_PASSAGE_WORDS",
     "MAX_PASSAGE_REPEATS",
+    "MAX_PASSAGE_GAP",
+    "MIN_EXACT_SHARE",
 ]
 
 
@@ -88,6 +92,7 @@ def align(
     blocking: bool | None = None,
     workers: int = RunOptions.workers,
     min_passage_words: int = MIN_PASSAGE_WORDS,
+    passage_gap: int = MAX_PASSAGE_GAP,
     progress: Shown = False,
 ) -> Alignment:
     """Align the paragraphs of ``a`` and ``b`` and diff each pair word by word.
@@ -206,7 +211,9 @@ def _align(A: Side, B: Side, enc: Encoder, opts: dict[str, Any], bar: Progress) 
         else:
             ops.append(ParagraphOp("only_b", (x, x), (y, y + 1)))
     bar.describe("shared passages")
-    passages = find_passages(A, B, enc, opts["min_passage_words"], MAX_PASSAGE_REPEATS)
+    passages = find_passages(
+        A, B, enc, opts["min_passage_words"], MAX_PASSAGE_REPEATS, opts["passage_gap"]
+    )
     return Alignment(
         a_paragraphs=tuple(A.paras),
         b_paragraphs=tuple(B.paras),
