@@ -105,9 +105,9 @@ def align(
     the pair's other side (``split``/``merged``, up to ``max_split_parts`` paragraphs);
     pair leftovers out of order from ``move_similarity``
     (``moved``); label the rest ``only_a``/``only_b``. Apart from the paragraphs, find the
-    shared passages: every maximal run of at least ``min_passage_words`` words found in
-    both texts, wherever it stands (:attr:`Alignment.passages`; see
-    :mod:`dedupe.align.passages`).
+    shared passages: every stretch of at least ``min_passage_words`` words found in both
+    texts, word for word or with a few words changed, wherever it stands
+    (:attr:`Alignment.passages`; see :mod:`dedupe.align.passages`).
 
     Options (keyword-only):
 
@@ -142,6 +142,13 @@ def align(
       times on each side; beyond, each occurrence is paired only with those at about the
       same relative rank on the other side, so that the passages stay linear in the
       length of the texts (a text of one sentence repeated gives no quadratic output).
+    - ``passage_gap``: passages are approximate: runs of identical words are joined across
+      at most this many edited words on either side (misread words, alike letter for
+      letter, are not counted; at most twice as many words in all), never across a
+      changed number, and a passage keeps at least half of identical words (default 6;
+      0: runs of identical words only). :attr:`Passage.exact` and
+      :attr:`Passage.exact_share` tell exact passages from approximate ones (see
+      :mod:`dedupe.align.passages`).
 
     ``a`` and ``b`` are ``str`` or UTF-8 ``bytes`` (anything else raises
     :class:`dedupe.InvalidTextError`). An empty or blank side is allowed: every paragraph

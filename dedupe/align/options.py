@@ -104,7 +104,7 @@ MAX_PASSAGE_REPEATS = 8
 SEED_WORDS = 2
 #: Most words on either side between two runs joined into one passage (the option
 #: ``passage_gap``; 0: passages are runs of identical words only).
-MAX_PASSAGE_GAP = 4
+MAX_PASSAGE_GAP = 6
 #: Two runs are at most this many times ``passage_gap`` words apart on either side,
 #: misread words included.
 RAW_GAP_FACTOR = 2

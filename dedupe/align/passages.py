@@ -1,7 +1,9 @@
-"""Shared passages: the maximal runs of words two texts have in common, wherever they stand.
+"""Shared passages: the stretches of words two texts have in common, wherever they stand,
+word for word or with a few words changed.
 
-:func:`shared_runs` works on two sequences of word ids; :func:`find_passages` turns its runs
-into :class:`~dedupe.align.model.Passage` objects with character offsets into the texts.
+:func:`shared_runs` finds the maximal runs of identical words of two sequences of word ids;
+:func:`find_passages` joins them into approximate passages (steps 5-7) and turns them into
+:class:`~dedupe.align.model.Passage` objects with character offsets into the texts.
 
 How (linear in the number of words, never all pairs of words or paragraphs):
 
@@ -21,6 +23,30 @@ How (linear in the number of words, never all pairs of words or paragraphs):
    two 31-bit primes, binary search: ``O(log n)`` per run), then runs found twice are
    dropped. Extensions are checked word by word unless their total length exceeds four
    times the words of both texts (only in such repetitive text do they rely on the hash).
+
+**Approximate passages** (:func:`find_passages` with ``gap > 0``, the default of
+:func:`~dedupe.align.align`'s ``passage_gap``): one reused passage is one passage even when
+the copy misread, substituted, added or dropped a few words.
+
+5. The runs of at least :data:`~dedupe.align.options.SEED_WORDS` (2) identical words are
+   chained, in the same order on both sides, each run to the predecessor that gives the
+   best chain (its words less the larger gap), at most ``RAW_GAP_FACTOR * gap`` words
+   apart on either side (a bounded look-back: linear in the runs).
+6. The words between two chained runs are compared (:func:`dedupe.verify.block_edits`:
+   letters aligned, a word counts as *misread* when its letters stand in the other side
+   alike, else as *edited*). The runs are joined when each side has at most ``gap`` edited
+   words there and the gap's numbers (words at least half digits) are the same on both
+   sides: **a changed number always breaks a passage**.
+7. A passage is a stretch of joined runs whose score stays positive (identical words +1,
+   edited words -1, misread ones -1/2), starting and ending on a run with more than twice
+   as many words as the edits next to it (two common words after a changed one do not
+   stretch it), holding at least :data:`~dedupe.align.options.MIN_EXACT_SHARE` (half) of
+   identical words on its longer side, and at least ``min_words`` words on each side. It
+   then grows over misread words at both ends (at most ``gap``, ending on an identical
+   word or a misread one of four letters or more).
+
+Each passage says how many of its words are identical (``exact_words``): an exact passage
+(``exact``) holds the very same words on both sides.
 
 >>> import numpy as np
 >>> a = np.array([1, 2, 3, 4, 5, 6, 9, 9])
@@ -285,8 +311,10 @@ _DIGIT = re.compile(r"\d")
 
 
 def _numbers(words: Sequence[str]) -> list[str]:
-    """The words holding a digit: a passage never joins across a changed number."""
-    return [w for w in words if _DIGIT.search(w)]
+    """The numbers among ``words`` (at least half of a word's characters are digits:
+    ``1889``, ``6g``, not ``airp0rt``, a letter misread as a digit): a passage never joins
+    across a changed number."""
+    return [w for w in words if 2 * len(_DIGIT.findall(w)) >= len(w)]
 
 
 def _gap_cost(ga: Sequence[str], gb: Sequence[str], gap: int) -> tuple[float, int] | None:
@@ -392,18 +420,21 @@ def _segments(gains: list[int], costs: list[tuple[float, int] | None]) -> list[t
 
 def _extend_misread(wa: list[str], wb: list[str], i: int, j: int, step: int, most: int) -> int:
     """How many words a passage grows past ``(i, j)`` (its first words with ``step=-1``,
-    else one past its last) where both sides hold the same word misread (four letters or
-    more, no digit), at most ``most``."""
-    k = 0
+    else one past its last) where both sides hold the same word misread (no number), at
+    most ``most``, ending on an identical word or a misread one of four letters or more
+    (short words look alike by chance: ``ba`` and ``be`` extend nothing alone)."""
+    k = good = 0
     while k < most:
         x, y = (i - k - 1, j - k - 1) if step < 0 else (i + k, j + k)
         if x < 0 or y < 0 or x >= len(wa) or y >= len(wb):
             break
         u, v = wa[x], wb[y]
-        if min(len(u), len(v)) < 4 or _numbers([u, v]) or not misread(u, v):
-            break  # short words look alike by chance: only inside a passage
+        if _numbers([u, v]) or not misread(u, v):
+            break
         k += 1
-    return k
+        if u == v or min(len(u), len(v)) >= 4:
+            good = k
+    return good
 
 
 def find_passages(
