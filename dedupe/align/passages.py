@@ -70,7 +70,7 @@ from .model import Passage
 from .options import MAX_PASSAGE_GAP, MIN_EXACT_SHARE, RAW_GAP_FACTOR, SEED_WORDS
 from .sides import Encoder, Side
 
-__all__ = ["find_passages", "shared_runs", "word_ids"]
+__all__ = ["approximate_passages", "find_passages", "shared_runs", "word_ids"]
 
 # Key of a k-gram: a polynomial over the word ids, modulo 2**64 (collisions only cost time:
 # seeds are checked word by word).
@@ -418,7 +418,9 @@ def _segments(gains: list[int], costs: list[tuple[float, int] | None]) -> list[t
     return out
 
 
-def _extend_misread(wa: list[str], wb: list[str], i: int, j: int, step: int, most: int) -> int:
+def _extend_misread(
+    wa: Sequence[str], wb: Sequence[str], i: int, j: int, step: int, most: int
+) -> int:
     """How many words a passage grows past ``(i, j)`` (its first words with ``step=-1``,
     else one past its last) where both sides hold the same word misread (no number), at
     most ``most``, ending on an identical word or a misread one of four letters or more
@@ -509,13 +511,40 @@ def _joined(
     x: np.ndarray, y: np.ndarray, a: Side, b: Side, min_words: int, max_repeats: int, gap: int
 ) -> list[tuple[int, int, int, int, int]]:
     """Approximate passages as ``(i, j, words in A, words in B, identical words)``."""
+    return approximate_passages(
+        x, y, _tokens(a), _tokens(b), min_words=min_words, max_repeats=max_repeats, gap=gap
+    )
+
+
+def approximate_passages(
+    x: np.ndarray,
+    y: np.ndarray,
+    ta: Sequence[str],
+    tb: Sequence[str],
+    *,
+    min_words: int,
+    max_repeats: int = 8,
+    gap: int = MAX_PASSAGE_GAP,
+) -> list[tuple[int, int, int, int, int]]:
+    """The approximate passages of two word sequences (steps 5-7 of the module docstring):
+    ``x``/``y`` their word ids (equal exactly when the words are), ``ta``/``tb`` the words
+    themselves. Rows ``(i, j, na, nb, exact)``: words ``ta[i:i+na]`` stand as
+    ``tb[j:j+nb]``, ``exact`` of them identical.
+
+    >>> ta = "the council met on tuesday to discuss the new rail line".split()
+    >>> tb = "tbe council met on tuesday to debate the new rail line".split()
+    >>> ids = {w: k for k, w in enumerate(dict.fromkeys(ta + tb))}
+    >>> x, y = (np.array([ids[w] for w in t]) for t in (ta, tb))
+    >>> approximate_passages(x, y, ta, tb, min_words=8)  # "tbe": too short to start on
+    [(1, 1, 10, 10, 9)]
+    """
+    x, y = np.asarray(x, dtype=np.int64), np.asarray(y, dtype=np.int64)
     runs = shared_runs(x, y, SEED_WORDS, max_repeats)
     if not len(runs):
         return []
     need = max(1, math.ceil(MIN_EXACT_SHARE * min_words))  # identical words a passage holds
     reach = RAW_GAP_FACTOR * gap  # words between two runs, misread ones included
     runs = runs[_chainable(runs, reach, need)]
-    ta, tb = _tokens(a), _tokens(b)
     out = []
     for chain in _chains(runs, reach):
         costs: list[tuple[float, int] | None] = []
