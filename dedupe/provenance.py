@@ -72,6 +72,7 @@ from .flat import offsets_of, segment_positions, sorted_unique
 from .params import IndexParams, check_int
 from .sketch import (
     batch_text_hashes,
+    buffer_word_hashes,
     fuzzy_keys,
     passage_keys,
     shingle_hashes,
@@ -366,13 +367,19 @@ def _held_fuzzy(tokens: list[str], docs: Fetched, min_words: int, max_gap: int) 
     :func:`dedupe.align.passages.approximate_passages` (runs of identical words joined
     across at most ``max_gap`` edited words on either side, misread words not counted,
     never across a changed number), in time linear in the words of both."""
-    ids: dict[str, int] = {}
-    x = np.fromiter((ids.setdefault(w, len(ids)) for w in tokens), np.int64, len(tokens))
+    n = len(tokens)
+    mine = word_hashes(tokens)  # words are equal when their 64-bit hashes are
     rows: list[tuple[int, int, int, int]] = []
+    values, offsets = docs.text_values, docs.text_offsets
+    assert values is not None and offsets is not None  # a fuzzy index keeps its words
     for c in range(len(docs.ids)):
-        words = docs.words(c)
-        y = np.fromiter((ids.setdefault(w, len(ids)) for w in words), np.int64, len(words))
-        found = approximate_passages(x, y, tokens, words, min_words=min_words, gap=max_gap)
+        buf = values[offsets[c] : offsets[c + 1]].tobytes()
+        words = buf.decode("utf-8").split()
+        _, ids = np.unique(np.concatenate((mine, buffer_word_hashes(buf))), return_inverse=True)
+        ids = ids.ravel()
+        found = approximate_passages(
+            ids[:n], ids[n:], tokens, words, min_words=min_words, gap=max_gap
+        )
         rows.extend((c, i, i + na, exact) for i, _, na, _, exact in found)
     rows.sort()
     return np.array(rows, dtype=np.int64).reshape(-1, 4)
