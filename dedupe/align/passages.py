@@ -61,6 +61,7 @@ import bisect
 import math
 import re
 from collections.abc import Sequence
+from typing import overload
 
 import numpy as np
 
@@ -302,9 +303,37 @@ _MISREAD_COST = 0.5
 EDGE_GAIN = 2
 
 
-def _tokens(side: Side) -> list[str]:
-    """The normalised words of a side, in order (the words its codes stand for)."""
-    return [w for p in side.paras for w, _, _ in word_spans(p.text)]
+class _Tokens(Sequence[str]):
+    """The normalised words of a side by word index (the words its codes stand for), read
+    paragraph by paragraph when asked: passages look only at the words between runs."""
+
+    def __init__(self, side: Side) -> None:
+        self.side = side
+        self.cum = [0]
+        for w in side.words:
+            self.cum.append(self.cum[-1] + len(w))
+        self.paras: dict[int, list[str]] = {}
+
+    def __len__(self) -> int:
+        return self.cum[-1]
+
+    def _word(self, t: int) -> str:
+        k = bisect.bisect_right(self.cum, t) - 1
+        words = self.paras.get(k)
+        if words is None:
+            words = self.paras[k] = [w for w, _, _ in word_spans(self.side.paras[k].text)]
+        return words[t - self.cum[k]]
+
+    @overload
+    def __getitem__(self, t: int) -> str: ...
+    @overload
+    def __getitem__(self, t: slice) -> list[str]: ...
+    def __getitem__(self, t: int | slice) -> str | list[str]:
+        if isinstance(t, slice):
+            return [self._word(u) for u in range(*t.indices(len(self)))]
+        if not 0 <= t < len(self):
+            raise IndexError(t)
+        return self._word(t)
 
 
 _DIGIT = re.compile(r"\d")
@@ -512,7 +541,7 @@ def _joined(
 ) -> list[tuple[int, int, int, int, int]]:
     """Approximate passages as ``(i, j, words in A, words in B, identical words)``."""
     return approximate_passages(
-        x, y, _tokens(a), _tokens(b), min_words=min_words, max_repeats=max_repeats, gap=gap
+        x, y, _Tokens(a), _Tokens(b), min_words=min_words, max_repeats=max_repeats, gap=gap
     )
 
 
