@@ -41,9 +41,20 @@ keys of each document; no text, no positions):
    in that order (each shingle overlaps the next by ``ngram - 1`` words), not a text
    comparison.
 4. **Held passages.** A candidate's runs separated by at most ``max_gap`` words are joined
-   (a word changed by an editor breaks the ``ngram`` shingles through it); a joined
-   stretch counts only when one of its runs has at least ``min_words`` words, so that
-   common phrases (a 5-word shingle, a short formula) are not attributions.
+   (a word changed by an editor breaks the ``ngram`` shingles through it), unless a word
+   between them is a number (at least half digits: a changed figure is news, and breaks
+   the passage); a joined stretch counts only when one of its runs has at least
+   ``min_words`` words, so that common phrases (a 5-word shingle, a short formula) are not
+   attributions. Its ``exact_words`` are the words inside its runs; it is ``exact`` when
+   they are all its words.
+
+   **Fuzzy index** (``Index(fuzzy=True)``, which keeps each document's fuzzy words): steps
+   2-4 use the text's fuzzy keys to find candidates, and each candidate's words are
+   aligned with the text's as :func:`dedupe.align` finds approximate passages
+   (:func:`dedupe.align.passages.approximate_passages`: runs of 2+ identical words joined
+   across at most ``max_gap`` edited words on either side, words misread by OCR not
+   counted, never across a changed number, at least half of identical words, at least
+   ``min_words`` words), so that an OCR-read copy is credited to its source.
 5. **Spans.** Each word goes to the **earliest-added** document holding it (the smallest
    store row: insertion order, a replaced document counting as added when it was
    replaced), or to ``None``. Consecutive words with the same source make a span; its
@@ -307,7 +318,8 @@ def trace(
 
     ``min_words`` (at least ``params.ngram``) is the shortest shared run that attributes
     text to a document; ``max_gap`` the most words that may differ between two runs of
-    one document joined into one passage. A text without words raises
+    one document joined into one passage (in a fuzzy index: edited words, misread ones
+    not counted). A text without words raises
     :class:`~dedupe.errors.EmptyTextError`.
     """
     text = ensure_text(text, name="text")
