@@ -601,15 +601,19 @@ def _chainable(runs: np.ndarray, gap: int, need: int) -> np.ndarray:
     and this vectorised test drops them before :func:`_chains` looks at each run."""
     i, j, n = runs[:, 0], runs[:, 1], runs[:, 2]
     keep = n >= need
-    m = len(runs)
-    # a short predecessor starts at least need + gap words before its successor
-    reach = np.searchsorted(i, i - need - gap, side="left")
-    width = int((np.arange(m) - reach).max()) if m else 0
+    m = len(runs)  # the work is the pairs of runs starting within need + gap words
+    # a short predecessor starts at most need + gap words before its successor: each run
+    # looks back over the runs starting there (sorted by i), all runs at once per step
+    back = np.arange(m) - np.searchsorted(i, i - need - gap, side="left")
     ea, eb = i + n, j + n
-    for off in range(1, width + 1):
-        p, r = np.arange(m - off), np.arange(off, m)
+    r = np.flatnonzero(back >= 1)
+    off = 1
+    while len(r):
+        p = r - off
         ga, gb = i[r] - ea[p], j[r] - eb[p]
         ok = (np.abs(ga) <= gap) & (np.abs(gb) <= gap) & (i[p] < i[r]) & (j[p] < j[r])
         keep[p[ok]] = True
         keep[r[ok]] = True
+        off += 1
+        r = r[back[r] >= off]
     return keep
