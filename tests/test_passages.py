@@ -163,3 +163,29 @@ def test_provenance_never_joins_across_a_changed_number():
     other = index.provenance(query.replace("1250 pounds", "1200 euros"))
     (held,) = other.sources[0].passages  # the same number, another word: one passage
     assert not held.exact and held.words == len(words(query))
+
+
+def test_the_chainable_run_filter_equals_its_all_pairs_definition():
+    """The linear filter keeps exactly the runs that are long enough or that another run
+    could precede or follow within the gap (all pairs compared), on random runs."""
+    import numpy as np
+
+    from dedupe.align.passages import _chainable
+
+    def every_pair(runs: np.ndarray, gap: int, need: int) -> np.ndarray:
+        i, j, n = runs[:, 0], runs[:, 1], runs[:, 2]
+        keep = n >= need
+        for p in range(len(runs)):
+            for r in range(len(runs)):
+                ga, gb = i[r] - i[p] - n[p], j[r] - j[p] - n[p]
+                if abs(ga) <= gap and abs(gb) <= gap and i[p] < i[r] and j[p] < j[r]:
+                    keep[p] = keep[r] = True
+        return keep
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        m = int(rng.integers(1, 30))
+        i = np.sort(rng.integers(0, 120, m))
+        runs = np.stack((i, rng.integers(0, 120, m), rng.integers(2, 20, m)), axis=1)
+        for gap, need in ((12, 4), (2, 4), (6, 1), (0, 3)):
+            assert (_chainable(runs, gap, need) == every_pair(runs, gap, need)).all()

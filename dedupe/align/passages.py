@@ -599,12 +599,25 @@ def _chainable(runs: np.ndarray, gap: int, need: int) -> np.ndarray:
     with another run ending at most ``gap`` words before them (or starting at most ``gap``
     after them) on both sides. Most runs of two common words shared by chance have none,
     and this vectorised test drops them before :func:`_chains` looks at each run."""
-    i, j, n = runs[:, 0], runs[:, 1], runs[:, 2]
-    keep = n >= need
-    m = len(runs)  # the work is the pairs of runs starting within need + gap words
+    m = len(runs)
+    long_ = np.flatnonzero(runs[:, 2] >= need)
+    # a long run stands in also as its last gap + 1 words, so that a run after it (or
+    # overlapping its end) finds it nearby
+    ea_l = runs[long_, 0] + runs[long_, 2]
+    ti = np.maximum(runs[long_, 0], ea_l - gap - 1)
+    tj = runs[long_, 1] + (ti - runs[long_, 0])
+    tails = np.stack((ti, tj, ea_l - ti), axis=1)  # the same diagonal, the same end
+    every = np.concatenate((runs, tails))
+    origin = np.concatenate((np.arange(m), long_))
+    tail = np.arange(len(every)) >= m  # a stand-in: a predecessor only
+    order = np.argsort(every[:, 0], kind="stable")
+    every, origin, tail = every[order], origin[order], tail[order]
+    i, j, n = every[:, 0], every[:, 1], every[:, 2]
+    keep = np.zeros(len(every), dtype=bool)
     # a short predecessor starts at most need + gap words before its successor: each run
-    # looks back over the runs starting there (sorted by i), all runs at once per step
-    back = np.arange(m) - np.searchsorted(i, i - need - gap, side="left")
+    # looks back over the runs starting there (sorted by i), all runs at once per step;
+    # the work is the pairs of runs starting within need + gap words of each other
+    back = np.arange(len(every)) - np.searchsorted(i, i - need - 2 * gap - 1, side="left")
     ea, eb = i + n, j + n
     r = np.flatnonzero(back >= 1)
     off = 1
@@ -612,8 +625,11 @@ def _chainable(runs: np.ndarray, gap: int, need: int) -> np.ndarray:
         p = r - off
         ga, gb = i[r] - ea[p], j[r] - eb[p]
         ok = (np.abs(ga) <= gap) & (np.abs(gb) <= gap) & (i[p] < i[r]) & (j[p] < j[r])
+        ok &= ~tail[r]
         keep[p[ok]] = True
         keep[r[ok]] = True
         off += 1
         r = r[back[r] >= off]
-    return keep
+    out = runs[:, 2] >= need
+    out[origin[keep]] = True
+    return out
