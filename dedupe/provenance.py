@@ -41,9 +41,20 @@ keys of each document; no text, no positions):
    in that order (each shingle overlaps the next by ``ngram - 1`` words), not a text
    comparison.
 4. **Held passages.** A candidate's runs separated by at most ``max_gap`` words are joined
-   (a word changed by an editor breaks the ``ngram`` shingles through it); a joined
-   stretch counts only when one of its runs has at least ``min_words`` words, so that
-   common phrases (a 5-word shingle, a short formula) are not attributions.
+   (a word changed by an editor breaks the ``ngram`` shingles through it), unless a word
+   between them is a number (at least half digits: a changed figure is news, and breaks
+   the passage); a joined stretch counts only when one of its runs has at least
+   ``min_words`` words, so that common phrases (a 5-word shingle, a short formula) are not
+   attributions. Its ``exact_words`` are the words inside its runs; it is ``exact`` when
+   they are all its words.
+
+   **Fuzzy index** (``Index(fuzzy=True)``, which keeps each document's fuzzy words): steps
+   2-4 use the text's fuzzy keys to find candidates, and each candidate's words are
+   aligned with the text's as :func:`dedupe.align() <dedupe.align.align>` finds approximate passages
+   (:func:`dedupe.align.passages.approximate_passages`: runs of 2+ identical words joined
+   across at most ``max_gap`` edited words on either side, words misread by OCR not
+   counted, never across a changed number, at least half of identical words, at least
+   ``min_words`` words), so that an OCR-read copy is credited to its source.
 5. **Spans.** Each word goes to the **earliest-added** document holding it (the smallest
    store row: insertion order, a replaced document counting as added when it was
    replaced), or to ``None``. Consecutive words with the same source make a span; its
@@ -66,18 +77,21 @@ from typing import Any
 
 import numpy as np
 
+from .align.passages import approximate_passages
 from .errors import EmptyTextError, InvalidParameterError
 from .flat import offsets_of, segment_positions, sorted_unique
 from .params import IndexParams, check_int
 from .sketch import (
     batch_text_hashes,
+    buffer_word_hashes,
+    fuzzy_keys,
     passage_keys,
     shingle_hashes,
     unique_per_row,
     word_hashes,
 )
 from .store import Fetched, Store
-from .text import ensure_text, word_buffer, word_offsets, word_spans
+from .text import ensure_text, fuzzy_buffer, fuzzy_words, word_buffer, word_offsets, word_spans
 
 __all__ = [
     "MAX_GAP",
@@ -97,8 +111,9 @@ MIN_WORDS = 12
 #: Default number of words that may differ between two runs of one document that are
 #: joined into one held passage.
 MAX_GAP = 3
-#: Version of the JSON form of :meth:`Provenance.to_dict`.
-PROVENANCE_VERSION = 1
+#: Version of the JSON form of :meth:`Provenance.to_dict` (2: passages say ``exact_words``
+#: and ``exact``).
+PROVENANCE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -137,20 +152,36 @@ class Span:
 @dataclass(frozen=True)
 class SourcePassage:
     """A stretch of the text that a source holds: ``text[start:end]`` runs from its first
-    word to its last; ``words`` counts them. Up to ``max_gap`` consecutive words inside it
-    may differ from the source (edits).
+    word to its last; ``words`` counts them, ``exact_words`` those found in the source word
+    for word. An *exact* passage (``exact``) is found word for word; an approximate one has
+    a few words edited (up to ``max_gap`` between two exact runs) or, from a fuzzy index,
+    misread.
 
-    >>> SourcePassage(4, 30, 5).to_dict()
-    {'start': 4, 'end': 30, 'words': 5}
+    >>> SourcePassage(4, 30, 5, 5).to_dict()
+    {'start': 4, 'end': 30, 'words': 5, 'exact_words': 5, 'exact': True}
+    >>> SourcePassage(4, 30, 5, 4).exact
+    False
     """
 
     start: int
     end: int
     words: int
+    exact_words: int
+
+    @property
+    def exact(self) -> bool:
+        """Whether the source holds every word of the passage as it is."""
+        return self.exact_words == self.words
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form with every field."""
-        return {"start": self.start, "end": self.end, "words": self.words}
+        """JSON-ready form with every field and ``exact``."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            "words": self.words,
+            "exact_words": self.exact_words,
+            "exact": self.exact,
+        }
 
 
 @dataclass(frozen=True)
@@ -163,8 +194,8 @@ class Source:
     only text that an earlier-added document holds as well). ``passages`` are those
     stretches, in text order.
 
-    >>> Source("wire", 0.5, 0.75, (SourcePassage(0, 10, 2),)).to_dict()["passages"]
-    [{'start': 0, 'end': 10, 'words': 2}]
+    >>> Source("wire", 0.5, 0.75, (SourcePassage(0, 10, 2, 2),)).to_dict()["passages"]
+    [{'start': 0, 'end': 10, 'words': 2, 'exact_words': 2, 'exact': True}]
     """
 
     id: str
@@ -192,7 +223,7 @@ class Provenance:
     checked (those sharing a passage key with it); ``options`` the options of the run.
 
     >>> p = Provenance("ab cd", (Span(0, 3, "x"), Span(3, 5, None)),
-    ...                (Source("x", 0.6, 0.6, (SourcePassage(0, 2, 1),)),), 2, 1)
+    ...                (Source("x", 0.6, 0.6, (SourcePassage(0, 2, 1, 1),)),), 2, 1)
     >>> p.found, [p.text[s.start:s.end] for s in p.spans]
     (0.6, ['ab ', 'cd'])
     """
@@ -287,7 +318,8 @@ def trace(
 
     ``min_words`` (at least ``params.ngram``) is the shortest shared run that attributes
     text to a document; ``max_gap`` the most words that may differ between two runs of
-    one document joined into one passage. A text without words raises
+    one document joined into one passage (in a fuzzy index: edited words, misread ones
+    not counted). A text without words raises
     :class:`~dedupe.errors.EmptyTextError`.
     """
     text = ensure_text(text, name="text")
@@ -307,14 +339,61 @@ def trace(
     n_sh = len(hashes)
     bounds = np.array([0, n_sh], dtype=np.int64)
     set_values, set_offsets = unique_per_row(hashes.astype(np.uint32), bounds)
-    keys, _ = passage_keys(
-        hashes, bounds, set_values, set_offsets, window=params.window, short_text=params.short_text
-    )
+    if params.fuzzy:  # the index keeps fuzzy keys and each document's fuzzy words
+        keys = fuzzy_keys([fuzzy_buffer(text)])[0]
+    else:
+        keys, _ = passage_keys(
+            hashes, bounds, set_values, set_offsets,
+            window=params.window, short_text=params.short_text,
+        )  # fmt: skip
     hits = store.lookup(keys, np.full(len(keys), max_key_docs, dtype=np.int64))
     rows = sorted_unique(hits.rows)  # ascending: earliest added first
     docs = store.fetch(rows)
-    stretches = _held(hashes, docs, n_words, ngram, min_words, max_gap)
+    if params.fuzzy:
+        spans = word_spans(text)
+        starts = np.array([s for _, s, _ in spans], dtype=np.int64)
+        ends = np.array([e for _, _, e in spans], dtype=np.int64)
+        tokens = [w if w.isascii() else "".join(fuzzy_words(w)) or w for w, _, _ in spans]
+        stretches = _held_fuzzy(tokens, docs, min_words, max_gap)
+    else:
+        numbers = _number_words(text, starts, ends)
+        stretches = _held(hashes, docs, n_words, ngram, min_words, max_gap, numbers)
     return _assemble(text, starts, ends, stretches, docs.ids, options)
+
+
+def _number_words(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Which words are numbers (at least half digits, as :mod:`dedupe.align.passages`
+    counts them): a passage never joins across a gap holding one."""
+    out = np.zeros(len(starts), dtype=bool)
+    for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
+        word = text[s:e]
+        if any(c.isdigit() for c in word):
+            out[k] = 2 * sum(c.isdigit() for c in word) >= len(word)
+    return out
+
+
+def _held_fuzzy(tokens: list[str], docs: Fetched, min_words: int, max_gap: int) -> np.ndarray:
+    """Held passages from a fuzzy index (rows as :func:`_held` gives them): the text's
+    words aligned with each candidate's fuzzy words by
+    :func:`dedupe.align.passages.approximate_passages` (runs of identical words joined
+    across at most ``max_gap`` edited words on either side, misread words not counted,
+    never across a changed number), in time linear in the words of both."""
+    n = len(tokens)
+    mine = word_hashes(tokens)  # words are equal when their 64-bit hashes are
+    rows: list[tuple[int, int, int, int]] = []
+    values, offsets = docs.text_values, docs.text_offsets
+    assert values is not None and offsets is not None  # a fuzzy index keeps its words
+    for c in range(len(docs.ids)):
+        buf = values[offsets[c] : offsets[c + 1]].tobytes()
+        words = buf.decode("utf-8").split()
+        _, ids = np.unique(np.concatenate((mine, buffer_word_hashes(buf))), return_inverse=True)
+        ids = ids.ravel()
+        found = approximate_passages(
+            ids[:n], ids[n:], tokens, words, min_words=min_words, gap=max_gap
+        )
+        rows.extend((c, i, i + na, exact) for i, _, na, _, exact in found)
+    rows.sort()
+    return np.array(rows, dtype=np.int64).reshape(-1, 4)
 
 
 def _held(
@@ -324,10 +403,13 @@ def _held(
     ngram: int,
     min_words: int,
     max_gap: int,
+    numbers: np.ndarray,
 ) -> np.ndarray:
-    """Held passages as rows ``(candidate, first word, end word)`` (``int64[k, 3]``, sorted
-    by candidate then word), ``candidate`` indexing the fetched documents ``docs``."""
-    empty = np.zeros((0, 3), dtype=np.int64)
+    """Held passages as rows ``(candidate, first word, end word, exact words)``
+    (``int64[k, 4]``, sorted by candidate then word), ``candidate`` indexing the fetched
+    documents ``docs``; ``exact words`` are those inside the candidate's runs. Runs are
+    not joined across a gap holding one of ``numbers`` (a changed number is news)."""
+    empty = np.zeros((0, 4), dtype=np.int64)
     if not len(docs.ids):
         return empty
     n_sh = len(hashes)
@@ -362,16 +444,25 @@ def _held(
     # join runs of one candidate separated by at most max_gap words
     join = np.zeros(len(first), dtype=bool)
     join[1:] = (run_cand[1:] == run_cand[:-1]) & (w0[1:] - w1[:-1] <= max_gap)
+    numc = np.concatenate(([0], np.cumsum(numbers)))
+    lo = w1[:-1]
+    join[1:] &= numc[np.maximum(w0[1:], lo)] == numc[lo]  # no number between the runs
     group = np.cumsum(~join) - 1
     n_groups = int(group[-1]) + 1
     g_start = np.flatnonzero(~join)
     g_end = np.append(g_start[1:], len(first)) - 1
     longest = np.zeros(n_groups, dtype=np.int64)
     np.maximum.at(longest, group, w1 - w0)
+    # the words of each run not already in the run before it (runs of one document
+    # ascend), summed over each joined stretch: its words found as they are
+    prev_end = np.concatenate(([0], w1[:-1]))
+    own = np.maximum(0, w1 - np.where(join, np.maximum(w0, prev_end), w0))
+    exact = np.zeros(n_groups, dtype=np.int64)
+    np.add.at(exact, group, own)
     keep = longest >= min_words
-    return np.stack((run_cand[g_start][keep], w0[g_start][keep], w1[g_end][keep]), axis=1).astype(
-        np.int64
-    )
+    return np.stack(
+        (run_cand[g_start][keep], w0[g_start][keep], w1[g_end][keep], exact[keep]), axis=1
+    ).astype(np.int64)
 
 
 def _assemble(
@@ -387,7 +478,7 @@ def _assemble(
     total = len(text)
     owner = np.full(n_words, -1, dtype=np.int64)
     # earliest holder of each word: assign the latest candidates first, the earliest last
-    for c, a, b in stretches[np.argsort(-stretches[:, 0], kind="stable")].tolist():
+    for c, a, b, _ in stretches[np.argsort(-stretches[:, 0], kind="stable")].tolist():
         owner[a:b] = c
     change = np.flatnonzero(owner[1:] != owner[:-1]) + 1
     w_first = np.concatenate(([0], change))
@@ -418,9 +509,10 @@ def _assemble(
     used = sorted_unique(stretches[:, 0]) if len(stretches) else np.zeros(0, np.int64)
     for c in used.tolist():
         mine = stretches[stretches[:, 0] == c, 1:]
-        edge = _cuts(text, starts, ends, mine.ravel()).reshape(-1, 2)
+        edge = _cuts(text, starts, ends, mine[:, :2].ravel()).reshape(-1, 2)
         passages = tuple(
-            SourcePassage(int(starts[a]), int(ends[b - 1]), int(b - a)) for a, b in mine.tolist()
+            SourcePassage(int(starts[a]), int(ends[b - 1]), int(b - a), int(min(x, b - a)))
+            for a, b, x in mine.tolist()
         )
         share = chars.get(doc_ids[c], 0) / total
         held = max(share, float(np.maximum(edge[:, 1] - edge[:, 0], 0).sum()) / total)

@@ -54,6 +54,7 @@ __all__ = [
     "MinHasher",
     "Sketch",
     "band_keys",
+    "buffer_word_hashes",
     "batch_text_hashes",
     "datasketch_hash",
     "shingle_hash",
@@ -200,6 +201,17 @@ def word_hashes(tokens: Sequence[str | bytes], *, scheme: str = HASH_SCHEME) -> 
     """
     _check_scheme(scheme)
     buf = b" ".join(t.encode("utf-8") if isinstance(t, str) else t for t in tokens)
+    return _buffer_word_hashes(buf, *_word_bounds(buf), scheme)
+
+
+def buffer_word_hashes(buf: bytes, *, scheme: str = HASH_SCHEME) -> np.ndarray:
+    """:func:`word_hashes` of the words of a buffer whose words are separated by spaces
+    (such as :func:`dedupe.text.fuzzy_buffer`), without a Python object per word.
+
+    >>> bool((buffer_word_hashes(b"a b") == word_hashes(["a", "b"])).all())
+    True
+    """
+    _check_scheme(scheme)
     return _buffer_word_hashes(buf, *_word_bounds(buf), scheme)
 
 

@@ -533,7 +533,8 @@ def test_seed_000_001_passages_cover_the_shared_text_of_every_gold_pair():
             for p in al.passages
             if p.a_start <= w.a_start and w.a_end <= p.a_end
             and p.b_start <= w.b_start and w.b_end <= p.b_end
-            and len(words(a[p.a_start : w.a_start])) == len(words(b[p.b_start : w.b_start]))
+            and (not p.exact or len(words(a[p.a_start : w.a_start]))
+                 == len(words(b[p.b_start : w.b_start])))  # approximate: words may shift
         ]  # fmt: skip
         assert inside, w.a_text[:60]
     # The sub-headline of 000 (unpaired) is found inside an unpaired paragraph of 001.
@@ -696,7 +697,7 @@ def _text_pair(draw):
 @given(pair=_text_pair())
 def test_passages_are_shared_maximal_and_slice_the_texts(pair):
     a, b, least = pair
-    al = align(a, b, min_passage_words=least)
+    al = align(a, b, min_passage_words=least, passage_gap=0)  # runs of identical words
     grams = [
         Counter(tuple(w[i : i + least]) for i in range(len(w) - least + 1))
         for w in (_tokens(a)[0], _tokens(b)[0])

@@ -123,7 +123,13 @@ def test_metadata_and_dedup_example_prints_what_it_says(capsys, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "page", ["guides/archive.md", "guides/reading-a-report.md", "guides/thresholds.md"]
+    "page",
+    [
+        "guides/archive.md",
+        "guides/reading-a-report.md",
+        "guides/thresholds.md",
+        "guides/provenance.md",
+    ],
 )
 def test_guide_examples_print_what_their_comments_say(page, capsys, monkeypatch):
     """Every block of the page runs from the repository root, and each ``print(...)  #

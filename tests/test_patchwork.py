@@ -61,9 +61,9 @@ def test_score_counts_word_characters_by_outcome():
         text,
         (Span(0, 11, "w", alternatives=("x",)), Span(11, 16, "y"), Span(16, 26, None)),
         (
-            Source("w", 11 / 26, 11 / 26, (SourcePassage(0, 9, 2),)),
-            Source("x", 0.0, 11 / 26, (SourcePassage(0, 4, 1),)),
-            Source("y", 5 / 26, 5 / 26, (SourcePassage(11, 15, 1),)),
+            Source("w", 11 / 26, 11 / 26, (SourcePassage(0, 9, 2, 2),)),
+            Source("x", 0.0, 11 / 26, (SourcePassage(0, 4, 1, 1),)),
+            Source("y", 5 / 26, 5 / 26, (SourcePassage(11, 15, 1, 1),)),
         ),
     )
     added = {"w": 0, "x": 1, "y": 2}

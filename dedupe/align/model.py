@@ -140,17 +140,23 @@ class ParagraphOp:
 
 @dataclass(frozen=True)
 class Passage:
-    """A run of at least ``min_passage_words`` words found in both texts (see :func:`align`).
+    """A passage both texts hold, at least ``min_passage_words`` words long (see
+    :func:`align` and :mod:`dedupe.align.passages`).
 
     ``a_start:a_end`` and ``b_start:b_end`` are character offsets into the original texts
     (``a_text[a_start:a_end]`` is the passage as written in A, from its first word to its
-    last); ``words`` is its length in word tokens (:func:`dedupe.text.word_spans`), the
-    same normalised words on both sides. The run is maximal: the words just before it (or
-    just after it) differ, or a text ends there.
+    last); ``words`` and ``b_words`` count its word tokens (:func:`dedupe.text.word_spans`)
+    in A and in B; ``exact_words`` those identical on both sides. An *exact* passage is
+    the same normalised words on both sides (``exact``); an approximate one differs by a
+    few misread, substituted, added or dropped words (never a number); ``exact_share`` is
+    ``exact_words`` over the longer side's words.
 
-    >>> p = Passage(10, 52, 0, 42, 8)
-    >>> p.to_dict()["words"], p.a_end - p.a_start
-    (8, 42)
+    >>> p = Passage(10, 52, 0, 42, 8, 8, 8)
+    >>> p.to_dict()["words"], p.a_end - p.a_start, p.exact
+    (8, 42, True)
+    >>> q = Passage(0, 60, 0, 58, 10, 10, 9)
+    >>> q.exact, q.exact_share, q.to_dict()["exact"]
+    (False, 0.9, False)
     """
 
     a_start: int
@@ -158,15 +164,31 @@ class Passage:
     b_start: int
     b_end: int
     words: int
+    b_words: int
+    exact_words: int
+
+    @property
+    def exact(self) -> bool:
+        """Whether both sides hold the very same normalised words."""
+        return self.exact_words == self.words == self.b_words
+
+    @property
+    def exact_share(self) -> float:
+        """Identical words over the longer side's words (1.0 for an exact passage)."""
+        return self.exact_words / max(self.words, self.b_words, 1)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form with every field."""
+        """JSON-ready form with every field, ``exact`` and ``exact_share`` (6 digits)."""
         return {
             "a_start": self.a_start,
             "a_end": self.a_end,
             "b_start": self.b_start,
             "b_end": self.b_end,
             "words": self.words,
+            "b_words": self.b_words,
+            "exact_words": self.exact_words,
+            "exact": self.exact,
+            "exact_share": round(self.exact_share, 6),
         }
 
 
@@ -274,7 +296,7 @@ class Alignment:
         if side == "a":
             spans = [(p.a_start, p.a_end, p.words) for p in self.passages]  # sorted by A
             return round(_covered_words(spans, self.a_text) / n, 6)
-        spans = sorted((p.b_start, p.b_end, p.words) for p in self.passages)
+        spans = sorted((p.b_start, p.b_end, p.b_words) for p in self.passages)
         return round(_covered_words(spans, self.b_text) / n, 6)
 
     def passage_paragraphs(self, p: Passage) -> tuple[tuple[int, int], tuple[int, int]]:

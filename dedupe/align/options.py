@@ -23,13 +23,17 @@ __all__ = [
     "DEFAULTS",
     "EQUAL_THRESHOLD",
     "MAX_CANDIDATES",
+    "MAX_PASSAGE_GAP",
     "MAX_PASSAGE_REPEATS",
+    "MIN_EXACT_SHARE",
     "MAX_SPLIT_PARTS",
     "MAX_WORD_DIFF_WORDS",
     "MIN_PASSAGE_WORDS",
     "MIN_SIMILARITY",
     "MOVE_SIMILARITY",
     "PARALLEL_MIN_CELLS",
+    "RAW_GAP_FACTOR",
+    "SEED_WORDS",
     "SPLIT_MERGE_COVERAGE",
     "check_options",
 ]
@@ -96,6 +100,17 @@ MIN_PASSAGE_WORDS = 8
 #: occurrences; a more repeated one only for occurrences at about the same relative rank
 #: on both sides (see :mod:`dedupe.align.passages`), which bounds the passages linearly.
 MAX_PASSAGE_REPEATS = 8
+#: Approximate passages are chains of runs of at least this many identical words.
+SEED_WORDS = 2
+#: Most words on either side between two runs joined into one passage (the option
+#: ``passage_gap``; 0: passages are runs of identical words only).
+MAX_PASSAGE_GAP = 6
+#: Two runs are at most this many times ``passage_gap`` words apart on either side,
+#: misread words included.
+RAW_GAP_FACTOR = 2
+#: A joined passage is kept when at least this share of its words (on its longer side)
+#: are identical on both sides.
+MIN_EXACT_SHARE = 0.5
 
 #: The options of :func:`~dedupe.align.align` and their defaults, in its order.
 DEFAULTS: dict[str, Any] = {
@@ -110,6 +125,7 @@ DEFAULTS: dict[str, Any] = {
     "blocking": None,
     "workers": RunOptions.workers,
     "min_passage_words": MIN_PASSAGE_WORDS,
+    "passage_gap": MAX_PASSAGE_GAP,
 }
 
 
@@ -130,6 +146,7 @@ def check_options(opts: dict[str, Any]) -> None:
     for name in ("max_split_parts", "max_candidates", "max_word_diff_words", "block_cells"):
         check_int(name, opts[name], 1)
     check_int("min_passage_words", opts["min_passage_words"], 2)
+    check_int("passage_gap", opts["passage_gap"], 0, 1_000)
     if opts["blocking"] not in (None, True, False):
         raise InvalidParameterError(
             f"blocking must be None, True or False, got {opts['blocking']!r}"

@@ -28,8 +28,10 @@ from typing import Any
 import numpy as np
 
 from ..align import Alignment, ParagraphOp, WordOp
+from ..align.options import MAX_PASSAGE_REPEATS
+from ..align.passages import shared_runs
 from ..errors import InvalidParameterError
-from ..text import Paragraph, word_offsets
+from ..text import Paragraph, word_offsets, word_spans
 from .page import html_page
 
 __all__ = [
@@ -77,10 +79,12 @@ with two more keys, `a` and `b`, the file names):
 - `version`: 3, the schema version (2 added `passages`, the `min_passage_words` option and
   the summary's `passages`, `a_in_passages` and `b_in_passages`; 3 added each word op's
   `noise`, the summary's `edits`, `noise`, `a_edit_words`, `b_edit_words`, `a_noise_words`
-  and `b_noise_words`, and `fold_noise`).
+  and `b_noise_words`, `fold_noise`, the `passage_gap` option and each passage's
+  `b_words`, `exact_words`, `exact` and `exact_share`).
 - `options`: the options `align` ran with (`min_similarity`, `move_similarity`,
   `equal_threshold`, `split_merge_coverage`, `max_split_parts`, `max_candidates`,
-  `max_word_diff_words`, `block_cells`, `blocking`, `workers`, `min_passage_words`).
+  `max_word_diff_words`, `block_cells`, `blocking`, `workers`, `min_passage_words`,
+  `passage_gap`).
 - `fold_noise`: `null`, or the side taken as clean (`"a"` or `"b"`) when the noise was
   folded (`to_dict(fold_noise=True)` or `"b"`, `"a"`; `dedupe diff --fold-noise [a|b]`):
   `word_ops` then leave out the noise and list only the edits.
@@ -113,16 +117,23 @@ with two more keys, `a` and `b`, the file names):
     misread by OCR, split or joined by a scan, stray marks of 1-2 characters that are no
     word of the other side) and `false` for an edit (a word replaced by another word, added
     or removed; a changed, added or removed number is always an edit).
-- `passages`: the shared passages, sorted by position in A (then in B): every maximal run
-  of at least `min_passage_words` words that both texts hold (the same normalised words),
-  wherever it stands (paired, moved or unpaired paragraphs, across paragraph breaks), each
-  `{a_start, a_end, b_start, b_end, words, a, b}`: `a_start`:`a_end` and
+- `passages`: the shared passages, sorted by position in A (then in B): every stretch of
+  at least `min_passage_words` words that both texts hold, word for word or with a few
+  words changed (runs of identical words joined across at most `passage_gap` edited words
+  on either side, misread words not counted, never across a changed number; at least half
+  of a passage's words identical), wherever it stands (paired, moved or unpaired
+  paragraphs, across paragraph breaks), each `{a_start, a_end, b_start, b_end, words,
+  b_words, exact_words, exact, exact_share, a, b}`: `a_start`:`a_end` and
   `b_start`:`b_end` are character offsets into the original texts, from the start of the
-  run's first word to the end of its last; `words` is its length in words; `a`, `b` are the
-  `[start, stop)` ranges of the paragraphs it touches on each side. A run found several
-  times on a side is listed for each pair of occurrences while it occurs at most 8 times
-  on each side; beyond, only occurrences at about the same relative rank are paired, so
-  the list stays linear in the length of the texts.
+  passage's first word to the end of its last; `words` and `b_words` are its length in
+  words in A and in B; `exact_words` how many of them are identical on both sides,
+  `exact_share` that share of `words`, and `exact` is `true` when the passage is the very
+  same words on both sides; `a`, `b` are the `[start, stop)` ranges of the paragraphs it
+  touches on each side. A run found several times on a side is listed for each pair of
+  occurrences while it occurs at most 8 times on each side; beyond, only occurrences at
+  about the same relative rank are paired, so the list stays linear in the length of the
+  texts. The views mark, where they stand apart, the runs of identical words of the
+  passages.
 """
 
 
@@ -168,11 +179,23 @@ class _Layout:
                 )
                 for i in range(lo, hi):
                     self.owner[x][i] = k
-        self.first = {
-            "A": np.searchsorted(self.ws["A"], [p.a_start for p in al.passages]).tolist(),
-            "B": np.searchsorted(self.ws["B"], [p.b_start for p in al.passages]).tolist(),
-        }
-        self.sizes = [p.words for p in al.passages]
+        # The marks follow the identical words of the passages (approximate passages join
+        # runs across edits, and a mark names where the same words stand).
+        least = int(dict(al.options).get("min_passage_words") or 8)
+        runs = _identical_runs(texts["A"], texts["B"], least)
+        self.first = {"A": runs[:, 0].tolist(), "B": runs[:, 1].tolist()}
+        self.sizes = runs[:, 2].tolist()
+
+
+def _identical_runs(a: str, b: str, least: int) -> np.ndarray:
+    """Rows ``(i, j, n)``: maximal runs of ``n >= least`` identical words (word ``i`` of
+    ``a``, ``j`` of ``b``; the words of :func:`~dedupe.text.word_spans`)."""
+    ids: dict[str, int] = {}
+    x, y = (
+        np.array([ids.setdefault(w, len(ids)) for w, _, _ in word_spans(t)], dtype=np.int64)
+        for t in (a, b)
+    )
+    return shared_runs(x, y, least, MAX_PASSAGE_REPEATS)
 
 
 def _raw_marks(lay: _Layout, x: str, y: str) -> tuple[list[_Mark], list[tuple[int, int]]]:

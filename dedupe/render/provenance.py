@@ -5,17 +5,18 @@ indexed document. The text view goes paragraph by paragraph: each paragraph's so
 with their share of it, then its pieces, one line each, behind their source's number. The
 HTML view is the text with each span coloured by its source (and its number, so that
 colour is not the only cue), under a legend of the sources with their share; the page is
-the library's one page shell (no script).
+the library's one page shell (no script). Both views say how many of a source's passages
+are approximate (found with a few words edited or misread) rather than exact.
 
 >>> from dedupe.provenance import Provenance, Source, SourcePassage, Span
 >>> text = "Intro here.\\n\\nThe wire story text."
 >>> p = Provenance(text, (Span(0, 13, None), Span(13, 33, "wire", alternatives=("copy",))),
-...                (Source("wire", 20 / 33, 20 / 33, (SourcePassage(13, 32, 4),)),
-...                 Source("copy", 0.0, 20 / 33, (SourcePassage(13, 32, 4),))), 6, 2)
+...                (Source("wire", 20 / 33, 20 / 33, (SourcePassage(13, 32, 4, 4),)),
+...                 Source("copy", 0.0, 20 / 33, (SourcePassage(13, 32, 4, 4),))), 6, 2)
 >>> print(provenance_text(p))
 1 source; 60.6% of 33 characters found in indexed documents (+1 later copy)
-[1] wire   60.6% of the text (holds 60.6%, 1 passage)
-[2] copy    0.0% of the text (holds 60.6%, 1 passage; a later copy)
+[1] wire   60.6% of the text (holds 60.6%, 1 passage, exact)
+[2] copy    0.0% of the text (holds 60.6%, 1 passage, exact; a later copy)
 [-] in no indexed document: 39.4%
 <BLANKLINE>
 ¶1  [-] 100%
@@ -29,7 +30,7 @@ from __future__ import annotations
 import html
 
 from ..errors import InvalidParameterError
-from ..provenance import Provenance, Span
+from ..provenance import Provenance, Source, Span
 from ..text import paragraphs
 from .page import html_page
 from .safe import terminal_text
@@ -63,6 +64,20 @@ def _label(span: Span, numbers: dict[str, int]) -> str:
     return f"{numbers[span.source]}" + (f"; also {', '.join(also)}" if also else "")
 
 
+def _passages(source: Source) -> str:
+    """How many passages a source holds, and how many of them are approximate (found
+    with a few words edited or misread, not word for word): ``2 passages, 1 approximate``."""
+    approximate = sum(1 for p in source.passages if not p.exact)
+    shown = _plural(len(source.passages), "passage")
+    if not source.passages:
+        return shown
+    if not approximate:
+        return shown + (", exact" if len(source.passages) == 1 else ", all exact")
+    if approximate == len(source.passages):
+        return shown + (", approximate" if approximate == 1 else ", all approximate")
+    return f"{shown}, {approximate:,} approximate"
+
+
 def _header(prov: Provenance) -> str:
     supplying = sum(1 for s in prov.sources if s.share > 0)
     more = len(prov.sources) - supplying
@@ -84,7 +99,7 @@ def provenance_text(prov: Provenance) -> str:
         note = "; a later copy" if s.share == 0 else ""
         lines.append(
             f"[{numbers[s.id]}] {shown[s.id]:<{width}}  {_pct(s.share):>6} of the text "
-            f"(holds {_pct(s.held)}, {_plural(len(s.passages), 'passage')}{note})"
+            f"(holds {_pct(s.held)}, {_passages(s)}{note})"
         )
     if prov.text:
         lines.append(f"[-] in no indexed document: {_pct(1 - prov.found)}")
@@ -126,7 +141,7 @@ def provenance_html(prov: Provenance, *, title: str = "Provenance") -> str:
         rows.append(
             f'<tr><td><span class="dd-swatch dd-src-{(k - 1) % PALETTE_SIZE}">{k}</span></td>'
             f'<td class="ids">{esc(s.id)}</td><td class="num">{_pct(s.share)}</td>'
-            f'<td class="num">{_pct(s.held)}</td><td class="num">{len(s.passages)}</td></tr>'
+            f'<td class="num">{_pct(s.held)}</td><td class="num">{esc(_passages(s))}</td></tr>'
         )
     rows.append(
         '<tr><td><span class="dd-swatch dd-src-none">-</span></td>'
