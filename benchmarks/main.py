@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import signal
 import sys
 import tempfile
 import threading
@@ -90,24 +91,24 @@ class Stages:
         self._done = 0
         self._stage = ""
         self._started = self._last = time.perf_counter()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        if lines:
-            self._thread = threading.Thread(target=self._heartbeat, daemon=True)
-            self._thread.start()
+        # The heartbeat rides on a timer signal, not a thread: a thread would make dedupe's
+        # worker pools fall back to one process (forking with threads running is unsafe).
+        self._timer = False
+        if lines and threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGALRM, self._heartbeat)
+            period = min(1.0, HEARTBEAT_S)
+            signal.setitimer(signal.ITIMER_REAL, period, period)
+            self._timer = True
 
     def _say(self, text: str) -> None:
-        with self._lock:
-            now = time.perf_counter()
-            self._last = now
-            print(f"[{now - self._started:6.0f} s] {text} ({self._done}/{self._total} steps)",
-                  file=self._stream, flush=True)  # fmt: skip
+        now = time.perf_counter()
+        self._last = now
+        print(f"[{now - self._started:6.0f} s] {text} ({self._done}/{self._total} steps)",
+              file=self._stream, flush=True)  # fmt: skip
 
-    def _heartbeat(self) -> None:
-        while not self._stop.wait(min(1.0, HEARTBEAT_S)):
-            if time.perf_counter() - self._last >= HEARTBEAT_S and self._stage:
-                self._say(f"still: {self._stage}")
+    def _heartbeat(self, signum: int, frame: Any) -> None:
+        if time.perf_counter() - self._last >= HEARTBEAT_S and self._stage:
+            self._say(f"still: {self._stage}")
 
     def describe(self, text: str) -> None:
         """Start stage ``text``."""
@@ -125,10 +126,11 @@ class Stages:
     def close(self) -> None:
         """Remove the bar; off a terminal, say the run is done."""
         self._bar.close()
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join()
-            self._thread = None
+        if self._timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
+            self._timer = False
+        if self._lines:
             self._say("done")
 
 

@@ -130,8 +130,12 @@ def test_stages_off_a_terminal_print_a_line_per_stage_and_while_one_runs_long(mo
     import time
 
     monkeypatch.setattr(bench, "HEARTBEAT_S", 0.2)
+    import threading
+
     buf = io.StringIO()
+    threads = threading.active_count()
     stages = bench.Stages(3, bar=False, lines=True, stream=buf)
+    assert threading.active_count() == threads  # no thread: dedupe's pools still fork
     stages.describe("one")
     stages.update()
     stages.describe("one")  # the same stage again: no new line
