@@ -38,7 +38,7 @@ from typing import Any
 from dedupe.align import MIN_PASSAGE_WORDS
 from dedupe.parallel import Progress
 
-from . import clusters, ocr_bench, ocr_scale, patchwork, report
+from . import clusters, ocr_bench, ocr_scale, pan_like, patchwork, report
 from .baselines import DETECTORS, LABELS, available
 from .difflib_align import align_difflib
 from .exact import exact_pairs
@@ -576,6 +576,22 @@ def _readme_blocks(args: argparse.Namespace, mode: str) -> list[str]:
     return blocks + (["bench-scale"] if mode == "full" and not args.no_speed else [])
 
 
+#: Pairs of each obfuscation in the PAN-like passage table, per mode.
+PAN_PAIRS = {"tiny": 3, "default": 30, "full": 100}
+
+
+def _pan_like(n: int, seed: int) -> list[dict[str, Any]]:
+    """Character precision, recall, granularity and plagdet of ``align``'s passages on
+    generated PAN-like reuse (:mod:`benchmarks.pan_like`), one row per obfuscation."""
+    rows = []
+    for obf in pan_like.OBFUSCATIONS:
+        pairs = pan_like.generate(n, seed=seed, obfuscation=obf)
+        started = time.perf_counter()
+        row = pan_like.score(pairs, pan_like.align_detector())
+        rows.append({"obfuscation": obf, **row, "seconds": time.perf_counter() - started})
+    return rows
+
+
 def _default_run(
     args: argparse.Namespace, mode: str, results: dict[str, Any], bar: Progress
 ) -> Corpus | None:
@@ -602,6 +618,8 @@ def _default_run(
             corpus, mode=mode, seed=args.seed, exact=results["quality"].get("_exact"),
             unavailable=unavailable, progress=bar.update, describe=bar.describe,
         )  # fmt: skip
+        bar.describe("passages: PAN-like reuse")
+        results["ocr"]["pan_like"] = _pan_like(PAN_PAIRS[mode], args.seed)
     if corpus is not None:
         bar.describe("clusters: roundups and shared quotes")
         results["clusters"] = clusters.run(

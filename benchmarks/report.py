@@ -655,4 +655,20 @@ def ocr_markdown(ocr: dict[str, Any]) -> str:
     """The section "OCR and re-worded copies" (see :mod:`benchmarks.ocr_bench`)."""
     from .ocr_bench import markdown
 
-    return markdown(ocr)
+    text = markdown(ocr)
+    rows = ocr.get("pan_like")
+    if rows:
+        text += (
+            "\n\n### Shared passages on PAN-like reuse (`benchmarks/pan_like.py`: passages of "
+            "40-1,000 words pasted into 3,000-word unrelated texts, as is, lightly re-worded, "
+            "or OCR-noised; PAN 2013 character measures of `dedupe.align(...).passages`)\n\n"
+            "| obfuscation | reused passages | detections | precision | recall | granularity "
+            "| plagdet | seconds |\n|---|---|---|---|---|---|---|---|\n"
+        )
+        text += "\n".join(
+            f"| {r['obfuscation']} | {r['cases']:,} | {r['detections']:,} | "
+            f"{r['precision']:.3f} | {r['recall']:.3f} | {r['granularity']:.3f} | "
+            f"{r['plagdet']:.3f} | {r['seconds']:.2f} |"
+            for r in rows
+        )
+    return text
