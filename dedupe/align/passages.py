@@ -377,12 +377,21 @@ def _chains(runs: np.ndarray, gap: int) -> list[list[tuple[int, int, int]]]:
     score = [0.0] * m
     pred = [-1] * m
     shift = [0] * m  # words taken off a run's start by an overlapping predecessor
-    by_end: dict[int, list[int]] = {}
+    # runs by the word of A they end before, each list sorted by diagonal (j - i): a
+    # predecessor's diagonal is within gap of its successor's (its gaps differ by that), so
+    # only that slice is looked at, however often the text repeats
+    by_end: dict[int, list[tuple[int, int]]] = {}
     for r in range(m):
         i, j, n = ri[r], rj[r], rn[r]
         best, bp, bd = float(n), -1, 0
+        diag = j - i
         for ea in range(i - gap, i + gap + 1):
-            for p in by_end.get(ea, ()):
+            ends = by_end.get(ea)
+            if not ends:
+                continue
+            lo = bisect.bisect_left(ends, (diag - gap, -1))
+            hi = bisect.bisect_right(ends, (diag + gap, m))
+            for _, p in ends[lo:hi]:
                 eb = rj[p] + rn[p]
                 if ri[p] >= i or rj[p] >= j:
                     continue
@@ -394,7 +403,7 @@ def _chains(runs: np.ndarray, gap: int) -> list[list[tuple[int, int, int]]]:
                 if s > best:
                     best, bp, bd = s, p, d
         score[r], pred[r], shift[r] = best, bp, bd
-        by_end.setdefault(i + n, []).append(r)
+        bisect.insort(by_end.setdefault(i + n, []), (diag, r))
     used = [False] * m
     chains = []
     for r in sorted(range(m), key=lambda t: -score[t]):
@@ -545,6 +554,11 @@ def _joined(
     )
 
 
+#: A run of :data:`SEED_WORDS` words found more often than this on a side is paired by rank
+#: as a seed of an approximate passage (see :func:`approximate_passages`).
+SEED_REPEATS = 2
+
+
 def approximate_passages(
     x: np.ndarray,
     y: np.ndarray,
@@ -568,7 +582,14 @@ def approximate_passages(
     [(1, 1, 10, 10, 9)]
     """
     x, y = np.asarray(x, dtype=np.int64), np.asarray(y, dtype=np.int64)
-    runs = shared_runs(x, y, SEED_WORDS, max_repeats)
+    # Seeds: runs of SEED_WORDS words, each paired every way only while it occurs at most
+    # SEED_REPEATS times on a side (common pairs of words, "of the", by rank: a text that
+    # repeats itself would otherwise pair every occurrence with every other, quadratic),
+    # and the runs of min_words or more, paired every way up to max_repeats as exact
+    # passages are.
+    seeds = shared_runs(x, y, SEED_WORDS, SEED_REPEATS)
+    long_runs = shared_runs(x, y, max(min_words, SEED_WORDS), max_repeats)
+    runs = np.unique(np.concatenate((seeds, long_runs)), axis=0)
     if not len(runs):
         return []
     need = max(1, math.ceil(MIN_EXACT_SHARE * min_words))  # identical words a passage holds
