@@ -12,6 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 REUTERS = REPO.parent / "shared" / "data" / "reuters21578.jsonl.gz"
+OCR_DEV_SET = REPO.parent / "shared" / "data" / "ocr-newspapers-dev.jsonl.gz"
 
 
 def seed_texts() -> dict[str, str]:
@@ -65,6 +66,15 @@ def reuters() -> list[dict]:
     if not REUTERS.exists():
         pytest.skip(f"Reuters corpus not found at {REUTERS}")
     with gzip.open(REUTERS, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+@pytest.fixture(scope="session")
+def ocr_dev_set() -> list[dict]:
+    """The OCR development set's rows (id, ocr, clean, cer...), when ../shared has it."""
+    if not OCR_DEV_SET.exists():
+        pytest.skip(f"the OCR development set is not at {OCR_DEV_SET}")
+    with gzip.open(OCR_DEV_SET, "rt", encoding="utf-8") as fh:
         return [json.loads(line) for line in fh]
 
 

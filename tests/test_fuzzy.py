@@ -3,8 +3,6 @@ next to the exact ones, and same-topic articles stay apart."""
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 
 import numpy as np
@@ -18,8 +16,6 @@ from dedupe.errors import InvalidParameterError, ParameterMismatchError
 from dedupe.sketch import fuzzy_keys
 from dedupe.text import fuzzy_buffer, fuzzy_words
 from dedupe.verify import block_edits, changed_blocks, fuzzy_score, misread
-
-DEV_SET = REPO.parent / "shared" / "data" / "ocr-newspapers-dev.jsonl.gz"
 
 # ------------------------------------------------------------------------------ parts
 
@@ -163,15 +159,8 @@ def test_cli_fuzzy_flag(tmp_path, noisy_collection):
 # -------------------------------------------------------------------------- the dev set
 
 
-@pytest.fixture(scope="module")
-def dev_set() -> list[dict]:
-    if not DEV_SET.exists():
-        pytest.skip(f"the OCR development set is not at {DEV_SET}")
-    with gzip.open(DEV_SET, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh]
-
-
-def test_dev_set_recall_by_error_rate_and_no_false_links(dev_set):
+def test_dev_set_recall_by_error_rate_and_no_false_links(ocr_dev_set):
+    dev_set = ocr_dev_set
     docs = {}
     for r in dev_set:
         docs[r["id"] + "/ocr"], docs[r["id"] + "/clean"] = r["ocr"], r["clean"]

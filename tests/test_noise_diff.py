@@ -3,20 +3,16 @@ OCR pairs the folded diff shows few edits; on generated edits every real edit is
 
 from __future__ import annotations
 
-import gzip
-import json
 import random
 import re
 from collections.abc import Iterator
 
-import pytest
 from conftest import REPO
 from test_fuzzy import noisy
 
 from dedupe.align import Alignment, align
 from dedupe.noise import misread
 
-DEV_SET = REPO.parent / "shared" / "data" / "ocr-newspapers-dev.jsonl.gz"
 _WORD = r"\w+(?:['’]\w+)*"  # a word, with its apostrophe (China's, don't)
 _TOKEN = re.compile(rf"({_WORD})((?:(?!{_WORD}).)*)", re.S)
 
@@ -167,20 +163,12 @@ def test_a_deleted_or_inserted_short_word_is_an_edit():
 BANDS = {(0.0, 0.02): 1.0, (0.02, 0.05): 2.25, (0.05, 0.10): 5.0}
 
 
-@pytest.fixture(scope="module")
-def dev_pairs() -> list[dict]:
-    if not DEV_SET.exists():
-        pytest.skip(f"OCR dev set not found at {DEV_SET}")
-    with gzip.open(DEV_SET, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh]
-
-
-def test_ocr_noise_is_folded_on_the_dev_set(dev_pairs):
+def test_ocr_noise_is_folded_on_the_dev_set(ocr_dev_set):
     """Real OCR against its corrected transcription: with the noise folded, few edits are
     left (none of the pairs has editorial changes, only what the scan did)."""
     for (lo, hi), most in BANDS.items():
         words = edits = before = 0
-        for row in dev_pairs:
+        for row in ocr_dev_set:
             if not (lo < row["cer"] <= hi or lo == row["cer"] == 0):
                 continue
             s = align(row["ocr"], row["clean"]).summary()

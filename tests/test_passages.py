@@ -4,10 +4,7 @@ are told apart; a changed number breaks a passage."""
 
 from __future__ import annotations
 
-import gzip
-import json
 import random
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +12,6 @@ import dedupe
 from benchmarks.pan_like import align_detector, generate, score
 from dedupe import align
 from dedupe.text import word_spans, words
-
-DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "data" / "ocr-newspapers-dev.jsonl.gz"
 
 BASE = (
     "The regional council met on Tuesday evening to discuss the long delayed plans for "
@@ -112,17 +107,10 @@ def test_passages_slice_whole_words_and_count_them():
             assert p.exact == (p.exact_words == p.words == p.b_words)
 
 
-def _dev_rows() -> list[dict]:
-    if not DEV_SET.exists():
-        pytest.skip(f"OCR dev set not found at {DEV_SET}")
-    with gzip.open(DEV_SET, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh]
-
-
-def test_ocr_copies_are_covered_by_passages():
+def test_ocr_copies_are_covered_by_passages(ocr_dev_set):
     """Dev set (real OCR and its corrected transcription): the passages cover >= 0.95 of
     the clean text of articles up to 10% character errors, in each band of error rate."""
-    rows = [r for r in _dev_rows() if r["cer"] < 0.10]
+    rows = [r for r in ocr_dev_set if r["cer"] < 0.10]
     by_band: dict[str, list[float]] = {"<2%": [], "2-5%": [], "5-10%": []}
     for r in rows:
         band = "<2%" if r["cer"] < 0.02 else "2-5%" if r["cer"] < 0.05 else "5-10%"
