@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import random
-import statistics
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from .baselines import STAGES_ENV
 from .loaders import load_jsonl, write_jsonl
 from .ocr_noise import noisy_copy
 from .scale import _reaches, run_tool, score
+from .scale import _summary as scale_summary
 
 #: Version of the noisy corpus files (a cached file of another version is made again).
 VERSION = 1
@@ -194,29 +194,17 @@ def run(
 def _summary(
     runs: list[dict[str, Any]], truth: dict[str, Any], jaccard: float, containment: float
 ) -> dict[str, Any]:
-    bad = next((r for r in runs if "error" in r), None)
-    if bad is not None:
-        return {"error": bad["error"]}
-    med = statistics.median(r["seconds"] for r in runs)
-    first = runs[0]
-    docs = first["docs"]
-    tree = max(r["tree_rss_peak_mb"] for r in runs)
-    pss = [r["tree_pss_peak_mb"] for r in runs if r.get("tree_pss_peak_mb")]
-    return {
-        "docs": docs,
-        "seconds": med,
-        "runs": len(runs),
-        "docs_per_s": docs / med if med else None,
-        "main_hwm_mb": max(r["main_hwm_mb"] for r in runs),
-        "tree_rss_peak_mb": tree,
-        "tree_pss_peak_mb": max(pss) if pss else None,
-        "kb_per_doc": tree * 1024 / docs,
-        "pss_kb_per_doc": max(pss) * 1024 / docs if pss else None,
-        "stages": first.get("stages", {}),
-        "pairs": first.get("pairs", 0),
-        "bands": band_recall(first["found"], truth, jaccard, containment),
-        "scores": score(first["found"], truth, jaccard, containment),
-    }
+    """The scale benchmark's summary of a mode's runs (:func:`benchmarks.scale._summary`),
+    with memory per document and recall by CER band."""
+    out = scale_summary(runs, truth, jaccard, containment)
+    if "error" in out:
+        return {"error": out["error"]}
+    tree, pss, first = out["tree_rss_peak_mb"], out["tree_pss_peak_mb"], runs[0]
+    out["kb_per_doc"] = tree * 1024 / out["docs"]
+    out["pss_kb_per_doc"] = pss * 1024 / out["docs"] if pss else None
+    out["bands"] = band_recall(first["found"], truth, jaccard, containment)
+    out.setdefault("scores", score(first["found"], truth, jaccard, containment))
+    return out
 
 
 def ratios(tools: dict[str, dict[str, Any]]) -> dict[str, Any]:

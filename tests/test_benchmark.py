@@ -862,3 +862,20 @@ def test_ocr_scale_noisy_corpus_and_band_recall(tmp_path: Path) -> None:
                   for p in truth["pairs"]}  # fmt: skip
     r = ocr_scale.band_recall(everything, truth, 0.5, 0.5)
     assert r["all"]["recall"] == 1.0 and r["all"]["pairs"] > 0
+
+
+def test_scale_with_ocr_noise_compares_fuzzy_with_default(tmp_path):
+    """`--scaling N --ocr-noise`: both modes run, with memory per document, recall by CER
+    band and the ratios the targets are judged on."""
+    out = tmp_path / "o"
+    assert bench.main(["--scaling", "600", "--ocr-noise", "--no-progress", "--out", str(out)]) == 0
+    (row,) = json.loads((out / "results.json").read_text())["ocr_scale"]
+    assert set(row["tools"]) == {"dedupe", "dedupe_fuzzy"}
+    for tool in row["tools"].values():
+        assert tool["kb_per_doc"] > 0 and tool["docs"] == 600
+        assert {"clean", "<2%", "2-5%", "5-10%", "10-20%", ">20%", "all"} <= set(tool["bands"])
+    fuzzy, default = row["tools"]["dedupe_fuzzy"], row["tools"]["dedupe"]
+    assert fuzzy["bands"]["all"]["found"] >= default["bands"]["all"]["found"]
+    speed = fuzzy["docs_per_s"] / default["docs_per_s"]
+    assert row["ratios"]["speed"] == pytest.approx(speed)
+    assert row["ratios"]["speed_met"] == (speed >= 0.5)
