@@ -21,7 +21,7 @@ import datetime
 import itertools
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -881,7 +881,8 @@ def _times_for(pairs: list[Any], timestamps: Any) -> list[float]:
 
 def _batches(docs: Any) -> Iterator[list[tuple[Any, Any]]]:
     """The documents given to :func:`find_duplicates` (a mapping of id to text, or an
-    iterable of ``(id, text)`` pairs, a generator included) in batches of at most
+    iterable of ``(id, text)`` pairs, a generator included): a mapping or a sequence in one
+    batch (its texts are in memory already), anything else in batches of at most
     :data:`STREAM_BATCH_DOCS` documents or :data:`STREAM_BATCH_CHARS` characters, pulled
     from ``docs`` only as each batch is wanted; each entry checked with a message that
     names ``docs`` (the type of ``docs`` at once, its entries as they come)."""
@@ -889,10 +890,16 @@ def _batches(docs: Any) -> Iterator[list[tuple[Any, Any]]]:
         raise InvalidParameterError(
             f"docs must be a mapping of id to text or (id, text) pairs, got {type(docs).__name__}"
         )
-    return _batched(iter(docs.items() if isinstance(docs, Mapping) else docs))
+    if isinstance(docs, (Mapping, Sequence)):  # held in memory already: one batch, so
+        # that the sketching runs in one pool over every document, as before streaming
+        entries = iter(docs.items() if isinstance(docs, Mapping) else docs)
+        return _batched(entries, most_docs=len(docs), most_chars=None)
+    return _batched(iter(docs), most_docs=STREAM_BATCH_DOCS, most_chars=STREAM_BATCH_CHARS)
 
 
-def _batched(entries: Iterator[Any]) -> Iterator[list[tuple[Any, Any]]]:
+def _batched(
+    entries: Iterator[Any], *, most_docs: int, most_chars: int | None
+) -> Iterator[list[tuple[Any, Any]]]:
     batch: list[tuple[Any, Any]] = []
     chars = 0
     for entry in entries:
@@ -904,7 +911,7 @@ def _batched(entries: Iterator[Any]) -> Iterator[list[tuple[Any, Any]]]:
             )
         batch.append(entry)
         chars += len(entry[1]) if isinstance(entry[1], (str, bytes)) else 0
-        if len(batch) >= STREAM_BATCH_DOCS or chars >= STREAM_BATCH_CHARS:
+        if len(batch) >= most_docs or (most_chars is not None and chars >= most_chars):
             out, batch, chars = batch, [], 0
             del entry
             yield out  # the caller holds the only reference: let go once sketched
