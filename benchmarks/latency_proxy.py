@@ -34,6 +34,8 @@ import threading
 import time
 from pathlib import Path
 
+from .redis_server import stop_process
+
 __all__ = ["LatencyProxy", "ProxyUnavailable", "serve"]
 
 #: Seconds to wait for a new proxy process to say its port.
@@ -221,13 +223,7 @@ class LatencyProxy:
         process, self.process = self.process, None
         if process is None:
             return
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_process(process, timeout=5)
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()

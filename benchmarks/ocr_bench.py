@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dedupe.unionfind import UnionFind
+
 from .baselines import DETECTORS, LABELS
 from .exact import ExactPair, exact_pairs
 from .generate import Corpus, key
@@ -138,19 +140,10 @@ def stories(ids: Iterable[str], links: Iterable[tuple[str, str]]) -> dict[str, s
     >>> s["a"] == s["c"] != s["d"]
     True
     """
-    parent = {i: i for i in ids}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    groups = UnionFind()
     for a, b in links:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-    return {i: find(i) for i in parent}
+        groups.union(a, b)
+    return {i: groups.find(i) for i in ids}
 
 
 def score_rows(

@@ -56,6 +56,19 @@ def _answers(port: int) -> bool:
         return False
 
 
+def stop_process(process: subprocess.Popen, *, timeout: float) -> None:
+    """End a child process by its pid: SIGTERM, then SIGKILL after ``timeout`` seconds,
+    and wait for it (nothing when it has ended already)."""
+    if process.poll() is not None:
+        return
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 class RedisServer:
     """One ``redis-server`` process (see the module docstring). ``maxmemory_policy`` is
     passed as it is (``noeviction`` by default); ``port`` is chosen free unless given."""
@@ -133,14 +146,8 @@ class RedisServer:
     def stop(self) -> None:
         """Stop the server by its pid (SIGTERM: with persistence it writes its data first)."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
+        if process is not None:
+            stop_process(process, timeout=10)
 
     def __enter__(self) -> RedisServer:
         return self.start()

@@ -18,15 +18,11 @@ from typing import Any
 from .baselines import LABELS
 
 #: The page whose blocks ``--update-readme`` (``--update-results``) rewrites by default.
-RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results.md"
-README = Path(__file__).resolve().parents[1] / "README.md"
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "docs" / "results.md"
+README = REPO / "README.md"
 #: The tools of the README's headline table (from the main block of docs/results.md).
-HEADLINE_TOOLS = (
-    "dedupe.find_duplicates",
-    "datasketch MinHash.bulk + MinHashLSH",
-    "rensa RMinHash + RMinHashLSH",
-    "exact all pairs (scipy sparse)",
-)
+HEADLINE_TOOLS = tuple(LABELS[k] for k in ("dedupe", "datasketch_bulk", "rensa", "exact"))
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
 

@@ -74,7 +74,6 @@ from .verify import (
     pair_scores,
     shared_counts,
     shared_with,
-    word_counts,
 )
 from .version import __version__
 
@@ -697,12 +696,11 @@ class Index:
         return out
 
     def _fuzzy(self, sk: Sketch, pairs: np.ndarray, shared: np.ndarray) -> Fuzzy:
-        """Fuzzy scores of the candidate pairs :func:`~dedupe.verify.fuzzy_wanted` picks
+        """Fuzzy scores of the candidate pairs :func:`~dedupe.verify.fuzzy_choice` picks
         (in full for those that reach an exact threshold, else only as far as needed to
         know they miss ``fuzzy_threshold``), in worker processes for many pairs."""
         sizes, t = sk.set_sizes(), self._thresholds
         texts = (sk.text_values, sk.text_offsets)
-        counts = word_counts(*texts)  # type: ignore[arg-type]
         exact = pair_scores(shared, sizes[pairs[:, 0]], sizes[pairs[:, 1]], t)[0]
         keys = (sk.key_values, sk.key_offsets)
         wanted = fuzzy_choice(keys, texts, pairs, exact, t)  # type: ignore[arg-type]
@@ -722,8 +720,11 @@ class Index:
             _fuzzy_part, np.array_split(rows, workers), workers, shared=(texts, t.fuzzy_threshold)
         )
         score = np.full(len(pairs), np.nan)
+        words_a, words_b = (np.zeros(len(pairs), dtype=np.int64) for _ in range(2))
         score[chosen] = np.concatenate([p.score for p in parts])
-        return Fuzzy(score, counts[pairs[:, 0]], counts[pairs[:, 1]])
+        words_a[chosen] = np.concatenate([p.words_a for p in parts])
+        words_b[chosen] = np.concatenate([p.words_b for p in parts])
+        return Fuzzy(score, words_a, words_b)
 
     def _shared(self, sk: Sketch, pairs: np.ndarray) -> np.ndarray:
         """Exact shared-shingle counts of ``pairs``, in worker processes for many pairs."""

@@ -459,10 +459,11 @@ def read_documents(
     row as a dict of column to value, ``None`` for a text file.
 
     Raises :class:`~dedupe.errors.InputError` naming the file (and line) on anything
-    unreadable, and on an id that appears twice; files that are not regular files (FIFOs,
-    devices, links to them) are never read. With ``skipped`` (a list), a document that
-    cannot be read (a JSONL or CSV line, a file of a folder) is appended to it as ``(where,
-    reason)`` and the reading goes on; an input that cannot be opened at all still raises.
+    unreadable, and on an id that appears twice; the files of a folder that are not regular
+    files (FIFOs, devices, links to them) are never read. With ``skipped`` (a list), a
+    document that cannot be read (a JSONL or CSV line, a file of a folder) is appended to it
+    as ``(where, reason)`` and the reading goes on; an input that cannot be opened at all
+    still raises.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())

@@ -28,6 +28,7 @@ __all__ = [
     "NOISE_MAX_CELLS",
     "NOISE_MAX_PIECES",
     "block_edits",
+    "is_number",
     "changed_blocks",
     "misread",
     "noise_runs",
@@ -35,8 +36,8 @@ __all__ = [
 ]
 
 #: A word counts as the same word misread (OCR noise, not a change) when its characters are
-#: more similar than this to what stands in its place (rapidfuzz Indel similarity; for words
-#: of three characters or fewer, the same once the letters OCR confuses are folded).
+#: more similar than this to what stands in its place (rapidfuzz Indel similarity; see
+#: :func:`misread` for short words).
 MISREAD_SIMILARITY = 0.5
 #: A word of at most this many characters counts as misread at exactly
 #: :data:`MISREAD_SIMILARITY` too (``of`` read ``ot``); a longer one needs more (``monday``
@@ -56,11 +57,25 @@ def _fold(word: str) -> str:
     return word.translate(_CLASSES)
 
 
+def is_number(word: str) -> bool:
+    """Whether a word is a number for passages: at least half of its characters are digits
+    (``1889``, ``6g``; not ``airp0rt``, a letter misread as a digit). A passage never joins
+    across a changed number.
+
+    >>> [is_number(w) for w in ("1889", "6g", "airp0rt", "the")]
+    [True, True, False, False]
+    """
+    digits = sum(c.isdigit() for c in word)
+    return digits > 0 and 2 * digits >= len(word)
+
+
 def misread(a: str, b: str, *, similarity: float = MISREAD_SIMILARITY) -> bool:
-    """Whether ``b`` stands where ``a`` stood as OCR noise rather than a change: their
-    characters are similar (for a word of three characters or fewer: the same once the
-    letters OCR confuses are folded, such as ``tbe`` and ``the``), and when both hold
-    digits, the digits are the same (a changed number is a change).
+    """Whether ``b`` stands where ``a`` stood as OCR noise rather than a change (the fuzzy
+    score's test, and the gaps of approximate passages): when both hold digits, the
+    digits are the same (a changed number is a change); and either ``a`` has three
+    characters or fewer and is the same once the letters OCR confuses are folded (``tbe``,
+    ``the``), or their characters are more similar than ``similarity``, or exactly that
+    similar when ``a`` has :data:`SHORT_WORD` characters or fewer (``of``, ``ot``).
 
     >>> misread("council", "cmincil"), misread("the", "tbe"), misread("rain", "snow")
     (True, True, False)
@@ -199,8 +214,10 @@ def _number(word: str) -> str:
 def scan_variant(a: str, b: str) -> bool:
     """Whether ``b`` may be ``a`` as a scan read it (the word diff's test): the same number
     if either is a number (a changed, added or removed number is a change), and the same
-    letters once OCR's confused letters are folded, or (unless both have three characters
-    or fewer) characters more similar than :data:`NOISE_SIMILARITY`.
+    letters once OCR's confused letters are folded, or, when either has three characters
+    or fewer, one edit apart (the longer of three or more), else characters more similar
+    than :data:`NOISE_SIMILARITY`. Stricter than :func:`misread`: the diff must keep every
+    real edit, the fuzzy score must forgive every misread.
 
     >>> scan_variant("council", "cmincil"), scan_variant("the", "tbe")
     (True, True)

@@ -80,6 +80,7 @@ import numpy as np
 from .align.passages import approximate_passages
 from .errors import EmptyTextError, InvalidParameterError
 from .flat import offsets_of, segment_positions, sorted_unique
+from .noise import is_number
 from .params import IndexParams, check_int
 from .sketch import (
     batch_text_hashes,
@@ -362,14 +363,12 @@ def trace(
 
 
 def _number_words(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Which words are numbers (at least half digits, as :mod:`dedupe.align.passages`
-    counts them): a passage never joins across a gap holding one."""
-    out = np.zeros(len(starts), dtype=bool)
-    for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
-        word = text[s:e]
-        if any(c.isdigit() for c in word):
-            out[k] = 2 * sum(c.isdigit() for c in word) >= len(word)
-    return out
+    """Which words are numbers (:func:`dedupe.noise.is_number`, as passages count them): a
+    passage never joins across a gap holding one."""
+    return np.array(
+        [is_number(text[s:e]) for s, e in zip(starts.tolist(), ends.tolist(), strict=True)],
+        dtype=bool,
+    )
 
 
 def _held_fuzzy(tokens: list[str], docs: Fetched, min_words: int, max_gap: int) -> np.ndarray:

@@ -81,6 +81,7 @@ from .results import Report, build_report
 from .sketch import BAND_BIT
 from .text import ensure_text, has_words
 from .verify import (
+    Fuzzy,
     fuzzy_choice,
     fuzzy_pairs,
     fuzzy_rule,
@@ -359,17 +360,17 @@ def _fuzzy_matches(
     words = _both(batch, "words", "u1")
     wanted = fuzzy_choice(_both(batch, "pkeys"), words, pairs, exact, thresholds)
     fuzzy = fuzzy_pairs(words, words, pairs, wanted, full=exact, floor=thresholds.fuzzy_threshold)
-    found = judge(
-        batch.column("id_a").to_pylist(),
-        batch.column("id_b").to_pylist(),
-        shared,
-        size_a,
-        size_b,
+    sel = np.flatnonzero(exact | fuzzy_rule(fuzzy, thresholds)[0])  # the pairs judge keeps
+    ids_a, ids_b = batch.column("id_a").to_pylist(), batch.column("id_b").to_pylist()
+    found = judge(  # on the kept pairs only: every one of them is a match
+        [ids_a[k] for k in sel.tolist()],
+        [ids_b[k] for k in sel.tolist()],
+        shared[sel],
+        size_a[sel],
+        size_b[sel],
         thresholds,
-        fuzzy,
+        Fuzzy(fuzzy.score[sel], fuzzy.words_a[sel], fuzzy.words_b[sel]),
     )
-    sel = np.flatnonzero(exact | fuzzy_rule(fuzzy, thresholds)[0])  # the pairs judge kept
-    assert len(sel) == len(found)
     take = pa.array(sel)
     return pa.RecordBatch.from_arrays(
         [

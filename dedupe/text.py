@@ -260,10 +260,7 @@ def fuzzy_words(text: str) -> list[str]:
     >>> fuzzy_words("The Coun-\\ncil met on Tuesday; ﬁve Ministers, Zürich, naïve ſtate")
     ['the', 'council', 'met', 'on', 'tuesday', 'five', 'ministers', 'zurich', 'naive', 'state']
     """
-    text = _dehyphen(text)
-    if text.isascii():
-        return _WORD.findall(text.lower())
-    return _WORD.findall(_fold_letters(text))
+    return fuzzy_buffer(text).decode("utf-8").split()
 
 
 def _dehyphen(text: str) -> str:

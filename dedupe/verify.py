@@ -21,27 +21,20 @@ import numpy as np
 
 from .flat import lengths, take
 from .match import Match, match_kind
-from .noise import INSERT_LETTERS, MISREAD_SIMILARITY, block_edits, changed_blocks, misread
+from .noise import block_edits, changed_blocks
 from .params import Thresholds
 from .sketch import mix64
 
 __all__ = [
     "FUZZY_KEY_SHARE",
-    "INSERT_LETTERS",
     "Fuzzy",
     "fuzzy_choice",
     "fuzzy_pairs",
-    "fuzzy_wanted",
     "key_share",
     "fuzzy_rule",
     "word_counts",
-    "MISREAD_SIMILARITY",
     "SHARED_CHUNK",
-    "changed_blocks",
-    "block_edits",
     "fuzzy_score",
-    "fuzzy_scores",
-    "misread",
     "copy_matches",
     "exact_copies",
     "judge",
@@ -333,7 +326,7 @@ def _survival(a: Sequence[str], b: Sequence[str], floor: float = 0.0) -> float:
 def fuzzy_score(a: Sequence[str], b: Sequence[str], *, floor: float = 0.0) -> float:
     """The fuzzy score of two texts' words (:func:`dedupe.text.fuzzy_words`): the share of
     the shorter text's words that stand in the other, in order, as they are or misread by
-    OCR (:func:`misread`), less one for each run of words the other adds in between. An
+    OCR (:func:`dedupe.noise.misread`), less one for each run of words the other adds in between. An
     OCR copy of an article scores about 1 - (its share of misread words that no longer
     resemble themselves); a different article on the same topic, far less. With
     ``floor``, NaN as soon as the score is sure to be under it (much faster on unrelated
@@ -348,15 +341,6 @@ def fuzzy_score(a: Sequence[str], b: Sequence[str], *, floor: float = 0.0) -> fl
     """
     short, other = (a, b) if len(a) <= len(b) else (b, a)
     return _survival(short, other, floor)
-
-
-def fuzzy_scores(a_words: Sequence[Sequence[str]], b_words: Sequence[Sequence[str]]) -> np.ndarray:
-    """:func:`fuzzy_score` of each pair ``(a_words[k], b_words[k])``, as ``float64``.
-
-    >>> fuzzy_scores([["a", "b"]], [["a", "b", "c"]]).tolist()
-    [1.0]
-    """
-    return np.array([fuzzy_score(x, y) for x, y in zip(a_words, b_words, strict=True)])
 
 
 #: A candidate pair is given a fuzzy score when it shares at least this share of the
@@ -396,27 +380,6 @@ class _Words:
         return got
 
 
-def fuzzy_wanted(
-    exact: np.ndarray,
-    shared_keys: np.ndarray,
-    words_a: np.ndarray,
-    words_b: np.ndarray,
-    thresholds: Thresholds,
-) -> np.ndarray:
-    """Which candidate pairs a collection scan gives a fuzzy score: those that already
-    reach an exact threshold (``exact``; their score is shown), and those that share
-    :data:`FUZZY_KEY_SHARE` of the smaller text's fuzzy keys (``shared_keys``, see
-    :func:`key_share`) when the shorter text has ``fuzzy_min_words`` words (fewer could
-    not pass :func:`fuzzy_rule`). Every engine asks this, so all score the same pairs.
-
-    >>> fuzzy_wanted(np.array([True, False, False]), np.array([0.0, 0.3, 0.3]),
-    ...              np.array([10, 80, 10]), np.array([10, 90, 90]), Thresholds()).tolist()
-    [True, True, False]
-    """
-    short = np.minimum(words_a, words_b)
-    return exact | ((shared_keys >= FUZZY_KEY_SHARE) & (short >= thresholds.fuzzy_min_words))
-
-
 def fuzzy_choice(
     keys: tuple[np.ndarray, np.ndarray],
     words: tuple[np.ndarray, np.ndarray],
@@ -424,9 +387,13 @@ def fuzzy_choice(
     exact: np.ndarray,
     thresholds: Thresholds,
 ) -> np.ndarray:
-    """:func:`fuzzy_wanted` of candidate ``pairs`` (rows of the ragged fuzzy ``keys`` and
-    ``words``, each ``(values, offsets)``), the key shares computed only for the pairs they
-    can decide (no exact match yet, both sides long enough). Index and Spark call this.
+    """Which candidate ``pairs`` (rows of the ragged fuzzy ``keys`` and ``words``, each
+    ``(values, offsets)``) a collection scan gives a fuzzy score: those that already reach
+    an exact threshold (``exact``; their score is shown), and those that share
+    :data:`FUZZY_KEY_SHARE` of the smaller text's fuzzy keys (:func:`key_share`, computed
+    only where it can decide) when the shorter text has ``fuzzy_min_words`` words (fewer
+    could not pass :func:`fuzzy_rule`). Index and Spark call this, so they score the same
+    pairs.
 
     >>> words = (np.frombuffer(b"a b c", np.uint8), np.array([0, 5, 5]))
     >>> keys = (np.array([1, 2, 1, 2], np.uint32), np.array([0, 2, 4]))
@@ -434,11 +401,11 @@ def fuzzy_choice(
     [True]
     """
     counts = word_counts(*words)
-    words_a, words_b = counts[pairs[:, 0]], counts[pairs[:, 1]]
+    long_enough = np.minimum(counts[pairs[:, 0]], counts[pairs[:, 1]]) >= thresholds.fuzzy_min_words
+    open_ = ~exact & long_enough
     share = np.zeros(len(pairs))
-    open_ = ~exact & (np.minimum(words_a, words_b) >= thresholds.fuzzy_min_words)
     share[open_] = key_share(*keys, pairs[open_])
-    return fuzzy_wanted(exact, share, words_a, words_b, thresholds)
+    return exact | (open_ & (share >= FUZZY_KEY_SHARE))
 
 
 def fuzzy_pairs(
@@ -452,9 +419,10 @@ def fuzzy_pairs(
 ) -> Fuzzy:
     """The fuzzy scores of ``pairs`` (row ``k``: row ``pairs[k, 0]`` of the fuzzy words
     ``a`` and row ``pairs[k, 1]`` of ``b``, each ``(text_values, text_offsets)``), computed
-    where ``wanted`` (NaN elsewhere), with both sides' word counts. Pairs not in ``full``
-    (when given) stop at ``floor``: NaN once their score is sure to be under it (a pair
-    that only the fuzzy rule could report needs no more).
+    where ``wanted`` (NaN elsewhere), with both sides' word counts (0 where not scored:
+    :func:`fuzzy_rule` reads them only next to a score). Pairs not in ``full`` (when given)
+    stop at ``floor``: NaN once their score is sure to be under it (a pair that only the
+    fuzzy rule could report needs no more).
 
     >>> buffer = np.frombuffer(b"the council met" b"tbe cmincil met", np.uint8)
     >>> words = (buffer, np.array([0, 15, 30]))
@@ -462,10 +430,12 @@ def fuzzy_pairs(
     [1.0]
     """
     score = np.full(len(pairs), np.nan)
+    counts_a = np.zeros(len(pairs), dtype=np.int64)
+    counts_b = np.zeros(len(pairs), dtype=np.int64)
     words_a, words_b = _Words(*a), _Words(*b)
     for k in np.flatnonzero(wanted).tolist():
         least = floor if full is not None and not full[k] else 0.0
         x, y = words_a[int(pairs[k, 0])], words_b[int(pairs[k, 1])]
         score[k] = fuzzy_score(x, y, floor=least)
-    counts_a, counts_b = word_counts(*a), word_counts(*b)
-    return Fuzzy(score, counts_a[pairs[:, 0]], counts_b[pairs[:, 1]])
+        counts_a[k], counts_b[k] = len(x), len(y)
+    return Fuzzy(score, counts_a, counts_b)

@@ -74,7 +74,7 @@ class WordOp:
         }
 
 
-def _check_fold(fold_noise: bool | str) -> str | None:
+def check_fold(fold_noise: bool | str) -> str | None:
     """The clean side named by ``fold_noise`` (``True`` is B), or ``None`` (no folding)."""
     if fold_noise is False:
         return None
@@ -123,7 +123,7 @@ class ParagraphOp:
         >>> len(op.to_dict()["word_ops"]), len(op.to_dict(fold_noise=True)["word_ops"])
         (1, 0)
         """
-        fold = _check_fold(fold_noise) is not None
+        fold = check_fold(fold_noise) is not None
         return {
             "kind": self.kind,
             "a": list(self.a),
@@ -348,7 +348,7 @@ class Alignment:
         for p in self.passages:
             ra, rb = self.passage_paragraphs(p)
             passages.append({**p.to_dict(), "a": list(ra), "b": list(rb)})
-        clean = _check_fold(fold_noise)
+        clean = check_fold(fold_noise)
         return {
             "version": 3,
             "options": dict(self.options),

@@ -59,13 +59,12 @@ from __future__ import annotations
 
 import bisect
 import math
-import re
 from collections.abc import Sequence
 from typing import overload
 
 import numpy as np
 
-from ..noise import block_edits, scan_variant
+from ..noise import block_edits, is_number, scan_variant
 from ..text import word_spans
 from .model import Passage
 from .options import MAX_PASSAGE_GAP, MIN_EXACT_SHARE, RAW_GAP_FACTOR, SEED_WORDS
@@ -336,14 +335,9 @@ class _Tokens(Sequence[str]):
         return self._word(t)
 
 
-_DIGIT = re.compile(r"\d")
-
-
 def _numbers(words: Sequence[str]) -> list[str]:
-    """The numbers among ``words`` (at least half of a word's characters are digits:
-    ``1889``, ``6g``, not ``airp0rt``, a letter misread as a digit): a passage never joins
-    across a changed number."""
-    return [w for w in words if 2 * len(_DIGIT.findall(w)) >= len(w)]
+    """The numbers among ``words`` (:func:`dedupe.noise.is_number`)."""
+    return [w for w in words if is_number(w)]
 
 
 def _gap_cost(ga: Sequence[str], gb: Sequence[str], gap: int) -> tuple[float, int] | None:
@@ -358,7 +352,7 @@ def _gap_cost(ga: Sequence[str], gb: Sequence[str], gap: int) -> tuple[float, in
     if not ga or not gb:
         added = len(ga) + len(gb)
         return (float(added), added) if added <= gap else None
-    edits = max(len(block_edits(ga, gb)[0]), len(block_edits(gb, ga)[0]))
+    edits = max(len(block_edits(ga, gb, limit=gap)[0]), len(block_edits(gb, ga, limit=gap)[0]))
     if edits > gap:
         return None
     return edits + _MISREAD_COST * (max(len(ga), len(gb)) - edits), edits

@@ -143,14 +143,12 @@ def find(
 
 @dataclass
 class Collection:
-    """What the inputs hold: texts by id, metadata by id (the records' other fields), the
-    inputs skipped with ``--on-error skip`` as ``(where, reason)``, and (when asked for)
-    each document's record to write it back unchanged."""
+    """What the inputs hold: texts by id, metadata by id (the records' other fields), and
+    the inputs skipped with ``--on-error skip`` as ``(where, reason)``."""
 
     docs: dict[str, str]
     metadata: dict[str, dict[str, str]] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    records: dict[str, Any] = field(default_factory=dict)
 
 
 def iter_collection(
@@ -187,22 +185,12 @@ def warn_read(out: Collection, empty: Sequence[tuple[str, str]]) -> None:
     warn_unreadable(out.skipped)
 
 
-def load_collection(
-    args: argparse.Namespace, *, records: bool = False, metadata: bool = True
-) -> Collection:
+def load_collection(args: argparse.Namespace) -> Collection:
     """Read the inputs of a command (:func:`iter_collection`) into memory, and say on
     stderr what was skipped."""
     out = Collection({})
     empty: list[tuple[str, str]] = []
-    out.docs = dict(
-        iter_collection(
-            args,
-            out,
-            empty=empty,
-            records=out.records if records else None,
-            metadata=metadata,
-        )
-    )
+    out.docs = dict(iter_collection(args, out, empty=empty))
     warn_read(out, empty)
     return out
 

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from ..align import Alignment, ParagraphOp, WordOp
-from ..align.options import MAX_PASSAGE_REPEATS
+from ..align.model import check_fold
+from ..align.options import MAX_PASSAGE_REPEATS, MIN_PASSAGE_WORDS
 from ..align.passages import shared_runs
 from ..errors import InvalidParameterError
 from ..text import Paragraph, word_offsets, word_spans
@@ -114,7 +115,7 @@ with two more keys, `a` and `b`, the file names):
     and `b_start`:`b_end` are character offsets into the original texts (an empty span
     marks the insertion point), and `a_text`/`b_text` are the changed words as they stand
     there (with the punctuation between them); `noise` is `true` for character noise (words
-    misread by OCR, split or joined by a scan, stray marks of 1-2 characters that are no
+    misread by OCR, split or joined by a scan, stray marks of one character that are no
     word of the other side) and `false` for an edit (a word replaced by another word, added
     or removed; a changed, added or removed number is always an edit).
 - `passages`: the shared passages, sorted by position in A (then in B): every stretch of
@@ -181,7 +182,7 @@ class _Layout:
                     self.owner[x][i] = k
         # The marks follow the identical words of the passages (approximate passages join
         # runs across edits, and a mark names where the same words stand).
-        least = int(dict(al.options).get("min_passage_words") or 8)
+        least = int(dict(al.options).get("min_passage_words") or MIN_PASSAGE_WORDS)
         runs = _identical_runs(texts["A"], texts["B"], least)
         self.first = {"A": runs[:, 0].tolist(), "B": runs[:, 1].tolist()}
         self.sizes = runs[:, 2].tolist()
@@ -413,17 +414,6 @@ class _Style:
     noise: Callable[[str, str], str]
 
 
-def _clean_side(fold_noise: bool | str) -> str | None:
-    """``"a"`` or ``"b"``, the side whose words stand for folded noise, or ``None``."""
-    if fold_noise is False:
-        return None
-    if fold_noise is True or fold_noise == "b":
-        return "b"
-    if fold_noise == "a":
-        return "a"
-    raise InvalidParameterError(f"fold_noise must be False, True, 'a' or 'b', got {fold_noise!r}")
-
-
 def _run(al: Alignment, marks: _Marks, style: _Style, side: str, start: int, end: int) -> str:
     """Characters ``start:end`` of one side's text, passages marked."""
     src, other = (al.a_text, "B") if side == "A" else (al.b_text, "A")
@@ -528,7 +518,7 @@ def alignment_text(al: Alignment, *, fold_noise: bool | str = False) -> str:
     ~ A1 -> B1 edited 0.70
       The council met on [-Monday-]{+Friday+} to discuss the rail line.
     """
-    clean = _clean_side(fold_noise)
+    clean = check_fold(fold_noise)
     marks = _Marks(al)
     out: list[str] = []
     for op in al.ops:
@@ -585,7 +575,7 @@ def alignment_markdown(al: Alignment, *, fold_noise: bool | str = False) -> str:
     <BLANKLINE>
     a b ~~tbe~~*the*
     """
-    clean = _clean_side(fold_noise)
+    clean = check_fold(fold_noise)
     marks = _Marks(al)
     blocks: list[str] = []
     for op in al.ops:
@@ -741,7 +731,7 @@ def alignment_html_fragment(
     >>> "dd-noise" in frag, "The &lt;cat&gt;" in frag, "<ins>the</ins>" in frag
     (False, True, True)
     """
-    clean = _clean_side(fold_noise)
+    clean = check_fold(fold_noise)
     marks = _Marks(al)
     head = '<table class="dd-align"><colgroup><col class="dd-c-tag"><col><col></colgroup>'
     rows = [head + "<thead><tr><th></th><th>A</th><th>B</th></tr></thead><tbody>"]

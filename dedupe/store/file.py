@@ -410,6 +410,8 @@ def _fuzzy_words(
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The fuzzy words of a fuzzy index (checked), none for another."""
     texts = arrays.get("text_values"), arrays.get("text_offsets")
+    if (texts[0] is None) != (texts[1] is None):
+        raise _fail(p, "corrupt: fuzzy words without their offsets, or offsets without words")
     if params.fuzzy != (texts[0] is not None):
         raise _fail(
             p,
