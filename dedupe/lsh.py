@@ -17,7 +17,8 @@ a query text pairs with (``Index.query``); both decide by the same helpers
 calls too), so every engine proposes the same pairs. The rule, for keys held by ``df``
 documents:
 
-1. a passage key with ``df > max_key_docs`` proposes nothing (boilerplate);
+1. a passage key with ``df > max_key_docs`` proposes nothing (boilerplate; the engines
+   pass a lower cap for fuzzy keys, :meth:`~dedupe.params.IndexParams.passage_key_docs`);
 2. a band key with ``df <= max_key_docs`` pairs all its documents; one held by more pairs
    each of them with the earliest only, so that a very common text costs linear time and
    its near-duplicates are still found;
@@ -327,6 +328,7 @@ def candidates(
     *,
     max_key_docs: int,
     min_key_share: float,
+    passage_key_docs: int | None = None,
     short: np.ndarray | None = None,
     block_pairs: int | None = None,
     map_blocks: Callable[[Callable[[Any, Any], Any], list, Any], list] | None = None,
@@ -334,7 +336,8 @@ def candidates(
     """Candidate pairs (``int64[k, 2]``, sorted, smaller row first) under the rule above.
 
     ``n_keys[row]`` is the number of passage keys of each row and ``short[row]`` whether it
-    is a short text (rows run from 0 to ``len(n_keys) - 1``). Every pair of documents that
+    is a short text (rows run from 0 to ``len(n_keys) - 1``); ``passage_key_docs``, when
+    given, caps passage keys instead of ``max_key_docs`` (rule 1). Every pair of documents that
     share a key is judged (all pairs of a collection), formed ``block_pairs`` (default
     :data:`BLOCK_PAIRS`) pair entries at a time. ``map_blocks(fn, blocks, state)`` runs
     ``fn(block, state)`` for each block (default: here, one after the other; an engine may
@@ -349,7 +352,7 @@ def candidates(
     if short is None:
         short = np.zeros(n, dtype=bool)
     lens = lengths(groups.offsets)
-    usable, star = _key_rules(groups.is_band, groups.df, max_key_docs)
+    usable, star = _key_rules(groups.is_band, groups.df, max_key_docs, passage_key_docs)
     usable &= lens >= 2
     parts, joins = [], []
     for band in (True, False):
@@ -380,6 +383,7 @@ def probe_candidates(
     *,
     max_key_docs: int,
     min_key_share: float,
+    passage_key_docs: int | None = None,
 ) -> np.ndarray:
     """The stored rows a probe document (a query text) is a candidate pair with, under the
     rule above (ascending, each once): those :func:`candidates` would pair it with if it
@@ -398,7 +402,7 @@ def probe_candidates(
     ...                  max_key_docs=200, min_key_share=0.2).tolist()
     [7]
     """
-    usable, star = _key_rules(is_band, df, max_key_docs)
+    usable, star = _key_rules(is_band, df, max_key_docs, passage_key_docs)
     ok = usable[key_index]
     if star.any():  # a band key held by too many pairs the probe with the earliest only
         first = np.ones(len(key_index), dtype=bool)
@@ -421,13 +425,15 @@ def probe_candidates(
 
 
 def _key_rules(
-    is_band: np.ndarray, df: np.ndarray, max_key_docs: int
+    is_band: np.ndarray, df: np.ndarray, max_key_docs: int, passage_key_docs: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rules 1 and 2 for each key: whether it proposes pairs at all (a passage key held by
-    more than ``max_key_docs`` documents does not), and whether it pairs its documents with
-    the earliest of them only (a band key held by more)."""
+    more than ``passage_key_docs`` documents, by default ``max_key_docs``, does not), and
+    whether it pairs its documents with the earliest of them only (a band key held by more
+    than ``max_key_docs``)."""
+    cap = max_key_docs if passage_key_docs is None else passage_key_docs
     over = df > max_key_docs
-    return is_band | ~over, is_band & over
+    return is_band | (df <= cap), is_band & over
 
 
 def passage_rule(
@@ -510,10 +516,12 @@ def probe_hits(
     short_text: int,
     max_key_docs: int,
     min_key_share: float,
+    passage_key_docs: int | None = None,
 ) -> list[np.ndarray]:
     """For each query text of ``sketch`` (band keys ``bands``), the stored rows it is a
     candidate pair with (:func:`probe_candidates`), from ``hits``: what a store's
-    :meth:`~dedupe.store.Store.lookup` gave for ``keys`` (:func:`query_keys`).
+    :meth:`~dedupe.store.Store.lookup` gave for ``keys`` (:func:`query_keys`), under
+    the caps of :func:`probe_candidates`.
 
     >>> from dedupe.store import MemoryStore
     >>> from dedupe.params import IndexParams
@@ -557,6 +565,7 @@ def probe_hits(
                 bool(set_sizes[i] < short_text),
                 max_key_docs=max_key_docs,
                 min_key_share=min_key_share,
+                passage_key_docs=passage_key_docs,
             )
         )
     return chosen

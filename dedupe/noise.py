@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from itertools import islice
 
-import numpy as np
 from rapidfuzz.distance import Indel, Levenshtein
 
 __all__ = [
@@ -82,10 +82,11 @@ def misread(a: str, b: str, *, similarity: float = MISREAD_SIMILARITY) -> bool:
     >>> misread("1,200", "1,250"), misread("tuesday", "tuesdav"), misread("monday", "friday")
     (False, True, False)
     """
-    da = "".join(c for c in a if c.isdigit())
-    db = "".join(c for c in b if c.isdigit())
-    if da and db and da != db:
-        return False
+    if not (a.isalpha() or b.isalpha()):  # both may hold digits (letters hold none)
+        da = "".join(c for c in a if c.isdigit())
+        db = "".join(c for c in b if c.isdigit())
+        if da and db and da != db:
+            return False
     if len(a) <= 3 and _fold(a) == _fold(b):
         return True
     alike = Indel.normalized_similarity(a, b)
@@ -144,7 +145,9 @@ def block_edits(
     ([], False)
     """
     if not a:
-        return [], sum(c.isalpha() for w in b for c in w) >= INSERT_LETTERS
+        added = "".join(b)
+        letters = (c for c in added if c.isalpha())
+        return [], next(islice(letters, INSERT_LETTERS - 1, None), None) is not None
     if not b:
         return list(range(len(a))), False
     if len(a) == len(b) and all(
@@ -152,11 +155,11 @@ def block_edits(
     ):
         return [], False
     sa, sb = "".join(a), "".join(b)
-    at = np.zeros(len(sa) + 1, dtype=np.int64)  # where each character of a lands in b
+    at = [0] * (len(sa) + 1)  # where each character of a lands in b
     for op in Levenshtein.opcodes(sa, sb):
         i1, i2, j1 = op.src_start, op.src_end, op.dest_start
         if op.tag != "insert":
-            at[i1:i2] = np.arange(j1, j1 + i2 - i1) if op.tag != "delete" else j1
+            at[i1:i2] = range(j1, j1 + i2 - i1) if op.tag != "delete" else [j1] * (i2 - i1)
     at[len(sa)] = len(sb)
     changed, start = [], 0
     for k, word in enumerate(a):

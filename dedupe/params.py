@@ -35,7 +35,7 @@ from typing import Any
 
 from .errors import InvalidParameterError, ParameterMismatchError
 from .ranking import RANK_RULES, Rule
-from .sketch import FUZZY_SCHEME, HASH_SCHEME, HASH_SCHEMES
+from .sketch import FUZZY_KEY_DOCS, FUZZY_SCHEME, HASH_SCHEME, HASH_SCHEMES
 from .text import TOKENIZER
 
 __all__ = [
@@ -309,6 +309,16 @@ class IndexParams:
         (40, 0)
         """
         return 0 if self.fuzzy else self.short_text
+
+    def passage_key_docs(self, max_key_docs: int) -> int:
+        """The most documents a passage key may be held by and still propose pairs:
+        ``max_key_docs``, and at most :data:`~dedupe.sketch.FUZZY_KEY_DOCS` in fuzzy mode,
+        whose character keys recur far more often (band keys keep ``max_key_docs``).
+
+        >>> IndexParams().passage_key_docs(200), IndexParams(fuzzy=True).passage_key_docs(200)
+        (200, 50)
+        """
+        return min(max_key_docs, FUZZY_KEY_DOCS) if self.fuzzy else max_key_docs
 
     def __post_init__(self) -> None:
         _validate(self)

@@ -598,12 +598,17 @@ class _Plan:
         star = entries.where(
             F.col("band") & (F.col("df") > cap) & (F.col("row") != F.col("first"))
         ).select(F.col("first").alias("a"), F.col("row").alias("b"))
-        # 2. keys held by at most max_key_docs documents pair all of them (salted)
-        small = entries.where(F.col("df") <= cap)
-        band_pairs = _all_pairs(small.where("band")).select("a", "b").unionByName(star)
+        # 2. keys held by at most max_key_docs documents pair all of them (salted); a
+        # passage key, by at most the passage cap (lower for fuzzy keys)
+        passage_cap = self.params.passage_key_docs(cap)
+        band_pairs = (
+            _all_pairs(entries.where(F.col("band") & (F.col("df") <= cap)))
+            .select("a", "b")
+            .unionByName(star)
+        )
         # 3. pairs sharing usable passage keys: the count against the rule
         counted = (
-            _all_pairs(small.where(~F.col("band")))
+            _all_pairs(entries.where(~F.col("band") & (F.col("df") <= passage_cap)))
             .groupBy("a", "b", "nk_a", "nk_b", "short_a", "short_b")
             .agg(F.count(F.lit(1)).alias("shared"))
         )

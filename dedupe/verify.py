@@ -356,13 +356,8 @@ def word_counts(text_values: np.ndarray, text_offsets: np.ndarray) -> np.ndarray
     >>> word_counts(np.frombuffer(b"a bc d" + b"x", np.uint8), np.array([0, 6, 6, 7])).tolist()
     [3, 0, 1]
     """
-    lens = lengths(text_offsets)
-    spaces = np.zeros(len(lens), dtype=np.int64)
-    nonempty = lens > 0
-    if nonempty.any():
-        is_space = (text_values == 32).astype(np.int64)
-        spaces[nonempty] = np.add.reduceat(is_space, text_offsets[:-1][nonempty])
-    return np.where(nonempty, spaces + 1, 0)
+    spaces = np.diff(np.searchsorted(np.flatnonzero(text_values == 32), text_offsets))
+    return np.where(lengths(text_offsets) > 0, spaces + 1, 0)
 
 
 class _Words:

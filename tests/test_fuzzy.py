@@ -188,3 +188,46 @@ def test_the_archive_guides_fuzzy_example_prints_what_it_says(capsys, monkeypatc
     exec(compile(code, "archive.md", "exec"), {})
     said = [line.split("# ", 1)[1] for line in code.splitlines() if "print(" in line]
     assert capsys.readouterr().out.splitlines() == said
+
+
+def _shared_paragraph_collection(holders: int) -> dict[str, str]:
+    """``holders`` articles that share one paragraph and nothing else."""
+    rng = np.random.default_rng(7)
+
+    def words(n: int) -> str:  # random letters: no run of seven recurs by chance
+        return " ".join(
+            "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), 6)) for _ in range(n)
+        )
+
+    shared = words(60)
+    return {f"d{i}": shared + "\n\n" + words(300) for i in range(holders)}
+
+
+def test_fuzzy_keys_held_by_too_many_documents_propose_nothing():
+    # a paragraph 60 articles share is boilerplate for fuzzy keys (cap 50), not for the
+    # passage keys of default mode (cap 200); 40 holders are under both caps. (A few keys
+    # of windows across the paragraph's end are held by fewer: they pair a few articles.)
+    assert dedupe.index.IndexParams(fuzzy=True).passage_key_docs(200) == 50
+    t = {"jaccard": 0.0, "containment": 0.1}
+    for holders in (60, 40):
+        docs = _shared_paragraph_collection(holders)
+        every = holders * (holders - 1) // 2
+        assert len(dedupe.find_duplicates(docs, **t).matches) == every
+        found = len(dedupe.find_duplicates(docs, fuzzy=True, **t).matches)
+        idx = dedupe.Index(fuzzy=True, **t)
+        idx.add_many(list(docs.items())[1:])
+        hits = len(idx.query(docs["d0"]))
+        if holders > 50:
+            assert found < every / 10 and hits < holders / 10
+        else:
+            assert (found, hits) == (every, holders - 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab -=\u00ac\u00ad\n\t\r_9é"), max_size=30))
+def test_line_end_hyphenation_pattern_matches_where_the_plain_one_does(text):
+    # the pattern puts the hyphen first (faster); the plain spelling is the reference
+    plain = re.compile(r"(?<=\w)[-=\u00ac\u00ad\u2010\u2011\u2e17][ \t]*\r?\n\s*(?=\w)")
+    from dedupe.text import _LINE_HYPHEN
+
+    assert _LINE_HYPHEN.sub("", text) == plain.sub("", text)
