@@ -235,9 +235,8 @@ def _whole(low: int, high: int | None = None) -> Callable[[str, Any], int]:
 def _one_of(choices: tuple[str, ...], what: str) -> Callable[[str, Any], str]:
     def check(name: str, value: Any) -> str:
         if value not in choices:
-            raise InvalidParameterError(
-                f"unknown {what} {value!r}: this dedupe knows {', '.join(choices)}"
-            )
+            known = ", ".join(repr(c) for c in choices if c)
+            raise InvalidParameterError(f"unknown {what} {value!r}: this dedupe knows {known}")
         return str(value)
 
     return check

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dedupe
-from dedupe.errors import InvalidParameterError, ParameterMismatchError
+from dedupe.errors import IndexFormatError, InvalidParameterError, ParameterMismatchError
 from dedupe.noise import block_edits, changed_blocks, misread
 from dedupe.sketch import fuzzy_keys
 from dedupe.text import fuzzy_buffer, fuzzy_words
@@ -231,3 +231,16 @@ def test_line_end_hyphenation_pattern_matches_where_the_plain_one_does(text):
     from dedupe.text import _LINE_HYPHEN
 
     assert _LINE_HYPHEN.sub("", text) == plain.sub("", text)
+
+
+def test_a_fuzzy_index_of_an_older_key_scheme_is_refused_with_what_to_do(tmp_path):
+    from test_robustness import _rewrite, _set
+
+    index = dedupe.Index(fuzzy=True)
+    index.add("a", "the council met on tuesday to discuss the new rail line")
+    path = tmp_path / "old.idx"
+    index.save(path)
+    old = "ocr-nfkc-casefold-dehyphen-ligatures-nodiacritics/1+bytes7-window16-poly64-fmix64"
+    _rewrite(path, _set("params", "fuzzy_scheme", old))
+    with pytest.raises(IndexFormatError, match="unknown fuzzy scheme.*window24.*rebuild it"):
+        dedupe.Index.load(path)
