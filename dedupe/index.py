@@ -483,7 +483,11 @@ class Index:
             sketch, bands = self._sketch(batch.texts, bar)
             batch.texts.clear()
             self._record()
-            self.store.put(batch.ids, sketch, bands, batch.times, replace=replace, metadata=given)
+            # the metadata of the documents stored (not of those skipped for holding no words)
+            described = {d: given[d] for d in batch.ids if d in given} if given else None
+            self.store.put(
+                batch.ids, sketch, bands, batch.times, replace=replace, metadata=described
+            )
             del sketch, bands
             if len(batch.ids) >= PARALLEL_MIN_DOCS:  # a large batch: hand its scratch back
                 release_freed()
