@@ -124,9 +124,10 @@ __all__ = [
     "safe_url",
 ]
 
-#: ``format`` and ``version`` fields of a namespace's ``meta`` hash: the version a namespace
-#: holding metadata records, and the newest this release reads.
+#: The ``format`` field of a namespace's ``meta`` hash.
 FORMAT = "dedupe-redis"
+#: Its ``version`` once the namespace holds metadata (``m:<row>`` strings), and the newest
+#: this release reads.
 FORMAT_VERSION = 2
 #: The version a new namespace records, until a document is written with metadata: the
 #: layout of releases that kept metadata in the adding process only (they read it too).
