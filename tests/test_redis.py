@@ -553,20 +553,26 @@ def test_a_reader_never_sees_a_document_without_its_metadata(redis_server):
     reader = Index.open(new_store(redis_server, namespace=ns))
     items = list(docs.items())
 
+    failed: list[Exception] = []
+
     def write() -> None:
-        for lo in range(0, len(items), 4):
-            part = dict(items[lo : lo + 4])
-            writer.add_many(part, metadata={d: {"title": f"T {d}"} for d in part})
+        try:
+            for lo in range(0, len(items), 4):
+                part = dict(items[lo : lo + 4])
+                writer.add_many(part, metadata={d: {"title": f"T {d}"} for d in part})
+        except Exception as err:  # reported below
+            failed.append(err)
 
     thread = threading.Thread(target=write)
     thread.start()
-    seen = set()
-    while thread.is_alive() or len(seen) < len(docs):
+    seen, writing = set(), True
+    while writing:
+        writing = thread.is_alive()  # one more round once the writer is done
         got = reader.metadata_many([d for d in reader.ids() if d != "d-first"])
         assert all(fields == {"title": f"T {d}"} for d, fields in got.items()), got
         seen.update(got)
     thread.join()
-    assert len(seen) == len(docs)
+    assert not failed and len(seen) == len(docs)
     writer.store.delete_namespace()
 
 
