@@ -242,7 +242,6 @@ class Index:
         if store is not None and not isinstance(store, Store):
             raise InvalidParameterError(f"store must be a dedupe Store, got {type(store).__name__}")
         self.store: Store = store if store is not None else MemoryStore()
-        self._metadata: dict[str, dict[str, str]] = {}
         self._recorded = False  # whether the store holds our parameters (see _record)
         recorded = self.store.meta() if store is not None else None
         if recorded is not None:
@@ -349,17 +348,40 @@ class Index:
         return hasher.signatures(doc.set_values, doc.set_offsets)[0]
 
     def metadata(self, doc_id: str) -> dict[str, str]:
-        """The metadata given for a document when it was added (a copy; ``{}`` when none).
+        """The metadata given for a document when it was added (a copy; ``{}`` when none);
+        an unknown id raises :class:`~dedupe.errors.UnknownIdError`.
 
-        :meth:`save` writes it in the index file and :meth:`load` reads it back. With
-        another ``store`` (Redis) it lives in this process only.
+        The store keeps it with the document: :meth:`save` writes it in the index file and
+        :meth:`load` reads it back, and on Redis every process sharing the index reads it
+        (it is written in the same script as the document, and removed and evicted with it).
 
         >>> idx = Index(); idx.add("a", "some words", metadata={"title": "Rail line"})
         >>> idx.metadata("a"), [(m.b, idx.metadata(m.b)["title"]) for m in idx.query("some words")]
         ({'title': 'Rail line'}, [('a', 'Rail line')])
         """
-        self._require(doc_id)
-        return dict(self._metadata.get(doc_id, {}))
+        (fields,) = self.store.metadata([_check_id(doc_id)])
+        if fields is None:
+            raise UnknownIdError(f"no document with id {doc_id!r} in the index")
+        return fields
+
+    def metadata_many(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
+        """The metadata of each of ``ids`` still in the index (``{}`` when it has none), read
+        at one moment (on Redis: one round trip); ids not in the index (never added, or
+        removed since a query found them) are left out, so callers labelling matches need
+        no error handling for documents removed meanwhile.
+
+        >>> idx = Index(); idx.add("a", "some words", metadata={"title": "Rail line"})
+        >>> idx.add("b", "other words")
+        >>> idx.metadata_many(["a", "b", "gone"])
+        {'a': {'title': 'Rail line'}, 'b': {}}
+        """
+        if isinstance(ids, (str, bytes)):
+            raise InvalidParameterError("metadata_many takes a list of ids; use metadata for one")
+        wanted = list(dict.fromkeys(_check_id(d) for d in ids))
+        if not wanted:
+            return {}
+        got = self.store.metadata(wanted)
+        return {d: fields for d, fields in zip(wanted, got) if fields is not None}
 
     def _require(self, doc_id: str) -> None:
         _check_id(doc_id)
@@ -461,25 +483,18 @@ class Index:
             sketch, bands = self._sketch(batch.texts, bar)
             batch.texts.clear()
             self._record()
-            self.store.put(batch.ids, sketch, bands, batch.times, replace=replace)
+            # the metadata of the documents stored (not of those skipped for holding no words)
+            described = {d: given[d] for d in batch.ids if d in given} if given else None
+            self.store.put(
+                batch.ids, sketch, bands, batch.times, replace=replace, metadata=described
+            )
             del sketch, bands
             if len(batch.ids) >= PARALLEL_MIN_DOCS:  # a large batch: hand its scratch back
                 release_freed()
-        for doc_id in batch.ids:
-            self._metadata.pop(doc_id, None)
-            if doc_id in given:
-                self._metadata[doc_id] = given[doc_id]
         if self.retention is not None and batch.ids:
             newest = self.store.newest()
             if np.isfinite(newest):
-                self._forget(self.store.evict(newest - self.retention))
-
-    def _forget(self, ids: Iterable[str]) -> list[str]:
-        """Drop the metadata of removed documents; their ids."""
-        ids = list(ids)
-        for doc_id in ids:
-            self._metadata.pop(doc_id, None)
-        return ids
+                self.store.evict(newest - self.retention)
 
     def remove(self, doc_id: str) -> None:
         """Remove a document; an unknown id raises :class:`~dedupe.errors.UnknownIdError`.
@@ -491,7 +506,6 @@ class Index:
         """
         self._require(doc_id)
         self.store.drop([doc_id])
-        self._forget([doc_id])
 
     def evict(self, *, before: float | datetime.date) -> int:
         """Remove every document whose timestamp is before ``before``; how many.
@@ -500,7 +514,7 @@ class Index:
         >>> idx.add("new", "other words", timestamp=200); idx.evict(before=150), idx.ids()
         (1, ['new'])
         """
-        return len(self._forget(self.store.evict(timestamp(before, name="before"))))
+        return len(self.store.evict(timestamp(before, name="before")))
 
     # ----------------------------------------------------------------- queries
     def query(self, text: str | bytes, *, k: int | None = None) -> list[Match]:
@@ -785,7 +799,7 @@ class Index:
             clusters=clusters,
             representative=representative,
             sizes=sizes,
-            metadata=self._metadata,
+            metadata=columns.metadata,
         )
 
     # ----------------------------------------------------------------- merge / save / load
@@ -803,11 +817,13 @@ class Index:
         check_new_ids(columns.ids, self.store.contains_many(columns.ids), replace=replace)
         self._record()
         self.store.put(
-            columns.ids, columns.sketch, columns.band_keys, columns.timestamps, replace=replace
+            columns.ids,
+            columns.sketch,
+            columns.band_keys,
+            columns.timestamps,
+            replace=replace,
+            metadata=columns.metadata,
         )
-        for doc_id in columns.ids:
-            self._metadata.pop(doc_id, None)
-        self._metadata.update({k: dict(v) for k, v in other._metadata.items()})
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index to ``path`` atomically (see :mod:`dedupe.store.file` for the format).
@@ -821,7 +837,6 @@ class Index:
             self.store,
             params=self.params,
             thresholds=self._thresholds,
-            metadata=self._metadata,
             created_by=f"dedupe {__version__}",
         )
 
@@ -842,7 +857,6 @@ class Index:
             expect.check_same(stored.params, what=str(path))
         index = cls(store=store)
         index.params, index._thresholds = stored.params, stored.thresholds
-        index._metadata = stored.metadata
         return index
 
 
@@ -1050,5 +1064,5 @@ def find_duplicates(
         skipped=skipped,
         seconds=time.perf_counter() - started,
         params={**params.to_dict(), **thresholds.to_dict()},
-        metadata=index._metadata,
+        metadata=index.store.columns().metadata if metadata is not None else {},
     )

@@ -658,9 +658,13 @@ def test_index_query_batch_and_evict_on_a_file(call, tmp_path, corpus):
     rows = jsonl(done.stdout)
     library = dedupe.Index.load(idx)
     assert [r["id"] for r in rows] == list(corpus)  # one line per query document, in order
-    for r in rows:
-        expected = [{**m.to_dict(), "a": r["id"]} for m in library.query(corpus[r["id"]], k=2)]
-        assert r["matches"] == expected
+    for r in rows:  # each side's metadata: the input record's, the indexed document's
+        expected = [
+            {**m.to_dict(), "a": r["id"], "a_metadata": {"date": "2025-03-14"},
+             "b_metadata": library.metadata(m.b)}
+            for m in library.query(corpus[r["id"]], k=2)
+        ]  # fmt: skip
+        assert r["matches"] == expected and expected[0]["b_metadata"] == {"date": "2025-03-14"}
     blank = tmp_path / "blank.jsonl"
     blank.write_text(jsonl_text({"x": " ... ", "y": corpus["orig/" + SEED_000]}), encoding="utf-8")
     rows = jsonl(call("index", "query", str(idx), "--input", str(blank)).stdout)
@@ -922,6 +926,65 @@ def test_iter_documents_reads_as_asked_with_the_errors_of_read_documents(tmp_pat
     with pytest.raises(dedupe.InputError, match="nope.jsonl: no such file"):
         dedupe.inputs.iter_documents([path, tmp_path / "nope.jsonl"])  # before any reading
     assert dedupe.inputs.read_documents([path], limit=2) == {"a": "one", "b": "two"}
+
+
+SEED_METADATA = {
+    "000": {"title": "Rail line opens", "outlet": "Wire", "date": "2024-05-01"},
+    "001": {"title": "Rail line to open in May", "date": "2024-05-02"},
+}
+
+
+def check_query_metadata(call, target: list[str], seeds: dict[str, str], tmp_path: Path) -> None:
+    """``index query`` on ``target`` (an index FILE, or --redis URL --namespace NAME) shows
+    the matched documents' metadata as ``scan`` does, in every format; with --input, each
+    side's. Builds the index from the seeds, 000 and 001 with metadata."""
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text(
+        "".join(
+            json.dumps({"id": k, "text": v, **SEED_METADATA.get(k, {})}, ensure_ascii=False) + "\n"
+            for k, v in seeds.items()
+        ),
+        encoding="utf-8",
+    )
+    assert call("index", "build", *target, str(docs), "-q").returncode == 0
+    query = tmp_path / "q.txt"
+    query.write_text(seeds["000"], encoding="utf-8")
+    scanned = {(r["a"], r["b"]): r for r in jsonl(call("scan", str(docs), "-q").stdout)}
+    done = call("index", "query", *target, str(query))
+    rows = jsonl(done.stdout)
+    assert done.returncode == 0 and [r["b"] for r in rows] == ["000", "001"]
+    assert [r["b_metadata"] for r in rows] == [SEED_METADATA["000"], SEED_METADATA["001"]]
+    assert rows[1]["b_metadata"] == scanned[("000", "001")]["b_metadata"]  # as scan has it
+    assert all(r["a"] == "<query>" and r["a_metadata"] == {} for r in rows)
+    table = call("index", "query", *target, str(query), "--format", "table").stdout.splitlines()
+    fields = ["title", "outlet", "date"]  # each side's, as scan's table (the query has none)
+    assert table[0].split() == ["a", *fields, "b", *fields, "kind", "jaccard", "a_in_b",
+                                "b_in_a"]  # fmt: skip
+    assert "000  Rail line opens           Wire    2024-05-01  exact" in table[1], table
+    got = list(csv.DictReader(io.StringIO(call("index", "query", *target, str(query),
+                                               "--format", "csv").stdout)))  # fmt: skip
+    assert [(r["b"], r["b_title"], r["b_outlet"]) for r in got] == [
+        ("000", "Rail line opens", "Wire"), ("001", "Rail line to open in May", "")
+    ]  # fmt: skip
+    ask = tmp_path / "ask.jsonl"
+    ask.write_text(
+        json.dumps({"id": "q", "text": seeds["001"], "title": "Query"}) + "\n"
+        + json.dumps({"id": "r", "text": seeds["003"]}) + "\n"
+    )  # fmt: skip
+    first, second = jsonl(call("index", "query", *target, "--input", str(ask)).stdout)
+    assert [(m["a"], m["b"], m["a_metadata"], m["b_metadata"]) for m in first["matches"]] == [
+        ("q", "001", {"title": "Query"}, SEED_METADATA["001"]),
+        ("q", "000", {"title": "Query"}, SEED_METADATA["000"]),
+    ]
+    assert [m["b"] for m in second["matches"]] == ["003"]  # no metadata either side: plain
+    assert "a_metadata" not in second["matches"][0] and "b_metadata" not in second["matches"][0]
+    bad = call("index", "query", *target, str(query), "--label-field", "headline")
+    assert bad.returncode == 2
+    assert "--label-field 'headline': no document has that field" in bad.stderr
+
+
+def test_index_query_shows_the_matched_documents_metadata(call, tmp_path, seeds):
+    check_query_metadata(call, [str(tmp_path / "s.idx")], seeds, tmp_path)
 
 
 def test_querying_an_emptied_index_says_it_holds_no_documents(call, tmp_path):

@@ -182,7 +182,8 @@ def test_index_keeps_metadata_with_documents():
     idx.merge(other)
     assert idx.metadata("e") == {"title": "E"}
     idx.remove("e")
-    assert "e" not in idx._metadata
+    assert "e" not in idx.store.columns().metadata
+    assert idx.metadata_many(["e", "a"]) == {"a": {}}
 
 
 @pytest.mark.slow

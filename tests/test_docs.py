@@ -107,7 +107,8 @@ def test_newsroom_redis_example_runs(redis_server, capsys, monkeypatch):
     code = code.replace('namespace="wire"', 'namespace="docs-newsroom"')
     _exec_from_repo(code, "docs/guides/newsroom.md", monkeypatch)
     out = capsys.readouterr().out.splitlines()
-    assert out[-3:] == ["['001']", "5", "4 0"]
+    title = "{'001': {'title': 'Rail line to open in May', 'outlet': 'Wire'}}"
+    assert out[-4:] == ["['001']", title, "5", "4 0"]  # the metadata read by another Index
 
 
 def test_metadata_and_dedup_example_prints_what_it_says(capsys, monkeypatch):

@@ -22,6 +22,7 @@ import dedupe
 from dedupe import Index
 from dedupe.errors import (
     DuplicateIdError,
+    IndexFormatError,
     IndexNotFoundError,
     InvalidParameterError,
     ParameterMismatchError,
@@ -451,6 +452,163 @@ def test_save_merge_and_unknown_ids(store, seeds, tmp_path):
     assert len(index) == 5  # nothing removed
 
 
+# ----------------------------------------------------------------- metadata
+TITLES = {"000": {"title": "Rail line opens", "outlet": "Wire"}, "001": {"title": "Zürich ✓"}}
+
+
+def _read_metadata(url: str, namespace: str, ids: list[str]) -> str:
+    """What another process reads (run by ``python -c``): metadata_many and columns."""
+    import subprocess
+
+    code = (
+        "import json, sys; from dedupe import Index, RedisStore; "
+        "index = Index.open(RedisStore(sys.argv[1], namespace=sys.argv[2])); "
+        "print(json.dumps([index.metadata_many(sys.argv[3:]), "
+        "index.store.columns().metadata]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, url, namespace, *ids],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return done.stdout
+
+
+def test_metadata_is_stored_with_each_document_for_every_process(redis_server, seeds):
+    """Written by one process, read by another (and by a fresh client); removed, replaced
+    and evicted with its document, and no metadata string is left behind."""
+    writer = Index(store=new_store(redis_server, linger=0))
+    times = dict(zip(seeds, [10.0, 20.0, 30.0, 40.0, 50.0]))
+    writer.add_many(seeds, timestamps=times, metadata=TITLES)
+    ns = writer.store.namespace
+    many, columns = json.loads(_read_metadata(redis_server.url, ns, ["001", "002", "zzz"]))
+    assert many == {"001": {"title": "Zürich ✓"}, "002": {}}  # zzz: not in the index
+    assert columns == TITLES and list(columns["000"]) == ["title", "outlet"]  # as given
+    reader = Index.open(new_store(redis_server, namespace=ns, linger=0))
+    assert reader.metadata("000") == TITLES["000"] and reader.metadata("003") == {}
+    with pytest.raises(UnknownIdError, match="'zzz'"):
+        reader.metadata("zzz")
+    group = reader.group(clusters="components", representative="title")
+    assert [c.representative for c in group.clusters] == ["000"]  # by title: read here
+    assert reader.store.check()["with_metadata"] == 2
+
+    writer.add("001", seeds["001"], replace=True, timestamp=20.0)  # takes none: has none
+    writer.add("004", seeds["004"], replace=True, timestamp=50.0, metadata={"t": "new"})
+    assert reader.metadata("001") == {} and reader.metadata("004") == {"t": "new"}
+    reader.remove("004")
+    assert writer.metadata_many(["004", "000"]) == {"000": TITLES["000"]}
+    assert reader.evict(before=15.0) == 1  # 000, its metadata with it
+    assert writer.metadata_many(["000"]) == {} and reader.store.check()["with_metadata"] == 0
+    client = redis.Redis.from_url(redis_server.url)
+    assert client.keys(f"dedupe:{{{ns}}}:m:*") == []  # nothing left behind
+    writer.store.delete_namespace()
+
+
+def test_removed_metadata_lingers_with_its_document(store, seeds):
+    index = Index(store=store)
+    index.add_many(seeds, metadata=TITLES)
+    (row,) = store.rows(["000"]).tolist()
+    index.remove("000")
+    client = redis.Redis.from_url(store.url)
+    name = f"{store.prefix}m:{row}"
+    assert json.loads(client.get(name)) == TITLES["000"] and client.pttl(name) > 0
+    store.check()  # lingering metadata is no stray
+    client.persist(name)  # as if a release that kept no metadata had removed it
+    with pytest.raises(StoreError, match=f"metadata m:{row} of no document"):
+        store.check()
+
+
+def test_metadata_costs_no_round_trip_of_add_or_query(store, seeds, monkeypatch):
+    index = Index(store=store)
+    index.add("x", "a first document, so that the scripts are loaded")
+    index.query(seeds["000"])
+    sent = []
+    real = redis.connection.AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command)
+        return real(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    index.add_many({k: seeds[k] for k in ("002", "003")})
+    plain = len(sent)
+    sent.clear()
+    index.add_many({k: seeds[k] for k in ("000", "001")}, metadata=TITLES)
+    assert len(sent) == plain  # the metadata went with the documents, in the same script
+    sent.clear()
+    matches = index.query(seeds["000"])
+    assert [m.b for m in matches] == ["000", "001"] and len(sent) == 1  # as without metadata
+    sent.clear()
+    assert index.metadata_many(m.b for m in matches) == TITLES and len(sent) == 1
+
+
+def test_a_reader_never_sees_a_document_without_its_metadata(redis_server):
+    """A writer adds documents with metadata while a reader, on its own connection, lists
+    the ids and reads their metadata: every document it finds has its title."""
+    import threading
+
+    docs = stream(120, seed=5)
+    writer = Index(store=new_store(redis_server))
+    writer.add("d-first", "a first document")
+    ns = writer.store.namespace
+    reader = Index.open(new_store(redis_server, namespace=ns))
+    items = list(docs.items())
+
+    failed: list[Exception] = []
+
+    def write() -> None:
+        try:
+            for lo in range(0, len(items), 4):
+                part = dict(items[lo : lo + 4])
+                writer.add_many(part, metadata={d: {"title": f"T {d}"} for d in part})
+        except Exception as err:  # reported below
+            failed.append(err)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    seen, writing = set(), True
+    while writing:
+        writing = thread.is_alive()  # one more round once the writer is done
+        got = reader.metadata_many([d for d in reader.ids() if d != "d-first"])
+        assert all(fields == {"title": f"T {d}"} for d, fields in got.items()), got
+        seen.update(got)
+    thread.join()
+    assert not failed and len(seen) == len(docs)
+    writer.store.delete_namespace()
+
+
+def test_an_index_of_the_layout_without_metadata_loads_and_answers(store, seeds):
+    """A namespace of version 1 (written before metadata was kept on Redis) answers {};
+    the first document with metadata records version 2; a later version is refused."""
+    client = redis.Redis.from_url(store.url)
+    index = Index(store=store)
+    index.add_many(seeds)
+    assert client.hget(f"{store.prefix}meta", "version") == b"1"  # older releases read it
+    reopened = Index.open(RedisStore(store.url, namespace=store.namespace))
+    assert reopened.metadata("000") == {} and reopened.store.columns().metadata == {}
+    assert [m.b for m in reopened.query(seeds["000"])] == ["000", "001"]
+    index.add("new", "a story that has a title", metadata={"title": "T"})
+    assert client.hget(f"{store.prefix}meta", "version") == b"2"
+    assert reopened.metadata("new") == {"title": "T"}
+    client.hset(f"{store.prefix}meta", "version", "3")
+    with pytest.raises(IndexFormatError, match="version 3 .* reads versions 1 to 2; upgrade"):
+        Index.open(RedisStore(store.url, namespace=store.namespace))
+
+
+def test_bad_or_damaged_metadata_is_refused(store, seeds):
+    index = Index(store=store)
+    with pytest.raises(InvalidParameterError, match="field 'n' is int, not str"):
+        index.add("a", seeds["000"], metadata={"n": 3})
+    with pytest.raises(InvalidParameterError, match="unknown document id 'zz'"):
+        store.put(["a"], *Index()._sketch([seeds["000"]]), np.full(1, np.nan),
+                  metadata={"zz": {"t": "x"}})  # fmt: skip
+    assert "a" not in index  # nothing written
+    index.add("a", seeds["000"], metadata={"title": "T"})
+    (row,) = store.rows(["a"]).tolist()
+    redis.Redis.from_url(store.url).set(f"{store.prefix}m:{row}", b"\xff not json")
+    with pytest.raises(StoreError, match="metadata of 'a' is not a JSON object of strings"):
+        index.metadata("a")
+
+
 def test_dedupe_exports_redis_store_lazily():
     assert dedupe.RedisStore is RedisStore
     assert "RedisStore" in dedupe.__all__
@@ -467,13 +625,14 @@ def test_a_restart_with_persistence_keeps_the_index(tmp_path, seeds):
         pytest.skip(str(err))
     try:
         index = Index(store=RedisStore(server.url, namespace="kept"))
-        index.add_many(seeds, timestamps=[1.0, 2.0, 3.0, 4.0, 5.0])
+        index.add_many(seeds, timestamps=[1.0, 2.0, 3.0, 4.0, 5.0], metadata=TITLES)
         answers = {k: index.query(t) for k, t in seeds.items()}
         server.stop()
         server.start()  # same folder and port
         assert index.ids() == sorted(seeds)  # the same objects reconnect
         reopened = Index.open(RedisStore(server.url, namespace="kept"))
         assert {k: reopened.query(t) for k, t in seeds.items()} == answers
+        assert reopened.metadata_many(seeds) == {k: TITLES.get(k, {}) for k in seeds}
         assert reopened.evict(before=3.0) == 2
     finally:
         server.stop()
@@ -571,6 +730,26 @@ def test_the_index_commands_work_on_a_redis_namespace(redis_server, seeds, tmp_p
     library.store.delete_namespace()
 
 
+def test_index_query_shows_the_metadata_stored_on_redis(redis_server, seeds, tmp_path, capsys):
+    """The metadata of the records indexed by `index build --redis`, read back by every
+    `index query` (another Index each time), in every format."""
+    import subprocess
+
+    from test_cli import check_query_metadata
+
+    from dedupe.cli import main
+
+    def call(*args: str) -> subprocess.CompletedProcess:
+        capsys.readouterr()
+        status = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), status, out, err)
+
+    ns = f"cli-meta-{uuid.uuid4().hex[:8]}"
+    check_query_metadata(call, ["--redis", redis_server.url, "--namespace", ns], seeds, tmp_path)
+    RedisStore(redis_server.url, namespace=ns).delete_namespace()
+
+
 @pytest.mark.parametrize("write_batch", [1, 300, 100_000])
 def test_write_batch_bounds_the_postings_of_a_script_call(store, write_batch, monkeypatch):
     """Each PUT call writes at most write_batch postings, or one document; the result is
@@ -580,7 +759,7 @@ def test_write_batch_bounds_the_postings_of_a_script_call(store, write_batch, mo
 
     def counting(name, args):
         if name == "PUT":
-            calls.append(len(args[3:]) // 3)
+            calls.append(len(args[4:]) // 4)  # sha, replace, linger, version; then docs
         return script(name, args)
 
     monkeypatch.setattr(store, "_script", counting)

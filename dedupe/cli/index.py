@@ -18,7 +18,6 @@ import time
 from typing import Any
 
 import dedupe
-from dedupe import render as views
 from dedupe.errors import InputError
 from dedupe.inputs import (
     CSV_SUFFIXES,
@@ -31,6 +30,7 @@ from dedupe.inputs import (
 )
 from dedupe.parallel import Shown
 from dedupe.params import timestamp
+from dedupe.render.labelled import display_fields, labelled_record, write_labelled_matches
 from dedupe.render.safe import terminal_text
 from dedupe.store.file import is_index_file
 from dedupe.text import has_words
@@ -39,9 +39,11 @@ from .common import (
     EXIT_OK,
     INPUT_HELP,
     add_match_args,
+    add_metadata_args,
     add_on_error,
     add_quiet,
     add_record_limit,
+    check_fields,
     check_output,
     load_collection,
     plural,
@@ -246,49 +248,75 @@ def _cmd_index_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _described(index: Any, ids: Any) -> dict[str, dict[str, str]]:
+    """The metadata of the documents ``ids`` that have some (one read of the store; a
+    document removed since it matched has none)."""
+    return {d: fields for d, fields in index.metadata_many(ids).items() if fields}
+
+
+def _query_lines(args: argparse.Namespace, path: str | None, rest: list[str]) -> int:
+    """``query --input DOCS``: one JSONL line per document of DOCS. When the document
+    (its record's other fields) or one of its matches has metadata, each match carries
+    ``a_metadata`` and ``b_metadata`` as ``dedupe scan`` writes them."""
+    if rest:
+        raise InputError("give a TEXTFILE or --input DOCS, not both")
+    if args.format != "jsonl":
+        raise InputError("--input answers one JSONL line per document: --format jsonl only")
+    empty: list[tuple[str, str]] = []
+    given: dict[str, dict[str, str]] = {}
+    docs = read_documents(
+        [args.input],
+        id_field=args.id_field,
+        text_field=args.text_field,
+        max_record_bytes=args.max_record_bytes,
+        empty=empty,
+        metadata=given,
+    )
+    warn_empty(empty)
+    index = open_index(args, path)
+    warn_if_empty(args, index, path)
+    items = list(docs.items())
+    with open_output(args.output) as out:
+        for lo in range(0, len(items), QUERY_BATCH):
+            part = items[lo : lo + QUERY_BATCH]
+            asked = [(d, x) for d, x in part if has_words(x)]
+            answers = dict(
+                zip([d for d, _ in asked], index.query_many([x for _, x in asked], k=args.k))
+            )
+            stored = _described(index, [m.b for ms in answers.values() for m in ms])
+            for doc_id, _ in part:
+                row: dict[str, Any] = {"id": doc_id}
+                if doc_id not in answers:
+                    row.update(matches=[], skipped="the text holds no words")
+                elif given.get(doc_id) or any(m.b in stored for m in answers[doc_id]):
+                    own = given.get(doc_id, {})
+                    row["matches"] = [
+                        {**labelled_record(m, own, stored.get(m.b, {})), "a": doc_id}
+                        for m in answers[doc_id]
+                    ]
+                else:
+                    row["matches"] = [{**m.to_dict(), "a": doc_id} for m in answers[doc_id]]
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return EXIT_OK
+
+
 def _cmd_index_query(args: argparse.Namespace) -> int:
     path, rest = positionals(args, args.paths, " and a TEXTFILE (or --input DOCS)")
     check_output(args.output, [path, args.input, *rest])
     if args.input is not None:
-        if rest:
-            raise InputError("give a TEXTFILE or --input DOCS, not both")
-        if args.format != "jsonl":
-            raise InputError("--input answers one JSONL line per document: --format jsonl only")
-        empty: list[tuple[str, str]] = []
-        docs = read_documents(
-            [args.input],
-            id_field=args.id_field,
-            text_field=args.text_field,
-            max_record_bytes=args.max_record_bytes,
-            empty=empty,
-        )
-        warn_empty(empty)
-        index = open_index(args, path)
-        warn_if_empty(args, index, path)
-        items = list(docs.items())
-        with open_output(args.output) as out:
-            for lo in range(0, len(items), QUERY_BATCH):
-                part = items[lo : lo + QUERY_BATCH]
-                asked = [(d, x) for d, x in part if has_words(x)]
-                answers = dict(
-                    zip([d for d, _ in asked], index.query_many([x for _, x in asked], k=args.k))
-                )
-                for doc_id, _ in part:
-                    row: dict[str, Any] = {"id": doc_id}
-                    if doc_id in answers:
-                        row["matches"] = [{**m.to_dict(), "a": doc_id} for m in answers[doc_id]]
-                    else:
-                        row.update(matches=[], skipped="the text holds no words")
-                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        return EXIT_OK
+        return _query_lines(args, path, rest)
     if len(rest) != 1:
         raise InputError("give one TEXTFILE to look up (or --input DOCS for many)")
     index = open_index(args, path)
     text = read_text_file(rest[0])
     warn_if_empty(args, index, path)
     matches = index.query(text, k=args.k)
-    with open_output(args.output) as out:
-        views.write_matches(matches, out, fmt=args.format)
+    metadata = _described(index, [m.b for m in matches]) if matches else {}
+    if matches:  # a --label-field or --date-field no matched document has: say so
+        check_fields(args, metadata)
+    fields = display_fields(metadata, label_field=args.label_field, date_field=args.date_field)
+    with open_output(args.output) as out:  # as `dedupe scan` writes matches
+        write_labelled_matches(matches, out, fmt=args.format, metadata=metadata, fields=fields)
     return EXIT_OK
 
 
@@ -458,7 +486,10 @@ def _query_parser(isub: Any) -> None:
         help="the indexed documents that overlap a text (or each text of a file)",
         description="Find the indexed documents that overlap TEXTFILE, best first; with "
         "--input DOCS, those of every document of DOCS, one JSONL line per document "
-        '({"id": ..., "matches": [...]}).',
+        '({"id": ..., "matches": [...]}). Matched documents are shown with their metadata '
+        "(the other fields of the records they were indexed from), as `dedupe scan` shows "
+        "them: a_metadata and b_metadata in JSONL, the title, outlet and date next to ids "
+        "in CSV and the table.",
         usage="%(prog)s [options] (FILE | --redis URL --namespace NAME) (TEXTFILE | --input DOCS)",
     )
     q.add_argument("paths", nargs="*", metavar="FILE TEXTFILE",
@@ -475,6 +506,7 @@ def _query_parser(isub: Any) -> None:
         help="output format (default jsonl)",
     )
     q.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    add_metadata_args(q)
     add_redis_args(q)
     q.set_defaults(func=_cmd_index_query)
 

@@ -22,14 +22,20 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import IO
+from typing import IO, Any
 
 from ..errors import InvalidParameterError
 from ..results import Cluster, Hub, Match
 from .report import TABLE_FORMATS, hubs_by_cluster, match_fields, write_clusters, write_matches
 from .safe import csv_row, terminal_text
 
-__all__ = ["MAX_CELL", "display_fields", "write_labelled_clusters", "write_labelled_matches"]
+__all__ = [
+    "MAX_CELL",
+    "display_fields",
+    "labelled_record",
+    "write_labelled_clusters",
+    "write_labelled_matches",
+]
 
 #: Table cells of metadata are cut to this many characters (JSONL and CSV keep them whole).
 MAX_CELL = 48
@@ -92,6 +98,19 @@ def _values(metadata: Metadata, doc_id: str, fields: Sequence[str]) -> list[str]
     return [meta.get(f, "") for f in fields]
 
 
+def labelled_record(
+    match: Match, a_metadata: Mapping[str, str], b_metadata: Mapping[str, str]
+) -> dict[str, Any]:
+    """A match as a JSON object, with each side's whole metadata (``a_metadata``,
+    ``b_metadata``), as the ``jsonl`` format writes it.
+
+    >>> m = Match("a", "b", 1.0, 1.0, 1.0, "exact", 5, 5, 5)
+    >>> r = labelled_record(m, {}, {"title": "T"}); r["b"], r["a_metadata"], r["b_metadata"]
+    ('b', {}, {'title': 'T'})
+    """
+    return {**match.to_dict(), "a_metadata": dict(a_metadata), "b_metadata": dict(b_metadata)}
+
+
 def write_labelled_matches(
     matches: Iterable[Match],
     out: IO[str],
@@ -117,11 +136,7 @@ def write_labelled_matches(
     fields = list(fields)
     if fmt == "jsonl":
         for m in matches:
-            record = {
-                **m.to_dict(),
-                "a_metadata": dict(metadata.get(m.a, {})),
-                "b_metadata": dict(metadata.get(m.b, {})),
-            }
+            record = labelled_record(m, metadata.get(m.a, {}), metadata.get(m.b, {}))
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif fmt == "csv":
         matches = list(matches)

@@ -1,7 +1,8 @@
 """The storage protocol every index backend implements, and the plain data it exchanges.
 
 A store keeps, for each document id, what the sketch stage made of its text (shingle set
-and passage keys, 32-bit), its band keys and an optional timestamp, and answers three
+and passage keys, 32-bit), its band keys, an optional timestamp and its metadata (``str``
+fields, :mod:`dedupe.metadata`), and answers three
 questions: which documents hold these keys (:meth:`Store.lookup
 <dedupe.store.Store.lookup>`), what are the shingle sets of these documents
 (:meth:`Store.fetch <dedupe.store.Store.fetch>`), and everything at once, in insertion order
@@ -16,8 +17,8 @@ store.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -65,13 +66,15 @@ def check_new_ids(
 @dataclass(frozen=True, eq=False)
 class Columns:
     """Every document of a store in insertion order: ids, timestamps (``float64`` seconds
-    since the epoch, NaN where none was given), their sketch (no signatures) and their band
-    keys (``uint32[n, bands]``)."""
+    since the epoch, NaN where none was given), their sketch (no signatures), their band
+    keys (``uint32[n, bands]``) and ``metadata``: id -> ``str`` fields, for the documents
+    that have some."""
 
     ids: list[str]
     timestamps: np.ndarray
     sketch: Sketch
     band_keys: np.ndarray
+    metadata: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -156,9 +159,19 @@ class Store(Protocol):
         timestamps: np.ndarray,
         *,
         replace: bool = True,
+        metadata: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         """Add documents; an id already stored is replaced, or with ``replace=False``
-        raises :class:`~dedupe.errors.DuplicateIdError` and nothing is added."""
+        raises :class:`~dedupe.errors.DuplicateIdError` and nothing is added. ``metadata``
+        (checked by the caller, :func:`dedupe.metadata.check_metadata`) maps ids of the
+        batch to their ``str`` fields, written with the documents; a replaced document
+        takes the metadata given now (none if none is given). Removing or evicting a
+        document removes its metadata."""
+        ...
+
+    def metadata(self, ids: Sequence[str]) -> list[dict[str, str] | None]:
+        """For each id, its metadata (a new dict; ``{}`` when none was given), or ``None``
+        when the id is not stored, read at one moment."""
         ...
 
     def drop(self, ids: Sequence[str]) -> None:

@@ -485,19 +485,19 @@ def save_store(
     *,
     params: IndexParams,
     thresholds: Thresholds,
-    metadata: dict[str, dict[str, str]],
     created_by: str,
 ) -> None:
-    """Write everything ``store`` holds as an index file (:func:`write_index`), with its
-    query postings: a :class:`~dedupe.store.MemoryStore`'s own when it keeps them sorted,
-    else built from its columns.
+    """Write everything ``store`` holds as an index file (:func:`write_index`), its
+    documents' metadata included, with its query postings: a
+    :class:`~dedupe.store.MemoryStore`'s own when it keeps them sorted, else built from
+    its columns.
 
     >>> import tempfile, os
     >>> from dedupe import Index
     >>> idx = Index(); idx.add("a", "a few words of text here")
     >>> path = os.path.join(tempfile.mkdtemp(), "x.idx")
     >>> save_store(path, idx.store, params=idx.params, thresholds=Thresholds(),
-    ...            metadata={}, created_by="doctest")
+    ...            created_by="doctest")
     >>> load_store(path)[0].ids()
     ['a']
     """
@@ -515,21 +515,22 @@ def save_store(
         sketch=columns.sketch,
         band_keys=columns.band_keys,
         created_by=created_by,
-        metadata={d: metadata[d] for d in columns.ids if d in metadata},
+        metadata={d: columns.metadata[d] for d in columns.ids if d in columns.metadata},
         postings=postings,
     )
 
 
 def load_store(path: str | os.PathLike[str]) -> tuple[MemoryStore, IndexFile]:
     """A :class:`~dedupe.store.MemoryStore` holding an index file's documents (its arrays
-    mapped, not copied; its query postings taken as they are), and what the file holds."""
+    mapped, not copied; its query postings taken as they are; its metadata), and what the
+    file holds."""
     stored = read_index(path)
     bands = stored.band_keys
     if bands is None:  # a version 1 file: band keys from its signatures (it has them)
         assert stored.sketch.signatures is not None
         bands = band_keys(stored.sketch.signatures, stored.params.bands)
     store = MemoryStore()
-    store.put(stored.ids, stored.sketch, bands, stored.timestamps)
+    store.put(stored.ids, stored.sketch, bands, stored.timestamps, metadata=stored.metadata)
     if stored.postings is not None:  # the query postings, ready (none in older files)
         store.adopt_postings(stored.postings)
     return store, stored

@@ -20,6 +20,14 @@ follow as ``<u4 length>`` then UTF-8): they are written, read, expired and remov
 the document, in the same script call. :data:`FETCH` and :data:`LOOKUP` then reply two
 more strings, the words' lengths (``uint32``) and the words one after the other.
 
+**Metadata.** A document's metadata (its ``str`` fields as a JSON object, UTF-8) is the
+string ``m:<row>``, written by :data:`PUT` in the same call as the document (only when it
+has some), expired or deleted with the document's packed string when it is removed or
+evicted, and read by :data:`METADATA`; :data:`LOOKUP` and :data:`FETCH` never read it, so
+a query costs what it did. The first document written with metadata raises the
+namespace's recorded ``version`` to the one :data:`PUT` is given (older dedupe, which
+would not remove these strings, then refuses the namespace).
+
 **Postings.** A posting is 8 bytes, the 32-bit key then the row holding it (``uint32``,
 little-endian). Postings are kept in *buckets*, plain strings of postings in insertion
 order (so each key's rows ascend), addressed by linear hashing: key ``k`` is in bucket
@@ -47,6 +55,7 @@ __all__ = [
     "FETCH",
     "LOOKUP",
     "MARK_ROW",
+    "METADATA",
     "PRELUDE",
     "PUT",
     "RECORD",
@@ -69,7 +78,7 @@ local L, S, M, NE, LOAD, INLINE
 
 local function load_state()
   local m = redis.call('HMGET', META, 'format', 'lvl', 'spl', 'entries', 'load', 'inline',
-                       'params_sha')
+                       'params_sha', 'version')
   if not m[1] then return nil end
   L, S, NE = tonumber(m[2]), tonumber(m[3]), tonumber(m[4])
   LOAD, INLINE = tonumber(m[5]), tonumber(m[6])
@@ -318,27 +327,32 @@ local function add_doc(blob, row)
   NE = NE + nk + nb
 end
 
--- remove the documents in `rows` (numbers); their packed strings stay readable for
--- `linger` ms to queries already under way. Returns their ids.
+-- remove the documents in `rows` (numbers) and their metadata; their packed strings and
+-- metadata stay readable for `linger` ms to queries already under way. Returns their ids.
 local function remove_docs(rows, linger)
   if #rows == 0 then return {} end
   local names = {}
   for i, row in ipairs(rows) do names[i] = P .. 'd:' .. row end
   local blobs = mget(names)
-  local list, ids, members = {}, {}, {}
+  local list, ids, members, gone = {}, {}, {}, {}
   for i, row in ipairs(rows) do
     local blob = blobs[names[i]]
     if blob ~= '' then
       ids[#ids + 1] = postings_of(blob, row, list)
       members[#members + 1] = row
-      if linger > 0 then redis.call('PEXPIRE', names[i], linger) end
+      gone[#gone + 1] = names[i]
+      gone[#gone + 1] = P .. 'm:' .. row
+      if linger > 0 then
+        redis.call('PEXPIRE', names[i], linger)
+        redis.call('PEXPIRE', P .. 'm:' .. row, linger)
+      end
     end
   end
   remove_postings(list)
   if #ids > 0 then
     chunked('HDEL', IDS, ids, 1)
     chunked('ZREM', TIME, members, 1)
-    if linger <= 0 then chunked('DEL', nil, names, 1) end
+    if linger <= 0 then chunked('DEL', nil, gone, 1) end
   end
   return ids
 end
@@ -373,8 +387,10 @@ return redis.call('HMGET', META, 'format', 'version', 'params', 'thresholds')
 """
 )
 
-#: Add documents. ARGV: prefix, params fingerprint, replace (1/0), linger ms, then for
-#: each document its id, its score (timestamp, or +inf) and its packed string.
+#: Add documents. ARGV: prefix, params fingerprint, replace (1/0), linger ms, the format
+#: version to record once a document has metadata, then for each document its id, its
+#: score (timestamp, or +inf), its packed string and its metadata (a JSON object, or ''
+#: for none).
 PUT = (
     "#!lua\n"
     + PRELUDE
@@ -383,9 +399,9 @@ local m = load_state()
 if not m then return redis.error_reply('DEDUPE notfound') end
 if m[7] ~= ARGV[2] then return redis.error_reply('DEDUPE mismatch') end
 local replace, linger = ARGV[3] == '1', tonumber(ARGV[4])
-local n = (#ARGV - 4) / 3
+local n = (#ARGV - 5) / 4
 local ids = {}
-for j = 1, n do ids[j] = ARGV[2 + 3 * j] end
+for j = 1, n do ids[j] = ARGV[2 + 4 * j] end
 local olds = hmget(IDS, ids)
 local gone = {}
 for j = 1, n do
@@ -400,16 +416,21 @@ if not used or used + n >= 4294967295 then
 end
 remove_docs(gone, linger)
 local base = redis.call('INCRBY', P .. 'next', n) - n
-local docs, pairs_, scores = {}, {}, {}
+local docs, pairs_, scores, described = {}, {}, {}, false
 for j = 1, n do
-  local row, blob = base + j, ARGV[4 + 3 * j]
+  local row, blob, fields = base + j, ARGV[4 + 4 * j], ARGV[5 + 4 * j]
   add_doc(blob, row)
   docs[P .. 'd:' .. row] = blob
+  if fields ~= '' then
+    docs[P .. 'm:' .. row] = fields
+    described = true
+  end
   pairs_[#pairs_ + 1] = ids[j]
   pairs_[#pairs_ + 1] = row
-  scores[#scores + 1] = ARGV[3 + 3 * j]
+  scores[#scores + 1] = ARGV[3 + 4 * j]
   scores[#scores + 1] = row
 end
+if described and m[8] ~= ARGV[5] then redis.call('HSET', META, 'version', ARGV[5]) end
 mset(docs)
 chunked('HSET', IDS, pairs_, 2)
 chunked('ZADD', TIME, scores, 2)
@@ -547,5 +568,29 @@ for i, name in ipairs(names) do
   end
 end
 return {docs_reply(blobs)}
+"""
+)
+
+#: The metadata of documents by id, read at one moment. ARGV: prefix, then the ids.
+#: Replies, for each id, its metadata (a JSON object, or '' when it has none), or nil when
+#: the id is not stored.
+METADATA = (
+    "#!lua flags=no-writes\n"
+    + PRELUDE
+    + r"""
+if not load_state() then return redis.error_reply('DEDUPE notfound') end
+local ids = {}
+for j = 2, #ARGV do ids[j - 1] = ARGV[j] end
+local rows = hmget(IDS, ids)
+local names = {}
+for j = 1, #ids do
+  if rows[j] then names[#names + 1] = P .. 'm:' .. rows[j] end
+end
+local got = mget(names)
+local reply = {}
+for j = 1, #ids do
+  if rows[j] then reply[j] = got[P .. 'm:' .. rows[j]] else reply[j] = false end
+end
+return reply
 """
 )

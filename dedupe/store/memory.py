@@ -28,7 +28,7 @@ when it passes a quarter of its size, so a stream of add-then-query costs amorti
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -179,6 +179,7 @@ class MemoryStore:
         self._sets = _Sets(self._pack_sets)
         self._keys = _Ragged(np.uint32)
         self._texts = _Ragged(np.uint8)  # fuzzy words, in a fuzzy index
+        self._metadata: dict[str, dict[str, str]] = {}  # of the ids that have some
         self._postings = [_EMPTY_RUN, _EMPTY_RUN]
         self._posted = 0  # rows below this are in the postings
 
@@ -186,7 +187,13 @@ class MemoryStore:
     def from_columns(cls, columns: Columns) -> MemoryStore:
         """A store holding ``columns`` (as :meth:`columns` returns them)."""
         store = cls()
-        store.put(columns.ids, columns.sketch, columns.band_keys, columns.timestamps)
+        store.put(
+            columns.ids,
+            columns.sketch,
+            columns.band_keys,
+            columns.timestamps,
+            metadata=columns.metadata,
+        )
         return store
 
     # ------------------------------------------------------------------ reading
@@ -214,6 +221,9 @@ class MemoryStore:
         if self._meta is None:
             self._meta = (params, thresholds)
         return self._meta
+
+    def metadata(self, ids: Sequence[str]) -> list[dict[str, str] | None]:
+        return [dict(self._metadata.get(d, {})) if d in self._row else None for d in ids]
 
     def _alive_rows(self) -> np.ndarray:
         return np.flatnonzero(self._alive.view)
@@ -255,6 +265,7 @@ class MemoryStore:
                     *self._take_texts(None),
                 ),
                 self._bands.view,
+                dict(self._metadata),
             )
         rows = self._alive_rows()
         return Columns(
@@ -267,6 +278,7 @@ class MemoryStore:
                 *self._take_texts(rows),
             ),
             self._bands.view[rows],
+            dict(self._metadata),
         )
 
     def lookup(self, keys: np.ndarray, max_df: np.ndarray) -> Hits:
@@ -329,6 +341,7 @@ class MemoryStore:
         timestamps: np.ndarray,
         *,
         replace: bool = True,
+        metadata: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         ids = list(ids)
         check_new_ids(ids, [d in self._row for d in ids], replace=replace)
@@ -345,6 +358,9 @@ class MemoryStore:
         self._keys.append(sketch.key_values, sketch.key_offsets)
         if sketch.text_values is not None and sketch.text_offsets is not None:
             self._texts.append(sketch.text_values, sketch.text_offsets)
+        if metadata:
+            batch = set(ids)
+            self._metadata.update({d: dict(f) for d, f in metadata.items() if f and d in batch})
         self._maybe_compact()
 
     def drop(self, ids: Sequence[str]) -> None:
@@ -355,6 +371,7 @@ class MemoryStore:
 
     def _drop(self, doc_id: str) -> None:
         row = self._row.pop(doc_id)
+        self._metadata.pop(doc_id, None)
         self._ids[row] = None
         self._alive.view[row] = False
 
@@ -363,7 +380,13 @@ class MemoryStore:
         if 4 * dead > len(self._ids) + 64:
             columns = self.columns()
             self._reset()
-            self.put(columns.ids, columns.sketch, columns.band_keys, columns.timestamps)
+            self.put(
+                columns.ids,
+                columns.sketch,
+                columns.band_keys,
+                columns.timestamps,
+                metadata=columns.metadata,
+            )
 
     # ------------------------------------------------------------------ postings
     def _refresh_postings(self) -> None:

@@ -17,6 +17,11 @@ Guarantees:
   (:func:`dedupe.text.fuzzy_buffer`) in its packed string, so they are written, read,
   evicted and removed with it, and :meth:`~RedisStore.fetch` and
   :meth:`~RedisStore.lookup` send them along for the fuzzy score.
+* **Metadata with each document.** A document's metadata (``str`` fields, see
+  :mod:`dedupe.metadata`) is written by the same script call as the document, so a reader
+  never sees one without the other; it is removed, replaced and evicted with it, and every
+  process reads it (:meth:`~RedisStore.metadata`, one round trip; :meth:`~RedisStore.columns`).
+  Queries do not read it: they cost what they did.
 * **A fixed number of round trips.** :meth:`~RedisStore.lookup` is one script call (document
   frequencies, rows, set sizes and key counts of every key of a query, and when it finds
   at most ``LOOKUP_DOCS`` (64) documents, their shingle sets and ids too),
@@ -59,10 +64,20 @@ key                   type    holds
                               marks a key whose rows are in ``s:<key>``
 ``s:<key bytes>``     string  the rows of a key held by more than ``inline`` (16)
                               documents, packed ``uint32``
+``m:<row>``           string  the document's metadata, a JSON object of ``str`` fields
+                              (UTF-8); none for a document without metadata
 ====================  ======  ==========================================================
 
-A removed document's ``d:<row>`` string lingers ``linger`` seconds (default 60) with an
-expiry, so a query that looked its row up a moment before still reads it whole.
+A removed document's ``d:<row>`` and ``m:<row>`` strings linger ``linger`` seconds (default
+60) with an expiry, so a query that looked its row up a moment before still reads it whole.
+
+Versions: a new namespace records ``version`` 1 (:data:`BASE_VERSION`), the layout without
+``m:<row>`` strings, which dedupe releases from before metadata was kept on Redis read and
+write too. The first document written with metadata raises it to 2
+(:data:`FORMAT_VERSION`): those releases, which would leave a removed document's metadata
+behind, then refuse to open the namespace (upgrade every process before adding metadata:
+one already running when the version changes does not look again). This release reads
+both; a namespace of version 1 answers ``{}`` for every document's metadata.
 """
 
 from __future__ import annotations
@@ -75,7 +90,7 @@ import re
 import struct
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -92,6 +107,7 @@ from ..errors import (
     UnknownIdError,
 )
 from ..flat import offsets_of
+from ..metadata import check_metadata
 from ..params import IndexParams, Thresholds, check_int
 from ..sketch import Sketch
 from ..version import __version__
@@ -99,6 +115,7 @@ from . import lua
 from .base import Columns, Fetched, Hits, already_stored, check_new_ids
 
 __all__ = [
+    "BASE_VERSION",
     "FORMAT",
     "FORMAT_VERSION",
     "MAX_WRITE_BATCH",
@@ -107,9 +124,14 @@ __all__ = [
     "safe_url",
 ]
 
-#: ``format`` and ``version`` fields of a namespace's ``meta`` hash.
+#: The ``format`` field of a namespace's ``meta`` hash.
 FORMAT = "dedupe-redis"
-FORMAT_VERSION = 1
+#: Its ``version`` once the namespace holds metadata (``m:<row>`` strings), and the newest
+#: this release reads.
+FORMAT_VERSION = 2
+#: The version a new namespace records, until a document is written with metadata: the
+#: layout of releases that kept metadata in the adding process only (they read it too).
+BASE_VERSION = 1
 #: Posting buckets of a new namespace: ``2 ** INITIAL_LEVEL``.
 INITIAL_LEVEL = 8
 #: Postings per bucket (on average) before one is split: 512-byte strings.
@@ -194,6 +216,17 @@ def _u4(values: Any) -> bytes:
 
 def _u4_array(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype="<u4").astype(np.uint32, copy=False)
+
+
+def _metadata_json(fields: Mapping[str, str] | None) -> bytes:
+    """A document's metadata as its ``m:<row>`` string holds it (``b""``: none).
+
+    >>> _metadata_json({"title": "Zürich", "n": "1"})
+    b'{"title":"Z\\xc3\\xbcrich","n":"1"}'
+    """
+    if not fields:
+        return b""
+    return json.dumps(dict(fields), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _fetched(heads: bytes, sets: bytes, ids: bytes, *words: bytes) -> Fetched:
@@ -495,7 +528,7 @@ class RedisStore:
             )
         if self._check_policy != "off":
             self._check_eviction_policy()
-        for name in ("RECORD", "PUT", "DROP", "EVICT", "LOOKUP", "FETCH"):
+        for name in ("RECORD", "PUT", "DROP", "EVICT", "LOOKUP", "FETCH", "METADATA"):
             self._scripts[name] = client.register_script(getattr(lua, name))
         self._ready = True
 
@@ -604,10 +637,11 @@ class RedisStore:
                 f"{where} holds keys that dedupe did not write (format {fmt!r}); choose "
                 "another namespace"
             )
-        if version != str(FORMAT_VERSION):
+        if version not in {str(v) for v in range(BASE_VERSION, FORMAT_VERSION + 1)}:
             raise IndexFormatError(
                 f"{where} was written in format version {version} and this dedupe "
-                f"{__version__} reads version {FORMAT_VERSION}; upgrade dedupe"
+                f"{__version__} reads versions {BASE_VERSION} to {FORMAT_VERSION}; upgrade "
+                "dedupe"
             )
         try:
             stored = IndexParams.from_dict(json.loads(params or ""))
@@ -622,7 +656,7 @@ class RedisStore:
         def go() -> Any:
             fields = {
                 "format": FORMAT,
-                "version": FORMAT_VERSION,
+                "version": BASE_VERSION,  # FORMAT_VERSION once metadata is written
                 "params": json.dumps(params.to_dict(), sort_keys=True),
                 "thresholds": json.dumps(thresholds.to_dict(), sort_keys=True),
                 "params_sha": _fingerprint(params),
@@ -696,11 +730,13 @@ class RedisStore:
                 raise UnknownIdError(f"no document with id {doc_id!r} in the index")
         return np.array(got, dtype=np.int64)
 
-    def _blobs_of(self, rows: np.ndarray) -> list[bytes]:
-        """The packed documents of ``rows``, whole, in one round trip."""
-        names = [f"{self.prefix}d:{r}" for r in np.asarray(rows, dtype=np.int64).tolist()]
-        if not names:
-            return []
+    def _blobs_of(self, rows: np.ndarray) -> tuple[list[bytes], list[bytes | None]]:
+        """The packed documents of ``rows``, whole, and their metadata strings (``None``:
+        none), in one round trip."""
+        numbers = np.asarray(rows, dtype=np.int64).tolist()
+        if not numbers:
+            return [], []
+        names = [f"{self.prefix}{kind}:{r}" for kind in "dm" for r in numbers]
 
         def go() -> list[Any]:
             pipe = self._client.pipeline(transaction=False)
@@ -708,7 +744,8 @@ class RedisStore:
                 pipe.mget(names[i : i + FETCH_BATCH])
             return [b for part in pipe.execute() for b in part]
 
-        blobs = self._run(go, retry=True) or []
+        got = self._run(go, retry=True) or [None] * len(names)
+        blobs, metas = got[: len(numbers)], got[len(numbers) :]
         if any(b is None for b in blobs):
             if self.meta() is None:
                 raise IndexNotFoundError(f"namespace {self.namespace!r} is gone")
@@ -716,7 +753,7 @@ class RedisStore:
                 f"documents removed from {self!r} while they were read, more than the "
                 "store's linger seconds ago; try again (or raise linger=)"
             )
-        return blobs
+        return blobs, metas
 
     def fetch(self, rows: np.ndarray) -> Fetched:
         rows = np.asarray(rows, dtype=np.int64)
@@ -740,9 +777,11 @@ class RedisStore:
 
     def columns(self) -> Columns:
         ids, rows = self._id_rows()
-        docs = _Parsed(self._blobs_of(rows))
+        blobs, metas = self._blobs_of(rows)
+        docs = _Parsed(blobs)
         if docs.ids != ids:
             raise StoreError(f"{self!r}: document ids and rows disagree; run check()")
+        metadata = {d: self._fields(d, m) for d, m in zip(ids, metas) if m}
         sketch = Sketch(
             docs.set_values,
             offsets_of(docs.set_sizes),
@@ -752,7 +791,33 @@ class RedisStore:
             docs.text_values,
             docs.text_offsets,
         )
-        return Columns(ids, docs.times, sketch, docs.band_keys)
+        return Columns(ids, docs.times, sketch, docs.band_keys, metadata)
+
+    def metadata(self, ids: Sequence[str]) -> list[dict[str, str] | None]:
+        ids = list(ids)
+        if not ids:
+            return []
+        got = self._run(lambda: self._script("METADATA", ids), retry=True)
+        if got is None:  # a namespace never written holds no document
+            return [None] * len(ids)
+        return [None if m is None else self._fields(d, m) for d, m in zip(ids, got)]
+
+    def _fields(self, doc_id: str, stored: bytes) -> dict[str, str]:
+        """A document's metadata from its ``m:<row>`` string (``b""``: none)."""
+        if not stored:
+            return {}
+        try:
+            fields = json.loads(stored.decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError too
+            fields = None
+        if not isinstance(fields, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in fields.items()
+        ):
+            raise StoreError(
+                f"{self!r}: the metadata of {doc_id!r} is not a JSON object of strings (it "
+                "was not written by dedupe); run check(), and add the document again"
+            )
+        return fields
 
     def lookup(self, keys: np.ndarray, max_df: np.ndarray) -> Hits:
         keys = np.asarray(keys, dtype=np.uint32)
@@ -794,13 +859,16 @@ class RedisStore:
         timestamps: np.ndarray,
         *,
         replace: bool = True,
+        metadata: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         ids = list(ids)
         check_new_ids(ids, [False] * len(ids), replace=True)  # stored ids: checked by PUT
+        given = check_metadata(metadata, ids)
         if not ids:
             return
         sha = self._fingerprint()
         blobs = _blobs(ids, sketch, band_keys, timestamps)
+        described = [_metadata_json(given.get(d)) for d in ids]
         scores = [
             "+inf" if math.isnan(t) else repr(t)
             for t in np.asarray(timestamps, dtype=np.float64).tolist()
@@ -809,9 +877,9 @@ class RedisStore:
         weights = (sketch.key_counts() + n_bands).tolist()
         done: list[str] = []
         for lo, hi in _batches(weights, self._write_batch):
-            args: list[Any] = [sha, "1" if replace else "0", self._linger_ms]
+            args: list[Any] = [sha, "1" if replace else "0", self._linger_ms, FORMAT_VERSION]
             for i in range(lo, hi):
-                args += [ids[i], scores[i], blobs[i]]
+                args += [ids[i], scores[i], blobs[i], described[i]]
             try:
                 self._run(functools.partial(self._script, "PUT", args), ids=ids[lo:hi])
             except DuplicateIdError:
@@ -914,7 +982,8 @@ class RedisStore:
         """Check that the postings are exactly those of the stored documents (none
         dangling, none missing, each key's rows ascending, every key in its bucket), that
         ids, times and documents agree, and that the documents of a fuzzy index (only they)
-        hold fuzzy words; raise :class:`~dedupe.errors.StoreError`
+        hold fuzzy words, and that no metadata is left without its document (but for the
+        ``linger`` seconds after a removal); raise :class:`~dedupe.errors.StoreError`
         listing what is wrong. Reads the whole namespace: for tests and diagnosis."""
         columns = self.columns()
         _, rows = self._id_rows()
@@ -938,6 +1007,7 @@ class RedisStore:
         problems += [f"rows kept apart for key {f.hex()} without a marker" for f in spilled]
         if sorted(int(t) for t in times) != rows.tolist():
             problems.append("the time index does not hold exactly the live rows")
+        problems += self._stray_metadata(set(rows.tolist()))
         recorded = self.meta()
         fuzzy = recorded is not None and recorded[0].fuzzy
         if len(columns) and fuzzy != (sk.text_values is not None):
@@ -951,7 +1021,29 @@ class RedisStore:
             problems.append(f"meta counts {entries} postings in buckets, there are {n_entries}")
         if problems:
             raise StoreError(f"{self!r} is inconsistent: " + "; ".join(problems[:20]))
-        return {"documents": len(columns), "keys": len(expected), "buckets": len(buckets)}
+        return {
+            "documents": len(columns),
+            "keys": len(expected),
+            "buckets": len(buckets),
+            "with_metadata": len(columns.metadata),
+        }
+
+    def _stray_metadata(self, live: set[int]) -> list[str]:
+        """The metadata strings of rows that hold no document and do not expire (left by
+        a release that did not remove metadata, or by hand), as problems of :meth:`check`."""
+
+        def go() -> list[str]:
+            pattern = _glob_escape(self.prefix) + "m:*"
+            start = len(self.prefix) + 2
+            out = []
+            for name in self._client.scan_iter(match=pattern, count=1000):
+                tail = name[start:].decode("utf-8", "replace")
+                row = int(tail) if tail.isdigit() else -1
+                if row not in live and self._client.pttl(name) < 0:
+                    out.append(f"metadata m:{tail} of no document")
+            return out
+
+        return self._run(go) or []
 
 
 def _bucket_rows(
