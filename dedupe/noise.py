@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 from itertools import islice
 
 from rapidfuzz.distance import Indel, Levenshtein
@@ -51,6 +52,7 @@ _PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("li", "h"), ("ii", "u"))
 _CLASSES = str.maketrans("1ij!|t0caonvf5yh8k3", "llllllleeeeuusvbbbs")
 
 
+@lru_cache(maxsize=1 << 16)
 def _fold(word: str) -> str:
     for x, y in _PAIRS:
         word = word.replace(x, y)

@@ -21,7 +21,7 @@ import numpy as np
 
 from .flat import lengths, take
 from .match import Match, match_kind
-from .noise import block_edits, changed_blocks
+from .noise import block_edits, changed_blocks, misread
 from .params import Thresholds
 from .sketch import mix64
 
@@ -316,6 +316,8 @@ def _survival(a: Sequence[str], b: Sequence[str], floor: float = 0.0) -> float:
     budget = (1.0 - floor) * len(a) if floor > 0 else float("inf")  # edits allowed
     edits = 0
     for i1, i2, j1, j2 in changed_blocks(a, b):
+        if i2 - i1 == 1 == j2 - j1 and misread(a[i1], b[j1]):  # one word misread: no edit
+            continue
         changed, added = block_edits(a[i1:i2], b[j1:j2], limit=budget - edits)
         edits += len(changed) + added
         if edits > budget:
@@ -395,8 +397,10 @@ def fuzzy_choice(
     >>> fuzzy_choice(keys, words, np.array([[0, 1]]), np.array([True]), Thresholds()).tolist()
     [True]
     """
-    counts = word_counts(*words)
-    long_enough = np.minimum(counts[pairs[:, 0]], counts[pairs[:, 1]]) >= thresholds.fuzzy_min_words
+    rows, at = np.unique(pairs, return_inverse=True)  # count the words of these rows only
+    values, offsets = take(*words, rows)
+    counts = word_counts(values, offsets)[at.reshape(pairs.shape)]
+    long_enough = counts.min(axis=1) >= thresholds.fuzzy_min_words
     open_ = ~exact & long_enough
     share = np.zeros(len(pairs))
     share[open_] = key_share(*keys, pairs[open_])
