@@ -289,11 +289,12 @@ def _decide(edges: DataFrame, hood: DataFrame) -> list[tuple[str, str]]:
         .select("a", "b")
     )
     read = near.select("a", "b").union(onward).distinct().join(edges, ["a", "b"])
+    read = read.localCheckpoint(eager=True)
     fields = [c for c in (*MATCH_COLUMNS, "fuzzy") if c in edges.columns]
     matches = [Match(**{f: r[f] for f in fields}) for r in read.collect()]
-    ids = {d for m in matches for d in (m.a, m.b)}
-    rows = hood.select("doc", "core_doc").distinct().collect()
-    roots = {r["doc"]: r["core_doc"] for r in rows if r["doc"] in ids}
+    ids = read.select(F.col("a").alias("doc")).union(read.select("b")).distinct()
+    groups_of = ids.join(hood.select("doc", "core_doc").distinct(), "doc")
+    roots = {r["doc"]: r["core_doc"] for r in groups_of.collect()}
     order = near.select("doc", "key").distinct().collect()
     ranked = [r["doc"] for r in sorted(order, key=lambda r: tuple(r["key"]))]
     found = decide_hubs(ranked, matches, roots)

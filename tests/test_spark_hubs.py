@@ -1,6 +1,7 @@
 """dedupe.spark_hubs.hubs against Report.hubs of dedupe.find_duplicates: the same hubs.
 
-On the session of tests/test_spark.py (``local[2]``, no UI, few shuffle partitions).
+On the session of tests/test_spark.py when it runs in the same process, else on one like it
+(``local[2]``, no UI, few shuffle partitions, the loopback address).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import pytest
 
 pytest.importorskip("pyspark", reason="pyspark is not installed (the 'spark' extra)")
 
+from pyspark.sql import SparkSession  # noqa: E402
 from test_hubs import QUOTE  # noqa: E402
-from test_spark import collection, ordered_frame, spark  # noqa: E402, F401
+from test_spark import collection, ordered_frame  # noqa: E402
 
 import dedupe  # noqa: E402
 import dedupe.spark  # noqa: E402
@@ -20,6 +22,27 @@ import dedupe.spark_hubs  # noqa: E402
 from dedupe.errors import InvalidParameterError  # noqa: E402
 
 pytestmark = pytest.mark.spark
+
+
+@pytest.fixture(scope="module")
+def spark():
+    running = SparkSession.getActiveSession()
+    session = running or (
+        SparkSession.builder.master("local[2]")
+        .appName("dedupe-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "2")
+        .config("spark.driver.memory", "1g")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    if running is None:
+        session.stop()
 
 
 def hub_collection(seeds: dict[str, str], *, digest: bool = False) -> dict[str, str]:
@@ -72,7 +95,7 @@ def spark_hubs(spark, docs: dict[str, str], *, partitions: int = 3, **options) -
     pairs = dedupe.spark.match_pairs(df, order_col="pos", **options)
     started = time.perf_counter()
     got = found(dedupe.spark_hubs.hubs(pairs, documents=df, order_col="pos"))
-    print(f"hubs: {time.perf_counter() - started:.1f} s, {len(got)} hubs")
+    print(f"hubs: {time.perf_counter() - started:.1f} s, {len(got)} hubs", flush=True)
     return got
 
 
