@@ -215,8 +215,8 @@ def _labels(edges: DataFrame, max_rounds: int) -> DataFrame:
 
 
 def _label(labels: DataFrame, column: str, name: str) -> Any:
-    """``labels`` keyed by ``column``, the label (the document itself when in no
-    component) as ``name``."""
+    """``labels`` keyed by ``column``, the label as ``name`` (null after a left join for a
+    document in no component)."""
     return labels.select(F.col("id").alias(column), F.col("cluster").alias(name))
 
 

@@ -144,7 +144,7 @@ def test_generated_collection_hubs(spark, seeds, seed, max_key_docs):
     alerts, a footer on many), with the hub documents added."""
     docs = {**collection(seed), **hub_collection(seeds)}
     want = dedupe.find_duplicates(docs, max_key_docs=max_key_docs)
-    assert len(want.hubs) >= 3
+    assert len(want.hubs) >= 2 and "container" in {h.role for h in want.hubs}
     assert spark_hubs(spark, docs, partitions=4, max_key_docs=max_key_docs) == expected(want)
 
 
@@ -161,6 +161,12 @@ def test_no_hubs(spark, seeds):
     assert spark_hubs(spark, docs) == {}
 
 
+@pytest.fixture(scope="module")
+def seed_pairs(spark, seeds):
+    df = spark.createDataFrame(list(seeds.items()), "id string, text string")
+    return df, dedupe.spark.match_pairs(df)
+
+
 @pytest.mark.parametrize(
     ("change", "options", "message"),
     [
@@ -172,9 +178,8 @@ def test_no_hubs(spark, seeds):
         (lambda p: p, {"order_col": "published", "documents": "df"}, "order_col='published'"),
     ],
 )
-def test_bad_input_raises_a_dedupe_error(spark, seeds, change, options, message):
-    df = spark.createDataFrame(list(seeds.items()), "id string, text string")
-    pairs = dedupe.spark.match_pairs(df)
+def test_bad_input_raises_a_dedupe_error(seed_pairs, change, options, message):
+    df, pairs = seed_pairs
     if options.get("documents") == "df":
         options = {**options, "documents": df}
     with pytest.raises(InvalidParameterError, match=message):
