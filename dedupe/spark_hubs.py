@@ -41,6 +41,7 @@ from .params import check_int
 from .spark import MATCH_COLUMNS, components
 
 try:
+    import pyspark.sql
     from pyspark.sql import Column, DataFrame
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -71,14 +72,14 @@ _TYPES = {
 }
 
 
-def hubs(
-    pairs: DataFrame,
+def hubs(  # DataFrame named in full: the docs' stand-in for pyspark takes no ``| None``
+    pairs: pyspark.sql.DataFrame,
     *,
-    documents: DataFrame | None = None,
+    documents: pyspark.sql.DataFrame | None = None,
     id_col: str = "id",
     order_col: str | None = None,
     max_rounds: int = 100,
-) -> DataFrame:
+) -> pyspark.sql.DataFrame:
     """The hubs of the matches ``pairs`` under the ``hubs`` rule (see :mod:`dedupe.cluster`).
 
     ``pairs`` holds the matches as :func:`dedupe.spark.match_pairs` writes them (the columns
