@@ -43,6 +43,7 @@ __all__ = [
     "Hub",
     "Grouping",
     "build_clusters",
+    "decide_hubs",
     "group_matches",
     "CLUSTER_RULES",
     "HUB_ROLES",
@@ -62,7 +63,7 @@ def _part_whole(m: Match) -> tuple[str, str]:
 class _Hubs:
     """The hub rule over one set of matches (see the module docstring)."""
 
-    def __init__(self, matches: list[Match]) -> None:
+    def __init__(self, matches: list[Match], roots: Mapping[str, str] | None = None) -> None:
         self.core = UnionFind()  # near-duplicate and exact matches
         self.parts: dict[str, list[str]] = {}
         self.wholes: dict[str, list[str]] = {}
@@ -81,8 +82,9 @@ class _Hubs:
         self.hubs: dict[str, set[str]] = {"container": set(), "contained": set()}
         # near-duplicate groups never change once built: each document's root, looked up
         # in one dict access (the rule asks for them hundreds of thousands of times)
-        roots = {doc: self.core.find(doc) for doc in self.adj}
-        self.root: Callable[[str], str] = lambda doc: roots.get(doc, doc)
+        # (``roots`` given: the groups, found elsewhere; see decide_hubs)
+        found = roots if roots is not None else {doc: self.core.find(doc) for doc in self.adj}
+        self.root: Callable[[str], str] = lambda doc: found.get(doc, doc)
 
     def neighbours(self, doc: str, role: str) -> list[str]:
         return (self.parts if role == "container" else self.wholes).get(doc, [])
@@ -216,6 +218,26 @@ def group_matches(
     found.sort(key=lambda cr: (-len(cr[0].members), rank(cr[0].members[0])))
     listed = () if hubs is None else _listed_hubs(hubs, touched, uf, [r for _, r in found], rank)
     return Grouping(tuple(c for c, _ in found), listed)
+
+
+def decide_hubs(
+    order: Sequence[str], matches: Iterable[Match], roots: Mapping[str, str]
+) -> dict[str, set[str]]:
+    """The hubs (by role) the rule's passes decide, before the hubs whose matches all lead
+    into one cluster are settled (see the module docstring), given each document's
+    near-duplicate group in ``roots`` (a label per document; a document left out is its
+    own group). ``order`` ranks the candidates (earlier first).
+
+    :func:`dedupe.spark_hubs.hubs` gives it the matches the decision reads only: every
+    match of each candidate in its role, and its neighbours' matches into its groups.
+
+    >>> part = lambda p, w: Match(p, w, 0.3, 0.9, 0.3, "partial", 9, 10, 30)
+    >>> decide_hubs(["r"], [part("a", "r"), part("b", "r")], {"b2": "b"})
+    {'container': {'r'}, 'contained': set()}
+    """
+    hubs = _Hubs(sorted(matches, key=Match.sort_key), roots)
+    hubs.decide(order)
+    return hubs.hubs
 
 
 class _Rank:

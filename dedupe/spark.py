@@ -43,7 +43,8 @@ The stages (each materialised once with ``localCheckpoint``, and timed):
 For outputs too large to collect, :func:`match_pairs` returns the matches as a DataFrame and
 :func:`components` finds the clusters of the ``components`` rule (every pair joins; see
 :mod:`dedupe.cluster`) over them with DataFrame operations (min-label
-propagation with pointer jumping, no GraphFrames jar).
+propagation with pointer jumping, no GraphFrames jar); :func:`dedupe.spark_hubs.hubs` finds
+the hubs of the ``hubs`` rule over them.
 
 >>> import dedupe.spark
 >>> from pyspark.sql import SparkSession
