@@ -104,7 +104,15 @@ except ImportError as _err:  # pragma: no cover - depends on the environment
         "pip install 'article-dedupe[spark]'"
     ) from None
 
-__all__ = ["MATCH_COLUMNS", "SALT_ROWS", "STAGES", "components", "find_duplicates", "match_pairs"]
+__all__ = [
+    "BROADCAST_DOCS",
+    "MATCH_COLUMNS",
+    "SALT_ROWS",
+    "STAGES",
+    "components",
+    "find_duplicates",
+    "match_pairs",
+]
 
 #: Columns of :func:`match_pairs`, in order: the ids ``a`` (the earlier document) and ``b``;
 #: ``jaccard``, ``containment_ab`` (share of ``a``'s shingles found in ``b``) and
@@ -126,6 +134,10 @@ MATCH_COLUMNS = (
 #: A key held by more documents than this (and at most ``max_key_docs``) has its pairs
 #: formed in ``ceil(df / SALT_ROWS)`` tasks instead of one.
 SALT_ROWS = 64
+#: Up to this many documents, the tables of one small row a document (ids and rows, copy
+#: groups) are broadcast to the tasks that join them (tens of bytes a document) rather than
+#: shuffled together with the sketches they are joined to; above it every join shuffles.
+BROADCAST_DOCS = 2_000_000
 #: The stages timed in ``stage_seconds``, in order.
 STAGES = ("order", "sketch", "copies", "keys", "candidates", "verify", "collect")
 
@@ -493,6 +505,11 @@ class _Plan:
         self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
         return out
 
+    def small(self, df: DataFrame) -> DataFrame:
+        """``df``, a table of at most one small row a document, marked for broadcast when
+        the collection holds at most :data:`BROADCAST_DOCS` documents."""
+        return F.broadcast(df) if self.rows <= BROADCAST_DOCS else df
+
     def order(self, df: DataFrame, id_col: str, order_col: str | None) -> DataFrame:
         """``(id, row)``: every id's place in ``(order_col, id)`` order, checked (lazy)."""
         started = time.perf_counter()
@@ -529,10 +546,13 @@ class _Plan:
         sketched = df.select(F.col(id_col).alias("id"), F.col(text_col).alias("text")).mapInArrow(
             lambda batches: _sketch_batches(batches, params), _SKETCH_SCHEMA
         )
-        return self._done("sketch", sketched.join(rows, "id"), started)
+        return self._done("sketch", sketched.join(self.small(rows), "id"), started)
 
     def copies(self, docs: DataFrame) -> tuple[DataFrame, DataFrame]:
-        """The representatives (documents that are no later copy), and the copies' matches."""
+        """The representatives (documents that are no later copy), and the copies' matches.
+
+        Only the members of fingerprint groups of two or more (a broadcast table of the
+        groups' heads) bring their sets to the comparison with their head's set."""
         started = time.perf_counter()
         heads = (
             docs.groupBy("fp")
@@ -540,35 +560,30 @@ class _Plan:
             .where("n > 1")
             .select("fp", "head")
         )
-        grouped = docs.select("fp", "row", "set").join(heads, "fp")
+        grouped = docs.select("fp", "row", "id", "size", "set").join(self.small(heads), "fp")
         head_sets = grouped.where(F.col("row") == F.col("head")).select(
-            "head", F.col("set").alias("head_set")
+            "head", F.col("id").alias("head_id"), F.col("set").alias("head_set")
         )
         copies = (
             grouped.join(head_sets, "head")
             .where((F.col("row") != F.col("head")) & (F.col("set") == F.col("head_set")))
-            .select("row", "head")
+            .select("row", "head", "id", "head_id", "size")
         )
         copies = self._done("copies", copies, started)
-        reps = docs.join(copies.select("row"), "row", "left_anti")
-        heads_id = docs.select(F.col("row").alias("head"), F.col("id").alias("head_id"))
-        copy_matches = (
-            copies.join(docs.select("row", "id", "size"), "row")
-            .join(heads_id, "head")
-            .select(
-                F.col("head").alias("a_row"),
-                F.col("row").alias("b_row"),
-                F.col("head_id").alias("a"),
-                F.col("id").alias("b"),
-                F.lit(1.0).alias("jaccard"),
-                F.lit(1.0).alias("containment_ab"),
-                F.lit(1.0).alias("containment_ba"),
-                F.lit("exact").alias("kind"),
-                F.col("size").alias("shared"),
-                F.col("size").alias("size_a"),
-                F.col("size").alias("size_b"),
-                F.lit(1.0 if self.params.fuzzy else None).cast("double").alias("fuzzy"),
-            )
+        reps = docs.join(self.small(copies.select("row")), "row", "left_anti")
+        copy_matches = copies.select(
+            F.col("head").alias("a_row"),
+            F.col("row").alias("b_row"),
+            F.col("head_id").alias("a"),
+            F.col("id").alias("b"),
+            F.lit(1.0).alias("jaccard"),
+            F.lit(1.0).alias("containment_ab"),
+            F.lit(1.0).alias("containment_ba"),
+            F.lit("exact").alias("kind"),
+            F.col("size").alias("shared"),
+            F.col("size").alias("size_a"),
+            F.col("size").alias("size_b"),
+            F.lit(1.0 if self.params.fuzzy else None).cast("double").alias("fuzzy"),
         )
         return reps, copy_matches
 
@@ -681,7 +696,7 @@ def _run(
     sketched = plan.sketch(df, id_col, text_col, rows)
     started = time.perf_counter()
     failed = sketched.where(F.col("status") != _OK).select("id", "status", "error", "row")
-    bad = failed.orderBy("row").collect()
+    bad = sorted(failed.collect(), key=lambda r: r["row"])
     plan.seconds["sketch"] += time.perf_counter() - started
     invalid = [r for r in bad if r["status"] == _BAD_TEXT]
     if invalid:
@@ -812,7 +827,7 @@ def find_duplicates(
     )
     started = time.perf_counter()
     found = [Match(**{f: r[f] for f in _columns(params)}) for r in matches.collect()]
-    ids = [r["id"] for r in docs.orderBy("row").collect()]
+    ids = [r["id"] for r in sorted(docs.collect(), key=lambda r: r["row"])]
     sizes = {m.a: m.size_a for m in found} | {m.b: m.size_b for m in found}
     grouping = group_matches(
         ids,
