@@ -17,20 +17,25 @@ The stages (each materialised once with ``localCheckpoint``, and timed):
    capped band key. No generated id takes part.
 2. ``sketch``: texts are checked (:func:`dedupe.text.ensure_text`) and sketched in Arrow
    batches; per document: its shingle set (sorted ``uint32`` as bytes), its band keys and
-   passage keys, their count, and a 64-bit set fingerprint.
+   passage keys, their count, and a 64-bit set fingerprint; each document's row comes from
+   the ``order`` table, broadcast (see :data:`BROADCAST_DOCS`), so no set is shuffled here.
 3. ``copies``: exact copies collapse onto the earliest document of their fingerprint group
    whose set is byte for byte the same (:func:`dedupe.verify.exact_copies`); the others
    become ``exact`` matches. Candidates are formed among the remaining documents only, so
-   300 copies of a story cost 299 rows, not 45,000 pairs.
-4. ``keys``: band and passage keys are exploded and counted per key (``df``). A passage key
+   300 copies of a story cost 299 rows, not 45,000 pairs. Only the members of fingerprint
+   groups of two or more bring their sets to the comparison.
+4. ``keys``: band and passage keys are exploded and counted per key (``df``); only
+   ``(key, row)`` entries are shuffled. A passage key
    held by more than ``max_key_docs`` documents proposes nothing; a band key held by more
    pairs every holder with its earliest only (a linear "star"). Keys held by at most
    ``max_key_docs`` documents pair all their holders, the holders of keys above
    :data:`SALT_ROWS` documents spread over several tasks (salted), so one hot key never
    sends all its pairs to one task.
 5. ``candidates``: pairs from band keys, plus pairs whose count of shared passage keys
-   passes :func:`dedupe.lsh.passage_rule`.
-6. ``verify``: each candidate pair is joined with both shingle sets and scored exactly in
+   passes :func:`dedupe.lsh.passage_rule` (each pair's count joined with both documents' key
+   counts and shortness, a per-document table).
+6. ``verify``: each candidate pair is joined with both shingle sets (only the documents of
+   some candidate pair send theirs) and scored exactly in
    Arrow batches; the pairs that reach a threshold, and the copy matches, are the matches.
    In fuzzy mode (``fuzzy=True``) each side also brings its fuzzy keys and fuzzy words: a
    pair is given a fuzzy score under the prefilter of :func:`dedupe.find_duplicates`
@@ -588,16 +593,12 @@ class _Plan:
         return reps, copy_matches
 
     def keys(self, reps: DataFrame) -> DataFrame:
-        """Key entries held by 2+ representatives: key, row, band, df, first, nk, short."""
+        """Key entries held by 2+ representatives: key, row, df, first, band (only the key
+        and the row are shuffled; the passage rule's counts join the pairs later)."""
         started = time.perf_counter()
         by_key = Window.partitionBy("key")
         entries = (
-            reps.select(
-                "row",
-                F.col("n_keys").alias("nk"),
-                (F.col("size") < self.params.short_keys).alias("short"),
-                F.explode("keys").alias("key"),
-            )
+            reps.select("row", F.explode("keys").alias("key"))
             .withColumn("df", F.count(F.lit(1)).over(by_key))
             .where("df >= 2")
             .withColumn("first", F.min("row").over(by_key))
@@ -605,7 +606,7 @@ class _Plan:
         )
         return self._done("keys", entries, started)
 
-    def candidates(self, entries: DataFrame) -> DataFrame:
+    def candidates(self, entries: DataFrame, reps: DataFrame) -> DataFrame:
         """Candidate pairs ``(a, b)``, ``a < b``, under the one candidate rule."""
         started = time.perf_counter()
         cap = self.thresholds.max_key_docs
@@ -615,15 +616,20 @@ class _Plan:
         ).select(F.col("first").alias("a"), F.col("row").alias("b"))
         # 2. keys held by at most max_key_docs documents pair all of them (salted)
         small = entries.where(F.col("df") <= cap)
-        band_pairs = _all_pairs(small.where("band")).select("a", "b").unionByName(star)
-        # 3. pairs sharing usable passage keys: the count against the rule
-        counted = (
-            _all_pairs(small.where(~F.col("band")))
-            .groupBy("a", "b", "nk_a", "nk_b", "short_a", "short_b")
-            .agg(F.count(F.lit(1)).alias("shared"))
-        )
+        band_pairs = _all_pairs(small.where("band")).unionByName(star)
+        # 3. pairs sharing usable passage keys: the count, with both documents' key counts
+        # and shortness (a broadcast table when small), against the rule
+        counted = _all_pairs(small.where(~F.col("band"))).groupBy("a", "b").count()
+        info = reps.select("row", "n_keys", (F.col("size") < self.params.short_keys).alias("short"))
+        for side in "ab":
+            named = info.select(
+                F.col("row").alias(side),
+                F.col("n_keys").alias(f"nk_{side}"),
+                F.col("short").alias(f"short_{side}"),
+            )
+            counted = counted.join(self.small(named), side)
         share = self.thresholds.key_share
-        passage_pairs = counted.mapInArrow(
+        passage_pairs = counted.withColumnRenamed("count", "shared").mapInArrow(
             lambda batches: _passage_batches(batches, share), _PAIR_SCHEMA
         )
         found = band_pairs.unionByName(passage_pairs).distinct()
@@ -634,6 +640,10 @@ class _Plan:
         started = time.perf_counter()
         fuzzy = self.params.fuzzy
         sides = ["set", "pkeys", "words"] if fuzzy else ["set"]  # fuzzy: keys and words too
+        # only the documents of a candidate pair bring their sets to the joins (a broadcast
+        # table of their rows when small)
+        held = found.select(F.col("a").alias("row")).union(found.select(F.col("b").alias("row")))
+        reps = reps.join(self.small(held.distinct()), "row", "left_semi")
         side_a = reps.select(
             F.col("row").alias("a"),
             F.col("id").alias("id_a"),
@@ -658,7 +668,7 @@ class _Plan:
 
 def _all_pairs(entries: DataFrame) -> DataFrame:
     """Every pair ``a < b`` of rows holding the same key, one row per key they share
-    (``key, a, b, nk_a, nk_b, short_a, short_b``). Salted: the holders of a key of ``df``
+    (``a, b``). Salted: the holders of a key of ``df``
     documents are cut into ``ceil(df / SALT_ROWS)`` buckets of left sides, each joined with
     all the holders on the right, so a key's pairs are formed by that many tasks."""
     salted = entries.withColumn("salt", F.ceil(F.col("df") / F.lit(SALT_ROWS)).cast("long"))
@@ -666,17 +676,13 @@ def _all_pairs(entries: DataFrame) -> DataFrame:
         "key",
         F.pmod(F.col("row"), F.col("salt")).alias("bucket"),
         F.col("row").alias("a"),
-        F.col("nk").alias("nk_a"),
-        F.col("short").alias("short_a"),
     )
     right = salted.select(
         "key",
         F.explode(F.sequence(F.lit(0).cast("long"), F.col("salt") - 1)).alias("bucket"),
         F.col("row").alias("b"),
-        F.col("nk").alias("nk_b"),
-        F.col("short").alias("short_b"),
     )
-    return left.join(right, ["key", "bucket"]).where(F.col("a") < F.col("b"))
+    return left.join(right, ["key", "bucket"]).where(F.col("a") < F.col("b")).select("a", "b")
 
 
 def _run(
@@ -712,7 +718,7 @@ def _run(
     docs = sketched.where(F.col("status") == _OK).drop("status", "error")
     reps, copy_matches = plan.copies(docs)
     entries = plan.keys(reps)
-    found = plan.candidates(entries)
+    found = plan.candidates(entries, reps)
     verified = plan.verify(found, reps)
     return plan, verified.unionByName(copy_matches), docs.select("id", "row"), skipped
 
