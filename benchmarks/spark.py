@@ -6,27 +6,42 @@ Runs :func:`dedupe.spark.find_duplicates` on a corpus (default: Reuters-21578 in
 time is :func:`dedupe.find_duplicates` measured the way the main benchmark measures it (a
 fresh process per run, median). Both reports are compared: matches and clusters must be
 equal. With ``--update-readme`` the tables replace the ``bench-spark`` block of docs/results.md.
+
+``--generated N`` runs on the generated news of the scale benchmark instead (made, or found in
+its cache, by :func:`benchmarks.news.news_corpus`), e.g. ``--generated 100000``.
+
+Each Spark run also reports what Spark did, read from the driver's status store (the data
+behind the Spark UI, also kept with the UI off): the jobs it ran and the bytes its shuffles
+wrote and read (lz4-compressed, as they go over the network on a cluster); and the peak
+memory of the JVM and its Python workers together (the largest sum of their ``VmRSS`` at one
+poll every 0.1 s; the driver's own Python process, which holds the corpus and the
+single-machine report, is left out).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from . import report
+from . import news, report
 from .loaders import CorpusError, load_jsonl, write_jsonl
+from .scale import _status_kb, descendants
 from .speed import measure
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "data" / "reuters21578.jsonl.gz"
 BLOCK = "bench-spark"
+#: Seconds between two polls of the JVM's and the Python workers' memory.
+POLL_S = 0.1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--spark", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="JSONL(.gz), id and text")
+    p.add_argument(
+        "--generated",
+        type=int,
+        metavar="N",
+        help="instead of --corpus: the scale benchmark's generated news of N documents",
+    )
     p.add_argument("--limit", type=int, help="use only the first N documents")
     p.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
     p.add_argument("--partitions", type=int, default=4, help="input partitions (default 4)")
@@ -66,33 +87,105 @@ def _session(master: str) -> Any:
     return session
 
 
+class _Watch:
+    """The peak of the summed ``VmRSS`` of this process's descendants (the JVM and its Python
+    workers), polled every :data:`POLL_S` s by a thread while the ``with`` block runs."""
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> _Watch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _poll(self) -> None:
+        me = os.getpid()
+        while True:
+            total = sum(_status_kb(pid)[0] for pid in descendants(me))
+            self.peak_kb = max(self.peak_kb, total)
+            if self._done.wait(POLL_S):
+                return
+
+
+def _counters(spark: Any) -> dict[str, int]:
+    """Jobs started and shuffle bytes written and read so far in this session, from the
+    driver's scheduler and status store (after the listener bus has caught up)."""
+    sc = spark.sparkContext._jsc.sc()
+    sc.listenerBus().waitUntilEmpty()
+    execs = sc.statusStore().executorList(False)
+    found = [execs.apply(i) for i in range(execs.size())]
+    return {
+        "jobs": int(sc.dagScheduler().numTotalJobs()),
+        "shuffle_write": sum(int(e.totalShuffleWrite()) for e in found),
+        "shuffle_read": sum(int(e.totalShuffleRead()) for e in found),
+    }
+
+
+def _spark_run(spark: Any, df: Any) -> tuple[Any, dict[str, Any]]:
+    """One timed ``dedupe.spark.find_duplicates``: its report and what it cost (seconds,
+    stage seconds, jobs, shuffle bytes written and read, peak GB of the JVM and workers)."""
+    import dedupe.spark
+
+    stages: dict[str, float] = {}
+    before = _counters(spark)
+    with _Watch() as watch:
+        t = time.perf_counter()
+        got = dedupe.spark.find_duplicates(df, order_col="pos", stage_seconds=stages)
+        seconds = time.perf_counter() - t
+    after = _counters(spark)
+    run = {"seconds": seconds, "stages": stages, "peak_gb": watch.peak_kb / 2**20}
+    run.update({k: after[k] - before[k] for k in after})
+    run["shuffle_mb"] = (run["shuffle_write"] + run["shuffle_read"]) / 1e6
+    print(
+        f"spark run: {seconds:.1f} s, {run['jobs']} jobs, shuffle {run['shuffle_mb']:.0f} MB "
+        f"(write + read), JVM + workers peak {run['peak_gb']:.2f} GB",
+        file=sys.stderr,
+    )
+    return got, run
+
+
 def _tables(r: dict[str, Any]) -> str:
     single, first, warm = r["single"], r["spark_first"], r["spark"]
     docs = r["docs"]
 
-    def row(name: str, seconds: float, note: str) -> str:
+    def row(name: str, run: dict[str, Any], note: str) -> str:
+        seconds = run["seconds"]
         ratio = seconds / single["seconds"]
+        spent = (
+            f"{run['jobs']} | {run['shuffle_mb']:,.0f} | {run['peak_gb']:.2f}"
+            if "jobs" in run
+            else "| |"
+        )
         return (
-            f"| {name} | {docs:,} | {seconds:.2f} | {docs / seconds:,.0f} | {ratio:.1f}x | {note} |"
+            f"| {name} | {docs:,} | {seconds:.2f} | {docs / seconds:,.0f} | {ratio:.1f}x "
+            f"| {spent} | {note} |"
         )
 
     lines = [
-        "| engine | docs | seconds | docs/s | time vs single machine | note |",
-        "|---|---|---|---|---|---|",
+        "| engine | docs | seconds | docs/s | time vs single machine | Spark jobs "
+        "| shuffle MB (write + read) | JVM + workers peak GB | note |",
+        "|---|---|---|---|---|---|---|---|---|",
         row(
             "dedupe.find_duplicates (one machine)",
-            single["seconds"],
+            single,
             f"median of {single['runs']} runs, each in a fresh process",
         ),
         row(
             f"dedupe.spark.find_duplicates ({r['master']}), first run",
-            first["seconds"],
+            first,
             "Python workers and JIT cold",
         ),
         row(
             f"dedupe.spark.find_duplicates ({r['master']})",
-            warm["seconds"],
-            f"median of {warm['runs']} more runs in the same session",
+            warm,
+            f"median of {warm['runs']} more runs in the same session (jobs, shuffle, "
+            "memory: the median run's)",
         ),
     ]
     stage_lines = [
@@ -170,8 +263,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import dedupe
 
+    corpus = args.corpus
+    if args.generated:
+        corpus = news.news_corpus(args.generated)[0]
     try:
-        docs = load_jsonl(args.corpus, limit=args.limit)
+        docs = load_jsonl(corpus, limit=args.limit)
     except CorpusError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -188,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(tmp) / "corpus.jsonl"
         write_jsonl(path, docs)
         timed = measure(["dedupe"], path, repeats=args.repeats, jaccard=0.5, containment=0.5)
+    print(f"single machine: {timed['dedupe'].get('median_s', 0):.2f} s (median)", file=sys.stderr)
     if "error" in timed["dedupe"]:
         print(f"error: the single-machine run failed: {timed['dedupe']['error']}", file=sys.stderr)
         return 1
@@ -202,12 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     results["session_s"] = time.perf_counter() - t0
     runs, equal = [], True
     for _ in range(1 + args.repeats):
-        stages: dict[str, float] = {}
-        t = time.perf_counter()
-        got = dedupe.spark.find_duplicates(df, order_col="pos", stage_seconds=stages)
-        runs.append({"seconds": time.perf_counter() - t, "stages": stages})
+        got, run = _spark_run(spark, df)
+        runs.append(run)
         equal &= got.matches == want.matches and got.clusters == want.clusters
-        print(f"spark run: {runs[-1]['seconds']:.1f} s", file=sys.stderr)
+        del got
     results["skew"] = _skew_run(spark, docs)
     equal &= results["skew"]["equal"]
     spark.stop()
@@ -215,16 +310,16 @@ def main(argv: list[str] | None = None) -> int:
     warm = sorted(runs[1:], key=lambda r: r["seconds"])[len(runs[1:]) // 2]
     median = statistics.median(r["seconds"] for r in runs[1:])
     results["spark"] = {
+        **warm,
         "seconds": median,
         "runs": args.repeats,
-        "stages": warm["stages"],
         "stage_total": sum(warm["stages"].values()),
     }
     results.update(equal=equal, matches=len(want.matches), clusters=len(want.clusters))
     results["wall_s"] = time.perf_counter() - started
     intro = (
         f"Written by `{results['command']}` (wall time {results['wall_s']:.0f} s) on "
-        f"{report.machine_line(results['machine'])}. Corpus: {args.corpus.name}."
+        f"{report.machine_line(results['machine'])}. Corpus: {corpus.name}."
     )
     text = intro + "\n\n" + _tables(results)
     print(text)

@@ -17,20 +17,25 @@ The stages (each materialised once with ``localCheckpoint``, and timed):
    capped band key. No generated id takes part.
 2. ``sketch``: texts are checked (:func:`dedupe.text.ensure_text`) and sketched in Arrow
    batches; per document: its shingle set (sorted ``uint32`` as bytes), its band keys and
-   passage keys, their count, and a 64-bit set fingerprint.
+   passage keys, their count, and a 64-bit set fingerprint; each document's row comes from
+   the ``order`` table, broadcast (see :data:`BROADCAST_DOCS`), so no set is shuffled here.
 3. ``copies``: exact copies collapse onto the earliest document of their fingerprint group
    whose set is byte for byte the same (:func:`dedupe.verify.exact_copies`); the others
    become ``exact`` matches. Candidates are formed among the remaining documents only, so
-   300 copies of a story cost 299 rows, not 45,000 pairs.
-4. ``keys``: band and passage keys are exploded and counted per key (``df``). A passage key
+   300 copies of a story cost 299 rows, not 45,000 pairs. Only the members of fingerprint
+   groups of two or more bring their sets to the comparison.
+4. ``keys``: band and passage keys are exploded and counted per key (``df``); only
+   ``(key, row)`` entries are shuffled. A passage key
    held by more than ``max_key_docs`` documents proposes nothing; a band key held by more
    pairs every holder with its earliest only (a linear "star"). Keys held by at most
    ``max_key_docs`` documents pair all their holders, the holders of keys above
    :data:`SALT_ROWS` documents spread over several tasks (salted), so one hot key never
    sends all its pairs to one task.
 5. ``candidates``: pairs from band keys, plus pairs whose count of shared passage keys
-   passes :func:`dedupe.lsh.passage_rule`.
-6. ``verify``: each candidate pair is joined with both shingle sets and scored exactly in
+   passes :func:`dedupe.lsh.passage_rule` (each pair's count joined with both documents' key
+   counts and shortness, a per-document table).
+6. ``verify``: each candidate pair is joined with both shingle sets (only the documents of
+   some candidate pair send theirs) and scored exactly in
    Arrow batches; the pairs that reach a threshold, and the copy matches, are the matches.
    In fuzzy mode (``fuzzy=True``) each side also brings its fuzzy keys and fuzzy words: a
    pair is given a fuzzy score under the prefilter of :func:`dedupe.find_duplicates`
@@ -105,7 +110,15 @@ except ImportError as _err:  # pragma: no cover - depends on the environment
         "pip install 'article-dedupe[spark]'"
     ) from None
 
-__all__ = ["MATCH_COLUMNS", "SALT_ROWS", "STAGES", "components", "find_duplicates", "match_pairs"]
+__all__ = [
+    "BROADCAST_DOCS",
+    "MATCH_COLUMNS",
+    "SALT_ROWS",
+    "STAGES",
+    "components",
+    "find_duplicates",
+    "match_pairs",
+]
 
 #: Columns of :func:`match_pairs`, in order: the ids ``a`` (the earlier document) and ``b``;
 #: ``jaccard``, ``containment_ab`` (share of ``a``'s shingles found in ``b``) and
@@ -127,6 +140,10 @@ MATCH_COLUMNS = (
 #: A key held by more documents than this (and at most ``max_key_docs``) has its pairs
 #: formed in ``ceil(df / SALT_ROWS)`` tasks instead of one.
 SALT_ROWS = 64
+#: Up to this many documents, the tables of one small row a document (ids and rows, copy
+#: groups) are broadcast to the tasks that join them (tens of bytes a document) rather than
+#: shuffled together with the sketches they are joined to; above it every join shuffles.
+BROADCAST_DOCS = 2_000_000
 #: The stages timed in ``stage_seconds``, in order.
 STAGES = ("order", "sketch", "copies", "keys", "candidates", "verify", "collect")
 
@@ -494,6 +511,11 @@ class _Plan:
         self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
         return out
 
+    def small(self, df: DataFrame) -> DataFrame:
+        """``df``, a table of at most one small row a document, marked for broadcast when
+        the collection holds at most :data:`BROADCAST_DOCS` documents."""
+        return F.broadcast(df) if self.rows <= BROADCAST_DOCS else df
+
     def order(self, df: DataFrame, id_col: str, order_col: str | None) -> DataFrame:
         """``(id, row)``: every id's place in ``(order_col, id)`` order, checked (lazy)."""
         started = time.perf_counter()
@@ -530,10 +552,13 @@ class _Plan:
         sketched = df.select(F.col(id_col).alias("id"), F.col(text_col).alias("text")).mapInArrow(
             lambda batches: _sketch_batches(batches, params), _SKETCH_SCHEMA
         )
-        return self._done("sketch", sketched.join(rows, "id"), started)
+        return self._done("sketch", sketched.join(self.small(rows), "id"), started)
 
     def copies(self, docs: DataFrame) -> tuple[DataFrame, DataFrame]:
-        """The representatives (documents that are no later copy), and the copies' matches."""
+        """The representatives (documents that are no later copy), and the copies' matches.
+
+        Only the members of fingerprint groups of two or more (a broadcast table of the
+        groups' heads) bring their sets to the comparison with their head's set."""
         started = time.perf_counter()
         heads = (
             docs.groupBy("fp")
@@ -541,49 +566,40 @@ class _Plan:
             .where("n > 1")
             .select("fp", "head")
         )
-        grouped = docs.select("fp", "row", "set").join(heads, "fp")
+        grouped = docs.select("fp", "row", "id", "size", "set").join(self.small(heads), "fp")
         head_sets = grouped.where(F.col("row") == F.col("head")).select(
-            "head", F.col("set").alias("head_set")
+            "head", F.col("id").alias("head_id"), F.col("set").alias("head_set")
         )
         copies = (
             grouped.join(head_sets, "head")
             .where((F.col("row") != F.col("head")) & (F.col("set") == F.col("head_set")))
-            .select("row", "head")
+            .select("row", "head", "id", "head_id", "size")
         )
         copies = self._done("copies", copies, started)
-        reps = docs.join(copies.select("row"), "row", "left_anti")
-        heads_id = docs.select(F.col("row").alias("head"), F.col("id").alias("head_id"))
-        copy_matches = (
-            copies.join(docs.select("row", "id", "size"), "row")
-            .join(heads_id, "head")
-            .select(
-                F.col("head").alias("a_row"),
-                F.col("row").alias("b_row"),
-                F.col("head_id").alias("a"),
-                F.col("id").alias("b"),
-                F.lit(1.0).alias("jaccard"),
-                F.lit(1.0).alias("containment_ab"),
-                F.lit(1.0).alias("containment_ba"),
-                F.lit("exact").alias("kind"),
-                F.col("size").alias("shared"),
-                F.col("size").alias("size_a"),
-                F.col("size").alias("size_b"),
-                F.lit(1.0 if self.params.fuzzy else None).cast("double").alias("fuzzy"),
-            )
+        reps = docs.join(self.small(copies.select("row")), "row", "left_anti")
+        copy_matches = copies.select(
+            F.col("head").alias("a_row"),
+            F.col("row").alias("b_row"),
+            F.col("head_id").alias("a"),
+            F.col("id").alias("b"),
+            F.lit(1.0).alias("jaccard"),
+            F.lit(1.0).alias("containment_ab"),
+            F.lit(1.0).alias("containment_ba"),
+            F.lit("exact").alias("kind"),
+            F.col("size").alias("shared"),
+            F.col("size").alias("size_a"),
+            F.col("size").alias("size_b"),
+            F.lit(1.0 if self.params.fuzzy else None).cast("double").alias("fuzzy"),
         )
         return reps, copy_matches
 
     def keys(self, reps: DataFrame) -> DataFrame:
-        """Key entries held by 2+ representatives: key, row, band, df, first, nk, short."""
+        """Key entries held by 2+ representatives: key, row, df, first, band (only the key
+        and the row are shuffled; the passage rule's counts join the pairs later)."""
         started = time.perf_counter()
         by_key = Window.partitionBy("key")
         entries = (
-            reps.select(
-                "row",
-                F.col("n_keys").alias("nk"),
-                (F.col("size") < self.params.short_keys).alias("short"),
-                F.explode("keys").alias("key"),
-            )
+            reps.select("row", F.explode("keys").alias("key"))
             .withColumn("df", F.count(F.lit(1)).over(by_key))
             .where("df >= 2")
             .withColumn("first", F.min("row").over(by_key))
@@ -591,7 +607,7 @@ class _Plan:
         )
         return self._done("keys", entries, started)
 
-    def candidates(self, entries: DataFrame) -> DataFrame:
+    def candidates(self, entries: DataFrame, reps: DataFrame) -> DataFrame:
         """Candidate pairs ``(a, b)``, ``a < b``, under the one candidate rule."""
         started = time.perf_counter()
         cap = self.thresholds.max_key_docs
@@ -602,19 +618,23 @@ class _Plan:
         # 2. keys held by at most max_key_docs documents pair all of them (salted); a
         # passage key, by at most the passage cap (lower for fuzzy keys)
         passage_cap = self.params.passage_key_docs(cap)
-        band_pairs = (
-            _all_pairs(entries.where(F.col("band") & (F.col("df") <= cap)))
-            .select("a", "b")
-            .unionByName(star)
+        band_pairs = _all_pairs(entries.where(F.col("band") & (F.col("df") <= cap))).unionByName(
+            star
         )
-        # 3. pairs sharing usable passage keys: the count against the rule
-        counted = (
-            _all_pairs(entries.where(~F.col("band") & (F.col("df") <= passage_cap)))
-            .groupBy("a", "b", "nk_a", "nk_b", "short_a", "short_b")
-            .agg(F.count(F.lit(1)).alias("shared"))
-        )
+        # 3. pairs sharing usable passage keys: the count, with both documents' key counts
+        # and shortness (a broadcast table when small), against the rule
+        usable = entries.where(~F.col("band") & (F.col("df") <= passage_cap))
+        counted = _all_pairs(usable).groupBy("a", "b").count()
+        info = reps.select("row", "n_keys", (F.col("size") < self.params.short_keys).alias("short"))
+        for side in "ab":
+            named = info.select(
+                F.col("row").alias(side),
+                F.col("n_keys").alias(f"nk_{side}"),
+                F.col("short").alias(f"short_{side}"),
+            )
+            counted = counted.join(self.small(named), side)
         share = self.thresholds.key_share
-        passage_pairs = counted.mapInArrow(
+        passage_pairs = counted.withColumnRenamed("count", "shared").mapInArrow(
             lambda batches: _passage_batches(batches, share), _PAIR_SCHEMA
         )
         found = band_pairs.unionByName(passage_pairs).distinct()
@@ -625,6 +645,10 @@ class _Plan:
         started = time.perf_counter()
         fuzzy = self.params.fuzzy
         sides = ["set", "pkeys", "words"] if fuzzy else ["set"]  # fuzzy: keys and words too
+        # only the documents of a candidate pair bring their sets to the joins (a broadcast
+        # table of their rows when small)
+        held = found.select(F.col("a").alias("row")).union(found.select(F.col("b").alias("row")))
+        reps = reps.join(self.small(held.distinct()), "row", "left_semi")
         side_a = reps.select(
             F.col("row").alias("a"),
             F.col("id").alias("id_a"),
@@ -649,7 +673,7 @@ class _Plan:
 
 def _all_pairs(entries: DataFrame) -> DataFrame:
     """Every pair ``a < b`` of rows holding the same key, one row per key they share
-    (``key, a, b, nk_a, nk_b, short_a, short_b``). Salted: the holders of a key of ``df``
+    (``a, b``). Salted: the holders of a key of ``df``
     documents are cut into ``ceil(df / SALT_ROWS)`` buckets of left sides, each joined with
     all the holders on the right, so a key's pairs are formed by that many tasks."""
     salted = entries.withColumn("salt", F.ceil(F.col("df") / F.lit(SALT_ROWS)).cast("long"))
@@ -657,17 +681,13 @@ def _all_pairs(entries: DataFrame) -> DataFrame:
         "key",
         F.pmod(F.col("row"), F.col("salt")).alias("bucket"),
         F.col("row").alias("a"),
-        F.col("nk").alias("nk_a"),
-        F.col("short").alias("short_a"),
     )
     right = salted.select(
         "key",
         F.explode(F.sequence(F.lit(0).cast("long"), F.col("salt") - 1)).alias("bucket"),
         F.col("row").alias("b"),
-        F.col("nk").alias("nk_b"),
-        F.col("short").alias("short_b"),
     )
-    return left.join(right, ["key", "bucket"]).where(F.col("a") < F.col("b"))
+    return left.join(right, ["key", "bucket"]).where(F.col("a") < F.col("b")).select("a", "b")
 
 
 def _run(
@@ -687,7 +707,7 @@ def _run(
     sketched = plan.sketch(df, id_col, text_col, rows)
     started = time.perf_counter()
     failed = sketched.where(F.col("status") != _OK).select("id", "status", "error", "row")
-    bad = failed.orderBy("row").collect()
+    bad = sorted(failed.collect(), key=lambda r: r["row"])
     plan.seconds["sketch"] += time.perf_counter() - started
     invalid = [r for r in bad if r["status"] == _BAD_TEXT]
     if invalid:
@@ -703,7 +723,7 @@ def _run(
     docs = sketched.where(F.col("status") == _OK).drop("status", "error")
     reps, copy_matches = plan.copies(docs)
     entries = plan.keys(reps)
-    found = plan.candidates(entries)
+    found = plan.candidates(entries, reps)
     verified = plan.verify(found, reps)
     return plan, verified.unionByName(copy_matches), docs.select("id", "row"), skipped
 
@@ -818,7 +838,7 @@ def find_duplicates(
     )
     started = time.perf_counter()
     found = [Match(**{f: r[f] for f in _columns(params)}) for r in matches.collect()]
-    ids = [r["id"] for r in docs.orderBy("row").collect()]
+    ids = [r["id"] for r in sorted(docs.collect(), key=lambda r: r["row"])]
     sizes = {m.a: m.size_a for m in found} | {m.b: m.size_b for m in found}
     grouping = group_matches(
         ids,
