@@ -59,7 +59,7 @@ from .params import (
 from .provenance import MAX_GAP, MIN_WORDS, Provenance, trace
 from .ranking import Rule
 from .results import Cluster, Grouping, Report, build_report
-from .sketch import BAND_BIT, MinHasher, Sketch
+from .sketch import MinHasher, Sketch
 from .store import Columns, Fetched, Hits, MemoryStore, Store
 from .store.base import check_new_ids
 from .store.file import load_store, save_store
@@ -549,8 +549,7 @@ class Index:
         sketch, bands = self._sketch(texts)
         _check_words(sketch, len(texts))
         keys = query_keys(bands, sketch)
-        cap = self.params.passage_key_docs(t.max_key_docs)
-        hits = self.store.lookup(keys, np.where(keys & BAND_BIT, t.max_key_docs, cap))
+        hits = self.store.lookup(keys, np.full(len(keys), t.max_key_docs))
         chosen = probe_hits(
             hits,
             keys,
@@ -559,7 +558,7 @@ class Index:
             short_text=self.params.short_keys,
             max_key_docs=t.max_key_docs,
             min_key_share=t.key_share,
-            passage_key_docs=cap,
+            passage_key_docs=self.params.passage_key_docs(t.max_key_docs),
         )
         wanted = chosen[0] if len(chosen) == 1 else sorted_unique(np.concatenate(chosen))
         if not len(wanted):

@@ -17,8 +17,11 @@ a query text pairs with (``Index.query``); both decide by the same helpers
 calls too), so every engine proposes the same pairs. The rule, for keys held by ``df``
 documents:
 
-1. a passage key with ``df > max_key_docs`` proposes nothing (boilerplate; the engines
-   pass a lower cap for fuzzy keys, :meth:`~dedupe.params.IndexParams.passage_key_docs`);
+1. a passage key with ``df > max_key_docs`` proposes nothing (boilerplate). The engines
+   pass a lower cap for fuzzy keys (:meth:`~dedupe.params.IndexParams.passage_key_docs`);
+   a key over that cap (and at most ``max_key_docs``) still pairs each of its holders with
+   so few keys that one shared key is enough for rule 3 (``min_key_share`` of its keys is
+   at most one: a short text) with every other holder;
 2. a band key with ``df <= max_key_docs`` pairs all its documents; one held by more pairs
    each of them with the earliest only, so that a very common text costs linear time and
    its near-duplicates are still found;
@@ -318,6 +321,30 @@ def _join_block(block: tuple[int, int, int, int], shared: tuple) -> np.ndarray:
     return _keep(codes, count, n, band, n_keys, short, min_key_share)
 
 
+def _few_key_pairs(
+    groups: KeyGroups, usable: np.ndarray, n_keys: np.ndarray, max_key_docs: int, share: float
+) -> np.ndarray:
+    """Pair codes of rule 1's second part: each holder of a passage key over its cap (and at
+    most ``max_key_docs``) that has so few keys that one shared key is enough, with every
+    other holder of that key (see the module docstring)."""
+    n = len(n_keys)
+    over = np.flatnonzero(~usable & ~groups.is_band & (groups.df <= max_key_docs))
+    lens = lengths(groups.offsets)[over]
+    starts = groups.offsets[:-1][over]
+    at = np.repeat(starts, lens) + segment_positions(lens)
+    rows = groups.rows[at].astype(np.int64)
+    few = np.flatnonzero(n_keys[rows] * share <= 1)  # entries of holders with few keys
+    if not len(few):
+        return np.zeros(0, dtype=np.int64)
+    group = np.repeat(np.arange(len(over)), lens)[few]
+    firsts = np.repeat(rows[few], lens[group])
+    partners = groups.rows[np.repeat(starts[group], lens[group]) + segment_positions(lens[group])]
+    partners = partners.astype(np.int64)
+    ok = firsts != partners
+    low, high = np.minimum(firsts[ok], partners[ok]), np.maximum(firsts[ok], partners[ok])
+    return sorted_unique(low * n + high)
+
+
 def _serial_map(fn: Callable[[Any, Any], Any], items: list, shared: Any) -> list:
     return [fn(item, shared) for item in items]
 
@@ -354,7 +381,8 @@ def candidates(
     lens = lengths(groups.offsets)
     usable, star = _key_rules(groups.is_band, groups.df, max_key_docs, passage_key_docs)
     usable &= lens >= 2
-    parts, joins = [], []
+    parts = [_few_key_pairs(groups, usable, n_keys, max_key_docs, min_key_share)]
+    joins = []
     for band in (True, False):
         sel = np.flatnonzero(usable & (groups.is_band == band))
         joins.append((band, *_join_entries(groups, sel, star[sel])))
@@ -404,6 +432,9 @@ def probe_candidates(
     """
     usable, star = _key_rules(is_band, df, max_key_docs, passage_key_docs)
     ok = usable[key_index]
+    # rule 1's second part: a passage key over its cap pairs holders with few keys
+    few = (n_keys * min_key_share <= 1) | (probe_keys * min_key_share <= 1)
+    over = ~usable & ~is_band & (df <= max_key_docs)
     if star.any():  # a band key held by too many pairs the probe with the earliest only
         first = np.ones(len(key_index), dtype=bool)
         first[1:] = key_index[1:] != key_index[:-1]
@@ -413,6 +444,7 @@ def probe_candidates(
     band = is_band[key_index]
     paired = np.zeros(len(found), dtype=bool)
     paired[local[ok & band]] = True  # rule 2: a shared band key
+    paired[local[over[key_index] & few]] = True
     shared = np.bincount(local[ok & ~band], minlength=len(found))
     keys_of = np.empty(len(found), dtype=np.int64)
     keys_of[local] = n_keys

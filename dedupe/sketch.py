@@ -702,21 +702,20 @@ def _sketch_chunk(
 
 #: Version of fuzzy mode's words and keys (:func:`dedupe.text.fuzzy_words`, :func:`fuzzy_keys`),
 #: recorded in index files built with ``fuzzy=True``.
-FUZZY_SCHEME = FUZZY_TOKENIZER + "+bytes7-window24-le64-fmix64"
+FUZZY_SCHEME = FUZZY_TOKENIZER + "+bytes7-window16-le64-fmix64"
 #: Fuzzy keys (``fuzzy=True``) hash runs of this many bytes of a text's fuzzy words
 #: (:func:`dedupe.text.fuzzy_buffer`) with the spaces taken out...
 FUZZY_GRAM = 7
 #: ...and keep the minimum of every this many consecutive ones: two texts that share a
-#: run of ``FUZZY_GRAM + FUZZY_WINDOW - 1`` (30) such bytes, about six words, share a key.
-#: 24 rather than 16: a third fewer keys and candidate pairs, the same recall by error
-#: band on the OCR development set (up to 20% character errors) and on 20,000 generated
-#: articles with OCR-noised copies (``python -m benchmarks --scaling 20000 --ocr-noise``).
-FUZZY_WINDOW = 24
-#: A fuzzy key held by more documents than this proposes no pairs (as a passage key held by
-#: more than ``max_key_docs``, when that is lower). Runs of seven letters recur far more
-#: often than runs of word shingles: at 200, keys held by 51-200 documents formed three
-#: quarters of the candidate join's work on 20,000 generated articles, and dropping them
-#: lost no OCR copy there nor on the OCR development set (their copies share rarer keys).
+#: run of ``FUZZY_GRAM + FUZZY_WINDOW - 1`` (22) such bytes, about four words, share a key.
+#: (24 made a third fewer keys, but a 12-word alert then holds one or two, and lost 48 of
+#: 6,621 clean pairs at 100,000 generated articles against 10 at 16.)
+FUZZY_WINDOW = 16
+#: A fuzzy key held by more documents than this proposes only the pairs one shared key
+#: decides (with a short text: see :mod:`dedupe.lsh`'s rule 1). Runs of seven letters recur
+#: far more often than runs of word shingles: at 200, keys held by 51-200 documents formed
+#: three quarters of the candidate join's work on 20,000 generated articles, and dropping
+#: them lost no OCR copy there nor on the OCR development set (copies share rarer keys).
 FUZZY_KEY_DOCS = 50
 
 

@@ -621,6 +621,9 @@ class _Plan:
         band_pairs = _all_pairs(entries.where(F.col("band") & (F.col("df") <= cap))).unionByName(
             star
         )
+        share = self.thresholds.key_share
+        if passage_cap < cap:  # a passage key over its cap pairs its holders with few keys
+            band_pairs = band_pairs.unionByName(self._few_key_pairs(entries, reps, passage_cap))
         # 3. pairs sharing usable passage keys: the count, with both documents' key counts
         # and shortness (a broadcast table when small), against the rule
         usable = entries.where(~F.col("band") & (F.col("df") <= passage_cap))
@@ -633,12 +636,28 @@ class _Plan:
                 F.col("short").alias(f"short_{side}"),
             )
             counted = counted.join(self.small(named), side)
-        share = self.thresholds.key_share
         passage_pairs = counted.withColumnRenamed("count", "shared").mapInArrow(
             lambda batches: _passage_batches(batches, share), _PAIR_SCHEMA
         )
         found = band_pairs.unionByName(passage_pairs).distinct()
         return self._done("candidates", found, started)
+
+    def _few_key_pairs(self, entries: DataFrame, reps: DataFrame, passage_cap: int) -> DataFrame:
+        """Rule 1's second part (:mod:`dedupe.lsh`): each holder of a passage key held by
+        more than ``passage_cap`` (and at most ``max_key_docs``) documents that has so few
+        keys that one shared key is enough, with every other holder of the key."""
+        over = entries.where(
+            ~F.col("band")
+            & (F.col("df") > passage_cap)
+            & (F.col("df") <= self.thresholds.max_key_docs)
+        ).select("key", "row")
+        few = reps.where(F.col("n_keys") * F.lit(self.thresholds.key_share) <= 1).select("row")
+        x = over.join(self.small(few), "row", "left_semi").alias("x")
+        return (
+            x.join(over.alias("y"), "key")
+            .where(F.col("x.row") != F.col("y.row"))
+            .select(F.least("x.row", "y.row").alias("a"), F.greatest("x.row", "y.row").alias("b"))
+        )
 
     def verify(self, found: DataFrame, reps: DataFrame) -> DataFrame:
         """The verified matches among the candidate pairs (``_VERIFIED_SCHEMA``)."""

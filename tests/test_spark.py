@@ -455,3 +455,19 @@ def test_spark_connect(tmp_path):
         timeout=600,
     )
     assert done.returncode == 0 and "connect ok" in done.stdout, done.stderr[-3000:]
+
+
+def test_spark_applies_the_fuzzy_key_cap_as_one_machine(spark):
+    """A paragraph shared by 60 articles (its fuzzy keys over the cap of 50) and an alert of
+    its first words (few keys: paired with every holder): equal to find_duplicates."""
+    from test_fuzzy import _shared_paragraph_collection
+
+    docs, alert = _shared_paragraph_collection(60)
+    docs["alert"] = alert
+    t = {"jaccard": 0.1, "containment": 0.1, "fuzzy": True}
+    want = dedupe.find_duplicates(docs, **t)
+    assert sum("alert" in (m.a, m.b) for m in want.matches) == 60
+    got = dedupe.spark.find_duplicates(
+        ordered_frame(spark, docs, partitions=3, seed=4), order_col="pos", **t
+    )
+    assert [m.to_dict() for m in got.matches] == [m.to_dict() for m in want.matches]
