@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="use only the first N documents")
     p.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
     p.add_argument("--partitions", type=int, default=4, help="input partitions (default 4)")
+    p.add_argument("--driver-memory", default="4g", help="driver JVM heap (local[N]: all tasks)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs after the first (3)")
     p.add_argument("--out", type=Path, default=Path("bench-out"), help="folder for spark.json")
     p.add_argument("--update-readme", "--update-results", action="store_true",
@@ -69,7 +70,23 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _session(master: str) -> Any:
+def _write_parquet(path: Path, docs: dict[str, str]) -> None:
+    """``docs`` as a Parquet file of ``id``, ``text`` and ``pos`` (the input order), written
+    in row groups of 50,000 documents."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    items = list(docs.items())
+    schema = pa.schema([("id", pa.string()), ("text", pa.string()), ("pos", pa.int64())])
+    with pq.ParquetWriter(str(path), schema) as writer:
+        for start in range(0, len(items), 50_000):
+            part = items[start : start + 50_000]
+            writer.write_table(pa.table({"id": [d for d, _ in part], "text": [t for _, t in part],
+                                         "pos": list(range(start, start + len(part)))},
+                                        schema=schema))  # fmt: skip
+
+
+def _session(master: str, driver_memory: str = "4g") -> Any:
     from pyspark.sql import SparkSession
 
     session = (
@@ -78,7 +95,7 @@ def _session(master: str) -> Any:
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "8")
-        .config("spark.driver.memory", "4g")
+        .config("spark.driver.memory", driver_memory)
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .getOrCreate()
@@ -292,17 +309,19 @@ def main(argv: list[str] | None = None) -> int:
     want = dedupe.find_duplicates(docs)
 
     t0 = time.perf_counter()
-    spark = _session(args.master)
-    rows = [(doc_id, text, pos) for pos, (doc_id, text) in enumerate(docs.items())]
-    df = spark.createDataFrame(rows, "id string, text string, pos long")
-    df = df.repartition(args.partitions).localCheckpoint(eager=True)
+    spark = _session(args.master, args.driver_memory)
     results["session_s"] = time.perf_counter() - t0
-    runs, equal = [], True
-    for _ in range(1 + args.repeats):
-        got, run = _spark_run(spark, df)
-        runs.append(run)
-        equal &= got.matches == want.matches and got.clusters == want.clusters
-        del got
+    with tempfile.TemporaryDirectory(prefix="dedupe-spark-bench-") as tmp:
+        parquet = Path(tmp) / "corpus.parquet"
+        _write_parquet(parquet, docs)  # the input as a cluster job reads it: Parquet files
+        df = spark.read.parquet(str(parquet)).repartition(args.partitions)
+        df = df.localCheckpoint(eager=True)
+        runs, equal = [], True
+        for _ in range(1 + args.repeats):
+            got, run = _spark_run(spark, df)
+            runs.append(run)
+            equal &= got.matches == want.matches and got.clusters == want.clusters
+            del got
     results["skew"] = _skew_run(spark, docs)
     equal &= results["skew"]["equal"]
     spark.stop()

@@ -97,6 +97,29 @@ def fuzz_examples(request) -> int:
 
 
 @pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for every Spark test (``local[2]``, no UI, few shuffle
+    partitions, bound to the loopback address); the test modules skip without pyspark."""
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("dedupe-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "2")
+        .config("spark.driver.memory", "1g")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     """A redis-server of our own on 127.0.0.1 (benchmarks/redis_server.py), stopped by its
     pid after the session; the test is skipped, saying why, when none can be started."""

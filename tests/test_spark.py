@@ -1,7 +1,8 @@
 """dedupe.spark against dedupe.find_duplicates: the same reports, on one local Spark session.
 
 Skipped (with the reason) when pyspark or a Java runtime is missing. One session serves
-every test (``local[2]``, no UI, few shuffle partitions, bound to the loopback address).
+every test (``spark`` in tests/conftest.py: ``local[2]``, no UI, few shuffle partitions,
+bound to the loopback address).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ pytest.importorskip("pyspark", reason="pyspark is not installed (the 'spark' ext
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     pytest.skip("no Java runtime (java not on PATH, JAVA_HOME unset)", allow_module_level=True)
 
-from pyspark.sql import SparkSession  # noqa: E402
 
 import dedupe  # noqa: E402
 import dedupe.spark  # noqa: E402
@@ -28,25 +28,6 @@ from dedupe.errors import (  # noqa: E402
 )
 
 pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(scope="session")
-def spark():
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("dedupe-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "2")
-        .config("spark.driver.memory", "1g")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 # ------------------------------------------------------------------ corpora

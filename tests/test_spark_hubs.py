@@ -1,7 +1,6 @@
 """dedupe.spark_hubs.hubs against Report.hubs of dedupe.find_duplicates: the same hubs.
 
-On the session of tests/test_spark.py when it runs in the same process, else on one like it
-(``local[2]``, no UI, few shuffle partitions, the loopback address).
+On the one Spark session of the tests (``spark`` in tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import pytest
 
 pytest.importorskip("pyspark", reason="pyspark is not installed (the 'spark' extra)")
 
-from pyspark.sql import SparkSession  # noqa: E402
 from test_hubs import QUOTE  # noqa: E402
 from test_spark import collection, ordered_frame  # noqa: E402
 
@@ -22,27 +20,6 @@ import dedupe.spark_hubs  # noqa: E402
 from dedupe.errors import InvalidParameterError  # noqa: E402
 
 pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(scope="module")
-def spark():
-    running = SparkSession.getActiveSession()
-    session = running or (
-        SparkSession.builder.master("local[2]")
-        .appName("dedupe-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "2")
-        .config("spark.driver.memory", "1g")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    if running is None:
-        session.stop()
 
 
 def hub_collection(seeds: dict[str, str], *, digest: bool = False) -> dict[str, str]:
