@@ -315,7 +315,7 @@ class IndexParams:
         whose character keys recur far more often (band keys keep ``max_key_docs``).
 
         >>> IndexParams().passage_key_docs(200), IndexParams(fuzzy=True).passage_key_docs(200)
-        (200, 50)
+        (200, 100)
         """
         return min(max_key_docs, FUZZY_KEY_DOCS) if self.fuzzy else max_key_docs
 

@@ -713,10 +713,12 @@ FUZZY_GRAM = 7
 FUZZY_WINDOW = 16
 #: A fuzzy key held by more documents than this proposes only the pairs one shared key
 #: decides (with a short text: see :mod:`dedupe.lsh`'s rule 1). Runs of seven letters recur
-#: far more often than runs of word shingles: at 200, keys held by 51-200 documents formed
-#: three quarters of the candidate join's work on 20,000 generated articles, and dropping
-#: them lost no OCR copy there nor on the OCR development set (copies share rarer keys).
-FUZZY_KEY_DOCS = 50
+#: far more often than runs of word shingles. Measured (workers=1 CPU of Index.add_many +
+#: Index.pairs on 20,000 generated articles with OCR-noised copies; recall of the main
+#: job's generated OCR copies at 10-20% / over 20% errors): cap 200 12.4 s, 89/89, 66/76;
+#: 100 9.3 s, 89/89, 63/76; 50 7.7 s, 84/89, 24/76 (its collection, generated from few
+#: sentence skeletons, holds many common runs). The OCR development set loses none at 50.
+FUZZY_KEY_DOCS = 100
 
 
 def _gram_hashes(buffers: Sequence[bytes], gram: int) -> tuple[np.ndarray, np.ndarray]:

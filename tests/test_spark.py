@@ -439,15 +439,15 @@ def test_spark_connect(tmp_path):
 
 
 def test_spark_applies_the_fuzzy_key_cap_as_one_machine(spark):
-    """A paragraph shared by 60 articles (its fuzzy keys over the cap of 50) and an alert of
+    """A paragraph shared by 110 articles (its fuzzy keys over the cap of 100) and an alert of
     its first words (few keys: paired with every holder): equal to find_duplicates."""
     from test_fuzzy import _shared_paragraph_collection
 
-    docs, alert = _shared_paragraph_collection(60)
+    docs, alert = _shared_paragraph_collection(110)
     docs["alert"] = alert
     t = {"jaccard": 0.1, "containment": 0.1, "fuzzy": True}
     want = dedupe.find_duplicates(docs, **t)
-    assert sum("alert" in (m.a, m.b) for m in want.matches) == 60
+    assert sum("alert" in (m.a, m.b) for m in want.matches) == 110
     got = dedupe.spark.find_duplicates(
         ordered_frame(spark, docs, partitions=3, seed=4), order_col="pos", **t
     )
