@@ -143,6 +143,13 @@ local function hmget(key, fields)
   return out
 end
 
+-- the ids given from ARGV[first] on, and their rows (false: not stored)
+local function id_rows(first)
+  local ids = {}
+  for j = first, #ARGV do ids[j - first + 1] = ARGV[j] end
+  return ids, hmget(IDS, ids)
+end
+
 -- `cmd key v1 v2 ...` over the values of `list`, CHUNK items (of `step` values each: 2
 -- for field/value or score/member pairs) per command; without `key`, `cmd v1 v2 ...`
 local function chunked(cmd, key, list, step)
@@ -446,10 +453,8 @@ DROP = (
     + PRELUDE
     + r"""
 if not load_state() then return redis.error_reply('DEDUPE notfound') end
-local ids = {}
-for j = 3, #ARGV do ids[j - 2] = ARGV[j] end
-local rows = hmget(IDS, ids)
-for j = 1, #rows do
+local ids, rows = id_rows(3)
+for j = 1, #ids do
   if not rows[j] then return redis.error_reply('DEDUPE unknown ' .. j) end
   rows[j] = tonumber(rows[j])
 end
@@ -579,9 +584,7 @@ METADATA = (
     + PRELUDE
     + r"""
 if not load_state() then return redis.error_reply('DEDUPE notfound') end
-local ids = {}
-for j = 2, #ARGV do ids[j - 1] = ARGV[j] end
-local rows = hmget(IDS, ids)
+local ids, rows = id_rows(2)
 local names = {}
 for j = 1, #ids do
   if rows[j] then names[#names + 1] = P .. 'm:' .. rows[j] end
