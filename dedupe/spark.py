@@ -938,6 +938,8 @@ def components(
     >>> clusters = dedupe.spark.components(dedupe.spark.match_pairs(df))  # doctest: +SKIP
     """
     check_int("max_rounds", max_rounds, 1)
+    read = (a_col, b_col, "jaccard", "containment_ab", "containment_ba")
+    check_matches(pairs, read, caller="dedupe.spark.components")
     edges = pairs.select(F.col(a_col).alias("a"), F.col(b_col).alias("b"))
     links = (
         edges.select(F.col("a").alias("v"), F.col("b").alias("u"))
@@ -984,6 +986,30 @@ def components(
         .join(weakest, "cluster")
         .select("id", "cluster", "size", "weakest_a", "weakest_b", "weakest_score")
     )
+
+
+def check_matches(pairs: Any, columns: Sequence[str], *, caller: str) -> dict[str, Any]:
+    """Check that ``pairs`` is a DataFrame of matches with ``columns`` (as
+    :func:`match_pairs` gives them); its column types by name.
+    :class:`~dedupe.errors.InvalidParameterError` names what is wrong.
+
+    >>> check_matches([], ("a",), caller="f")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    dedupe.errors.InvalidParameterError: f takes a pyspark DataFrame of matches, got list
+    """
+    if not isinstance(pairs, DataFrame):
+        raise InvalidParameterError(
+            f"{caller} takes a pyspark DataFrame of matches, got {type(pairs).__name__}; "
+            "pass dedupe.spark.match_pairs's output (for a Report, use its methods)"
+        )
+    types = {f.name: f.dataType for f in pairs.schema.fields}
+    missing = [c for c in columns if c not in types]
+    if missing:
+        raise InvalidParameterError(
+            f"the matches lack the columns {', '.join(map(repr, missing))} (they have "
+            f"{', '.join(map(repr, types))}); pass dedupe.spark.match_pairs's output"
+        )
+    return types
 
 
 def _weakest_edges(pairs: DataFrame, labels: DataFrame, a_col: str, b_col: str) -> DataFrame:

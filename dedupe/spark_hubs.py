@@ -38,7 +38,7 @@ from .cluster import HUB_ROLES, decide_hubs
 from .errors import InvalidParameterError, MissingDependencyError
 from .match import Match
 from .params import check_int
-from .spark import MATCH_COLUMNS, components
+from .spark import MATCH_COLUMNS, check_matches, components
 
 try:
     import pyspark.sql
@@ -140,18 +140,7 @@ _SCHEMA = T.StructType(
 
 # ---------------------------------------------------------------------- checks
 def _check_pairs(pairs: Any) -> None:
-    if not isinstance(pairs, DataFrame):
-        raise InvalidParameterError(
-            f"dedupe.spark_hubs.hubs takes a pyspark DataFrame of matches, got "
-            f"{type(pairs).__name__}; for a Report use report.hubs"
-        )
-    types = {f.name: f.dataType for f in pairs.schema.fields}
-    missing = [c for c in MATCH_COLUMNS if c not in types]
-    if missing:
-        raise InvalidParameterError(
-            f"the matches lack the columns {', '.join(map(repr, missing))} (they have "
-            f"{', '.join(map(repr, types))}); pass dedupe.spark.match_pairs's output"
-        )
+    types = check_matches(pairs, MATCH_COLUMNS, caller="dedupe.spark_hubs.hubs")
     for name, kind in _TYPES.items():
         if not isinstance(types[name], kind):
             raise InvalidParameterError(

@@ -452,3 +452,13 @@ def test_spark_applies_the_fuzzy_key_cap_as_one_machine(spark):
         ordered_frame(spark, docs, partitions=3, seed=4), order_col="pos", **t
     )
     assert [m.to_dict() for m in got.matches] == [m.to_dict() for m in want.matches]
+
+
+def test_components_names_what_is_wrong_with_its_input(spark, seeds):
+    pairs = dedupe.spark.match_pairs(ordered_frame(spark, seeds, partitions=2, seed=1))
+    with pytest.raises(InvalidParameterError, match="lack the columns 'jaccard'"):
+        dedupe.spark.components(pairs.drop("jaccard"))
+    with pytest.raises(InvalidParameterError, match="lack the columns 'left'"):
+        dedupe.spark.components(pairs, a_col="left")
+    with pytest.raises(InvalidParameterError, match="takes a pyspark DataFrame of matches"):
+        dedupe.spark.components(pairs.collect())
