@@ -290,24 +290,13 @@ def _alone(reader: Any, target: Any, texts: list, n: int, batch: int = 1) -> dic
 
 def _round_trips(query: Any, texts: list[str], batch: int = 1) -> float:
     """Socket writes (round trips) per query call, counted in this process."""
-    import redis.connection
-
-    sent = [0]
-    real = redis.connection.AbstractConnection.send_packed_command
-
-    def counting(self: Any, command: Any, check_health: bool = True) -> None:
-        sent[0] += 1
-        real(self, command, check_health)
+    from .redis_latency import count_round_trips
 
     calls = [texts[i : i + batch] if batch > 1 else texts[i] for i in range(0, len(texts), batch)]
-    redis.connection.AbstractConnection.send_packed_command = counting  # type: ignore[method-assign]
-    try:
-        query(calls[0])
-        sent[0] = 0
+    query(calls[0])  # scripts loaded
+    with count_round_trips() as sent:
         for c in calls:
             query(c)
-    finally:
-        redis.connection.AbstractConnection.send_packed_command = real  # type: ignore[method-assign]
     return sent[0] / len(calls)
 
 

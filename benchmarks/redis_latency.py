@@ -71,7 +71,7 @@ def parse_delays(value: str) -> list[float]:
 
 
 @contextlib.contextmanager
-def _round_trips() -> Iterator[list[int]]:
+def count_round_trips() -> Iterator[list[int]]:
     """Count the Redis client's socket writes (one per command or pipeline) in this process."""
     import redis.connection
 
@@ -94,7 +94,7 @@ def _timed_calls(call: Callable[[Any], Any], args: list[Any], per_call: int = 1)
     connection); latencies of the calls, queries per second, round trips per call."""
     call(args[0])
     latencies = []
-    with _round_trips() as sent:
+    with count_round_trips() as sent:
         start, cpu = time.perf_counter(), time.process_time()
         for a in args:
             t = time.perf_counter()
@@ -115,7 +115,7 @@ def _timed_calls(call: Callable[[Any], Any], args: list[Any], per_call: int = 1)
 
 def _inserts(add_batch: Callable[[list], Any], items: list, batch: int) -> dict:
     batches = [items[lo : lo + batch] for lo in range(0, len(items), batch)]
-    with _round_trips() as sent:
+    with count_round_trips() as sent:
         start = time.perf_counter()
         for part in batches:
             add_batch(part)

@@ -1063,5 +1063,5 @@ def find_duplicates(
         skipped=skipped,
         seconds=time.perf_counter() - started,
         params={**params.to_dict(), **thresholds.to_dict()},
-        metadata=index.store.columns().metadata if metadata is not None else {},
+        metadata={k: v for k, v in index.metadata_many(metadata).items() if v} if metadata else {},
     )

@@ -381,7 +381,8 @@ def candidates(
     lens = lengths(groups.offsets)
     usable, star = _key_rules(groups.is_band, groups.df, max_key_docs, passage_key_docs)
     usable &= lens >= 2
-    parts = [_few_key_pairs(groups, usable, n_keys, max_key_docs, min_key_share)]
+    capped = passage_key_docs is not None and passage_key_docs < max_key_docs
+    parts = [_few_key_pairs(groups, usable, n_keys, max_key_docs, min_key_share)] if capped else []
     joins = []
     for band in (True, False):
         sel = np.flatnonzero(usable & (groups.is_band == band))

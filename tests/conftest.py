@@ -61,21 +61,23 @@ def noisy_collection(seeds) -> dict[str, str]:
     return docs
 
 
+def _shared_rows(path: Path, what: str) -> list[dict]:
+    """The rows of a gzipped JSONL file of ../shared/data, or the test skipped saying so."""
+    if not path.exists():
+        pytest.skip(f"{what} not found at {path}")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
 @pytest.fixture(scope="session")
 def reuters() -> list[dict]:
-    if not REUTERS.exists():
-        pytest.skip(f"Reuters corpus not found at {REUTERS}")
-    with gzip.open(REUTERS, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh]
+    return _shared_rows(REUTERS, "Reuters corpus")
 
 
 @pytest.fixture(scope="session")
 def ocr_dev_set() -> list[dict]:
     """The OCR development set's rows (id, ocr, clean, cer...), when ../shared has it."""
-    if not OCR_DEV_SET.exists():
-        pytest.skip(f"the OCR development set is not at {OCR_DEV_SET}")
-    with gzip.open(OCR_DEV_SET, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh]
+    return _shared_rows(OCR_DEV_SET, "the OCR development set")
 
 
 def pytest_addoption(parser):
@@ -117,6 +119,21 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture
+def persistent_redis(tmp_path):
+    """A redis-server of our own that writes an append-only file (restarted by the test,
+    its data kept), or the test skipped when there is none."""
+    from benchmarks.redis_server import RedisServer, ServerUnavailable
+
+    server = RedisServer(tmp_path / "aof", persist=True)
+    try:
+        server.start()
+    except ServerUnavailable as err:
+        pytest.skip(str(err))
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

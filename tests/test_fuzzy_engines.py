@@ -128,29 +128,21 @@ def test_a_fuzzy_namespace_refuses_other_parameters(redis_server, redis_store, s
         plain.delete_namespace()
 
 
-def test_a_fuzzy_redis_index_survives_a_server_restart(tmp_path, noisy_collection):
-    from benchmarks.redis_server import RedisServer, ServerUnavailable
+def test_a_fuzzy_redis_index_survives_a_server_restart(persistent_redis, noisy_collection):
     from dedupe.store.redis import RedisStore
 
-    server = RedisServer(tmp_path / "aof", persist=True)
-    try:
-        server.start()
-    except ServerUnavailable as err:
-        pytest.skip(str(err))
-    try:
-        originals = {k: v for k, v in noisy_collection.items() if len(k) == 3}
-        index = Index(store=RedisStore(server.url, namespace="fuzzy-kept"), fuzzy=True)
-        index.add_many(originals)
-        before = answers(index, noisy_collection)
-        server.stop()
-        server.start()  # same folder and port: the append-only file is replayed
-        reopened = Index.open(RedisStore(server.url, namespace="fuzzy-kept"))
-        assert reopened.params.fuzzy
-        assert answers(reopened, noisy_collection) == before
-        assert answers(index, noisy_collection) == before  # the same objects reconnect
-        reopened.store.check()
-    finally:
-        server.stop()
+    server = persistent_redis
+    originals = {k: v for k, v in noisy_collection.items() if len(k) == 3}
+    index = Index(store=RedisStore(server.url, namespace="fuzzy-kept"), fuzzy=True)
+    index.add_many(originals)
+    before = answers(index, noisy_collection)
+    server.stop()
+    server.start()  # same folder and port: the append-only file is replayed
+    reopened = Index.open(RedisStore(server.url, namespace="fuzzy-kept"))
+    assert reopened.params.fuzzy
+    assert answers(reopened, noisy_collection) == before
+    assert answers(index, noisy_collection) == before  # the same objects reconnect
+    reopened.store.check()
 
 
 def test_fuzzy_writes_keep_the_write_batch_bound(

@@ -616,27 +616,18 @@ def test_dedupe_exports_redis_store_lazily():
 
 
 # ----------------------------------------------------------------- restarts
-def test_a_restart_with_persistence_keeps_the_index(tmp_path, seeds):
-    from benchmarks.redis_server import RedisServer, ServerUnavailable
-
-    server = RedisServer(tmp_path / "aof", persist=True)
-    try:
-        server.start()
-    except ServerUnavailable as err:
-        pytest.skip(str(err))
-    try:
-        index = Index(store=RedisStore(server.url, namespace="kept"))
-        index.add_many(seeds, timestamps=[1.0, 2.0, 3.0, 4.0, 5.0], metadata=TITLES)
-        answers = {k: index.query(t) for k, t in seeds.items()}
-        server.stop()
-        server.start()  # same folder and port
-        assert index.ids() == sorted(seeds)  # the same objects reconnect
-        reopened = Index.open(RedisStore(server.url, namespace="kept"))
-        assert {k: reopened.query(t) for k, t in seeds.items()} == answers
-        assert reopened.metadata_many(seeds) == {k: TITLES.get(k, {}) for k in seeds}
-        assert reopened.evict(before=3.0) == 2
-    finally:
-        server.stop()
+def test_a_restart_with_persistence_keeps_the_index(persistent_redis, seeds):
+    server = persistent_redis
+    index = Index(store=RedisStore(server.url, namespace="kept"))
+    index.add_many(seeds, timestamps=[1.0, 2.0, 3.0, 4.0, 5.0], metadata=TITLES)
+    answers = {k: index.query(t) for k, t in seeds.items()}
+    server.stop()
+    server.start()  # same folder and port
+    assert index.ids() == sorted(seeds)  # the same objects reconnect
+    reopened = Index.open(RedisStore(server.url, namespace="kept"))
+    assert {k: reopened.query(t) for k, t in seeds.items()} == answers
+    assert reopened.metadata_many(seeds) == {k: TITLES.get(k, {}) for k in seeds}
+    assert reopened.evict(before=3.0) == 2
 
 
 def test_a_restart_without_persistence_is_a_clear_error(tmp_path, seeds):

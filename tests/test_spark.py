@@ -269,14 +269,14 @@ def test_components_follow_a_long_chain(spark):
     assert got["n040"] == ("n000", 41) and got["y"] == ("x", 2) and len(got) == 43
 
 
-def test_spark_submit_job_writes_parquet(spark, tmp_path):
-    """examples/spark_job.py (the README's spark-submit job): JSONL in, Parquet out."""
+def _run_spark_job(tmp_path, docs: dict[str, str], *flags: str) -> None:
+    """examples/spark_job.py on ``docs`` written as JSONL (``published``: their order),
+    into ``tmp_path / "out"``."""
     import json
     import sys
 
     from conftest import REPO
 
-    docs = collection(seed=5)
     src = tmp_path / "articles.jsonl"
     with open(src, "w", encoding="utf-8") as fh:
         for pos, (doc_id, text) in enumerate(docs.items()):
@@ -286,7 +286,14 @@ def test_spark_submit_job_writes_parquet(spark, tmp_path):
         import spark_job
     finally:
         sys.path.remove(str(REPO / "examples"))
-    assert spark_job.main([str(src), str(tmp_path / "out"), "--order-col", "published"]) == 0
+    out = str(tmp_path / "out")
+    assert spark_job.main([str(src), out, "--order-col", "published", *flags]) == 0
+
+
+def test_spark_submit_job_writes_parquet(spark, tmp_path):
+    """examples/spark_job.py (the README's spark-submit job): JSONL in, Parquet out."""
+    docs = collection(seed=5)
+    _run_spark_job(tmp_path, docs)
     want = dedupe.find_duplicates(docs)
     written = spark.read.parquet(str(tmp_path / "out" / "matches")).collect()
     got = sorted((dedupe.Match(**r.asDict()) for r in written), key=dedupe.Match.sort_key)
@@ -326,22 +333,8 @@ def test_spark_fuzzy_report_equals_find_duplicates(spark, noisy_collection):
 def test_the_spark_job_writes_fuzzy_matches_and_clusters(spark, noisy_collection, tmp_path):
     """examples/spark_job.py --fuzzy (match_pairs, then components): the matches, with their
     fuzzy column, and the clusters of find_duplicates(fuzzy=True, clusters="components")."""
-    import json
-    import sys
-
-    from conftest import REPO
-
-    src = tmp_path / "articles.jsonl"
-    with open(src, "w", encoding="utf-8") as fh:
-        for pos, (doc_id, text) in enumerate(noisy_collection.items()):
-            fh.write(json.dumps({"id": doc_id, "text": text, "published": pos}) + "\n")
-    sys.path.insert(0, str(REPO / "examples"))
-    try:
-        import spark_job
-    finally:
-        sys.path.remove(str(REPO / "examples"))
+    _run_spark_job(tmp_path, noisy_collection, "--fuzzy")
     out = tmp_path / "out"
-    assert spark_job.main([str(src), str(out), "--order-col", "published", "--fuzzy"]) == 0
     want = dedupe.find_duplicates(noisy_collection, fuzzy=True, clusters="components")
     pairs = spark.read.parquet(str(out / "matches"))
     assert tuple(pairs.columns) == (*dedupe.spark.MATCH_COLUMNS, "fuzzy")
