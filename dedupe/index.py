@@ -1032,7 +1032,7 @@ def find_duplicates(
         check_metadata(metadata, docs)
     batches = _batches(docs)
     # the permutations made here, once: the workers forked for each batch inherit them
-    # (each pool of workers would otherwise make them again, importing datasketch)
+    # (each pool of workers would otherwise make them again)
     MinHasher(num_perm=params.num_perm, seed=params.seed)
     # one pass over sets held for seconds: plain, not packed (packing pays off in a live index)
     index = Index(store=MemoryStore(pack_sets=False), workers=run.workers)

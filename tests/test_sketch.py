@@ -57,6 +57,27 @@ def test_signature_is_bit_identical_to_datasketch(text, num_perm, seed, ngram):
     assert np.array_equal(ours, theirs.hashvalues)
 
 
+@settings(max_examples=40, deadline=None)
+@given(num_perm=st.integers(1, 4096), seed=st.integers(0, 2**32 - 1))
+def test_permutations_are_datasketchs_own(num_perm, seed):
+    # drawn without importing datasketch (it imports scipy): they must stay its own
+    from dedupe.sketch import _permutations
+
+    a, b = _permutations(num_perm, seed)
+    theirs_a, theirs_b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    assert np.array_equal(a[:, 0], theirs_a) and np.array_equal(b[:, 0], theirs_b)
+
+
+def test_sketching_does_not_import_datasketch():
+    code = (
+        "import sys; from dedupe import find_duplicates; "
+        "find_duplicates({'a': 'one two three four five six', 'b': 'one two three four five'}); "
+        "print('datasketch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_signature_usable_as_datasketch_lean_minhash():
     a = MinHasher().signature(text_hashes("one two three four five six seven eight"))
     b = MinHasher().signature(text_hashes("one two three four five six seven nine"))
