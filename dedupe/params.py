@@ -266,7 +266,10 @@ class IndexParams:
     """
 
     ngram: int = option(5, "words per shingle", _whole(1, 64))
-    num_perm: int = option(128, "MinHash permutations (datasketch-compatible)", _whole(1, 4096))
+    num_perm: int = option(
+        128, "bins of the one-permutation signature band keys are cut from, and permutations "
+        "of Index.signature's datasketch-compatible MinHash", _whole(1, 4096),
+    )  # fmt: skip
     seed: int = option(1, "MinHash seed", _whole(0, 2**32 - 1))
     bands: int = option(
         0, "document LSH bands (0: bands of 4 rows, or of 1 row when num_perm is not a "

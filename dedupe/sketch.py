@@ -3,9 +3,12 @@
 Words are hashed in numpy from their UTF-8 bytes, 8 bytes at a time (a 64-bit polynomial
 hash, :data:`HASH_SCHEME`; never Python's salted ``hash()``; the BLAKE2b scheme of dedupe
 0.1 is kept to read its files); word n-grams are combined in numpy with no per-shingle
-Python loop. Signatures are bit-identical to a datasketch ``MinHash(num_perm, seed)`` (its
-default ``affine32`` scheme) fed the same shingles with :func:`datasketch_hash` as its
-``hashfunc``:
+Python loop. Band keys are cut from one-permutation signatures
+(:func:`one_permutation_signatures`: about one operation a shingle). :class:`MinHasher`'s
+signatures, which :meth:`dedupe.Index.signature` returns and indexes of the older
+:data:`AFFINE_HASH_SCHEME` cut band keys from, are bit-identical to a datasketch
+``MinHash(num_perm, seed)`` (its default ``affine32`` scheme) fed the same shingles with
+:func:`datasketch_hash` as its ``hashfunc``:
 
 >>> from datasketch import MinHash
 >>> from dedupe.text import shingles
@@ -18,8 +21,8 @@ True
 
 :func:`sketch_texts` is the whole stage for a batch of texts: each text's sorted distinct
 shingle hashes, its passage keys (the minimum shingle hash of every ``window`` consecutive
-shingles: winnowing, the one-permutation MinHash of each passage) and its signature, as
-one flat :class:`Sketch`.
+shingles: winnowing, the one-permutation MinHash of each passage) and its band signature
+(:func:`band_signatures`), as one flat :class:`Sketch`.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from .text import FUZZY_TOKENIZER, fuzzy_buffer, word_buffer
 __all__ = [
     "HASH_SCHEME",
     "HASH_SCHEMES",
+    "AFFINE_HASH_SCHEME",
     "KEY_MASK",
     "LEGACY_HASH_SCHEME",
     "SKETCH_CHUNK_CHARS",
@@ -54,6 +58,8 @@ __all__ = [
     "MinHasher",
     "Sketch",
     "band_keys",
+    "band_signatures",
+    "one_permutation_signatures",
     "buffer_word_hashes",
     "batch_text_hashes",
     "datasketch_hash",
@@ -74,13 +80,18 @@ __all__ = [
 ]
 
 #: Name of the hashing scheme of new indexes, recorded in index files: a change to any
-#: function below that alters a hash value must change this name.
-HASH_SCHEME = "bytes8-poly64-words/poly64-fmix64/affine32"
+#: function below that alters a hash value or a band key must change this name. Its last
+#: part names how band keys are made: ``oph32`` (:func:`one_permutation_signatures`).
+HASH_SCHEME = "bytes8-poly64-words/poly64-fmix64/oph32"
+#: The scheme of dedupe 0.2-0.4: the same shingle hashes, band keys cut from datasketch
+#: ``affine32`` signatures (:class:`MinHasher`: num_perm multiply-adds a shingle, against
+#: about one for ``oph32``). Its index files still load and answer as before.
+AFFINE_HASH_SCHEME = "bytes8-poly64-words/poly64-fmix64/affine32"
 #: The scheme of dedupe 0.1 (each distinct word hashed with BLAKE2b through a cache):
 #: slower, kept so that index files written by 0.1 still load and answer the same.
 LEGACY_HASH_SCHEME = "blake2b64-words/poly64-fmix64/affine32"
 #: Every scheme this version can hash with.
-HASH_SCHEMES = (HASH_SCHEME, LEGACY_HASH_SCHEME)
+HASH_SCHEMES = (HASH_SCHEME, AFFINE_HASH_SCHEME, LEGACY_HASH_SCHEME)
 
 _MASK64 = (1 << 64) - 1
 #: Odd multiplier of the polynomial hashes (words of an n-gram, rows of an LSH band).
@@ -431,6 +442,119 @@ class MinHasher:
         return out
 
 
+#: :func:`one_permutation_signatures` fills an empty bin from a bin drawn at random, up to
+#: this many draws (each bin has its own fixed sequence of draws)...
+DENSIFY_ROUNDS = 32
+
+
+@functools.lru_cache(maxsize=8)
+def _densify_draws(num_perm: int, seed: int) -> np.ndarray:
+    """``draws[t, i]``: the bin an empty bin ``i`` copies at draw ``t`` (the same for every
+    document, so two documents with the same filled bins fill their empty ones alike)."""
+    t = np.arange(DENSIFY_ROUNDS, dtype=np.uint64)[:, None]
+    i = np.arange(num_perm, dtype=np.uint64)[None, :]
+    with np.errstate(over="ignore"):
+        mixed = mix64((np.uint64(seed) << np.uint64(32)) ^ (t << np.uint64(16)) ^ i)
+        draws = ((mixed >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
+    draws = draws.astype(np.int64)
+    draws.flags.writeable = False
+    return draws
+
+
+def _seed_offset(seed: int) -> np.uint32:
+    return np.uint32(int(mix64(np.array([seed], dtype=np.uint64))[0]) & 0xFFFFFFFF)
+
+
+def one_permutation_signatures(
+    values: np.ndarray, offsets: np.ndarray, *, num_perm: int, seed: int
+) -> np.ndarray:
+    """One-permutation MinHash signatures (``uint32[n, num_perm]``) of sorted distinct
+    32-bit fingerprints (each row of ``values``, as :func:`unique_per_row` gives them).
+
+    Each fingerprint (already a uniform hash) is turned by the seed, ``r = v + c mod 2**32``,
+    and falls in bin ``r * num_perm >> 32``; a bin keeps its smallest ``r``. Two sets then
+    agree on a bin with probability their Jaccard, as for a full MinHash, at about one
+    operation a shingle instead of ``num_perm`` multiply-adds. An empty bin copies a filled
+    one (optimal densification: bin ``i`` tries the bins of its fixed random sequence,
+    :data:`DENSIFY_ROUNDS` of them, then the next filled bin to its right), so short texts
+    keep every band. An empty set gives all ``0xFFFFFFFF``.
+
+    Band keys are all it is for: it is not a datasketch signature
+    (:meth:`MinHasher.signatures` is, and :meth:`dedupe.Index.signature` gives it).
+
+    >>> sig = one_permutation_signatures(np.array([5, 2**31, 7], np.uint32), np.array([0, 2, 2, 3]),
+    ...                                  num_perm=4, seed=1)
+    >>> sig.shape, bool((sig[1] == 0xFFFFFFFF).all()), len(set(sig[2].tolist()))
+    ((3, 4), True, 1)
+    """
+    n = len(offsets) - 1
+    out = np.full((n, num_perm), _EMPTY32, dtype=np.uint32)
+    if not n or not len(values):
+        return out
+    r = np.asarray(values, dtype=np.uint32) + _seed_offset(seed)  # wraps: a rotation
+    if num_perm & (num_perm - 1):  # bins r * num_perm >> 32, through 64 bits
+        bins = ((r.astype(np.uint64) * np.uint64(num_perm)) >> np.uint64(32)).astype(np.uint32)
+    else:  # a power of two: the top bits of r (all in bin 0 when there is one bin)
+        bins = r >> np.uint32(32 - num_perm.bit_length() + 1) if num_perm > 1 else r & 0
+    # a row is sorted by v, so r is sorted but for one wrap (to a smaller r): the first
+    # value of each run of equal bins, and the first after the wrap, are the candidates
+    first = np.empty(len(r), dtype=bool)
+    first[0] = True
+    np.not_equal(bins[1:], bins[:-1], out=first[1:])
+    first[1:] |= r[1:] < r[:-1]
+    first[offsets[:-1][lengths(offsets) > 0]] = True
+    at = np.flatnonzero(first)
+    del first
+    cells = np.searchsorted(offsets, at, side="right") - 1  # the row of each
+    cells *= num_perm
+    cells += bins[at]
+    np.minimum.at(out.reshape(-1), cells, r[at])
+    _densify(out, num_perm, seed)
+    return out
+
+
+def _densify(sig: np.ndarray, num_perm: int, seed: int) -> None:
+    """Fill the empty bins of each non-empty row of ``sig`` in place (see
+    :func:`one_permutation_signatures`)."""
+    empty = sig == _EMPTY32
+    filled_rows = ~empty.all(axis=1)
+    rows, cols = np.nonzero(empty & filled_rows[:, None])
+    if not len(rows):
+        return
+    draws = _densify_draws(num_perm, seed)
+    for t in range(DENSIFY_ROUNDS):
+        src = draws[t, cols]
+        hit = ~empty[rows, src]
+        sig[rows[hit], cols[hit]] = sig[rows[hit], src[hit]]  # src was filled at the start
+        rows, cols = rows[~hit], cols[~hit]
+        if not len(rows):
+            return
+    # the rest (texts of a few shingles): the next bin to the right filled at the start
+    need, local = np.unique(rows, return_inverse=True)
+    width = 2 * num_perm
+    pos = np.where(np.tile(~empty[need], 2), np.arange(width), width)
+    nxt = np.minimum.accumulate(pos[:, ::-1], axis=1)[:, ::-1]  # nxt[j]: first filled >= j
+    src = nxt[local, cols + 1] % num_perm
+    sig[rows, cols] = sig[rows, src]
+
+
+def band_signatures(
+    values: np.ndarray, offsets: np.ndarray, *, num_perm: int, seed: int, scheme: str
+) -> np.ndarray:
+    """The signatures band keys are cut from, as ``scheme`` makes them: one-permutation
+    (:data:`HASH_SCHEME`) or datasketch ``affine32`` (older schemes).
+
+    >>> v, o = np.array([1, 2, 3], np.uint32), np.array([0, 3])
+    >>> band_signatures(v, o, num_perm=8, seed=1, scheme=AFFINE_HASH_SCHEME).tolist() == (
+    ...     MinHasher(num_perm=8, seed=1).signatures(v, o).tolist())
+    True
+    """
+    _check_scheme(scheme)
+    if scheme.endswith("/oph32"):
+        return one_permutation_signatures(values, offsets, num_perm=num_perm, seed=seed)
+    return MinHasher(num_perm=num_perm, seed=seed).signatures(values, offsets)
+
+
 def _sliding_min(x: np.ndarray, window: int) -> np.ndarray:
     """``x[i:i + window].min()`` for every ``i`` (by doubling: about log2(window) passes)."""
     span, m = 1, x
@@ -540,8 +664,8 @@ class Sketch:
     ``set_values``: each text's sorted distinct shingle fingerprints (the low 32 bits of
     its shingle hashes, ``uint32``); ``key_values``: its sorted distinct passage keys
     (``uint32``, top bit clear; in fuzzy mode its fuzzy keys, :func:`fuzzy_keys`);
-    ``signatures``: its MinHash signature (``uint32[n, num_perm]``), or ``None`` where it
-    was not computed; ``text_values``: in fuzzy mode, its fuzzy words
+    ``signatures``: its band signature (:func:`band_signatures`, ``uint32[n, num_perm]``), or
+    ``None`` where it was not computed; ``text_values``: in fuzzy mode, its fuzzy words
     (:func:`dedupe.text.fuzzy_buffer`, ``uint8``), which the fuzzy score reads, else
     ``None``.
 
@@ -643,16 +767,21 @@ def sketch_texts(
     >>> sk.set_offsets.tolist(), sk.key_offsets.tolist(), sk.signatures.shape
     ([0, 2], [0, 1], (1, 16))
     """
-    hasher = MinHasher(num_perm=num_perm, seed=seed)
+    _check_scheme(scheme)
+    if not scheme.endswith("/oph32"):
+        MinHasher(num_perm=num_perm, seed=seed)  # the permutations, made once (checked)
+    elif not 1 <= num_perm <= 4096:
+        raise InvalidParameterError(f"num_perm must be between 1 and 4096, got {num_perm}")
+    signing = functools.partial(band_signatures, num_perm=num_perm, seed=seed, scheme=scheme)
     parts, start, chars = [], 0, 0
     for i, text in enumerate(texts):
         chars += len(text)
         if chars >= SKETCH_CHUNK_CHARS or i == len(texts) - 1:
             chunk = texts[start : i + 1]
-            parts.append(_sketch_chunk(chunk, ngram, window, short_text, scheme, hasher, fuzzy))
+            parts.append(_sketch_chunk(chunk, ngram, window, short_text, scheme, signing, fuzzy))
             start, chars = i + 1, 0
     if not parts:
-        parts.append(_sketch_chunk([], ngram, window, short_text, scheme, hasher, fuzzy))
+        parts.append(_sketch_chunk([], ngram, window, short_text, scheme, signing, fuzzy))
     return Sketch.concat(parts)
 
 
@@ -691,12 +820,12 @@ def _sketch_chunk(
     window: int,
     short_text: int,
     scheme: str,
-    hasher: MinHasher,
+    signing: Callable[[np.ndarray, np.ndarray], np.ndarray],
     fuzzy: bool = False,
 ) -> Sketch:
     hashes, offsets = batch_text_hashes(texts, ngram=ngram, scheme=scheme)
     set_values, set_offsets = unique_per_row(hashes.astype(np.uint32), offsets)
-    signatures = hasher.signatures(set_values, set_offsets)
+    signatures = signing(set_values, set_offsets)
     if not fuzzy:
         keys = passage_keys(
             hashes, offsets, set_values, set_offsets, window=window, short_text=short_text

@@ -195,3 +195,79 @@ def test_unique_per_row_equals_numpy_unique_on_every_path(monkeypatch):
     check()
     monkeypatch.setattr(sk, "FEW_ROWS", 10_000)  # rows sorted one by one
     check()
+
+
+def _oph_by_definition(row: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """The filled bins of a one-permutation signature, one value at a time."""
+    from dedupe.sketch import _seed_offset
+
+    want = np.full(num_perm, 2**32 - 1, dtype=np.uint64)
+    for v in row.tolist():
+        r = (v + int(_seed_offset(seed))) % 2**32
+        b = r * num_perm >> 32
+        want[b] = min(want[b], r)
+    return want
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.sets(st.integers(0, 2**32 - 1), max_size=60), min_size=1, max_size=8),
+    num_perm=st.sampled_from([1, 2, 3, 4, 12, 128, 129]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_one_permutation_signature_keeps_each_bins_smallest(rows, num_perm, seed):
+    from dedupe.sketch import one_permutation_signatures
+
+    sorted_rows = [np.array(sorted(r), dtype=np.uint32) for r in rows]
+    offsets = np.concatenate([[0], np.cumsum([len(r) for r in sorted_rows])])
+    values = np.concatenate(sorted_rows).astype(np.uint32)
+    sig = one_permutation_signatures(values, offsets, num_perm=num_perm, seed=seed)
+    assert sig.shape == (len(rows), num_perm) and sig.dtype == np.uint32
+    for got, row in zip(sig, sorted_rows):
+        want = _oph_by_definition(row, num_perm, seed)
+        filled = want != 2**32 - 1
+        assert np.array_equal(got[filled], want[filled])
+        # empty bins are filled from filled ones; an empty set stays empty
+        assert set(got.tolist()) <= set(want[filled].tolist()) or not len(row)
+        assert bool((got == 2**32 - 1).all()) == (not len(row))
+
+
+def test_one_permutation_bins_agree_as_often_as_the_jaccard():
+    # pairs of sets of known Jaccard: the share of equal bins estimates it, as a MinHash's
+    # share of equal rows does, for large and for small (densified) sets
+    from dedupe.sketch import one_permutation_signatures
+
+    rng = np.random.default_rng(5)
+    for size, jaccard in [(600, 0.2), (600, 0.5), (600, 0.8), (40, 0.5), (12, 0.6)]:
+        shared = round(2 * size * jaccard / (1 + jaccard))
+        agree = []
+        for trial in range(200):
+            pool = rng.choice(2**32, size=2 * size, replace=False).astype(np.uint32)
+            a = np.sort(pool[:size])
+            b = np.sort(np.concatenate([pool[:shared], pool[size : 2 * size - shared]]))
+            true_j = shared / (2 * size - shared)
+            sig = one_permutation_signatures(
+                np.concatenate([a, b]), np.array([0, size, 2 * size]), num_perm=128, seed=trial
+            )
+            agree.append(np.mean(sig[0] == sig[1]))
+        assert abs(np.mean(agree) - true_j) < 0.03, (size, jaccard, np.mean(agree), true_j)
+
+
+def test_band_signatures_follow_the_scheme():
+    from dedupe.sketch import (
+        AFFINE_HASH_SCHEME,
+        HASH_SCHEME,
+        band_signatures,
+        one_permutation_signatures,
+        sketch_texts,
+    )
+
+    texts = ["one two three four five six seven", "eight nine ten eleven twelve thirteen"]
+    for scheme, make in [
+        (HASH_SCHEME, lambda v, o: one_permutation_signatures(v, o, num_perm=16, seed=3)),
+        (AFFINE_HASH_SCHEME, MinHasher(num_perm=16, seed=3).signatures),
+    ]:
+        sk = sketch_texts(texts, ngram=3, window=4, num_perm=16, seed=3, scheme=scheme)
+        assert np.array_equal(sk.signatures, make(sk.set_values, sk.set_offsets))
+        got = band_signatures(sk.set_values, sk.set_offsets, num_perm=16, seed=3, scheme=scheme)
+        assert np.array_equal(got, sk.signatures)

@@ -296,3 +296,37 @@ def test_the_memory_store_looks_up_the_largest_key():
     hits = store.lookup(np.array([other, top], np.uint32), np.full(2, 1))
     assert hits.df.tolist() == [2, 3] and hits.key_index.tolist() == [0, 1]
     assert hits.rows.tolist() == [0, 0]  # past max_df: the earliest row only
+
+
+def test_index_file_of_the_affine32_scheme_loads_with_the_same_answers(seeds):
+    """tests/fixtures/index-v2-affine32-seeds.idx was saved before band keys became
+    one-permutation (hash scheme .../affine32); its JSON twin holds what it answered.
+    Loaded, it keeps its scheme: a query's band keys are cut from datasketch signatures,
+    equal to the stored ones of the same text."""
+    import json
+    from pathlib import Path
+
+    from dedupe.lsh import sketch_for_store
+    from dedupe.sketch import AFFINE_HASH_SCHEME, HASH_SCHEME
+
+    fixtures = Path(__file__).parent / "fixtures"
+    expected = json.loads(
+        (fixtures / "index-v2-affine32-seeds.json").read_text(encoding="utf-8")
+    )
+    loaded = Index.load(fixtures / "index-v2-affine32-seeds.idx")
+    assert loaded.params.hash_scheme == AFFINE_HASH_SCHEME != HASH_SCHEME
+    assert loaded.params.to_dict() == expected["params"]
+    assert loaded.ids() == expected["ids"]
+    assert [m.to_dict() for m in loaded.pairs()] == expected["pairs"]
+    for key, text in seeds.items():
+        assert [m.to_dict() for m in loaded.query(text)] == expected["queries"][key]
+    stored = loaded.store.columns().band_keys.reshape(len(seeds), loaded.params.bands)
+    for row, key in enumerate(expected["ids"]):
+        _, bands = sketch_for_store([seeds[key]], loaded.params)
+        assert np.array_equal(bands[0], stored[row])
+    # an index of today's scheme gives the same pairs, with other band keys
+    fresh = Index(jaccard=0.1, containment=0.1)
+    fresh.add_many(seeds)
+    assert fresh.params.hash_scheme == HASH_SCHEME
+    assert fresh.pairs() == loaded.pairs()
+    assert not np.array_equal(fresh.store.columns().band_keys, loaded.store.columns().band_keys)
