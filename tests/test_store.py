@@ -310,9 +310,7 @@ def test_index_file_of_the_affine32_scheme_loads_with_the_same_answers(seeds):
     from dedupe.sketch import AFFINE_HASH_SCHEME, HASH_SCHEME
 
     fixtures = Path(__file__).parent / "fixtures"
-    expected = json.loads(
-        (fixtures / "index-v2-affine32-seeds.json").read_text(encoding="utf-8")
-    )
+    expected = json.loads((fixtures / "index-v2-affine32-seeds.json").read_text(encoding="utf-8"))
     loaded = Index.load(fixtures / "index-v2-affine32-seeds.idx")
     assert loaded.params.hash_scheme == AFFINE_HASH_SCHEME != HASH_SCHEME
     assert loaded.params.to_dict() == expected["params"]
