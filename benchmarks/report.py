@@ -89,8 +89,17 @@ def machine_line(m: dict[str, Any]) -> str:
 
 
 def _stages(r: dict[str, Any]) -> str:
+    """A run's stage times, each with its share of the run's time.
+
+    >>> _stages({"seconds": 4.0, "stages": {"indexing": 3.0, "candidate pairs": 1.0}})
+    'indexing 3.00 s (75%), candidate pairs 1.00 s (25%)'
+    """
     st = r.get("stages") or {}
-    return ", ".join(f"{k} {v:.2f} s" for k, v in st.items())
+    total = r.get("seconds")
+    total = total if isinstance(total, (int, float)) else 0.0  # the speed table: a list
+    return ", ".join(
+        f"{k} {v:.2f} s" + (f" ({v / total:.0%})" if total > 0 else "") for k, v in st.items()
+    )
 
 
 def speed_table(speed: dict[str, dict[str, Any]]) -> str:

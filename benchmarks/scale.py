@@ -8,7 +8,8 @@ The tools (:data:`TOOLS`): Python with the corpus loaded (the memory floor),
 sketching :data:`BATCH` documents at a time, as a user of a large collection would), and the
 exact all-pairs product up to :data:`EXACT_MAX_DOCS` documents. Measured:
 
-* **time**: the tool's own timer around its detector (loading the corpus excluded);
+* **time**: the tool's own timer around its detector (loading the corpus excluded; for
+  ``dedupe_file``, which reads the JSONL itself as it goes, reading included);
 * **memory** (Linux ``/proc``), for the tool process and every process it forks:
 
   - *main peak RSS*: ``VmHWM`` of the tool process, read by itself at the end (exact);
@@ -56,7 +57,7 @@ REPO = Path(__file__).resolve().parents[1]
 #: Corpus sizes of ``--full`` (``--scaling`` picks others).
 SIZES = (20_000, 100_000, 300_000, 1_000_000)
 #: Tools measured at scale ("load": Python with the corpus loaded, the memory floor).
-TOOLS = ("load", "dedupe", "rensa", "datasketch_bulk", "exact")
+TOOLS = ("load", "dedupe", "dedupe_file", "rensa", "datasketch_bulk", "exact")
 #: Largest corpus the exact all-pairs product runs on (its cost grows with the square).
 EXACT_MAX_DOCS = 100_000
 #: Documents the MinHash baselines shingle and sketch at a time (``--batch`` of the worker).
@@ -68,6 +69,8 @@ POLL_S = 0.2
 PSS_EVERY_S = 1.0
 #: Fewer PSS samples than this (a run of a few seconds) give no PSS figure.
 PSS_MIN_SAMPLES = 3
+#: dedupe's runs time their stages (dedupe's own progress lines), for the table's stage shares.
+_STAGES = {"DEDUPE_BENCH_STAGES": "1"}
 #: Injected kinds in table order.
 KINDS = ("near_duplicate", "excerpt", "excerpt_embedded", "roundup", "alert")
 
@@ -420,7 +423,8 @@ def run(
             runs = []
             for _ in range(repeats):
                 r = run_tool(tool, path, jaccard=jaccard, containment=containment,
-                             timeout_s=timeout_s, max_rss_mb=max_rss_mb)  # fmt: skip
+                             timeout_s=timeout_s, max_rss_mb=max_rss_mb,
+                             extra_env=_STAGES if tool.startswith("dedupe") else None)  # fmt: skip
                 progress()
                 runs.append(r)
                 if "error" in r:

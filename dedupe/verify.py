@@ -141,27 +141,27 @@ def judge(
         fuzzy_ok, near = fuzzy_rule(fuzzy, thresholds)
         ok |= fuzzy_ok
     out = []
-    for k in np.flatnonzero(ok).tolist():
-        n_sh, n_a, n_b = int(shared[k]), int(size_a[k]), int(size_b[k])
-        kind = match_kind(n_sh, n_a, n_b, jaccard=float(jac[k]), threshold=thresholds.jaccard)
-        if kind == "partial" and near[k]:
+    kept = np.flatnonzero(ok)
+    # plain Python numbers, converted once (a numpy call per pair cost more than the rest)
+    columns = zip(
+        kept.tolist(),
+        shared[kept].tolist(),
+        size_a[kept].tolist(),
+        size_b[kept].tolist(),
+        jac[kept].tolist(),
+        np.nan_to_num(jac[kept]).tolist(),
+        np.nan_to_num(c_ab[kept]).tolist(),
+        np.nan_to_num(c_ba[kept]).tolist(),
+        near[kept].tolist(),
+        ([None] * len(kept) if fuzzy is None else fuzzy.score[kept].tolist()),
+    )
+    for k, n_sh, n_a, n_b, j_raw, j, cab, cba, is_near, score in columns:
+        kind = match_kind(n_sh, n_a, n_b, jaccard=j_raw, threshold=thresholds.jaccard)
+        if kind == "partial" and is_near:
             kind = "near_duplicate"
-        score = None if fuzzy is None or np.isnan(fuzzy.score[k]) else float(fuzzy.score[k])
-        out.append(
-            Match(
-                a_ids[k],
-                b_ids[k],
-                float(np.nan_to_num(jac[k])),
-                float(np.nan_to_num(c_ab[k])),
-                float(np.nan_to_num(c_ba[k])),
-                kind,
-                n_sh,
-                n_a,
-                n_b,
-                True,
-                score,
-            )
-        )
+        if score is not None and score != score:  # NaN: no fuzzy score computed
+            score = None
+        out.append(Match(a_ids[k], b_ids[k], j, cab, cba, kind, n_sh, n_a, n_b, True, score))
     return out
 
 

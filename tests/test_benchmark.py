@@ -590,7 +590,7 @@ def test_scale_run_end_to_end(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text("# x\n<!-- bench-scale:start -->\nold\n<!-- bench-scale:end -->\n")
     out = tmp_path / "out"
-    args = ["--scaling", "400", "--scale-tools", "load,dedupe,datasketch_bulk", "--out",
+    args = ["--scaling", "400", "--scale-tools", "load,dedupe,dedupe_file,datasketch_bulk", "--out",
             str(out), "--no-progress", "--update-readme", "--readme", str(readme)]  # fmt: skip
     assert bench.main(args) == 0
     results = json.loads((out / "results.json").read_text())
@@ -605,6 +605,10 @@ def test_scale_run_end_to_end(tmp_path: Path) -> None:
     # realistic news: nothing overlaps but what was injected
     assert d["scores"]["outside_truth"] == 0 and d["scores"]["inside_groups"] == 0
     assert tools["datasketch_bulk"]["scores"]["recall"]["near_duplicate"]["recall"] >= 0.8
+    # dedupe reading the file itself: the same documents, text and pairs, reading timed
+    f = tools["dedupe_file"]
+    assert (f["docs"], f["text_mb"], f["pairs"]) == (d["docs"], d["text_mb"], d["pairs"])
+    assert f["scores"] == d["scores"] and f["stages"]["reading the file"] > 0
     text = (out / "report.md").read_text()
     assert "At scale: generated news" in text and "| 400 | dedupe.find_duplicates |" in text
     block = readme.read_text()
