@@ -46,7 +46,7 @@ from .lsh import (
 )
 from .match import Match
 from .metadata import check_metadata
-from .parallel import Joined, Progress, Shown, fork_map, resolve_workers
+from .parallel import ForkPool, Joined, Progress, Shown, fork_map, resolve_workers
 from .params import (
     IndexParams,
     RunOptions,
@@ -112,6 +112,15 @@ def _sketch_part(texts: list[str] | Joined, params: IndexParams) -> tuple[Sketch
     """A worker's task: :func:`dedupe.lsh.sketch_for_store` of one chunk (sent joined:
     see :class:`dedupe.parallel.Joined`; texts hold no NUL)."""
     return sketch_for_store(texts.texts if isinstance(texts, Joined) else texts, params)
+
+
+def _joined_parts(parts: list[tuple[Sketch, np.ndarray]]) -> tuple[Sketch, np.ndarray]:
+    """The sketches and band keys of the chunks of a batch, as one (each part is freed as
+    it is copied into the whole)."""
+    sketches = [sk for sk, _ in parts]
+    part_bands: list[np.ndarray | None] = [b for _, b in parts]
+    parts.clear()
+    return Sketch.concat(sketches), concat_arrays(part_bands)
 
 
 def _shared_part(pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -393,25 +402,28 @@ class Index:
         self, texts: list[str], progress: Progress | None = None
     ) -> tuple[Sketch, np.ndarray]:
         """Sketch many texts (and their band keys), in forked workers for large batches."""
+        return self._sketch_submit(texts, progress)()
+
+    def _sketch_submit(
+        self, texts: list[str], progress: Progress | None = None, pool: ForkPool | None = None
+    ) -> Callable[[], tuple[Sketch, np.ndarray]]:
+        """:meth:`_sketch`, started: the function returned waits for the sketch. With a
+        ``pool`` (a :class:`~dedupe.parallel.ForkPool` of :func:`_sketch_part`) large batches
+        are sketched in it while the caller goes on; without, in workers forked now."""
         step = SKETCH_CHUNK_DOCS
         if len(texts) <= step:  # one chunk (a query): sketched here
             sketch, bands = sketch_for_store(texts, self.params)
             if progress is not None:
                 progress.update(len(texts))
-            return sketch, bands
+            return lambda: (sketch, bands)
         chunks = [Joined(texts[i : i + step]) for i in range(0, len(texts), step)]
-        workers = resolve_workers(self.workers) if len(texts) >= PARALLEL_MIN_DOCS else 1
-        parts = fork_map(
-            _sketch_part,
-            chunks,
-            workers,
-            shared=self.params,
-            done=(lambda i: progress.update(len(chunks[i].texts))) if progress else None,
-        )
-        sketches = [sk for sk, _ in parts]
-        part_bands: list[np.ndarray | None] = [b for _, b in parts]
-        parts.clear()  # each part is freed as it is copied into the whole
-        return Sketch.concat(sketches), concat_arrays(part_bands)
+        done = (lambda i: progress.update(len(chunks[i].texts))) if progress else None
+        if pool is None:
+            workers = resolve_workers(self.workers) if len(texts) >= PARALLEL_MIN_DOCS else 1
+            parts = fork_map(_sketch_part, chunks, workers, shared=self.params, done=done)
+            return lambda: _joined_parts(parts)
+        wait = pool.submit(chunks, done)
+        return lambda: _joined_parts(wait())
 
     def add(
         self,
@@ -479,22 +491,40 @@ class Index:
     ) -> None:
         """Sketch and store a checked batch (its texts are let go once sketched), with the
         metadata ``given`` for its ids; then apply ``retention``."""
-        if batch.ids:
-            sketch, bands = self._sketch(batch.texts, bar)
-            batch.texts.clear()
-            self._record()
-            # the metadata of the documents stored (not of those skipped for holding no words)
-            described = {d: given[d] for d in batch.ids if d in given} if given else None
-            self.store.put(
-                batch.ids, sketch, bands, batch.times, replace=replace, metadata=described
-            )
-            del sketch, bands
-            if len(batch.ids) >= PARALLEL_MIN_DOCS:  # a large batch: hand its scratch back
-                release_freed()
-        if self.retention is not None and batch.ids:
-            newest = self.store.newest()
-            if np.isfinite(newest):
-                self.store.evict(newest - self.retention)
+        self._put_submit(batch, given, bar, replace=replace)()
+
+    def _put_submit(
+        self,
+        batch: _Batch,
+        given: dict[str, dict[str, str]],
+        bar: Progress,
+        *,
+        replace: bool,
+        pool: ForkPool | None = None,
+    ) -> Callable[[], None]:
+        """:meth:`_put`, started: the batch is sketched (in ``pool`` while the caller goes
+        on, see :meth:`_sketch_submit`) and the function returned stores it."""
+        wait = self._sketch_submit(batch.texts, bar, pool) if batch.ids else None
+
+        def store() -> None:
+            if wait is not None:
+                sketch, bands = wait()
+                batch.texts.clear()
+                self._record()
+                # the metadata of the documents stored (not of those skipped: no words)
+                described = {d: given[d] for d in batch.ids if d in given} if given else None
+                self.store.put(
+                    batch.ids, sketch, bands, batch.times, replace=replace, metadata=described
+                )
+                del sketch, bands
+                if len(batch.ids) >= PARALLEL_MIN_DOCS:  # a large batch: hand its scratch back
+                    release_freed()
+            if self.retention is not None and batch.ids:
+                newest = self.store.newest()
+                if np.isfinite(newest):
+                    self.store.evict(newest - self.retention)
+
+        return store
 
     def remove(self, doc_id: str) -> None:
         """Remove a document; an unknown id raises :class:`~dedupe.errors.UnknownIdError`.
@@ -937,12 +967,16 @@ def _batched(
         yield batch
 
 
-def _check_stream_ids(index: Index, batch: _Batch, skipped: set[str]) -> None:
-    """No id of ``batch`` given before (stored, or skipped for having no words) or twice
-    in it: else :class:`~dedupe.errors.DuplicateIdError` naming it."""
+def _check_stream_ids(
+    index: Index, batch: _Batch, skipped: set[str], in_flight: set[str] | None = None
+) -> None:
+    """No id of ``batch`` given before (stored, skipped for having no words, or in the
+    batch still being sketched, ``in_flight``) or twice in it: else
+    :class:`~dedupe.errors.DuplicateIdError` naming it."""
     here: set[str] = set()
+    earlier = in_flight or set()
     for doc_id, stored in zip(batch.named, index.store.contains_many(batch.named)):
-        if stored or doc_id in skipped or doc_id in here:
+        if stored or doc_id in skipped or doc_id in here or doc_id in earlier:
             raise DuplicateIdError(
                 f"id {doc_id!r} appears twice in docs; give each document its own id"
             )
@@ -1040,16 +1074,25 @@ def find_duplicates(
     skipped: list[str] = []
     empty: set[str] = set()
     total = len(docs) if isinstance(docs, Sized) else None
-    with Progress(total, desc="indexing", unit="doc", enabled=progress) as bar:
+    # one pool for the whole stream: each batch is sketched in it while the next is read
+    pool = ForkPool(_sketch_part, resolve_workers(run.workers), shared=params)
+    with Progress(total, desc="indexing", unit="doc", enabled=progress) as bar, pool:
+        in_flight: set[str] = set()
+        store_pending: Callable[[], None] = lambda: None  # noqa: E731
         for entries in batches:
             batch = _Batch.read(entries, None, skip_empty=skip_empty)
             del entries  # the batch holds the texts now, until they are sketched
-            _check_stream_ids(index, batch, empty)
-            index._put(batch, _metadata_for(metadata, batch.named), bar, replace=False)
+            _check_stream_ids(index, batch, empty, in_flight)
+            meta = _metadata_for(metadata, batch.named)
+            store_next = index._put_submit(batch, meta, bar, replace=False, pool=pool)
+            store_pending()  # the batch before, sketched meanwhile
+            store_pending, in_flight = store_next, set(batch.ids)
             skipped += batch.skipped
             empty.update(batch.skipped)
             bar.update(len(batch.skipped))
-            del batch
+            del batch, store_next
+        store_pending()
+        del store_pending
     if metadata is not None:  # an id no document has: said once every document is read
         unknown = (d for d in metadata if d not in index.store and d not in empty)
         check_metadata({d: metadata[d] for d in itertools.islice(unknown, 1)}, ())

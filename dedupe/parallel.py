@@ -20,7 +20,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .flat import reuse_freed
 from .params import MAX_AUTO_WORKERS
@@ -35,6 +35,7 @@ __all__ = [
     "LINE_SECONDS",
     "HEARTBEAT_SECONDS",
     "can_fork",
+    "ForkPool",
     "fork_map",
     "resolve_workers",
 ]
@@ -126,6 +127,129 @@ def _square(x: int, _shared: Any = None) -> int:
     return x * x
 
 
+class ForkPool(Generic[T, R]):
+    """A pool of ``workers`` forked processes that runs ``fn(item, shared)`` over several
+    batches of items, kept open between them: :meth:`submit` hands a batch to the workers
+    and returns at once, so this process can read the next batch meanwhile (the pool is
+    forked once, on the first batch). Everything :func:`fork_map` says holds: ``shared`` is
+    inherited, not pickled; with ``workers < 2`` the work runs here; where forking is not
+    possible, or the pool breaks, it runs here too, with a
+    :class:`ParallelFallbackWarning` that says why (once). A pool used to the end adds one
+    to :data:`POOLS_RUN`.
+
+    >>> with ForkPool(_square, 2) as pool:
+    ...     first, second = pool.submit([1, 2]), pool.submit([3])
+    ...     first(), second()
+    ([1, 4], [9])
+    """
+
+    def __init__(self, fn: Callable[[T, Any], R], workers: int, *, shared: Any = None) -> None:
+        self._fn, self._workers, self._shared = fn, workers, shared
+        self._executor: Any = None
+        self._frozen = False
+        self._reason: str | None = None  # why the work runs here, once warned
+        self._warned = False
+
+    def __enter__(self) -> ForkPool[T, R]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global POOLS_RUN
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+            if self._reason is None and exc[0] is None:
+                POOLS_RUN += 1
+        self._release()
+
+    def _release(self) -> None:
+        global _SHARED
+        _SHARED = None
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
+
+    def _start(self) -> Any:
+        """The executor, started on first use (``None``: the work runs here)."""
+        global _SHARED
+        if self._executor is not None or self._reason is not None or self._workers < 2:
+            return self._executor
+        self._reason = _no_fork_reason()
+        if self._reason is not None:
+            return None
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        _SHARED = self._shared
+        self._frozen = not gc.get_freeze_count()
+        if self._frozen:  # a worker's garbage collector must not write to (and so copy) every
+            gc.freeze()  # container it inherited: leave the parent's objects out of it
+        try:
+            context = mp.get_context("fork")
+            self._executor = ProcessPoolExecutor(
+                self._workers, mp_context=context, initializer=reuse_freed
+            )
+        except (BrokenProcessPool, OSError) as err:
+            self._broke(err)
+        return self._executor
+
+    def _broke(self, err: BaseException) -> None:
+        self._reason = f"the pool of worker processes broke ({type(err).__name__}: {err})"
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+        self._release()
+
+    def _here(self, items: Sequence[T], done: Callable[[int], None] | None) -> list[R]:
+        if self._reason is not None and not self._warned:
+            self._warned = True
+            warnings.warn(
+                f"dedupe: work meant for {self._workers} worker processes ran in this "
+                f"process, as {self._reason}; the result is the same, only slower",
+                ParallelFallbackWarning,
+                stacklevel=4,
+            )
+        out: list[R] = []
+        for i, item in enumerate(items):
+            out.append(self._fn(item, self._shared))
+            if done is not None:
+                done(i)
+        return out
+
+    def submit(
+        self, items: Sequence[T], done: Callable[[int], None] | None = None
+    ) -> Callable[[], list[R]]:
+        """Start ``fn`` over ``items``; the function returned waits for the results and
+        returns them in order (``done(i)`` is called as each arrives)."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        executor = self._start() if len(items) else None
+        if executor is None:
+            out = self._here(items, done)
+            return lambda: out
+        try:
+            futures = [executor.submit(_call, self._fn, item) for item in items]
+        except (BrokenProcessPool, OSError, RuntimeError) as err:
+            self._broke(err)
+            out = self._here(items, done)
+            return lambda: out
+
+        def wait() -> list[R]:
+            try:
+                results: list[R] = []
+                for i, future in enumerate(futures):
+                    results.append(future.result())
+                    if done is not None:
+                        done(i)
+                return results
+            except (BrokenProcessPool, OSError) as err:  # run here instead
+                self._broke(err)
+                return self._here(items, None)
+
+        return wait
+
+
 def fork_map(
     fn: Callable[[T, Any], R],
     items: Sequence[T],
@@ -144,48 +268,11 @@ def fork_map(
     ``done(i)`` is called as each result arrives, in order. Runs everything in this process
     when ``workers < 2`` or there are fewer than 2 items; and, warning with a
     :class:`ParallelFallbackWarning` that says why, when forking is not possible or the
-    pool breaks. Each pool run to the end adds one to :data:`POOLS_RUN`.
+    pool breaks. Each pool run to the end adds one to :data:`POOLS_RUN` (see
+    :class:`ForkPool`, which keeps a pool open for several batches).
     """
-    global _SHARED, POOLS_RUN
-    reason = _no_fork_reason() if workers >= 2 and len(items) >= 2 else None
-    if workers >= 2 and len(items) >= 2 and reason is None:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
-        _SHARED = shared
-        frozen = not gc.get_freeze_count()
-        if frozen:  # a worker's garbage collector must not write to (and so copy) every
-            gc.freeze()  # container it inherited: leave the parent's objects out of it
-        try:
-            out = []
-            context = mp.get_context("fork")
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=reuse_freed) as pool:
-                for i, result in enumerate(pool.map(_call, [fn] * len(items), items)):
-                    out.append(result)
-                    if done is not None:
-                        done(i)
-            POOLS_RUN += 1
-            return out
-        except (BrokenProcessPool, OSError) as err:  # run here instead
-            reason = f"the pool of worker processes broke ({type(err).__name__}: {err})"
-        finally:
-            _SHARED = None
-            if frozen:
-                gc.unfreeze()
-    if reason is not None:
-        warnings.warn(
-            f"dedupe: work meant for {workers} worker processes ran in this process, as "
-            f"{reason}; the result is the same, only slower",
-            ParallelFallbackWarning,
-            stacklevel=2,
-        )
-    out = []
-    for i, item in enumerate(items):
-        out.append(fn(item, shared))
-        if done is not None:
-            done(i)
-    return out
+    with ForkPool(fn, workers if len(items) >= 2 else 1, shared=shared) as pool:
+        return pool.submit(items, done)()
 
 
 @functools.lru_cache(maxsize=1)

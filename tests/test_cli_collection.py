@@ -438,18 +438,18 @@ def counted(monkeypatch):
     monkeypatch.setattr(dedupe.index, "STREAM_BATCH_DOCS", 7)
     read: list[int] = []
     at_sketch: list[int] = []
-    add, sketch = dedupe.inputs._Docs.add, dedupe.Index._sketch
+    add, sketch = dedupe.inputs._Docs.add, dedupe.Index._sketch_submit
 
     def counting_add(self, *args, **kwargs):
         read.append(1)
         return add(self, *args, **kwargs)
 
-    def counting_sketch(self, texts, progress=None):
+    def counting_sketch(self, texts, progress=None, pool=None):
         at_sketch.append(len(read))
-        return sketch(self, texts, progress)
+        return sketch(self, texts, progress, pool)
 
     monkeypatch.setattr(dedupe.inputs._Docs, "add", counting_add)
-    monkeypatch.setattr(dedupe.Index, "_sketch", counting_sketch)
+    monkeypatch.setattr(dedupe.Index, "_sketch_submit", counting_sketch)
     return at_sketch
 
 

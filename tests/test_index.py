@@ -16,6 +16,7 @@ from dedupe.errors import (
     InvalidTextError,
     UnknownIdError,
 )
+from dedupe.store import MemoryStore
 from dedupe.text import shingles
 
 WORDS = (
@@ -620,13 +621,20 @@ def test_find_duplicates_pulls_a_generator_one_batch_at_a_time(monkeypatch):
     monkeypatch.setattr(dedupe.index, "STREAM_BATCH_DOCS", 10)
     pulled = 0
     at_sketch: list[int] = []
-    sketch = Index._sketch
+    at_store: list[int] = []
+    sketch = Index._sketch_submit
+    put = MemoryStore.put
 
-    def counting_sketch(self, texts, progress=None):
+    def counting_sketch(self, texts, progress=None, pool=None):
         at_sketch.append(pulled)
-        return sketch(self, texts, progress)
+        return sketch(self, texts, progress, pool)
 
-    monkeypatch.setattr(Index, "_sketch", counting_sketch)
+    def counting_put(self, ids, *args, **kwargs):
+        at_store.append(pulled)
+        return put(self, ids, *args, **kwargs)
+
+    monkeypatch.setattr(Index, "_sketch_submit", counting_sketch)
+    monkeypatch.setattr(MemoryStore, "put", counting_put)
     rng = random.Random(3)
 
     def docs():
@@ -638,18 +646,21 @@ def test_find_duplicates_pulls_a_generator_one_batch_at_a_time(monkeypatch):
     report = find_duplicates(docs(), workers=1)
     assert len(report.ids) == 55
     assert at_sketch == [10, 20, 30, 40, 50, 55]
+    # each batch is stored once the next is read (it was sketched meanwhile): two batches
+    # of texts at most are held
+    assert at_store == [20, 30, 40, 50, 55, 55]
 
 
 def test_find_duplicates_batches_by_characters_too(monkeypatch):
     monkeypatch.setattr(dedupe.index, "STREAM_BATCH_CHARS", 100)
     sizes: list[int] = []
-    sketch = Index._sketch
+    sketch = Index._sketch_submit
 
-    def counting_sketch(self, texts, progress=None):
+    def counting_sketch(self, texts, progress=None, pool=None):
         sizes.append(len(texts))
-        return sketch(self, texts, progress)
+        return sketch(self, texts, progress, pool)
 
-    monkeypatch.setattr(Index, "_sketch", counting_sketch)
+    monkeypatch.setattr(Index, "_sketch_submit", counting_sketch)
     docs = ((f"d{i}", "word " * 30) for i in range(5))  # 150 characters each
     assert len(find_duplicates(docs).ids) == 5
     assert sizes == [1, 1, 1, 1, 1]
