@@ -83,8 +83,9 @@ __all__ = ["Index", "IndexParams", "Report", "Thresholds", "find_duplicates", "Q
 QUERY_ID = "<query>"
 #: Texts are sketched in chunks of this many (a progress step, and a task for a worker).
 SKETCH_CHUNK_DOCS = 1000
-#: :func:`find_duplicates` reads its documents in batches of this many (each sketched, in
-#: worker processes, before the next is read: one batch of texts is held at a time)...
+#: :func:`find_duplicates` reads its documents in batches of this many (each sketched in
+#: worker processes while the next is read, and stored once it is: two batches of texts
+#: are held at most)...
 STREAM_BATCH_DOCS = 8 * SKETCH_CHUNK_DOCS
 #: ...or of fewer documents, once a batch holds this many characters of text.
 STREAM_BATCH_CHARS = 2**26
@@ -1028,9 +1029,10 @@ def find_duplicates(
     ``docs`` is a mapping of id to text or any iterable of ``(id, text)`` pairs: a
     generator, or :func:`dedupe.inputs.iter_documents` over JSONL/CSV files and folders,
     is read in batches (``dedupe.index.STREAM_BATCH_DOCS``, 8,000, documents; fewer once they
-    hold ``STREAM_BATCH_CHARS``, 64M, characters), each sketched before the next is pulled, so
-    only one batch of texts is held at a time (the shingle sets, passage and band keys of
-    every document are kept; in fuzzy mode their normalised words too). The report is
+    hold ``STREAM_BATCH_CHARS``, 64M, characters), each sketched in one pool of worker
+    processes while the next is pulled, so at most two batches of texts are held at a
+    time (the shingle sets, passage and band keys of every document are kept; in fuzzy
+    mode their normalised words too). The report is
     the one of the same documents given as a dict. An id given twice raises
     :class:`~dedupe.errors.DuplicateIdError` naming it, when it comes.
 
