@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from . import kernel
 from .cluster import group_matches
 from .errors import (
     DuplicateIdError,
@@ -401,6 +402,8 @@ class Index:
             return sketch, bands
         chunks = [Joined(texts[i : i + step]) for i in range(0, len(texts), step)]
         workers = resolve_workers(self.workers) if len(texts) >= PARALLEL_MIN_DOCS else 1
+        if workers > 1:  # loaded here if it pays, once: the forked workers inherit it
+            kernel.expect(sum(map(len, texts)))
         parts = fork_map(
             _sketch_part,
             chunks,
