@@ -3,8 +3,8 @@
 :mod:`dedupe.sketch` hashes words, combines n-grams, takes window minima and sorts each
 text's values with whole-array numpy operations. The loops here do the same work one text
 at a time, compiled by numba (the ``fast`` extra: ``pip install 'article-dedupe[fast]'``),
-without numpy's temporary arrays: the sketch stage (signatures aside) runs about twice as
-fast. Their output is bit-identical to the numpy path's (the tests compare the two on
+without numpy's temporary arrays: the sketch stage (signatures aside) runs about 1.9 times
+as fast. Their output is bit-identical to the numpy path's (the tests compare the two on
 random and real texts); the numpy path stays, and is what runs without numba. Only the
 default hash scheme (:data:`dedupe.sketch.HASH_SCHEME`) is compiled: the legacy BLAKE2b
 scheme keeps its own path, and words longer than ``long_bytes`` are handed back to the
@@ -68,9 +68,9 @@ SETTING_ENV = "DEDUPE_KERNEL"
 SETTINGS = ("auto", "numpy", "numba")
 #: With ``auto``, the kernel is loaded once a process has sketched this many characters in
 #: batches (:func:`expect`). Measured (20,000 news articles, 73M characters, one core): the
-#: kernel saves about 5.6 ns a character (the stage without signatures, 0.83 s -> 0.42 s),
+#: kernel saves about 5.3 ns a character (the stage without signatures, 0.82 s -> 0.43 s),
 #: and loading it costs about 0.45 s (importing numba, loading its cache); 50M characters
-#: (about 14,000 articles) of numpy work cost 0.28 s more than the kernel's.
+#: (about 14,000 articles) of numpy work cost 0.27 s more than the kernel's.
 LOAD_AFTER_CHARS = 50_000_000
 
 # Constants of dedupe.sketch's fast scheme, typed so that numba keeps the arithmetic in
@@ -82,9 +82,9 @@ _M2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
 _ZERO = np.uint64(0)
 _ONE = np.uint64(1)
-#: A bucket of :func:`_unique_loop` holds about one hash value; a row with a bucket of more
-#: is not made of hash values, and is sorted another way.
-_BUCKET_MAX = 32
+#: A bucket of :func:`_unique_loop` holds about one hash value, so that insertion moves each
+#: value about once; a row whose values move more is not made of hash values.
+_MOVES_PER_VALUE = 16
 # _BYTE_MASKS[r] keeps the low r bytes of a little-endian 64-bit word.
 _BYTE_MASKS = np.array([(1 << (8 * r)) - 1 for r in range(9)], dtype=np.uint64)
 
@@ -227,79 +227,65 @@ def _minima_loop(
     return out[:k].copy(), out_offsets
 
 
-def _unique_loop(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _unique_loop(
+    values: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's values sorted and distinct. A row of ``n`` values is sorted by its top
     ``log2(n)`` bits into about ``n`` buckets (counting sort), then by insertion, each value
-    moving within its bucket only: linear for hash values, which spread evenly. A row with
-    a bucket of more than :data:`_BUCKET_MAX` values (values that do not spread) is
-    heapsorted instead."""
+    moving within its bucket only: linear for hash values, which spread evenly. A row
+    whose insertion would move values more than :data:`_MOVES_PER_VALUE` times a value on
+    average (values that do not spread) is left as it is, and flagged in the third array
+    returned."""
     n_rows = len(offsets) - 1
     longest = 0
     for t in range(n_rows):
         longest = max(longest, offsets[t + 1] - offsets[t])
-    bits = 0
-    while (1 << bits) < longest:
-        bits += 1
-    starts = np.zeros((1 << bits) + 1, dtype=np.int64)
+    starts = np.zeros(2 * longest + 2, dtype=np.int64)  # up to 2 * n buckets, and one
     row = np.empty(longest, dtype=np.uint32)
     out = np.empty(len(values), dtype=np.uint32)
     out_offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    unsorted = np.zeros(n_rows, dtype=np.bool_)
     k = 0
     for t in range(n_rows):
         lo, hi = offsets[t], offsets[t + 1]
         n = hi - lo
-        if n:
-            bits = 0
-            while (1 << bits) < n:
-                bits += 1
-            shift = np.uint32(32 - bits)
-            buckets = 1 << bits
-            starts[: buckets + 1] = 0
-            for i in range(lo, hi):
-                starts[(np.int64(values[i] >> shift) if bits else 0) + 1] += 1
-            spread = True
-            for c in range(buckets):
-                spread &= starts[c + 1] <= _BUCKET_MAX
-                starts[c + 1] += starts[c]
-            if spread:
-                for i in range(lo, hi):
-                    bucket = np.int64(values[i] >> shift) if bits else 0
-                    row[starts[bucket]] = values[i]
-                    starts[bucket] += 1
-                for i in range(1, n):
-                    x = row[i]
-                    j = i
-                    while j > 0 and row[j - 1] > x:
-                        row[j] = row[j - 1]
-                        j -= 1
-                    row[j] = x
-            else:  # heapsort (np.sort would triple the compile time)
-                for i in range(n):
-                    row[i] = values[lo + i]
-                for end in range(n + n // 2 - 1, 0, -1):
-                    # first heapify (roots n // 2 - 1 .. 0), then move the top to end - n
-                    if end >= n:
-                        root, size = end - n, n
-                    else:
-                        row[0], row[end] = row[end], row[0]
-                        root, size = 0, end
-                    x = row[root]
-                    while 2 * root + 1 < size:  # sift x down
-                        child = 2 * root + 1
-                        if child + 1 < size and row[child + 1] > row[child]:
-                            child += 1
-                        if row[child] <= x:
-                            break
-                        row[root] = row[child]
-                        root = child
-                    row[root] = x
+        bits = 0
+        while (1 << bits) < n:
+            bits += 1
+        shift = np.uint32(32 - bits)
+        starts[: (1 << bits) + 1] = 0
+        for i in range(lo, hi):
+            starts[(np.int64(values[i] >> shift) if bits else 0) + 1] += 1
+        for c in range(1 << bits):
+            starts[c + 1] += starts[c]
+        for i in range(lo, hi):
+            bucket = np.int64(values[i] >> shift) if bits else 0
+            row[starts[bucket]] = values[i]
+            starts[bucket] += 1
+        budget = _MOVES_PER_VALUE * n
+        for i in range(1, n):
+            x = row[i]
+            j = i
+            while j > 0 and row[j - 1] > x:
+                row[j] = row[j - 1]
+                j -= 1
+            row[j] = x
+            budget -= i - j
+            if budget < 0:
+                break
+        if budget < 0:  # numpy sorts this row
+            unsorted[t] = True
+            for i in range(n):
+                out[k + i] = values[lo + i]
+            k += n
+        elif n:
             out[k] = row[0]
             k += 1
             for i in range(1, n):
                 out[k] = row[i]  # kept (k moves on) unless it repeats the one before
                 k += 1 if row[i] != row[i - 1] else 0
         out_offsets[t + 1] = k
-    return out[:k].copy(), out_offsets
+    return out[:k].copy(), out_offsets, unsorted
 
 
 class _Loops(NamedTuple):
@@ -456,6 +442,17 @@ def _array(values: Any, dtype: Any) -> np.ndarray:
     return np.ascontiguousarray(values, dtype=dtype)
 
 
+def _ragged(values: Any, offsets: Any, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` and ``offsets`` as the loops take them, checked: the compiled loops do not
+    check their indexes, and must not read or write past an array."""
+    values, offsets = _array(values, dtype), _array(offsets, np.int64)
+    if not len(offsets) or offsets[0] < 0 or offsets[-1] > len(values):
+        raise ValueError(f"offsets {offsets[:1]}...{offsets[-1:]} do not fit {len(values)} values")
+    if (offsets[1:] < offsets[:-1]).any():
+        raise ValueError("offsets must not decrease")
+    return values, offsets
+
+
 def word_hashes(
     buffer: bytes,
     starts: np.ndarray,
@@ -475,6 +472,10 @@ def word_hashes(
     """
     starts = np.asarray(starts, dtype=np.int64)
     ends = np.asarray(ends, dtype=np.int64)
+    if len(starts) != len(ends) or (
+        len(starts) and (starts.min() < 0 or ends.max() > len(buffer) or (ends <= starts).any())
+    ):
+        raise ValueError("words must be non-empty [start, end) spans inside the buffer")
     view = np.ndarray((len(buffer),), dtype="<u8", buffer=buffer + bytes(8), strides=(1,))
     view.flags.writeable = False
     with np.errstate(over="ignore"):  # the plain loops' uint64 arithmetic wraps around
@@ -499,7 +500,7 @@ def shingle_hashes(
     ([0, 2, 2, 3], True)
     """
     with np.errstate(over="ignore"):
-        return _loops().shingles(_array(hashes, np.uint64), _array(word_offsets, np.int64), ngram)
+        return _loops().shingles(*_ragged(hashes, word_offsets, np.uint64), ngram)
 
 
 def passage_minima(
@@ -524,15 +525,12 @@ def passage_minima(
     >>> values.tolist(), offsets.tolist()
     ([3, 4, 2], [0, 2, 3])
     """
-    return _loops().minima(
-        _array(hashes, np.uint64),
-        _array(offsets, np.int64),
-        window,
-        _array(short, np.bool_),
-        _array(set_values, np.uint32),
-        _array(set_offsets, np.int64),
-        np.uint64(mask),
-    )
+    hashes, offsets = _ragged(hashes, offsets, np.uint64)
+    set_values, set_offsets = _ragged(set_values, set_offsets, np.uint32)
+    short = _array(short, np.bool_)
+    if not len(short) == len(offsets) - 1 == len(set_offsets) - 1 or window < 1:
+        raise ValueError("passage_minima needs window >= 1 and as many rows in each input")
+    return _loops().minima(hashes, offsets, window, short, set_values, set_offsets, np.uint64(mask))
 
 
 def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -543,4 +541,13 @@ def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
     >>> v.tolist(), o.tolist()
     ([1, 3, 9], [0, 2, 3])
     """
-    return _loops().unique(_array(values, np.uint32), _array(offsets, np.int64))
+    values, offsets, unsorted = _loops().unique(*_ragged(values, offsets, np.uint32))
+    if unsorted.any():  # rows of values that do not spread: sorted by numpy
+        rows = [values[lo:hi] for lo, hi in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+        for t in np.flatnonzero(unsorted).tolist():
+            rows[t] = np.unique(rows[t])
+        sizes = np.array([len(r) for r in rows], dtype=np.int64)
+        values = np.concatenate([values[:0], *rows])
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+    return values, offsets

@@ -21,8 +21,9 @@ shingle hashes, its passage keys (the minimum shingle hash of every ``window`` c
 shingles: winnowing, the one-permutation MinHash of each passage) and its signature, as
 one flat :class:`Sketch`.
 
-With numba installed (the ``fast`` extra), :mod:`dedupe.kernel` runs the hot loops of
-batches compiled, with bit-identical output; ``DEDUPE_KERNEL=numpy`` keeps the numpy path.
+With numba installed (the ``fast`` extra), :mod:`dedupe.kernel` runs the hot loops below
+compiled once a process sketches large batches, with bit-identical output
+(``DEDUPE_KERNEL=numpy`` keeps the numpy path).
 """
 
 from __future__ import annotations
@@ -262,7 +263,7 @@ def batch_text_hashes(
 
     Text ``i`` owns ``hashes[offsets[i]:offsets[i + 1]]``, equal to ``text_hashes(texts[i])``.
     The texts' word buffers (:func:`dedupe.text.word_buffer`) are joined into one, whose
-    words are found and hashed in numpy.
+    words are found and hashed in numpy (hashed by :mod:`dedupe.kernel` where it runs).
 
     >>> hashes, offsets = batch_text_hashes(["a b c d e f", "", "x y"], ngram=5)
     >>> offsets.tolist(), bool((hashes[0:2] == text_hashes("a b c d e f")).all())

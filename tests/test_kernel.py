@@ -383,3 +383,25 @@ def test_the_kernel_compiles_where_nothing_can_be_cached():
         "print(kernel.unique_per_row(np.array([3, 1, 3], np.uint32), np.array([0, 3]))[0])\n"
     )
     assert _python(code) == "[1 3]"
+
+
+def test_the_loops_are_not_given_arrays_they_would_overrun():
+    """The compiled loops do not check indexes: their inputs are checked before."""
+    values = np.arange(4, dtype=np.uint32)
+    for offsets in ([0, 5], [1, 0, 4], []):
+        with pytest.raises(ValueError):
+            kernel.unique_per_row(values, np.array(offsets))
+    with pytest.raises(ValueError):
+        kernel.word_hashes(b"ab", np.array([0]), np.array([3]), long_hash=len)
+    with pytest.raises(ValueError):
+        kernel.word_hashes(b"ab", np.array([1]), np.array([1]), long_hash=len)
+    with pytest.raises(ValueError):
+        kernel.passage_minima(
+            values.astype(np.uint64),
+            np.array([0, 4]),
+            2,
+            short=np.array([False, False]),
+            set_values=values,
+            set_offsets=np.array([0, 4]),
+            mask=0xFF,
+        )
