@@ -23,6 +23,10 @@ True
 shingle hashes, its passage keys (the minimum shingle hash of every ``window`` consecutive
 shingles: winnowing, the one-permutation MinHash of each passage) and its band signature
 (:func:`band_signatures`), as one flat :class:`Sketch`.
+
+With numba installed (the ``fast`` extra), :mod:`dedupe.kernel` runs the hot loops below
+compiled once a process sketches large batches, with bit-identical output
+(``DEDUPE_KERNEL=numpy`` keeps the numpy path).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from . import kernel
 from .errors import InvalidParameterError
 from .flat import (
     concat_arrays,
@@ -269,7 +274,7 @@ def batch_text_hashes(
 
     Text ``i`` owns ``hashes[offsets[i]:offsets[i + 1]]``, equal to ``text_hashes(texts[i])``.
     The texts' word buffers (:func:`dedupe.text.word_buffer`) are joined into one, whose
-    words are found and hashed in numpy.
+    words are found and hashed in numpy (hashed by :mod:`dedupe.kernel` where it runs).
 
     >>> hashes, offsets = batch_text_hashes(["a b c d e f", "", "x y"], ngram=5)
     >>> offsets.tolist(), bool((hashes[0:2] == text_hashes("a b c d e f")).all())
@@ -281,13 +286,21 @@ def batch_text_hashes(
     buffers = [word_buffer(t) for t in texts]
     big = b" ".join(buffers)
     starts, ends = _word_bounds(big)
-    flat = _buffer_word_hashes(big, starts, ends, scheme)
+    compiled = scheme == HASH_SCHEME and kernel.wanted()
+    if compiled:
+        flat = kernel.word_hashes(
+            big, starts, ends, long_hash=_blake_hash, long_bytes=LONG_WORD_BYTES
+        )
+    else:
+        flat = _buffer_word_hashes(big, starts, ends, scheme)
     if len(buffers) == 1:  # one text (a query): every word is its own
         first = np.array([0, len(flat)], dtype=np.int64)
     else:  # each text's first word
         doc_starts = offsets_of(np.fromiter(map(len, buffers), np.int64, len(buffers)) + 1)[:-1]
         first = np.append(np.searchsorted(starts, doc_starts), len(starts))
     del starts, ends
+    if compiled:  # each text's own n-grams, in one pass
+        return kernel.shingle_hashes(flat, first, ngram)
     # one rolling combination over the whole word stream, then each text's own n-grams
     return _text_windows(
         shingle_hashes(flat, ngram) if len(flat) >= ngram else np.empty(0, np.uint64),
@@ -627,6 +640,8 @@ def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
     values = np.asarray(values, dtype=np.uint32)
     offsets = np.asarray(offsets, dtype=np.int64)
     lens = lengths(offsets)
+    if kernel.wanted():
+        return kernel.unique_per_row(values, offsets)
     if len(lens) <= FEW_ROWS:  # a query's text or two: each row on its own
         each = [sorted_unique(values[lo:hi]) for lo, hi in zip(offsets[:-1], offsets[1:])]
         sizes = np.array([len(r) for r in each], dtype=np.int64)
@@ -773,6 +788,8 @@ def sketch_texts(
     elif not 1 <= num_perm <= 4096:
         raise InvalidParameterError(f"num_perm must be between 1 and 4096, got {num_perm}")
     signing = functools.partial(band_signatures, num_perm=num_perm, seed=seed, scheme=scheme)
+    if len(texts) > FEW_ROWS:  # a batch: the compiled kernel may pay off (not for a query)
+        kernel.expect(sum(map(len, texts)))
     parts, start, chars = [], 0, 0
     for i, text in enumerate(texts):
         chars += len(text)
@@ -801,6 +818,18 @@ def passage_keys(
     short = lengths(set_offsets) < short_text
     if short.all():  # short texts only (a short query): every shingle is a key
         return unique_per_row(set_values & np.uint32(KEY_MASK), set_offsets)
+    if kernel.wanted():
+        return unique_per_row(
+            *kernel.passage_minima(
+                hashes,
+                offsets,
+                window,
+                short=short,
+                set_values=set_values,
+                set_offsets=set_offsets,
+                mask=int(KEY_MASK),
+            )
+        )
     minima, win_off = window_minima(hashes, offsets, window)
     if len(short) > 1:  # minima repeat: fewer values to sort (one text is sorted as it is)
         minima, win_off = _drop_repeats(minima, win_off)
@@ -900,6 +929,19 @@ def fuzzy_keys(buffers: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """
     packed = [b.replace(b" ", b"") for b in buffers]
     hashes, offsets = _gram_hashes(packed, FUZZY_GRAM)
+    if kernel.wanted():
+        nothing = np.zeros(len(packed), dtype=bool)
+        return unique_per_row(
+            *kernel.passage_minima(
+                hashes,
+                offsets,
+                FUZZY_WINDOW,
+                short=nothing,
+                set_values=np.empty(0, np.uint32),
+                set_offsets=np.zeros(len(packed) + 1, np.int64),
+                mask=int(KEY_MASK),
+            )
+        )
     minima, win_off = window_minima(hashes, offsets, FUZZY_WINDOW)
     return unique_per_row(*_drop_repeats(minima, win_off))
 
