@@ -421,8 +421,8 @@ class Index:
         chunks = [Joined(texts[i : i + step]) for i in range(0, len(texts), step)]
         done = (lambda i: progress.update(len(chunks[i].texts))) if progress else None
         workers = resolve_workers(self.workers) if len(texts) >= PARALLEL_MIN_DOCS else 1
-        if workers > 1 or pool is not None:  # loaded here if it pays, once: the forked
-            kernel.expect(sum(map(len, texts)))  # workers inherit it
+        if workers > 1:  # loaded here if each worker's share makes it pay: they inherit it
+            kernel.expect(sum(map(len, texts)) // workers)
         if pool is None:
             parts = fork_map(_sketch_part, chunks, workers, shared=self.params, done=done)
             return lambda: _joined_parts(parts)
@@ -1083,16 +1083,12 @@ def find_duplicates(
     pool = ForkPool(_sketch_part, resolve_workers(run.workers), shared=params)
     with Progress(total, desc="indexing", unit="doc", enabled=progress) as bar, pool:
         in_flight: set[str] = set()
-        first = not isinstance(docs, (Mapping, Sequence))  # a stream, before its first batch
         store_pending: Callable[[], None] = lambda: None  # noqa: E731
         for entries in batches:
             batch = _Batch.read(entries, None, skip_empty=skip_empty)
             del entries  # the batch holds the texts now, until they are sketched
             _check_stream_ids(index, batch, empty, in_flight)
             meta = _metadata_for(metadata, batch.named)
-            if first and len(batch.named) >= STREAM_BATCH_DOCS:  # a full batch of a stream:
-                kernel.expect(kernel.LOAD_AFTER_CHARS)  # a large one; the kernel pays, and
-            first = False  # is loaded before the pool forks (its workers inherit it)
             store_next = index._put_submit(batch, meta, bar, replace=False, pool=pool)
             store_pending()  # the batch before, sketched meanwhile
             store_pending, in_flight = store_next, set(batch.ids)

@@ -67,11 +67,14 @@ SETTING_ENV = "DEDUPE_KERNEL"
 #: Its values: ``auto`` (the default), ``numpy`` and ``numba``.
 SETTINGS = ("auto", "numpy", "numba")
 #: With ``auto``, the kernel is loaded once a process has sketched this many characters in
-#: batches (:func:`expect`). Measured (20,000 news articles, 73M characters, one core): the
-#: kernel saves about 5.3 ns a character (the stage without signatures, 0.82 s -> 0.43 s),
-#: and loading it costs about 0.45 s (importing numba, loading its cache); 50M characters
-#: (about 14,000 articles) of numpy work cost 0.27 s more than the kernel's.
-LOAD_AFTER_CHARS = 50_000_000
+#: batches (:func:`expect`; a parent forking workers counts each worker's share). Measured
+#: (20,000 news articles, 73M characters, one core): the kernel saves about 5.3 ns a
+#: character (the stage without signatures, 0.82 s -> 0.43 s), and loading it costs about
+#: 0.45 s (importing numba, loading its cache), on the critical path: with two workers
+#: ``find_duplicates`` of those 20,000 took 2.31 s of wall time against 1.95 s without it
+#: (whole processes, median of 5, ``farm-bench``), and 100,000 read from JSONL the same
+#: time either way. So it waits for 100M characters a process (about 28,000 articles).
+LOAD_AFTER_CHARS = 100_000_000
 
 # Constants of dedupe.sketch's fast scheme, typed so that numba keeps the arithmetic in
 # uint64 (an int64 operand would make it float64). They must equal sketch's: the tests
