@@ -56,6 +56,7 @@ __all__ = [
     "HASH_SCHEME",
     "HASH_SCHEMES",
     "AFFINE_HASH_SCHEME",
+    "DENSIFY_ROUNDS",
     "KEY_MASK",
     "LEGACY_HASH_SCHEME",
     "SKETCH_CHUNK_CHARS",
