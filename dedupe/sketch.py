@@ -535,14 +535,15 @@ def _densify(sig: np.ndarray, num_perm: int, seed: int) -> None:
     rows, cols = np.nonzero(empty & filled_rows[:, None])
     if not len(rows):
         return
-    draws = _densify_draws(num_perm, seed)
-    for t in range(DENSIFY_ROUNDS):
-        src = draws[t, cols]
-        hit = ~empty[rows, src]
-        sig[rows[hit], cols[hit]] = sig[rows[hit], src[hit]]  # src was filled at the start
-        rows, cols = rows[~hit], cols[~hit]
-        if not len(rows):
-            return
+    draws = _densify_draws(num_perm, seed)[:, cols]  # every draw of every empty bin at once
+    hit = ~empty[rows[None, :], draws]
+    found = hit.any(axis=0)
+    first = hit.argmax(axis=0)  # the first draw that found a filled bin
+    src = draws[first, np.arange(len(cols))]
+    sig[rows[found], cols[found]] = sig[rows[found], src[found]]  # src was filled at the start
+    rows, cols = rows[~found], cols[~found]
+    if not len(rows):
+        return
     # the rest (texts of a few shingles): the next bin to the right filled at the start
     need, local = np.unique(rows, return_inverse=True)
     width = 2 * num_perm

@@ -149,9 +149,9 @@ def judge(
         size_a[kept].tolist(),
         size_b[kept].tolist(),
         jac[kept].tolist(),
-        np.nan_to_num(jac[kept]).tolist(),
-        np.nan_to_num(c_ab[kept]).tolist(),
-        np.nan_to_num(c_ba[kept]).tolist(),
+        _no_nan(jac[kept]),
+        _no_nan(c_ab[kept]),
+        _no_nan(c_ba[kept]),
         near[kept].tolist(),
         ([None] * len(kept) if fuzzy is None else fuzzy.score[kept].tolist()),
     )
@@ -163,6 +163,12 @@ def judge(
             score = None
         out.append(Match(a_ids[k], b_ids[k], j, cab, cba, kind, n_sh, n_a, n_b, True, score))
     return out
+
+
+def _no_nan(values: np.ndarray) -> list[float]:
+    """``values`` as Python floats, NaN (no score) as 0.0 (cheaper than ``nan_to_num`` on
+    the few pairs of a query)."""
+    return [0.0 if v != v else v for v in values.tolist()]
 
 
 def fuzzy_rule(fuzzy: Fuzzy, thresholds: Thresholds) -> tuple[np.ndarray, np.ndarray]:
