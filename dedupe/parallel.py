@@ -229,7 +229,7 @@ class ForkPool(Generic[T, R]):
             out = self._here(items, done)
             return lambda: out
         try:
-            futures = [executor.submit(_call, self._fn, item) for item in items]
+            futures: list[Any] = [executor.submit(_call, self._fn, item) for item in items]
         except (BrokenProcessPool, OSError, RuntimeError) as err:
             self._broke(err)
             out = self._here(items, done)
@@ -238,8 +238,12 @@ class ForkPool(Generic[T, R]):
         def wait() -> list[R]:
             try:
                 results: list[R] = []
-                for i, future in enumerate(futures):
+                for i in range(len(futures)):
+                    # let go of each future as its result is taken: the caller may free
+                    # each result as it copies it (a batch's sketch parts, into the whole)
+                    future, futures[i] = futures[i], None
                     results.append(future.result())
+                    del future
                     if done is not None:
                         done(i)
                 return results
