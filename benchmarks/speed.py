@@ -78,7 +78,7 @@ def _worker(argv: list[str]) -> int:
     if tool == "load":
         result.update(seconds=0.0, pairs=0)
     else:
-        from .baselines import DETECTORS, STAGES
+        from .baselines import DETECTORS
 
         if tool.startswith("dedupe"):
             import dedupe  # noqa: F401
@@ -89,19 +89,29 @@ def _worker(argv: list[str]) -> int:
         extra: dict[str, int] = {}
         if "--batch" in options and tool in BATCHED:
             extra["batch"] = int(options["--batch"])
-        base = peak_rss_mb()
-        t0 = time.perf_counter()
-        found = DETECTORS[tool](docs, jaccard=jaccard, containment=containment, **extra)
-        result["seconds"] = time.perf_counter() - t0
-        result["pairs"] = len(found)
-        if "--pairs" in options:
-            with open(options["--pairs"], "w", encoding="utf-8") as fh:
-                fh.writelines(f"{f.a}\t{f.b}\n" for f in found)
-            del found
-        result["rss_before_mb"] = base
-        result["stages"] = dict(STAGES)
+        detect = DETECTORS[tool]
+        result.update(
+            _timed(lambda: detect(docs, jaccard=jaccard, containment=containment, **extra), options)
+        )
     _finish(result, out)
     return 0
+
+
+def _timed(detect: Callable[[], list[Any]], options: dict[str, str]) -> dict[str, Any]:
+    """Run ``detect()`` under the clock: its seconds, pairs (written to ``--pairs``), the
+    peak memory before it and dedupe's stage times."""
+    from .baselines import STAGES
+
+    base = peak_rss_mb()
+    t0 = time.perf_counter()
+    found = detect()
+    out: dict[str, Any] = {"seconds": time.perf_counter() - t0, "pairs": len(found)}
+    if "--pairs" in options:
+        with open(options["--pairs"], "w", encoding="utf-8") as fh:
+            fh.writelines(f"{f.a}\t{f.b}\n" for f in found)
+    del found
+    out.update(rss_before_mb=base, stages=dict(STAGES))
+    return out
 
 
 def _finish(result: dict[str, Any], out: str) -> None:
@@ -121,19 +131,12 @@ def _file_worker(
     JSONL itself. The documents and their text are counted afterwards, off the clock."""
     from dedupe.inputs import iter_documents
 
-    from .baselines import STAGES, run_dedupe_file
+    from .baselines import run_dedupe_file
 
-    base = peak_rss_mb()
-    t0 = time.perf_counter()
-    found = run_dedupe_file(corpus, jaccard=jaccard, containment=containment)
-    result: dict[str, Any] = {"tool": "dedupe_file", "seconds": time.perf_counter() - t0}
-    result["pairs"] = len(found)
-    if "--pairs" in options:
-        with open(options["--pairs"], "w", encoding="utf-8") as fh:
-            fh.writelines(f"{f.a}\t{f.b}\n" for f in found)
-    del found
-    result["rss_before_mb"] = base
-    result["stages"] = dict(STAGES)
+    result: dict[str, Any] = {"tool": "dedupe_file"}
+    result.update(
+        _timed(lambda: run_dedupe_file(corpus, jaccard=jaccard, containment=containment), options)
+    )
     peak = peak_rss_mb()  # before the counting pass below
     docs, text_bytes = 0, 0
     for _, text in iter_documents([corpus]):

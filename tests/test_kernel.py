@@ -17,6 +17,7 @@ import pytest
 from conftest import REPO, seed_texts
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_sketch import VOCAB as SKETCH_VOCAB
 
 from dedupe import kernel
 from dedupe.errors import InvalidParameterError, MissingDependencyError
@@ -41,23 +42,12 @@ needs_numba = pytest.mark.skipif(
     not kernel.available(), reason="numba is not installed (pip install 'article-dedupe[fast]')"
 )
 
+# test_sketch's words, and words at the kernel's edges
 VOCAB = [
-    "the",
-    "minister",
-    "said",
-    "rail",
-    "line",
-    "Ma",
-    "习",
-    "近",
+    *SKETCH_VOCAB,
     "平",
-    "2025",
-    "Ünïcode",
     "naïve",
     "Ωμέγα",
-    "internationalization",
-    "abcdefgh",  # 8 bytes: one whole chunk
-    "abcdefghi",  # 9: a second chunk of one byte
     "x" * (LONG_WORD_BYTES - 1),
     "y" * LONG_WORD_BYTES,  # the longest word the fast hash takes
     "z" * (LONG_WORD_BYTES + 1),  # handed back to BLAKE2b
