@@ -364,7 +364,6 @@ def run_dedupe_fuzzy(docs: Mapping[str, str], **kw: float) -> list[Found]:
 DETECTORS: dict[str, Detector] = {
     "dedupe": run_dedupe,
     "dedupe_1worker": run_dedupe_1worker,
-    "dedupe_file": run_dedupe_file,  # type: ignore[dict-item]  (takes a path)
     "dedupe_fuzzy": run_dedupe_fuzzy,
     "datasketch": run_datasketch,
     "datasketch_bulk": run_datasketch_bulk,

@@ -114,9 +114,10 @@ def _timed(detect: Callable[[], list[Any]], options: dict[str, str]) -> dict[str
     return out
 
 
-def _finish(result: dict[str, Any], out: str) -> None:
-    """Add the memory peaks to a worker's ``result`` and write it to ``out``."""
-    result["peak_rss_mb"] = peak_rss_mb()
+def _finish(result: dict[str, Any], out: str, peak_mb: float | None = None) -> None:
+    """Add the memory peaks to a worker's ``result`` (``peak_mb``: this process's, read
+    earlier) and write it to ``out``."""
+    result["peak_rss_mb"] = peak_rss_mb() if peak_mb is None else peak_mb
     # Worker processes the tool started (dedupe sketches large batches in a process pool):
     # the largest one's peak. A forked child's peak includes pages shared with the parent.
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -137,15 +138,13 @@ def _file_worker(
     result.update(
         _timed(lambda: run_dedupe_file(corpus, jaccard=jaccard, containment=containment), options)
     )
-    peak = peak_rss_mb()  # before the counting pass below
+    peak = peak_rss_mb()  # the run's, not the counting pass's below
     docs, text_bytes = 0, 0
     for _, text in iter_documents([corpus]):
         docs += 1
         text_bytes += len(text.encode("utf-8"))
     result.update(docs=docs, text_mb=text_bytes / 1e6)
-    _finish(result, out)
-    result["peak_rss_mb"] = max(peak, result["peak_rss_mb"])
-    Path(out).write_text(json.dumps(result))
+    _finish(result, out, peak)
     return 0
 
 

@@ -420,14 +420,14 @@ class Index:
             return lambda: (sketch, bands)
         chunks = [Joined(texts[i : i + step]) for i in range(0, len(texts), step)]
         done = (lambda i: progress.update(len(chunks[i].texts))) if progress else None
+        if pool is not None:  # its workers count their own share for the kernel
+            wait = pool.submit(chunks, done)
+            return lambda: _joined_parts(wait())
         workers = resolve_workers(self.workers) if len(texts) >= PARALLEL_MIN_DOCS else 1
         if workers > 1:  # loaded here if each worker's share makes it pay: they inherit it
             kernel.expect(sum(map(len, texts)) // workers)
-        if pool is None:
-            parts = fork_map(_sketch_part, chunks, workers, shared=self.params, done=done)
-            return lambda: _joined_parts(parts)
-        wait = pool.submit(chunks, done)
-        return lambda: _joined_parts(wait())
+        parts = fork_map(_sketch_part, chunks, workers, shared=self.params, done=done)
+        return lambda: _joined_parts(parts)
 
     def add(
         self,
@@ -1070,9 +1070,6 @@ def find_duplicates(
     if metadata is not None and isinstance(docs, Mapping):  # every id known: checked now
         check_metadata(metadata, docs)
     batches = _batches(docs)
-    # the permutations made here, once: the workers forked for each batch inherit them
-    # (each pool of workers would otherwise make them again)
-    MinHasher(num_perm=params.num_perm, seed=params.seed)
     # one pass over sets held for seconds: plain, not packed (packing pays off in a live index)
     index = Index(store=MemoryStore(pack_sets=False), workers=run.workers)
     index.params, index._thresholds = params, thresholds

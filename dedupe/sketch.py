@@ -165,6 +165,11 @@ def _check_scheme(scheme: str) -> None:
         )
 
 
+def _check_num_perm(num_perm: int) -> None:
+    if not 1 <= num_perm <= 4096:
+        raise InvalidParameterError(f"num_perm must be between 1 and 4096, got {num_perm}")
+
+
 def _word_bounds(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Start and end byte of every word of a buffer whose words are separated by spaces."""
     is_word = np.zeros(len(buf) + 2, dtype=bool)  # a space before and after the buffer
@@ -413,8 +418,7 @@ class MinHasher:
     CHUNK_CELLS = 1 << 20
 
     def __init__(self, num_perm: int = 128, seed: int = 1) -> None:
-        if not 1 <= num_perm <= 4096:
-            raise InvalidParameterError(f"num_perm must be between 1 and 4096, got {num_perm}")
+        _check_num_perm(num_perm)
         self.num_perm = num_perm
         self.seed = seed
         self._a, self._b = _permutations(num_perm, seed)
@@ -486,7 +490,8 @@ def one_permutation_signatures(
     32-bit fingerprints (each row of ``values``, as :func:`unique_per_row` gives them).
 
     Each fingerprint (already a uniform hash) is turned by the seed, ``r = v + c mod 2**32``,
-    and falls in bin ``r * num_perm >> 32``; a bin keeps its smallest ``r``. Two sets then
+    and falls in bin ``r * num_perm >> 32``; a bin keeps its smallest ``r`` (at most
+    ``2**32 - 2``: ``2**32 - 1`` marks an empty bin). Two sets then
     agree on a bin with probability their Jaccard, as for a full MinHash, at about one
     operation a shingle instead of ``num_perm`` multiply-adds. An empty bin copies a filled
     one (optimal densification: bin ``i`` tries the bins of its fixed random sequence,
@@ -522,7 +527,8 @@ def one_permutation_signatures(
     cells = np.searchsorted(offsets, at, side="right") - 1  # the row of each
     cells *= num_perm
     cells += bins[at]
-    np.minimum.at(out.reshape(-1), cells, r[at])
+    # 0xFFFFFFFF marks an empty bin: a value that rotates onto it is kept one below
+    np.minimum.at(out.reshape(-1), cells, np.minimum(r[at], _EMPTY32 - 1))
     _densify(out, num_perm, seed)
     return out
 
@@ -565,9 +571,9 @@ def band_signatures(
     True
     """
     _check_scheme(scheme)
-    if scheme.endswith("/oph32"):
-        return one_permutation_signatures(values, offsets, num_perm=num_perm, seed=seed)
-    return MinHasher(num_perm=num_perm, seed=seed).signatures(values, offsets)
+    if scheme.endswith("/affine32"):
+        return MinHasher(num_perm=num_perm, seed=seed).signatures(values, offsets)
+    return one_permutation_signatures(values, offsets, num_perm=num_perm, seed=seed)
 
 
 def _sliding_min(x: np.ndarray, window: int) -> np.ndarray:
@@ -785,10 +791,7 @@ def sketch_texts(
     ([0, 2], [0, 1], (1, 16))
     """
     _check_scheme(scheme)
-    if not scheme.endswith("/oph32"):
-        MinHasher(num_perm=num_perm, seed=seed)  # the permutations, made once (checked)
-    elif not 1 <= num_perm <= 4096:
-        raise InvalidParameterError(f"num_perm must be between 1 and 4096, got {num_perm}")
+    _check_num_perm(num_perm)
     signing = functools.partial(band_signatures, num_perm=num_perm, seed=seed, scheme=scheme)
     if len(texts) > FEW_ROWS:  # a batch: the compiled kernel may pay off (not for a query)
         kernel.expect(sum(map(len, texts)))

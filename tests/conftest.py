@@ -125,13 +125,9 @@ def spark():
 def persistent_redis(tmp_path):
     """A redis-server of our own that writes an append-only file (restarted by the test,
     its data kept), or the test skipped when there is none."""
-    from benchmarks.redis_server import RedisServer, ServerUnavailable
+    from benchmarks.redis_server import RedisServer
 
-    server = RedisServer(tmp_path / "aof", persist=True)
-    try:
-        server.start()
-    except ServerUnavailable as err:
-        pytest.skip(str(err))
+    server = _started(RedisServer(tmp_path / "aof", persist=True))
     yield server
     server.stop()
 
@@ -144,12 +140,18 @@ def redis_server(tmp_path_factory):
     import sys
 
     sys.path.insert(0, str(REPO))
-    from benchmarks.redis_server import RedisServer, ServerUnavailable
+    from benchmarks.redis_server import RedisServer
 
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    try:
-        server.start()
-    except ServerUnavailable as err:
-        pytest.skip(str(err))
+    server = _started(RedisServer(tmp_path_factory.mktemp("redis")))
     yield server
     server.stop()
+
+
+def _started(server):
+    """``server`` started, or the test skipped saying why none can be."""
+    from benchmarks.redis_server import ServerUnavailable
+
+    try:
+        return server.start()
+    except ServerUnavailable as err:
+        pytest.skip(str(err))

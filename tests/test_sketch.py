@@ -205,7 +205,7 @@ def _oph_by_definition(row: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     for v in row.tolist():
         r = (v + int(_seed_offset(seed))) % 2**32
         b = r * num_perm >> 32
-        want[b] = min(want[b], r)
+        want[b] = min(want[b], r, 2**32 - 2)  # 2**32 - 1 marks an empty bin
     return want
 
 
