@@ -65,6 +65,8 @@ __all__ = [
     "Sketch",
     "band_keys",
     "band_signatures",
+    "set_band_keys",
+    "signs_cheaply",
     "one_permutation_signatures",
     "buffer_word_hashes",
     "batch_text_hashes",
@@ -570,10 +572,37 @@ def band_signatures(
     ...     MinHasher(num_perm=8, seed=1).signatures(v, o).tolist())
     True
     """
-    _check_scheme(scheme)
-    if scheme.endswith("/affine32"):
+    if not signs_cheaply(scheme):
         return MinHasher(num_perm=num_perm, seed=seed).signatures(values, offsets)
     return one_permutation_signatures(values, offsets, num_perm=num_perm, seed=seed)
+
+
+def signs_cheaply(scheme: str) -> bool:
+    """Whether ``scheme`` cuts band keys from one-permutation signatures (about one
+    operation a shingle, so band keys can be recomputed from stored sets when needed)
+    rather than datasketch ``affine32`` ones (``num_perm`` multiply-adds a shingle).
+
+    >>> signs_cheaply(HASH_SCHEME), signs_cheaply(AFFINE_HASH_SCHEME)
+    (True, False)
+    """
+    _check_scheme(scheme)
+    return not scheme.endswith("/affine32")
+
+
+def set_band_keys(
+    values: np.ndarray, offsets: np.ndarray, *, num_perm: int, seed: int, scheme: str, bands: int
+) -> np.ndarray:
+    """The band keys of stored shingle sets: equal to those :func:`sketch_texts`'s
+    signatures give for the texts of the sets (both sign the sets).
+
+    >>> sk = sketch_texts(["a b c d e f g h"], ngram=2, window=4, num_perm=8, seed=1)
+    >>> keys = set_band_keys(sk.set_values, sk.set_offsets, num_perm=8, seed=1,
+    ...                      scheme=HASH_SCHEME, bands=2)
+    >>> keys.tolist() == band_keys(sk.signatures, 2).tolist()
+    True
+    """
+    signatures = band_signatures(values, offsets, num_perm=num_perm, seed=seed, scheme=scheme)
+    return band_keys(signatures, bands)
 
 
 def _sliding_min(x: np.ndarray, window: int) -> np.ndarray:

@@ -90,7 +90,7 @@ def test_sets_survive_removal_and_compaction():
     before = {d: index.signature(d).tolist() for d in SEEDS}
     for doc_id in list(SEEDS)[:24]:  # enough to compact the columns
         index.remove(doc_id)
-    assert len(index.store._ids) == 6  # compacted: the rows were packed again
+    assert index.store._ids.rows == 6  # compacted: the rows were packed again
     assert {d: index.signature(d).tolist() for d in index.ids()} == {
         d: before[d] for d in list(SEEDS)[24:]
     }
@@ -109,6 +109,39 @@ def test_plain_and_packed_stores_answer_the_same():
     assert (
         plain.store.fetch(rows).set_values.tolist() == packed.store.fetch(rows).set_values.tolist()
     )
+    # the packed store keeps neither plain passage keys nor band keys: it recomputes
+    # the band keys from the sets, equal to those put
+    assert packed.store._keys._plain_rows == 0 and packed.store._band_rows == 0  # noqa: SLF001
+    assert plain.store._band_rows == len(SEEDS)  # noqa: SLF001
+    want, got = plain.store.columns(), packed.store.columns()
+    assert got.band_keys.tolist() == want.band_keys.tolist()
+    assert got.sketch.key_values.tolist() == want.sketch.key_values.tolist()
+    for text in list(SEEDS.values())[:5]:
+        assert plain.query(text) == packed.query(text)
+
+
+def test_a_loaded_index_keeps_its_band_keys_and_recomputes_those_added(tmp_path):
+    """A file's rows come mapped with their band keys; rows added later keep none. Both
+    kinds answer as an index built in one go, after a removal that compacts too."""
+    docs = list(SEEDS.items())
+    first = Index()
+    first.add_many(docs[:20])
+    first.save(tmp_path / "a.idx")
+    loaded = Index.load(tmp_path / "a.idx")
+    loaded.add_many(docs[20:])
+    assert loaded.store._band_rows == 20  # noqa: SLF001 (the file's block)
+    whole = Index()
+    whole.add_many(docs)
+    assert loaded.store.columns().band_keys.tolist() == whole.store.columns().band_keys.tolist()
+    assert loaded.pairs() == whole.pairs()
+    for doc_id, _ in docs[:24]:  # enough to compact the columns
+        loaded.remove(doc_id)
+        whole.remove(doc_id)
+    assert loaded.store._ids.rows == len(loaded) == 6  # noqa: SLF001 (compacted)
+    assert loaded.store._band_rows == 0  # noqa: SLF001 (put again: none kept)
+    assert loaded.pairs() == whole.pairs()
+    for _, text in docs[:6] + docs[-6:]:
+        assert loaded.query(text) == whole.query(text)
 
 
 def test_packing_a_chunk_at_a_time_gives_the_same_bytes(monkeypatch):

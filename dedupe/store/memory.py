@@ -3,10 +3,13 @@
 Rows are positions in insertion order. Removal marks a row dead; when a quarter of the
 rows are dead the columns are compacted (the rows after a removed one move up).
 
-Columns are 32-bit (passage keys, band keys); shingle fingerprint sets are packed in about
-3.2 bytes a value (:mod:`dedupe.packing`) and decoded when fetched. The first block put
-into an empty store is adopted as it is (no copy: a memory-mapped index file stays mapped,
-its sets too).
+Shingle fingerprint sets and passage keys (both sorted distinct ``uint32`` rows) are packed
+in about 3.2 and 3.4 bytes a value (:mod:`dedupe.packing`) and decoded when fetched. Band
+keys are not kept once the store knows its parameters and their hash scheme signs cheaply
+(:func:`dedupe.sketch.signs_cheaply`): they are recomputed from the sets when the query
+postings are built or the columns are read (:func:`dedupe.sketch.set_band_keys`, equal to
+those put). The first block put into an empty store is adopted as it is (no copy: a
+memory-mapped index file stays mapped, its sets, keys and band keys too).
 
 Query postings are built on the first query (or adopted from an index file that keeps
 them, :meth:`~dedupe.store.MemoryStore.adopt_postings`): two sorted runs of ``key << 32 | row``
@@ -36,8 +39,10 @@ from ..errors import UnknownIdError
 from ..flat import offsets_of, row_ids, segment_positions, take
 from ..packing import pack, unpack
 from ..params import IndexParams, Thresholds
-from ..sketch import Sketch
+from ..sketch import Sketch, set_band_keys, signs_cheaply
 from .base import Columns, Fetched, Hits, check_new_ids
+from .growable import Column, Ragged
+from .ids import IdTable
 
 __all__ = ["MemoryStore", "posting_entries"]
 
@@ -47,74 +52,26 @@ _EMPTY_RUN = np.empty(0, dtype=np.uint64)
 _POSTINGS_LOCK = threading.RLock()
 _LOW32 = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
-
-
-class _Column:
-    """An array whose first axis grows by doubling; ``view`` is the filled part. Rows
-    already filled are never written (except ``alive`` flags, in a buffer of its own)."""
-
-    def __init__(self, dtype: type) -> None:
-        self._dtype = dtype
-        self._buf: np.ndarray | None = None
-        self._n = 0
-
-    def append(self, arr: np.ndarray) -> None:
-        arr = np.asarray(arr, dtype=self._dtype)
-        if self._buf is None:  # adopt the first block as it is: no copy (it is never
-            self._buf, self._n = np.ascontiguousarray(arr), len(arr)  # written in place,
-            return  # a later append outgrows it into a buffer of our own)
-        need = self._n + len(arr)
-        if need > len(self._buf):
-            grown = np.empty((max(need, 2 * len(self._buf)), *self._buf.shape[1:]), self._dtype)
-            grown[: self._n] = self._buf[: self._n]
-            self._buf = grown
-        self._buf[self._n : need] = arr
-        self._n = need
-
-    @property
-    def view(self) -> np.ndarray:
-        if self._buf is None:
-            return np.empty(0, dtype=self._dtype)
-        return self._buf[: self._n]
-
-
-class _Ragged:
-    """A growable ragged column: row ``i`` owns ``values[offsets[i]:offsets[i + 1]]``."""
-
-    def __init__(self, dtype: type) -> None:
-        self._values = _Column(dtype)
-        self._offsets = _Column(np.int64)
-        self._offsets.append(np.zeros(1, dtype=np.int64))
-
-    def append(self, values: np.ndarray, offsets: np.ndarray) -> None:
-        base = int(self._offsets.view[-1])
-        self._values.append(values)
-        self._offsets.append(np.asarray(offsets[1:], dtype=np.int64) + base)
-
-    @property
-    def values(self) -> np.ndarray:
-        return self._values.view
-
-    @property
-    def offsets(self) -> np.ndarray:
-        return self._offsets.view
+#: Band keys are recomputed (and postings built) this many rows at a time: the decoded sets
+#: of a chunk are the scratch (about 2.4 KB a news article).
+BAND_CHUNK_ROWS = 16384
 
 
 class _Sets:
-    """A growable column of sorted ``uint32`` sets, packed (:mod:`dedupe.packing`: about
-    3.2 bytes a value, not 4) when ``packed``. Sets come first plain when not ``packed``,
-    and a first block that is read-only (a memory-mapped index file) is adopted plain (no
-    copy: it stays mapped); rows after it are packed."""
+    """A growable column of sorted distinct ``uint32`` rows (shingle sets, passage keys),
+    packed (:mod:`dedupe.packing`: about 3.2 bytes a value, not 4) when ``packed``. Rows
+    are plain when not ``packed``, and a first block that is read-only (a memory-mapped
+    index file) is adopted plain (no copy: it stays mapped); rows after it are packed."""
 
     def __init__(self, packed: bool) -> None:
         self._packed = packed
-        self._plain = _Column(np.uint32)
+        self._plain = Column(np.uint32)
         self._plain_rows = 0
-        self._offsets = _Column(np.int64)  # every row's value offsets, plain rows first
+        self._offsets = Column(np.int64)  # every row's value offsets, plain rows first
         self._offsets.append(np.zeros(1, dtype=np.int64))
-        self._low = _Column(np.uint8)
-        self._high = _Column(np.uint8)
-        self._high_offsets = _Column(np.int64)
+        self._low = Column(np.uint8)
+        self._high = Column(np.uint8)
+        self._high_offsets = Column(np.int64)
         self._high_offsets.append(np.zeros(1, dtype=np.int64))
 
     def append(self, values: np.ndarray, offsets: np.ndarray) -> None:
@@ -161,9 +118,9 @@ class _Sets:
 
 class MemoryStore:
     """Documents in this process's memory (see the module docstring). With
-    ``pack_sets=False`` shingle sets are kept as plain ``uint32`` (4 bytes a value, no
-    packing and decoding: for a collection held only while it is compared, as
-    :func:`~dedupe.find_duplicates` does)."""
+    ``pack_sets=False`` shingle sets and passage keys are kept as plain ``uint32`` (4
+    bytes a value, no packing and decoding) and band keys as they were put: for a
+    collection held only while it is compared, as :func:`~dedupe.find_duplicates` does."""
 
     def __init__(self, *, pack_sets: bool = True) -> None:
         self._meta: tuple[IndexParams, Thresholds] | None = None
@@ -171,14 +128,14 @@ class MemoryStore:
         self._reset()
 
     def _reset(self) -> None:
-        self._ids: list[str | None] = []
-        self._row: dict[str, int] = {}
-        self._alive = _Column(np.bool_)
-        self._times = _Column(np.float64)
-        self._bands = _Column(np.uint32)
+        self._ids = IdTable()
+        self._alive = Column(np.bool_)
+        self._times = Column(np.float64)
+        self._bands = Column(np.uint32)  # the first _band_rows rows' band keys
+        self._band_rows = 0
         self._sets = _Sets(self._pack_sets)
-        self._keys = _Ragged(np.uint32)
-        self._texts = _Ragged(np.uint8)  # fuzzy words, in a fuzzy index
+        self._keys = _Sets(self._pack_sets)
+        self._texts = Ragged(np.uint8)  # fuzzy words, in a fuzzy index
         self._metadata: dict[str, dict[str, str]] = {}  # of the ids that have some
         self._postings = [_EMPTY_RUN, _EMPTY_RUN]
         self._posted = 0  # rows below this are in the postings
@@ -198,19 +155,19 @@ class MemoryStore:
 
     # ------------------------------------------------------------------ reading
     def __len__(self) -> int:
-        return len(self._row)
+        return len(self._ids)
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._row
+        return isinstance(doc_id, str) and bool(self._ids.find([doc_id])[0] >= 0)
 
     def __repr__(self) -> str:
         return f"MemoryStore({len(self)} documents)"
 
     def ids(self) -> list[str]:
-        return [d for d in self._ids if d is not None]
+        return self._ids.id_of(self._alive_rows())
 
     def contains_many(self, ids: Sequence[str]) -> np.ndarray:
-        return np.fromiter((d in self._row for d in ids), dtype=bool, count=len(ids))
+        return self._ids.find(ids) >= 0
 
     def meta(self) -> tuple[IndexParams, Thresholds] | None:
         return self._meta
@@ -223,22 +180,24 @@ class MemoryStore:
         return self._meta
 
     def metadata(self, ids: Sequence[str]) -> list[dict[str, str] | None]:
-        return [dict(self._metadata.get(d, {})) if d in self._row else None for d in ids]
+        known = self.contains_many(ids).tolist()
+        return [dict(self._metadata.get(d, {})) if k else None for d, k in zip(ids, known)]
 
     def _alive_rows(self) -> np.ndarray:
         return np.flatnonzero(self._alive.view)
 
     def rows(self, ids: Sequence[str]) -> np.ndarray:
-        try:
-            return np.fromiter((self._row[d] for d in ids), dtype=np.int64, count=len(ids))
-        except KeyError as err:
-            raise UnknownIdError(f"no document with id {err.args[0]!r} in the index") from None
+        rows = self._ids.find(ids)
+        if (rows < 0).any():
+            missing = ids[int(np.flatnonzero(rows < 0)[0])]
+            raise UnknownIdError(f"no document with id {missing!r} in the index")
+        return rows
 
     def fetch(self, rows: np.ndarray) -> Fetched:
         rows = np.asarray(rows, dtype=np.int64)
         offsets = self._keys.offsets
         return Fetched(
-            [self._ids[r] for r in rows.tolist()],
+            self._ids.id_of(rows),
             *self._sets.take(rows),
             offsets[rows + 1] - offsets[rows],
             *self._take_texts(rows),
@@ -253,33 +212,52 @@ class MemoryStore:
         return take(self._texts.values, self._texts.offsets, rows)
 
     def columns(self) -> Columns:
-        if len(self) == len(self._ids):  # nothing removed: views, no copy (but the sets)
+        if len(self) == self._ids.rows:  # nothing removed: views, no copy (but sets, keys)
             return Columns(
-                list(self._ids),  # type: ignore[arg-type]
+                self._ids.id_of(np.arange(len(self))),
                 self._times.view,
-                Sketch(
-                    *self._sets.all(),
-                    self._keys.values,
-                    self._keys.offsets,
-                    None,
-                    *self._take_texts(None),
-                ),
-                self._bands.view,
+                Sketch(*self._sets.all(), *self._keys.all(), None, *self._take_texts(None)),
+                self._band_keys(np.arange(len(self))),
                 dict(self._metadata),
             )
         rows = self._alive_rows()
         return Columns(
             self.ids(),
             self._times.view[rows],
-            Sketch(
-                *self._sets.take(rows),
-                *take(self._keys.values, self._keys.offsets, rows),
-                None,
-                *self._take_texts(rows),
-            ),
-            self._bands.view[rows],
+            Sketch(*self._sets.take(rows), *self._keys.take(rows), None, *self._take_texts(rows)),
+            self._band_keys(rows),
             dict(self._metadata),
         )
+
+    def _recomputes_bands(self) -> bool:
+        """Whether the band keys of rows put now are left out (recomputed when needed)."""
+        return (
+            self._pack_sets and self._meta is not None and signs_cheaply(self._meta[0].hash_scheme)
+        )
+
+    def _band_keys(self, rows: np.ndarray) -> np.ndarray:
+        """The band keys of ``rows``: read where kept, else recomputed from the sets, a
+        chunk of rows at a time."""
+        rows = np.asarray(rows, dtype=np.int64)
+        kept = rows < self._band_rows
+        if kept.all():
+            return self._bands.view[rows]
+        assert self._meta is not None  # rows put without band keys knew the parameters
+        params = self._meta[0]
+        out = np.empty((len(rows), params.bands), dtype=np.uint32)
+        if kept.any():
+            out[kept] = self._bands.view[rows[kept]]
+        todo = np.flatnonzero(~kept)
+        for lo in range(0, len(todo), BAND_CHUNK_ROWS):
+            part = todo[lo : lo + BAND_CHUNK_ROWS]
+            out[part] = set_band_keys(
+                *self._sets.take(rows[part]),
+                num_perm=params.num_perm,
+                seed=params.seed,
+                scheme=params.hash_scheme,
+                bands=params.bands,
+            )
+        return out
 
     def lookup(self, keys: np.ndarray, max_df: np.ndarray) -> Hits:
         self._refresh_postings()
@@ -300,7 +278,7 @@ class MemoryStore:
             rows = np.concatenate(row_parts or [np.zeros(0, dtype=np.int64)])
             order = np.lexsort((rows, key_index))  # by key, earliest row first
             key_index, rows = key_index[order], rows[order]
-        if len(self._row) < len(self._ids):  # removed rows linger in the postings
+        if len(self._ids) < self._ids.rows:  # removed rows linger in the postings
             live = self._alive.view[rows]
             key_index, rows = key_index[live], rows[live]
         df = np.bincount(key_index, minlength=n).astype(np.int64, copy=False)
@@ -320,15 +298,15 @@ class MemoryStore:
         )
 
     def newest(self) -> float:
-        times = self._times.view[self._alive.view] if len(self._ids) else np.zeros(0)
+        times = self._times.view[self._alive.view] if self._ids.rows else np.zeros(0)
         return float(np.nanmax(times)) if np.isfinite(times).any() else float("nan")
 
     # ------------------------------------------------------------------ writing
     def evict(self, before: float) -> list[str]:
-        if not len(self._ids):
+        if not self._ids.rows:
             return []
         old = np.flatnonzero(self._alive.view & (self._times.view < before))
-        ids: list[str] = [self._ids[r] for r in old.tolist()]
+        ids = self._ids.id_of(old)
         if ids:
             self.drop(ids)
         return ids
@@ -344,16 +322,16 @@ class MemoryStore:
         metadata: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         ids = list(ids)
-        check_new_ids(ids, [d in self._row for d in ids], replace=replace)
-        for doc_id in ids:
-            if doc_id in self._row:
-                self._drop(doc_id)
-        start = len(self._ids)
-        self._ids.extend(ids)
-        self._row.update(zip(ids, range(start, start + len(ids))))
+        known = self._ids.find(ids)
+        check_new_ids(ids, known >= 0, replace=replace)
+        self._drop_rows(known[known >= 0])
+        start = self._ids.rows
+        self._ids.add(ids)
         self._alive.append(np.ones(len(ids), dtype=bool))
         self._times.append(timestamps)
-        self._bands.append(band_keys)
+        if self._band_rows == start and not self._recomputes_bands():
+            self._bands.append(band_keys)
+            self._band_rows += len(ids)
         self._sets.append(sketch.set_values, sketch.set_offsets)
         self._keys.append(sketch.key_values, sketch.key_offsets)
         if sketch.text_values is not None and sketch.text_offsets is not None:
@@ -364,20 +342,22 @@ class MemoryStore:
         self._maybe_compact()
 
     def drop(self, ids: Sequence[str]) -> None:
-        self.rows(ids)  # every id known, before anything changes
-        for doc_id in ids:
-            self._drop(doc_id)
+        rows = self.rows(ids)  # every id known, before anything changes
+        self._drop_rows(np.unique(rows))
         self._maybe_compact()
 
-    def _drop(self, doc_id: str) -> None:
-        row = self._row.pop(doc_id)
-        self._metadata.pop(doc_id, None)
-        self._ids[row] = None
-        self._alive.view[row] = False
+    def _drop_rows(self, rows: np.ndarray) -> None:
+        """Remove the documents of ``rows`` (distinct live rows)."""
+        if not len(rows):
+            return
+        for doc_id in self._ids.id_of(rows) if self._metadata else ():
+            self._metadata.pop(doc_id, None)
+        self._ids.remove(rows)
+        self._alive.view[rows] = False
 
     def _maybe_compact(self) -> None:
-        dead = len(self._ids) - len(self._row)
-        if 4 * dead > len(self._ids) + 64:
+        dead = self._ids.rows - len(self._ids)
+        if 4 * dead > self._ids.rows + 64:
             columns = self.columns()
             self._reset()
             self.put(
@@ -395,17 +375,16 @@ class MemoryStore:
             self._fold_postings()
 
     def _fold_postings(self) -> None:
-        total = len(self._ids)
+        total = self._ids.rows
         if self._posted == total:
             return
-        offsets = self._keys.offsets
-        lo, hi = offsets[self._posted], offsets[total]
-        entries = posting_entries(
-            self._bands.view[self._posted : total],
-            self._keys.values[lo:hi],
-            offsets[self._posted : total + 1] - lo,
-            first_row=self._posted,
-        )
+        parts = []
+        for lo in range(self._posted, total, BAND_CHUNK_ROWS):
+            rows = np.arange(lo, min(lo + BAND_CHUNK_ROWS, total))
+            parts.append(
+                posting_entries(self._band_keys(rows), *self._keys.take(rows), first_row=lo)
+            )
+        entries = np.concatenate(parts)
         big, small = self._postings
         small = np.sort(np.concatenate((small, entries)))
         if not len(big):  # the first fold: one sort, not two
@@ -420,7 +399,7 @@ class MemoryStore:
         """Every row's postings as one sorted run (``key << 32 | row``), as an index file
         keeps them; ``None`` when removed rows still hold row numbers (the file renumbers
         its rows: build them from :meth:`columns` then)."""
-        if len(self._row) != len(self._ids):
+        if len(self._ids) != self._ids.rows:
             return None
         with _POSTINGS_LOCK:
             self._fold_postings()
@@ -433,10 +412,10 @@ class MemoryStore:
         """Take ``postings`` (one sorted run of every row's entries, checked by the
         caller, e.g. read from an index file) instead of building them on the first
         query. Only right after the first ``put`` into an empty store."""
-        if self._posted or len(self._row) != len(self._ids):
+        if self._posted or len(self._ids) != self._ids.rows:
             raise ValueError("postings are adopted only by a store holding just its first put")
         self._postings = [postings, _EMPTY_RUN]
-        self._posted = len(self._ids)
+        self._posted = self._ids.rows
 
 
 def posting_entries(

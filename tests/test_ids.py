@@ -1,0 +1,45 @@
+"""The packed id table of the in-memory store answers as a dict of id to row would."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedupe.store.ids import IdTable
+
+IDS = st.text(min_size=1, max_size=6)  # short ids collide in hash slots, lone surrogates too
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.lists(IDS, max_size=40)), max_size=8))
+def test_table_matches_a_dict_through_adds_and_removals(steps):
+    table, rows, names = IdTable(), {}, []
+    for removing, batch in steps:
+        if removing:  # remove those of the batch that are in, once each
+            gone = list(dict.fromkeys(d for d in batch if d in rows))
+            table.remove(np.array([rows.pop(d) for d in gone], dtype=np.int64))
+        else:  # add those not in yet, once each
+            new = list(dict.fromkeys(d for d in batch if d not in rows))
+            got = table.add(new).tolist()
+            assert got == list(range(len(names), len(names) + len(new)))
+            rows.update(zip(new, got))
+            names.extend(new)
+        probe = list(rows) + batch + ["never added"]
+        want = [rows.get(d, -1) for d in probe]
+        assert table.find(probe).tolist() == want  # the batch path
+        assert [int(table.find([d])[0]) for d in probe] == want  # the one-id path
+        assert len(table) == len(rows) and table.rows == len(names)
+        assert table.id_of(np.arange(len(names))) == names  # removed ones keep their bytes
+
+
+def test_a_table_of_many_ids_grows_and_finds_each():
+    ids = [f"doc-{i}" for i in range(20_000)]
+    table = IdTable()
+    for lo in range(0, len(ids), 3_000):
+        table.add(ids[lo : lo + 3_000])
+    assert table.find(ids).tolist() == list(range(len(ids)))
+    assert table.find(["doc-20000", "doc-", ""]).tolist() == [-1, -1, -1]
+    table.remove(np.arange(0, 20_000, 2))
+    found = table.find(ids)
+    assert (found[::2] == -1).all() and found[1::2].tolist() == list(range(1, 20_000, 2))
+    again = table.add(ids[:10:2])  # re-added ids take new rows
+    assert table.find(ids[:10:2]).tolist() == again.tolist() == list(range(20_000, 20_005))
