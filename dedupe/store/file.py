@@ -502,7 +502,7 @@ def save_store(
     ['a']
     """
     columns = store.columns()
-    postings = store.sorted_postings() if isinstance(store, MemoryStore) else None
+    postings = store.sorted_postings(columns) if isinstance(store, MemoryStore) else None
     if postings is None:  # rows renumbered (removals), or another store: build them
         sk = columns.sketch
         postings = np.sort(posting_entries(columns.band_keys, sk.key_values, sk.key_offsets))

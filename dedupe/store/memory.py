@@ -213,19 +213,22 @@ class MemoryStore:
 
     def columns(self) -> Columns:
         if len(self) == self._ids.rows:  # nothing removed: views, no copy (but sets, keys)
+            rows = np.arange(len(self))
+            sets = self._sets.all()
             return Columns(
-                self._ids.id_of(np.arange(len(self))),
+                self._ids.id_of(rows),
                 self._times.view,
-                Sketch(*self._sets.all(), *self._keys.all(), None, *self._take_texts(None)),
-                self._band_keys(np.arange(len(self))),
+                Sketch(*sets, *self._keys.all(), None, *self._take_texts(None)),
+                self._band_keys(rows, sets),
                 dict(self._metadata),
             )
         rows = self._alive_rows()
+        sets = self._sets.take(rows)
         return Columns(
             self.ids(),
             self._times.view[rows],
-            Sketch(*self._sets.take(rows), *self._keys.take(rows), None, *self._take_texts(rows)),
-            self._band_keys(rows),
+            Sketch(*sets, *self._keys.take(rows), None, *self._take_texts(rows)),
+            self._band_keys(rows, sets),
             dict(self._metadata),
         )
 
@@ -235,9 +238,11 @@ class MemoryStore:
             self._pack_sets and self._meta is not None and signs_cheaply(self._meta[0].hash_scheme)
         )
 
-    def _band_keys(self, rows: np.ndarray) -> np.ndarray:
-        """The band keys of ``rows``: read where kept, else recomputed from the sets, a
-        chunk of rows at a time."""
+    def _band_keys(
+        self, rows: np.ndarray, sets: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> np.ndarray:
+        """The band keys of ``rows``: read where kept, else recomputed from the sets (from
+        ``sets``, the decoded sets of ``rows``, when given), a chunk of rows at a time."""
         rows = np.asarray(rows, dtype=np.int64)
         kept = rows < self._band_rows
         if kept.all():
@@ -251,7 +256,7 @@ class MemoryStore:
         for lo in range(0, len(todo), BAND_CHUNK_ROWS):
             part = todo[lo : lo + BAND_CHUNK_ROWS]
             out[part] = set_band_keys(
-                *self._sets.take(rows[part]),
+                *(take(*sets, part) if sets is not None else self._sets.take(rows[part])),
                 num_perm=params.num_perm,
                 seed=params.seed,
                 scheme=params.hash_scheme,
@@ -374,17 +379,26 @@ class MemoryStore:
         with _POSTINGS_LOCK:
             self._fold_postings()
 
-    def _fold_postings(self) -> None:
+    def _fold_postings(self, columns: Columns | None = None) -> None:
         total = self._ids.rows
         if self._posted == total:
             return
-        parts = []
-        for lo in range(self._posted, total, BAND_CHUNK_ROWS):
-            rows = np.arange(lo, min(lo + BAND_CHUNK_ROWS, total))
-            parts.append(
-                posting_entries(self._band_keys(rows), *self._keys.take(rows), first_row=lo)
+        if columns is not None:  # every row's columns at hand (a save): nothing to decode
+            ko, first = columns.sketch.key_offsets, self._posted
+            entries = posting_entries(
+                columns.band_keys[first:total],
+                columns.sketch.key_values[ko[first] : ko[total]],
+                ko[first : total + 1] - ko[first],
+                first_row=first,
             )
-        entries = np.concatenate(parts)
+        else:
+            parts = []
+            for lo in range(self._posted, total, BAND_CHUNK_ROWS):
+                rows = np.arange(lo, min(lo + BAND_CHUNK_ROWS, total))
+                parts.append(
+                    posting_entries(self._band_keys(rows), *self._keys.take(rows), first_row=lo)
+                )
+            entries = np.concatenate(parts)
         big, small = self._postings
         small = np.sort(np.concatenate((small, entries)))
         if not len(big):  # the first fold: one sort, not two
@@ -395,14 +409,16 @@ class MemoryStore:
             self._postings = [big, small]
         self._posted = total
 
-    def sorted_postings(self) -> np.ndarray | None:
+    def sorted_postings(self, columns: Columns | None = None) -> np.ndarray | None:
         """Every row's postings as one sorted run (``key << 32 | row``), as an index file
         keeps them; ``None`` when removed rows still hold row numbers (the file renumbers
-        its rows: build them from :meth:`columns` then)."""
+        its rows: build them from :meth:`columns` then). Rows not in the postings yet
+        take their keys from ``columns`` (this store's :meth:`columns`) when given,
+        instead of decoding them again."""
         if len(self._ids) != self._ids.rows:
             return None
         with _POSTINGS_LOCK:
-            self._fold_postings()
+            self._fold_postings(columns)
             big, small = self._postings
             if len(small):
                 self._postings = [np.sort(np.concatenate((big, small))), _EMPTY_RUN]
