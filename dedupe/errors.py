@@ -65,8 +65,8 @@ class MissingDependencyError(DedupeError, ImportError):
 
 class StoreError(DedupeError, RuntimeError):
     """A storage backend failed: a Redis server refused the connection, timed out, ran out
-    of memory or is configured to drop data. The message names the server (without its
-    password) and says what to do."""
+    of memory or is configured to drop data, or a spill folder ran out of space. The
+    message names the server (without its password) or the folder, and says what to do."""
 
 
 class IndexNotFoundError(DedupeError, LookupError):

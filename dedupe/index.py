@@ -1026,6 +1026,7 @@ def find_duplicates(
     skip_empty: bool = False,
     progress: Shown = False,
     metadata: Mapping[str, Mapping[str, str]] | None = None,
+    spill: str | os.PathLike[str] | None = None,
 ) -> Report:
     """Every overlapping pair in a collection, verified and scored, and the clusters.
 
@@ -1047,7 +1048,11 @@ def find_duplicates(
     progress bars on stderr, ``"lines"`` for a line per long stage (logs). ``metadata`` maps
     document ids to dicts of ``str`` fields (title, outlet, date...); it is checked
     (:class:`~dedupe.errors.InvalidParameterError` for an unknown id or a value that is not
-    a ``str``) and carried in ``Report.metadata``.
+    a ``str``) and carried in ``Report.metadata``. ``spill``, a folder, writes the shingle
+    sets and passage keys to unnamed temporary files there as they are made and reads them
+    through memory maps: a collection whose sets outgrow the memory then pages them from
+    disk (the kernel's page cache holds what fits) instead of running out of memory; the
+    report is the same. The files are gone when the call returns.
     ``clusters`` is the grouping rule: ``"hubs"`` (a roundup or a quote shared by unrelated
     stories does not merge them; it is listed in ``Report.hubs``) or ``"components"``
     (every pair joins); see :mod:`dedupe.cluster`. ``Report.matches`` holds every verified
@@ -1071,7 +1076,7 @@ def find_duplicates(
         check_metadata(metadata, docs)
     batches = _batches(docs)
     # one pass over sets held for seconds: plain, not packed (packing pays off in a live index)
-    index = Index(store=MemoryStore(pack_sets=False), workers=run.workers)
+    index = Index(store=MemoryStore(pack_sets=False, spill=spill), workers=run.workers)
     index.params, index._thresholds = params, thresholds
     skipped: list[str] = []
     empty: set[str] = set()

@@ -197,6 +197,24 @@ def test_scan_seeds_reports_000_001_as_the_library_does():
     assert done.stderr.rstrip().endswith(" s")  # the summary comes last
 
 
+def test_scan_and_dedup_with_a_spill_folder_give_the_same_output(call, corpus_dir, tmp_path):
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    held = call("scan", str(corpus_dir), "-q")
+    spilled = call("scan", str(corpus_dir), "-q", "--spill-dir", str(spill))
+    assert spilled.returncode == 0, spilled.stderr
+    assert spilled.stdout == held.stdout and len(jsonl(held.stdout)) >= 4
+    kept = call("dedup", str(corpus_dir), "-q", "-o", str(tmp_path / "a.jsonl"))
+    assert kept.returncode == 0, kept.stderr
+    done = call("dedup", str(corpus_dir), "-q", "--spill-dir", str(spill),
+                "-o", str(tmp_path / "b.jsonl"))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "a.jsonl").read_text() == (tmp_path / "b.jsonl").read_text()
+    assert list(spill.iterdir()) == []
+    bad = call("scan", str(corpus_dir), "-q", "--spill-dir", str(tmp_path / "missing"))
+    assert bad.returncode == 2 and "spill folder" in bad.stderr
+
+
 def test_scan_formats_agree(call, corpus_dir):
     rows = jsonl(call("scan", str(corpus_dir), "-q").stdout)
     assert len(rows) >= 4

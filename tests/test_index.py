@@ -688,3 +688,49 @@ def test_find_duplicates_stream_checks_entries_and_metadata_ids():
         find_duplicates({"a": "some words"}, metadata={"zz": {"t": "y"}})
     with pytest.raises(EmptyTextError, match="'b'"):
         find_duplicates(iter([("a", "some words"), ("b", " ")]))
+
+
+def test_find_duplicates_spilled_gives_the_same_report(tmp_path, monkeypatch):
+    """With ``spill`` the sets and keys live in unnamed files of that folder, read through
+    memory maps, and the report is the one held in memory gives; nothing stays behind."""
+    import dedupe.store.growable
+
+    monkeypatch.setattr(dedupe.index, "STREAM_BATCH_DOCS", 7)  # appended batch by batch
+    rng = random.Random(5)
+    base = [make_text(rng, 40) for _ in range(12)]
+    docs = {f"d{i}": base[i % 12] + (" extra words" * (i % 3)) for i in range(30)}
+    maps: list[np.ndarray] = []
+    view = dedupe.store.growable.SpilledColumn.view
+
+    def seen(self):
+        out = view.fget(self)
+        maps.append(out)
+        return out
+
+    monkeypatch.setattr(dedupe.store.growable.SpilledColumn, "view", property(seen))
+    spilled = find_duplicates(iter(docs.items()), spill=tmp_path, workers=1)
+    held = find_duplicates(docs, workers=1)
+    assert spilled.matches == held.matches and spilled.clusters == held.clusters
+    assert len(held.matches) > 10
+    assert any(isinstance(m, np.memmap) and len(m) for m in maps)  # read from the files
+    assert list(tmp_path.iterdir()) == []  # the files never had a name
+
+
+def test_spill_folder_problems_are_named(tmp_path, monkeypatch):
+    import dedupe.store.growable
+    from dedupe.errors import StoreError
+
+    missing = tmp_path / "nope"
+    with pytest.raises(InvalidParameterError, match="spill folder .*nope.* cannot hold"):
+        find_duplicates({"a": "some words here"}, spill=missing)
+    with pytest.raises(InvalidParameterError, match="pack_sets=False"):
+        MemoryStore(spill=tmp_path)
+
+    class Full:  # a disk that fills up
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    column = dedupe.store.growable.SpilledColumn(np.uint32, tmp_path)
+    column._file = Full()
+    with pytest.raises(StoreError, match="No space left on device.*another spill folder"):
+        column.append(np.arange(3, dtype=np.uint32))

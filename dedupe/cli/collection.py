@@ -22,6 +22,7 @@ from .common import (
     add_metadata_args,
     add_on_error,
     add_quiet,
+    add_spill,
     check_fields,
     check_output,
     find,
@@ -114,6 +115,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_scan_args(p: argparse.ArgumentParser) -> None:
+    """The inputs and matching options ``scan`` and ``report`` share."""
+    add_input_args(p)
+    add_on_error(p)
+    add_metadata_args(p)
+    add_match_args(p)
+    add_spill(p)
+    add_cluster_rule(p)
+
+
 def register(sub: Any) -> None:
     """Add the ``scan`` and ``report`` commands."""
     p = sub.add_parser(
@@ -125,11 +136,7 @@ def register(sub: Any) -> None:
         "next to ids: the label (title), outlet and date in CSV and the table, all of "
         "them in JSONL.",
     )
-    add_input_args(p)
-    add_on_error(p)
-    add_metadata_args(p)
-    add_match_args(p)
-    add_cluster_rule(p)
+    _add_scan_args(p)
     p.add_argument(
         "--format",
         choices=("jsonl", "csv", "table"),
@@ -159,11 +166,7 @@ def register(sub: Any) -> None:
         "representative each member holds, and a collapsible side-by-side paragraph diff "
         "for the pairs sharing the most text (pairs of a hub and exact duplicates last).",
     )
-    add_input_args(p)
-    add_on_error(p)
-    add_metadata_args(p)
-    add_match_args(p)
-    add_cluster_rule(p)
+    _add_scan_args(p)
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="the HTML file to write")
     p.add_argument(
         "--max-pairs",

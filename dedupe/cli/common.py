@@ -138,6 +138,7 @@ def find(
         skip_empty=True,
         progress=progress_mode(args),
         metadata=metadata,
+        spill=getattr(args, "spill_dir", None),
     )
 
 
@@ -401,6 +402,15 @@ def add_match_args(p: argparse.ArgumentParser) -> None:
 def scan_options(args: argparse.Namespace) -> dict[str, Any]:
     """The options the flags of :func:`add_match_args` give."""
     return {o.name: getattr(args, o.name) for o in MATCH_OPTIONS}
+
+
+def add_spill(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--spill-dir",
+        metavar="DIR",
+        help="keep the shingle sets in temporary files in DIR, read through memory maps, "
+        "for a collection whose sets outgrow the memory (same results)",
+    )
 
 
 def add_cluster_rule(p: argparse.ArgumentParser) -> None:

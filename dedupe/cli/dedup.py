@@ -24,6 +24,7 @@ from .common import (
     add_match_args,
     add_on_error,
     add_quiet,
+    add_spill,
     check_fields,
     check_output,
     find,
@@ -168,6 +169,7 @@ def register(sub: Any) -> None:
     add_input_args(p)
     add_on_error(p)
     add_match_args(p)
+    add_spill(p)
     p.add_argument(
         "-o", "--output", metavar="FILE", required=True, help="the JSONL file to write (- stdout)"
     )

@@ -30,18 +30,19 @@ when it passes a quarter of its size, so a stream of add-then-query costs amorti
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..errors import UnknownIdError
+from ..errors import InvalidParameterError, UnknownIdError
 from ..flat import offsets_of, row_ids, segment_positions, take
 from ..packing import pack, unpack
 from ..params import IndexParams, Thresholds
 from ..sketch import Sketch, set_band_keys, signs_cheaply
 from .base import Columns, Fetched, Hits, check_new_ids
-from .growable import Column, Ragged
+from .growable import Column, Ragged, SpilledColumn
 from .ids import IdTable
 
 __all__ = ["MemoryStore", "posting_entries"]
@@ -63,9 +64,11 @@ class _Sets:
     are plain when not ``packed``, and a first block that is read-only (a memory-mapped
     index file) is adopted plain (no copy: it stays mapped); rows after it are packed."""
 
-    def __init__(self, packed: bool) -> None:
+    def __init__(self, packed: bool, spill: str | os.PathLike[str] | None = None) -> None:
         self._packed = packed
-        self._plain = Column(np.uint32)
+        self._plain: Column | SpilledColumn = (
+            Column(np.uint32) if spill is None else SpilledColumn(np.uint32, spill)
+        )
         self._plain_rows = 0
         self._offsets = Column(np.int64)  # every row's value offsets, plain rows first
         self._offsets.append(np.zeros(1, dtype=np.int64))
@@ -120,11 +123,19 @@ class MemoryStore:
     """Documents in this process's memory (see the module docstring). With
     ``pack_sets=False`` shingle sets and passage keys are kept as plain ``uint32`` (4
     bytes a value, no packing and decoding) and band keys as they were put: for a
-    collection held only while it is compared, as :func:`~dedupe.find_duplicates` does."""
+    collection held only while it is compared, as :func:`~dedupe.find_duplicates` does.
+    With ``spill`` (a folder; plain sets only) the sets and passage keys are written to
+    unnamed temporary files there as they come, and read through memory maps
+    (``dedupe.store.growable.SpilledColumn``)."""
 
-    def __init__(self, *, pack_sets: bool = True) -> None:
+    def __init__(
+        self, *, pack_sets: bool = True, spill: str | os.PathLike[str] | None = None
+    ) -> None:
+        if spill is not None and pack_sets:
+            raise InvalidParameterError("spill keeps sets plain: pass pack_sets=False with it")
         self._meta: tuple[IndexParams, Thresholds] | None = None
         self._pack_sets = pack_sets
+        self._spill = spill
         self._reset()
 
     def _reset(self) -> None:
@@ -133,8 +144,8 @@ class MemoryStore:
         self._times = Column(np.float64)
         self._bands = Column(np.uint32)  # the first _band_rows rows' band keys
         self._band_rows = 0
-        self._sets = _Sets(self._pack_sets)
-        self._keys = _Sets(self._pack_sets)
+        self._sets = _Sets(self._pack_sets, self._spill)
+        self._keys = _Sets(self._pack_sets, self._spill)
         self._texts = Ragged(np.uint8)  # fuzzy words, in a fuzzy index
         self._metadata: dict[str, dict[str, str]] = {}  # of the ids that have some
         self._postings = [_EMPTY_RUN, _EMPTY_RUN]
