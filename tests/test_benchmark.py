@@ -883,3 +883,15 @@ def test_scale_with_ocr_noise_compares_fuzzy_with_default(tmp_path):
     speed = fuzzy["docs_per_s"] / default["docs_per_s"]
     assert row["ratios"]["speed"] == pytest.approx(speed)
     assert row["ratios"]["speed_met"] == (speed >= 0.5)
+
+
+def test_the_spill_benchmark_compares_both_runs(tmp_path, capsys):
+    from benchmarks import spill
+
+    lines = [json.dumps({"id": f"d{i}", "text": f"story {i % 7} " + "words of the day " * 9})
+             for i in range(40)]  # fmt: skip
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("\n".join(lines) + "\n")
+    assert spill.main([str(corpus), "--spill-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "same matches" in out and out.count("matches  main process peak RSS") == 2
