@@ -3,10 +3,12 @@
 The Spark engine runs the very functions of the single-machine pipeline next to the data,
 so its results are equal, not approximately equal: :func:`dedupe.lsh.sketch_for_store`
 (the sketch and band keys every engine stores) in ``mapInArrow`` (which works on Spark
-Connect, where ``df.rdd`` does not), :func:`dedupe.lsh.passage_rule` on the shared-key counts,
-:func:`dedupe.verify.shared_counts` and :func:`dedupe.verify.pair_scores` on the candidate
-pairs, and :func:`dedupe.cluster.group_matches` on the collected matches. Only the
-grouping is Spark's (joins and aggregations on DataFrames). No task forks processes.
+Connect, where ``df.rdd`` does not), :func:`dedupe.lsh.key_pairs` (rules 1 and 2 of the
+candidate rule) on each partition of the keys, :func:`dedupe.lsh.passage_rule` on the
+shared-key counts summed over them, :func:`dedupe.verify.shared_counts` and
+:func:`dedupe.verify.pair_scores` on the candidate pairs, and
+:func:`dedupe.cluster.group_matches` on the collected matches. Only the grouping is
+Spark's (shuffles, joins and aggregations on DataFrames). No task forks processes.
 
 The stages (each materialised once with ``localCheckpoint``, and timed):
 
@@ -17,22 +19,29 @@ The stages (each materialised once with ``localCheckpoint``, and timed):
    capped band key. No generated id takes part.
 2. ``sketch``: texts are checked (:func:`dedupe.text.ensure_text`) and sketched in Arrow
    batches; per document: its shingle set (sorted ``uint32`` as bytes), its band keys and
-   passage keys, their count, and a 64-bit set fingerprint; each document's row comes from
+   passage keys (``uint32`` as bytes), their count, and a 64-bit set fingerprint; each
+   document's row comes from
    the ``order`` table, broadcast (see :data:`BROADCAST_DOCS`), so no set is shuffled here.
 3. ``copies``: exact copies collapse onto the earliest document of their fingerprint group
    whose set is byte for byte the same (:func:`dedupe.verify.exact_copies`); the others
    become ``exact`` matches. Candidates are formed among the remaining documents only, so
    300 copies of a story cost 299 rows, not 45,000 pairs. Only the members of fingerprint
    groups of two or more bring their sets to the comparison.
-4. ``keys``: band and passage keys are exploded and counted per key (``df``); only
-   ``(key, row)`` entries are shuffled. A passage key
-   held by more than ``max_key_docs`` documents proposes nothing; a band key held by more
-   pairs every holder with its earliest only (a linear "star"). Keys held by at most
-   ``max_key_docs`` documents pair all their holders, the holders of keys above
-   :data:`SALT_ROWS` documents spread over several tasks (salted), so one hot key never
-   sends all its pairs to one task.
-5. ``candidates``: pairs from band keys, plus pairs whose count of shared passage keys
-   passes :func:`dedupe.lsh.passage_rule` (each pair's count joined with both documents' key
+4. ``keys``: each representative's ``(key, row)`` entries are cut by a hash of the key
+   into ``spark.sql.shuffle.partitions`` key partitions (in Python, as binary rows of many
+   entries each, :data:`KEY_BLOB_ENTRIES` at a time) and shuffled once; every holder of a
+   key lands in its key partition, so each partition knows its keys' document counts
+   exactly. There :func:`dedupe.lsh.key_pairs` (the function ``Index.pairs`` uses) groups
+   the entries by key and forms the pairs, a block of pairs at a time: a passage key held
+   by more than ``max_key_docs`` documents proposes nothing (in fuzzy mode, over its lower
+   cap, only the pairs of its holders with few keys, whose rows ride along with the
+   entries); a band key held by more pairs every holder with its earliest only (a linear
+   "star", so a hot key costs linear time); other band keys pair all their holders
+   outright; usable passage keys give each pair its count of shared keys in that
+   partition.
+5. ``candidates``: each pair's rows summed over the key partitions (a ``groupBy``); the
+   pairs proposed outright, plus those whose count of shared passage keys passes
+   :func:`dedupe.lsh.passage_rule` (each pair's count joined with both documents' key
    counts and shortness, a per-document table).
 6. ``verify``: each candidate pair is joined with both shingle sets (only the documents of
    some candidate pair send theirs) and scored exactly in
@@ -66,6 +75,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -78,13 +88,12 @@ from .errors import (
     InvalidTextError,
     MissingDependencyError,
 )
-from .flat import lengths, offsets_of, row_ids
-from .lsh import passage_rule, sketch_for_store
+from .flat import lengths, offsets_of, row_ids, sorted_unique
+from .lsh import group_keys, key_pairs, passage_rule, sketch_for_store
 from .match import Match, match_kind
 from .params import IndexParams, RunOptions, Thresholds, check_int, split_options
 from .ranking import Rule, rank_key
 from .results import Report, build_report
-from .sketch import BAND_BIT
 from .text import ensure_text, has_words
 from .verify import (
     Fuzzy,
@@ -112,8 +121,8 @@ except ImportError as _err:  # pragma: no cover - depends on the environment
 
 __all__ = [
     "BROADCAST_DOCS",
+    "KEY_BLOB_ENTRIES",
     "MATCH_COLUMNS",
-    "SALT_ROWS",
     "STAGES",
     "components",
     "find_duplicates",
@@ -137,9 +146,9 @@ MATCH_COLUMNS = (
     "size_a",
     "size_b",
 )
-#: A key held by more documents than this (and at most ``max_key_docs``) has its pairs
-#: formed in ``ceil(df / SALT_ROWS)`` tasks instead of one.
-SALT_ROWS = 64
+#: A task of the ``keys`` stage sends its key entries on (8 bytes each) this many at a
+#: time, cut into one binary row per key partition.
+KEY_BLOB_ENTRIES = 1 << 22
 #: Up to this many documents, the tables of one small row a document (ids and rows, copy
 #: groups) are broadcast to the tasks that join them (tens of bytes a document) rather than
 #: shuffled together with the sketches they are joined to; above it every join shuffles.
@@ -147,7 +156,6 @@ BROADCAST_DOCS = 2_000_000
 #: The stages timed in ``stage_seconds``, in order.
 STAGES = ("order", "sketch", "copies", "keys", "candidates", "verify", "collect")
 
-_BAND_BIT = int(BAND_BIT)
 _OK, _NO_WORDS, _BAD_TEXT = 0, 1, 2
 
 _SKETCH_SCHEMA = T.StructType(
@@ -159,12 +167,28 @@ _SKETCH_SCHEMA = T.StructType(
         T.StructField("n_keys", T.IntegerType()),
         T.StructField("fp", T.LongType()),
         T.StructField("set", T.BinaryType()),
-        T.StructField("keys", T.ArrayType(T.LongType(), containsNull=False)),
+        T.StructField("keys", T.BinaryType()),  # band keys, then passage keys (uint32)
         T.StructField("pkeys", T.BinaryType()),  # fuzzy mode: the fuzzy keys (uint32)
         T.StructField("words", T.BinaryType()),  # fuzzy mode: the fuzzy words (UTF-8)
     ]
 )
 _PAIR_SCHEMA = T.StructType([T.StructField("a", T.LongType()), T.StructField("b", T.LongType())])
+_ENTRY_SCHEMA = T.StructType(
+    [
+        T.StructField("slot", T.IntegerType()),  # sends the row to its key partition
+        T.StructField("keys", T.BinaryType()),  # uint32 keys
+        T.StructField("rows", T.BinaryType()),  # uint32 rows, one per key
+        T.StructField("few", T.BinaryType()),  # uint32 rows with few keys (rule 1)
+    ]
+)
+_KEY_PAIR_SCHEMA = T.StructType(
+    [
+        T.StructField("a", T.LongType()),
+        T.StructField("b", T.LongType()),
+        T.StructField("band", T.BooleanType()),  # a candidate outright (rules 1 and 2)
+        T.StructField("shared", T.IntegerType()),  # else: usable passage keys shared here
+    ]
+)
 _VERIFIED_SCHEMA = T.StructType(
     [
         T.StructField("a_row", T.LongType()),
@@ -239,10 +263,9 @@ def _sketch_batches(
                 texts.append(text)
                 kept.append(i)
         sk, bands = sketch_for_store(texts, params)
-        bands = bands.astype(np.int64)
         m, n_bands = bands.shape if len(kept) else (0, params.bands)
         # each document's keys: its band keys, then its passage keys
-        all_keys = np.concatenate((bands.ravel(), sk.key_values.astype(np.int64)))
+        all_keys = np.concatenate((bands.ravel(), sk.key_values)).astype(np.uint32)
         all_rows = np.concatenate(
             (np.repeat(np.arange(m, dtype=np.int64), n_bands), row_ids(sk.key_offsets))
         )
@@ -256,9 +279,7 @@ def _sketch_batches(
         n_keys[kept_idx] = sk.key_counts()
         fps = np.zeros(n, dtype=np.int64)
         fps[kept_idx] = set_fingerprints(sk.set_values, sk.set_offsets).view(np.int64)
-        keys = pa.ListArray.from_arrays(
-            pa.array(offsets_of(key_lens).astype(np.int32)), pa.array(all_keys[order])
-        )
+        keys = _binary_rows(all_keys[order], offsets_of(key_lens))
         pkeys, words = pa.nulls(n, pa.binary()), pa.nulls(n, pa.binary())
         if sk.text_values is not None and sk.text_offsets is not None:  # fuzzy mode
             pkeys = _binary_rows(sk.key_values, offsets_of(n_keys.astype(np.int64)))
@@ -282,10 +303,107 @@ def _sketch_batches(
         )
 
 
+def _key_slot(keys: np.ndarray, parts: int) -> np.ndarray:
+    """The key partition (``0 .. parts - 1``, ``uint16`` when it fits) of each 32-bit key:
+    the top bits of a multiplicative hash, so that passage keys (window minima: small values
+    more often) spread as evenly as band keys."""
+    mixed = keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # wraps: a hash
+    slot = (mixed >> np.uint64(32)) % np.uint64(parts)
+    return slot.astype(np.uint16 if parts <= 1 << 16 else np.int64)
+
+
+def _entry_batches(
+    batches: Iterator[pa.RecordBatch], slots: Sequence[int], few_share: float | None
+) -> Iterator[pa.RecordBatch]:
+    """Representatives' ``(row, n_keys, keys)`` batches to their ``(key, row)`` entries,
+    cut by :func:`_key_slot` into one row of ``_ENTRY_SCHEMA`` per key partition that
+    gets some (``slot``: ``slots[partition]``), :data:`KEY_BLOB_ENTRIES` entries at a time.
+    With ``few_share``, each row also lists the documents of those entries that have so few
+    passage keys that one shared key is enough (``n_keys * few_share <= 1``, rule 1)."""
+    keys: list[np.ndarray] = []
+    rows: list[np.ndarray] = []
+    few: list[np.ndarray] = []
+    held = 0
+    for batch in batches:
+        row = _numpy(batch.column("row"), np.int64)
+        values, offsets = _ragged(batch.column("keys"))
+        keys.append(values)
+        rows.append(np.repeat(row.astype(np.uint32), lengths(offsets)))
+        if few_share is not None:
+            few.append(row[_numpy(batch.column("n_keys"), np.int64) * few_share <= 1])
+        held += len(values)
+        if held >= KEY_BLOB_ENTRIES:
+            yield _entry_rows(keys, rows, few, slots)
+            keys, rows, few, held = [], [], [], 0
+    if held:
+        yield _entry_rows(keys, rows, few, slots)
+
+
+def _entry_rows(
+    keys: list[np.ndarray], rows: list[np.ndarray], few: list[np.ndarray], slots: Sequence[int]
+) -> pa.RecordBatch:
+    """One ``_ENTRY_SCHEMA`` row per key partition that gets some of these entries."""
+    key_values = np.concatenate(keys)
+    slot = _key_slot(key_values, len(slots))
+    order = np.argsort(slot, kind="stable")  # a radix sort of 16-bit partitions
+    counts = np.bincount(slot, minlength=len(slots))
+    held = np.flatnonzero(counts)
+    offsets = offsets_of(counts[held])
+    few_rows = np.concatenate(few).astype(np.uint32) if few else np.zeros(0, np.uint32)
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array(np.asarray(slots, dtype=np.int32)[held]),
+            _binary_rows(key_values[order], offsets),
+            _binary_rows(np.concatenate(rows)[order], offsets),
+            _binary_rows(np.tile(few_rows, len(held)), np.arange(len(held) + 1) * len(few_rows)),
+        ],
+        schema=_arrow_schema(_ENTRY_SCHEMA),
+    )
+
+
+def _key_pair_batches(
+    batches: Iterator[pa.RecordBatch], max_key_docs: int, passage_key_docs: int
+) -> Iterator[pa.RecordBatch]:
+    """The entries of one key partition (every holder of each of its keys) to the pairs
+    :func:`dedupe.lsh.key_pairs` forms from them: ``_KEY_PAIR_SCHEMA`` rows, ``band`` for
+    the pairs that are candidates outright, else the count of usable passage keys the pair
+    shares in this partition (summed over the partitions by the ``candidates`` stage)."""
+    keys, rows, few = [], [], []
+    for batch in batches:
+        keys.append(_ragged(batch.column("keys"))[0])
+        rows.append(_ragged(batch.column("rows"))[0])
+        few.append(_ragged(batch.column("few"))[0])
+    if not keys:
+        return
+    groups = group_keys(np.concatenate(keys), np.concatenate(rows))
+    del keys, rows
+    # the documents of this partition's shared keys, numbered from 0 (ascending, so the
+    # earliest holder of a key stays the earliest): memory as the partition, not the collection
+    docs = sorted_unique(groups.rows)
+    groups = replace(groups, rows=np.searchsorted(docs, groups.rows))
+    few_docs = np.isin(docs, np.concatenate(few))
+    n = len(docs)
+    for codes, shared in key_pairs(
+        groups, few_docs, max_key_docs=max_key_docs, passage_key_docs=passage_key_docs
+    ):
+        band = shared is None
+        counts = np.zeros(len(codes), np.int32) if shared is None else shared.astype(np.int32)
+        yield pa.RecordBatch.from_arrays(
+            [
+                pa.array(docs[codes // n]),
+                pa.array(docs[codes % n]),
+                pa.array(np.full(len(codes), band)),
+                pa.array(counts),
+            ],
+            schema=_arrow_schema(_KEY_PAIR_SCHEMA),
+        )
+
+
 def _passage_batches(
     batches: Iterator[pa.RecordBatch], min_key_share: float
 ) -> Iterator[pa.RecordBatch]:
-    """Pairs with their shared passage key counts to the pairs :func:`passage_rule` keeps."""
+    """Pairs with their shared passage key counts to the candidates: those proposed
+    outright (``band``) and those :func:`passage_rule` keeps."""
     for batch in batches:
         k = batch.num_rows
         n_keys = np.concatenate(
@@ -302,6 +420,7 @@ def _passage_batches(
             short,
             min_key_share=min_key_share,
         )
+        keep |= _numpy(batch.column("band"), bool)
         yield pa.RecordBatch.from_arrays(
             [batch.column("a").filter(pa.array(keep)), batch.column("b").filter(pa.array(keep))],
             names=["a", "b"],
@@ -419,13 +538,7 @@ def _arrow_schema(schema: T.StructType) -> pa.Schema:
         T.BinaryType: pa.binary(),
         T.BooleanType: pa.bool_(),
     }
-    out = []
-    for f in schema.fields:
-        if isinstance(f.dataType, T.ArrayType):
-            out.append(pa.field(f.name, pa.list_(pa.field("element", pa.int64(), False))))
-        else:
-            out.append(pa.field(f.name, kinds[type(f.dataType)]))
-    return pa.schema(out)
+    return pa.schema([pa.field(f.name, kinds[type(f.dataType)]) for f in schema.fields])
 
 
 # ---------------------------------------------------------------------- checks
@@ -594,40 +707,33 @@ class _Plan:
         return reps, copy_matches
 
     def keys(self, reps: DataFrame) -> DataFrame:
-        """Key entries held by 2+ representatives: key, row, df, first, band (only the key
-        and the row are shuffled; the passage rule's counts join the pairs later)."""
+        """Each key partition's pairs (``_KEY_PAIR_SCHEMA``): the representatives' key
+        entries, shuffled once by key (binary rows of many entries, see
+        :func:`_entry_batches`), then grouped per key partition and paired by
+        :func:`dedupe.lsh.key_pairs` (:func:`_key_pair_batches`)."""
         started = time.perf_counter()
-        by_key = Window.partitionBy("key")
-        entries = (
-            reps.select("row", F.explode("keys").alias("key"))
-            .withColumn("df", F.count(F.lit(1)).over(by_key))
-            .where("df >= 2")
-            .withColumn("first", F.min("row").over(by_key))
-            .withColumn("band", F.col("key") >= F.lit(_BAND_BIT))
-        )
-        return self._done("keys", entries, started)
-
-    def candidates(self, entries: DataFrame, reps: DataFrame) -> DataFrame:
-        """Candidate pairs ``(a, b)``, ``a < b``, under the one candidate rule."""
-        started = time.perf_counter()
-        cap = self.thresholds.max_key_docs
-        # 1. a band key held by more than max_key_docs documents: each with the earliest
-        star = entries.where(
-            F.col("band") & (F.col("df") > cap) & (F.col("row") != F.col("first"))
-        ).select(F.col("first").alias("a"), F.col("row").alias("b"))
-        # 2. keys held by at most max_key_docs documents pair all of them (salted); a
-        # passage key, by at most the passage cap (lower for fuzzy keys)
+        t = self.thresholds
+        cap = t.max_key_docs
         passage_cap = self.params.passage_key_docs(cap)
-        band_pairs = _all_pairs(entries.where(F.col("band") & (F.col("df") <= cap))).unionByName(
-            star
+        few_share = t.key_share if passage_cap < cap else None  # rule 1's few-key pairs
+        slots = _slots(reps.sparkSession)
+        entries = reps.select("row", "n_keys", "keys").mapInArrow(
+            lambda batches: _entry_batches(batches, slots, few_share), _ENTRY_SCHEMA
         )
-        share = self.thresholds.key_share
-        if passage_cap < cap:  # a passage key over its cap pairs its holders with few keys
-            band_pairs = band_pairs.unionByName(self._few_key_pairs(entries, reps, passage_cap))
-        # 3. pairs sharing usable passage keys: the count, with both documents' key counts
-        # and shortness (a broadcast table when small), against the rule
-        usable = entries.where(~F.col("band") & (F.col("df") <= passage_cap))
-        counted = _all_pairs(usable).groupBy("a", "b").count()
+        pairs = entries.repartition(len(slots), "slot").mapInArrow(
+            lambda batches: _key_pair_batches(batches, cap, passage_cap), _KEY_PAIR_SCHEMA
+        )
+        return self._done("keys", pairs, started)
+
+    def candidates(self, pairs: DataFrame, reps: DataFrame) -> DataFrame:
+        """Candidate pairs ``(a, b)``, ``a < b``, under the one candidate rule: each pair's
+        counts summed over the key partitions, with both documents' key counts and
+        shortness (a broadcast table when small), against :func:`dedupe.lsh.passage_rule`
+        (pairs proposed outright pass)."""
+        started = time.perf_counter()
+        counted = pairs.groupBy("a", "b").agg(
+            F.max("band").alias("band"), F.sum("shared").alias("shared")
+        )
         info = reps.select("row", "n_keys", (F.col("size") < self.params.short_keys).alias("short"))
         for side in "ab":
             named = info.select(
@@ -636,28 +742,9 @@ class _Plan:
                 F.col("short").alias(f"short_{side}"),
             )
             counted = counted.join(self.small(named), side)
-        passage_pairs = counted.withColumnRenamed("count", "shared").mapInArrow(
-            lambda batches: _passage_batches(batches, share), _PAIR_SCHEMA
-        )
-        found = band_pairs.unionByName(passage_pairs).distinct()
+        share = self.thresholds.key_share
+        found = counted.mapInArrow(lambda batches: _passage_batches(batches, share), _PAIR_SCHEMA)
         return self._done("candidates", found, started)
-
-    def _few_key_pairs(self, entries: DataFrame, reps: DataFrame, passage_cap: int) -> DataFrame:
-        """Rule 1's second part (:mod:`dedupe.lsh`): each holder of a passage key held by
-        more than ``passage_cap`` (and at most ``max_key_docs``) documents that has so few
-        keys that one shared key is enough, with every other holder of the key."""
-        over = entries.where(
-            ~F.col("band")
-            & (F.col("df") > passage_cap)
-            & (F.col("df") <= self.thresholds.max_key_docs)
-        ).select("key", "row")
-        few = reps.where(F.col("n_keys") * F.lit(self.thresholds.key_share) <= 1).select("row")
-        x = over.join(self.small(few), "row", "left_semi").alias("x")
-        return (
-            x.join(over.alias("y"), "key")
-            .where(F.col("x.row") != F.col("y.row"))
-            .select(F.least("x.row", "y.row").alias("a"), F.greatest("x.row", "y.row").alias("b"))
-        )
 
     def verify(self, found: DataFrame, reps: DataFrame) -> DataFrame:
         """The verified matches among the candidate pairs (``_VERIFIED_SCHEMA``)."""
@@ -690,23 +777,27 @@ class _Plan:
         return self._done("verify", verified, started)
 
 
-def _all_pairs(entries: DataFrame) -> DataFrame:
-    """Every pair ``a < b`` of rows holding the same key, one row per key they share
-    (``a, b``). Salted: the holders of a key of ``df``
-    documents are cut into ``ceil(df / SALT_ROWS)`` buckets of left sides, each joined with
-    all the holders on the right, so a key's pairs are formed by that many tasks."""
-    salted = entries.withColumn("salt", F.ceil(F.col("df") / F.lit(SALT_ROWS)).cast("long"))
-    left = salted.select(
-        "key",
-        F.pmod(F.col("row"), F.col("salt")).alias("bucket"),
-        F.col("row").alias("a"),
-    )
-    right = salted.select(
-        "key",
-        F.explode(F.sequence(F.lit(0).cast("long"), F.col("salt") - 1)).alias("bucket"),
-        F.col("row").alias("b"),
-    )
-    return left.join(right, ["key", "bucket"]).where(F.col("a") < F.col("b")).select("a", "b")
+def _slots(spark: Any) -> list[int]:
+    """For each partition ``p`` of the key stage (``spark.sql.shuffle.partitions`` of them),
+    a ``slot`` value that ``repartition(n, "slot")`` sends to ``p`` (found with Spark's own
+    hash, once a partition count), so that every key partition is one task's. Were a value
+    missed, two key partitions would share a task: slower, never wrong (a key's entries
+    all go to one task whatever the slots)."""
+    try:
+        n = max(1, int(spark.conf.get("spark.sql.shuffle.partitions")))
+    except (TypeError, ValueError):  # "auto" on some platforms
+        n = 200
+    if n not in _SLOTS:
+        ids = F.col("id").cast("int")
+        found = spark.range(16 * n).select(ids.alias("v"), F.pmod(F.hash(ids), F.lit(n)).alias("p"))
+        first: dict[int, int] = {}
+        for r in found.collect():
+            first.setdefault(int(r["p"]), int(r["v"]))
+        _SLOTS[n] = [first.get(p, p) for p in range(n)]
+    return _SLOTS[n]
+
+
+_SLOTS: dict[int, list[int]] = {}
 
 
 def _run(
@@ -741,8 +832,8 @@ def _run(
         )
     docs = sketched.where(F.col("status") == _OK).drop("status", "error")
     reps, copy_matches = plan.copies(docs)
-    entries = plan.keys(reps)
-    found = plan.candidates(entries, reps)
+    pairs = plan.keys(reps)
+    found = plan.candidates(pairs, reps)
     verified = plan.verify(found, reps)
     return plan, verified.unionByName(copy_matches), docs.select("id", "row"), skipped
 
