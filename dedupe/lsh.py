@@ -356,17 +356,22 @@ def _few_key_pairs(
 
 
 def _rule_joins(
-    groups: KeyGroups, few: np.ndarray, max_key_docs: int, passage_key_docs: int | None
+    groups: KeyGroups,
+    n_keys: np.ndarray,
+    min_key_share: float,
+    max_key_docs: int,
+    passage_key_docs: int | None,
 ) -> tuple[list[np.ndarray], list[tuple[bool, np.ndarray, np.ndarray]]]:
     """Rules 1 and 2 over ``groups``: the pair codes they make outright (rule 1's second
-    part, when passage keys have a lower cap; ``few[row]``: whether that row has so few
-    keys that one shared key is enough), and the self-joins left to form, band keys first:
-    ``(band, rows, weight)`` of :func:`_join_entries`."""
+    part, when passage keys have a lower cap), and the self-joins left to form, band keys
+    first: ``(band, rows, weight)`` of :func:`_join_entries`."""
     lens = lengths(groups.offsets)
     usable, star = _key_rules(groups.is_band, groups.df, max_key_docs, passage_key_docs)
     usable &= lens >= 2
-    capped = passage_key_docs is not None and passage_key_docs < max_key_docs
-    parts = [_few_key_pairs(groups, usable, few, max_key_docs)] if capped else []
+    parts = []
+    if passage_key_docs is not None and passage_key_docs < max_key_docs:
+        few = n_keys * min_key_share <= 1  # one shared key is enough for these rows
+        parts.append(_few_key_pairs(groups, usable, few, max_key_docs))
     joins = []
     for band in (True, False):
         sel = np.flatnonzero(usable & (groups.is_band == band))
@@ -407,11 +412,10 @@ def candidates(
     block_pairs = block_pairs or BLOCK_PAIRS
     if short is None:
         short = np.zeros(n, dtype=bool)
-    few = n_keys * min_key_share <= 1  # rule 1: one shared key is enough for these
-    parts, joins = _rule_joins(groups, few, max_key_docs, passage_key_docs)
+    parts, joins = _rule_joins(groups, n_keys, min_key_share, max_key_docs, passage_key_docs)
     # The groups are not needed any more: a collection's (passed inline, as Index.pairs
     # does) are freed here, before the self-join, its longest step.
-    del groups, few
+    del groups
     while joins:
         band, rows, weight = joins.pop(0)
         blocks, positions = _row_blocks(rows, weight, n, block_pairs)
@@ -424,9 +428,10 @@ def candidates(
 
 def key_pairs(
     groups: KeyGroups,
-    few: np.ndarray,
+    n_keys: np.ndarray,
     *,
     max_key_docs: int,
+    min_key_share: float,
     passage_key_docs: int | None = None,
     block_pairs: int | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
@@ -436,21 +441,20 @@ def key_pairs(
     sums with :func:`passage_rule` (:func:`candidates` does all of it in one place).
 
     Yields ``(codes, shared)``: pair codes ``first * n + second`` (``first < second``,
-    ``n = len(few)``; sorted and distinct within one yield, not across yields) with
+    ``n = len(n_keys)``; sorted and distinct within one yield, not across yields) with
     ``shared`` ``None`` for pairs that are candidates outright (a shared band key, rule 1's
     few-key pairs), or for pairs sharing usable passage keys, how many of ``groups``' keys
-    each shares. ``few[row]`` says whether a row has so few passage keys that one shared
-    key is enough (``n_keys * min_key_share <= 1``); ``passage_key_docs`` as for
-    :func:`candidates`. Pairs are formed ``block_pairs`` (default :data:`BLOCK_PAIRS`)
-    pair entries at a time, so a yield holds about that many.
+    each shares. The options are those of :func:`candidates` (``n_keys`` and
+    ``min_key_share`` count here for rule 1 only). Pairs are formed ``block_pairs``
+    (default :data:`BLOCK_PAIRS`) pair entries at a time, so a yield holds about that many.
 
     >>> g = group_keys(np.array([1, 1, 2, 2, 3, 3], np.uint32), np.array([0, 1, 0, 1, 1, 2]))
     >>> [(c.tolist(), s if s is None else s.tolist())
-    ...  for c, s in key_pairs(g, np.zeros(3, bool), max_key_docs=200)]
+    ...  for c, s in key_pairs(g, np.full(3, 9), max_key_docs=200, min_key_share=0.1)]
     [([1, 5], [2, 1])]
     """
-    n = len(few)
-    parts, joins = _rule_joins(groups, few, max_key_docs, passage_key_docs)
+    n = len(n_keys)
+    parts, joins = _rule_joins(groups, n_keys, min_key_share, max_key_docs, passage_key_docs)
     del groups
     for codes in parts:
         if len(codes):

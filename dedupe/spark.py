@@ -146,8 +146,8 @@ MATCH_COLUMNS = (
     "size_a",
     "size_b",
 )
-#: A task of the ``keys`` stage sends its key entries on (8 bytes each) this many at a
-#: time, cut into one binary row per key partition.
+#: A task of the ``keys`` stage sends its key entries on (8 bytes each) about this many at
+#: a time, cut into one binary row per key partition.
 KEY_BLOB_ENTRIES = 1 << 22
 #: Up to this many documents, the tables of one small row a document (ids and rows, copy
 #: groups) are broadcast to the tasks that join them (tens of bytes a document) rather than
@@ -173,20 +173,33 @@ _SKETCH_SCHEMA = T.StructType(
     ]
 )
 _PAIR_SCHEMA = T.StructType([T.StructField("a", T.LongType()), T.StructField("b", T.LongType())])
+#: The records of the key stage, sent as the bytes of numpy arrays (one binary value per
+#: partition): a key entry, a document's facts the candidate rule reads, and a pair.
+_ENTRY = np.dtype([("key", "<u4"), ("row", "<u4")])
+_DOC = np.dtype([("row", "<u4"), ("n_keys", "<u4"), ("keys", "<u4"), ("short", "u1")])
+_PAIR = np.dtype(
+    [
+        ("a", "<u4"),
+        ("b", "<u4"),
+        ("shared", "<i4"),  # usable passage keys the pair shares in one key partition
+        ("nk_a", "<u4"),
+        ("nk_b", "<u4"),
+        ("short_a", "u1"),
+        ("short_b", "u1"),
+        ("outright", "u1"),  # a candidate whatever it shares (rules 1 and 2)
+    ]
+)
 _ENTRY_SCHEMA = T.StructType(
     [
         T.StructField("slot", T.IntegerType()),  # sends the row to its key partition
-        T.StructField("keys", T.BinaryType()),  # uint32 keys
-        T.StructField("rows", T.BinaryType()),  # uint32 rows, one per key
-        T.StructField("few", T.BinaryType()),  # uint32 rows with few keys (rule 1)
+        T.StructField("entries", T.BinaryType()),  # _ENTRY records
+        T.StructField("docs", T.BinaryType()),  # _DOC records of their documents
     ]
 )
-_KEY_PAIR_SCHEMA = T.StructType(
+_PAIRS_SCHEMA = T.StructType(
     [
-        T.StructField("a", T.LongType()),
-        T.StructField("b", T.LongType()),
-        T.StructField("band", T.BooleanType()),  # a candidate outright (rules 1 and 2)
-        T.StructField("shared", T.IntegerType()),  # else: usable passage keys shared here
+        T.StructField("slot", T.IntegerType()),  # sends the row to its pair partition
+        T.StructField("pairs", T.BinaryType()),  # _PAIR records
     ]
 )
 _VERIFIED_SCHEMA = T.StructType(
@@ -208,7 +221,9 @@ _VERIFIED_SCHEMA = T.StructType(
 
 
 # ---------------------------------------------------------------------- Arrow helpers
-def _binary_rows(values: np.ndarray, offsets: np.ndarray, dtype: str = "<u4") -> pa.Array:
+def _binary_rows(
+    values: np.ndarray, offsets: np.ndarray, dtype: str | np.dtype = "<u4"
+) -> pa.Array:
     """A ragged ``uint32`` (or ``dtype``) array as one Arrow binary value per row
     (little-endian bytes)."""
     width = np.dtype(dtype).itemsize
@@ -219,7 +234,7 @@ def _binary_rows(values: np.ndarray, offsets: np.ndarray, dtype: str = "<u4") ->
     )
 
 
-def _ragged(column: pa.Array, dtype: str = "<u4") -> tuple[np.ndarray, np.ndarray]:
+def _ragged(column: pa.Array, dtype: str | np.dtype = "<u4") -> tuple[np.ndarray, np.ndarray]:
     """The inverse of :func:`_binary_rows`: ``(uint32 (or dtype) values, int64 offsets)``."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
@@ -303,128 +318,174 @@ def _sketch_batches(
         )
 
 
-def _key_slot(keys: np.ndarray, parts: int) -> np.ndarray:
-    """The key partition (``0 .. parts - 1``, ``uint16`` when it fits) of each 32-bit key:
-    the top bits of a multiplicative hash, so that passage keys (window minima: small values
-    more often) spread as evenly as band keys."""
-    mixed = keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # wraps: a hash
+def _slot_of(values: np.ndarray, parts: int) -> np.ndarray:
+    """The partition (``0 .. parts - 1``, ``uint16`` when it fits) of each key or pair code:
+    the top bits of a multiplicative hash, so that passage keys (window minima: small
+    values more often) spread as evenly as band keys."""
+    mixed = values.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # wraps: a hash
     slot = (mixed >> np.uint64(32)) % np.uint64(parts)
     return slot.astype(np.uint16 if parts <= 1 << 16 else np.int64)
 
 
-def _entry_batches(
-    batches: Iterator[pa.RecordBatch], slots: Sequence[int], few_share: float | None
-) -> Iterator[pa.RecordBatch]:
-    """Representatives' ``(row, n_keys, keys)`` batches to their ``(key, row)`` entries,
-    cut by :func:`_key_slot` into one row of ``_ENTRY_SCHEMA`` per key partition that
-    gets some (``slot``: ``slots[partition]``), :data:`KEY_BLOB_ENTRIES` entries at a time.
-    With ``few_share``, each row also lists the documents of those entries that have so few
-    passage keys that one shared key is enough (``n_keys * few_share <= 1``, rule 1)."""
-    keys: list[np.ndarray] = []
-    rows: list[np.ndarray] = []
-    few: list[np.ndarray] = []
-    held = 0
-    for batch in batches:
-        row = _numpy(batch.column("row"), np.int64)
-        values, offsets = _ragged(batch.column("keys"))
-        keys.append(values)
-        rows.append(np.repeat(row.astype(np.uint32), lengths(offsets)))
-        if few_share is not None:
-            few.append(row[_numpy(batch.column("n_keys"), np.int64) * few_share <= 1])
-        held += len(values)
-        if held >= KEY_BLOB_ENTRIES:
-            yield _entry_rows(keys, rows, few, slots)
-            keys, rows, few, held = [], [], [], 0
-    if held:
-        yield _entry_rows(keys, rows, few, slots)
-
-
-def _entry_rows(
-    keys: list[np.ndarray], rows: list[np.ndarray], few: list[np.ndarray], slots: Sequence[int]
-) -> pa.RecordBatch:
-    """One ``_ENTRY_SCHEMA`` row per key partition that gets some of these entries."""
-    key_values = np.concatenate(keys)
-    slot = _key_slot(key_values, len(slots))
+def _cut(slot: np.ndarray, slots: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Records in the order of their partitions (``slot``): ``(order, the partitions that
+    get some, their records' offsets in that order)``; stable, so records keep their order
+    within a partition."""
     order = np.argsort(slot, kind="stable")  # a radix sort of 16-bit partitions
     counts = np.bincount(slot, minlength=len(slots))
     held = np.flatnonzero(counts)
-    offsets = offsets_of(counts[held])
-    few_rows = np.concatenate(few).astype(np.uint32) if few else np.zeros(0, np.uint32)
+    return order, held, offsets_of(counts[held])
+
+
+def _records(
+    slots: Sequence[int], held: np.ndarray, columns: list[tuple[np.ndarray, np.ndarray]]
+) -> list[pa.Array]:
+    """A ``slot`` column for the partitions ``held``, then each ``(records, offsets)`` as
+    one binary value per partition."""
+    out = [pa.array(np.asarray(slots, dtype=np.int32)[held])]
+    out.extend(_binary_rows(r, o, r.dtype) for r, o in columns)
+    return out
+
+
+def _entry_batches(
+    batches: Iterator[pa.RecordBatch], slots: Sequence[int], short_keys: int, flush: int
+) -> Iterator[pa.RecordBatch]:
+    """Representatives' ``(row, n_keys, size, keys)`` batches to their ``(key, row)``
+    entries (``_ENTRY``), cut by a hash of the key (:func:`_slot_of`) into one
+    ``_ENTRY_SCHEMA`` row per key partition that gets some (``slot``:
+    ``slots[partition]``), about ``flush`` entries at a time. Each row also holds its
+    entries' documents (``_DOC``: rows, passage key counts and whether they are short
+    texts), which the candidate rule reads."""
+    docs: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    held = 0
+    for batch in batches:
+        values, offsets = _ragged(batch.column("keys"))
+        doc = np.zeros(len(offsets) - 1, dtype=_DOC)
+        doc["row"] = _numpy(batch.column("row"), np.int64)
+        doc["n_keys"] = _numpy(batch.column("n_keys"), np.int64)
+        doc["short"] = _numpy(batch.column("size"), np.int64) < short_keys
+        doc["keys"] = lengths(offsets)
+        docs.append(doc)
+        keys.append(values)
+        held += len(values)
+        if held >= flush:
+            yield _entry_rows(np.concatenate(docs), np.concatenate(keys), slots)
+            docs, keys, held = [], [], 0
+    if held:
+        yield _entry_rows(np.concatenate(docs), np.concatenate(keys), slots)
+
+
+def _entry_rows(docs: np.ndarray, keys: np.ndarray, slots: Sequence[int]) -> pa.RecordBatch:
+    """One ``_ENTRY_SCHEMA`` row per key partition that gets some of the keys of ``docs``
+    (document ``i`` holds ``docs["keys"][i]`` of ``keys``, in order)."""
+    order, held, offsets = _cut(_slot_of(keys, len(slots)), slots)
+    of_doc = np.repeat(np.arange(len(docs)), docs["keys"])[order]
+    entries = np.empty(len(keys), dtype=_ENTRY)
+    entries["key"] = keys[order]
+    entries["row"] = docs["row"][of_doc]
+    # a partition's documents: where its entries move on to another document (a
+    # document's entries are next to each other, before and after the stable cut)
+    first = np.ones(len(of_doc), dtype=bool)
+    first[1:] = of_doc[1:] != of_doc[:-1]
+    first[offsets[:-1]] = True
+    at = np.flatnonzero(first)
+    doc_offsets = np.searchsorted(at, offsets)
     return pa.RecordBatch.from_arrays(
-        [
-            pa.array(np.asarray(slots, dtype=np.int32)[held]),
-            _binary_rows(key_values[order], offsets),
-            _binary_rows(np.concatenate(rows)[order], offsets),
-            _binary_rows(np.tile(few_rows, len(held)), np.arange(len(held) + 1) * len(few_rows)),
-        ],
+        _records(slots, held, [(entries, offsets), (docs[of_doc[at]], doc_offsets)]),
         schema=_arrow_schema(_ENTRY_SCHEMA),
     )
 
 
-def _key_pair_batches(
-    batches: Iterator[pa.RecordBatch], max_key_docs: int, passage_key_docs: int
+def _pair_batches(
+    batches: Iterator[pa.RecordBatch],
+    slots: Sequence[int],
+    max_key_docs: int,
+    passage_key_docs: int,
+    min_key_share: float,
 ) -> Iterator[pa.RecordBatch]:
     """The entries of one key partition (every holder of each of its keys) to the pairs
-    :func:`dedupe.lsh.key_pairs` forms from them: ``_KEY_PAIR_SCHEMA`` rows, ``band`` for
-    the pairs that are candidates outright, else the count of usable passage keys the pair
-    shares in this partition (summed over the partitions by the ``candidates`` stage)."""
-    keys, rows, few = [], [], []
+    :func:`dedupe.lsh.key_pairs` forms from them (``_PAIR``: both rows, the count of usable
+    passage keys the pair shares in this partition or ``outright``, both documents' passage
+    key counts and shortness), cut by a hash of the pair into one ``_PAIR_SCHEMA`` row per
+    pair partition that gets some (the ``candidates`` stage sums each pair's counts)."""
+    entries, docs = [], []
     for batch in batches:
-        keys.append(_ragged(batch.column("keys"))[0])
-        rows.append(_ragged(batch.column("rows"))[0])
-        few.append(_ragged(batch.column("few"))[0])
-    if not keys:
+        entries.append(_ragged(batch.column("entries"), _ENTRY)[0])
+        docs.append(_ragged(batch.column("docs"), _DOC)[0])
+    if not entries:
         return
-    groups = group_keys(np.concatenate(keys), np.concatenate(rows))
-    del keys, rows
+    entry = np.concatenate(entries)
+    del entries
+    groups = group_keys(entry["key"], entry["row"])
+    del entry
     # the documents of this partition's shared keys, numbered from 0 (ascending, so the
-    # earliest holder of a key stays the earliest): memory as the partition, not the collection
-    docs = sorted_unique(groups.rows)
-    groups = replace(groups, rows=np.searchsorted(docs, groups.rows))
-    few_docs = np.isin(docs, np.concatenate(few))
-    n = len(docs)
+    # earliest holder of a key stays the earliest): memory as the partition, not the
+    # collection
+    rows = sorted_unique(groups.rows)
+    groups = replace(groups, rows=np.searchsorted(rows, groups.rows))
+    info = np.concatenate(docs)
+    info = info[np.argsort(info["row"], kind="stable")]
+    info = info[np.searchsorted(info["row"], rows)]  # each of rows, once
+    n = len(rows)
     for codes, shared in key_pairs(
-        groups, few_docs, max_key_docs=max_key_docs, passage_key_docs=passage_key_docs
+        groups,
+        info["n_keys"].astype(np.int64),
+        max_key_docs=max_key_docs,
+        min_key_share=min_key_share,
+        passage_key_docs=passage_key_docs,
     ):
-        band = shared is None
-        counts = np.zeros(len(codes), np.int32) if shared is None else shared.astype(np.int32)
+        first, second = codes // n, codes % n
+        pairs = np.empty(len(codes), dtype=_PAIR)
+        pairs["a"], pairs["b"] = rows[first], rows[second]
+        pairs["outright"] = shared is None
+        pairs["shared"] = 0 if shared is None else shared
+        for side, at in (("a", first), ("b", second)):
+            pairs[f"nk_{side}"] = info["n_keys"][at]
+            pairs[f"short_{side}"] = info["short"][at]
+        order, held, offsets = _cut(_slot_of(_pair_codes(pairs), len(slots)), slots)
         yield pa.RecordBatch.from_arrays(
-            [
-                pa.array(docs[codes // n]),
-                pa.array(docs[codes % n]),
-                pa.array(np.full(len(codes), band)),
-                pa.array(counts),
-            ],
-            schema=_arrow_schema(_KEY_PAIR_SCHEMA),
+            _records(slots, held, [(pairs[order], offsets)]), schema=_arrow_schema(_PAIRS_SCHEMA)
         )
 
 
-def _passage_batches(
+def _pair_codes(pairs: np.ndarray) -> np.ndarray:
+    """``a << 32 | b`` of each ``_PAIR`` record (``uint64``; ordered as ``(a, b)``)."""
+    return (pairs["a"].astype(np.uint64) << np.uint64(32)) | pairs["b"].astype(np.uint64)
+
+
+def _candidate_batches(
     batches: Iterator[pa.RecordBatch], min_key_share: float
 ) -> Iterator[pa.RecordBatch]:
-    """Pairs with their shared passage key counts to the candidates: those proposed
-    outright (``band``) and those :func:`passage_rule` keeps."""
-    for batch in batches:
-        k = batch.num_rows
-        n_keys = np.concatenate(
-            (_numpy(batch.column("nk_a"), np.int64), _numpy(batch.column("nk_b"), np.int64))
-        )
-        short = np.concatenate(
-            (_numpy(batch.column("short_a"), bool), _numpy(batch.column("short_b"), bool))
-        )
-        keep = passage_rule(
-            np.arange(k),
-            np.arange(k, 2 * k),
-            _numpy(batch.column("shared"), np.int64),
-            n_keys,
-            short,
-            min_key_share=min_key_share,
-        )
-        keep |= _numpy(batch.column("band"), bool)
-        yield pa.RecordBatch.from_arrays(
-            [batch.column("a").filter(pa.array(keep)), batch.column("b").filter(pa.array(keep))],
-            names=["a", "b"],
-        )
+    """One pair partition's ``_PAIR`` records (each pair's, from every key partition) to
+    its candidate pairs ``(a, b)``: those proposed outright, and those whose counts of
+    shared passage keys, summed, pass :func:`passage_rule`."""
+    parts = [_ragged(batch.column("pairs"), _PAIR)[0] for batch in batches]
+    if not parts:
+        return
+    pairs = np.concatenate(parts)
+    del parts
+    codes = _pair_codes(pairs)
+    order = np.argsort(codes)
+    pairs, codes = pairs[order], codes[order]
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    shared = np.add.reduceat(pairs["shared"].astype(np.int64), starts)
+    outright = np.maximum.reduceat(pairs["outright"], starts).astype(bool)
+    pairs = pairs[starts]
+    k = len(pairs)
+    keep = outright | passage_rule(
+        np.arange(k),
+        np.arange(k, 2 * k),
+        shared,
+        np.concatenate((pairs["nk_a"], pairs["nk_b"])).astype(np.int64),
+        np.concatenate((pairs["short_a"], pairs["short_b"])).astype(bool),
+        min_key_share=min_key_share,
+    )
+    pairs = pairs[keep]
+    yield pa.RecordBatch.from_arrays(
+        [pa.array(pairs["a"].astype(np.int64)), pa.array(pairs["b"].astype(np.int64))],
+        schema=_arrow_schema(_PAIR_SCHEMA),
+    )
 
 
 def _both(batch: pa.RecordBatch, name: str, dtype: str = "<u4") -> tuple[np.ndarray, np.ndarray]:
@@ -707,43 +768,35 @@ class _Plan:
         return reps, copy_matches
 
     def keys(self, reps: DataFrame) -> DataFrame:
-        """Each key partition's pairs (``_KEY_PAIR_SCHEMA``): the representatives' key
-        entries, shuffled once by key (binary rows of many entries, see
-        :func:`_entry_batches`), then grouped per key partition and paired by
-        :func:`dedupe.lsh.key_pairs` (:func:`_key_pair_batches`)."""
+        """Each key partition's pairs, cut by pair partition (``_PAIRS_SCHEMA``): the
+        representatives' key entries, shuffled once by key (binary rows of many entries,
+        see :func:`_entry_batches`), then grouped per key partition and paired by
+        :func:`dedupe.lsh.key_pairs` (:func:`_pair_batches`)."""
         started = time.perf_counter()
         t = self.thresholds
-        cap = t.max_key_docs
+        cap, share = t.max_key_docs, t.key_share
         passage_cap = self.params.passage_key_docs(cap)
-        few_share = t.key_share if passage_cap < cap else None  # rule 1's few-key pairs
+        short_keys, flush = self.params.short_keys, KEY_BLOB_ENTRIES
         slots = _slots(reps.sparkSession)
-        entries = reps.select("row", "n_keys", "keys").mapInArrow(
-            lambda batches: _entry_batches(batches, slots, few_share), _ENTRY_SCHEMA
+        entries = reps.select("row", "n_keys", "size", "keys").mapInArrow(
+            lambda batches: _entry_batches(batches, slots, short_keys, flush), _ENTRY_SCHEMA
         )
         pairs = entries.repartition(len(slots), "slot").mapInArrow(
-            lambda batches: _key_pair_batches(batches, cap, passage_cap), _KEY_PAIR_SCHEMA
+            lambda batches: _pair_batches(batches, slots, cap, passage_cap, share), _PAIRS_SCHEMA
         )
         return self._done("keys", pairs, started)
 
-    def candidates(self, pairs: DataFrame, reps: DataFrame) -> DataFrame:
-        """Candidate pairs ``(a, b)``, ``a < b``, under the one candidate rule: each pair's
-        counts summed over the key partitions, with both documents' key counts and
-        shortness (a broadcast table when small), against :func:`dedupe.lsh.passage_rule`
-        (pairs proposed outright pass)."""
+    def candidates(self, pairs: DataFrame) -> DataFrame:
+        """Candidate pairs ``(a, b)``, ``a < b``, under the one candidate rule: each
+        pair's records shuffled to its pair partition, its counts summed over the key
+        partitions and judged by :func:`dedupe.lsh.passage_rule` (:func:`_candidate_batches`;
+        pairs proposed outright pass)."""
         started = time.perf_counter()
-        counted = pairs.groupBy("a", "b").agg(
-            F.max("band").alias("band"), F.sum("shared").alias("shared")
-        )
-        info = reps.select("row", "n_keys", (F.col("size") < self.params.short_keys).alias("short"))
-        for side in "ab":
-            named = info.select(
-                F.col("row").alias(side),
-                F.col("n_keys").alias(f"nk_{side}"),
-                F.col("short").alias(f"short_{side}"),
-            )
-            counted = counted.join(self.small(named), side)
         share = self.thresholds.key_share
-        found = counted.mapInArrow(lambda batches: _passage_batches(batches, share), _PAIR_SCHEMA)
+        slots = _slots(pairs.sparkSession)
+        found = pairs.repartition(len(slots), "slot").mapInArrow(
+            lambda batches: _candidate_batches(batches, share), _PAIR_SCHEMA
+        )
         return self._done("candidates", found, started)
 
     def verify(self, found: DataFrame, reps: DataFrame) -> DataFrame:
@@ -833,7 +886,7 @@ def _run(
     docs = sketched.where(F.col("status") == _OK).drop("status", "error")
     reps, copy_matches = plan.copies(docs)
     pairs = plan.keys(reps)
-    found = plan.candidates(pairs, reps)
+    found = plan.candidates(pairs)
     verified = plan.verify(found, reps)
     return plan, verified.unionByName(copy_matches), docs.select("id", "row"), skipped
 
