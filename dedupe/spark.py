@@ -123,6 +123,7 @@ __all__ = [
     "BROADCAST_DOCS",
     "KEY_BLOB_ENTRIES",
     "MATCH_COLUMNS",
+    "SKETCH_DOCS",
     "STAGES",
     "components",
     "find_duplicates",
@@ -146,6 +147,10 @@ MATCH_COLUMNS = (
     "size_a",
     "size_b",
 )
+#: A task of the ``sketch`` stage sketches this many documents at a time (an Arrow batch
+#: holds up to ``spark.sql.execution.arrow.maxRecordsPerBatch``, 10,000 by default): the
+#: peak memory of a Python worker grows with it.
+SKETCH_DOCS = 2_000
 #: A task of the ``keys`` stage sends its key entries on (8 bytes each) about this many at
 #: a time, cut into one binary row per key partition.
 KEY_BLOB_ENTRIES = 1 << 22
@@ -175,7 +180,7 @@ _SKETCH_SCHEMA = T.StructType(
 _PAIR_SCHEMA = T.StructType([T.StructField("a", T.LongType()), T.StructField("b", T.LongType())])
 #: The records of the key stage, sent as the bytes of numpy arrays (one binary value per
 #: partition): a key entry, a document's facts the candidate rule reads, and a pair.
-_ENTRY = np.dtype([("key", "<u4"), ("row", "<u4")])
+_ENTRY = np.dtype("<u8")  # key << 32 | row
 _DOC = np.dtype([("row", "<u4"), ("n_keys", "<u4"), ("keys", "<u4"), ("short", "u1")])
 _PAIR = np.dtype(
     [
@@ -259,8 +264,10 @@ def _numpy(column: pa.Array, dtype: Any) -> np.ndarray:
 def _sketch_batches(
     batches: Iterator[pa.RecordBatch], params: IndexParams
 ) -> Iterator[pa.RecordBatch]:
-    """``(id, text)`` batches to one sketch row per document (see ``_SKETCH_SCHEMA``)."""
-    for batch in batches:
+    """``(id, text)`` batches to one sketch row per document (see ``_SKETCH_SCHEMA``),
+    :data:`SKETCH_DOCS` documents at a time."""
+    parts = (b.slice(i, SKETCH_DOCS) for b in batches for i in range(0, b.num_rows, SKETCH_DOCS))
+    for batch in parts:
         ids = batch.column(0).to_pylist()
         raw = batch.column(1).to_pylist()
         n = len(ids)
@@ -319,11 +326,11 @@ def _sketch_batches(
 
 
 def _slot_of(values: np.ndarray, parts: int) -> np.ndarray:
-    """The partition (``0 .. parts - 1``, ``uint16`` when it fits) of each key or pair code:
-    the top bits of a multiplicative hash, so that passage keys (window minima: small
-    values more often) spread as evenly as band keys."""
-    mixed = values.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # wraps: a hash
-    slot = (mixed >> np.uint64(32)) % np.uint64(parts)
+    """The partition (``0 .. parts - 1``, ``uint16`` when it fits) of each ``uint32`` value
+    (a key, or a pair's mix): the top bits of a multiplicative hash, so that passage keys
+    (window minima: small values more often) spread as evenly as band keys."""
+    mixed = values.astype(np.uint32) * np.uint32(0x9E3779B1)  # wraps: a hash
+    slot = (mixed.astype(np.uint64) * np.uint64(parts)) >> np.uint64(32)  # its top bits
     return slot.astype(np.uint16 if parts <= 1 << 16 else np.int64)
 
 
@@ -380,10 +387,10 @@ def _entry_rows(docs: np.ndarray, keys: np.ndarray, slots: Sequence[int]) -> pa.
     """One ``_ENTRY_SCHEMA`` row per key partition that gets some of the keys of ``docs``
     (document ``i`` holds ``docs["keys"][i]`` of ``keys``, in order)."""
     order, held, offsets = _cut(_slot_of(keys, len(slots)), slots)
-    of_doc = np.repeat(np.arange(len(docs)), docs["keys"])[order]
-    entries = np.empty(len(keys), dtype=_ENTRY)
-    entries["key"] = keys[order]
-    entries["row"] = docs["row"][of_doc]
+    of_doc = np.repeat(np.arange(len(docs), dtype=np.int32), docs["keys"])[order]
+    entries = keys[order].astype(np.uint64)
+    entries <<= np.uint64(32)
+    entries |= docs["row"][of_doc]
     # a partition's documents: where its entries move on to another document (a
     # document's entries are next to each other, before and after the stable cut)
     first = np.ones(len(of_doc), dtype=bool)
@@ -417,7 +424,7 @@ def _pair_batches(
         return
     entry = np.concatenate(entries)
     del entries
-    groups = group_keys(entry["key"], entry["row"])
+    groups = group_keys(entry >> np.uint64(32), entry & np.uint64(0xFFFFFFFF))
     del entry
     # the documents of this partition's shared keys, numbered from 0 (ascending, so the
     # earliest holder of a key stays the earliest): memory as the partition, not the
@@ -443,7 +450,8 @@ def _pair_batches(
         for side, at in (("a", first), ("b", second)):
             pairs[f"nk_{side}"] = info["n_keys"][at]
             pairs[f"short_{side}"] = info["short"][at]
-        order, held, offsets = _cut(_slot_of(_pair_codes(pairs), len(slots)), slots)
+        mix = pairs["a"] * np.uint32(0x85EBCA6B) + pairs["b"]  # wraps: one value a pair
+        order, held, offsets = _cut(_slot_of(mix, len(slots)), slots)
         yield pa.RecordBatch.from_arrays(
             _records(slots, held, [(pairs[order], offsets)]), schema=_arrow_schema(_PAIRS_SCHEMA)
         )
