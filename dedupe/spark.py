@@ -122,6 +122,7 @@ except ImportError as _err:  # pragma: no cover - depends on the environment
 __all__ = [
     "BROADCAST_DOCS",
     "KEY_BLOB_ENTRIES",
+    "KEY_BLOCK_PAIRS",
     "MATCH_COLUMNS",
     "SKETCH_DOCS",
     "STAGES",
@@ -153,7 +154,10 @@ MATCH_COLUMNS = (
 SKETCH_DOCS = 2_000
 #: A task of the ``keys`` stage sends its key entries on (8 bytes each) about this many at
 #: a time, cut into one binary row per key partition.
-KEY_BLOB_ENTRIES = 1 << 22
+KEY_BLOB_ENTRIES = 1 << 20
+#: A task of the ``keys`` stage forms about this many pair entries at a time (the
+#: ``block_pairs`` of :func:`dedupe.lsh.key_pairs`; about 80 bytes of scratch memory each).
+KEY_BLOCK_PAIRS = 1 << 18
 #: Up to this many documents, the tables of one small row a document (ids and rows, copy
 #: groups) are broadcast to the tasks that join them (tens of bytes a document) rather than
 #: shuffled together with the sketches they are joined to; above it every join shuffles.
@@ -441,6 +445,7 @@ def _pair_batches(
         max_key_docs=max_key_docs,
         min_key_share=min_key_share,
         passage_key_docs=passage_key_docs,
+        block_pairs=KEY_BLOCK_PAIRS,
     ):
         first, second = codes // n, codes % n
         pairs = np.empty(len(codes), dtype=_PAIR)
