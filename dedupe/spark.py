@@ -19,9 +19,9 @@ The stages (each materialised once with ``localCheckpoint``, and timed):
    capped band key. No generated id takes part.
 2. ``sketch``: texts are checked (:func:`dedupe.text.ensure_text`) and sketched in Arrow
    batches; per document: its shingle set (sorted ``uint32`` as bytes), its band keys and
-   passage keys (``uint32`` as bytes), their count, and a 64-bit set fingerprint; each
-   document's row comes from
-   the ``order`` table, broadcast (see :data:`BROADCAST_DOCS`), so no set is shuffled here.
+   passage keys (``uint32`` as bytes), their count, and a 64-bit set fingerprint
+   (:data:`SKETCH_DOCS` documents at a time); each document's row comes from the
+   ``order`` table, broadcast (see :data:`BROADCAST_DOCS`), so no set is shuffled here.
 3. ``copies``: exact copies collapse onto the earliest document of their fingerprint group
    whose set is byte for byte the same (:func:`dedupe.verify.exact_copies`); the others
    become ``exact`` matches. Candidates are formed among the remaining documents only, so
@@ -29,20 +29,22 @@ The stages (each materialised once with ``localCheckpoint``, and timed):
    groups of two or more bring their sets to the comparison.
 4. ``keys``: each representative's ``(key, row)`` entries are cut by a hash of the key
    into ``spark.sql.shuffle.partitions`` key partitions (in Python, as binary rows of many
-   entries each, :data:`KEY_BLOB_ENTRIES` at a time) and shuffled once; every holder of a
-   key lands in its key partition, so each partition knows its keys' document counts
-   exactly. There :func:`dedupe.lsh.key_pairs` (the function ``Index.pairs`` uses) groups
-   the entries by key and forms the pairs, a block of pairs at a time: a passage key held
-   by more than ``max_key_docs`` documents proposes nothing (in fuzzy mode, over its lower
-   cap, only the pairs of its holders with few keys, whose rows ride along with the
-   entries); a band key held by more pairs every holder with its earliest only (a linear
-   "star", so a hot key costs linear time); other band keys pair all their holders
-   outright; usable passage keys give each pair its count of shared keys in that
-   partition.
-5. ``candidates``: each pair's rows summed over the key partitions (a ``groupBy``); the
-   pairs proposed outright, plus those whose count of shared passage keys passes
-   :func:`dedupe.lsh.passage_rule` (each pair's count joined with both documents' key
-   counts and shortness, a per-document table).
+   entries each, :data:`KEY_BLOB_ENTRIES` at a time, with each document's passage key
+   count and shortness) and shuffled once; every holder of a key lands in its key
+   partition, so each partition knows its keys' document counts exactly. There
+   :func:`dedupe.lsh.key_pairs` (rules 1 and 2 of ``Index.pairs``) groups the entries by
+   key and forms the pairs, :data:`KEY_BLOCK_PAIRS` pair entries at a time: a passage key
+   held by more than ``max_key_docs`` documents proposes nothing (in fuzzy mode, over its
+   lower cap, only the pairs of its holders with few keys); a band key held by more pairs
+   every holder with its earliest only (a linear "star", so a hot key costs linear time);
+   other band keys pair all their holders outright; usable passage keys give each pair
+   its count of shared keys in that partition. The pairs leave as binary rows of records
+   (both rows, the count or "outright", both documents' key counts and shortness), cut
+   by a hash of the pair.
+5. ``candidates``: the pair records are shuffled by pair, so each pair's records from
+   every key partition meet in one task, which sums their counts (numpy) and keeps the
+   pairs proposed outright and those :func:`dedupe.lsh.passage_rule` keeps. No
+   per-document table is joined here: the facts the rule reads came with the pairs.
 6. ``verify``: each candidate pair is joined with both shingle sets (only the documents of
    some candidate pair send theirs) and scored exactly in
    Arrow batches; the pairs that reach a threshold, and the copy matches, are the matches.
@@ -786,6 +788,10 @@ class _Plan:
         see :func:`_entry_batches`), then grouped per key partition and paired by
         :func:`dedupe.lsh.key_pairs` (:func:`_pair_batches`)."""
         started = time.perf_counter()
+        if self.rows > 1 << 32:  # the key stage's records hold rows as uint32
+            raise InvalidParameterError(
+                f"dedupe.spark takes at most 2**32 documents at once, got {self.rows}"
+            )
         t = self.thresholds
         cap, share = t.max_key_docs, t.key_share
         passage_cap = self.params.passage_key_docs(cap)
