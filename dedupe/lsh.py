@@ -14,7 +14,9 @@ Two kinds of 32-bit key propose candidate pairs:
 pairs (``Index.pairs`` over any store), and :func:`probe_candidates` which stored documents
 a query text pairs with (``Index.query``); both decide by the same helpers
 (``_key_rules`` for rules 1 and 2, :func:`passage_rule` for rule 3, which the Spark job
-calls too), so every engine proposes the same pairs. The rule, for keys held by ``df``
+calls too), so every engine proposes the same pairs; :func:`key_pairs` is rules 1 and 2
+of :func:`candidates` for an engine that splits the keys among tasks (Spark), which sums
+the shared passage key counts of each pair before rule 3. The rule, for keys held by ``df``
 documents:
 
 1. a passage key with ``df > max_key_docs`` proposes nothing (boilerplate). The engines
@@ -39,7 +41,7 @@ documents:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -56,6 +58,7 @@ __all__ = [
     "candidates",
     "group_collection",
     "group_keys",
+    "key_pairs",
     "passage_rule",
     "probe_candidates",
     "probe_hits",
@@ -292,10 +295,11 @@ def _join_entries(
     return rows, weight
 
 
-def _join_block(block: tuple[int, int, int, int], shared: tuple) -> np.ndarray:
-    """The pair codes the block of first rows ``[lo, hi)`` keeps (see :func:`candidates`):
-    its entries are ``positions[s0:s1]``, or found by scanning (see :func:`_row_blocks`)."""
-    rows, weight, positions, n, band, n_keys, short, min_key_share = shared
+def _block_counts(block: tuple[int, int, int, int], shared: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """The pair codes (``first * n + second``) the block of first rows ``[lo, hi)`` forms
+    (sorted, each once) and how many of the joined keys each pair shares: its entries are
+    ``positions[s0:s1]``, or found by scanning (see :func:`_row_blocks`)."""
+    rows, weight, positions, n = shared[:4]
     lo, hi, s0, s1 = block
     if positions is not None:
         at = positions[s0:s1].astype(np.int64)
@@ -315,34 +319,64 @@ def _join_block(block: tuple[int, int, int, int], shared: tuple) -> np.ndarray:
         firsts *= n
         firsts += partners
         local, count = _code_counts(firsts.astype(np.uint32))
-        codes = local.astype(np.int64) + base * n
-    else:
-        codes, count = _code_counts(firsts * n + partners)
+        return local.astype(np.int64) + base * n, count
+    return _code_counts(firsts * n + partners)
+
+
+def _join_block(block: tuple[int, int, int, int], shared: tuple) -> np.ndarray:
+    """The pair codes the block of first rows ``[lo, hi)`` keeps (see :func:`candidates`
+    and :func:`_block_counts`)."""
+    n, band, n_keys, short, min_key_share = shared[3:]
+    codes, count = _block_counts(block, shared)
     return _keep(codes, count, n, band, n_keys, short, min_key_share)
 
 
 def _few_key_pairs(
-    groups: KeyGroups, usable: np.ndarray, n_keys: np.ndarray, max_key_docs: int, share: float
+    groups: KeyGroups, usable: np.ndarray, few: np.ndarray, max_key_docs: int
 ) -> np.ndarray:
     """Pair codes of rule 1's second part: each holder of a passage key over its cap (and at
-    most ``max_key_docs``) that has so few keys that one shared key is enough, with every
-    other holder of that key (see the module docstring)."""
-    n = len(n_keys)
+    most ``max_key_docs``) that has so few keys that one shared key is enough (``few[row]``),
+    with every other holder of that key (see the module docstring)."""
+    n = len(few)
     over = np.flatnonzero(~usable & ~groups.is_band & (groups.df <= max_key_docs))
     lens = lengths(groups.offsets)[over]
     starts = groups.offsets[:-1][over]
     at = np.repeat(starts, lens) + segment_positions(lens)
     rows = groups.rows[at].astype(np.int64)
-    few = np.flatnonzero(n_keys[rows] * share <= 1)  # entries of holders with few keys
-    if not len(few):
+    chosen = np.flatnonzero(few[rows])  # entries of holders with few keys
+    if not len(chosen):
         return np.zeros(0, dtype=np.int64)
-    group = np.repeat(np.arange(len(over)), lens)[few]
-    firsts = np.repeat(rows[few], lens[group])
+    group = np.repeat(np.arange(len(over)), lens)[chosen]
+    firsts = np.repeat(rows[chosen], lens[group])
     partners = groups.rows[np.repeat(starts[group], lens[group]) + segment_positions(lens[group])]
     partners = partners.astype(np.int64)
     ok = firsts != partners
     low, high = np.minimum(firsts[ok], partners[ok]), np.maximum(firsts[ok], partners[ok])
     return sorted_unique(low * n + high)
+
+
+def _rule_joins(
+    groups: KeyGroups,
+    n_keys: np.ndarray,
+    min_key_share: float,
+    max_key_docs: int,
+    passage_key_docs: int | None,
+) -> tuple[list[np.ndarray], list[tuple[bool, np.ndarray, np.ndarray]]]:
+    """Rules 1 and 2 over ``groups``: the pair codes they make outright (rule 1's second
+    part, when passage keys have a lower cap), and the self-joins left to form, band keys
+    first: ``(band, rows, weight)`` of :func:`_join_entries`."""
+    lens = lengths(groups.offsets)
+    usable, star = _key_rules(groups.is_band, groups.df, max_key_docs, passage_key_docs)
+    usable &= lens >= 2
+    parts = []
+    if passage_key_docs is not None and passage_key_docs < max_key_docs:
+        few = n_keys * min_key_share <= 1  # one shared key is enough for these rows
+        parts.append(_few_key_pairs(groups, usable, few, max_key_docs))
+    joins = []
+    for band in (True, False):
+        sel = np.flatnonzero(usable & (groups.is_band == band))
+        joins.append((band, *_join_entries(groups, sel, star[sel])))
+    return parts, joins
 
 
 def _serial_map(fn: Callable[[Any, Any], Any], items: list, shared: Any) -> list:
@@ -378,18 +412,10 @@ def candidates(
     block_pairs = block_pairs or BLOCK_PAIRS
     if short is None:
         short = np.zeros(n, dtype=bool)
-    lens = lengths(groups.offsets)
-    usable, star = _key_rules(groups.is_band, groups.df, max_key_docs, passage_key_docs)
-    usable &= lens >= 2
-    capped = passage_key_docs is not None and passage_key_docs < max_key_docs
-    parts = [_few_key_pairs(groups, usable, n_keys, max_key_docs, min_key_share)] if capped else []
-    joins = []
-    for band in (True, False):
-        sel = np.flatnonzero(usable & (groups.is_band == band))
-        joins.append((band, *_join_entries(groups, sel, star[sel])))
+    parts, joins = _rule_joins(groups, n_keys, min_key_share, max_key_docs, passage_key_docs)
     # The groups are not needed any more: a collection's (passed inline, as Index.pairs
     # does) are freed here, before the self-join, its longest step.
-    del groups, lens, star, usable
+    del groups
     while joins:
         band, rows, weight = joins.pop(0)
         blocks, positions = _row_blocks(rows, weight, n, block_pairs)
@@ -398,6 +424,52 @@ def candidates(
         del rows, weight, positions, state
     codes = sorted_unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
     return np.stack((codes // n, codes % n), axis=1)
+
+
+def key_pairs(
+    groups: KeyGroups,
+    n_keys: np.ndarray,
+    *,
+    max_key_docs: int,
+    min_key_share: float,
+    passage_key_docs: int | None = None,
+    block_pairs: int | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """The pairs the keys of ``groups`` propose under rules 1 and 2, before rule 3: for an
+    engine that splits a collection's keys among tasks (each key, with every holder, in one
+    task), which sums each pair's count of shared passage keys over its tasks and judges the
+    sums with :func:`passage_rule` (:func:`candidates` does all of it in one place).
+
+    Yields ``(codes, shared)``: pair codes ``first * n + second`` (``first < second``,
+    ``n = len(n_keys)``; sorted and distinct within one yield, not across yields) with
+    ``shared`` ``None`` for pairs that are candidates outright (a shared band key, rule 1's
+    few-key pairs), or for pairs sharing usable passage keys, how many of ``groups``' keys
+    each shares. The options are those of :func:`candidates` (``n_keys`` and
+    ``min_key_share`` count here for rule 1 only). Pairs are formed ``block_pairs``
+    (default :data:`BLOCK_PAIRS`) pair entries at a time, so a yield holds about that many.
+
+    >>> g = group_keys(np.array([1, 1, 2, 2, 3, 3], np.uint32), np.array([0, 1, 0, 1, 1, 2]))
+    >>> [(c.tolist(), s if s is None else s.tolist())
+    ...  for c, s in key_pairs(g, np.full(3, 9), max_key_docs=200, min_key_share=0.1)]
+    [([1, 5], [2, 1])]
+    """
+    n = len(n_keys)
+    parts, joins = _rule_joins(groups, n_keys, min_key_share, max_key_docs, passage_key_docs)
+    del groups
+    for codes in parts:
+        if len(codes):
+            yield codes, None
+    while joins:
+        band, rows, weight = joins.pop(0)
+        if not len(rows):
+            continue
+        blocks, positions = _row_blocks(rows, weight, n, block_pairs or BLOCK_PAIRS)
+        state = (rows, weight, positions, n)
+        for block in blocks:
+            codes, count = _block_counts(block, state)
+            if len(codes):
+                yield codes, None if band else count
+        del rows, weight, positions, state
 
 
 def probe_candidates(

@@ -3,10 +3,12 @@
 The Spark engine runs the very functions of the single-machine pipeline next to the data,
 so its results are equal, not approximately equal: :func:`dedupe.lsh.sketch_for_store`
 (the sketch and band keys every engine stores) in ``mapInArrow`` (which works on Spark
-Connect, where ``df.rdd`` does not), :func:`dedupe.lsh.passage_rule` on the shared-key counts,
-:func:`dedupe.verify.shared_counts` and :func:`dedupe.verify.pair_scores` on the candidate
-pairs, and :func:`dedupe.cluster.group_matches` on the collected matches. Only the
-grouping is Spark's (joins and aggregations on DataFrames). No task forks processes.
+Connect, where ``df.rdd`` does not), :func:`dedupe.lsh.key_pairs` (rules 1 and 2 of the
+candidate rule) on each partition of the keys, :func:`dedupe.lsh.passage_rule` on the
+shared-key counts summed over them, :func:`dedupe.verify.shared_counts` and
+:func:`dedupe.verify.pair_scores` on the candidate pairs, and
+:func:`dedupe.cluster.group_matches` on the collected matches. Only the grouping is
+Spark's (shuffles, joins and aggregations on DataFrames). No task forks processes.
 
 The stages (each materialised once with ``localCheckpoint``, and timed):
 
@@ -17,23 +19,32 @@ The stages (each materialised once with ``localCheckpoint``, and timed):
    capped band key. No generated id takes part.
 2. ``sketch``: texts are checked (:func:`dedupe.text.ensure_text`) and sketched in Arrow
    batches; per document: its shingle set (sorted ``uint32`` as bytes), its band keys and
-   passage keys, their count, and a 64-bit set fingerprint; each document's row comes from
-   the ``order`` table, broadcast (see :data:`BROADCAST_DOCS`), so no set is shuffled here.
+   passage keys (``uint32`` as bytes), their count, and a 64-bit set fingerprint
+   (:data:`SKETCH_DOCS` documents at a time); each document's row comes from the
+   ``order`` table, broadcast (see :data:`BROADCAST_DOCS`), so no set is shuffled here.
 3. ``copies``: exact copies collapse onto the earliest document of their fingerprint group
    whose set is byte for byte the same (:func:`dedupe.verify.exact_copies`); the others
    become ``exact`` matches. Candidates are formed among the remaining documents only, so
    300 copies of a story cost 299 rows, not 45,000 pairs. Only the members of fingerprint
    groups of two or more bring their sets to the comparison.
-4. ``keys``: band and passage keys are exploded and counted per key (``df``); only
-   ``(key, row)`` entries are shuffled. A passage key
-   held by more than ``max_key_docs`` documents proposes nothing; a band key held by more
-   pairs every holder with its earliest only (a linear "star"). Keys held by at most
-   ``max_key_docs`` documents pair all their holders, the holders of keys above
-   :data:`SALT_ROWS` documents spread over several tasks (salted), so one hot key never
-   sends all its pairs to one task.
-5. ``candidates``: pairs from band keys, plus pairs whose count of shared passage keys
-   passes :func:`dedupe.lsh.passage_rule` (each pair's count joined with both documents' key
-   counts and shortness, a per-document table).
+4. ``keys``: each representative's ``(key, row)`` entries are cut by a hash of the key
+   into ``spark.sql.shuffle.partitions`` key partitions (in Python, as binary rows of many
+   entries each, :data:`KEY_BLOB_ENTRIES` at a time, with each document's passage key
+   count and shortness) and shuffled once; every holder of a key lands in its key
+   partition, so each partition knows its keys' document counts exactly. There
+   :func:`dedupe.lsh.key_pairs` (rules 1 and 2 of ``Index.pairs``) groups the entries by
+   key and forms the pairs, :data:`KEY_BLOCK_PAIRS` pair entries at a time: a passage key
+   held by more than ``max_key_docs`` documents proposes nothing (in fuzzy mode, over its
+   lower cap, only the pairs of its holders with few keys); a band key held by more pairs
+   every holder with its earliest only (a linear "star", so a hot key costs linear time);
+   other band keys pair all their holders outright; usable passage keys give each pair
+   its count of shared keys in that partition. The pairs leave as binary rows of records
+   (both rows, the count or "outright", both documents' key counts and shortness), cut
+   by a hash of the pair.
+5. ``candidates``: the pair records are shuffled by pair, so each pair's records from
+   every key partition meet in one task, which sums their counts (numpy) and keeps the
+   pairs proposed outright and those :func:`dedupe.lsh.passage_rule` keeps. No
+   per-document table is joined here: the facts the rule reads came with the pairs.
 6. ``verify``: each candidate pair is joined with both shingle sets (only the documents of
    some candidate pair send theirs) and scored exactly in
    Arrow batches; the pairs that reach a threshold, and the copy matches, are the matches.
@@ -66,6 +77,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -78,13 +90,12 @@ from .errors import (
     InvalidTextError,
     MissingDependencyError,
 )
-from .flat import lengths, offsets_of, row_ids
-from .lsh import passage_rule, sketch_for_store
+from .flat import lengths, offsets_of, row_ids, sorted_unique
+from .lsh import group_keys, key_pairs, passage_rule, sketch_for_store
 from .match import Match, match_kind
 from .params import IndexParams, RunOptions, Thresholds, check_int, split_options
 from .ranking import Rule, rank_key
 from .results import Report, build_report
-from .sketch import BAND_BIT
 from .text import ensure_text, has_words
 from .verify import (
     Fuzzy,
@@ -112,8 +123,10 @@ except ImportError as _err:  # pragma: no cover - depends on the environment
 
 __all__ = [
     "BROADCAST_DOCS",
+    "KEY_BLOB_ENTRIES",
+    "KEY_BLOCK_PAIRS",
     "MATCH_COLUMNS",
-    "SALT_ROWS",
+    "SKETCH_DOCS",
     "STAGES",
     "components",
     "find_duplicates",
@@ -137,9 +150,16 @@ MATCH_COLUMNS = (
     "size_a",
     "size_b",
 )
-#: A key held by more documents than this (and at most ``max_key_docs``) has its pairs
-#: formed in ``ceil(df / SALT_ROWS)`` tasks instead of one.
-SALT_ROWS = 64
+#: A task of the ``sketch`` stage sketches this many documents at a time (an Arrow batch
+#: holds up to ``spark.sql.execution.arrow.maxRecordsPerBatch``, 10,000 by default): the
+#: peak memory of a Python worker grows with it.
+SKETCH_DOCS = 2_000
+#: A task of the ``keys`` stage sends its key entries on (8 bytes each) about this many at
+#: a time, cut into one binary row per key partition.
+KEY_BLOB_ENTRIES = 1 << 20
+#: A task of the ``keys`` stage forms about this many pair entries at a time (the
+#: ``block_pairs`` of :func:`dedupe.lsh.key_pairs`; about 80 bytes of scratch memory each).
+KEY_BLOCK_PAIRS = 1 << 18
 #: Up to this many documents, the tables of one small row a document (ids and rows, copy
 #: groups) are broadcast to the tasks that join them (tens of bytes a document) rather than
 #: shuffled together with the sketches they are joined to; above it every join shuffles.
@@ -147,7 +167,6 @@ BROADCAST_DOCS = 2_000_000
 #: The stages timed in ``stage_seconds``, in order.
 STAGES = ("order", "sketch", "copies", "keys", "candidates", "verify", "collect")
 
-_BAND_BIT = int(BAND_BIT)
 _OK, _NO_WORDS, _BAD_TEXT = 0, 1, 2
 
 _SKETCH_SCHEMA = T.StructType(
@@ -159,12 +178,41 @@ _SKETCH_SCHEMA = T.StructType(
         T.StructField("n_keys", T.IntegerType()),
         T.StructField("fp", T.LongType()),
         T.StructField("set", T.BinaryType()),
-        T.StructField("keys", T.ArrayType(T.LongType(), containsNull=False)),
+        T.StructField("keys", T.BinaryType()),  # band keys, then passage keys (uint32)
         T.StructField("pkeys", T.BinaryType()),  # fuzzy mode: the fuzzy keys (uint32)
         T.StructField("words", T.BinaryType()),  # fuzzy mode: the fuzzy words (UTF-8)
     ]
 )
 _PAIR_SCHEMA = T.StructType([T.StructField("a", T.LongType()), T.StructField("b", T.LongType())])
+#: The records of the key stage, sent as the bytes of numpy arrays (one binary value per
+#: partition): a key entry, a document's facts the candidate rule reads, and a pair.
+_ENTRY = np.dtype("<u8")  # key << 32 | row
+_DOC = np.dtype([("row", "<u4"), ("n_keys", "<u4"), ("keys", "<u4"), ("short", "u1")])
+_PAIR = np.dtype(
+    [
+        ("a", "<u4"),
+        ("b", "<u4"),
+        ("shared", "<i4"),  # usable passage keys the pair shares in one key partition
+        ("nk_a", "<u4"),
+        ("nk_b", "<u4"),
+        ("short_a", "u1"),
+        ("short_b", "u1"),
+        ("outright", "u1"),  # a candidate whatever it shares (rules 1 and 2)
+    ]
+)
+_ENTRY_SCHEMA = T.StructType(
+    [
+        T.StructField("slot", T.IntegerType()),  # sends the row to its key partition
+        T.StructField("entries", T.BinaryType()),  # _ENTRY records
+        T.StructField("docs", T.BinaryType()),  # _DOC records of their documents
+    ]
+)
+_PAIRS_SCHEMA = T.StructType(
+    [
+        T.StructField("slot", T.IntegerType()),  # sends the row to its pair partition
+        T.StructField("pairs", T.BinaryType()),  # _PAIR records
+    ]
+)
 _VERIFIED_SCHEMA = T.StructType(
     [
         T.StructField("a_row", T.LongType()),
@@ -184,7 +232,9 @@ _VERIFIED_SCHEMA = T.StructType(
 
 
 # ---------------------------------------------------------------------- Arrow helpers
-def _binary_rows(values: np.ndarray, offsets: np.ndarray, dtype: str = "<u4") -> pa.Array:
+def _binary_rows(
+    values: np.ndarray, offsets: np.ndarray, dtype: str | np.dtype = "<u4"
+) -> pa.Array:
     """A ragged ``uint32`` (or ``dtype``) array as one Arrow binary value per row
     (little-endian bytes)."""
     width = np.dtype(dtype).itemsize
@@ -195,7 +245,7 @@ def _binary_rows(values: np.ndarray, offsets: np.ndarray, dtype: str = "<u4") ->
     )
 
 
-def _ragged(column: pa.Array, dtype: str = "<u4") -> tuple[np.ndarray, np.ndarray]:
+def _ragged(column: pa.Array, dtype: str | np.dtype = "<u4") -> tuple[np.ndarray, np.ndarray]:
     """The inverse of :func:`_binary_rows`: ``(uint32 (or dtype) values, int64 offsets)``."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
@@ -220,8 +270,10 @@ def _numpy(column: pa.Array, dtype: Any) -> np.ndarray:
 def _sketch_batches(
     batches: Iterator[pa.RecordBatch], params: IndexParams
 ) -> Iterator[pa.RecordBatch]:
-    """``(id, text)`` batches to one sketch row per document (see ``_SKETCH_SCHEMA``)."""
-    for batch in batches:
+    """``(id, text)`` batches to one sketch row per document (see ``_SKETCH_SCHEMA``),
+    :data:`SKETCH_DOCS` documents at a time."""
+    parts = (b.slice(i, SKETCH_DOCS) for b in batches for i in range(0, b.num_rows, SKETCH_DOCS))
+    for batch in parts:
         ids = batch.column(0).to_pylist()
         raw = batch.column(1).to_pylist()
         n = len(ids)
@@ -239,10 +291,9 @@ def _sketch_batches(
                 texts.append(text)
                 kept.append(i)
         sk, bands = sketch_for_store(texts, params)
-        bands = bands.astype(np.int64)
         m, n_bands = bands.shape if len(kept) else (0, params.bands)
         # each document's keys: its band keys, then its passage keys
-        all_keys = np.concatenate((bands.ravel(), sk.key_values.astype(np.int64)))
+        all_keys = np.concatenate((bands.ravel(), sk.key_values)).astype(np.uint32)
         all_rows = np.concatenate(
             (np.repeat(np.arange(m, dtype=np.int64), n_bands), row_ids(sk.key_offsets))
         )
@@ -256,9 +307,7 @@ def _sketch_batches(
         n_keys[kept_idx] = sk.key_counts()
         fps = np.zeros(n, dtype=np.int64)
         fps[kept_idx] = set_fingerprints(sk.set_values, sk.set_offsets).view(np.int64)
-        keys = pa.ListArray.from_arrays(
-            pa.array(offsets_of(key_lens).astype(np.int32)), pa.array(all_keys[order])
-        )
+        keys = _binary_rows(all_keys[order], offsets_of(key_lens))
         pkeys, words = pa.nulls(n, pa.binary()), pa.nulls(n, pa.binary())
         if sk.text_values is not None and sk.text_offsets is not None:  # fuzzy mode
             pkeys = _binary_rows(sk.key_values, offsets_of(n_keys.astype(np.int64)))
@@ -282,30 +331,176 @@ def _sketch_batches(
         )
 
 
-def _passage_batches(
+def _slot_of(values: np.ndarray, parts: int) -> np.ndarray:
+    """The partition (``0 .. parts - 1``, ``uint16`` when it fits) of each ``uint32`` value
+    (a key, or a pair's mix): the top bits of a multiplicative hash, so that passage keys
+    (window minima: small values more often) spread as evenly as band keys."""
+    mixed = values.astype(np.uint32) * np.uint32(0x9E3779B1)  # wraps: a hash
+    slot = (mixed.astype(np.uint64) * np.uint64(parts)) >> np.uint64(32)  # its top bits
+    return slot.astype(np.uint16 if parts <= 1 << 16 else np.int64)
+
+
+def _cut(slot: np.ndarray, slots: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Records in the order of their partitions (``slot``): ``(order, the partitions that
+    get some, their records' offsets in that order)``; stable, so records keep their order
+    within a partition."""
+    order = np.argsort(slot, kind="stable")  # a radix sort of 16-bit partitions
+    counts = np.bincount(slot, minlength=len(slots))
+    held = np.flatnonzero(counts)
+    return order, held, offsets_of(counts[held])
+
+
+def _records(
+    slots: Sequence[int], held: np.ndarray, columns: list[tuple[np.ndarray, np.ndarray]]
+) -> list[pa.Array]:
+    """A ``slot`` column for the partitions ``held``, then each ``(records, offsets)`` as
+    one binary value per partition."""
+    out = [pa.array(np.asarray(slots, dtype=np.int32)[held])]
+    out.extend(_binary_rows(r, o, r.dtype) for r, o in columns)
+    return out
+
+
+def _entry_batches(
+    batches: Iterator[pa.RecordBatch], slots: Sequence[int], short_keys: int, flush: int
+) -> Iterator[pa.RecordBatch]:
+    """Representatives' ``(row, n_keys, size, keys)`` batches to their ``(key, row)``
+    entries (``_ENTRY``), cut by a hash of the key (:func:`_slot_of`) into one
+    ``_ENTRY_SCHEMA`` row per key partition that gets some (``slot``:
+    ``slots[partition]``), about ``flush`` entries at a time. Each row also holds its
+    entries' documents (``_DOC``: rows, passage key counts and whether they are short
+    texts), which the candidate rule reads."""
+    docs: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    held = 0
+    for batch in batches:
+        values, offsets = _ragged(batch.column("keys"))
+        doc = np.zeros(len(offsets) - 1, dtype=_DOC)
+        doc["row"] = _numpy(batch.column("row"), np.int64)
+        doc["n_keys"] = _numpy(batch.column("n_keys"), np.int64)
+        doc["short"] = _numpy(batch.column("size"), np.int64) < short_keys
+        doc["keys"] = lengths(offsets)
+        docs.append(doc)
+        keys.append(values)
+        held += len(values)
+        if held >= flush:
+            yield _entry_rows(np.concatenate(docs), np.concatenate(keys), slots)
+            docs, keys, held = [], [], 0
+    if held:
+        yield _entry_rows(np.concatenate(docs), np.concatenate(keys), slots)
+
+
+def _entry_rows(docs: np.ndarray, keys: np.ndarray, slots: Sequence[int]) -> pa.RecordBatch:
+    """One ``_ENTRY_SCHEMA`` row per key partition that gets some of the keys of ``docs``
+    (document ``i`` holds ``docs["keys"][i]`` of ``keys``, in order)."""
+    order, held, offsets = _cut(_slot_of(keys, len(slots)), slots)
+    of_doc = np.repeat(np.arange(len(docs), dtype=np.int32), docs["keys"])[order]
+    entries = keys[order].astype(np.uint64)
+    entries <<= np.uint64(32)
+    entries |= docs["row"][of_doc]
+    # a partition's documents: where its entries move on to another document (a
+    # document's entries are next to each other, before and after the stable cut)
+    first = np.ones(len(of_doc), dtype=bool)
+    first[1:] = of_doc[1:] != of_doc[:-1]
+    first[offsets[:-1]] = True
+    at = np.flatnonzero(first)
+    doc_offsets = np.searchsorted(at, offsets)
+    return pa.RecordBatch.from_arrays(
+        _records(slots, held, [(entries, offsets), (docs[of_doc[at]], doc_offsets)]),
+        schema=_arrow_schema(_ENTRY_SCHEMA),
+    )
+
+
+def _pair_batches(
+    batches: Iterator[pa.RecordBatch],
+    slots: Sequence[int],
+    max_key_docs: int,
+    passage_key_docs: int,
+    min_key_share: float,
+) -> Iterator[pa.RecordBatch]:
+    """The entries of one key partition (every holder of each of its keys) to the pairs
+    :func:`dedupe.lsh.key_pairs` forms from them (``_PAIR``: both rows, the count of usable
+    passage keys the pair shares in this partition or ``outright``, both documents' passage
+    key counts and shortness), cut by a hash of the pair into one ``_PAIR_SCHEMA`` row per
+    pair partition that gets some (the ``candidates`` stage sums each pair's counts)."""
+    entries, docs = [], []
+    for batch in batches:
+        entries.append(_ragged(batch.column("entries"), _ENTRY)[0])
+        docs.append(_ragged(batch.column("docs"), _DOC)[0])
+    if not entries:
+        return
+    entry = np.concatenate(entries)
+    del entries
+    groups = group_keys(entry >> np.uint64(32), entry & np.uint64(0xFFFFFFFF))
+    del entry
+    # the documents of this partition's shared keys, numbered from 0 (ascending, so the
+    # earliest holder of a key stays the earliest): memory as the partition, not the
+    # collection
+    rows = sorted_unique(groups.rows)
+    groups = replace(groups, rows=np.searchsorted(rows, groups.rows))
+    info = np.concatenate(docs)
+    info = info[np.argsort(info["row"], kind="stable")]
+    info = info[np.searchsorted(info["row"], rows)]  # each of rows, once
+    n = len(rows)
+    for codes, shared in key_pairs(
+        groups,
+        info["n_keys"].astype(np.int64),
+        max_key_docs=max_key_docs,
+        min_key_share=min_key_share,
+        passage_key_docs=passage_key_docs,
+        block_pairs=KEY_BLOCK_PAIRS,
+    ):
+        first, second = codes // n, codes % n
+        pairs = np.empty(len(codes), dtype=_PAIR)
+        pairs["a"], pairs["b"] = rows[first], rows[second]
+        pairs["outright"] = shared is None
+        pairs["shared"] = 0 if shared is None else shared
+        for side, at in (("a", first), ("b", second)):
+            pairs[f"nk_{side}"] = info["n_keys"][at]
+            pairs[f"short_{side}"] = info["short"][at]
+        mix = pairs["a"] * np.uint32(0x85EBCA6B) + pairs["b"]  # wraps: one value a pair
+        order, held, offsets = _cut(_slot_of(mix, len(slots)), slots)
+        yield pa.RecordBatch.from_arrays(
+            _records(slots, held, [(pairs[order], offsets)]), schema=_arrow_schema(_PAIRS_SCHEMA)
+        )
+
+
+def _pair_codes(pairs: np.ndarray) -> np.ndarray:
+    """``a << 32 | b`` of each ``_PAIR`` record (``uint64``; ordered as ``(a, b)``)."""
+    return (pairs["a"].astype(np.uint64) << np.uint64(32)) | pairs["b"].astype(np.uint64)
+
+
+def _candidate_batches(
     batches: Iterator[pa.RecordBatch], min_key_share: float
 ) -> Iterator[pa.RecordBatch]:
-    """Pairs with their shared passage key counts to the pairs :func:`passage_rule` keeps."""
-    for batch in batches:
-        k = batch.num_rows
-        n_keys = np.concatenate(
-            (_numpy(batch.column("nk_a"), np.int64), _numpy(batch.column("nk_b"), np.int64))
-        )
-        short = np.concatenate(
-            (_numpy(batch.column("short_a"), bool), _numpy(batch.column("short_b"), bool))
-        )
-        keep = passage_rule(
-            np.arange(k),
-            np.arange(k, 2 * k),
-            _numpy(batch.column("shared"), np.int64),
-            n_keys,
-            short,
-            min_key_share=min_key_share,
-        )
-        yield pa.RecordBatch.from_arrays(
-            [batch.column("a").filter(pa.array(keep)), batch.column("b").filter(pa.array(keep))],
-            names=["a", "b"],
-        )
+    """One pair partition's ``_PAIR`` records (each pair's, from every key partition) to
+    its candidate pairs ``(a, b)``: those proposed outright, and those whose counts of
+    shared passage keys, summed, pass :func:`passage_rule`."""
+    parts = [_ragged(batch.column("pairs"), _PAIR)[0] for batch in batches]
+    if not parts:
+        return
+    pairs = np.concatenate(parts)
+    del parts
+    codes = _pair_codes(pairs)
+    order = np.argsort(codes)
+    pairs, codes = pairs[order], codes[order]
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    shared = np.add.reduceat(pairs["shared"].astype(np.int64), starts)
+    outright = np.maximum.reduceat(pairs["outright"], starts).astype(bool)
+    pairs = pairs[starts]
+    k = len(pairs)
+    keep = outright | passage_rule(
+        np.arange(k),
+        np.arange(k, 2 * k),
+        shared,
+        np.concatenate((pairs["nk_a"], pairs["nk_b"])).astype(np.int64),
+        np.concatenate((pairs["short_a"], pairs["short_b"])).astype(bool),
+        min_key_share=min_key_share,
+    )
+    pairs = pairs[keep]
+    yield pa.RecordBatch.from_arrays(
+        [pa.array(pairs["a"].astype(np.int64)), pa.array(pairs["b"].astype(np.int64))],
+        schema=_arrow_schema(_PAIR_SCHEMA),
+    )
 
 
 def _both(batch: pa.RecordBatch, name: str, dtype: str = "<u4") -> tuple[np.ndarray, np.ndarray]:
@@ -419,13 +614,7 @@ def _arrow_schema(schema: T.StructType) -> pa.Schema:
         T.BinaryType: pa.binary(),
         T.BooleanType: pa.bool_(),
     }
-    out = []
-    for f in schema.fields:
-        if isinstance(f.dataType, T.ArrayType):
-            out.append(pa.field(f.name, pa.list_(pa.field("element", pa.int64(), False))))
-        else:
-            out.append(pa.field(f.name, kinds[type(f.dataType)]))
-    return pa.schema(out)
+    return pa.schema([pa.field(f.name, kinds[type(f.dataType)]) for f in schema.fields])
 
 
 # ---------------------------------------------------------------------- checks
@@ -594,70 +783,40 @@ class _Plan:
         return reps, copy_matches
 
     def keys(self, reps: DataFrame) -> DataFrame:
-        """Key entries held by 2+ representatives: key, row, df, first, band (only the key
-        and the row are shuffled; the passage rule's counts join the pairs later)."""
+        """Each key partition's pairs, cut by pair partition (``_PAIRS_SCHEMA``): the
+        representatives' key entries, shuffled once by key (binary rows of many entries,
+        see :func:`_entry_batches`), then grouped per key partition and paired by
+        :func:`dedupe.lsh.key_pairs` (:func:`_pair_batches`)."""
         started = time.perf_counter()
-        by_key = Window.partitionBy("key")
-        entries = (
-            reps.select("row", F.explode("keys").alias("key"))
-            .withColumn("df", F.count(F.lit(1)).over(by_key))
-            .where("df >= 2")
-            .withColumn("first", F.min("row").over(by_key))
-            .withColumn("band", F.col("key") >= F.lit(_BAND_BIT))
-        )
-        return self._done("keys", entries, started)
-
-    def candidates(self, entries: DataFrame, reps: DataFrame) -> DataFrame:
-        """Candidate pairs ``(a, b)``, ``a < b``, under the one candidate rule."""
-        started = time.perf_counter()
-        cap = self.thresholds.max_key_docs
-        # 1. a band key held by more than max_key_docs documents: each with the earliest
-        star = entries.where(
-            F.col("band") & (F.col("df") > cap) & (F.col("row") != F.col("first"))
-        ).select(F.col("first").alias("a"), F.col("row").alias("b"))
-        # 2. keys held by at most max_key_docs documents pair all of them (salted); a
-        # passage key, by at most the passage cap (lower for fuzzy keys)
-        passage_cap = self.params.passage_key_docs(cap)
-        band_pairs = _all_pairs(entries.where(F.col("band") & (F.col("df") <= cap))).unionByName(
-            star
-        )
-        share = self.thresholds.key_share
-        if passage_cap < cap:  # a passage key over its cap pairs its holders with few keys
-            band_pairs = band_pairs.unionByName(self._few_key_pairs(entries, reps, passage_cap))
-        # 3. pairs sharing usable passage keys: the count, with both documents' key counts
-        # and shortness (a broadcast table when small), against the rule
-        usable = entries.where(~F.col("band") & (F.col("df") <= passage_cap))
-        counted = _all_pairs(usable).groupBy("a", "b").count()
-        info = reps.select("row", "n_keys", (F.col("size") < self.params.short_keys).alias("short"))
-        for side in "ab":
-            named = info.select(
-                F.col("row").alias(side),
-                F.col("n_keys").alias(f"nk_{side}"),
-                F.col("short").alias(f"short_{side}"),
+        if self.rows > 1 << 32:  # the key stage's records hold rows as uint32
+            raise InvalidParameterError(
+                f"dedupe.spark takes at most 2**32 documents at once, got {self.rows}"
             )
-            counted = counted.join(self.small(named), side)
-        passage_pairs = counted.withColumnRenamed("count", "shared").mapInArrow(
-            lambda batches: _passage_batches(batches, share), _PAIR_SCHEMA
+        t = self.thresholds
+        cap, share = t.max_key_docs, t.key_share
+        passage_cap = self.params.passage_key_docs(cap)
+        short_keys, flush = self.params.short_keys, KEY_BLOB_ENTRIES
+        slots = _slots(reps.sparkSession)
+        entries = reps.select("row", "n_keys", "size", "keys").mapInArrow(
+            lambda batches: _entry_batches(batches, slots, short_keys, flush), _ENTRY_SCHEMA
         )
-        found = band_pairs.unionByName(passage_pairs).distinct()
-        return self._done("candidates", found, started)
+        pairs = entries.repartition(len(slots), "slot").mapInArrow(
+            lambda batches: _pair_batches(batches, slots, cap, passage_cap, share), _PAIRS_SCHEMA
+        )
+        return self._done("keys", pairs, started)
 
-    def _few_key_pairs(self, entries: DataFrame, reps: DataFrame, passage_cap: int) -> DataFrame:
-        """Rule 1's second part (:mod:`dedupe.lsh`): each holder of a passage key held by
-        more than ``passage_cap`` (and at most ``max_key_docs``) documents that has so few
-        keys that one shared key is enough, with every other holder of the key."""
-        over = entries.where(
-            ~F.col("band")
-            & (F.col("df") > passage_cap)
-            & (F.col("df") <= self.thresholds.max_key_docs)
-        ).select("key", "row")
-        few = reps.where(F.col("n_keys") * F.lit(self.thresholds.key_share) <= 1).select("row")
-        x = over.join(self.small(few), "row", "left_semi").alias("x")
-        return (
-            x.join(over.alias("y"), "key")
-            .where(F.col("x.row") != F.col("y.row"))
-            .select(F.least("x.row", "y.row").alias("a"), F.greatest("x.row", "y.row").alias("b"))
+    def candidates(self, pairs: DataFrame) -> DataFrame:
+        """Candidate pairs ``(a, b)``, ``a < b``, under the one candidate rule: each
+        pair's records shuffled to its pair partition, its counts summed over the key
+        partitions and judged by :func:`dedupe.lsh.passage_rule` (:func:`_candidate_batches`;
+        pairs proposed outright pass)."""
+        started = time.perf_counter()
+        share = self.thresholds.key_share
+        slots = _slots(pairs.sparkSession)
+        found = pairs.repartition(len(slots), "slot").mapInArrow(
+            lambda batches: _candidate_batches(batches, share), _PAIR_SCHEMA
         )
+        return self._done("candidates", found, started)
 
     def verify(self, found: DataFrame, reps: DataFrame) -> DataFrame:
         """The verified matches among the candidate pairs (``_VERIFIED_SCHEMA``)."""
@@ -690,23 +849,27 @@ class _Plan:
         return self._done("verify", verified, started)
 
 
-def _all_pairs(entries: DataFrame) -> DataFrame:
-    """Every pair ``a < b`` of rows holding the same key, one row per key they share
-    (``a, b``). Salted: the holders of a key of ``df``
-    documents are cut into ``ceil(df / SALT_ROWS)`` buckets of left sides, each joined with
-    all the holders on the right, so a key's pairs are formed by that many tasks."""
-    salted = entries.withColumn("salt", F.ceil(F.col("df") / F.lit(SALT_ROWS)).cast("long"))
-    left = salted.select(
-        "key",
-        F.pmod(F.col("row"), F.col("salt")).alias("bucket"),
-        F.col("row").alias("a"),
-    )
-    right = salted.select(
-        "key",
-        F.explode(F.sequence(F.lit(0).cast("long"), F.col("salt") - 1)).alias("bucket"),
-        F.col("row").alias("b"),
-    )
-    return left.join(right, ["key", "bucket"]).where(F.col("a") < F.col("b")).select("a", "b")
+def _slots(spark: Any) -> list[int]:
+    """For each partition ``p`` of the key stage (``spark.sql.shuffle.partitions`` of them),
+    a ``slot`` value that ``repartition(n, "slot")`` sends to ``p`` (found with Spark's own
+    hash, once a partition count), so that every key partition is one task's. Were a value
+    missed, two key partitions would share a task: slower, never wrong (a key's entries
+    all go to one task whatever the slots)."""
+    try:
+        n = max(1, int(spark.conf.get("spark.sql.shuffle.partitions")))
+    except (TypeError, ValueError):  # "auto" on some platforms
+        n = 200
+    if n not in _SLOTS:
+        ids = F.col("id").cast("int")
+        found = spark.range(16 * n).select(ids.alias("v"), F.pmod(F.hash(ids), F.lit(n)).alias("p"))
+        first: dict[int, int] = {}
+        for r in found.collect():
+            first.setdefault(int(r["p"]), int(r["v"]))
+        _SLOTS[n] = [first.get(p, p) for p in range(n)]
+    return _SLOTS[n]
+
+
+_SLOTS: dict[int, list[int]] = {}
 
 
 def _run(
@@ -741,8 +904,8 @@ def _run(
         )
     docs = sketched.where(F.col("status") == _OK).drop("status", "error")
     reps, copy_matches = plan.copies(docs)
-    entries = plan.keys(reps)
-    found = plan.candidates(entries, reps)
+    pairs = plan.keys(reps)
+    found = plan.candidates(pairs)
     verified = plan.verify(found, reps)
     return plan, verified.unionByName(copy_matches), docs.select("id", "row"), skipped
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import numpy as np
@@ -387,6 +388,56 @@ def test_query_and_pairs_share_one_candidate_rule(seed, max_key_docs):
             assert b in found[a] or a in found[b]
     for a, b in reported:
         assert b in found[a] or a in found[b]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    max_key_docs=st.sampled_from([2, 3, 200]),
+    fuzzy=st.booleans(),
+    tasks=st.integers(1, 5),
+)
+def test_key_pairs_split_among_tasks_equal_candidates(seed, max_key_docs, fuzzy, tasks):
+    """An engine that splits the keys among tasks (Spark) and sums each pair's shared
+    passage key counts over them before passage_rule proposes what candidates() does, with
+    hot keys (low caps: stars, and passage keys over a lower cap pairing few-key holders)."""
+    from dedupe.lsh import candidates, group_collection, key_pairs, passage_rule, sketch_for_store
+    from dedupe.params import IndexParams
+
+    rng = random.Random(seed)
+    texts = [make_text(rng, rng.randint(3, 90)) for _ in range(10)]
+    for _ in range(8):  # excerpts, near-copies and short alerts share keys with sources
+        src = rng.choice(texts).split()
+        lo = rng.randint(0, max(0, len(src) - 12))
+        texts.append(" ".join(src[lo : lo + rng.randint(4, 60)] + make_text(rng, 5).split()))
+    params = IndexParams(fuzzy=fuzzy)
+    share = rng.choice([0.0, 0.1, 0.5])
+    sk, bands = sketch_for_store(texts, params)
+    n_keys, short = sk.key_counts(), sk.set_sizes() < params.short_keys
+    groups = group_collection(bands, sk.key_values, sk.key_offsets)
+    passage_cap = min(max_key_docs, rng.choice([params.passage_key_docs(max_key_docs), 1, 2]))
+    rule = {"max_key_docs": max_key_docs, "passage_key_docs": passage_cap}  # rule 1's few keys
+    want = candidates(groups, n_keys, min_key_share=share, short=short, **rule)
+    task = np.array([rng.randrange(tasks) for _ in range(len(groups.df))])  # a key's task
+    lens = np.diff(groups.offsets)
+    outright, counted = set(), {}
+    for t in range(tasks):
+        mine = np.repeat(task == t, lens)
+        keys = np.repeat(np.flatnonzero(task == t), lens[task == t]).astype(np.uint32)
+        part = dedupe.lsh.group_keys(keys, groups.rows[mine])
+        part = dataclasses.replace(part, is_band=groups.is_band[task == t])  # keys: groups
+        for codes, shared in key_pairs(part, n_keys, min_key_share=share, block_pairs=5, **rule):
+            if shared is None:
+                outright.update(codes.tolist())
+            else:
+                for code, c in zip(codes.tolist(), shared.tolist()):
+                    counted[code] = counted.get(code, 0) + c
+    n = len(n_keys)
+    codes = np.array(sorted(counted), dtype=np.int64)
+    sums = np.array([counted[c] for c in codes.tolist()], dtype=np.int64)
+    kept = passage_rule(codes // n, codes % n, sums, n_keys, short, min_key_share=share)
+    got = sorted(outright | set(codes[kept].tolist()))
+    assert got == [a * n + b for a, b in want.tolist()]
 
 
 # ------------------------------------------------------------------ short texts, copies, skew

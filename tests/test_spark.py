@@ -155,6 +155,34 @@ def test_generated_collection_shuffled(spark, partitions, max_key_docs, represen
     assert list(seconds) == list(dedupe.spark.STAGES)
 
 
+def test_key_stage_rows_and_slots_do_not_change_the_result(spark, monkeypatch):
+    """The key stage's entries sent a few at a time (Arrow batches of 7 documents: many
+    binary rows per task), and every key partition sent to one task (slots that collide):
+    the same report, with hot band keys over the cap (stars) and a fuzzy passage key over
+    its cap pairing its holders with an alert of few keys."""
+    from test_fuzzy import _shared_paragraph_collection
+
+    shared, alert = _shared_paragraph_collection(105)
+    runs = [(collection(), {"max_key_docs": 3}), ({**shared, "alert": alert}, {"fuzzy": True})]
+    monkeypatch.setattr(dedupe.spark, "KEY_BLOB_ENTRIES", 50)
+    n = int(spark.conf.get("spark.sql.shuffle.partitions"))
+    batch = "spark.sql.execution.arrow.maxRecordsPerBatch"
+    before = spark.conf.get(batch)
+    spark.conf.set(batch, "7")
+    try:
+        for slots in (None, [0] * n):
+            if slots is not None:
+                monkeypatch.setitem(dedupe.spark._SLOTS, n, slots)
+            for docs, options in runs:
+                want = dedupe.find_duplicates(docs, **options)
+                df = ordered_frame(spark, docs, partitions=3, seed=5)
+                got = dedupe.spark.find_duplicates(df, order_col="pos", **options)
+                assert_same(got, want)
+    finally:
+        spark.conf.set(batch, before)
+    assert sum("alert" in (m.a, m.b) for m in want.matches) == 105  # the few-key rule
+
+
 def test_the_cap_and_the_star_rule_change_the_result():
     """The low cap of the tests above is not idle: it changes what single-machine finds."""
     docs = collection()
