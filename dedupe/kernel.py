@@ -4,11 +4,13 @@
 text's values with whole-array numpy operations. The loops here do the same work one text
 at a time, compiled by numba (the ``fast`` extra: ``pip install 'article-dedupe[fast]'``),
 without numpy's temporary arrays: the sketch stage (signatures aside) runs about 1.9 times
-as fast. Their output is bit-identical to the numpy path's (the tests compare the two on
-random and real texts); the numpy path stays, and is what runs without numba. Only the
-default hash scheme (:data:`dedupe.sketch.HASH_SCHEME`) is compiled: the legacy BLAKE2b
-scheme keeps its own path, and words longer than ``long_bytes`` are handed back to the
-caller's hash function.
+as fast. One more loop counts the pairs of the candidate stage's self-join
+(:func:`join_block`, called by :func:`dedupe.lsh.candidates`) in a dense array instead of
+sorting every pair entry. Their output is bit-identical to the numpy path's (the tests
+compare the two on random and real texts); the numpy path stays, and is what runs without
+numba. Only the default hash scheme (:data:`dedupe.sketch.HASH_SCHEME`) is compiled: the
+legacy BLAKE2b scheme keeps its own path, and words longer than ``long_bytes`` are handed
+back to the caller's hash function.
 
 When the kernel runs is one switch, the environment variable ``DEDUPE_KERNEL``, read at
 every call (:func:`setting`):
@@ -54,6 +56,7 @@ __all__ = [
     "expect",
     "load",
     "loaded",
+    "join_block",
     "passage_minima",
     "setting",
     "shingle_hashes",
@@ -291,11 +294,92 @@ def _unique_loop(
     return out[:k].copy(), out_offsets, unsorted
 
 
+def _join_loop(
+    rows: np.ndarray,
+    weight: np.ndarray,
+    at: np.ndarray,
+    scan: bool,
+    lo: int,
+    hi: int,
+    n_keys: np.ndarray,
+    short: np.ndarray,
+    min_key_share: float,
+    band: bool,
+) -> np.ndarray:
+    """The pair codes (``first * n + partner``, unsorted) a block of the self-join of
+    :func:`dedupe.lsh.candidates` keeps: entry ``e`` (row ``rows[e]``) pairs with the rows
+    ``rows[e + 1 : e + 1 + weight[e]]``; the block's entries are those of first rows in
+    ``[lo, hi)``, found by scanning every entry (``scan``) or listed in ``at``. Each first
+    row's partners are counted in a dense array (no sort), then kept when ``band``, or when
+    they share enough keys (rule 3: at least ``max(1, min_key_share * fewest)`` of them, or
+    one when either is ``short``)."""
+    n = len(n_keys)
+    span = hi - lo
+    starts = np.zeros(span + 1, dtype=np.int64)  # the block's entries grouped by first row
+    total = len(rows) if scan else len(at)
+    for k in range(total):
+        e = k if scan else at[k]
+        if e < 0 or e >= len(rows) or e + 1 + np.int64(weight[e]) > len(rows):
+            raise ValueError("an entry or its partners lie outside the rows")
+        r = np.int64(rows[e])
+        if r >= n:
+            raise ValueError("a row is not below len(n_keys)")
+        if lo <= r < hi:
+            starts[r - lo + 1] += 1
+    for r in range(span):
+        starts[r + 1] += starts[r]
+    mine = np.empty(starts[span], dtype=np.int64)
+    fill = starts[:span].copy()
+    for k in range(total):
+        e = k if scan else at[k]
+        r = np.int64(rows[e])
+        if lo <= r < hi:
+            mine[fill[r - lo]] = e
+            fill[r - lo] += 1
+    # rule 3 as max(1, min(least[first], least[partner])): min_key_share times a row's
+    # key count, 0 for a short text (a positive factor keeps the order of the products)
+    least = np.empty(n, dtype=np.float64)
+    for r in range(n):
+        least[r] = 0.0 if short[r] else min_key_share * n_keys[r]
+    counts = np.zeros(n, dtype=np.int32)
+    touched = np.empty(n + 1, dtype=np.int64)
+    out = np.empty(1024, dtype=np.int64)
+    kept = 0
+    for r in range(lo, hi):
+        t = 0
+        for k in range(starts[r - lo], starts[r - lo + 1]):
+            e = mine[k]
+            for j in range(e + 1, e + 1 + np.int64(weight[e])):
+                p = np.int64(rows[j])
+                if p >= n:
+                    raise ValueError("a row is not below len(n_keys)")
+                touched[t] = p  # kept (t moves on) on its first count only
+                t += counts[p] == 0
+                counts[p] += 1
+        counts[r] = 0  # a row is not its own partner
+        for i in range(t):
+            p = touched[i]
+            shared = counts[p]
+            counts[p] = 0
+            if shared == 0:
+                continue
+            if not band and shared < max(1.0, min(least[r], least[p])):
+                continue
+            if kept == len(out):
+                grown = np.empty(2 * len(out), dtype=np.int64)
+                grown[:kept] = out
+                out = grown
+            out[kept] = r * n + p
+            kept += 1
+    return out[:kept].copy()
+
+
 class _Loops(NamedTuple):
     words: Callable[..., Any]
     shingles: Callable[..., Any]
     minima: Callable[..., Any]
     unique: Callable[..., Any]
+    join: Callable[..., Any]
 
 
 _PLAIN = _Loops(
@@ -303,6 +387,7 @@ _PLAIN = _Loops(
     _shingle_loop,
     _minima_loop,
     _unique_loop,
+    _join_loop,
 )
 _COMPILED: _Loops | None = None
 _LOCK = threading.Lock()
@@ -330,13 +415,30 @@ def _compile() -> _Loops:
         _shingle_loop: (ro(u64), ro(i64), i64),
         _minima_loop: (ro(u64), ro(i64), i64, ro(types.boolean), ro(u32), ro(i64), u64),
         _unique_loop: (ro(u32), ro(i64)),
+        # the join's weights are as narrow as its groups allow (lsh._join_entries)
+        _join_loop: [
+            (
+                ro(u32),
+                ro(w),
+                ro(i64),
+                types.boolean,
+                i64,
+                i64,
+                ro(i64),
+                ro(types.boolean),
+                types.float64,
+                types.boolean,
+            )
+            for w in (types.uint8, types.uint16, u32, i64)
+        ],
     }
 
     def jit(fn: Callable[..., Any]) -> Callable[..., Any]:
+        signature: Any = signatures[fn]  # one signature, or a list of them
         try:  # numba writes its cache beside this file, or else in the user's cache folder
-            return numba.njit(signatures[fn], cache=True, nogil=True)(fn)
+            return numba.njit(signature, cache=True, nogil=True)(fn)
         except RuntimeError:  # "cannot cache function": no writable place for it
-            return numba.njit(signatures[fn], nogil=True)(fn)
+            return numba.njit(signature, nogil=True)(fn)
 
     return _Loops(*map(jit, _PLAIN))
 
@@ -554,3 +656,43 @@ def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
         offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(sizes, out=offsets[1:])
     return values, offsets
+
+
+def join_block(
+    rows: np.ndarray,
+    weight: np.ndarray,
+    block: tuple[int, int],
+    *,
+    at: np.ndarray | None,
+    n_keys: np.ndarray,
+    short: np.ndarray,
+    min_key_share: float,
+    band: bool,
+) -> np.ndarray:
+    """The pair codes (``first * n + partner``, ``n = len(n_keys)``; unsorted, each once)
+    that one block of :func:`dedupe.lsh.candidates`' self-join keeps, as its numpy path
+    does (which sorts every pair entry to count them): entry ``e`` pairs row ``rows[e]``
+    with the rows ``rows[e + 1 : e + 1 + weight[e]]``; the block holds the entries
+    ``at`` (all of them when ``None``) of first rows ``block = (lo, hi)``. A pair is kept
+    when ``band``, or by rule 3 of :mod:`dedupe.lsh` (``min_key_share`` of the fewer
+    ``n_keys``, one key when either is ``short``).
+
+    >>> rows = np.array([0, 1, 2, 1, 2], np.uint32)  # groups [0, 1, 2] and [1, 2]
+    >>> weight = np.array([2, 1, 0, 1, 0], np.uint8)
+    >>> join_block(rows, weight, (0, 3), at=None, n_keys=np.array([2, 2, 2]),
+    ...            short=np.zeros(3, bool), min_key_share=0.6, band=False).tolist()
+    [5]
+    """
+    rows, n_keys = _array(rows, np.uint32), _array(n_keys, np.int64)
+    weight = np.ascontiguousarray(weight)
+    if weight.dtype not in (np.uint8, np.uint16, np.uint32, np.int64):
+        weight = weight.astype(np.int64)
+    short = _array(short, np.bool_)
+    if len(weight) != len(rows) or len(short) != len(n_keys):
+        raise ValueError("join_block needs a weight per row entry and a flag per n_keys")
+    lo, hi = block
+    scan = at is None
+    positions = np.zeros(0, np.int64) if at is None else _array(at, np.int64)
+    return _loops().join(
+        rows, weight, positions, scan, lo, hi, n_keys, short, float(min_key_share), band
+    )

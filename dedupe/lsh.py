@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from . import kernel
 from .flat import lengths, offsets_of, row_chunks, segment_positions, sorted_unique
 from .params import IndexParams
 from .sketch import BAND_BIT, Sketch, band_keys, sketch_texts
@@ -219,6 +220,15 @@ SCAN_BLOCKS = 8
 PASS_ENTRIES = 1 << 23
 
 
+#: The self-join of :func:`candidates` loads the compiled kernel (:mod:`dedupe.kernel`,
+#: with the ``auto`` setting) once it forms at least this many pair entries, and then
+#: counts each block's pairs in a dense array instead of sorting them. Measured (fuzzy
+#: mode, 20,000 generated articles with OCR-noised copies, 39M pair entries, one core): the
+#: blocks' sorts and counts took about 100 ns an entry (4.2 s), the kernel about 17 ns
+#: (0.7 s); loading it takes about 0.45 s.
+KERNEL_MIN_PAIRS = 10_000_000
+
+
 def _row_blocks(
     rows: np.ndarray, weight: np.ndarray, n: int, size: int
 ) -> tuple[list[tuple[int, int, int, int]], np.ndarray | None]:
@@ -297,6 +307,17 @@ def _join_block(block: tuple[int, int, int, int], shared: tuple) -> np.ndarray:
     its entries are ``positions[s0:s1]``, or found by scanning (see :func:`_row_blocks`)."""
     rows, weight, positions, n, band, n_keys, short, min_key_share = shared
     lo, hi, s0, s1 = block
+    if kernel.wanted():  # counted without sorting: the same codes, in another order
+        return kernel.join_block(
+            rows,
+            weight,
+            (lo, hi),
+            at=None if positions is None else positions[s0:s1],
+            n_keys=n_keys,
+            short=short,
+            min_key_share=min_key_share,
+            band=band,
+        )
     if positions is not None:
         at = positions[s0:s1].astype(np.int64)
     elif (lo, hi) == (0, n):  # the only block
@@ -390,9 +411,16 @@ def candidates(
     # The groups are not needed any more: a collection's (passed inline, as Index.pairs
     # does) are freed here, before the self-join, its longest step.
     del groups, lens, star, usable
+    total = sum(int(weight.sum(dtype=np.int64)) for _, _, weight in joins)
+    if total >= KERNEL_MIN_PAIRS:
+        kernel.load()  # before map_blocks forks: its workers inherit it
+    fast = kernel.wanted()
     while joins:
         band, rows, weight = joins.pop(0)
-        blocks, positions = _row_blocks(rows, weight, n, block_pairs)
+        size = block_pairs
+        if fast:  # no pair entries held: blocks only to spread the work
+            size = max(size, -(-int(weight.sum(dtype=np.int64)) // SCAN_BLOCKS))
+        blocks, positions = _row_blocks(rows, weight, n, size)
         state = (rows, weight, positions, n, band, n_keys, short, min_key_share)
         parts.extend((map_blocks or _serial_map)(_join_block, blocks, state))
         del rows, weight, positions, state
