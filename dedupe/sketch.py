@@ -50,7 +50,7 @@ from .flat import (
     sorted_unique,
     take,
 )
-from .text import FUZZY_TOKENIZER, fuzzy_buffer, word_buffer
+from .text import FUZZY_TOKENIZER, fuzzy_buffers, word_buffer
 
 __all__ = [
     "HASH_SCHEME",
@@ -76,6 +76,7 @@ __all__ = [
     "mix64",
     "passage_keys",
     "fuzzy_keys",
+    "packed_fuzzy_keys",
     "FUZZY_KEY_DOCS",
     "FUZZY_SCHEME",
     "FUZZY_GRAM",
@@ -895,10 +896,8 @@ def _sketch_chunk(
         )
         return Sketch(set_values, set_offsets, *keys, signatures)
     del hashes
-    buffers = [fuzzy_buffer(t) for t in texts]
-    keys = fuzzy_keys(buffers)
-    text_values = np.frombuffer(b"".join(buffers), dtype=np.uint8)
-    text_offsets = offsets_of(np.array([len(b) for b in buffers], dtype=np.int64))
+    text_values, text_offsets, packed, packed_offsets = fuzzy_buffers(list(texts))
+    keys = packed_fuzzy_keys(packed, packed_offsets)
     return Sketch(set_values, set_offsets, *keys, signatures, text_values, text_offsets)
 
 
@@ -923,30 +922,34 @@ FUZZY_WINDOW = 16
 FUZZY_KEY_DOCS = 100
 
 
-def _gram_hashes(buffers: Sequence[bytes], gram: int) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes of every run of ``gram`` bytes (at most 8) of each buffer (ragged, in
-    text order): the run read as one little-endian integer, then mixed; a buffer shorter
-    than ``gram`` bytes (and not empty) has one, of all its bytes.
+def _gram_hashes(
+    packed: np.ndarray, offsets: np.ndarray, gram: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of every run of ``gram`` bytes (at most 8) of each row of ``packed``
+    (``uint8``, ragged; the hashes in text order): the run read as one little-endian
+    integer, then mixed; a row shorter than ``gram`` bytes (and not empty) has one, of all
+    its bytes.
 
-    >>> v, o = _gram_hashes([b"abcdefgh", b"xyz"], 7)
+    >>> v, o = _gram_hashes(np.frombuffer(b"abcdefghxyz", np.uint8), np.array([0, 8, 11]), 7)
     >>> o.tolist(), bool(v[0] != v[1])
     ([0, 2, 3], True)
     """
-    counts = np.array([len(b) for b in buffers], dtype=np.int64)
-    raw = b"".join(buffers)
+    counts = lengths(offsets)
+    raw = np.ascontiguousarray(packed[offsets[0] : offsets[-1]], dtype=np.uint8).tobytes()
     n = max(len(raw) - gram + 1, 0)
     # every byte offset read as the start of an 8-byte integer (overlapping, unaligned),
     # masked to its first ``gram`` bytes: one pass instead of one per byte of the run
     padded = np.frombuffer(raw + bytes(8), dtype=np.uint8)
     starts = np.ndarray((n,), dtype="<u8", buffer=padded, strides=(1,))
     h = starts & np.uint64((1 << (8 * gram)) - 1 if gram < 8 else _MASK64)
+    base = int(offsets[0])
 
     def short(i: int) -> np.uint64:
-        b = buffers[i]
+        b = raw[int(offsets[i]) - base : int(offsets[i + 1]) - base]
         return np.uint64(int.from_bytes(b, "little") * 0x9E3779B97F4A7C15 + len(b) & _MASK64)
 
-    values, offsets = _text_windows(h, counts, gram, short)
-    return _fmix(values, _FMIX64, inplace=True), offsets
+    values, windows = _text_windows(h, counts, gram, short)
+    return _fmix(values, _FMIX64, inplace=True), windows
 
 
 def fuzzy_keys(buffers: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
@@ -962,21 +965,36 @@ def fuzzy_keys(buffers: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     True
     """
     packed = [b.replace(b" ", b"") for b in buffers]
-    hashes, offsets = _gram_hashes(packed, FUZZY_GRAM)
+    sizes = np.fromiter(map(len, packed), dtype=np.int64, count=len(packed))
+    return packed_fuzzy_keys(np.frombuffer(b"".join(packed), np.uint8), offsets_of(sizes))
+
+
+def packed_fuzzy_keys(packed: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`fuzzy_keys` of texts given as their fuzzy words without the spaces, laid end
+    to end (``uint8``, row ``i`` owning ``packed[offsets[i]:offsets[i + 1]]``; the
+    ``packed`` of :func:`dedupe.text.fuzzy_buffers`).
+
+    >>> a = fuzzy_keys([b"the council met on tuesday", b"x"])
+    >>> b = packed_fuzzy_keys(np.frombuffer(b"thecouncilmetontuesdayx", np.uint8),
+    ...                       np.array([0, 22, 23]))
+    >>> all(bool((x == y).all()) for x, y in zip(a, b))
+    True
+    """
+    hashes, windows = _gram_hashes(packed, offsets, FUZZY_GRAM)
     if kernel.wanted():
-        nothing = np.zeros(len(packed), dtype=bool)
+        nothing = np.zeros(len(offsets) - 1, dtype=bool)
         return unique_per_row(
             *kernel.passage_minima(
                 hashes,
-                offsets,
+                windows,
                 FUZZY_WINDOW,
                 short=nothing,
                 set_values=np.empty(0, np.uint32),
-                set_offsets=np.zeros(len(packed) + 1, np.int64),
+                set_offsets=np.zeros(len(offsets), np.int64),
                 mask=int(KEY_MASK),
             )
         )
-    minima, win_off = window_minima(hashes, offsets, FUZZY_WINDOW)
+    minima, win_off = window_minima(hashes, windows, FUZZY_WINDOW)
     return unique_per_row(*_drop_repeats(minima, win_off))
 
 
