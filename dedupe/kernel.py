@@ -56,6 +56,7 @@ __all__ = [
     "expect",
     "load",
     "loaded",
+    "gram_minima",
     "join_block",
     "passage_minima",
     "setting",
@@ -374,12 +375,88 @@ def _join_loop(
     return out[:kept].copy()
 
 
+def _gram_minima_loop(
+    view: np.ndarray, offsets: np.ndarray, gram: int, window: int, mask: np.uint64
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's unsorted fuzzy keys (low bits ``mask``; a key equal to the one before it
+    left out): the minimum of every ``window`` consecutive hashes of its runs of ``gram``
+    bytes (of all of them for a text of fewer). A run's hash: its bytes read as one
+    little-endian integer (``view[p]`` holds bytes ``p`` to ``p + 7``, past the end
+    padded), mixed; a text shorter than ``gram`` bytes has one, of all its bytes (times
+    ``POLY``, plus its length, mixed). As :func:`dedupe.sketch.packed_fuzzy_keys`."""
+    n_texts = len(offsets) - 1
+    bound = 0
+    longest = 0
+    for t in range(n_texts):
+        count = offsets[t + 1] - offsets[t]
+        runs = count - gram + 1 if count >= gram else min(count, 1)
+        bound += runs - window + 1 if runs >= window else min(runs, 1)
+        longest = max(longest, runs)
+    out = np.empty(bound, dtype=np.uint32)
+    out_offsets = np.zeros(n_texts + 1, dtype=np.int64)
+    hashes = np.empty(longest, dtype=np.uint64)
+    ahead = np.empty(longest, dtype=np.uint64)  # minimum from here to the end of its block
+    keep = (_ONE << np.uint64(8 * gram)) - _ONE if gram < 8 else ~_ZERO
+    k = 0
+    for t in range(n_texts):
+        lo, hi = offsets[t], offsets[t + 1]
+        count = hi - lo
+        if count == 0:
+            out_offsets[t + 1] = k
+            continue
+        if count < gram:
+            x = (view[lo] & ((_ONE << np.uint64(8 * count)) - _ONE)) * _POLY + np.uint64(count)
+            runs = 1
+            hashes[0] = x
+        else:
+            runs = count - gram + 1
+            for p in range(runs):
+                hashes[p] = view[lo + p] & keep
+        for p in range(runs):  # MurmurHash3's 64-bit finalizer
+            x = hashes[p]
+            x ^= x >> _S33
+            x *= _M1
+            x ^= x >> _S33
+            x *= _M2
+            x ^= x >> _S33
+            hashes[p] = x
+        if runs < window:
+            low = hashes[0]
+            for i in range(1, runs):
+                low = min(low, hashes[i])
+            out[k] = np.uint32(low & mask)
+            k += 1
+        else:
+            # van Herk / Gil-Werman, as _minima_loop
+            for b in range(0, runs, window):
+                e = min(b + window, runs) - 1
+                ahead[e] = hashes[e]
+                for i in range(e - 1, b - 1, -1):
+                    ahead[i] = min(ahead[i + 1], hashes[i])
+            fresh = True
+            previous = np.uint32(0)
+            behind = hashes[0]
+            at = 0
+            for last in range(runs):
+                behind = hashes[last] if at == 0 else min(behind, hashes[last])
+                at = at + 1 if at < window - 1 else 0
+                if last >= window - 1:
+                    key = np.uint32(min(ahead[last - window + 1], behind) & mask)
+                    out[k] = key
+                    k += 1 if fresh or key != previous else 0
+                    fresh = False
+                    previous = key
+        out_offsets[t + 1] = k
+    return out[:k].copy(), out_offsets
+
+
 class _Loops(NamedTuple):
     words: Callable[..., Any]
     shingles: Callable[..., Any]
     minima: Callable[..., Any]
     unique: Callable[..., Any]
     join: Callable[..., Any]
+    gram_minima: Callable[..., Any]
 
 
 _PLAIN = _Loops(
@@ -388,6 +465,7 @@ _PLAIN = _Loops(
     _minima_loop,
     _unique_loop,
     _join_loop,
+    _gram_minima_loop,
 )
 _COMPILED: _Loops | None = None
 _LOCK = threading.Lock()
@@ -415,6 +493,13 @@ def _compile() -> _Loops:
         _shingle_loop: (ro(u64), ro(i64), i64),
         _minima_loop: (ro(u64), ro(i64), i64, ro(types.boolean), ro(u32), ro(i64), u64),
         _unique_loop: (ro(u32), ro(i64)),
+        _gram_minima_loop: (
+            types.Array(u64, 1, "A", readonly=True, aligned=False),
+            ro(i64),
+            i64,
+            i64,
+            u64,
+        ),
         # the join's weights are as narrow as its groups allow (lsh._join_entries)
         _join_loop: [
             (
@@ -696,3 +781,29 @@ def join_block(
     return _loops().join(
         rows, weight, positions, scan, lo, hi, n_keys, short, float(min_key_share), band
     )
+
+
+def gram_minima(
+    packed: np.ndarray, offsets: np.ndarray, gram: int, window: int, *, mask: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's fuzzy keys, unsorted and with repeats (low bits ``mask``, ``uint32``),
+    from its bytes ``packed[offsets[i]:offsets[i + 1]]``: the window minima of the hashes
+    of its runs of ``gram`` bytes (at most 8), hashed and mixed in the same pass (no array
+    of every hash). Sorted and distinct per text (:func:`unique_per_row`), they are
+    :func:`dedupe.sketch.packed_fuzzy_keys`.
+
+    >>> from dedupe.sketch import packed_fuzzy_keys
+    >>> packed = np.frombuffer(b"thecouncilmetontuesdayxy", np.uint8)
+    >>> keys = unique_per_row(*gram_minima(packed, np.array([0, 22, 24]), 7, 4, mask=2**31 - 1))
+    >>> [k.tolist() for k in keys] == [k.tolist() for k in packed_fuzzy_keys(
+    ...     packed, np.array([0, 22, 24]), gram=7, window=4)]
+    True
+    """
+    values, offsets = _ragged(packed, offsets, np.uint8)
+    if not 1 <= gram <= 8 or window < 1:
+        raise ValueError("gram_minima needs 1 <= gram <= 8 and window >= 1")
+    raw = values[offsets[0] : offsets[-1]].tobytes() + bytes(8)
+    view = np.ndarray((len(raw) - 8,), dtype="<u8", buffer=raw, strides=(1,))
+    view.flags.writeable = False
+    with np.errstate(over="ignore"):
+        return _loops().gram_minima(view, offsets - offsets[0], gram, window, np.uint64(mask))

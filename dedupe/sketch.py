@@ -969,7 +969,9 @@ def fuzzy_keys(buffers: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     return packed_fuzzy_keys(np.frombuffer(b"".join(packed), np.uint8), offsets_of(sizes))
 
 
-def packed_fuzzy_keys(packed: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def packed_fuzzy_keys(
+    packed: np.ndarray, offsets: np.ndarray, *, gram: int = FUZZY_GRAM, window: int = FUZZY_WINDOW
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`fuzzy_keys` of texts given as their fuzzy words without the spaces, laid end
     to end (``uint8``, row ``i`` owning ``packed[offsets[i]:offsets[i + 1]]``; the
     ``packed`` of :func:`dedupe.text.fuzzy_buffers`).
@@ -980,21 +982,12 @@ def packed_fuzzy_keys(packed: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarr
     >>> all(bool((x == y).all()) for x, y in zip(a, b))
     True
     """
-    hashes, windows = _gram_hashes(packed, offsets, FUZZY_GRAM)
-    if kernel.wanted():
-        nothing = np.zeros(len(offsets) - 1, dtype=bool)
+    if kernel.wanted():  # hashed and winnowed in one pass
         return unique_per_row(
-            *kernel.passage_minima(
-                hashes,
-                windows,
-                FUZZY_WINDOW,
-                short=nothing,
-                set_values=np.empty(0, np.uint32),
-                set_offsets=np.zeros(len(offsets), np.int64),
-                mask=int(KEY_MASK),
-            )
+            *kernel.gram_minima(packed, offsets, gram, window, mask=int(KEY_MASK))
         )
-    minima, win_off = window_minima(hashes, windows, FUZZY_WINDOW)
+    hashes, windows = _gram_hashes(packed, offsets, gram)
+    minima, win_off = window_minima(hashes, windows, window)
     return unique_per_row(*_drop_repeats(minima, win_off))
 
 

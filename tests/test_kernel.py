@@ -460,3 +460,43 @@ def test_the_join_kernel_is_not_given_rows_it_would_overrun():
         kernel.join_block(rows, np.array([1, 0], np.uint8), (0, 2), at=np.array([7]), **kw)
     with pytest.raises(ValueError):
         kernel.join_block(rows, np.array([1], np.uint8), (0, 2), at=None, **kw)
+
+
+# ------------------------------------------------------------------ fuzzy keys
+@settings(max_examples=150, deadline=None)
+@given(
+    batch=st.lists(texts, max_size=8),
+    gram=st.integers(1, 8),
+    window=st.integers(1, 20),
+    plain=st.booleans(),
+)
+def test_fuzzy_keys_in_one_pass_equal_numpy(batch, gram, window, plain):
+    """The kernel hashes and winnows runs of bytes in one pass (compiled, or its plain
+    loops): the keys of numpy's hashes, window minima and sort, for every run and window
+    size, texts shorter than a run or than a window, and empty ones."""
+    from dedupe.sketch import packed_fuzzy_keys
+    from dedupe.text import fuzzy_buffers
+
+    if not plain and not kernel.available():
+        pytest.skip("numba is not installed")
+    _, _, packed, offsets = fuzzy_buffers(batch)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(kernel.SETTING_ENV, "numpy")
+        expected = packed_fuzzy_keys(packed, offsets, gram=gram, window=window)
+        if plain:
+            mp.setattr(kernel, "_loops", lambda: kernel._PLAIN)
+        got = unique_per_row_of(kernel.gram_minima(packed, offsets, gram, window, mask=0x7FFFFFFF))
+    assert_identical(expected, got)
+
+
+def unique_per_row_of(ragged):
+    return unique_per_row(*ragged)
+
+
+def test_gram_minima_is_not_given_bytes_it_would_overrun():
+    packed = np.frombuffer(b"abcdefgh", np.uint8)
+    for offsets in ([0, 9], [2, 1], []):
+        with pytest.raises(ValueError):
+            kernel.gram_minima(packed, np.array(offsets), 7, 4, mask=0xFF)
+    with pytest.raises(ValueError):
+        kernel.gram_minima(packed, np.array([0, 8]), 9, 4, mask=0xFF)
