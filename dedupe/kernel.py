@@ -56,6 +56,7 @@ __all__ = [
     "expect",
     "load",
     "loaded",
+    "collapse_spaces",
     "gram_minima",
     "join_block",
     "passage_minima",
@@ -450,6 +451,48 @@ def _gram_minima_loop(
     return out[:k].copy(), out_offsets
 
 
+def _collapse_loop(
+    raw: np.ndarray, sizes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Texts' bytes laid end to end (text ``i`` holds ``sizes[i]`` of them) with every run
+    of spaces inside a text made one space and those at its ends dropped; and the same
+    without any space: ``(values, offsets, packed, packed_offsets)``. As
+    :func:`dedupe.text.fuzzy_buffers`."""
+    n = len(sizes)
+    values = np.empty(len(raw), dtype=np.uint8)
+    packed = np.empty(len(raw), dtype=np.uint8)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    packed_offsets = np.zeros(n + 1, dtype=np.int64)
+    space = np.uint8(32)
+    v = 0
+    p = 0
+    at = 0
+    for t in range(n):
+        end = at + sizes[t]
+        if sizes[t] < 0 or end > len(raw):
+            raise ValueError("sizes do not fit the bytes")
+        started = False  # a word of this text was written
+        pending = False  # a space waits for the next word
+        for i in range(at, end):
+            c = raw[i]
+            if c == space:
+                pending = started
+            else:
+                if pending:
+                    values[v] = space
+                    v += 1
+                    pending = False
+                values[v] = c
+                v += 1
+                packed[p] = c
+                p += 1
+                started = True
+        at = end
+        offsets[t + 1] = v
+        packed_offsets[t + 1] = p
+    return values[:v].copy(), offsets, packed[:p].copy(), packed_offsets
+
+
 class _Loops(NamedTuple):
     words: Callable[..., Any]
     shingles: Callable[..., Any]
@@ -457,6 +500,7 @@ class _Loops(NamedTuple):
     unique: Callable[..., Any]
     join: Callable[..., Any]
     gram_minima: Callable[..., Any]
+    collapse: Callable[..., Any]
 
 
 _PLAIN = _Loops(
@@ -466,6 +510,7 @@ _PLAIN = _Loops(
     _unique_loop,
     _join_loop,
     _gram_minima_loop,
+    _collapse_loop,
 )
 _COMPILED: _Loops | None = None
 _LOCK = threading.Lock()
@@ -500,6 +545,7 @@ def _compile() -> _Loops:
             i64,
             u64,
         ),
+        _collapse_loop: (ro(types.uint8), ro(i64)),
         # the join's weights are as narrow as its groups allow (lsh._join_entries)
         _join_loop: [
             (
@@ -807,3 +853,22 @@ def gram_minima(
     view.flags.writeable = False
     with np.errstate(over="ignore"):
         return _loops().gram_minima(view, offsets - offsets[0], gram, window, np.uint64(mask))
+
+
+def collapse_spaces(
+    raw: bytes, sizes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Texts' bytes laid end to end (text ``i`` holds ``sizes[i]`` bytes of ``raw``), each
+    with its runs of spaces made one and the spaces at its ends dropped, and the same
+    without spaces, with their offsets: ``(values, offsets, packed, packed_offsets)``, as
+    :func:`dedupe.text.fuzzy_buffers` lays out its texts' normalised words.
+
+    >>> v, o, p, po = collapse_spaces(b"  ab  c  x ", np.array([9, 2]))
+    >>> v.tobytes(), o.tolist(), p.tobytes(), po.tolist()
+    (b'ab cx', [0, 4, 5], b'abcx', [0, 3, 4])
+    """
+    values = np.frombuffer(raw, dtype=np.uint8)
+    sizes = _array(sizes, np.int64)
+    if int(sizes.sum()) != len(values):
+        raise ValueError(f"sizes add up to {int(sizes.sum())}, not {len(values)} bytes")
+    return _loops().collapse(values, sizes)

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from . import kernel
 from .errors import EmptyTextError, InvalidTextError
 
 __all__ = [
@@ -347,6 +348,8 @@ def fuzzy_buffers(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         else:  # already one space between words: collapsing keeps it as it is
             parts.append(" ".join(_WORD.findall(_fold_letters(text))).encode("utf-8"))
     sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    if kernel.wanted():  # one pass over the bytes
+        return kernel.collapse_spaces(b"".join(parts), sizes)
     raw = np.frombuffer(b" ".join(parts), dtype=np.uint8)  # a space between texts
     del parts
     begins = np.zeros(len(texts), dtype=np.int64)

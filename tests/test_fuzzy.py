@@ -56,14 +56,23 @@ def test_fuzzy_buffer_fast_path_reads_as_the_general_one(text):
         max_size=6,
     )
 )
-def test_fuzzy_buffers_of_a_batch_are_each_texts_buffer(texts):
-    """The batch path (spaces collapsed for the whole batch at once, and the line-end
-    hyphen looked for before the expression runs) gives each text's fuzzy_buffer, and the
-    same bytes without spaces; the hyphen check never skips a text the expression
-    changes."""
+@pytest.mark.parametrize("path", ["numpy", "numba", "plain"])
+def test_fuzzy_buffers_of_a_batch_are_each_texts_buffer(path, texts):
+    """The batch path (spaces collapsed for the whole batch at once, in numpy or in the
+    compiled kernel or its plain loops, and the line-end hyphen looked for before the
+    expression runs) gives each text's fuzzy_buffer, and the same bytes without spaces;
+    the hyphen check never skips a text the expression changes."""
+    from dedupe import kernel
     from dedupe.text import _LINE_HYPHEN, _dehyphen, fuzzy_buffers
 
-    values, offsets, packed, packed_offsets = fuzzy_buffers(texts)
+    if path == "numba" and not kernel.available():
+        pytest.skip("numba is not installed")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(kernel.SETTING_ENV, "numpy" if path == "numpy" else "numba")
+        if path == "plain":
+            mp.setattr(kernel, "_loops", lambda: kernel._PLAIN)
+            mp.setattr(kernel, "available", lambda: True)
+        values, offsets, packed, packed_offsets = fuzzy_buffers(texts)
     assert values.dtype == packed.dtype == np.uint8
     for i, text in enumerate(texts):
         own = fuzzy_buffer(text)
