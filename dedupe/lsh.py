@@ -275,6 +275,20 @@ def _row_blocks(
     return [(lo, hi, s0, s1) for (lo, hi), (s0, s1) in zip(ranges, spans)], positions
 
 
+def _even_blocks(rows: np.ndarray, n: int, parts: int) -> list[tuple[int, int, int, int]]:
+    """Up to ``parts`` blocks of rows ``[lo, hi)`` (as :func:`_row_blocks` gives them, each
+    finding its entries by scanning) holding about as many entries each: cheaper than
+    weighing every entry by its partners, for a join that holds no pair entries.
+
+    >>> _even_blocks(np.array([0, 0, 1, 2, 3, 3], np.uint32), 5, 3)
+    [(0, 1, 0, 0), (1, 3, 0, 0), (3, 5, 0, 0)]
+    """
+    cum = np.cumsum(np.bincount(rows, minlength=n))
+    targets = np.arange(1, parts) * (int(cum[-1]) / parts) if n else np.zeros(0)
+    cuts = sorted({0, n, *np.searchsorted(cum, targets, side="right").tolist()})
+    return [(lo, hi, 0, 0) for lo, hi in zip(cuts[:-1], cuts[1:]) if lo < hi]
+
+
 def _join_entries(
     groups: KeyGroups, sel: np.ndarray, star: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -417,10 +431,10 @@ def candidates(
     fast = kernel.wanted()
     while joins:
         band, rows, weight = joins.pop(0)
-        size = block_pairs
         if fast:  # no pair entries held: blocks only to spread the work
-            size = max(size, -(-int(weight.sum(dtype=np.int64)) // SCAN_BLOCKS))
-        blocks, positions = _row_blocks(rows, weight, n, size)
+            blocks, positions = _even_blocks(rows, n, SCAN_BLOCKS), None
+        else:
+            blocks, positions = _row_blocks(rows, weight, n, block_pairs)
         state = (rows, weight, positions, n, band, n_keys, short, min_key_share)
         parts.extend((map_blocks or _serial_map)(_join_block, blocks, state))
         del rows, weight, positions, state
