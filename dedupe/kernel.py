@@ -402,33 +402,25 @@ def _gram_minima_loop(
     for t in range(n_texts):
         lo, hi = offsets[t], offsets[t + 1]
         count = hi - lo
-        if count == 0:
-            out_offsets[t + 1] = k
-            continue
-        if count < gram:
-            x = (view[lo] & ((_ONE << np.uint64(8 * count)) - _ONE)) * _POLY + np.uint64(count)
-            runs = 1
-            hashes[0] = x
-        else:
-            runs = count - gram + 1
-            for p in range(runs):
-                hashes[p] = view[lo + p] & keep
-        for p in range(runs):  # MurmurHash3's 64-bit finalizer
-            x = hashes[p]
+        runs = count - gram + 1 if count >= gram else min(count, 1)
+        for p in range(runs):  # the run's bytes, then MurmurHash3's 64-bit finalizer
+            if count < gram:
+                x = (view[lo] & ((_ONE << np.uint64(8 * count)) - _ONE)) * _POLY + np.uint64(count)
+            else:
+                x = view[lo + p] & keep
             x ^= x >> _S33
             x *= _M1
             x ^= x >> _S33
             x *= _M2
             x ^= x >> _S33
             hashes[p] = x
-        if runs < window:
+        if 0 < runs < window:
             low = hashes[0]
             for i in range(1, runs):
                 low = min(low, hashes[i])
             out[k] = np.uint32(low & mask)
             k += 1
-        else:
-            # van Herk / Gil-Werman, as _minima_loop
+        elif runs:  # van Herk / Gil-Werman, as _minima_loop
             for b in range(0, runs, window):
                 e = min(b + window, runs) - 1
                 ahead[e] = hashes[e]
