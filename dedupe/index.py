@@ -60,7 +60,7 @@ from .params import (
 from .provenance import MAX_GAP, MIN_WORDS, Provenance, trace
 from .ranking import Rule
 from .results import Cluster, Grouping, Report, build_report
-from .sketch import MinHasher, Sketch
+from .sketch import FUZZY_KERNEL_WEIGHT, MinHasher, Sketch
 from .store import Columns, Fetched, Hits, MemoryStore, Store
 from .store.base import check_new_ids
 from .store.file import load_store, save_store
@@ -97,6 +97,9 @@ PARALLEL_MIN_DOCS = 4000
 PARALLEL_MIN_PAIRS = 5000
 #: ...and at least this many fuzzy scores computed there (about 0.15 ms each).
 PARALLEL_MIN_FUZZY = 500
+#: The fuzzy scores are computed in this many parts per worker (two parts, one a worker,
+#: left one worker idle while the other scored the OCR copies that came together).
+FUZZY_PARTS_PER_WORKER = 8
 
 
 def _check_id(doc_id: Any) -> str:
@@ -425,7 +428,8 @@ class Index:
             return lambda: _joined_parts(wait())
         workers = resolve_workers(self.workers) if len(texts) >= PARALLEL_MIN_DOCS else 1
         if workers > 1:  # loaded here if each worker's share makes it pay: they inherit it
-            kernel.expect(sum(map(len, texts)) // workers)
+            weight = FUZZY_KERNEL_WEIGHT if self.params.fuzzy else 1
+            kernel.expect(sum(map(len, texts)) * weight // workers)
         parts = fork_map(_sketch_part, chunks, workers, shared=self.params, done=done)
         return lambda: _joined_parts(parts)
 
@@ -766,8 +770,13 @@ class Index:
                 floor=t.fuzzy_threshold,
             )
         rows = np.column_stack((pairs[chosen], exact[chosen]))
+        # many small parts, handed out as workers free up: fuzzy scores cost from a few
+        # microseconds to milliseconds (OCR copies), and neighbouring pairs alike
         parts = fork_map(
-            _fuzzy_part, np.array_split(rows, workers), workers, shared=(texts, t.fuzzy_threshold)
+            _fuzzy_part,
+            np.array_split(rows, min(len(rows), workers * FUZZY_PARTS_PER_WORKER)),
+            workers,
+            shared=(texts, t.fuzzy_threshold),
         )
         score = np.full(len(pairs), np.nan)
         words_a, words_b = (np.zeros(len(pairs), dtype=np.int64) for _ in range(2))

@@ -4,11 +4,13 @@
 text's values with whole-array numpy operations. The loops here do the same work one text
 at a time, compiled by numba (the ``fast`` extra: ``pip install 'article-dedupe[fast]'``),
 without numpy's temporary arrays: the sketch stage (signatures aside) runs about 1.9 times
-as fast. Their output is bit-identical to the numpy path's (the tests compare the two on
-random and real texts); the numpy path stays, and is what runs without numba. Only the
-default hash scheme (:data:`dedupe.sketch.HASH_SCHEME`) is compiled: the legacy BLAKE2b
-scheme keeps its own path, and words longer than ``long_bytes`` are handed back to the
-caller's hash function.
+as fast. One more loop counts the pairs of the candidate stage's self-join
+(:func:`join_block`, called by :func:`dedupe.lsh.candidates`) in a dense array instead of
+sorting every pair entry. Their output is bit-identical to the numpy path's (the tests
+compare the two on random and real texts); the numpy path stays, and is what runs without
+numba. Only the default hash scheme (:data:`dedupe.sketch.HASH_SCHEME`) is compiled: the
+legacy BLAKE2b scheme keeps its own path, and words longer than ``long_bytes`` are handed
+back to the caller's hash function.
 
 When the kernel runs is one switch, the environment variable ``DEDUPE_KERNEL``, read at
 every call (:func:`setting`):
@@ -54,6 +56,9 @@ __all__ = [
     "expect",
     "load",
     "loaded",
+    "collapse_spaces",
+    "gram_minima",
+    "join_block",
     "passage_minima",
     "setting",
     "shingle_hashes",
@@ -291,11 +296,203 @@ def _unique_loop(
     return out[:k].copy(), out_offsets, unsorted
 
 
+def _join_loop(
+    rows: np.ndarray,
+    weight: np.ndarray,
+    at: np.ndarray,
+    scan: bool,
+    lo: int,
+    hi: int,
+    n_keys: np.ndarray,
+    short: np.ndarray,
+    min_key_share: float,
+    band: bool,
+) -> np.ndarray:
+    """The pair codes (``first * n + partner``, unsorted) a block of the self-join of
+    :func:`dedupe.lsh.candidates` keeps: entry ``e`` (row ``rows[e]``) pairs with the rows
+    ``rows[e + 1 : e + 1 + weight[e]]``; the block's entries are those of first rows in
+    ``[lo, hi)``, found by scanning every entry (``scan``) or listed in ``at``. Each first
+    row's partners are counted in a dense array (no sort), then kept when ``band``, or when
+    they share enough keys (rule 3: at least ``max(1, min_key_share * fewest)`` of them, or
+    one when either is ``short``)."""
+    n = len(n_keys)
+    span = hi - lo
+    starts = np.zeros(span + 1, dtype=np.int64)  # the block's entries grouped by first row
+    total = len(rows) if scan else len(at)
+    for k in range(total):
+        e = k if scan else at[k]
+        if e < 0 or e >= len(rows) or e + 1 + np.int64(weight[e]) > len(rows):
+            raise ValueError("an entry or its partners lie outside the rows")
+        r = np.int64(rows[e])
+        if r >= n:
+            raise ValueError("a row is not below len(n_keys)")
+        if lo <= r < hi:
+            starts[r - lo + 1] += 1
+    for r in range(span):
+        starts[r + 1] += starts[r]
+    mine = np.empty(starts[span], dtype=np.int64)
+    fill = starts[:span].copy()
+    for k in range(total):
+        e = k if scan else at[k]
+        r = np.int64(rows[e])
+        if lo <= r < hi:
+            mine[fill[r - lo]] = e
+            fill[r - lo] += 1
+    # rule 3 as max(1, min(least[first], least[partner])): min_key_share times a row's
+    # key count, 0 for a short text (a positive factor keeps the order of the products)
+    least = np.empty(n, dtype=np.float64)
+    for r in range(n):
+        least[r] = 0.0 if short[r] else min_key_share * n_keys[r]
+    counts = np.zeros(n, dtype=np.int32)
+    touched = np.empty(n + 1, dtype=np.int64)
+    out = np.empty(1024, dtype=np.int64)
+    kept = 0
+    for r in range(lo, hi):
+        t = 0
+        for k in range(starts[r - lo], starts[r - lo + 1]):
+            e = mine[k]
+            for j in range(e + 1, e + 1 + np.int64(weight[e])):
+                p = np.int64(rows[j])
+                if p >= n:
+                    raise ValueError("a row is not below len(n_keys)")
+                touched[t] = p  # kept (t moves on) on its first count only
+                t += counts[p] == 0
+                counts[p] += 1
+        counts[r] = 0  # a row is not its own partner
+        for i in range(t):
+            p = touched[i]
+            shared = counts[p]
+            counts[p] = 0
+            if shared == 0:
+                continue
+            if not band and shared < max(1.0, min(least[r], least[p])):
+                continue
+            if kept == len(out):
+                grown = np.empty(2 * len(out), dtype=np.int64)
+                grown[:kept] = out
+                out = grown
+            out[kept] = r * n + p
+            kept += 1
+    return out[:kept].copy()
+
+
+def _gram_minima_loop(
+    view: np.ndarray, offsets: np.ndarray, gram: int, window: int, mask: np.uint64
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's unsorted fuzzy keys (low bits ``mask``; a key equal to the one before it
+    left out): the minimum of every ``window`` consecutive hashes of its runs of ``gram``
+    bytes (of all of them for a text of fewer). A run's hash: its bytes read as one
+    little-endian integer (``view[p]`` holds bytes ``p`` to ``p + 7``, past the end
+    padded), mixed; a text shorter than ``gram`` bytes has one, of all its bytes (times
+    ``POLY``, plus its length, mixed). As :func:`dedupe.sketch.packed_fuzzy_keys`."""
+    n_texts = len(offsets) - 1
+    bound = 0
+    longest = 0
+    for t in range(n_texts):
+        count = offsets[t + 1] - offsets[t]
+        runs = count - gram + 1 if count >= gram else min(count, 1)
+        bound += runs - window + 1 if runs >= window else min(runs, 1)
+        longest = max(longest, runs)
+    out = np.empty(bound, dtype=np.uint32)
+    out_offsets = np.zeros(n_texts + 1, dtype=np.int64)
+    hashes = np.empty(longest, dtype=np.uint64)
+    ahead = np.empty(longest, dtype=np.uint64)  # minimum from here to the end of its block
+    keep = (_ONE << np.uint64(8 * gram)) - _ONE if gram < 8 else ~_ZERO
+    k = 0
+    for t in range(n_texts):
+        lo, hi = offsets[t], offsets[t + 1]
+        count = hi - lo
+        runs = count - gram + 1 if count >= gram else min(count, 1)
+        for p in range(runs):  # the run's bytes, then MurmurHash3's 64-bit finalizer
+            if count < gram:
+                x = (view[lo] & ((_ONE << np.uint64(8 * count)) - _ONE)) * _POLY + np.uint64(count)
+            else:
+                x = view[lo + p] & keep
+            x ^= x >> _S33
+            x *= _M1
+            x ^= x >> _S33
+            x *= _M2
+            x ^= x >> _S33
+            hashes[p] = x
+        if 0 < runs < window:
+            low = hashes[0]
+            for i in range(1, runs):
+                low = min(low, hashes[i])
+            out[k] = np.uint32(low & mask)
+            k += 1
+        elif runs:  # van Herk / Gil-Werman, as _minima_loop
+            for b in range(0, runs, window):
+                e = min(b + window, runs) - 1
+                ahead[e] = hashes[e]
+                for i in range(e - 1, b - 1, -1):
+                    ahead[i] = min(ahead[i + 1], hashes[i])
+            fresh = True
+            previous = np.uint32(0)
+            behind = hashes[0]
+            at = 0
+            for last in range(runs):
+                behind = hashes[last] if at == 0 else min(behind, hashes[last])
+                at = at + 1 if at < window - 1 else 0
+                if last >= window - 1:
+                    key = np.uint32(min(ahead[last - window + 1], behind) & mask)
+                    out[k] = key
+                    k += 1 if fresh or key != previous else 0
+                    fresh = False
+                    previous = key
+        out_offsets[t + 1] = k
+    return out[:k].copy(), out_offsets
+
+
+def _collapse_loop(
+    raw: np.ndarray, sizes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Texts' bytes laid end to end (text ``i`` holds ``sizes[i]`` of them) with every run
+    of spaces inside a text made one space and those at its ends dropped; and the same
+    without any space: ``(values, offsets, packed, packed_offsets)``. As
+    :func:`dedupe.text.fuzzy_buffers`."""
+    n = len(sizes)
+    values = np.empty(len(raw), dtype=np.uint8)
+    packed = np.empty(len(raw), dtype=np.uint8)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    packed_offsets = np.zeros(n + 1, dtype=np.int64)
+    space = np.uint8(32)
+    v = 0
+    p = 0
+    at = 0
+    for t in range(n):
+        end = at + sizes[t]
+        if sizes[t] < 0 or end > len(raw):
+            raise ValueError("sizes do not fit the bytes")
+        started = False  # a word of this text was written
+        pending = False  # a space waits for the next word
+        for i in range(at, end):
+            c = raw[i]
+            if c == space:
+                pending = started
+            else:
+                if pending:
+                    values[v] = space
+                    v += 1
+                    pending = False
+                values[v] = c
+                v += 1
+                packed[p] = c
+                p += 1
+                started = True
+        at = end
+        offsets[t + 1] = v
+        packed_offsets[t + 1] = p
+    return values[:v].copy(), offsets, packed[:p].copy(), packed_offsets
+
+
 class _Loops(NamedTuple):
     words: Callable[..., Any]
     shingles: Callable[..., Any]
     minima: Callable[..., Any]
     unique: Callable[..., Any]
+    join: Callable[..., Any]
+    gram_minima: Callable[..., Any]
+    collapse: Callable[..., Any]
 
 
 _PLAIN = _Loops(
@@ -303,6 +500,9 @@ _PLAIN = _Loops(
     _shingle_loop,
     _minima_loop,
     _unique_loop,
+    _join_loop,
+    _gram_minima_loop,
+    _collapse_loop,
 )
 _COMPILED: _Loops | None = None
 _LOCK = threading.Lock()
@@ -330,13 +530,38 @@ def _compile() -> _Loops:
         _shingle_loop: (ro(u64), ro(i64), i64),
         _minima_loop: (ro(u64), ro(i64), i64, ro(types.boolean), ro(u32), ro(i64), u64),
         _unique_loop: (ro(u32), ro(i64)),
+        _gram_minima_loop: (
+            types.Array(u64, 1, "A", readonly=True, aligned=False),
+            ro(i64),
+            i64,
+            i64,
+            u64,
+        ),
+        _collapse_loop: (ro(types.uint8), ro(i64)),
+        # the join's weights are as narrow as its groups allow (lsh._join_entries)
+        _join_loop: [
+            (
+                ro(u32),
+                ro(w),
+                ro(i64),
+                types.boolean,
+                i64,
+                i64,
+                ro(i64),
+                ro(types.boolean),
+                types.float64,
+                types.boolean,
+            )
+            for w in (types.uint8, types.uint16, u32, i64)
+        ],
     }
 
     def jit(fn: Callable[..., Any]) -> Callable[..., Any]:
+        signature: Any = signatures[fn]  # one signature, or a list of them
         try:  # numba writes its cache beside this file, or else in the user's cache folder
-            return numba.njit(signatures[fn], cache=True, nogil=True)(fn)
+            return numba.njit(signature, cache=True, nogil=True)(fn)
         except RuntimeError:  # "cannot cache function": no writable place for it
-            return numba.njit(signatures[fn], nogil=True)(fn)
+            return numba.njit(signature, nogil=True)(fn)
 
     return _Loops(*map(jit, _PLAIN))
 
@@ -554,3 +779,88 @@ def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
         offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(sizes, out=offsets[1:])
     return values, offsets
+
+
+def join_block(
+    rows: np.ndarray,
+    weight: np.ndarray,
+    block: tuple[int, int],
+    *,
+    at: np.ndarray | None,
+    n_keys: np.ndarray,
+    short: np.ndarray,
+    min_key_share: float,
+    band: bool,
+) -> np.ndarray:
+    """The pair codes (``first * n + partner``, ``n = len(n_keys)``; unsorted, each once)
+    that one block of :func:`dedupe.lsh.candidates`' self-join keeps, as its numpy path
+    does (which sorts every pair entry to count them): entry ``e`` pairs row ``rows[e]``
+    with the rows ``rows[e + 1 : e + 1 + weight[e]]``; the block holds the entries
+    ``at`` (all of them when ``None``) of first rows ``block = (lo, hi)``. A pair is kept
+    when ``band``, or by rule 3 of :mod:`dedupe.lsh` (``min_key_share`` of the fewer
+    ``n_keys``, one key when either is ``short``).
+
+    >>> rows = np.array([0, 1, 2, 1, 2], np.uint32)  # groups [0, 1, 2] and [1, 2]
+    >>> weight = np.array([2, 1, 0, 1, 0], np.uint8)
+    >>> join_block(rows, weight, (0, 3), at=None, n_keys=np.array([2, 2, 2]),
+    ...            short=np.zeros(3, bool), min_key_share=0.6, band=False).tolist()
+    [5]
+    """
+    rows, n_keys = _array(rows, np.uint32), _array(n_keys, np.int64)
+    weight = np.ascontiguousarray(weight)
+    if weight.dtype not in (np.uint8, np.uint16, np.uint32, np.int64):
+        weight = weight.astype(np.int64)
+    short = _array(short, np.bool_)
+    if len(weight) != len(rows) or len(short) != len(n_keys):
+        raise ValueError("join_block needs a weight per row entry and a flag per n_keys")
+    lo, hi = block
+    scan = at is None
+    positions = np.zeros(0, np.int64) if at is None else _array(at, np.int64)
+    return _loops().join(
+        rows, weight, positions, scan, lo, hi, n_keys, short, float(min_key_share), band
+    )
+
+
+def gram_minima(
+    packed: np.ndarray, offsets: np.ndarray, gram: int, window: int, *, mask: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's fuzzy keys, unsorted and with repeats (low bits ``mask``, ``uint32``),
+    from its bytes ``packed[offsets[i]:offsets[i + 1]]``: the window minima of the hashes
+    of its runs of ``gram`` bytes (at most 8), hashed and mixed in the same pass (no array
+    of every hash). Sorted and distinct per text (:func:`unique_per_row`), they are
+    :func:`dedupe.sketch.packed_fuzzy_keys`.
+
+    >>> from dedupe.sketch import packed_fuzzy_keys
+    >>> packed = np.frombuffer(b"thecouncilmetontuesdayxy", np.uint8)
+    >>> keys = unique_per_row(*gram_minima(packed, np.array([0, 22, 24]), 7, 4, mask=2**31 - 1))
+    >>> [k.tolist() for k in keys] == [k.tolist() for k in packed_fuzzy_keys(
+    ...     packed, np.array([0, 22, 24]), gram=7, window=4)]
+    True
+    """
+    values, offsets = _ragged(packed, offsets, np.uint8)
+    if not 1 <= gram <= 8 or window < 1:
+        raise ValueError("gram_minima needs 1 <= gram <= 8 and window >= 1")
+    raw = values[offsets[0] : offsets[-1]].tobytes() + bytes(8)
+    view = np.ndarray((len(raw) - 8,), dtype="<u8", buffer=raw, strides=(1,))
+    view.flags.writeable = False
+    with np.errstate(over="ignore"):
+        return _loops().gram_minima(view, offsets - offsets[0], gram, window, np.uint64(mask))
+
+
+def collapse_spaces(
+    raw: bytes, sizes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Texts' bytes laid end to end (text ``i`` holds ``sizes[i]`` bytes of ``raw``), each
+    with its runs of spaces made one and the spaces at its ends dropped, and the same
+    without spaces, with their offsets: ``(values, offsets, packed, packed_offsets)``, as
+    :func:`dedupe.text.fuzzy_buffers` lays out its texts' normalised words.
+
+    >>> v, o, p, po = collapse_spaces(b"  ab  c  x ", np.array([9, 2]))
+    >>> v.tobytes(), o.tolist(), p.tobytes(), po.tolist()
+    (b'ab cx', [0, 4, 5], b'abcx', [0, 3, 4])
+    """
+    values = np.frombuffer(raw, dtype=np.uint8)
+    sizes = _array(sizes, np.int64)
+    if int(sizes.sum()) != len(values):
+        raise ValueError(f"sizes add up to {int(sizes.sum())}, not {len(values)} bytes")
+    return _loops().collapse(values, sizes)

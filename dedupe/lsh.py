@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from . import kernel
 from .flat import lengths, offsets_of, row_chunks, segment_positions, sorted_unique
 from .params import IndexParams
 from .sketch import BAND_BIT, Sketch, band_keys, sketch_texts
@@ -222,6 +223,15 @@ SCAN_BLOCKS = 8
 PASS_ENTRIES = 1 << 23
 
 
+#: The self-join of :func:`candidates` loads the compiled kernel (:mod:`dedupe.kernel`,
+#: with the ``auto`` setting) once it forms at least this many pair entries, and then
+#: counts each block's pairs in a dense array instead of sorting them. Measured (fuzzy
+#: mode, 20,000 generated articles with OCR-noised copies, 39M pair entries, one core): the
+#: blocks' sorts and counts took about 100 ns an entry (4.2 s), the kernel about 17 ns
+#: (0.7 s); loading it takes about 0.45 s.
+KERNEL_MIN_PAIRS = 10_000_000
+
+
 def _row_blocks(
     rows: np.ndarray, weight: np.ndarray, n: int, size: int
 ) -> tuple[list[tuple[int, int, int, int]], np.ndarray | None]:
@@ -266,6 +276,20 @@ def _row_blocks(
         cursor += here
     spans = zip(starts[:-1].tolist(), starts[1:].tolist())
     return [(lo, hi, s0, s1) for (lo, hi), (s0, s1) in zip(ranges, spans)], positions
+
+
+def _even_blocks(rows: np.ndarray, n: int, parts: int) -> list[tuple[int, int, int, int]]:
+    """Up to ``parts`` blocks of rows ``[lo, hi)`` (as :func:`_row_blocks` gives them, each
+    finding its entries by scanning) holding about as many entries each: cheaper than
+    weighing every entry by its partners, for a join that holds no pair entries.
+
+    >>> _even_blocks(np.array([0, 0, 1, 2, 3, 3], np.uint32), 5, 3)
+    [(0, 1, 0, 0), (1, 3, 0, 0), (3, 5, 0, 0)]
+    """
+    cum = np.cumsum(np.bincount(rows, minlength=n))
+    targets = np.arange(1, parts) * (int(cum[-1]) / parts) if n else np.zeros(0)
+    cuts = sorted({0, n, *np.searchsorted(cum, targets, side="right").tolist()})
+    return [(lo, hi, 0, 0) for lo, hi in zip(cuts[:-1], cuts[1:]) if lo < hi]
 
 
 def _join_entries(
@@ -326,7 +350,19 @@ def _block_counts(block: tuple[int, int, int, int], shared: tuple) -> tuple[np.n
 def _join_block(block: tuple[int, int, int, int], shared: tuple) -> np.ndarray:
     """The pair codes the block of first rows ``[lo, hi)`` keeps (see :func:`candidates`
     and :func:`_block_counts`)."""
-    n, band, n_keys, short, min_key_share = shared[3:]
+    rows, weight, positions, n, band, n_keys, short, min_key_share = shared
+    if kernel.wanted():  # counted without sorting: the same codes, in another order
+        lo, hi, s0, s1 = block
+        return kernel.join_block(
+            rows,
+            weight,
+            (lo, hi),
+            at=None if positions is None else positions[s0:s1],
+            n_keys=n_keys,
+            short=short,
+            min_key_share=min_key_share,
+            band=band,
+        )
     codes, count = _block_counts(block, shared)
     return _keep(codes, count, n, band, n_keys, short, min_key_share)
 
@@ -416,9 +452,16 @@ def candidates(
     # The groups are not needed any more: a collection's (passed inline, as Index.pairs
     # does) are freed here, before the self-join, its longest step.
     del groups
+    total = sum(int(weight.sum(dtype=np.int64)) for _, _, weight in joins)
+    if total >= KERNEL_MIN_PAIRS:
+        kernel.load()  # before map_blocks forks: its workers inherit it
+    fast = kernel.wanted()
     while joins:
         band, rows, weight = joins.pop(0)
-        blocks, positions = _row_blocks(rows, weight, n, block_pairs)
+        if fast:  # no pair entries held: blocks only to spread the work
+            blocks, positions = _even_blocks(rows, n, SCAN_BLOCKS), None
+        else:
+            blocks, positions = _row_blocks(rows, weight, n, block_pairs)
         state = (rows, weight, positions, n, band, n_keys, short, min_key_share)
         parts.extend((map_blocks or _serial_map)(_join_block, blocks, state))
         del rows, weight, positions, state

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from . import kernel
 from .errors import EmptyTextError, InvalidTextError
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "FUZZY_TOKENIZER",
     "fuzzy_words",
     "fuzzy_buffer",
+    "fuzzy_buffers",
 ]
 
 #: Version of the tokeniser (:func:`words`), recorded in index files: a change that moves a
@@ -266,8 +268,34 @@ def fuzzy_words(text: str) -> list[str]:
 
 
 def _dehyphen(text: str) -> str:
-    """``text`` with its line-end hyphenation joined."""
-    return _LINE_HYPHEN.sub("", text) if "\n" in text else text
+    """``text`` with its line-end hyphenation joined (an ASCII text is searched only when a
+    hyphen of it ends a line: most have none, and the regular expression reads every
+    character).
+
+    >>> _dehyphen("so-called rail-\\nway"), _dehyphen("rail -\\n way")
+    ('so-called railway', 'rail -\\n way')
+    """
+    if "\n" not in text or (text.isascii() and not _ascii_line_hyphen(text)):
+        return text
+    return _LINE_HYPHEN.sub("", text)
+
+
+def _ascii_line_hyphen(text: str) -> bool:
+    """Whether an ASCII hyphen of ``text`` (``-`` or ``=``) is followed by spaces or tabs
+    and a line break: where :data:`_LINE_HYPHEN` may match (it checks the letters around)."""
+    for hyphen in "-=":
+        at = text.find(hyphen)
+        while at >= 0:
+            rest = text[at + 1 : at + 1 + _HYPHEN_LOOK].lstrip(" \t")
+            if rest.startswith("\n") or rest.startswith("\r\n") or not rest:
+                return True  # (an empty rest: many spaces, looked at by the expression)
+            at = text.find(hyphen, at + 1)
+    return False
+
+
+# How far past a hyphen _ascii_line_hyphen looks for the line break (further: the
+# expression decides).
+_HYPHEN_LOOK = 64
 
 
 def _fold_letters(text: str) -> str:
@@ -299,6 +327,55 @@ def fuzzy_buffer(text: str) -> bytes:
     if text.isascii():  # one translate: letters and digits kept, lowercased
         return b" ".join(text.encode("ascii").translate(_ASCII_WORD_BYTES).split())
     return " ".join(_WORD.findall(_fold_letters(text))).encode("utf-8")
+
+
+def fuzzy_buffers(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`fuzzy_buffer` of each text, laid end to end (``uint8``, text ``i`` owning
+    ``values[offsets[i]:offsets[i + 1]]``), and the same without the spaces (the bytes
+    fuzzy keys hash), with their offsets: ``(values, offsets, packed, packed_offsets)``.
+    ASCII texts are only translated one by one; their runs of spaces are collapsed for the
+    whole batch at once (what ``bytes.split`` and ``join`` did per text).
+
+    >>> v, o, p, po = fuzzy_buffers(["The  Coun-\\ncil, met!", "", "Zürich 2"])
+    >>> v.tobytes(), o.tolist(), p.tobytes(), po.tolist()
+    (b'the council metzurich 2', [0, 15, 15, 23], b'thecouncilmetzurich2', [0, 13, 13, 20])
+    """
+    parts = []
+    for text in texts:
+        text = _dehyphen(text)
+        if text.isascii():  # letters and digits kept, lowercased; other bytes are spaces
+            parts.append(text.encode("ascii").translate(_ASCII_WORD_BYTES))
+        else:  # already one space between words: collapsing keeps it as it is
+            parts.append(" ".join(_WORD.findall(_fold_letters(text))).encode("utf-8"))
+    sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    if kernel.wanted():  # one pass over the bytes
+        return kernel.collapse_spaces(b"".join(parts), sizes)
+    raw = np.frombuffer(b" ".join(parts), dtype=np.uint8)  # a space between texts
+    del parts
+    begins = np.zeros(len(texts), dtype=np.int64)
+    np.cumsum(sizes[:-1] + 1, out=begins[1:])
+    word = raw != 32
+    edges = np.flatnonzero(np.diff(word.view(np.int8), prepend=0, append=0))
+    starts, ends = edges[0::2], edges[1::2]  # runs of word bytes (no run spans two texts)
+    del edges
+    text_of = np.searchsorted(begins, starts, side="right") - 1
+    run_bytes = ends - starts
+    packed = raw[word]
+    del raw, word
+    word_bytes = np.bincount(text_of, weights=run_bytes, minlength=len(texts)).astype(np.int64)
+    words = np.bincount(text_of, minlength=len(texts))
+    packed_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(word_bytes, out=packed_offsets[1:])
+    # a space before every word but the first of its text, at its place among the packed
+    # bytes (the word bytes before it)
+    later = np.ones(len(starts), dtype=bool)
+    later[:1] = False
+    later[1:] = text_of[1:] == text_of[:-1]
+    at = np.cumsum(run_bytes) - run_bytes
+    values = np.insert(packed, at[later], np.uint8(32))
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(word_bytes + np.maximum(words - 1, 0), out=offsets[1:])
+    return values, offsets, packed, packed_offsets
 
 
 def shingles(text: str, *, ngram: int = 5) -> list[str]:

@@ -34,6 +34,7 @@ __all__ = [
     "fuzzy_rule",
     "word_counts",
     "SHARED_CHUNK",
+    "WORDS_KEPT",
     "fuzzy_score",
     "copy_matches",
     "exact_copies",
@@ -358,28 +359,52 @@ def fuzzy_score(a: Sequence[str], b: Sequence[str], *, floor: float = 0.0) -> fl
 FUZZY_KEY_SHARE = 0.25
 
 
-def word_counts(text_values: np.ndarray, text_offsets: np.ndarray) -> np.ndarray:
-    """How many words each row of fuzzy words holds (words are separated by one space).
+def word_counts(
+    text_values: np.ndarray, text_offsets: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """How many words each row of fuzzy words holds (words are separated by one space), or
+    each of ``rows`` only: its spaces counted in place (no copy of the rows, no temporary
+    array as long as the words).
 
     >>> word_counts(np.frombuffer(b"a bc d" + b"x", np.uint8), np.array([0, 6, 6, 7])).tolist()
     [3, 0, 1]
+    >>> word_counts(np.frombuffer(b"a bc d" + b"x", np.uint8), np.array([0, 6, 6, 7]),
+    ...             np.array([2, 0])).tolist()
+    [1, 3]
     """
-    spaces = np.diff(np.searchsorted(np.flatnonzero(text_values == 32), text_offsets))
-    return np.where(lengths(text_offsets) > 0, spaces + 1, 0)
+    offsets = np.asarray(text_offsets, dtype=np.int64)
+    picked = np.arange(len(offsets) - 1) if rows is None else np.asarray(rows, dtype=np.int64)
+    view = np.ascontiguousarray(text_values, dtype=np.uint8).data
+    counts = [
+        view[lo:hi].tobytes().count(b" ") + 1 if hi > lo else 0
+        for lo, hi in zip(offsets[picked].tolist(), offsets[picked + 1].tolist())
+    ]
+    return np.array(counts, dtype=np.int64)
+
+
+#: :func:`fuzzy_pairs` keeps the decoded words of at most this many rows of each side (a
+#: Python ``str`` per word, about ten times the row's bytes): pairs come grouped by their
+#: first row, and decoding a row again costs about 10 us. Kept for every row, they took
+#: about 500 MB of the verifying stage at 100,000 generated articles.
+WORDS_KEPT = 256
 
 
 class _Words:
-    """The fuzzy words of rows of a ragged ``uint8`` column, decoded once each."""
+    """The fuzzy words of rows of a ragged ``uint8`` column, decoded when asked for (the
+    last :data:`WORDS_KEPT` rows asked for are kept)."""
 
     def __init__(self, values: np.ndarray, offsets: np.ndarray) -> None:
         self.values, self.offsets = values, offsets
         self.cache: dict[int, list[str]] = {}
 
     def __getitem__(self, row: int) -> list[str]:
-        got = self.cache.get(row)
+        got = self.cache.pop(row, None)
         if got is None:
             lo, hi = self.offsets[row], self.offsets[row + 1]
-            got = self.cache[row] = self.values[lo:hi].tobytes().decode("utf-8").split()
+            got = self.values[lo:hi].tobytes().decode("utf-8").split()
+            if len(self.cache) >= WORDS_KEPT:
+                del self.cache[next(iter(self.cache))]  # the least recently asked for
+        self.cache[row] = got
         return got
 
 
@@ -391,26 +416,28 @@ def fuzzy_choice(
     thresholds: Thresholds,
 ) -> np.ndarray:
     """Which candidate ``pairs`` (rows of the ragged fuzzy ``keys`` and ``words``, each
-    ``(values, offsets)``) a collection scan gives a fuzzy score: those that already reach
-    an exact threshold (``exact``; their score is shown), and those that share
-    :data:`FUZZY_KEY_SHARE` of the smaller text's fuzzy keys (:func:`key_share`, computed
-    only where it can decide) when the shorter text has ``fuzzy_min_words`` words (fewer
-    could not pass :func:`fuzzy_rule`). Index and Spark call this, so they score the same
-    pairs.
+    ``(values, offsets)``) a collection scan gives a fuzzy score: those that already
+    reach an exact threshold (``exact``; their score is shown), and those that share
+    :data:`FUZZY_KEY_SHARE` of the smaller text's fuzzy keys (:func:`key_share`,
+    computed only where it can decide) when the shorter text has ``fuzzy_min_words``
+    words (fewer could not pass :func:`fuzzy_rule`; counted only for pairs that share
+    enough keys). Index and Spark call this, so they score the same pairs.
 
     >>> words = (np.frombuffer(b"a b c", np.uint8), np.array([0, 5, 5]))
     >>> keys = (np.array([1, 2, 1, 2], np.uint32), np.array([0, 2, 4]))
     >>> fuzzy_choice(keys, words, np.array([[0, 1]]), np.array([True]), Thresholds()).tolist()
     [True]
     """
-    rows, at = np.unique(pairs, return_inverse=True)  # count the words of these rows only
-    values, offsets = take(*words, rows)
-    counts = word_counts(values, offsets)[at.reshape(pairs.shape)]
-    long_enough = counts.min(axis=1) >= thresholds.fuzzy_min_words
-    open_ = ~exact & long_enough
+    open_ = ~exact
     share = np.zeros(len(pairs))
     share[open_] = key_share(*keys, pairs[open_])
-    return exact | (open_ & (share >= FUZZY_KEY_SHARE))
+    open_ &= share >= FUZZY_KEY_SHARE
+    # the words of the rows of those pairs only are counted (counting all cost more than
+    # the rest of the choice)
+    rows, at = np.unique(pairs[open_], return_inverse=True)
+    counts = word_counts(*words, rows)[at.reshape(-1, 2)]
+    open_[open_] = counts.min(axis=1) >= thresholds.fuzzy_min_words
+    return exact | open_
 
 
 def fuzzy_pairs(

@@ -46,6 +46,62 @@ def test_fuzzy_buffer_fast_path_reads_as_the_general_one(text):
     assert fuzzy_buffer(text) == general.encode("utf-8")
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from("aZ9 -\n\r\t=,.'_\u00e9\u00ad\u2010\u4e2d\u00df\x00"),
+            max_size=30,
+        ),
+        max_size=6,
+    )
+)
+@pytest.mark.parametrize("path", ["numpy", "numba", "plain"])
+def test_fuzzy_buffers_of_a_batch_are_each_texts_buffer(path, texts):
+    """The batch path (spaces collapsed for the whole batch at once, in numpy or in the
+    compiled kernel or its plain loops, and the line-end hyphen looked for before the
+    expression runs) gives each text's fuzzy_buffer, and the same bytes without spaces;
+    the hyphen check never skips a text the expression changes."""
+    from dedupe import kernel
+    from dedupe.text import _LINE_HYPHEN, _dehyphen, fuzzy_buffers
+
+    if path == "numba" and not kernel.available():
+        pytest.skip("numba is not installed")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(kernel.SETTING_ENV, "numpy" if path == "numpy" else "numba")
+        if path == "plain":
+            mp.setattr(kernel, "_loops", lambda: kernel._PLAIN)
+            mp.setattr(kernel, "available", lambda: True)
+        values, offsets, packed, packed_offsets = fuzzy_buffers(texts)
+    assert values.dtype == packed.dtype == np.uint8
+    for i, text in enumerate(texts):
+        own = fuzzy_buffer(text)
+        assert values[offsets[i] : offsets[i + 1]].tobytes() == own
+        assert packed[packed_offsets[i] : packed_offsets[i + 1]].tobytes() == own.replace(b" ", b"")
+        assert _dehyphen(text) == (_LINE_HYPHEN.sub("", text) if "\n" in text else text)
+    assert offsets[-1] == len(values) and packed_offsets[-1] == len(packed)
+
+
+@pytest.mark.parametrize(
+    "text", ["a-\r\nb", "a- \t\r\nb", "a=\nb", "a-" + " " * 80 + "\nb", "a- x-\n b", "a-"]
+)
+def test_every_ascii_line_end_hyphen_is_looked_at(text):
+    from dedupe.text import _LINE_HYPHEN, _dehyphen
+
+    assert _dehyphen(text) == (_LINE_HYPHEN.sub("", text) if "\n" in text else text)
+
+
+def test_fuzzy_keys_of_packed_words_are_those_of_the_buffers(seeds):
+    from dedupe.sketch import packed_fuzzy_keys
+    from dedupe.text import fuzzy_buffers
+
+    texts = [seeds["001"], noisy(seeds["001"], 0.08, 2), "", "ab", seeds["002"][:30]]
+    _, _, packed, offsets = fuzzy_buffers(texts)
+    expected = fuzzy_keys([fuzzy_buffer(t) for t in texts])
+    for got, want in zip(packed_fuzzy_keys(packed, offsets), expected, strict=True):
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
 def test_misread_words_are_told_from_changed_words():
     assert misread("government", "goverument") and misread("the", "tlie")
     assert not misread("rain", "snow") and not misread("monday", "friday")

@@ -395,3 +395,108 @@ def test_the_loops_are_not_given_arrays_they_would_overrun():
             set_offsets=np.array([0, 4]),
             mask=0xFF,
         )
+
+
+# ------------------------------------------------------------------ the self-join
+# A collection's keys as (key, row) entries: few keys, so that groups are large and rows
+# share several (rule 3 and its short texts decide), and a few band keys (capped ones too).
+join_entries = st.lists(
+    st.tuples(st.integers(0, 12), st.integers(0, 30)), min_size=0, max_size=160
+).map(sorted)
+
+
+def _join_case(entries, bands, n=31):
+    from dedupe.lsh import group_keys
+    from dedupe.sketch import BAND_BIT
+
+    keys = np.array([k for k, _ in entries] or [], dtype=np.uint32)
+    rows = np.array([r for _, r in entries] or [], dtype=np.int64)
+    keys[: len(keys) * bands // 4] |= BAND_BIT  # some entries are band keys
+    pairs = np.unique(np.stack((keys, rows), axis=1), axis=0) if len(keys) else np.zeros((0, 2))
+    groups = group_keys(pairs[:, 0].astype(np.uint32), pairs[:, 1].astype(np.int64))
+    n_keys = np.bincount(rows, minlength=n).astype(np.int64)
+    return groups, n_keys, n_keys < 2
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    entries=join_entries,
+    bands=st.integers(0, 4),
+    share=st.sampled_from([0.0, 0.1, 0.34, 0.5, 1.0]),
+    cap=st.integers(2, 40),
+    block_pairs=st.integers(1, 60),
+    plain=st.booleans(),
+)
+def test_the_join_kernel_equals_the_sort(entries, bands, share, cap, block_pairs, plain):
+    """lsh.candidates counts pairs in the kernel (compiled, or its plain loops) exactly as
+    the numpy path does by sorting them: every block size (one block, a few scanned, many
+    sorted into blocks), capped band keys, short texts, every share."""
+    from dedupe.lsh import candidates
+
+    if not plain and not kernel.available():
+        pytest.skip("numba is not installed")
+    groups, n_keys, short = _join_case(entries, bands)
+    kw = dict(max_key_docs=cap, min_key_share=share, short=short, block_pairs=block_pairs)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(kernel.SETTING_ENV, "numpy")
+        expected = candidates(groups, n_keys, **kw, passage_key_docs=cap // 2)
+        mp.setenv(kernel.SETTING_ENV, "numba")
+        if plain:
+            mp.setattr(kernel, "_loops", lambda: kernel._PLAIN)
+            mp.setattr(kernel, "available", lambda: True)
+        got = candidates(groups, n_keys, **kw, passage_key_docs=cap // 2)
+    assert_identical(expected, got)
+
+
+def test_the_join_kernel_is_not_given_rows_it_would_overrun():
+    rows, n_keys, short = np.array([0, 1], np.uint32), np.array([1, 1]), np.zeros(2, bool)
+    kw = dict(n_keys=n_keys, short=short, min_key_share=0.1, band=False)
+    with pytest.raises(ValueError):  # a partner past the last entry
+        kernel.join_block(rows, np.array([2, 0], np.uint8), (0, 2), at=None, **kw)
+    with pytest.raises(ValueError):  # a row past n_keys
+        kernel.join_block(np.array([0, 5], np.uint32), np.array([1, 0], np.uint8), (0, 2),
+                          at=None, **kw)  # fmt: skip
+    with pytest.raises(ValueError):  # an entry that is not there
+        kernel.join_block(rows, np.array([1, 0], np.uint8), (0, 2), at=np.array([7]), **kw)
+    with pytest.raises(ValueError):
+        kernel.join_block(rows, np.array([1], np.uint8), (0, 2), at=None, **kw)
+
+
+# ------------------------------------------------------------------ fuzzy keys
+@settings(max_examples=150, deadline=None)
+@given(
+    batch=st.lists(texts, max_size=8),
+    gram=st.integers(1, 8),
+    window=st.integers(1, 20),
+    plain=st.booleans(),
+)
+def test_fuzzy_keys_in_one_pass_equal_numpy(batch, gram, window, plain):
+    """The kernel hashes and winnows runs of bytes in one pass (compiled, or its plain
+    loops): the keys of numpy's hashes, window minima and sort, for every run and window
+    size, texts shorter than a run or than a window, and empty ones."""
+    from dedupe.sketch import packed_fuzzy_keys
+    from dedupe.text import fuzzy_buffers
+
+    if not plain and not kernel.available():
+        pytest.skip("numba is not installed")
+    _, _, packed, offsets = fuzzy_buffers(batch)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(kernel.SETTING_ENV, "numpy")
+        expected = packed_fuzzy_keys(packed, offsets, gram=gram, window=window)
+        if plain:
+            mp.setattr(kernel, "_loops", lambda: kernel._PLAIN)
+        got = unique_per_row_of(kernel.gram_minima(packed, offsets, gram, window, mask=0x7FFFFFFF))
+    assert_identical(expected, got)
+
+
+def unique_per_row_of(ragged):
+    return unique_per_row(*ragged)
+
+
+def test_gram_minima_is_not_given_bytes_it_would_overrun():
+    packed = np.frombuffer(b"abcdefgh", np.uint8)
+    for offsets in ([0, 9], [2, 1], []):
+        with pytest.raises(ValueError):
+            kernel.gram_minima(packed, np.array(offsets), 7, 4, mask=0xFF)
+    with pytest.raises(ValueError):
+        kernel.gram_minima(packed, np.array([0, 8]), 9, 4, mask=0xFF)
