@@ -43,3 +43,30 @@ def test_a_table_of_many_ids_grows_and_finds_each():
     assert (found[::2] == -1).all() and found[1::2].tolist() == list(range(1, 20_000, 2))
     again = table.add(ids[:10:2])  # re-added ids take new rows
     assert table.find(ids[:10:2]).tolist() == again.tolist() == list(range(20_000, 20_005))
+
+
+def test_a_table_pickled_to_another_process_finds_its_ids(tmp_path):
+    """``hash()`` of a str differs between processes (PYTHONHASHSEED): an unpickled table
+    places its rows again, so every live id is found there and no removed one is."""
+    import pickle
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    table = IdTable()
+    ids = [f"id-{i}" for i in range(500)]
+    table.add(ids)
+    table.remove(np.arange(0, 500, 5))
+    (tmp_path / "t.pkl").write_bytes(pickle.dumps(table))
+    code = (
+        "import pickle, sys; t = pickle.loads(open(sys.argv[1], 'rb').read()); "
+        "print(t.find([f'id-{i}' for i in range(500)]).tolist(), len(t))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "t.pkl")],
+        capture_output=True, text=True, check=True, cwd=REPO,
+        env={"PYTHONHASHSEED": "12345", "PATH": "", "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    want = [-1 if i % 5 == 0 else i for i in range(500)]
+    assert done.stdout.strip() == f"{want} 400"

@@ -9,8 +9,9 @@ with numpy (a probing round per collision step, not a Python loop per id).
 
 Rows are insertion positions and never move; :meth:`IdTable.remove` leaves a tombstone
 (the row's bytes stay until the owner rebuilds the table, as the in-memory store does when
-it compacts). The table hashes with Python's ``hash()`` of the id: it lives in one
-process and is never written out (index files keep the ids themselves).
+it compacts). The table hashes with Python's ``hash()`` of the id, which differs between
+processes: index files keep the ids themselves, and a pickled table places its rows again
+when unpickled.
 
 >>> table = IdTable()
 >>> table.add(["a", "bb", "ccc"]).tolist()
@@ -65,6 +66,20 @@ class IdTable:
     def __len__(self) -> int:
         """The ids added and not removed."""
         return self._live
+
+    def __getstate__(self) -> dict:
+        """Pickled without its slots: ``hash()`` of a ``str`` differs between processes,
+        so an unpickled table places its live rows again (:meth:`__setstate__`)."""
+        state = dict(self.__dict__)
+        state["_slots"] = np.sort(self._slots[self._slots >= 0])  # the live rows
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        live = state.pop("_slots").astype(np.int64)
+        self.__dict__.update(state)
+        self._slots = np.full(_MIN_SLOTS, _EMPTY, dtype=np.int32)
+        self._used = 0
+        self._rehash(len(live), live)
 
     @property
     def rows(self) -> int:
@@ -181,13 +196,14 @@ class IdTable:
             pending = pending[~placed]
             pos[pending] = (pos[pending] + 1) & mask
 
-    def _rehash(self, needed: int) -> None:
-        """A new table at most a quarter full with ``needed`` ids (tombstones dropped)."""
+    def _rehash(self, needed: int, rows: np.ndarray | None = None) -> None:
+        """A new table at most a quarter full with ``needed`` ids (tombstones dropped),
+        holding the live rows (``rows`` when given)."""
         size = _MIN_SLOTS
         while size < 4 * needed:
             size *= 2
-        live = np.flatnonzero(self._slots >= 0)
-        rows = np.sort(self._slots[live]).astype(np.int64)
+        if rows is None:
+            rows = np.sort(self._slots[self._slots >= 0]).astype(np.int64)
         self._slots = np.full(size, _EMPTY, dtype=np.int32)
         self._used = 0
         self._insert(rows, _hashes(self.id_of(rows)))
