@@ -11,8 +11,8 @@ time, so the growth is the index's), then reports:
   before the baseline: its code is the process's, not the articles') and the peak
   (``VmHWM``);
 * the time to save it, the file size, the time to load it (memory-mapped and checked) in a
-  fresh process, and that process's first two queries (the first one imports datasketch;
-  the postings are read from the file).
+  fresh process, and that process's first two queries (the postings are read from the
+  file).
 
 The generated news corpora of the scale benchmark are in ``bench-out/cache``
 (``python -m benchmarks --scaling 1000000`` makes ``news-1000000-0.jsonl``).

@@ -60,7 +60,7 @@ from .params import (
 from .provenance import MAX_GAP, MIN_WORDS, Provenance, trace
 from .ranking import Rule
 from .results import Cluster, Grouping, Report, build_report
-from .sketch import FUZZY_KERNEL_WEIGHT, MinHasher, Sketch
+from .sketch import MinHasher, Sketch, kernel_chars
 from .store import Columns, Fetched, Hits, MemoryStore, Store
 from .store.base import check_new_ids
 from .store.file import load_store, save_store
@@ -428,8 +428,7 @@ class Index:
             return lambda: _joined_parts(wait())
         workers = resolve_workers(self.workers) if len(texts) >= PARALLEL_MIN_DOCS else 1
         if workers > 1:  # loaded here if each worker's share makes it pay: they inherit it
-            weight = FUZZY_KERNEL_WEIGHT if self.params.fuzzy else 1
-            kernel.expect(sum(map(len, texts)) * weight // workers)
+            kernel.expect(kernel_chars(texts, fuzzy=self.params.fuzzy) // workers)
         parts = fork_map(_sketch_part, chunks, workers, shared=self.params, done=done)
         return lambda: _joined_parts(parts)
 

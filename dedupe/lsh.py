@@ -350,8 +350,8 @@ def _block_counts(block: tuple[int, int, int, int], shared: tuple) -> tuple[np.n
 def _join_block(block: tuple[int, int, int, int], shared: tuple) -> np.ndarray:
     """The pair codes the block of first rows ``[lo, hi)`` keeps (see :func:`candidates`
     and :func:`_block_counts`)."""
-    rows, weight, positions, n, band, n_keys, short, min_key_share = shared
-    if kernel.wanted():  # counted without sorting: the same codes, in another order
+    rows, weight, positions, n, band, n_keys, short, min_key_share, fast = shared
+    if fast:  # counted without sorting: the same codes, in another order
         lo, hi, s0, s1 = block
         return kernel.join_block(
             rows,
@@ -462,7 +462,7 @@ def candidates(
             blocks, positions = _even_blocks(rows, n, SCAN_BLOCKS), None
         else:
             blocks, positions = _row_blocks(rows, weight, n, block_pairs)
-        state = (rows, weight, positions, n, band, n_keys, short, min_key_share)
+        state = (rows, weight, positions, n, band, n_keys, short, min_key_share, fast)
         parts.extend((map_blocks or _serial_map)(_join_block, blocks, state))
         del rows, weight, positions, state
     codes = sorted_unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)

@@ -79,6 +79,7 @@ __all__ = [
     "packed_fuzzy_keys",
     "FUZZY_KEY_DOCS",
     "FUZZY_KERNEL_WEIGHT",
+    "kernel_chars",
     "FUZZY_SCHEME",
     "FUZZY_GRAM",
     "FUZZY_WINDOW",
@@ -825,7 +826,7 @@ def sketch_texts(
     _check_num_perm(num_perm)
     signing = functools.partial(band_signatures, num_perm=num_perm, seed=seed, scheme=scheme)
     if len(texts) > FEW_ROWS:  # a batch: the compiled kernel may pay off (not for a query)
-        kernel.expect(sum(map(len, texts)) * (FUZZY_KERNEL_WEIGHT if fuzzy else 1))
+        kernel.expect(kernel_chars(texts, fuzzy=fuzzy))
     parts, start, chars = [], 0, 0
     for i, text in enumerate(texts):
         chars += len(text)
@@ -927,6 +928,17 @@ FUZZY_KEY_DOCS = 100
 #: ``Index.add_many``): fuzzy 3.83 s with numpy, 2.30 s with the kernel (about 21 ns a
 #: character; default mode about 5 ns).
 FUZZY_KERNEL_WEIGHT = 4
+
+
+def kernel_chars(texts: Sequence[str], *, fuzzy: bool) -> int:
+    """How much sketching ``texts`` counts towards loading the compiled kernel
+    (:func:`dedupe.kernel.expect`): their characters, :data:`FUZZY_KERNEL_WEIGHT` times
+    each in fuzzy mode.
+
+    >>> kernel_chars(["abc", "de"], fuzzy=False), kernel_chars(["abc", "de"], fuzzy=True)
+    (5, 20)
+    """
+    return sum(map(len, texts)) * (FUZZY_KERNEL_WEIGHT if fuzzy else 1)
 
 
 def _gram_hashes(

@@ -1,6 +1,7 @@
 """The packed id table of the in-memory store answers as a dict of id to row would."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,8 +16,11 @@ def test_table_matches_a_dict_through_adds_and_removals(steps):
     table, rows, names = IdTable(), {}, []
     for removing, batch in steps:
         if removing:  # remove those of the batch that are in, once each
-            gone = list(dict.fromkeys(d for d in batch if d in rows))
-            table.remove(np.array([rows.pop(d) for d in gone], dtype=np.int64))
+            gone = [d for d in batch if d in rows]  # repeats removed once
+            want = [rows[d] for d in dict.fromkeys(gone)]
+            assert table.remove(gone).tolist() == want
+            for d in gone:
+                rows.pop(d, None)
         else:  # add those not in yet, once each
             new = list(dict.fromkeys(d for d in batch if d not in rows))
             got = table.add(new).tolist()
@@ -38,7 +42,10 @@ def test_a_table_of_many_ids_grows_and_finds_each():
         table.add(ids[lo : lo + 3_000])
     assert table.find(ids).tolist() == list(range(len(ids)))
     assert table.find(["doc-20000", "doc-", ""]).tolist() == [-1, -1, -1]
-    table.remove(np.arange(0, 20_000, 2))
+    with pytest.raises(KeyError, match="nope"):  # nothing removed: doc-1 stays
+        table.remove(["doc-1", "nope"])
+    assert table.find(["doc-1"]).tolist() == [1]
+    table.remove(ids[::2])
     found = table.find(ids)
     assert (found[::2] == -1).all() and found[1::2].tolist() == list(range(1, 20_000, 2))
     again = table.add(ids[:10:2])  # re-added ids take new rows
@@ -57,7 +64,7 @@ def test_a_table_pickled_to_another_process_finds_its_ids(tmp_path):
     table = IdTable()
     ids = [f"id-{i}" for i in range(500)]
     table.add(ids)
-    table.remove(np.arange(0, 500, 5))
+    table.remove(ids[::5])
     (tmp_path / "t.pkl").write_bytes(pickle.dumps(table))
     code = (
         "import pickle, sys; t = pickle.loads(open(sys.argv[1], 'rb').read()); "

@@ -18,8 +18,8 @@ when unpickled.
 [0, 1, 2]
 >>> table.find(["ccc", "zz", "a"]).tolist()
 [2, -1, 0]
->>> table.remove(table.find(["bb"])); table.find(["bb"]).tolist(), len(table)
-([-1], 2)
+>>> table.remove(["bb"]).tolist(), table.find(["bb"]).tolist(), len(table)
+([1], [-1], 2)
 >>> table.id_of([2, 0])
 ['ccc', 'a']
 """
@@ -30,6 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..errors import StoreError
 from ..flat import offsets_of, take
 from .growable import Ragged
 
@@ -169,11 +170,15 @@ class IdTable:
         blob, offsets = _encoded(ids)
         start = self.rows
         if start + len(ids) > MAX_ROWS:
-            raise OverflowError(f"an id table holds at most {MAX_ROWS:,} rows")
+            raise StoreError(
+                f"an in-memory index holds at most {MAX_ROWS:,} documents over its life; "
+                "save it and load it again (loading renumbers its rows), or use RedisStore "
+                "or dedupe.spark"
+            )
         self._bytes.append(blob, offsets)
         self._live += len(ids)
         if 2 * (self._used + len(ids)) > len(self._slots):
-            self._rehash(self._used + len(ids))
+            self._rehash(self._live)  # the live ids, the new ones included
         rows = np.arange(start, start + len(ids), dtype=np.int64)
         self._insert(rows, _hashes(ids))
         return rows
@@ -208,15 +213,13 @@ class IdTable:
         self._used = 0
         self._insert(rows, _hashes(self.id_of(rows)))
 
-    def remove(self, rows: np.ndarray) -> None:
-        """Remove the ids of ``rows`` (rows in the table: the caller checks)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        if not len(rows):
-            return
-        ids = self.id_of(rows)
-        _, slots = self._probe(ids, *_encoded(ids), _hashes(ids))
-        found = self._slots[slots] == rows
-        if not found.all():
-            raise KeyError(f"row {int(rows[~found][0])} is not in the table")
+    def remove(self, ids: Sequence[str]) -> np.ndarray:
+        """Remove ``ids`` (each once, however often given) and return their rows; an id
+        not in the table raises ``KeyError`` naming it, before anything is removed."""
+        ids = list(dict.fromkeys(ids))
+        rows, slots = self._probe(ids, *_encoded(ids), _hashes(ids))
+        if (rows < 0).any():
+            raise KeyError(ids[int(np.flatnonzero(rows < 0)[0])])
         self._slots[slots] = _GONE
         self._live -= len(rows)
+        return rows

@@ -338,9 +338,9 @@ class MemoryStore:
         metadata: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         ids = list(ids)
-        known = self._ids.find(ids)
-        check_new_ids(ids, known >= 0, replace=replace)
-        self._drop_rows(known[known >= 0])
+        known = (self._ids.find(ids) >= 0).tolist()
+        check_new_ids(ids, known, replace=replace)
+        self._drop([d for d, k in zip(ids, known) if k])
         start = self._ids.rows
         self._ids.add(ids)
         self._alive.append(np.ones(len(ids), dtype=bool))
@@ -358,18 +358,20 @@ class MemoryStore:
         self._maybe_compact()
 
     def drop(self, ids: Sequence[str]) -> None:
-        rows = self.rows(ids)  # every id known, before anything changes
-        self._drop_rows(np.unique(rows))
+        try:
+            self._drop(ids)  # every id known, before anything changes
+        except KeyError as err:
+            raise UnknownIdError(f"no document with id {err.args[0]!r} in the index") from None
         self._maybe_compact()
 
-    def _drop_rows(self, rows: np.ndarray) -> None:
-        """Remove the documents of ``rows`` (distinct live rows)."""
-        if not len(rows):
+    def _drop(self, ids: Sequence[str]) -> None:
+        """Remove the documents ``ids`` (``KeyError`` for one not stored, before anything
+        is removed)."""
+        if not ids:
             return
-        for doc_id in self._ids.id_of(rows) if self._metadata else ():
+        self._alive.view[self._ids.remove(ids)] = False
+        for doc_id in ids if self._metadata else ():
             self._metadata.pop(doc_id, None)
-        self._ids.remove(rows)
-        self._alive.view[rows] = False
 
     def _maybe_compact(self) -> None:
         dead = self._ids.rows - len(self._ids)
