@@ -18,6 +18,7 @@ them exactly (:mod:`dedupe.verify`); clusters come from :mod:`dedupe.cluster`.
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 import os
 import time
@@ -64,17 +65,18 @@ from .sketch import MinHasher, Sketch, kernel_chars
 from .store import Columns, Fetched, Hits, MemoryStore, Store
 from .store.base import check_new_ids
 from .store.file import load_store, save_store
-from .text import check_unicode, ensure_text, has_words
+from .text import check_unicode, ensure_text, fuzzy_buffers, has_words
 from .verify import (
     Fuzzy,
     copy_matches,
     exact_copies,
-    fuzzy_choice,
     fuzzy_pairs,
     judge,
     pair_scores,
     shared_counts,
     shared_with,
+    sharing_keys,
+    with_words,
 )
 from .version import __version__
 
@@ -113,10 +115,17 @@ def _check_id(doc_id: Any) -> str:
         raise InvalidParameterError(str(err)) from None
 
 
-def _sketch_part(texts: list[str] | Joined, params: IndexParams) -> tuple[Sketch, np.ndarray]:
+def _sketch_part(
+    texts: list[str] | Joined, job: tuple[IndexParams, bool]
+) -> tuple[Sketch, np.ndarray]:
     """A worker's task: :func:`dedupe.lsh.sketch_for_store` of one chunk (sent joined:
-    see :class:`dedupe.parallel.Joined`; texts hold no NUL)."""
-    return sketch_for_store(texts.texts if isinstance(texts, Joined) else texts, params)
+    see :class:`dedupe.parallel.Joined`; texts hold no NUL), shaped by ``job[0]``; its
+    fuzzy words dropped unless ``job[1]`` (see ``Index._texts``)."""
+    params, keep_words = job
+    sketch, bands = sketch_for_store(texts.texts if isinstance(texts, Joined) else texts, params)
+    if not keep_words:
+        sketch = replace(sketch, text_values=None, text_offsets=None)
+    return sketch, bands
 
 
 def _joined_parts(parts: list[tuple[Sketch, np.ndarray]]) -> tuple[Sketch, np.ndarray]:
@@ -132,12 +141,28 @@ def _shared_part(pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray]) -> np.n
     return shared_counts(*sets, pairs)
 
 
-def _fuzzy_part(rows: np.ndarray, shared: tuple[tuple[np.ndarray, np.ndarray], float]) -> Fuzzy:
-    """Fuzzy scores of pairs ``rows[:, :2]``, in full where ``rows[:, 2]`` (else to the
-    floor ``shared[1]``)."""
-    texts, floor = shared
-    everything = np.ones(len(rows), dtype=bool)
-    return fuzzy_pairs(texts, texts, rows[:, :2], everything, full=rows[:, 2] > 0, floor=floor)
+def _fuzzy_part(rows: np.ndarray, job: tuple[Any, float, int]) -> Fuzzy:
+    """Fuzzy scores of pairs ``rows[:, :2]`` (the pairs :func:`~dedupe.verify.sharing_keys`
+    keeps, and those that reach an exact threshold, ``rows[:, 2]``): in full for the
+    latter, else to the floor ``job[1]``, and not for a pair whose shorter text has fewer
+    than ``job[2]`` words (:func:`~dedupe.verify.with_words`). ``job[0]`` gives the fuzzy
+    words of some rows (ascending) as a ragged array."""
+    words_of, floor, min_words = job
+    own = np.unique(rows[:, :2])
+    words = words_of(own)
+    local = np.searchsorted(own, rows[:, :2])
+    exact = rows[:, 2] > 0
+    wanted = with_words(words, local, exact, ~exact, Thresholds(fuzzy_min_words=min_words))
+    return fuzzy_pairs(words, words, local, wanted, full=exact, floor=floor)
+
+
+def _made_words(
+    texts: Mapping[str, str | bytes], ids: Any, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The fuzzy words of ``rows`` (``ids[r]`` is row ``r``'s id in ``texts``), made as
+    they were when the texts were sketched (:func:`dedupe.text.fuzzy_buffers`)."""
+    values, offsets, _, _ = fuzzy_buffers([ensure_text(texts[ids[r]]) for r in rows.tolist()])
+    return values, offsets
 
 
 @dataclass
@@ -257,6 +282,10 @@ class Index:
             raise InvalidParameterError(f"store must be a dedupe Store, got {type(store).__name__}")
         self.store: Store = store if store is not None else MemoryStore()
         self._recorded = False  # whether the store holds our parameters (see _record)
+        # find_duplicates over texts the caller holds, in fuzzy mode: the fuzzy words are
+        # not kept but made again from ``_texts`` (id to text) for the pairs scored
+        self._keep_words = True
+        self._texts: Mapping[str, str | bytes] | None = None
         recorded = self.store.meta() if store is not None else None
         if recorded is not None:
             self.params.check_same(recorded[0], what=f"{store!r}")
@@ -416,8 +445,9 @@ class Index:
         ``pool`` (a :class:`~dedupe.parallel.ForkPool` of :func:`_sketch_part`) large batches
         are sketched in it while the caller goes on; without, in workers forked now."""
         step = SKETCH_CHUNK_DOCS
+        job = (self.params, self._keep_words)
         if len(texts) <= step:  # one chunk (a query): sketched here
-            sketch, bands = sketch_for_store(texts, self.params)
+            sketch, bands = _sketch_part(texts, job)
             if progress is not None:
                 progress.update(len(texts))
             return lambda: (sketch, bands)
@@ -429,7 +459,7 @@ class Index:
         workers = resolve_workers(self.workers) if len(texts) >= PARALLEL_MIN_DOCS else 1
         if workers > 1:  # loaded here if each worker's share makes it pay: they inherit it
             kernel.expect(kernel_chars(texts, fuzzy=self.params.fuzzy) // workers)
-        parts = fork_map(_sketch_part, chunks, workers, shared=self.params, done=done)
+        parts = fork_map(_sketch_part, chunks, workers, shared=job, done=done)
         return lambda: _joined_parts(parts)
 
     def add(
@@ -734,7 +764,7 @@ class Index:
             shared = self._shared(sk, pairs)
             sizes = sk.set_sizes()
             ids = columns.ids
-            fuzzy = self._fuzzy(sk, pairs, shared) if self.params.fuzzy else None
+            fuzzy = self._fuzzy(sk, pairs, shared, ids) if self.params.fuzzy else None
             out = judge(
                 [ids[r] for r in pairs[:, 0].tolist()],
                 [ids[r] for r in pairs[:, 1].tolist()],
@@ -748,40 +778,38 @@ class Index:
         out.sort(key=Match.sort_key)
         return out
 
-    def _fuzzy(self, sk: Sketch, pairs: np.ndarray, shared: np.ndarray) -> Fuzzy:
+    def _fuzzy(self, sk: Sketch, pairs: np.ndarray, shared: np.ndarray, ids: Any) -> Fuzzy:
         """Fuzzy scores of the candidate pairs :func:`~dedupe.verify.fuzzy_choice` picks
         (in full for those that reach an exact threshold, else only as far as needed to
-        know they miss ``fuzzy_threshold``), in worker processes for many pairs."""
+        know they miss ``fuzzy_threshold``), in worker processes for many pairs. The
+        fuzzy words are the store's, or made again from ``_texts`` (``ids``: each row's
+        id) for the rows of the pairs that may be scored, by the worker that scores them."""
         sizes, t = sk.set_sizes(), self._thresholds
-        texts = (sk.text_values, sk.text_offsets)
         exact = pair_scores(shared, sizes[pairs[:, 0]], sizes[pairs[:, 1]], t)[0]
-        keys = (sk.key_values, sk.key_offsets)
-        wanted = fuzzy_choice(keys, texts, pairs, exact, t)  # type: ignore[arg-type]
-        workers = resolve_workers(self.workers)
-        chosen = np.flatnonzero(wanted)
-        if workers < 2 or len(chosen) < PARALLEL_MIN_FUZZY:
-            return fuzzy_pairs(
-                texts,  # type: ignore[arg-type]
-                texts,  # type: ignore[arg-type]
-                pairs,
-                wanted,
-                full=exact,
-                floor=t.fuzzy_threshold,
+        chosen = np.flatnonzero(exact | sharing_keys((sk.key_values, sk.key_offsets), pairs, exact))
+        if sk.text_values is not None and sk.text_offsets is not None:
+            words: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] = functools.partial(
+                take, sk.text_values, sk.text_offsets
             )
+        elif self._texts is not None:
+            words = functools.partial(_made_words, self._texts, ids)
+        else:
+            raise RuntimeError("this index keeps no fuzzy words and was given no texts")
         rows = np.column_stack((pairs[chosen], exact[chosen]))
-        # many small parts, handed out as workers free up: fuzzy scores cost from a few
-        # microseconds to milliseconds (OCR copies), and neighbouring pairs alike
-        parts = fork_map(
-            _fuzzy_part,
-            np.array_split(rows, min(len(rows), workers * FUZZY_PARTS_PER_WORKER)),
-            workers,
-            shared=(texts, t.fuzzy_threshold),
-        )
+        job = (words, t.fuzzy_threshold, t.fuzzy_min_words)
+        workers = resolve_workers(self.workers)
+        if workers < 2 or len(chosen) < PARALLEL_MIN_FUZZY:
+            parts = [_fuzzy_part(rows, job)]
+        else:  # many small parts, handed out as workers free up: fuzzy scores cost from
+            # a few microseconds to milliseconds (OCR copies), and neighbouring pairs alike
+            split = np.array_split(rows, min(len(rows), workers * FUZZY_PARTS_PER_WORKER))
+            parts = fork_map(_fuzzy_part, split, workers, shared=job)
         score = np.full(len(pairs), np.nan)
         words_a, words_b = (np.zeros(len(pairs), dtype=np.int64) for _ in range(2))
-        score[chosen] = np.concatenate([p.score for p in parts])
-        words_a[chosen] = np.concatenate([p.words_a for p in parts])
-        words_b[chosen] = np.concatenate([p.words_b for p in parts])
+        if len(chosen):
+            score[chosen] = np.concatenate([p.score for p in parts])
+            words_a[chosen] = np.concatenate([p.words_a for p in parts])
+            words_b[chosen] = np.concatenate([p.words_b for p in parts])
         return Fuzzy(score, words_a, words_b)
 
     def _shared(self, sk: Sketch, pairs: np.ndarray) -> np.ndarray:
@@ -1086,11 +1114,15 @@ def find_duplicates(
     # one pass over sets held for seconds: plain, not packed (packing pays off in a live index)
     index = Index(store=MemoryStore(pack_sets=False, spill=spill), workers=run.workers)
     index.params, index._thresholds = params, thresholds
+    # texts the caller holds (not a stream): fuzzy words are made again from them for the
+    # pairs scored, instead of being kept for every document (as large as the texts)
+    held = isinstance(docs, (Mapping, Sequence))
+    index._keep_words = not held
     skipped: list[str] = []
     empty: set[str] = set()
     total = len(docs) if isinstance(docs, Sized) else None
     # one pool for the whole stream: each batch is sketched in it while the next is read
-    pool = ForkPool(_sketch_part, resolve_workers(run.workers), shared=params)
+    pool = ForkPool(_sketch_part, resolve_workers(run.workers), shared=(params, not held))
     with Progress(total, desc="indexing", unit="doc", enabled=progress) as bar, pool:
         in_flight: set[str] = set()
         store_pending: Callable[[], None] = lambda: None  # noqa: E731
@@ -1111,6 +1143,8 @@ def find_duplicates(
     if metadata is not None:  # an id no document has: said once every document is read
         unknown = (d for d in metadata if d not in index.store and d not in empty)
         check_metadata({d: metadata[d] for d in itertools.islice(unknown, 1)}, ())
+    if held and params.fuzzy:  # read and checked by now: a sequence is (id, text) pairs
+        index._texts = docs if isinstance(docs, Mapping) else dict(docs)
     matches = index.pairs(progress=progress)
     with Progress(None, desc="clustering", enabled=progress, eta=False):
         grouping = index.group(matches, clusters=run.clusters, representative=run.representative)

@@ -29,6 +29,8 @@ __all__ = [
     "FUZZY_KEY_SHARE",
     "Fuzzy",
     "fuzzy_choice",
+    "sharing_keys",
+    "with_words",
     "fuzzy_pairs",
     "key_share",
     "fuzzy_rule",
@@ -418,22 +420,53 @@ def fuzzy_choice(
     """Which candidate ``pairs`` (rows of the ragged fuzzy ``keys`` and ``words``, each
     ``(values, offsets)``) a collection scan gives a fuzzy score: those that already
     reach an exact threshold (``exact``; their score is shown), and those that share
-    :data:`FUZZY_KEY_SHARE` of the smaller text's fuzzy keys (:func:`key_share`,
-    computed only where it can decide) when the shorter text has ``fuzzy_min_words``
-    words (fewer could not pass :func:`fuzzy_rule`; counted only for pairs that share
-    enough keys). Index and Spark call this, so they score the same pairs.
+    :data:`FUZZY_KEY_SHARE` of the smaller text's fuzzy keys (:func:`sharing_keys`)
+    when the shorter text has ``fuzzy_min_words`` words (:func:`with_words`). Index and
+    Spark call this, so they score the same pairs.
 
     >>> words = (np.frombuffer(b"a b c", np.uint8), np.array([0, 5, 5]))
     >>> keys = (np.array([1, 2, 1, 2], np.uint32), np.array([0, 2, 4]))
     >>> fuzzy_choice(keys, words, np.array([[0, 1]]), np.array([True]), Thresholds()).tolist()
     [True]
     """
+    return with_words(words, pairs, exact, sharing_keys(keys, pairs, exact), thresholds)
+
+
+def sharing_keys(
+    keys: tuple[np.ndarray, np.ndarray], pairs: np.ndarray, exact: np.ndarray
+) -> np.ndarray:
+    """Which candidate ``pairs`` that do not reach an exact threshold (``exact``) share
+    :data:`FUZZY_KEY_SHARE` of the smaller text's fuzzy ``keys`` (:func:`key_share`,
+    computed for those pairs only): the first half of :func:`fuzzy_choice`.
+
+    >>> keys = (np.array([1, 2, 1, 9], np.uint32), np.array([0, 2, 4]))
+    >>> sharing_keys(keys, np.array([[0, 1], [0, 1]]), np.array([False, True])).tolist()
+    [True, False]
+    """
     open_ = ~exact
     share = np.zeros(len(pairs))
     share[open_] = key_share(*keys, pairs[open_])
-    open_ &= share >= FUZZY_KEY_SHARE
-    # the words of the rows of those pairs only are counted (counting all cost more than
-    # the rest of the choice)
+    return open_ & (share >= FUZZY_KEY_SHARE)
+
+
+def with_words(
+    words: tuple[np.ndarray, np.ndarray],
+    pairs: np.ndarray,
+    exact: np.ndarray,
+    open_: np.ndarray,
+    thresholds: Thresholds,
+) -> np.ndarray:
+    """``exact``, and those of the pairs ``open_`` (:func:`sharing_keys`) whose shorter
+    text has ``fuzzy_min_words`` words (fewer could not pass :func:`fuzzy_rule`): the
+    second half of :func:`fuzzy_choice`. Only the words of the rows of ``open_`` pairs are
+    read (counting every row cost more than the rest of the choice).
+
+    >>> words = (np.frombuffer(b"a b c" + b"d", np.uint8), np.array([0, 5, 6]))
+    >>> with_words(words, np.array([[0, 1]]), np.array([False]), np.array([True]),
+    ...            Thresholds(fuzzy_min_words=2)).tolist()
+    [False]
+    """
+    open_ = open_.copy()
     rows, at = np.unique(pairs[open_], return_inverse=True)
     counts = word_counts(*words, rows)[at.reshape(-1, 2)]
     open_[open_] = counts.min(axis=1) >= thresholds.fuzzy_min_words
