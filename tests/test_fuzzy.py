@@ -157,6 +157,35 @@ def test_fuzzy_mode_finds_every_noisy_copy_and_nothing_else(noisy_collection):
     assert not {p for p in found if "ocr2" in p[1]} <= default
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_words_made_again_from_held_texts_score_as_kept_words(
+    noisy_collection, monkeypatch, workers
+):
+    """Given texts it holds (a dict or a list), find_duplicates keeps no fuzzy words and
+    makes those of the scored pairs' rows again; a stream keeps them. Same report."""
+    import dedupe.index as index_module
+
+    made: list[int] = []
+    real = index_module._made_words
+
+    def counted(texts, ids, rows):
+        made.append(len(rows))
+        return real(texts, ids, rows)
+
+    monkeypatch.setattr(index_module, "_made_words", counted)
+    monkeypatch.setattr(index_module, "PARALLEL_MIN_FUZZY", 1)  # parts in workers, when 2
+    docs = dict(noisy_collection)
+    docs["004-ocr1"] = docs["004-ocr1"].encode("utf-8")  # bytes are decoded as when sketched
+    streamed = dedupe.find_duplicates(((k, v) for k, v in docs.items()), fuzzy=True)
+    assert made == []  # a stream keeps its words
+    for held in (docs, list(docs.items())):
+        report = dedupe.find_duplicates(held, fuzzy=True, workers=workers)
+        assert report.matches == streamed.matches
+        assert [m.fuzzy for m in report.matches] == [m.fuzzy for m in streamed.matches]
+    if workers == 1:  # made here (forked workers count in their own memory): once a row
+        assert made == [len(docs), len(docs)]
+
+
 def test_the_seeds_stay_apart_in_fuzzy_mode(seeds):
     report = dedupe.find_duplicates(seeds, fuzzy=True)
     assert pairs_of(report) == {("000", "001")}
