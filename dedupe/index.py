@@ -1072,7 +1072,8 @@ def find_duplicates(
     hold ``STREAM_BATCH_CHARS``, 64M, characters), each sketched in one pool of worker
     processes while the next is pulled, so at most two batches of texts are held at a
     time (the shingle sets, passage and band keys of every document are kept; in fuzzy
-    mode their normalised words too). The report is
+    mode their normalised words too, which a dict or a list does not need: they are made
+    again from its texts for the pairs scored). The report is
     the one of the same documents given as a dict. An id given twice raises
     :class:`~dedupe.errors.DuplicateIdError` naming it, when it comes.
 
