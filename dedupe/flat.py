@@ -236,5 +236,8 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     """
     out = np.sort(np.asarray(values).ravel())
     if len(out) > 1:
-        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
+        keep = np.empty(len(out), dtype=bool)  # cheaper than concatenating a mask
+        keep[0] = True
+        np.not_equal(out[1:], out[:-1], out=keep[1:])
+        out = out[keep]
     return out

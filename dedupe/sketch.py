@@ -142,15 +142,16 @@ _BYTE_MASKS = np.array([(1 << (8 * r)) - 1 for r in range(9)], dtype=np.uint64)
 
 def _fmix(x: np.ndarray, consts: tuple, *, inplace: bool = False) -> np.ndarray:
     """MurmurHash3's finalizer: a fixed bijection that spreads every input bit (computed
-    in ``x`` itself with ``inplace``)."""
+    in ``x`` itself with ``inplace``). Integer ufuncs on arrays wrap without a warning, so
+    no ``np.errstate`` is needed (entering one costs more than an operation on a query's
+    few hundred values)."""
     s1, m1, s2, m2, s3 = consts
     x = x if inplace else x.copy()
-    with np.errstate(over="ignore"):
-        x ^= x >> s1
-        x *= m1
-        x ^= x >> s2
-        x *= m2
-        x ^= x >> s3
+    x ^= x >> s1
+    x *= m1
+    x ^= x >> s2
+    x *= m2
+    x ^= x >> s3
     return x
 
 
@@ -201,20 +202,19 @@ def _buffer_word_hashes(
     lens = ends - starts
     padded = buf + bytes(8)
     view = np.ndarray((len(buf),), dtype="<u8", buffer=padded, strides=(1,))
-    h = lens.astype(np.uint64)
-    with np.errstate(over="ignore"):
-        h *= POLY
-        first = view[starts]
-        first &= _BYTE_MASKS[np.minimum(lens, 8)]
-        h += first
-        del first
-        sel = np.flatnonzero(lens > 8)
-        for at in range(8, LONG_WORD_BYTES, 8):
-            if not len(sel):
-                break
-            chunk = view[starts[sel] + at] & _BYTE_MASKS[np.minimum(lens[sel] - at, 8)]
-            h[sel] = h[sel] * POLY + chunk
-            sel = sel[lens[sel] > at + 8]  # the words that go on past these bytes
+    h = lens.astype(np.uint64)  # integer ufuncs on arrays wrap silently: no errstate
+    h *= POLY
+    first = view[starts]
+    first &= _BYTE_MASKS[np.minimum(lens, 8)]
+    h += first
+    del first
+    sel = np.flatnonzero(lens > 8)
+    for at in range(8, LONG_WORD_BYTES, 8):
+        if not len(sel):
+            break
+        chunk = view[starts[sel] + at] & _BYTE_MASKS[np.minimum(lens[sel] - at, 8)]
+        h[sel] = h[sel] * POLY + chunk
+        sel = sel[lens[sel] > at + 8]  # the words that go on past these bytes
     out = _fmix(h, _FMIX64, inplace=True)
     for i in sel.tolist():  # longer than LONG_WORD_BYTES
         out[i] = _blake_hash(buf[starts[i] : ends[i]])
@@ -261,10 +261,9 @@ def shingle_hashes(hashes: np.ndarray, ngram: int) -> np.ndarray:
     n = min(ngram, total)
     count = total - n + 1
     acc = np.array(hashes[:count], dtype=np.uint64)  # a copy: 0 * POLY + the first word
-    with np.errstate(over="ignore"):
-        for j in range(1, n):
-            acc *= POLY
-            acc += hashes[j : j + count]
+    for j in range(1, n):  # wraps silently (an array, not a scalar)
+        acc *= POLY
+        acc += hashes[j : j + count]
     acc ^= np.uint64(n)
     return _fmix(acc, _FMIX64, inplace=True)
 
@@ -484,8 +483,71 @@ def _densify_draws(num_perm: int, seed: int) -> np.ndarray:
     return draws
 
 
+@functools.lru_cache(maxsize=8)
 def _seed_offset(seed: int) -> np.uint32:
     return np.uint32(int(mix64(np.array([seed], dtype=np.uint64))[0]) & 0xFFFFFFFF)
+
+
+@functools.lru_cache(maxsize=8)
+def _row_tables(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`_row_signature` looks up, made once per (num_perm, seed): the smallest
+    rotated value of each bin (``ceil(b * 2**32 / num_perm)``) and the largest
+    (``0xFFFFFFFE`` for the last: see :func:`one_permutation_signatures`), as ``uint32``,
+    and each bin's densification draws, bin by bin (``int64[num_perm, DENSIFY_ROUNDS]``).
+
+    >>> lo, hi, draws = _row_tables(4, 1)
+    >>> lo.tolist(), hi.tolist()[-2:], draws.shape
+    ([0, 1073741824, 2147483648, 3221225472], [3221225471, 4294967294], (4, 32))
+    """
+    lo = [-(-(b << 32) // num_perm) for b in range(num_perm + 1)]
+    first = np.array(lo[:-1], dtype=np.uint32)
+    last = np.array([min(x - 1, 0xFFFFFFFE) for x in lo[1:]], dtype=np.uint32)
+    draws = np.ascontiguousarray(_densify_draws(num_perm, seed).T)
+    for table in (first, last, draws):
+        table.flags.writeable = False
+    return first, last, draws
+
+
+def _row_signature(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """:func:`one_permutation_signatures` of one row (``uint32[num_perm]``), with no row
+    bookkeeping: a query text's, several times faster than the general path for it.
+
+    The rotated values sorted, each bin's smallest is the first at or above the bin's
+    lowest value (one ``searchsorted``); empty bins are then filled as :func:`_densify`
+    fills them.
+
+    >>> v = np.array([5, 2**31, 7], np.uint32)
+    >>> bool((_row_signature(v, 8, 1) == one_permutation_signatures(
+    ...     v, np.array([0, 3]), num_perm=8, seed=1)[0]).all())
+    True
+    """
+    if not len(values):
+        return np.full(num_perm, _EMPTY32, dtype=np.uint32)
+    first, last, draws = _row_tables(num_perm, seed)
+    n = len(values)
+    r = np.empty(n + 1, dtype=np.uint32)  # one more: what a bin past the largest reads
+    np.add(values, _seed_offset(seed), out=r[:n])  # wraps: a rotation
+    r[:n].sort()
+    if r[n - 1] == _EMPTY32:  # 0xFFFFFFFF marks an empty bin: kept one below
+        r[n - 1] = _EMPTY32 - 1
+    r[n] = _EMPTY32
+    sig = r[np.searchsorted(r[:n], first)]
+    empty = sig > last  # the value found is in a later bin, or there is none
+    cols = np.flatnonzero(empty)
+    if not len(cols):
+        return sig
+    # each empty bin copies the first bin of its draws that was filled at the start
+    tries = draws[cols]
+    hit = ~empty[tries]
+    pick = hit.argmax(axis=1)
+    pick += np.arange(0, hit.size, DENSIFY_ROUNDS)
+    found = hit.ravel()[pick]
+    sig[cols[found]] = sig[tries.ravel()[pick[found]]]
+    rest = cols[~found]
+    if len(rest):  # then the next bin to its right filled at the start
+        filled = np.flatnonzero(~empty)
+        sig[rest] = sig[filled[np.searchsorted(filled, rest) % len(filled)]]
+    return sig
 
 
 def one_permutation_signatures(
@@ -512,6 +574,9 @@ def one_permutation_signatures(
     ((3, 4), True, 1)
     """
     n = len(offsets) - 1
+    if n == 1:  # one text (a query)
+        row = np.asarray(values, dtype=np.uint32)[offsets[0] : offsets[1]]
+        return _row_signature(row, num_perm, seed)[None, :]
     out = np.full((n, num_perm), _EMPTY32, dtype=np.uint32)
     if not n or not len(values):
         return out
@@ -682,6 +747,9 @@ def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
     lens = lengths(offsets)
     if kernel.wanted():
         return kernel.unique_per_row(values, offsets)
+    if len(lens) == 1:  # one text (a query)
+        row = sorted_unique(values[offsets[0] : offsets[1]])
+        return row, np.array([0, len(row)], dtype=np.int64)
     if len(lens) <= FEW_ROWS:  # a query's text or two: each row on its own
         each = [sorted_unique(values[lo:hi]) for lo, hi in zip(offsets[:-1], offsets[1:])]
         sizes = np.array([len(r) for r in each], dtype=np.int64)
@@ -824,6 +892,10 @@ def sketch_texts(
     """
     _check_scheme(scheme)
     _check_num_perm(num_perm)
+    if len(texts) == 1 and scheme == HASH_SCHEME and not fuzzy and not kernel.wanted():
+        if ngram < 1:
+            raise InvalidParameterError(f"ngram must be >= 1, got {ngram}")
+        return _one_text_sketch(texts[0], ngram, window, num_perm, seed, short_text)
     signing = functools.partial(band_signatures, num_perm=num_perm, seed=seed, scheme=scheme)
     if len(texts) > FEW_ROWS:  # a batch: the compiled kernel may pay off (not for a query)
         kernel.expect(kernel_chars(texts, fuzzy=fuzzy))
@@ -837,6 +909,39 @@ def sketch_texts(
     if not parts:
         parts.append(_sketch_chunk([], ngram, window, short_text, scheme, signing, fuzzy))
     return Sketch.concat(parts)
+
+
+def _one_text_sketch(
+    text: str, ngram: int, window: int, num_perm: int, seed: int, short_text: int
+) -> Sketch:
+    """:func:`sketch_texts` of one text (a query) in the default mode, without the
+    bookkeeping of rows and chunks the general path keeps: the same stages, each on one
+    row (bit-identical; tests compare the two on many texts).
+
+    >>> one = _one_text_sketch("a b c d e f g h i j", 3, 4, 16, 1, 0)
+    >>> two = sketch_texts(["a b c d e f g h i j", "x"], ngram=3, window=4, num_perm=16, seed=1)
+    >>> bool((one.signatures[0] == two.signatures[0]).all()), one.key_values.tolist() == (
+    ...     two.key_values[: two.key_offsets[1]].tolist())
+    (True, True)
+    """
+    buf = word_buffer(text)
+    hashes = shingle_hashes(_buffer_word_hashes(buf, *_word_bounds(buf), HASH_SCHEME), ngram)
+    set_values = sorted_unique(hashes.astype(np.uint32))
+    if len(set_values) < short_text:  # a short text: every shingle is a key
+        key_values = sorted_unique(set_values & np.uint32(KEY_MASK))
+    elif len(hashes) >= window:  # the minimum of every window of shingles
+        key_values = _sliding_min(hashes, window).astype(np.uint32)
+        key_values &= np.uint32(KEY_MASK)
+        key_values = sorted_unique(key_values)
+    else:  # fewer shingles than a window: one key, their minimum (none without shingles)
+        key_values = np.array([hashes.min() & KEY_MASK] if len(hashes) else [], np.uint32)
+    return Sketch(
+        set_values,
+        np.array([0, len(set_values)], dtype=np.int64),
+        key_values,
+        np.array([0, len(key_values)], dtype=np.int64),
+        _row_signature(set_values, num_perm, seed)[None, :],
+    )
 
 
 def passage_keys(
@@ -1023,12 +1128,27 @@ def band_keys(signatures: np.ndarray, bands: int) -> np.ndarray:
     """
     n = len(signatures)
     rows = signatures.shape[1] // bands
-    cube = signatures.reshape(n, bands, rows).astype(np.uint64)
-    acc = np.arange(1, bands + 1, dtype=np.uint64)[None, :].repeat(n, axis=0)
-    with np.errstate(over="ignore"):
-        for r in range(rows):
-            acc = acc * POLY + cube[:, :, r]
-        acc ^= acc >> np.uint64(31)
-        acc *= np.uint64(0xBF58476D1CE4E5B9)
-        acc ^= acc >> np.uint64(29)
-    return (acc & KEY_MASK).astype(np.uint32) | BAND_BIT
+    weights, start = _band_polynomial(bands, rows)
+    # each band's Horner sum (((b + 1) * POLY + v0) * POLY + v1) ..., as one product with
+    # the powers of POLY (integer matmul wraps like the sums; no errstate for arrays)
+    acc = signatures.reshape(n, bands, rows).astype(np.uint64) @ weights
+    acc += start
+    acc ^= acc >> np.uint64(31)
+    acc *= np.uint64(0xBF58476D1CE4E5B9)
+    acc ^= acc >> np.uint64(29)
+    keys = acc.astype(np.uint32)
+    keys &= np.uint32(KEY_MASK)
+    keys |= BAND_BIT
+    return keys
+
+
+@functools.lru_cache(maxsize=8)
+def _band_polynomial(bands: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """The weights of a band's values in its key's polynomial (``POLY ** (rows - 1)`` ..
+    ``1``, ``uint64[rows]``) and each band's own term (``(b + 1) * POLY ** rows``), mod
+    2**64."""
+    powers = [pow(int(POLY), e, 1 << 64) for e in range(rows + 1)]
+    weights = np.array(powers[:rows][::-1], dtype=np.uint64)
+    start = np.array([(b + 1) * powers[rows] & _MASK64 for b in range(bands)], dtype=np.uint64)
+    weights.flags.writeable = start.flags.writeable = False
+    return weights, start

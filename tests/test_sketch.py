@@ -271,3 +271,99 @@ def test_band_signatures_follow_the_scheme():
         assert np.array_equal(sk.signatures, make(sk.set_values, sk.set_offsets))
         got = band_signatures(sk.set_values, sk.set_offsets, num_perm=16, seed=3, scheme=scheme)
         assert np.array_equal(got, sk.signatures)
+
+
+# ------------------------------------------------------------------ one text (a query)
+def _sketch_rows(sk):
+    return (sk.set_values, sk.set_offsets, sk.key_values, sk.key_offsets, sk.signatures)
+
+
+def _assert_one_text_path_is_the_batch_path(text, **params):
+    """``sketch_texts([text])`` (the one-text path) equals the text's row of a batch (the
+    general path), dtypes and shapes included."""
+    from dedupe.sketch import sketch_texts
+
+    one = sketch_texts([text], **params)
+    batch = sketch_texts([text, "one two three four five six seven"], **params).take([0])
+    for got, want in zip(_sketch_rows(one), _sketch_rows(batch)):
+        assert got.dtype == want.dtype and got.shape == want.shape, (text[:40], params)
+        assert np.array_equal(got, want), (text[:40], params)
+
+
+EDGE_TEXTS = ["", " ", "...", "a", "a b", "a b c d e", "习近平", "z" * 500, "a " * 5000,
+              "é" * 65, "Zürich naïve Ωμέγα — don't", "x" * 71 + " " + "y" * 64]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.one_of(texts, st.text(max_size=200)),
+    ngram=st.integers(1, 6),
+    window=st.integers(1, 12),
+    num_perm=st.sampled_from([1, 3, 16, 128, 129]),
+    short_text=st.sampled_from([0, 1, 5, 40]),
+)
+def test_one_text_sketch_equals_the_batch_path(text, ngram, window, num_perm, short_text):
+    _assert_one_text_path_is_the_batch_path(
+        text, ngram=ngram, window=window, num_perm=num_perm, seed=7, short_text=short_text
+    )
+
+
+def test_one_text_sketch_equals_the_batch_path_on_real_and_edge_texts(reuters):
+    from conftest import seed_texts
+
+    docs = [*seed_texts().values(), *EDGE_TEXTS, *(r["text"] for r in reuters[:300])]
+    for doc in docs:
+        _assert_one_text_path_is_the_batch_path(
+            doc, ngram=5, window=8, num_perm=128, seed=1, short_text=40
+        )
+    for doc in docs[:20]:
+        _assert_one_text_path_is_the_batch_path(
+            doc, ngram=3, window=4, num_perm=100, seed=2, short_text=0
+        )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    row=st.one_of(
+        st.sets(st.integers(0, 2**32 - 1), max_size=300),
+        st.sets(st.integers(0, 9), max_size=10),
+        st.sets(st.integers(2**32 - 12, 2**32 - 1), max_size=12),
+    ),
+    num_perm=st.sampled_from([1, 2, 3, 8, 100, 128, 129, 4096]),
+    seed=st.integers(0, 5),
+)
+def test_one_row_signature_equals_the_batch_path(row, num_perm, seed):
+    """One row (a query's set) is signed by its own path: the same as in a batch, where
+    every value may rotate onto 0xFFFFFFFF (the empty mark) and every bin be densified."""
+    from dedupe.sketch import _seed_offset, one_permutation_signatures
+
+    values = np.array(sorted(row), dtype=np.uint32)
+    # a value that rotates onto 0xFFFFFFFF, the empty mark, is kept one below
+    top = (2**32 - 1 - int(_seed_offset(seed))) % 2**32
+    for v in (values, np.union1d(values, [top]).astype(np.uint32)):
+        one = one_permutation_signatures(v, np.array([0, len(v)]), num_perm=num_perm, seed=seed)
+        both = np.concatenate((v, np.array([5, 6, 7], np.uint32)))
+        batch = one_permutation_signatures(
+            both, np.array([0, len(v), len(both)]), num_perm=num_perm, seed=seed
+        )
+        assert one.shape == (1, num_perm) and one.dtype == np.uint32
+        assert np.array_equal(one[0], batch[0])
+
+
+def test_band_keys_are_those_of_dedupe_0_5():
+    """Band keys are in index files: their values must not change (these are the values of
+    the per-row loop that came before the matrix product)."""
+    from dedupe.sketch import band_keys
+
+    sig = (np.arange(16, dtype=np.uint64) * 0x9E3779B9 % 2**32).astype(np.uint32).reshape(2, 8)
+    sig[1, :4] = 0xFFFFFFFF
+    assert band_keys(sig, 4).tolist() == [
+        [4237898106, 4272702852, 3188643496, 3343495106],
+        [3591562090, 3784456901, 2253711580, 4217425201],
+    ]
+    assert band_keys(sig, 1).tolist() == [[2852724105], [3070859961]]
+    assert band_keys(sig[1:], 8).tolist() == [
+        [2421416043, 2465556133, 3157632510, 4046191406, 3650334078, 3014193357, 3398770063,
+         3966834915]
+    ]  # fmt: skip
+    assert band_keys(sig[:0], 4).shape == (0, 4)
