@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import random
 import sys
 import uuid
@@ -781,3 +782,93 @@ def test_the_redis_benchmark_runs_with_a_write_batch(redis_server, tmp_path):
     assert results["write_batch"] == 300
     d = results["dedupe"]
     assert d["docs"] > 0 and d["equal"] == d["checked"] > 0 and d["pairs_equal"]
+
+
+# ----------------------------------------------------------------- the queries' connection
+def _held_answers(index: Index, texts: list[str]) -> list[list]:
+    return [[(m.b, m.shared, m.size_b) for m in index.query(t)] for t in texts]
+
+
+def test_queries_read_on_the_stores_own_connection(store):
+    """LOOKUP and FETCH go through a connection the store keeps (not the client's pool),
+    and answer as the in-memory index does."""
+    docs = stream(120, seed=11)
+    index, memory = Index(store=store), Index()
+    index.add_many(docs)
+    memory.add_many(docs)
+    texts = list(docs.values())[::7]
+    pool = store._client.connection_pool
+    assert _held_answers(index, texts) == _held_answers(memory, texts)
+    assert store._reader is not None and store._reader not in pool._available_connections
+    assert store.fetch(np.array([1, 2])).ids == ["d0", "d1"]  # FETCH on it too
+
+
+def test_an_interrupted_read_leaves_no_stale_reply(store, monkeypatch):
+    """A query interrupted between sending its script and reading the reply closes the
+    connection: the next query does not read the reply meant for the one before."""
+    docs = stream(80, seed=12)
+    index, memory = Index(store=store), Index()
+    index.add_many(docs)
+    memory.add_many(docs)
+    texts = list(docs.values())[::5]
+    index.query(texts[0])
+    conn = store._reader
+    real = type(conn).read_response
+
+    def interrupted(self, *args, **kwargs):
+        monkeypatch.setattr(type(conn), "read_response", real)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(type(conn), "read_response", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        index.query(texts[1])
+    assert _held_answers(index, texts) == _held_answers(memory, texts)
+
+
+def test_queries_survive_a_killed_connection_and_flushed_scripts(store):
+    docs = stream(60, seed=13)
+    index, memory = Index(store=store), Index()
+    index.add_many(docs)
+    memory.add_many(docs)
+    texts = list(docs.values())[::4]
+    index.query(texts[0])
+    admin = redis.Redis.from_url(store.url)
+    admin.script_flush()  # the server forgets the scripts (as after a restart)
+    assert _held_answers(index, texts) == _held_answers(memory, texts)
+    assert admin.client_kill_filter(_type="normal", skipme=True) >= 1  # the store's too
+    assert _held_answers(index, texts) == _held_answers(memory, texts)
+    admin.close()
+
+
+def test_threads_and_forked_processes_query_at_once(store):
+    """Threads share the store (one holds its connection, the others take the pool's), and
+    a forked process opens a connection of its own."""
+    import threading
+
+    docs = stream(100, seed=14)
+    index, memory = Index(store=store), Index()
+    index.add_many(docs)
+    memory.add_many(docs)
+    texts = list(docs.values())
+    want = _held_answers(memory, texts)
+    index.query(texts[0])  # the parent's connection, open before the fork
+    got: dict[int, list] = {}
+
+    def run(k: int) -> None:
+        got[k] = [_held_answers(index, texts) for _ in range(3)]
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(answers == want for k in range(4) for answers in got[k])
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    child = ctx.Process(
+        target=lambda: out.put((_held_answers(index, texts), store._reader.pid == os.getpid()))
+    )
+    child.start()
+    assert out.get(timeout=60) == (want, True)  # answered on a connection it opened
+    child.join(timeout=30)
+    assert _held_answers(index, texts) == want  # the parent's connection still in step
