@@ -789,14 +789,21 @@ def _held_answers(index: Index, texts: list[str]) -> list[list]:
     return [[(m.b, m.shared, m.size_b) for m in index.query(t)] for t in texts]
 
 
-def test_queries_read_on_the_stores_own_connection(store):
-    """LOOKUP and FETCH go through a connection the store keeps (not the client's pool),
-    and answer as the in-memory index does."""
-    docs = stream(120, seed=11)
+def _indexed_twice(store, n: int, seed: int) -> tuple[Index, Index, list[str]]:
+    """The same generated documents in an index on ``store`` and in memory, and their
+    texts."""
+    docs = stream(n, seed=seed)
     index, memory = Index(store=store), Index()
     index.add_many(docs)
     memory.add_many(docs)
-    texts = list(docs.values())[::7]
+    return index, memory, list(docs.values())
+
+
+def test_queries_read_on_the_stores_own_connection(store):
+    """LOOKUP and FETCH go through a connection the store keeps (not the client's pool),
+    and answer as the in-memory index does."""
+    index, memory, texts = _indexed_twice(store, 120, 11)
+    texts = texts[::7]
     pool = store._client.connection_pool
     assert _held_answers(index, texts) == _held_answers(memory, texts)
     assert store._reader is not None and store._reader not in pool._available_connections
@@ -806,11 +813,8 @@ def test_queries_read_on_the_stores_own_connection(store):
 def test_an_interrupted_read_leaves_no_stale_reply(store, monkeypatch):
     """A query interrupted between sending its script and reading the reply closes the
     connection: the next query does not read the reply meant for the one before."""
-    docs = stream(80, seed=12)
-    index, memory = Index(store=store), Index()
-    index.add_many(docs)
-    memory.add_many(docs)
-    texts = list(docs.values())[::5]
+    index, memory, texts = _indexed_twice(store, 80, 12)
+    texts = texts[::5]
     index.query(texts[0])
     conn = store._reader
     real = type(conn).read_response
@@ -826,11 +830,8 @@ def test_an_interrupted_read_leaves_no_stale_reply(store, monkeypatch):
 
 
 def test_queries_survive_a_killed_connection_and_flushed_scripts(store):
-    docs = stream(60, seed=13)
-    index, memory = Index(store=store), Index()
-    index.add_many(docs)
-    memory.add_many(docs)
-    texts = list(docs.values())[::4]
+    index, memory, texts = _indexed_twice(store, 60, 13)
+    texts = texts[::4]
     index.query(texts[0])
     admin = redis.Redis.from_url(store.url)
     admin.script_flush()  # the server forgets the scripts (as after a restart)
@@ -845,11 +846,7 @@ def test_threads_and_forked_processes_query_at_once(store):
     a forked process opens a connection of its own."""
     import threading
 
-    docs = stream(100, seed=14)
-    index, memory = Index(store=store), Index()
-    index.add_many(docs)
-    memory.add_many(docs)
-    texts = list(docs.values())
+    index, memory, texts = _indexed_twice(store, 100, 14)
     want = _held_answers(memory, texts)
     index.query(texts[0])  # the parent's connection, open before the fork
     got: dict[int, list] = {}
