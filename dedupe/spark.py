@@ -417,15 +417,28 @@ def _unpack(blob: bytes, size: int, dtype: str | np.dtype) -> np.ndarray:
     return np.frombuffer(raw, dtype=dtype).astype(np.dtype(dtype).newbyteorder("="), copy=False)
 
 
-def _key_hashes(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """A partition's ``keys`` batches to one ``_HASHES_SCHEMA`` row: the hash
-    (:func:`_key_bits` of 32 bits) of each of its key entries, sorted (repeats kept) and
-    sent as compressed differences (a few bits an entry). :func:`_shared_bitmap` merges
-    the rows of every partition."""
-    parts = [_key_bits(_ragged(batch.column("keys"))[0], 32) for batch in batches]
-    hashes = np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.uint32)
-    steps = np.diff(hashes, prepend=np.uint32(0)).astype("<u4")
-    yield pa.RecordBatch.from_arrays(
+def _key_hashes(batches: Iterator[pa.RecordBatch], chunk: int) -> Iterator[pa.RecordBatch]:
+    """A partition's ``keys`` batches to ``_HASHES_SCHEMA`` rows, one about every ``chunk``
+    key entries: the hash (:func:`_key_bits` of 32 bits) of each entry, sorted (repeats
+    kept) and sent as compressed differences (a few bits an entry). :func:`_shared_bitmap`
+    merges the rows of every partition (which rows hold which entries does not matter)."""
+    parts: list[np.ndarray] = []
+    held = 0
+    for batch in batches:
+        parts.append(_key_bits(_ragged(batch.column("keys"))[0], 32))
+        held += len(parts[-1])
+        if held >= chunk:
+            yield _hash_row(np.concatenate(parts))
+            parts, held = [], 0
+    if held:
+        yield _hash_row(np.concatenate(parts))
+
+
+def _hash_row(hashes: np.ndarray) -> pa.RecordBatch:
+    """One ``_HASHES_SCHEMA`` row of ``hashes`` (sorted here, in place)."""
+    hashes.sort()
+    steps = np.diff(hashes, prepend=np.uint32(0)).astype("<u4", copy=False)
+    return pa.RecordBatch.from_arrays(
         [pa.array([len(hashes)], pa.int64()), pa.array([_pack(steps)], pa.binary())],
         schema=_arrow_schema(_HASHES_SCHEMA),
     )
@@ -924,9 +937,15 @@ class _Plan:
 
     def shared_keys(self, reps: DataFrame) -> tuple[bytes, int]:
         """``(bitmap, bits)`` of :func:`_shared_bitmap` over the representatives' keys: one
-        pass over their ``keys`` column (:func:`_key_hashes`: one row of compressed hashes a
-        partition, a few bits an entry), collected as Arrow and merged in the driver."""
-        hashes = reps.select("keys").mapInArrow(_key_hashes, _HASHES_SCHEMA).toArrow()
+        pass over their ``keys`` column (:func:`_key_hashes`: rows of compressed hashes, a
+        few bits an entry, four times :data:`KEY_BLOB_ENTRIES` entries a row at most), collected
+        as Arrow and merged in the driver."""
+        chunk = KEY_BLOB_ENTRIES << 2
+        hashes = (
+            reps.select("keys")
+            .mapInArrow(lambda batches: _key_hashes(batches, chunk), _HASHES_SCHEMA)
+            .toArrow()
+        )
         entries = hashes.column("entries").to_pylist()
         return _shared_bitmap(list(zip(entries, hashes.column("hashes").to_pylist())))
 

@@ -183,24 +183,32 @@ def test_key_stage_rows_and_slots_do_not_change_the_result(spark, monkeypatch):
     assert sum("alert" in (m.a, m.b) for m in want.matches) == 105  # the few-key rule
 
 
-def _hash_rows(keys: list[list[int]]) -> tuple[int, bytes]:
-    """:func:`dedupe.spark._key_hashes` of one partition whose documents hold ``keys``."""
+def _hash_rows(keys: list[list[int]], chunk: int = 1 << 20) -> list[tuple[int, bytes]]:
+    """:func:`dedupe.spark._key_hashes` of one partition whose documents hold ``keys`` (one
+    Arrow batch a document)."""
     import numpy as np
     import pyarrow as pa
 
-    values = np.array([k for doc in keys for k in doc], dtype=np.uint32)
-    offsets = np.cumsum([0, *map(len, keys)])
-    batch = pa.RecordBatch.from_arrays([dedupe.spark._binary_rows(values, offsets)], names=["keys"])
-    (row,) = dedupe.spark._key_hashes(iter([batch]))
-    return row.column(0)[0].as_py(), row.column(1)[0].as_py()
+    batches = [
+        pa.RecordBatch.from_arrays(
+            [dedupe.spark._binary_rows(np.array(doc, np.uint32), [0, len(doc)])], names=["keys"]
+        )
+        for doc in keys
+    ]
+    rows = dedupe.spark._key_hashes(iter(batches), chunk)
+    return [(r.column(0)[0].as_py(), r.column(1)[0].as_py()) for r in rows]
 
 
 def test_shared_bitmap_sets_the_bits_of_keys_held_twice():
     """A key held by two documents of one partition (7), or of two partitions (9), sets its
-    bit; keys held once (5, 11, 13) leave theirs clear; an empty partition adds nothing."""
+    bit; keys held once (5, 11, 13) leave theirs clear; an empty partition sends nothing; a
+    partition sent in several rows gives the same bitmap."""
     import numpy as np
 
-    parts = [_hash_rows([[5, 7, 9], [7]]), _hash_rows([[9, 11], [13]]), _hash_rows([])]
+    first, second = [[5, 7, 9], [7]], [[9, 11], [13]]
+    assert _hash_rows([]) == []
+    parts = _hash_rows(first) + _hash_rows(second)
+    assert len(parts) == 2
     blob, bits = dedupe.spark._shared_bitmap(parts)
     assert bits == 10  # 7 entries: the smallest bitmap
     bitmap = dedupe.spark._unpack(blob, 1 << (bits - 3), "u1")
@@ -209,6 +217,9 @@ def test_shared_bitmap_sets_the_bits_of_keys_held_twice():
     held = dedupe.spark._bits_set(bitmap, dedupe.spark._key_bits(keys, bits))
     assert held.tolist() == [False, True, True, False, False]
     assert int(np.unpackbits(bitmap).sum()) == 2
+    chunked = _hash_rows(first, chunk=1) + _hash_rows(second, chunk=1)
+    assert len(chunked) == 4
+    assert dedupe.spark._shared_bitmap(chunked) == (blob, bits)
 
 
 def test_filter_bits_grow_with_the_entries_up_to_the_cap():
