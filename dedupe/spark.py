@@ -29,7 +29,7 @@ The stages (each materialised once with ``localCheckpoint``, and timed):
    groups of two or more bring their sets to the comparison.
 4. ``keys``: first one pass over the representatives' keys finds the keys held by two
    documents or more: each partition sends the driver its keys' hashes (sorted, as
-   compressed differences: a few bits a key entry), the driver merges them into a bitmap
+   compressed differences: about 2 bytes a key entry), the driver merges them into a bitmap
    over the hashes where a bit is set when two entries or more hash to it, and the
    bitmap (compressed) goes back to the tasks with their function. Entries whose bit is
    clear (keys held by one document: most of them, and they pair nothing) are left out
@@ -222,7 +222,7 @@ _PAIR = np.dtype(
 )
 _HASHES_SCHEMA = T.StructType(
     [
-        T.StructField("entries", T.LongType()),  # a partition's key entries
+        T.StructField("entries", T.LongType()),  # key entries of (part of) a partition
         T.StructField("hashes", T.BinaryType()),  # their hashes, sorted (see _key_hashes)
     ]
 )
@@ -420,7 +420,7 @@ def _unpack(blob: bytes, size: int, dtype: str | np.dtype) -> np.ndarray:
 def _key_hashes(batches: Iterator[pa.RecordBatch], chunk: int) -> Iterator[pa.RecordBatch]:
     """A partition's ``keys`` batches to ``_HASHES_SCHEMA`` rows, one about every ``chunk``
     key entries: the hash (:func:`_key_bits` of 32 bits) of each entry, sorted (repeats
-    kept) and sent as compressed differences (a few bits an entry). :func:`_shared_bitmap`
+    kept) and sent as compressed differences (about 2 bytes an entry). :func:`_shared_bitmap`
     merges the rows of every partition (which rows hold which entries does not matter)."""
     parts: list[np.ndarray] = []
     held = 0
@@ -452,9 +452,9 @@ def _filter_bits(entries: int) -> int:
 
 
 def _shared_bitmap(parts: Sequence[tuple[int, bytes]]) -> tuple[bytes, int]:
-    """Every partition's ``(entries, hashes)`` of :func:`_key_hashes` to ``(bitmap, bits)``:
+    """The ``(entries, hashes)`` rows of :func:`_key_hashes` to ``(bitmap, bits)``:
     the bitmap (compressed, as :func:`_pack`) of ``2 ** bits`` bits (:func:`_filter_bits`)
-    where a bit is set when two entries or more hash to it (in one partition, or in two).
+    where a bit is set when two entries or more hash to it (in one row, or in two).
     A key whose bit is clear is held by one document only (each key of a document is
     distinct); a key held by one document may keep its bit set (another key hashed to it).
     """
@@ -937,9 +937,9 @@ class _Plan:
 
     def shared_keys(self, reps: DataFrame) -> tuple[bytes, int]:
         """``(bitmap, bits)`` of :func:`_shared_bitmap` over the representatives' keys: one
-        pass over their ``keys`` column (:func:`_key_hashes`: rows of compressed hashes, a
-        few bits an entry, four times :data:`KEY_BLOB_ENTRIES` entries a row at most), collected
-        as Arrow and merged in the driver."""
+        pass over their ``keys`` column (:func:`_key_hashes`: rows of compressed hashes,
+        about 2 bytes an entry, four times :data:`KEY_BLOB_ENTRIES` entries a row at most),
+        collected as Arrow and merged in the driver."""
         chunk = KEY_BLOB_ENTRIES << 2
         hashes = (
             reps.select("keys")
