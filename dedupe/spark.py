@@ -27,7 +27,15 @@ The stages (each materialised once with ``localCheckpoint``, and timed):
    become ``exact`` matches. Candidates are formed among the remaining documents only, so
    300 copies of a story cost 299 rows, not 45,000 pairs. Only the members of fingerprint
    groups of two or more bring their sets to the comparison.
-4. ``keys``: each representative's ``(key, row)`` entries are cut by a hash of the key
+4. ``keys``: first one pass over the representatives' keys finds the keys held by two
+   documents or more: each partition sends the driver its keys' hashes (sorted, as
+   compressed differences: about 2 bytes a key entry), the driver merges them into a bitmap
+   over the hashes where a bit is set when two entries or more hash to it, and the
+   bitmap (compressed) goes back to the tasks with their function. Entries whose bit is
+   clear (keys held by one document: most of them, and they pair nothing) are left out
+   of the shuffle; a key held once that shares its bit with another key is sent, and
+   pairs nothing there (see :data:`KEY_FILTER_BITS_PER_ENTRY`). Then each
+   representative's remaining ``(key, row)`` entries are cut by a hash of the key
    into ``spark.sql.shuffle.partitions`` key partitions (in Python, as binary rows of many
    entries each, :data:`KEY_BLOB_ENTRIES` at a time, with each document's passage key
    count and shortness) and shuffled once; every holder of a key lands in its key
@@ -125,6 +133,8 @@ __all__ = [
     "BROADCAST_DOCS",
     "KEY_BLOB_ENTRIES",
     "KEY_BLOCK_PAIRS",
+    "KEY_FILTER_BITS_PER_ENTRY",
+    "KEY_FILTER_MAX_BITS",
     "MATCH_COLUMNS",
     "SKETCH_DOCS",
     "STAGES",
@@ -157,6 +167,16 @@ SKETCH_DOCS = 2_000
 #: A task of the ``keys`` stage sends its key entries on (8 bytes each) about this many at
 #: a time, cut into one binary row per key partition.
 KEY_BLOB_ENTRIES = 1 << 20
+#: The ``keys`` stage leaves out the entries of keys held by one document only (they pair
+#: nothing) before its shuffle, by a bitmap over a hash of the keys in which a bit is set
+#: when two entries or more hash to it (see the ``keys`` stage above). A key held by two
+#: documents or more is never left out; a key held once is sent when another key shares
+#: its bit. The bitmap has about this many bits a key entry (rounded up to a power of two;
+#: more bits: fewer keys held once are sent) ...
+KEY_FILTER_BITS_PER_ENTRY = 16
+#: ... and at most ``2 ** KEY_FILTER_MAX_BITS`` bits (``2 ** (KEY_FILTER_MAX_BITS - 3)``
+#: bytes in the driver, twice, and in each task that cuts the entries).
+KEY_FILTER_MAX_BITS = 30
 #: A task of the ``keys`` stage forms about this many pair entries at a time (the
 #: ``block_pairs`` of :func:`dedupe.lsh.key_pairs`; about 80 bytes of scratch memory each).
 KEY_BLOCK_PAIRS = 1 << 18
@@ -198,6 +218,12 @@ _PAIR = np.dtype(
         ("short_a", "u1"),
         ("short_b", "u1"),
         ("outright", "u1"),  # a candidate whatever it shares (rules 1 and 2)
+    ]
+)
+_HASHES_SCHEMA = T.StructType(
+    [
+        T.StructField("entries", T.LongType()),  # key entries of (part of) a partition
+        T.StructField("hashes", T.BinaryType()),  # their hashes, sorted (see _key_hashes)
     ]
 )
 _ENTRY_SCHEMA = T.StructType(
@@ -360,15 +386,111 @@ def _records(
     return out
 
 
+def _key_bits(keys: np.ndarray, bits: int) -> np.ndarray:
+    """The bit of each ``uint32`` key in a bitmap of ``2 ** bits`` bits (``uint32``): the
+    top bits of a multiplicative hash, as :func:`_slot_of`, so passage keys (small values
+    more often) spread as evenly as band keys. With ``bits=32``, the hash itself (one value
+    a key: the hash is a bijection)."""
+    mixed = keys.astype(np.uint32) * np.uint32(0x9E3779B1)  # wraps: a hash
+    return mixed >> np.uint32(32 - bits)
+
+
+def _bits_set(bitmap: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Whether bits ``at`` of ``bitmap`` (``uint8``, bit ``i`` in byte ``i >> 3``) are set."""
+    return ((bitmap[at >> 3] >> (at & 7).astype(np.uint8)) & 1).astype(bool)
+
+
+def _set_bits(bitmap: np.ndarray, at: np.ndarray) -> None:
+    """Set bits ``at`` of ``bitmap`` (in place; repeats allowed)."""
+    np.bitwise_or.at(bitmap, at >> 3, (1 << (at & 7)).astype(np.uint8))
+
+
+def _pack(data: np.ndarray) -> bytes:
+    """``data``'s bytes, compressed (zstd, which pyarrow brings)."""
+    return bytes(pa.Codec("zstd").compress(np.ascontiguousarray(data), asbytes=True))
+
+
+def _unpack(blob: bytes, size: int, dtype: str | np.dtype) -> np.ndarray:
+    """The inverse of :func:`_pack`: ``size`` values of ``dtype`` (native byte order)."""
+    width = np.dtype(dtype).itemsize
+    raw = pa.Codec("zstd").decompress(blob, size * width, asbytes=True)
+    return np.frombuffer(raw, dtype=dtype).astype(np.dtype(dtype).newbyteorder("="), copy=False)
+
+
+def _key_hashes(batches: Iterator[pa.RecordBatch], chunk: int) -> Iterator[pa.RecordBatch]:
+    """A partition's ``keys`` batches to ``_HASHES_SCHEMA`` rows, one about every ``chunk``
+    key entries: the hash (:func:`_key_bits` of 32 bits) of each entry, sorted (repeats
+    kept) and sent as compressed differences (about 2 bytes an entry). :func:`_shared_bitmap`
+    merges the rows of every partition (which rows hold which entries does not matter)."""
+    parts: list[np.ndarray] = []
+    held = 0
+    for batch in batches:
+        parts.append(_key_bits(_ragged(batch.column("keys"))[0], 32))
+        held += len(parts[-1])
+        if held >= chunk:
+            yield _hash_row(np.concatenate(parts))
+            parts, held = [], 0
+    if held:
+        yield _hash_row(np.concatenate(parts))
+
+
+def _hash_row(hashes: np.ndarray) -> pa.RecordBatch:
+    """One ``_HASHES_SCHEMA`` row of ``hashes`` (sorted here, in place)."""
+    hashes.sort()
+    steps = np.diff(hashes, prepend=np.uint32(0)).astype("<u4", copy=False)
+    return pa.RecordBatch.from_arrays(
+        [pa.array([len(hashes)], pa.int64()), pa.array([_pack(steps)], pa.binary())],
+        schema=_arrow_schema(_HASHES_SCHEMA),
+    )
+
+
+def _filter_bits(entries: int) -> int:
+    """The bits of the key filter's bitmap (a power of two) for ``entries`` key entries:
+    :data:`KEY_FILTER_BITS_PER_ENTRY` an entry, at most ``2 ** KEY_FILTER_MAX_BITS``."""
+    wanted = max(entries * KEY_FILTER_BITS_PER_ENTRY, 1 << 10)
+    return min(KEY_FILTER_MAX_BITS, (wanted - 1).bit_length())
+
+
+def _shared_bitmap(parts: Sequence[tuple[int, bytes]]) -> tuple[bytes, int]:
+    """The ``(entries, hashes)`` rows of :func:`_key_hashes` to ``(bitmap, bits)``:
+    the bitmap (compressed, as :func:`_pack`) of ``2 ** bits`` bits (:func:`_filter_bits`)
+    where a bit is set when two entries or more hash to it (in one row, or in two).
+    A key whose bit is clear is held by one document only (each key of a document is
+    distinct); a key held by one document may keep its bit set (another key hashed to it).
+    """
+    bits = _filter_bits(sum(entries for entries, _ in parts))
+    seen = np.zeros(1 << (bits - 3), dtype=np.uint8)
+    shared = np.zeros_like(seen)
+    for entries, blob in parts:
+        at = np.cumsum(_unpack(blob, entries, "<u4"), dtype=np.uint32) >> np.uint32(32 - bits)
+        first = np.ones(len(at), dtype=bool)  # sorted: repeats are next to each other
+        first[1:] = at[1:] != at[:-1]
+        _set_bits(shared, at[~first])
+        at = at[first]
+        _set_bits(shared, at[_bits_set(seen, at)])
+        _set_bits(seen, at)
+    return _pack(shared), bits
+
+
 def _entry_batches(
-    batches: Iterator[pa.RecordBatch], slots: Sequence[int], short_keys: int, flush: int
+    batches: Iterator[pa.RecordBatch],
+    slots: Sequence[int],
+    short_keys: int,
+    flush: int,
+    shared: tuple[bytes, int] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Representatives' ``(row, n_keys, size, keys)`` batches to their ``(key, row)``
     entries (``_ENTRY``), cut by a hash of the key (:func:`_slot_of`) into one
     ``_ENTRY_SCHEMA`` row per key partition that gets some (``slot``:
     ``slots[partition]``), about ``flush`` entries at a time. Each row also holds its
     entries' documents (``_DOC``: rows, passage key counts and whether they are short
-    texts), which the candidate rule reads."""
+    texts), which the candidate rule reads. With ``shared``, ``(bitmap, bits)`` of
+    :func:`_shared_bitmap`, the entries whose bit is clear (keys held by one document) are
+    left out; ``n_keys`` still counts every passage key."""
+    bitmap, bits = None, 0
+    if shared is not None:
+        bits = shared[1]
+        bitmap = _unpack(shared[0], 1 << (bits - 3), "u1")
     docs: list[np.ndarray] = []
     keys: list[np.ndarray] = []
     held = 0
@@ -378,7 +500,12 @@ def _entry_batches(
         doc["row"] = _numpy(batch.column("row"), np.int64)
         doc["n_keys"] = _numpy(batch.column("n_keys"), np.int64)
         doc["short"] = _numpy(batch.column("size"), np.int64) < short_keys
-        doc["keys"] = lengths(offsets)
+        if bitmap is None:
+            doc["keys"] = lengths(offsets)
+        else:
+            keep = _bits_set(bitmap, _key_bits(values, bits))
+            doc["keys"] = np.bincount(row_ids(offsets)[keep], minlength=len(doc))
+            values = values[keep]
         docs.append(doc)
         keys.append(values)
         held += len(values)
@@ -784,8 +911,9 @@ class _Plan:
 
     def keys(self, reps: DataFrame) -> DataFrame:
         """Each key partition's pairs, cut by pair partition (``_PAIRS_SCHEMA``): the
-        representatives' key entries, shuffled once by key (binary rows of many entries,
-        see :func:`_entry_batches`), then grouped per key partition and paired by
+        representatives' key entries, but those of keys held by one document
+        (:meth:`shared_keys`), shuffled once by key (binary rows of many entries, see
+        :func:`_entry_batches`), then grouped per key partition and paired by
         :func:`dedupe.lsh.key_pairs` (:func:`_pair_batches`)."""
         started = time.perf_counter()
         if self.rows > 1 << 32:  # the key stage's records hold rows as uint32
@@ -797,13 +925,29 @@ class _Plan:
         passage_cap = self.params.passage_key_docs(cap)
         short_keys, flush = self.params.short_keys, KEY_BLOB_ENTRIES
         slots = _slots(reps.sparkSession)
+        shared = self.shared_keys(reps)
         entries = reps.select("row", "n_keys", "size", "keys").mapInArrow(
-            lambda batches: _entry_batches(batches, slots, short_keys, flush), _ENTRY_SCHEMA
+            lambda batches: _entry_batches(batches, slots, short_keys, flush, shared),
+            _ENTRY_SCHEMA,
         )
         pairs = entries.repartition(len(slots), "slot").mapInArrow(
             lambda batches: _pair_batches(batches, slots, cap, passage_cap, share), _PAIRS_SCHEMA
         )
         return self._done("keys", pairs, started)
+
+    def shared_keys(self, reps: DataFrame) -> tuple[bytes, int]:
+        """``(bitmap, bits)`` of :func:`_shared_bitmap` over the representatives' keys: one
+        pass over their ``keys`` column (:func:`_key_hashes`: rows of compressed hashes,
+        about 2 bytes an entry, four times :data:`KEY_BLOB_ENTRIES` entries a row at most),
+        collected as Arrow and merged in the driver."""
+        chunk = KEY_BLOB_ENTRIES << 2
+        hashes = (
+            reps.select("keys")
+            .mapInArrow(lambda batches: _key_hashes(batches, chunk), _HASHES_SCHEMA)
+            .toArrow()
+        )
+        entries = hashes.column("entries").to_pylist()
+        return _shared_bitmap(list(zip(entries, hashes.column("hashes").to_pylist())))
 
     def candidates(self, pairs: DataFrame) -> DataFrame:
         """Candidate pairs ``(a, b)``, ``a < b``, under the one candidate rule: each

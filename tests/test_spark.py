@@ -183,6 +183,125 @@ def test_key_stage_rows_and_slots_do_not_change_the_result(spark, monkeypatch):
     assert sum("alert" in (m.a, m.b) for m in want.matches) == 105  # the few-key rule
 
 
+def _hash_rows(keys: list[list[int]], chunk: int = 1 << 20) -> list[tuple[int, bytes]]:
+    """:func:`dedupe.spark._key_hashes` of one partition whose documents hold ``keys`` (one
+    Arrow batch a document)."""
+    import numpy as np
+    import pyarrow as pa
+
+    batches = [
+        pa.RecordBatch.from_arrays(
+            [dedupe.spark._binary_rows(np.array(doc, np.uint32), [0, len(doc)])], names=["keys"]
+        )
+        for doc in keys
+    ]
+    rows = dedupe.spark._key_hashes(iter(batches), chunk)
+    return [(r.column(0)[0].as_py(), r.column(1)[0].as_py()) for r in rows]
+
+
+def test_shared_bitmap_sets_the_bits_of_keys_held_twice():
+    """A key held by two documents of one partition (7), or of two partitions (9), sets its
+    bit; keys held once (5, 11, 13) leave theirs clear; an empty partition sends nothing; a
+    partition sent in several rows gives the same bitmap."""
+    import numpy as np
+
+    first, second = [[5, 7, 9], [7]], [[9, 11], [13]]
+    assert _hash_rows([]) == []
+    parts = _hash_rows(first) + _hash_rows(second)
+    assert len(parts) == 2
+    blob, bits = dedupe.spark._shared_bitmap(parts)
+    assert bits == 10  # 7 entries: the smallest bitmap
+    bitmap = dedupe.spark._unpack(blob, 1 << (bits - 3), "u1")
+    keys = np.array([5, 7, 9, 11, 13], dtype=np.uint32)
+    assert len(set(dedupe.spark._key_bits(keys, bits).tolist())) == 5  # no two share a bit
+    held = dedupe.spark._bits_set(bitmap, dedupe.spark._key_bits(keys, bits))
+    assert held.tolist() == [False, True, True, False, False]
+    assert int(np.unpackbits(bitmap).sum()) == 2
+    chunked = _hash_rows(first, chunk=1) + _hash_rows(second, chunk=1)
+    assert len(chunked) == 4
+    assert dedupe.spark._shared_bitmap(chunked) == (blob, bits)
+
+
+def test_filter_bits_grow_with_the_entries_up_to_the_cap():
+    bits = dedupe.spark._filter_bits
+    per, cap = dedupe.spark.KEY_FILTER_BITS_PER_ENTRY, dedupe.spark.KEY_FILTER_MAX_BITS
+    assert bits(0) == 10
+    assert 1 << bits(100_000) >= 100_000 * per > 1 << (bits(100_000) - 1)
+    assert bits(16_120_832) == 28  # the generated 100,000 news: 16 million entries
+    assert bits(10**12) == cap
+
+
+def _reps(spark, docs: dict[str, str]):
+    """The plan of a run on ``docs`` up to the representatives (stages order to copies)."""
+    from dedupe.params import IndexParams, Thresholds
+
+    plan = dedupe.spark._Plan(IndexParams(), Thresholds())
+    df = ordered_frame(spark, docs, partitions=3, seed=2)
+    sketched = plan.sketch(df, "id", "text", plan.order(df, "id", "pos"))
+    reps, _ = plan.copies(sketched.where("status = 0").drop("status", "error"))
+    return plan, reps
+
+
+def _entries(batch, shared) -> tuple:
+    """The ``(key, row)`` entries (sorted) and the document records that
+    :func:`dedupe.spark._entry_batches` sends for ``batch``, with the key filter
+    ``shared`` or without it (``None``)."""
+    import numpy as np
+
+    rows = list(dedupe.spark._entry_batches(iter([batch]), [0], 30, 1 << 30, shared))
+    entries = np.sort(
+        np.concatenate([dedupe.spark._ragged(r.column("entries"), dedupe.spark._ENTRY)[0]
+                        for r in rows])
+    )  # fmt: skip
+    docs = np.concatenate([dedupe.spark._ragged(r.column("docs"), dedupe.spark._DOC)[0]
+                           for r in rows])  # fmt: skip
+    return entries, docs
+
+
+def test_key_filter_drops_keys_held_once_and_keeps_every_shared_key(spark):
+    """The key stage's filter on a collection: every entry of a key held by two documents
+    or more is sent; of the entries of keys held by one document, at most a few (their bit
+    shared with another key); the documents keep their passage key counts, and each
+    document record counts the entries sent."""
+    import numpy as np
+
+    plan, reps = _reps(spark, collection())
+    shared = plan.shared_keys(reps)
+    table = reps.select("row", "n_keys", "size", "keys").toArrow().combine_chunks()
+    (batch,) = table.to_batches()
+    every, every_docs = _entries(batch, None)
+    sent, sent_docs = _entries(batch, shared)
+    keys = every >> np.uint64(32)
+    distinct, holders = np.unique(keys, return_counts=True)
+    held_once = np.isin(keys, distinct[holders == 1])
+    assert held_once.sum() > len(every) / 2  # most keys are held once
+    assert np.isin(every[~held_once], sent).all()  # every shared key's entries
+    assert np.isin(sent, every).all()
+    kept_once = np.isin(sent, every[held_once]).sum()
+    assert kept_once < 0.1 * held_once.sum()  # few keys held once are sent
+    assert len(sent) == (~held_once).sum() + kept_once
+    by_row = {int(d["row"]): d for d in every_docs}
+    assert all(d["n_keys"] == by_row[int(d["row"])]["n_keys"] for d in sent_docs)
+    rows, counts = np.unique(sent & np.uint64(0xFFFFFFFF), return_counts=True)
+    sent_docs = np.sort(sent_docs, order="row")  # one record a document (one partition)
+    assert sent_docs["row"].tolist() == rows.tolist()
+    assert sent_docs["keys"].tolist() == counts.tolist()
+
+
+def test_a_small_key_filter_keeps_more_keys_and_the_same_result(spark, monkeypatch):
+    """A bitmap of 1,024 bits (most keys share a bit: most entries are sent) or of the
+    largest size: the same report as one machine."""
+    docs = collection()
+    want = dedupe.find_duplicates(docs)
+    for cap in (10, dedupe.spark.KEY_FILTER_MAX_BITS):
+        monkeypatch.setattr(dedupe.spark, "KEY_FILTER_MAX_BITS", cap)
+        monkeypatch.setattr(dedupe.spark, "KEY_FILTER_BITS_PER_ENTRY", 1 << 20)
+        df = ordered_frame(spark, docs, partitions=3, seed=3)
+        assert_same(dedupe.spark.find_duplicates(df, order_col="pos"), want)
+        plan, reps = _reps(spark, docs)
+        assert plan.shared_keys(reps)[1] == cap
+
+
 def test_the_cap_and_the_star_rule_change_the_result():
     """The low cap of the tests above is not idle: it changes what single-machine finds."""
     docs = collection()
