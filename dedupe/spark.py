@@ -135,6 +135,7 @@ __all__ = [
     "KEY_BLOCK_PAIRS",
     "KEY_FILTER_BITS_PER_ENTRY",
     "KEY_FILTER_MAX_BITS",
+    "KEY_FILTER_MAX_DOCS",
     "MATCH_COLUMNS",
     "SKETCH_DOCS",
     "STAGES",
@@ -177,6 +178,10 @@ KEY_FILTER_BITS_PER_ENTRY = 16
 #: ... and at most ``2 ** KEY_FILTER_MAX_BITS`` bits (``2 ** (KEY_FILTER_MAX_BITS - 3)``
 #: bytes in the driver, twice, and in each task that cuts the entries).
 KEY_FILTER_MAX_BITS = 30
+#: ... and is built only for collections of at most this many documents: its hashes go
+#: through the driver (about 2 bytes a key entry, some 300 MB at a million news articles),
+#: so a larger collection shuffles every key entry instead, with the same result.
+KEY_FILTER_MAX_DOCS = 2_000_000
 #: A task of the ``keys`` stage forms about this many pair entries at a time (the
 #: ``block_pairs`` of :func:`dedupe.lsh.key_pairs`; about 80 bytes of scratch memory each).
 KEY_BLOCK_PAIRS = 1 << 18
@@ -925,7 +930,7 @@ class _Plan:
         passage_cap = self.params.passage_key_docs(cap)
         short_keys, flush = self.params.short_keys, KEY_BLOB_ENTRIES
         slots = _slots(reps.sparkSession)
-        shared = self.shared_keys(reps)
+        shared = self.shared_keys(reps) if self.rows <= KEY_FILTER_MAX_DOCS else None
         entries = reps.select("row", "n_keys", "size", "keys").mapInArrow(
             lambda batches: _entry_batches(batches, slots, short_keys, flush, shared),
             _ENTRY_SCHEMA,

@@ -302,6 +302,20 @@ def test_a_small_key_filter_keeps_more_keys_and_the_same_result(spark, monkeypat
         assert plan.shared_keys(reps)[1] == cap
 
 
+def test_a_collection_over_the_filters_size_skips_it_with_the_same_result(spark, monkeypatch):
+    """Above KEY_FILTER_MAX_DOCS documents no key hashes go through the driver: every key
+    entry is shuffled, and the report is the same."""
+    docs = collection()
+
+    def refused(*_):
+        raise AssertionError("the key filter was built")
+
+    monkeypatch.setattr(dedupe.spark, "KEY_FILTER_MAX_DOCS", len(docs) - 1)
+    monkeypatch.setattr(dedupe.spark._Plan, "shared_keys", refused)
+    df = ordered_frame(spark, docs, partitions=3, seed=4)
+    assert_same(dedupe.spark.find_duplicates(df, order_col="pos"), dedupe.find_duplicates(docs))
+
+
 def test_the_cap_and_the_star_rule_change_the_result():
     """The low cap of the tests above is not idle: it changes what single-machine finds."""
     docs = collection()
