@@ -31,17 +31,27 @@ def _echo(conn: socket.socket) -> None:
 def echo_port() -> Iterator[int]:
     """An echo server on 127.0.0.1: sends back what it reads, closes at end of file."""
     listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)  # the accept loop looks at ``stop`` this often
+    stop = threading.Event()
 
     def accept() -> None:
-        while True:
+        while not stop.is_set():
             try:
                 conn, _ = listener.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            conn.settimeout(None)
             threading.Thread(target=_echo, args=(conn,), daemon=True).start()
 
-    threading.Thread(target=accept, daemon=True).start()
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
     yield listener.getsockname()[1]
+    # stopped and joined: a thread left running would keep the later tests' dedupe from
+    # forking its workers (it refuses to fork a process that runs threads)
+    stop.set()
+    acceptor.join(timeout=5)
     listener.close()
 
 
