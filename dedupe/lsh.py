@@ -719,9 +719,12 @@ def probe_hits(
     return chosen
 
 
-def sketch_for_store(texts: list[str], params: IndexParams) -> tuple[Sketch, np.ndarray]:
+def sketch_for_store(
+    texts: list[str], params: IndexParams, *, load_kernel: bool = True
+) -> tuple[Sketch, np.ndarray]:
     """What every engine stores of ``texts``: their sketch (signatures dropped once cut
-    into bands) and their band keys (``uint32[n, bands]``), shaped by ``params``.
+    into bands) and their band keys (``uint32[n, bands]``), shaped by ``params``
+    (``load_kernel``: see :func:`dedupe.sketch.sketch_texts`).
 
     >>> sk, bands = sketch_for_store(["a b c d e f g"], IndexParams(num_perm=8, bands=2))
     >>> sk.signatures is None, bands.shape
@@ -736,6 +739,7 @@ def sketch_for_store(texts: list[str], params: IndexParams) -> tuple[Sketch, np.
         short_text=params.short_text,
         scheme=params.hash_scheme,
         fuzzy=params.fuzzy,
+        load_kernel=load_kernel,
     )
     sets_and_keys = Sketch(
         sketch.set_values,

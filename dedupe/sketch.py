@@ -877,9 +877,12 @@ def sketch_texts(
     short_text: int = 0,
     scheme: str = HASH_SCHEME,
     fuzzy: bool = False,
+    load_kernel: bool = True,
 ) -> Sketch:
     """The sketch stage, pure: shingle sets, passage keys and signatures of ``texts``
     (with ``fuzzy``: fuzzy keys in place of passage keys, and the fuzzy words).
+    A batch counts towards loading the compiled kernel (:func:`dedupe.kernel.expect`)
+    unless ``load_kernel`` is false; the result is the same either way.
 
     A text with fewer than ``short_text`` distinct shingles takes every shingle as a
     passage key (winnowing would keep only a few of them); the others take the minimum of
@@ -897,7 +900,7 @@ def sketch_texts(
             raise InvalidParameterError(f"ngram must be >= 1, got {ngram}")
         return _one_text_sketch(texts[0], ngram, window, num_perm, seed, short_text)
     signing = functools.partial(band_signatures, num_perm=num_perm, seed=seed, scheme=scheme)
-    if len(texts) > FEW_ROWS:  # a batch: the compiled kernel may pay off (not for a query)
+    if len(texts) > FEW_ROWS and load_kernel:  # a batch: the kernel may pay off (a query: no)
         kernel.expect(kernel_chars(texts, fuzzy=fuzzy))
     parts, start, chars = [], 0, 0
     for i, text in enumerate(texts):
