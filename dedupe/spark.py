@@ -321,10 +321,7 @@ def _sketch_batches(
                 status[i] = _OK
                 texts.append(text)
                 kept.append(i)
-        # the kernel is not loaded here unless DEDUPE_KERNEL=numba asks for it: on local[2]
-        # at 100,000 news it took the sketch stage from 4.4-4.7 s to 3.4 s (the run from
-        # 15.2-17.0 s to 14.9 s) and held 0.24 GB more in the reused Python workers (peak
-        # 4.01 GB against 3.75-3.77 GB; benchmarks/spark.py, median runs)
+        # no kernel unless DEDUPE_KERNEL=numba: reused workers would hold it (Spark guide)
         sk, bands = sketch_for_store(texts, params, load_kernel=False)
         m, n_bands = bands.shape if len(kept) else (0, params.bands)
         # each document's keys: its band keys, then its passage keys
