@@ -152,7 +152,7 @@ def _fuzzy_part(rows: np.ndarray, job: tuple[Any, float, int]) -> Fuzzy:
     words = words_of(own)
     local = np.searchsorted(own, rows[:, :2])
     exact = rows[:, 2] > 0
-    wanted = with_words(words, local, exact, ~exact, Thresholds(fuzzy_min_words=min_words))
+    wanted = with_words(words, local, exact, ~exact, min_words)
     return fuzzy_pairs(words, words, local, wanted, full=exact, floor=floor)
 
 
@@ -161,7 +161,10 @@ def _made_words(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The fuzzy words of ``rows`` (``ids[r]`` is row ``r``'s id in ``texts``), made as
     they were when the texts were sketched (:func:`dedupe.text.fuzzy_buffers`)."""
-    values, offsets, _, _ = fuzzy_buffers([ensure_text(texts[ids[r]]) for r in rows.tolist()])
+    own = [texts[ids[r]] for r in rows.tolist()]  # checked when read: bytes are decoded
+    values, offsets, _, _ = fuzzy_buffers(
+        [t if isinstance(t, str) else ensure_text(t) for t in own]
+    )
     return values, offsets
 
 
@@ -1117,13 +1120,12 @@ def find_duplicates(
     index.params, index._thresholds = params, thresholds
     # texts the caller holds (not a stream): fuzzy words are made again from them for the
     # pairs scored, instead of being kept for every document (as large as the texts)
-    held = isinstance(docs, (Mapping, Sequence))
-    index._keep_words = not held
+    index._keep_words = not (params.fuzzy and isinstance(docs, (Mapping, Sequence)))
     skipped: list[str] = []
     empty: set[str] = set()
     total = len(docs) if isinstance(docs, Sized) else None
     # one pool for the whole stream: each batch is sketched in it while the next is read
-    pool = ForkPool(_sketch_part, resolve_workers(run.workers), shared=(params, not held))
+    pool = ForkPool(_sketch_part, resolve_workers(run.workers), shared=(params, index._keep_words))
     with Progress(total, desc="indexing", unit="doc", enabled=progress) as bar, pool:
         in_flight: set[str] = set()
         store_pending: Callable[[], None] = lambda: None  # noqa: E731
@@ -1144,7 +1146,7 @@ def find_duplicates(
     if metadata is not None:  # an id no document has: said once every document is read
         unknown = (d for d in metadata if d not in index.store and d not in empty)
         check_metadata({d: metadata[d] for d in itertools.islice(unknown, 1)}, ())
-    if held and params.fuzzy:  # read and checked by now: a sequence is (id, text) pairs
+    if not index._keep_words:  # read and checked by now: a sequence is (id, text) pairs
         index._texts = docs if isinstance(docs, Mapping) else dict(docs)
     matches = index.pairs(progress=progress)
     with Progress(None, desc="clustering", enabled=progress, eta=False):

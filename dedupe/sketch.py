@@ -930,20 +930,17 @@ def _one_text_sketch(
     buf = word_buffer(text)
     hashes = shingle_hashes(_buffer_word_hashes(buf, *_word_bounds(buf), HASH_SCHEME), ngram)
     set_values = sorted_unique(hashes.astype(np.uint32))
-    if len(set_values) < short_text:  # a short text: every shingle is a key
-        key_values = sorted_unique(set_values & np.uint32(KEY_MASK))
-    elif len(hashes) >= window:  # the minimum of every window of shingles
-        key_values = _sliding_min(hashes, window).astype(np.uint32)
-        key_values &= np.uint32(KEY_MASK)
-        key_values = sorted_unique(key_values)
-    else:  # fewer shingles than a window: one key, their minimum (none without shingles)
-        key_values = np.array([hashes.min() & KEY_MASK] if len(hashes) else [], np.uint32)
-    return Sketch(
+    set_offsets = np.array([0, len(set_values)], dtype=np.int64)
+    keys = passage_keys(
+        hashes,
+        np.array([0, len(hashes)], dtype=np.int64),
         set_values,
-        np.array([0, len(set_values)], dtype=np.int64),
-        key_values,
-        np.array([0, len(key_values)], dtype=np.int64),
-        _row_signature(set_values, num_perm, seed)[None, :],
+        set_offsets,
+        window=window,
+        short_text=short_text,
+    )
+    return Sketch(
+        set_values, set_offsets, *keys, _row_signature(set_values, num_perm, seed)[None, :]
     )
 
 

@@ -429,7 +429,8 @@ def fuzzy_choice(
     >>> fuzzy_choice(keys, words, np.array([[0, 1]]), np.array([True]), Thresholds()).tolist()
     [True]
     """
-    return with_words(words, pairs, exact, sharing_keys(keys, pairs, exact), thresholds)
+    open_ = sharing_keys(keys, pairs, exact)
+    return with_words(words, pairs, exact, open_, thresholds.fuzzy_min_words)
 
 
 def sharing_keys(
@@ -454,22 +455,22 @@ def with_words(
     pairs: np.ndarray,
     exact: np.ndarray,
     open_: np.ndarray,
-    thresholds: Thresholds,
+    min_words: int,
 ) -> np.ndarray:
     """``exact``, and those of the pairs ``open_`` (:func:`sharing_keys`) whose shorter
-    text has ``fuzzy_min_words`` words (fewer could not pass :func:`fuzzy_rule`): the
+    text has ``min_words`` words (``fuzzy_min_words``: fewer could not pass
+    :func:`fuzzy_rule`): the
     second half of :func:`fuzzy_choice`. Only the words of the rows of ``open_`` pairs are
     read (counting every row cost more than the rest of the choice).
 
     >>> words = (np.frombuffer(b"a b c" + b"d", np.uint8), np.array([0, 5, 6]))
-    >>> with_words(words, np.array([[0, 1]]), np.array([False]), np.array([True]),
-    ...            Thresholds(fuzzy_min_words=2)).tolist()
+    >>> with_words(words, np.array([[0, 1]]), np.array([False]), np.array([True]), 2).tolist()
     [False]
     """
     open_ = open_.copy()
     rows, at = np.unique(pairs[open_], return_inverse=True)
     counts = word_counts(*words, rows)[at.reshape(-1, 2)]
-    open_[open_] = counts.min(axis=1) >= thresholds.fuzzy_min_words
+    open_[open_] = counts.min(axis=1) >= min_words
     return exact | open_
 
 
