@@ -31,7 +31,7 @@ import io
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -326,28 +326,12 @@ def run_exact(
 def run_dedupe_file(path: str | os.PathLike[str], **kw: float) -> list[Found]:
     """:func:`run_dedupe` on a JSONL file that dedupe reads itself, as it goes
     (``find_duplicates(dedupe.inputs.iter_documents([path]))``): the texts are never all
-    in memory, and the reading is timed with the rest. The seconds spent reading (inside
-    the iterator) are put in :data:`STAGES` as their own stage, taken out of indexing."""
+    in memory, and the reading is timed with the rest. The main process reads the lines
+    and the worker processes parse them as they sketch them, so the reading is part of
+    the indexing stage."""
     from dedupe.inputs import iter_documents
 
-    reading = 0.0
-
-    def timed(docs: Iterator[tuple[str, str]]) -> Iterator[tuple[str, str]]:
-        nonlocal reading
-        clock = time.perf_counter
-        while True:
-            t0 = clock()
-            item = next(docs, None)
-            reading += clock() - t0
-            if item is None:
-                return
-            yield item
-
-    found = run_dedupe(timed(iter_documents([path])), **kw)  # type: ignore[arg-type]
-    if STAGES:
-        STAGES["indexing"] = STAGES.get("indexing", 0.0) - reading
-        STAGES["reading the file"] = reading
-    return found
+    return run_dedupe(iter_documents([path]), **kw)  # type: ignore[arg-type]
 
 
 def run_dedupe_1worker(docs: Mapping[str, str], **kw: float) -> list[Found]:

@@ -38,13 +38,13 @@ from .errors import (
     InvalidTextError,
     UnknownIdError,
 )
-from .flat import concat_arrays, lengths, release_freed, sorted_unique, take
+from .flat import lengths, release_freed, sorted_unique, take
+from .inputs import DocumentStream
 from .lsh import (
     candidates,
     group_collection,
     probe_hits,
     query_keys,
-    sketch_for_store,
 )
 from .match import Match
 from .metadata import check_metadata
@@ -60,8 +60,10 @@ from .params import (
 )
 from .provenance import MAX_GAP, MIN_WORDS, Provenance, trace
 from .ranking import Rule
+from .records import LineBlock, ParsedLine
 from .results import Cluster, Grouping, Report, build_report
 from .sketch import MinHasher, Sketch, kernel_chars
+from .sketch_tasks import joined_parts, read_part, sketch_part
 from .store import Columns, Fetched, Hits, MemoryStore, Store
 from .store.base import check_new_ids
 from .store.file import load_store, save_store
@@ -86,10 +88,12 @@ __all__ = ["Index", "IndexParams", "Report", "Thresholds", "find_duplicates", "Q
 QUERY_ID = "<query>"
 #: Texts are sketched in chunks of this many (a progress step, and a task for a worker).
 SKETCH_CHUNK_DOCS = 1000
-#: :func:`find_duplicates` reads its documents in batches of this many (each sketched in
-#: worker processes while the next is read, and stored once it is: two batches of texts
-#: are held at most)...
-STREAM_BATCH_DOCS = 8 * SKETCH_CHUNK_DOCS
+#: :func:`find_duplicates` reads its documents in batches of this many chunks (each
+#: sketched in worker processes while the next is read, and stored once it is: two
+#: batches of texts are held at most)...
+STREAM_BATCH_CHUNKS = 8
+#: ...that is, of this many documents (JSONL: lines)...
+STREAM_BATCH_DOCS = STREAM_BATCH_CHUNKS * SKETCH_CHUNK_DOCS
 #: ...or of fewer documents, once a batch holds this many characters of text.
 STREAM_BATCH_CHARS = 2**26
 #: Batches of at least this many texts are sketched, and collections of at least this many
@@ -113,28 +117,6 @@ def _check_id(doc_id: Any) -> str:
         return check_unicode(doc_id, name=f"document id {doc_id!r}")
     except InvalidTextError as err:
         raise InvalidParameterError(str(err)) from None
-
-
-def _sketch_part(
-    texts: list[str] | Joined, job: tuple[IndexParams, bool]
-) -> tuple[Sketch, np.ndarray]:
-    """A worker's task: :func:`dedupe.lsh.sketch_for_store` of one chunk (sent joined:
-    see :class:`dedupe.parallel.Joined`; texts hold no NUL), shaped by ``job[0]``; its
-    fuzzy words dropped unless ``job[1]`` (see ``Index._texts``)."""
-    params, keep_words = job
-    sketch, bands = sketch_for_store(texts.texts if isinstance(texts, Joined) else texts, params)
-    if not keep_words:
-        sketch = replace(sketch, text_values=None, text_offsets=None)
-    return sketch, bands
-
-
-def _joined_parts(parts: list[tuple[Sketch, np.ndarray]]) -> tuple[Sketch, np.ndarray]:
-    """The sketches and band keys of the chunks of a batch, as one (each part is freed as
-    it is copied into the whole)."""
-    sketches = [sk for sk, _ in parts]
-    part_bands: list[np.ndarray | None] = [b for _, b in parts]
-    parts.clear()
-    return Sketch.concat(sketches), concat_arrays(part_bands)
 
 
 def _shared_part(pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -201,12 +183,16 @@ class _Batch:
             elif skip_empty:
                 batch.skipped.append(doc_id)
             else:
-                raise EmptyTextError(
-                    f"text of {doc_id!r} holds no words (it is empty, blank or "
-                    "punctuation only); leave it out or pass skip_empty=True"
-                )
+                raise _no_words(doc_id)
         batch.times = np.array(kept, dtype=np.float64)
         return batch
+
+
+def _no_words(doc_id: str) -> EmptyTextError:
+    return EmptyTextError(
+        f"text of {doc_id!r} holds no words (it is empty, blank or punctuation only); "
+        "leave it out or pass skip_empty=True"
+    )
 
 
 def _threshold_property(name: str) -> property:
@@ -445,12 +431,13 @@ class Index:
         self, texts: list[str], progress: Progress | None = None, pool: ForkPool | None = None
     ) -> Callable[[], tuple[Sketch, np.ndarray]]:
         """:meth:`_sketch`, started: the function returned waits for the sketch. With a
-        ``pool`` (a :class:`~dedupe.parallel.ForkPool` of :func:`_sketch_part`) large batches
-        are sketched in it while the caller goes on; without, in workers forked now."""
+        ``pool`` (a :class:`~dedupe.parallel.ForkPool` of
+        :func:`~dedupe.sketch_tasks.sketch_part`) large batches are sketched in it while
+        the caller goes on; without, in workers forked now."""
         step = SKETCH_CHUNK_DOCS
         job = (self.params, self._keep_words)
         if len(texts) <= step:  # one chunk (a query): sketched here
-            sketch, bands = _sketch_part(texts, job)
+            sketch, bands = sketch_part(texts, job)
             if progress is not None:
                 progress.update(len(texts))
             return lambda: (sketch, bands)
@@ -458,12 +445,12 @@ class Index:
         done = (lambda i: progress.update(len(chunks[i].texts))) if progress else None
         if pool is not None:  # its workers count their own share for the kernel
             wait = pool.submit(chunks, done)
-            return lambda: _joined_parts(wait())
+            return lambda: joined_parts(wait())
         workers = resolve_workers(self.workers) if len(texts) >= PARALLEL_MIN_DOCS else 1
         if workers > 1:  # loaded here if each worker's share makes it pay: they inherit it
             kernel.expect(kernel_chars(texts, fuzzy=self.params.fuzzy) // workers)
-        parts = fork_map(_sketch_part, chunks, workers, shared=job, done=done)
-        return lambda: _joined_parts(parts)
+        parts = fork_map(sketch_part, chunks, workers, shared=job, done=done)
+        return lambda: joined_parts(parts)
 
     def add(
         self,
@@ -548,23 +535,33 @@ class Index:
 
         def store() -> None:
             if wait is not None:
-                sketch, bands = wait()
-                batch.texts.clear()
-                self._record()
-                # the metadata of the documents stored (not of those skipped: no words)
-                described = {d: given[d] for d in batch.ids if d in given} if given else None
-                self.store.put(
-                    batch.ids, sketch, bands, batch.times, replace=replace, metadata=described
-                )
-                del sketch, bands
-                if len(batch.ids) >= PARALLEL_MIN_DOCS:  # a large batch: hand its scratch back
-                    release_freed()
+                self._keep(batch, given, wait, replace=replace)
             if self.retention is not None and batch.ids:
                 newest = self.store.newest()
                 if np.isfinite(newest):
                     self.store.evict(newest - self.retention)
 
         return store
+
+    def _keep(
+        self,
+        batch: _Batch,
+        given: dict[str, dict[str, str]],
+        sketched: Callable[[], tuple[Sketch, np.ndarray]],
+        *,
+        replace: bool,
+    ) -> None:
+        """Store a checked batch, with the metadata ``given`` for its ids: its sketch and
+        band keys, waited for (``sketched()``), and its texts let go."""
+        sketch, bands = sketched()
+        batch.texts.clear()
+        self._record()
+        # the metadata of the documents stored (not of those skipped: no words)
+        described = {d: given[d] for d in batch.ids if d in given} if given else None
+        self.store.put(batch.ids, sketch, bands, batch.times, replace=replace, metadata=described)
+        del sketch, bands
+        if len(batch.ids) >= PARALLEL_MIN_DOCS:  # a large batch: hand its scratch back
+            release_freed()
 
     def remove(self, doc_id: str) -> None:
         """Remove a document; an unknown id raises :class:`~dedupe.errors.UnknownIdError`.
@@ -1010,6 +1007,113 @@ def _batched(
         yield batch
 
 
+def _index_batches(
+    index: Index,
+    batches: Iterator[list[tuple[Any, Any]]],
+    skip_empty: bool,
+    metadata: Mapping[str, Mapping[str, str]] | None,
+    bar: Progress,
+) -> list[str]:
+    """Check, sketch and store each batch of ``(id, text)`` pairs (for
+    :func:`find_duplicates`), in one pool of workers that sketches a batch while the next
+    is read; the ids skipped for having no words."""
+    skipped: list[str] = []
+    empty: set[str] = set()
+    job = (index.params, index._keep_words)
+    with ForkPool(sketch_part, resolve_workers(index.workers), shared=job) as pool:
+        in_flight: set[str] = set()
+        store_pending: Callable[[], None] = lambda: None  # noqa: E731
+        for entries in batches:
+            batch = _Batch.read(entries, None, skip_empty=skip_empty)
+            del entries  # the batch holds the texts now, until they are sketched
+            _check_stream_ids(index, batch, empty, in_flight)
+            meta = _metadata_for(metadata, batch.named)
+            store_next = index._put_submit(batch, meta, bar, replace=False, pool=pool)
+            store_pending()  # the batch before, sketched meanwhile
+            store_pending, in_flight = store_next, set(batch.ids)
+            skipped += batch.skipped
+            empty.update(batch.skipped)
+            bar.update(len(batch.skipped))
+            del batch, store_next
+        store_pending()
+    return skipped
+
+
+def _line_groups(blocks: Iterator[LineBlock]) -> Iterator[list[LineBlock]]:
+    """Blocks of lines in groups of :data:`STREAM_BATCH_CHUNKS` (fewer once they hold
+    :data:`STREAM_BATCH_CHARS` bytes, or at an input's end): one batch for the workers."""
+    group: list[LineBlock] = []
+    held = 0
+    for block in blocks:
+        group.append(block)
+        held += sum(len(line) for line in block.lines if line is not None)
+        if len(group) >= STREAM_BATCH_CHUNKS or held >= STREAM_BATCH_CHARS or block.end:
+            yield group
+            group, held = [], 0
+    if group:
+        yield group
+
+
+def _index_lines(
+    index: Index,
+    stream: DocumentStream,
+    blocks: Iterator[LineBlock],
+    skip_empty: bool,
+    metadata: Mapping[str, Mapping[str, str]] | None,
+    bar: Progress,
+) -> list[str]:
+    """:func:`_index_batches` for a stream over JSONL inputs: the workers parse and check
+    the lines they sketch (:func:`~dedupe.sketch_tasks.read_part`), and the stream notes
+    what they found in line order (:meth:`~dedupe.inputs.DocumentStream.take`)."""
+    skipped: list[str] = []
+    job = (index.params, index._keep_words, stream.fields)
+    with ForkPool(read_part, resolve_workers(index.workers), shared=job) as pool:
+        pending: Callable[[], None] = lambda: None  # noqa: E731
+        for group in _line_groups(blocks):
+            wait = pool.submit(group)
+            pending()  # the group before, read and sketched meanwhile
+            pending = functools.partial(
+                _take_lines, index, stream, group, wait, skip_empty, metadata, bar, skipped
+            )
+            del group, wait
+        pending()
+    return skipped
+
+
+def _take_lines(
+    index: Index,
+    stream: DocumentStream,
+    group: list[LineBlock],
+    wait: Callable[[], list[tuple[list[ParsedLine], list[bool], Sketch, np.ndarray]]],
+    skip_empty: bool,
+    metadata: Mapping[str, Mapping[str, str]] | None,
+    bar: Progress,
+    skipped: list[str],
+) -> None:
+    """Store a group of blocks read by the workers: the stream notes each line (a problem
+    raises or is skipped, as the stream says), each document taken is checked as
+    :meth:`_Batch.read` checks it, and those with words are stored; those without are
+    added to ``skipped`` (``skip_empty``) or raise."""
+    batch = _Batch([], [], [], np.zeros(0), [])
+    parts = []
+    for block, (parsed, words, sketch, bands) in zip(group, wait()):
+        taken = stream.take(block, parsed)
+        for doc_id, has in zip(taken, words):
+            batch.named.append(_check_id(doc_id))
+            if has:
+                batch.ids.append(doc_id)
+            elif skip_empty:
+                batch.skipped.append(doc_id)
+            else:
+                raise _no_words(doc_id)
+        parts.append((sketch, bands))
+        bar.update(len(taken))
+    batch.times = np.full(len(batch.ids), np.nan)
+    meta = _metadata_for(metadata, batch.named)
+    index._keep(batch, meta, lambda: joined_parts(parts), replace=False)
+    skipped += batch.skipped
+
+
 def _check_stream_ids(
     index: Index, batch: _Batch, skipped: set[str], in_flight: set[str] | None = None
 ) -> None:
@@ -1074,9 +1178,11 @@ def find_duplicates(
     is read in batches (``dedupe.index.STREAM_BATCH_DOCS``, 8,000, documents; fewer once they
     hold ``STREAM_BATCH_CHARS``, 64M, characters), each sketched in one pool of worker
     processes while the next is pulled, so at most two batches of texts are held at a
-    time (the shingle sets, passage and band keys of every document are kept; in fuzzy
-    mode their normalised words too, which a dict or a list does not need: they are made
-    again from its texts for the pairs scored). The report is
+    time (over JSONL inputs this process reads only lines, which the workers parse: see
+    :class:`~dedupe.inputs.DocumentStream`; the shingle sets, passage and band keys of
+    every document are kept; in fuzzy mode their normalised words too, which a dict or a
+    list does not need: they are made again from its texts for the pairs scored). The
+    report is
     the one of the same documents given as a dict. An id given twice raises
     :class:`~dedupe.errors.DuplicateIdError` naming it, when it comes.
 
@@ -1121,28 +1227,19 @@ def find_duplicates(
     # texts the caller holds (not a stream): fuzzy words are made again from them for the
     # pairs scored, instead of being kept for every document (as large as the texts)
     index._keep_words = not (params.fuzzy and isinstance(docs, (Mapping, Sequence)))
-    skipped: list[str] = []
-    empty: set[str] = set()
     total = len(docs) if isinstance(docs, Sized) else None
-    # one pool for the whole stream: each batch is sketched in it while the next is read
-    pool = ForkPool(_sketch_part, resolve_workers(run.workers), shared=(params, index._keep_words))
-    with Progress(total, desc="indexing", unit="doc", enabled=progress) as bar, pool:
-        in_flight: set[str] = set()
-        store_pending: Callable[[], None] = lambda: None  # noqa: E731
-        for entries in batches:
-            batch = _Batch.read(entries, None, skip_empty=skip_empty)
-            del entries  # the batch holds the texts now, until they are sketched
-            _check_stream_ids(index, batch, empty, in_flight)
-            meta = _metadata_for(metadata, batch.named)
-            store_next = index._put_submit(batch, meta, bar, replace=False, pool=pool)
-            store_pending()  # the batch before, sketched meanwhile
-            store_pending, in_flight = store_next, set(batch.ids)
-            skipped += batch.skipped
-            empty.update(batch.skipped)
-            bar.update(len(batch.skipped))
-            del batch, store_next
-        store_pending()
-        del store_pending
+    lines = (
+        docs.line_blocks(SKETCH_CHUNK_DOCS, STREAM_BATCH_CHARS // STREAM_BATCH_CHUNKS)
+        if isinstance(docs, DocumentStream)
+        else None
+    )
+    with Progress(total, desc="indexing", unit="doc", enabled=progress) as bar:
+        if lines is not None:  # JSONL: the workers parse the lines they sketch
+            assert isinstance(docs, DocumentStream)
+            skipped = _index_lines(index, docs, lines, skip_empty, metadata, bar)
+        else:
+            skipped = _index_batches(index, batches, skip_empty, metadata, bar)
+    empty = set(skipped)
     if metadata is not None:  # an id no document has: said once every document is read
         unknown = (d for d in metadata if d not in index.store and d not in empty)
         check_metadata({d: metadata[d] for d in itertools.islice(unknown, 1)}, ())

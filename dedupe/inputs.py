@@ -28,7 +28,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import os
 import re
 import stat
@@ -41,11 +40,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import EmptyInputError, InputError, InvalidParameterError, InvalidTextError
-from .text import check_unicode, ensure_text
+from .errors import EmptyInputError, InputError, InvalidParameterError
+from .records import (
+    LineBlock,
+    ParsedLine,
+    bounded_lines,
+    check_document,
+    decode_utf8,
+    parse_line,
+    too_long,
+)
 
 __all__ = [
     "CSV_SUFFIXES",
+    "DocumentStream",
     "JSONL_SUFFIXES",
     "MAX_RECORD_BYTES",
     "STALE_TEMP_SECONDS",
@@ -72,8 +80,6 @@ CSV_SUFFIXES = (".csv",)
 #: held in memory. Raise it with ``max_record_bytes=`` (``--max-record-bytes``). Text files
 #: are read whole: their size is on the disk, not expanded from a smaller file.
 MAX_RECORD_BYTES = 64 * 2**20
-#: A line past the limit is skipped (``--on-error skip``) this many bytes at a time.
-_SKIP_CHUNK = 2**20
 
 
 class _Docs:
@@ -111,36 +117,41 @@ class _Docs:
     ) -> tuple[str, str] | None:
         """The document ``(id, text)``, checked, with its metadata and record noted; ``None``
         when it was skipped."""
-        try:
-            check_unicode(doc_id, name=f"{where}: the id")
-        except InvalidTextError as err:
-            self.fail(InputError(str(err)), where)
-            return None
+        id_problem, text, text_problem = check_document(doc_id, text, where)
+        if self.note(doc_id, where, id_problem, text_problem, meta, record):
+            return doc_id, text
+        return None
+
+    def note(
+        self,
+        doc_id: str | None,
+        where: str,
+        problem: str | None,
+        text_problem: str | None,
+        meta: dict[str, str] | None = None,
+        record: Any = None,
+    ) -> bool:
+        """Note a document whose checks (:func:`~dedupe.records.check_document`) found
+        ``problem`` with it (or its id) and ``text_problem`` with its text: whether it is
+        taken. A problem is raised, or the document skipped; an id seen before is always
+        raised (before a problem with the text)."""
+        if problem is not None:
+            self.fail(InputError(problem), where)
+            return False
+        assert doc_id is not None  # a line read without a problem has an id
         if doc_id in self.where:
             raise InputError(
                 f"{where}: duplicate id {doc_id!r} (first seen at {self.where[doc_id]})"
             )
-        try:  # NUL bytes, binary data: said here, where the file and line are known
-            text = ensure_text(text, name=where)
-        except InvalidTextError as err:
-            self.fail(InputError(str(err)), where)
-            return None
+        if text_problem is not None:
+            self.fail(InputError(text_problem), where)
+            return False
         self.where[doc_id] = where
         if self.metadata is not None and meta:
             self.metadata[doc_id] = meta
         if self.records is not None:
             self.records[doc_id] = record
-        return doc_id, text
-
-
-def _decode(raw: bytes, where: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InputError(
-            f"{where}: not valid UTF-8 (bad byte 0x{raw[err.start]:02x} at offset {err.start}); "
-            "convert the file to UTF-8"
-        ) from None
+        return True
 
 
 def _kind(path: str) -> str:
@@ -236,7 +247,7 @@ def _read_folder(folder: str, docs: _Docs) -> Generator[tuple[str, str], None, N
                 docs.fail(InputError(f"{where}: cannot be read ({err.strerror})"), where)
                 continue
             try:
-                text = _decode(raw, where)
+                text = decode_utf8(raw, where)
             except InputError as err:
                 docs.fail(err, where)
                 continue
@@ -245,101 +256,27 @@ def _read_folder(folder: str, docs: _Docs) -> Generator[tuple[str, str], None, N
                 yield item
 
 
-def _field(record: dict[str, Any], name: str, where: str, role: str, option: str) -> str:
-    if name not in record:
-        keys = ", ".join(repr(k) for k in list(record)[:10]) or "none"
-        raise InputError(f"{where}: no {name!r} field (fields: {keys}); choose one with {option}")
-    value = record[name]
-    if role == "id" and isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
-        raise InputError(
-            f"{where}: the {role} field {name!r} is {type(value).__name__}, not a string"
-        )
-    return value
-
-
-def _meta_value(value: Any) -> str:
-    """A JSON value as a metadata string: strings as they are, anything else as its JSON."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _too_long(where: str, limit: int) -> InputError:
-    return InputError(
-        f"{where}: a record longer than {limit:,} bytes, the limit; if it is meant to be "
-        "that long, raise the limit with --max-record-bytes (max_record_bytes= in "
-        "read_documents)"
-    )
-
-
-def _bounded_lines(fh: IO[bytes], limit: int) -> Iterator[bytes | None]:
-    """The lines of ``fh`` (line end included), each read with at most ``limit + 1``
-    bytes held: a longer line is read through in chunks and given as ``None``."""
-    while True:
-        raw = fh.readline(limit + 1)
-        if not raw:
-            return
-        if len(raw) <= limit:
-            yield raw
-            continue
-        while not raw.endswith(b"\n"):  # the rest of the long line, never held whole
-            raw = fh.readline(_SKIP_CHUNK)
-            if not raw:
-                break
-        yield None
-
-
 def _read_jsonl(
     path: str, docs: _Docs, id_field: str, text_field: str, limit: int, stdin: IO[bytes] | None
 ) -> Generator[tuple[str, str], None, None]:
     label = "<stdin>" if path == "-" else path
-    want_meta = docs.metadata is not None
+    fields = (id_field, text_field, docs.metadata is not None)
     with _open_binary(path, stdin) as fh:
-        for number, raw in enumerate(_bounded_lines(fh, limit), start=1):
+        for number, raw in enumerate(bounded_lines(fh, limit), start=1):
             where = f"{label}:{number}"
             if raw is None:
-                docs.fail(_too_long(where, limit), where)
+                docs.fail(too_long(where, limit), where)
                 continue
             try:
-                line = _decode(raw, where).strip()
-                record = _json_line(line, where)
-                if record is None:
-                    continue
-                doc_id = _field(record, id_field, where, "id", "--id-field")
-                text = _field(record, text_field, where, "text", "--text-field")
+                got = parse_line(raw, where, fields)
             except InputError as err:
                 docs.fail(err, where)
                 continue
-            meta = (
-                {
-                    k: _meta_value(v)
-                    for k, v in record.items()
-                    if k != id_field and k != text_field and v is not None
-                }
-                if want_meta
-                else None
-            )
-            item = docs.add(doc_id, text, where, meta, line)
-            if item is not None:
-                yield item
-
-
-def _json_line(line: str, where: str) -> dict[str, Any] | None:
-    """The JSON object on one (decoded, stripped) line (``None`` for a blank line), or
-    :class:`~dedupe.errors.InputError`."""
-    if not line:
-        return None
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as err:
-        raise InputError(f"{where}: not valid JSON ({err.msg} at column {err.colno})") from None
-    except RecursionError:
-        raise InputError(f"{where}: JSON nested too deeply to read") from None
-    except ValueError as err:  # e.g. an integer of thousands of digits
-        raise InputError(f"{where}: JSON value not accepted ({err})") from None
-    if not isinstance(record, dict):
-        raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
-    return record
+            if got is not None:
+                doc_id, text, meta, line = got
+                item = docs.add(doc_id, text, where, meta, line)
+                if item is not None:
+                    yield item
 
 
 class _RecordTooLong(Exception):
@@ -420,7 +357,7 @@ def _read_csv(
         except csv.Error as err:
             raise InputError(f"{path}:{reader.line_num}: bad CSV ({err})") from None
         except _RecordTooLong:  # the rest of the file cannot be told apart: stop
-            raise _too_long(f"{path}:{lines.start}", limit) from None
+            raise too_long(f"{path}:{lines.start}", limit) from None
 
 
 def read_documents(
@@ -498,7 +435,7 @@ def iter_documents(
     max_record_bytes: int = MAX_RECORD_BYTES,
     empty: list[tuple[str, str]] | None = None,
     stdin: IO[bytes] | None = None,
-) -> Iterator[tuple[str, str]]:
+) -> DocumentStream:
     """The documents of every INPUT as ``(id, text)`` pairs, in input order, read as they
     are asked for: one record (a JSONL line, a CSV row, a text file) is held at a time, so
     :func:`dedupe.find_duplicates` can take a collection larger than memory. Everything
@@ -539,9 +476,120 @@ def iter_documents(
         if kind != "stdin" and not os.path.exists(path):
             raise InputError(f"{path}: no such file or directory")
     docs = _Docs(skipped, metadata, records)
-    return _documents(
-        paths, kinds, docs, id_field, text_field, limit, max_record_bytes, empty, stdin
+    return DocumentStream(
+        paths, kinds, docs, (id_field, text_field), limit, max_record_bytes, empty, stdin
     )
+
+
+class DocumentStream(Iterator[tuple[str, str]]):
+    """The documents :func:`iter_documents` reads, as ``(id, text)`` pairs one at a time.
+
+    :func:`dedupe.find_duplicates` may instead read a stream over JSONL inputs in blocks
+    of raw lines (:meth:`line_blocks`), parsed by its worker processes
+    (:func:`dedupe.records.parse_block`), and note what they found in line order
+    (:meth:`take`): the same documents, checks, errors and bookkeeping, with the JSON
+    decoding spread over the workers.
+    """
+
+    def __init__(
+        self,
+        paths: list[str],
+        kinds: list[str],
+        docs: Any,  # the _Docs that notes what is read
+        fields: tuple[str, str],
+        limit: int | None,
+        max_record_bytes: int,
+        empty: list[tuple[str, str]] | None,
+        stdin: IO[bytes] | None,
+    ) -> None:
+        self._paths, self._kinds, self._fields = paths, kinds, fields
+        self._docs: _Docs = docs
+        self._limit, self._max_bytes, self._empty, self._stdin = (
+            limit, max_record_bytes, empty, stdin,
+        )  # fmt: skip
+        self._started = False
+        self._found: Iterator[tuple[str, str]] = iter(())
+        self._seen = 0  # documents taken or skipped when the input under way started
+
+    def __iter__(self) -> DocumentStream:
+        return self
+
+    def __next__(self) -> tuple[str, str]:
+        if not self._started:
+            self._started = True
+            self._found = _documents(
+                self._paths, self._kinds, self._docs, *self._fields, self._limit,
+                self._max_bytes, self._empty, self._stdin,
+            )  # fmt: skip
+        return next(self._found)
+
+    def close(self) -> None:
+        """Stop reading (the file being read is closed)."""
+        self._started = True
+        close = getattr(self._found, "close", None)
+        if close is not None:
+            close()
+
+    @property
+    def fields(self) -> tuple[str, str, bool]:
+        """``(id field, text field, want metadata)``: how a worker reads a line."""
+        return (*self._fields, self._docs.metadata is not None)
+
+    def line_blocks(self, most_lines: int, most_bytes: int) -> Iterator[LineBlock] | None:
+        """The lines of every input in blocks of at most ``most_lines`` lines (fewer once
+        they hold ``most_bytes``), read as they are asked for; ``None`` (read the
+        documents one at a time instead) unless every input is JSONL, nothing is read yet,
+        and neither ``limit`` nor ``records`` was asked for."""
+        if (
+            self._started
+            or self._limit is not None
+            or self._docs.records is not None
+            or any(kind not in ("jsonl", "stdin") for kind in self._kinds)
+        ):
+            return None
+        self._started = True
+        return self._blocks(most_lines, most_bytes)
+
+    def _blocks(self, most_lines: int, most_bytes: int) -> Iterator[LineBlock]:
+        for path in self._paths:
+            label, limit = _label(path), self._max_bytes
+            lines: list[bytes | None] = []
+            first, held, start, error = 1, 0, True, None
+            try:
+                with _open_binary(path, self._stdin) as fh:
+                    for raw in bounded_lines(fh, limit):
+                        lines.append(raw)
+                        held += len(raw) if raw is not None else 0
+                        if len(lines) >= most_lines or held >= most_bytes:
+                            yield LineBlock(path, label, first, lines, start, False, None, limit)
+                            first, lines, held, start = first + len(lines), [], 0, False
+            except (gzip.BadGzipFile, EOFError, zlib.error) as err:
+                error = InputError(f"{path}: broken gzip data ({err or 'file is truncated'})")
+            except InputError as err:  # raised in line order, once the lines before are taken
+                error = err
+            yield LineBlock(path, label, first, lines, start, True, error, limit)
+
+    def take(self, block: LineBlock, parsed: list[ParsedLine]) -> list[str]:
+        """Note what a worker found in ``block`` (:func:`dedupe.records.parse_block`), in
+        line order, as :func:`iter_documents` would have: the ids of the documents taken
+        (a problem raises, or with ``skipped`` skips the line); at the input's end, an
+        input that held nothing raises or is listed in ``empty``."""
+        docs = self._docs
+        if block.start:
+            self._seen = len(docs.where) + docs.failed
+        taken = []
+        for line in parsed:
+            where = f"{block.label}:{line.number}"
+            if docs.note(line.doc_id, where, line.problem, line.text_problem, line.meta):
+                taken.append(line.doc_id)
+        if block.error is not None:
+            raise block.error
+        if block.end and len(docs.where) + docs.failed == self._seen:
+            problem = _nothing_in(block.path, "stdin" if block.path == "-" else "jsonl")
+            if self._empty is None:
+                raise problem
+            self._empty.append((block.label, str(problem)))
+        return taken  # type: ignore[return-value]  # a taken line has an id
 
 
 def _documents(
@@ -590,7 +638,7 @@ def _read_text(path: str, docs: _Docs) -> Generator[tuple[str, str], None, None]
     with open(path, "rb") as fh:
         raw = fh.read()
     try:
-        text = _decode(raw, path)
+        text = decode_utf8(raw, path)
     except InputError as err:
         docs.fail(err, path)
         return
@@ -653,13 +701,13 @@ def read_text_file(path: str) -> str:
     """
     if path == "-":
         with _open_binary(path) as fh:
-            return _decode(fh.read(), "<stdin>")
+            return decode_utf8(fh.read(), "<stdin>")
     if os.path.isdir(path):
         raise InputError(f"{path}: is a folder; give a text file")
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file or directory")
     with _open_binary(path) as fh:
-        return _decode(fh.read(), path)
+        return decode_utf8(fh.read(), path)
 
 
 # ---------------------------------------------------------------------------------------

@@ -433,22 +433,32 @@ def test_a_scan_in_a_log_file_says_each_long_stage(tmp_path, monkeypatch):
 
 @pytest.fixture
 def counted(monkeypatch):
-    """Batches of 7 documents; ``counted`` lists how many documents had been read from the
-    inputs when each batch was sketched."""
+    """Batches of 7 documents (JSONL read by the workers: blocks of 7 lines, one a batch);
+    ``counted`` lists how many lines had been read from the inputs when each batch was
+    handed to the workers."""
     monkeypatch.setattr(dedupe.index, "STREAM_BATCH_DOCS", 7)
+    monkeypatch.setattr(dedupe.index, "SKETCH_CHUNK_DOCS", 7)
+    monkeypatch.setattr(dedupe.index, "STREAM_BATCH_CHUNKS", 1)
     read: list[int] = []
     at_sketch: list[int] = []
-    add, sketch = dedupe.inputs._Docs.add, dedupe.Index._sketch_submit
+    lines, submit = dedupe.inputs.bounded_lines, dedupe.parallel.ForkPool.submit
+    sketch = dedupe.Index._sketch_submit
 
-    def counting_add(self, *args, **kwargs):
-        read.append(1)
-        return add(self, *args, **kwargs)
+    def counting_lines(*args, **kwargs):
+        for line in lines(*args, **kwargs):
+            read.append(1)
+            yield line
+
+    def counting_submit(self, items, done=None):  # lines to parse (a batch of 7 texts
+        at_sketch.append(len(read))  # is sketched in this process: counted below)
+        return submit(self, items, done)
 
     def counting_sketch(self, texts, progress=None, pool=None):
         at_sketch.append(len(read))
         return sketch(self, texts, progress, pool)
 
-    monkeypatch.setattr(dedupe.inputs._Docs, "add", counting_add)
+    monkeypatch.setattr(dedupe.inputs, "bounded_lines", counting_lines)
+    monkeypatch.setattr(dedupe.parallel.ForkPool, "submit", counting_submit)
     monkeypatch.setattr(dedupe.Index, "_sketch_submit", counting_sketch)
     return at_sketch
 
