@@ -1090,18 +1090,14 @@ def _take_lines(
     bar: Progress,
     skipped: list[str],
 ) -> None:
-    """Store a group of blocks read by the workers, block by block: the stream notes each
-    line (a problem raises or is skipped, as the stream says), each document taken is
-    checked as :meth:`_Batch.read` checks it, and those with words are stored; those
-    without are added to ``skipped`` (``skip_empty``) or raise. Each block's sketch is
-    stored as it came (no copy of the group's blocks into one: the store copies its
-    columns once, when they are read)."""
-    results = wait()
-    results.reverse()
-    for block in group:
-        parsed, words, sketch, bands = results.pop()
+    """Store a group of blocks read by the workers: the stream notes each line (a problem
+    raises or is skipped, as the stream says), each document taken is checked as
+    :meth:`_Batch.read` checks it, and those with words are stored; those without are
+    added to ``skipped`` (``skip_empty``) or raise."""
+    batch = _Batch([], [], [], np.zeros(0), [])
+    parts = []
+    for block, (parsed, words, sketch, bands) in zip(group, wait()):
         taken = stream.take(block, parsed)
-        batch = _Batch([], [], [], np.zeros(0), [])
         for doc_id, has in zip(taken, words):
             batch.named.append(_check_id(doc_id))
             if has:
@@ -1110,12 +1106,12 @@ def _take_lines(
                 batch.skipped.append(doc_id)
             else:
                 raise _no_words(doc_id)
-        batch.times = np.full(len(batch.ids), np.nan)
-        sketched = (sketch, bands)
-        meta = _metadata_for(metadata, batch.named)
-        index._keep(batch, meta, lambda: sketched, replace=False)  # noqa: B023 (called here)
-        skipped += batch.skipped
+        parts.append((sketch, bands))
         bar.update(len(taken))
+    batch.times = np.full(len(batch.ids), np.nan)
+    meta = _metadata_for(metadata, batch.named)
+    index._keep(batch, meta, lambda: joined_parts(parts), replace=False)
+    skipped += batch.skipped
 
 
 def _check_stream_ids(

@@ -1,7 +1,7 @@
 """Growable numpy columns: the in-memory store's building blocks.
 
-A :class:`Column` grows along its first axis (blocks held until it is read, then copied
-into a buffer that grows by doubling: ``n`` appends cost amortised ``O(n)``); a
+A :class:`Column` grows along its first axis by doubling (so ``n`` appends cost amortised
+``O(n)``, and pages of the doubled buffer not yet written are not resident); a
 :class:`Ragged` column is a growable ``values``/``offsets`` pair (:mod:`dedupe.flat`); a
 :class:`SpilledColumn` grows in a temporary file, read through a memory map.
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Any
 
 import numpy as np
 
@@ -25,69 +24,34 @@ __all__ = ["Column", "Ragged", "SpilledColumn"]
 
 
 class Column:
-    """An array whose first axis grows; ``view`` is the filled part. Appended blocks are
-    held as they are until the column is read: ``view`` then copies them into the buffer,
-    which grows by doubling (so ``n`` appends cost amortised ``O(n)``, and pages of the
-    doubled buffer not yet written are not resident). A column filled in one go and then
-    read (a collection's sketches, batch after batch) is copied once, not once per batch
-    and again at each doubling. Rows already filled are never written (except ``alive``
-    flags, in a buffer of its own); a caller must not change an array after appending it.
-
-    >>> col = Column(np.int64); col.append(np.array([1, 2])); col.append(np.array([3]))
-    >>> len(col), int(col.last()), col.view.tolist()
-    (3, 3, [1, 2, 3])
-    """
+    """An array whose first axis grows by doubling; ``view`` is the filled part. Rows
+    already filled are never written (except ``alive`` flags, in a buffer of its own)."""
 
     def __init__(self, dtype: type) -> None:
         self._dtype = dtype
         self._buf: np.ndarray | None = None
         self._n = 0
-        self._pending: list[np.ndarray] = []  # appended, not yet in the buffer
-        self._pending_n = 0
-
-    def __len__(self) -> int:
-        return self._n + self._pending_n
 
     def append(self, arr: np.ndarray) -> None:
         arr = np.asarray(arr, dtype=self._dtype)
-        if self._buf is None and not self._pending:  # adopt the first block as it is: no
-            self._buf, self._n = np.ascontiguousarray(arr), len(arr)  # copy (it is never
-            return  # written in place, a later append outgrows it into a buffer of our own)
-        if len(arr):
-            self._pending.append(arr)
-            self._pending_n += len(arr)
-
-    def last(self) -> Any:
-        """The last row (the column must not be empty), without filling the buffer."""
-        if self._pending:
-            return self._pending[-1][-1]
-        assert self._buf is not None
-        return self._buf[self._n - 1]
+        if self._buf is None:  # adopt the first block as it is: no copy (it is never
+            self._buf, self._n = np.ascontiguousarray(arr), len(arr)  # written in place,
+            return  # a later append outgrows it into a buffer of our own)
+        need = self._n + len(arr)
+        if need == self._n:  # nothing to add (an adopted block may be read-only)
+            return
+        if need > len(self._buf):
+            grown = np.empty((max(need, 2 * len(self._buf)), *self._buf.shape[1:]), self._dtype)
+            grown[: self._n] = self._buf[: self._n]
+            self._buf = grown
+        self._buf[self._n : need] = arr
+        self._n = need
 
     @property
     def view(self) -> np.ndarray:
         if self._buf is None:
             return np.empty(0, dtype=self._dtype)
-        if self._pending:
-            self._settle()
         return self._buf[: self._n]
-
-    def _settle(self) -> None:
-        """Copy the blocks appended since the last read into the buffer."""
-        assert self._buf is not None
-        need = self._n + self._pending_n
-        if need > len(self._buf):
-            grown = np.empty((max(need, 2 * len(self._buf)), *self._buf.shape[1:]), self._dtype)
-            grown[: self._n] = self._buf[: self._n]
-            self._buf = grown
-        at = self._n
-        pending, self._pending, self._pending_n = self._pending[::-1], [], 0
-        while pending:  # each block let go once copied: the buffer plus the blocks not
-            arr = pending.pop()  # yet copied are held, not twice the column
-            self._buf[at : at + len(arr)] = arr
-            at += len(arr)
-            del arr
-        self._n = need
 
 
 class Ragged:
@@ -99,7 +63,7 @@ class Ragged:
         self._offsets.append(np.zeros(1, dtype=np.int64))
 
     def append(self, values: np.ndarray, offsets: np.ndarray) -> None:
-        base = int(self._offsets.last())
+        base = int(self._offsets.view[-1])
         self._values.append(values)
         self._offsets.append(np.asarray(offsets[1:], dtype=np.int64) + base)
 

@@ -78,9 +78,9 @@ class _Sets:
         self._high_offsets.append(np.zeros(1, dtype=np.int64))
 
     def append(self, values: np.ndarray, offsets: np.ndarray) -> None:
-        base = int(self._offsets.last())
+        base = int(self._offsets.view[-1])
         values = np.asarray(values)[offsets[0] : offsets[-1]]
-        mapped = len(self._offsets) == 1 and not values.flags.writeable  # the first rows
+        mapped = len(self._offsets.view) == 1 and not values.flags.writeable  # the first rows
         if mapped or not self._packed:
             self._plain.append(values)
             self._plain_rows += len(offsets) - 1
@@ -88,7 +88,7 @@ class _Sets:
             low, high, high_lens = pack(values, offsets - offsets[0])
             self._low.append(low)
             self._high.append(high)
-            self._high_offsets.append(np.cumsum(high_lens) + self._high_offsets.last())
+            self._high_offsets.append(np.cumsum(high_lens) + self._high_offsets.view[-1])
         self._offsets.append(np.asarray(offsets[1:] - offsets[0], dtype=np.int64) + base)
 
     @property
