@@ -1099,7 +1099,9 @@ def _take_lines(
     for block, (parsed, words, sketch, bands) in zip(group, wait()):
         taken = stream.take(block, parsed)
         for doc_id, has in zip(taken, words):
-            batch.named.append(_check_id(doc_id))
+            if not doc_id:  # read from a line: a str, checked by the worker (_check_id)
+                raise InvalidParameterError("document ids must not be empty")
+            batch.named.append(doc_id)
             if has:
                 batch.ids.append(doc_id)
             elif skip_empty:

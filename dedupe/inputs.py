@@ -177,6 +177,11 @@ def _kind(path: str) -> str:
     )
 
 
+#: JSONL and CSV files are read through a buffer of this many bytes: with the default 8 KB,
+#: a line of a news article often takes a system call of its own (reading the lines of
+#: 200,000 generated articles took 0.82 s against 0.28 s).
+READ_BUFFER = 1 << 20
+
 #: The first two bytes of every gzip stream (RFC 1952).
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -199,8 +204,8 @@ def _maybe_gunzip(fh: IO[bytes]) -> Iterator[IO[bytes]]:
     bytes: the content decides, not the name (a gzip file named ``.jsonl``, or plain JSONL
     named ``.jsonl.gz``, reads as what it is)."""
     if _peek(fh, 2) == GZIP_MAGIC:
-        with gzip.GzipFile(fileobj=fh, mode="rb") as unzipped:
-            yield unzipped  # type: ignore[misc]  # a GzipFile is a binary file object
+        with gzip.GzipFile(fileobj=fh, mode="rb") as unzipped:  # lines read through a
+            yield io.BufferedReader(unzipped, buffer_size=READ_BUFFER)  # larger buffer
     else:
         yield fh
 
@@ -217,7 +222,7 @@ def _open_binary(path: str, stdin: IO[bytes] | None = None) -> Iterator[IO[bytes
         with _maybe_gunzip(stdin) as fh:
             yield fh
     else:
-        with open(path, "rb") as raw, _maybe_gunzip(raw) as fh:
+        with open(path, "rb", buffering=READ_BUFFER) as raw, _maybe_gunzip(raw) as fh:
             yield fh
 
 
