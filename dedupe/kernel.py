@@ -57,6 +57,7 @@ __all__ = [
     "load",
     "loaded",
     "collapse_spaces",
+    "sort_by_key",
     "gram_minima",
     "join_block",
     "passage_minima",
@@ -80,6 +81,8 @@ SETTINGS = ("auto", "numpy", "numba")
 #: (whole processes, median of 5, ``farm-bench``), and 100,000 read from JSONL the same
 #: time either way. So it waits for 100M characters a process (about 28,000 articles).
 LOAD_AFTER_CHARS = 100_000_000
+
+_RADIX = 1 << 11  # the buckets of a pass of _key_sort_loop
 
 # Constants of dedupe.sketch's fast scheme, typed so that numba keeps the arithmetic in
 # uint64 (an int64 operand would make it float64). They must equal sketch's: the tests
@@ -485,6 +488,31 @@ def _collapse_loop(
     return values[:v].copy(), offsets, packed[:p].copy(), packed_offsets
 
 
+def _key_sort_loop(packed: np.ndarray) -> np.ndarray:
+    """``key << 32 | row`` entries sorted by their key (the top 32 bits), stably: a radix
+    sort of three passes of 11 bits, into a scratch array and back (``packed`` is
+    overwritten; the sorted array is returned). As :func:`dedupe.lsh.group_collection`
+    sorts them."""
+    n = len(packed)
+    src = packed
+    dst = np.empty_like(packed)
+    counts = np.empty(_RADIX + 1, dtype=np.int64)
+    mask = np.uint64(_RADIX - 1)
+    one = np.uint64(1)
+    for shift in (np.uint64(32), np.uint64(43), np.uint64(54)):
+        counts[:] = 0
+        for i in range(n):
+            counts[((src[i] >> shift) & mask) + one] += 1
+        for b in range(_RADIX):
+            counts[b + 1] += counts[b]
+        for i in range(n):
+            digit = (src[i] >> shift) & mask
+            dst[counts[digit]] = src[i]
+            counts[digit] += 1
+        src, dst = dst, src
+    return src
+
+
 class _Loops(NamedTuple):
     words: Callable[..., Any]
     shingles: Callable[..., Any]
@@ -493,6 +521,7 @@ class _Loops(NamedTuple):
     join: Callable[..., Any]
     gram_minima: Callable[..., Any]
     collapse: Callable[..., Any]
+    key_sort: Callable[..., Any]
 
 
 _PLAIN = _Loops(
@@ -503,6 +532,7 @@ _PLAIN = _Loops(
     _join_loop,
     _gram_minima_loop,
     _collapse_loop,
+    _key_sort_loop,
 )
 _COMPILED: _Loops | None = None
 _LOCK = threading.Lock()
@@ -538,6 +568,7 @@ def _compile() -> _Loops:
             u64,
         ),
         _collapse_loop: (ro(types.uint8), ro(i64)),
+        _key_sort_loop: (types.Array(u64, 1, "C"),),
         # the join's weights are as narrow as its groups allow (lsh._join_entries)
         _join_loop: [
             (
@@ -864,3 +895,19 @@ def collapse_spaces(
     if int(sizes.sum()) != len(values):
         raise ValueError(f"sizes add up to {int(sizes.sum())}, not {len(values)} bytes")
     return _loops().collapse(values, sizes)
+
+
+def sort_by_key(packed: np.ndarray) -> np.ndarray:
+    """``key << 32 | row`` entries (``uint64``) sorted by key, stably: equal to
+    ``np.sort(packed)`` when the rows of each key come in ascending order, as they do in
+    :func:`dedupe.lsh.group_collection` (a radix sort, 3 to 5 times as fast as numpy's on
+    this machine). ``packed`` is overwritten.
+
+    >>> sort_by_key(np.array([5 << 32 | 1, 3 << 32 | 2, 5 << 32 | 4], np.uint64)).tolist() == [
+    ...     3 << 32 | 2, 5 << 32 | 1, 5 << 32 | 4]
+    True
+    """
+    packed = np.ascontiguousarray(packed, dtype=np.uint64)
+    if not packed.flags.writeable:
+        packed = packed.copy()
+    return _loops().key_sort(packed)

@@ -500,3 +500,44 @@ def test_gram_minima_is_not_given_bytes_it_would_overrun():
             kernel.gram_minima(packed, np.array(offsets), 7, 4, mask=0xFF)
     with pytest.raises(ValueError):
         kernel.gram_minima(packed, np.array([0, 8]), 9, 4, mask=0xFF)
+
+
+# ------------------------------------------------------------------ grouping the keys
+@settings(max_examples=120, deadline=None)
+@given(
+    keys=st.lists(st.integers(0, 2**32 - 1) | st.integers(0, 20), max_size=300),
+    plain=st.booleans(),
+)
+def test_the_key_sort_equals_numpys_when_rows_come_in_order(keys, plain):
+    """kernel.sort_by_key (compiled, or its plain loop) sorts key << 32 | row entries by
+    key alone, stably: numpy's full sort, when each key's rows come in ascending order
+    (the rows are the entries' positions here; keys repeat, and use every bit)."""
+    if not plain and not kernel.available():
+        pytest.skip("numba is not installed")
+    packed = (np.array(keys, dtype=np.uint64) << np.uint64(32)) | np.arange(
+        len(keys), dtype=np.uint64
+    )
+    loops = kernel._PLAIN if plain else kernel._loops()
+    assert_identical(np.sort(packed), loops.key_sort(packed.copy()))
+
+
+@needs_numba
+@settings(max_examples=60, deadline=None)
+@given(batch=st.lists(texts, min_size=2, max_size=14), short_text=st.integers(0, 40))
+def test_a_collection_groups_its_keys_identically(batch, short_text):
+    """group_collection over a collection's band and passage keys (some rows left out)
+    gives the same groups with the kernel's key sort as with numpy's sort."""
+    from dedupe.lsh import group_collection
+    from dedupe.sketch import band_keys
+
+    sk = sketch_texts(batch * 3, ngram=2, window=3, num_perm=16, seed=1, short_text=short_text)
+    bands = band_keys(sk.signatures, 4)
+    keep = np.arange(len(sk)) % 5 != 3
+
+    def groups():
+        g = group_collection(bands, sk.key_values, sk.key_offsets, keep=keep)
+        return (g.offsets, g.rows, g.is_band, g.df)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("dedupe.lsh.KERNEL_MIN_GROUP", 0)  # the kernel for any size
+        same(groups)
