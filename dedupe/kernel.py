@@ -6,7 +6,9 @@ at a time, compiled by numba (the ``fast`` extra: ``pip install 'article-dedupe[
 without numpy's temporary arrays: the sketch stage (signatures aside) runs about 1.9 times
 as fast. One more loop counts the pairs of the candidate stage's self-join
 (:func:`join_block`, called by :func:`dedupe.lsh.candidates`) in a dense array instead of
-sorting every pair entry. Their output is bit-identical to the numpy path's (the tests
+sorting every pair entry, and one sorts the key entries grouped before it by key alone, a
+radix sort (:func:`sort_by_key`, called by :func:`dedupe.lsh.group_collection`). Their
+output is bit-identical to the numpy path's (the tests
 compare the two on random and real texts); the numpy path stays, and is what runs without
 numba. Only the default hash scheme (:data:`dedupe.sketch.HASH_SCHEME`) is compiled: the
 legacy BLAKE2b scheme keeps its own path, and words longer than ``long_bytes`` are handed

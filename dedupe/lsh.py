@@ -144,7 +144,7 @@ def group_keys(keys: np.ndarray, rows: np.ndarray) -> KeyGroups:
 #: ``auto`` setting) for at least this many key entries, and sorts each part's entries
 #: with it (:func:`dedupe.kernel.sort_by_key`, a radix sort: about 17 ns an entry against
 #: numpy's 55-85 ns on this machine); loading it takes about 0.45 s.
-KERNEL_MIN_GROUP = 40_000_000
+KERNEL_MIN_GROUP = 20_000_000
 #: :func:`group_collection` sorts the keys in this many parts (by their top bits), so that
 #: its temporary arrays hold a part of the keys at a time.
 GROUP_PARTS = 16
