@@ -1090,14 +1090,17 @@ def _take_lines(
     bar: Progress,
     skipped: list[str],
 ) -> None:
-    """Store a group of blocks read by the workers: the stream notes each line (a problem
-    raises or is skipped, as the stream says), each document taken is checked as
-    :meth:`_Batch.read` checks it, and those with words are stored; those without are
-    added to ``skipped`` (``skip_empty``) or raise."""
-    batch = _Batch([], [], [], np.zeros(0), [])
-    parts = []
-    for block, (parsed, words, sketch, bands) in zip(group, wait()):
+    """Store a group of blocks read by the workers, block by block: the stream notes each
+    line (a problem raises or is skipped, as the stream says), each document taken is
+    checked as :meth:`_Batch.read` checks it, and those with words are stored (each
+    block's sketch as it came: not copied into one for the group first); those without
+    are added to ``skipped`` (``skip_empty``) or raise."""
+    results = wait()
+    results.reverse()
+    for block in group:
+        parsed, words, sketch, bands = results.pop()
         taken = stream.take(block, parsed)
+        batch = _Batch([], [], [], np.zeros(0), [])
         for doc_id, has in zip(taken, words):
             if not doc_id:  # read from a line: a str, checked by the worker (_check_id)
                 raise InvalidParameterError("document ids must not be empty")
@@ -1108,12 +1111,17 @@ def _take_lines(
                 batch.skipped.append(doc_id)
             else:
                 raise _no_words(doc_id)
-        parts.append((sketch, bands))
+        batch.times = np.full(len(batch.ids), np.nan)
+        meta = _metadata_for(metadata, batch.named)
+        index._keep(batch, meta, _ready(sketch, bands), replace=False)
+        del sketch, bands
+        skipped += batch.skipped
         bar.update(len(taken))
-    batch.times = np.full(len(batch.ids), np.nan)
-    meta = _metadata_for(metadata, batch.named)
-    index._keep(batch, meta, lambda: joined_parts(parts), replace=False)
-    skipped += batch.skipped
+
+
+def _ready(sketch: Sketch, bands: np.ndarray) -> Callable[[], tuple[Sketch, np.ndarray]]:
+    """A sketch already made, as :meth:`Index._keep` waits for one."""
+    return lambda: (sketch, bands)
 
 
 def _check_stream_ids(
