@@ -111,12 +111,16 @@ FUZZY_PARTS_PER_WORKER = 8
 def _check_id(doc_id: Any) -> str:
     if not isinstance(doc_id, str):
         raise InvalidParameterError(f"document ids must be str, got {type(doc_id).__name__}")
-    if not doc_id:
-        raise InvalidParameterError("document ids must not be empty")
+    _not_empty(doc_id)
     try:
         return check_unicode(doc_id, name=f"document id {doc_id!r}")
     except InvalidTextError as err:
         raise InvalidParameterError(str(err)) from None
+
+
+def _not_empty(doc_id: str) -> None:
+    if not doc_id:
+        raise InvalidParameterError("document ids must not be empty")
 
 
 def _shared_part(pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -1102,8 +1106,7 @@ def _take_lines(
         taken = stream.take(block, parsed)
         batch = _Batch([], [], [], np.zeros(0), [])
         for doc_id, has in zip(taken, words):
-            if not doc_id:  # read from a line: a str, checked by the worker (_check_id)
-                raise InvalidParameterError("document ids must not be empty")
+            _not_empty(doc_id)  # read from a line: a str the worker checked (_check_id)
             batch.named.append(doc_id)
             if has:
                 batch.ids.append(doc_id)
