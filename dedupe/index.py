@@ -147,9 +147,9 @@ def _made_words(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The fuzzy words of ``rows`` (``ids[r]`` is row ``r``'s id in ``texts``), made as
     they were when the texts were sketched (:func:`dedupe.text.fuzzy_buffers`)."""
-    own = [texts[ids[r]] for r in rows.tolist()]  # checked when read: bytes are decoded
+    own = [texts[ids[r]] for r in rows.tolist()]  # checked when read: bytes only decoded
     values, offsets, _, _ = fuzzy_buffers(
-        [t if isinstance(t, str) else ensure_text(t) for t in own]
+        [t if isinstance(t, str) else bytes(t).decode("utf-8-sig") for t in own]
     )
     return values, offsets
 
@@ -784,10 +784,12 @@ class Index:
 
     def _fuzzy(self, sk: Sketch, pairs: np.ndarray, shared: np.ndarray, ids: Any) -> Fuzzy:
         """Fuzzy scores of the candidate pairs :func:`~dedupe.verify.fuzzy_choice` picks
-        (in full for those that reach an exact threshold, else only as far as needed to
-        know they miss ``fuzzy_threshold``), in worker processes for many pairs. The
-        fuzzy words are the store's, or made again from ``_texts`` (``ids``: each row's
-        id) for the rows of the pairs that may be scored, by the worker that scores them."""
+        (its two halves: :func:`~dedupe.verify.sharing_keys` here,
+        :func:`~dedupe.verify.with_words` in the worker that has the words), in full for
+        those that reach an exact threshold, else only as far as needed to know they
+        miss ``fuzzy_threshold``, in worker processes for many pairs. The fuzzy words are
+        the store's, or made again from ``_texts`` (``ids``: each row's id) for the rows
+        of the pairs that may be scored, by the worker that scores them."""
         sizes, t = sk.set_sizes(), self._thresholds
         exact = pair_scores(shared, sizes[pairs[:, 0]], sizes[pairs[:, 1]], t)[0]
         chosen = np.flatnonzero(exact | sharing_keys((sk.key_values, sk.key_offsets), pairs, exact))

@@ -264,7 +264,7 @@ def _read_folder(folder: str, docs: _Docs) -> Generator[tuple[str, str], None, N
 def _read_jsonl(
     path: str, docs: _Docs, id_field: str, text_field: str, limit: int, stdin: IO[bytes] | None
 ) -> Generator[tuple[str, str], None, None]:
-    label = "<stdin>" if path == "-" else path
+    label = _label(path)
     fields = (id_field, text_field, docs.metadata is not None)
     with _open_binary(path, stdin) as fh:
         for number, raw in enumerate(bounded_lines(fh, limit), start=1):

@@ -21,7 +21,9 @@ every call (:func:`setting`):
   :data:`LOAD_AFTER_CHARS` characters in batches (``Index.add_many``,
   ``find_duplicates``, Spark partitions; see :func:`expect`), where it starts to pay for
   the 0.45 s that importing numba and loading the compiled code take; a query never
-  waits for it. ``Index`` loads it before forking workers, which inherit it;
+  waits for it. ``Index`` loads it before forking workers, which inherit it; the
+  candidate stage loads it for a collection of ``dedupe.lsh.KERNEL_MIN_GROUP`` key
+  entries or a join of ``dedupe.lsh.KERNEL_MIN_PAIRS`` pair entries;
 * ``numpy``: never the kernel;
 * ``numba``: the kernel for every call, one text too, loaded on first use (a
   :class:`~dedupe.errors.MissingDependencyError` without numba).

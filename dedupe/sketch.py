@@ -747,9 +747,6 @@ def unique_per_row(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
     lens = lengths(offsets)
     if kernel.wanted():
         return kernel.unique_per_row(values, offsets)
-    if len(lens) == 1:  # one text (a query)
-        row = sorted_unique(values[offsets[0] : offsets[1]])
-        return row, np.array([0, len(row)], dtype=np.int64)
     if len(lens) <= FEW_ROWS:  # a query's text or two: each row on its own
         each = [sorted_unique(values[lo:hi]) for lo, hi in zip(offsets[:-1], offsets[1:])]
         sizes = np.array([len(r) for r in each], dtype=np.int64)
@@ -896,8 +893,6 @@ def sketch_texts(
     _check_scheme(scheme)
     _check_num_perm(num_perm)
     if len(texts) == 1 and scheme == HASH_SCHEME and not fuzzy and not kernel.wanted():
-        if ngram < 1:
-            raise InvalidParameterError(f"ngram must be >= 1, got {ngram}")
         return _one_text_sketch(texts[0], ngram, window, num_perm, seed, short_text)
     signing = functools.partial(band_signatures, num_perm=num_perm, seed=seed, scheme=scheme)
     if len(texts) > FEW_ROWS and load_kernel:  # a batch: the kernel may pay off (a query: no)

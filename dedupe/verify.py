@@ -459,9 +459,9 @@ def with_words(
 ) -> np.ndarray:
     """``exact``, and those of the pairs ``open_`` (:func:`sharing_keys`) whose shorter
     text has ``min_words`` words (``fuzzy_min_words``: fewer could not pass
-    :func:`fuzzy_rule`): the
-    second half of :func:`fuzzy_choice`. Only the words of the rows of ``open_`` pairs are
-    read (counting every row cost more than the rest of the choice).
+    :func:`fuzzy_rule`): the second half of :func:`fuzzy_choice`. Only the words of the
+    rows of ``open_`` pairs are read (counting every row cost more than the rest of the
+    choice).
 
     >>> words = (np.frombuffer(b"a b c" + b"d", np.uint8), np.array([0, 5, 6]))
     >>> with_words(words, np.array([[0, 1]]), np.array([False]), np.array([True]), 2).tolist()
